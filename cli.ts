@@ -1,0 +1,268 @@
+#!/usr/bin/env -S deno run --allow-run --allow-read --allow-write --allow-env
+// deno-lint-ignore-file no-console -- only the CLI talks to the terminal
+/**
+ * The `mcp-audit` command line. It only parses arguments and calls into
+ * `lib/`; heavy modules (the report) are imported lazily so the proxy starts
+ * fast. In proxy mode stdout belongs to the MCP client: nothing of ours is
+ * ever printed there.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { NAME, VERSION } from "./lib/version.ts";
+
+const EXIT_USAGE = 2;
+const EXIT_STARTUP = 1;
+const EXIT_NOT_FOUND = 127;
+
+const MAIN_HELP =
+  `${NAME} ${VERSION}: an audit log for every tool call an AI agent makes over MCP.
+
+Usage:
+  ${NAME} proxy [options] -- <server command> [args...]   wrap a stdio MCP server
+  ${NAME} report [LOG...] [-o report.html]                 render an HTML report
+  ${NAME} --version | --help
+
+Run "${NAME} <command> --help" for a command's options.`;
+
+const PROXY_HELP = `Usage: ${NAME} proxy [options] -- <server command> [args...]
+       ${NAME} proxy [options] --server "<server command line>"
+
+Sits between an MCP client and a stdio MCP server, relays every byte
+unchanged in both directions, and appends every JSON-RPC message to a JSONL
+audit log as it happens. Put it in front of the server command in your
+client's config.
+
+Options:
+  --log FILE              Append the log to FILE (created with mode 0600).
+                          Default: a new file per session in
+                          $XDG_STATE_HOME/mcp-audit/ (~/.local/state/mcp-audit/),
+                          ~/Library/Logs/mcp-audit/ on macOS,
+                          %LOCALAPPDATA%\\mcp-audit\\logs on Windows;
+                          MCP_AUDIT_LOG_DIR overrides the directory.
+  --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if present.
+  --server "CMD ARGS"     The server as one command line, split like a shell
+                          would (the mcp-audit-trail form).
+  --sensitive-tools a,b   Tools to tag SENSITIVE (names or globs).
+  --write-tools c,d       Tools to tag WRITE (names or globs).
+  --max-payload BYTES     Messages above this size have their payload replaced
+                          in the log by its size, SHA-256 and a preview.
+                          Default: 65536.
+  --grace-ms MS           After the client closes stdin, how long the server
+                          gets to exit before SIGTERM, then SIGKILL. Default: 2000.
+  --quiet                 No closing line on stderr.
+  -h, --help              This help.
+
+Exit status: the server's own exit status (128+N when killed by signal N);
+1 when the log or config cannot be used (the server is not started);
+2 for a usage error; 127 when the server command is not found.`;
+
+const REPORT_HELP = `Usage: ${NAME} report [LOG...] [-o FILE]
+
+Renders one self-contained HTML file (no network at view time) from one or
+more audit logs; several sessions merge into one report. Without LOG, the
+latest session in the default log directory is used.
+
+Options:
+  -o, --output FILE   Where to write the report. Default: report.html
+  -h, --help          This help.
+
+Exit status: 0 on success, 1 when a log cannot be read, 2 for a usage error.`;
+
+function out(text: string): void {
+  console.log(text);
+}
+
+function err(text: string): void {
+  console.error(`${NAME}: ${text}`);
+}
+
+function usage(message: string, help: string): never {
+  err(message);
+  console.error("");
+  console.error(help);
+  Deno.exit(EXIT_USAGE);
+}
+
+async function proxyCommand(argv: string[]): Promise<number> {
+  const dashdash = argv.indexOf("--");
+  const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
+  let command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: own,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        log: { type: "string" },
+        config: { type: "string" },
+        server: { type: "string" },
+        "sensitive-tools": { type: "string" },
+        "write-tools": { type: "string" },
+        "max-payload": { type: "string" },
+        "grace-ms": { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    usage(
+      `${(error as Error).message}. The server command goes after "--".`,
+      PROXY_HELP,
+    );
+  }
+  if (values.help) {
+    out(PROXY_HELP);
+    return 0;
+  }
+  if (values.server !== undefined) {
+    if (command.length > 0) {
+      usage(
+        `give the server either after "--" or with --server, not both`,
+        PROXY_HELP,
+      );
+    }
+    const { splitShellWords } = await import("./lib/shell_words.ts");
+    try {
+      command = splitShellWords(values.server);
+    } catch (error) {
+      usage((error as Error).message, PROXY_HELP);
+    }
+  }
+  if (command.length === 0) {
+    usage(
+      `no server command: put it after "--" or pass --server "<command line>"`,
+      PROXY_HELP,
+    );
+  }
+  const maxPayloadBytes = positiveInt(values["max-payload"], "--max-payload");
+  const graceMs = positiveInt(values["grace-ms"], "--grace-ms");
+
+  const { runProxy } = await import("./lib/proxy.ts");
+  const { CommandNotFoundError } = await import("./lib/server_process.ts");
+  const { LogOpenError } = await import("./lib/log_writer.ts");
+  try {
+    const result = await runProxy({
+      command,
+      logPath: values.log,
+      maxPayloadBytes,
+      graceMs,
+    });
+    if (!values.quiet) {
+      const s = result.summary;
+      err(
+        `session logged to ${result.logPath}: ${s.toolCalls} tool call(s), ${s.errors} error(s), ${s.uniqueEntities} unique entit${
+          s.uniqueEntities === 1 ? "y" : "ies"
+        }` +
+          (result.failure ? `; ${result.failure}` : ""),
+      );
+    }
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof CommandNotFoundError) {
+      err(error.message);
+      return EXIT_NOT_FOUND;
+    }
+    if (error instanceof LogOpenError) {
+      err(error.message);
+      return EXIT_STARTUP;
+    }
+    throw error;
+  }
+}
+
+async function reportCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        output: { type: "string", short: "o" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, REPORT_HELP);
+  }
+  if (parsed.values.help) {
+    out(REPORT_HELP);
+    return 0;
+  }
+  const { latestLog, NoLogFoundError } = await import("./lib/log_path.ts");
+  let logs = parsed.positionals;
+  try {
+    if (logs.length === 0) logs = [await latestLog()];
+  } catch (error) {
+    if (error instanceof NoLogFoundError) {
+      err(error.message);
+      return EXIT_STARTUP;
+    }
+    throw error;
+  }
+  const { writeReport } = await import("./report/write_report.ts");
+  const { LogReadError } = await import("./lib/log_reader.ts");
+  try {
+    const result = await writeReport(
+      logs,
+      parsed.values.output ?? "report.html",
+    );
+    for (const s of result.skipped) {
+      err(`skipped ${s.path}:${s.line}: ${s.reason}`);
+    }
+    out(
+      `Report written to ${result.outPath} (${result.events} events from ${logs.length} log(s))`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof LogReadError) {
+      err(error.message);
+      return EXIT_STARTUP;
+    }
+    throw error;
+  }
+}
+
+function positiveInt(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    usage(`${flag} takes a positive whole number, got "${value}"`, PROXY_HELP);
+  }
+  return n;
+}
+
+/** Runs the CLI with `args` and returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "proxy":
+      return await proxyCommand(rest);
+    case "report":
+      return await reportCommand(rest);
+    case "--version":
+    case "-V":
+      out(`${NAME} ${VERSION}`);
+      return 0;
+    case "--help":
+    case "-h":
+    case "help":
+      out(MAIN_HELP);
+      return 0;
+    case undefined:
+      usage("no command given", MAIN_HELP);
+      break;
+    default:
+      usage(`unknown command "${command}"`, MAIN_HELP);
+  }
+  return EXIT_USAGE;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,143 @@
+/**
+ * Stage 4 driver: takes correlated events in order, runs them through the
+ * plugin pipeline, counts them into the summary and hands the log line to
+ * the writer. Runs off the relay path: the relay only queues events here;
+ * the queue is bounded and `accept` returns a promise when it is full, so
+ * the relay slows rather than any event being dropped.
+ *
+ * @module
+ */
+import type { AuditEvent } from "./event.ts";
+import type { CorrelatedEvent } from "./correlator.ts";
+import { type LogLineOptions, toLogLine } from "./log_line.ts";
+import type { LogWriter } from "./log_writer.ts";
+import { SummaryBuilder } from "./summary.ts";
+
+/** Anything that enriches events in place before they are logged (the plugin pipeline). */
+export interface EventProcessor {
+  /** Adds classes, entities and redactions to `event`; may be async. */
+  process(event: CorrelatedEvent): void | Promise<void>;
+}
+
+/** Options for {@linkcode AuditSink}. */
+export interface AuditSinkOptions extends LogLineOptions {
+  /** The plugin pipeline; none means events are logged as correlated. */
+  processor?: EventProcessor;
+  /**
+   * Events queued before `accept` asks the caller to wait.
+   * @default {10000}
+   */
+  maxQueuedEvents?: number;
+  /** Called with each event after it has been enriched and queued for the log. */
+  onEvent?: (event: AuditEvent) => void;
+}
+
+/**
+ * The ordered path from correlated events to the log.
+ *
+ * @example
+ * ```ts
+ * import { AuditSink } from "./audit_sink.ts";
+ * import { LogWriter } from "./log_writer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * const writer = await LogWriter.open(path, { session: "s" });
+ * const sink = new AuditSink(writer);
+ * sink.accept({ v: 1, seq: 0, ts: "t", session: "s", kind: "stderr", text: "hello" });
+ * await sink.drain();
+ * await writer.close();
+ * assert.match(await Deno.readTextFile(path), /"hello"/);
+ * await Deno.remove(path);
+ * ```
+ */
+export class AuditSink {
+  #writer: LogWriter;
+  #options: AuditSinkOptions;
+  #queue: CorrelatedEvent[] = [];
+  #head = 0;
+  #max: number;
+  #worker: Promise<void> = Promise.resolve();
+  #running = false;
+  #waiters: (() => void)[] = [];
+  #summary = new SummaryBuilder();
+
+  /** Creates a sink writing to `writer`. */
+  constructor(writer: LogWriter, options: AuditSinkOptions = {}) {
+    this.#writer = writer;
+    this.#options = options;
+    this.#max = options.maxQueuedEvents ?? 10000;
+  }
+
+  /** The summary of everything processed so far. */
+  get summary(): SummaryBuilder {
+    return this.#summary;
+  }
+
+  /** Queues an event; returns a promise to await when the queue is full. */
+  accept(event: CorrelatedEvent): Promise<void> | undefined {
+    this.#queue.push(event);
+    if (!this.#running) {
+      // Set before the call: #run may finish synchronously and clear it.
+      this.#running = true;
+      this.#worker = this.#run();
+    }
+    if (this.#queue.length - this.#head > this.#max) {
+      return new Promise((resolve) => this.#waiters.push(resolve));
+    }
+    return undefined;
+  }
+
+  /** Resolves when every accepted event has been handed to the writer and written. */
+  async drain(): Promise<void> {
+    while (this.#running) await this.#worker;
+    await this.#writer.flush();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#head < this.#queue.length) {
+        const event = this.#queue[this.#head++];
+        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(this.#head);
+          this.#head = 0;
+        }
+        if (this.#options.processor) {
+          try {
+            const pending = this.#options.processor.process(event);
+            if (pending) await pending;
+          } catch (error) {
+            // The pipeline isolates plugins itself; this only guards against a broken pipeline.
+            const e = event as {
+              pluginErrors?: { plugin: string; error: string }[];
+            };
+            (e.pluginErrors ??= []).push({
+              plugin: "pipeline",
+              error: String(error),
+            });
+          }
+        }
+        this.#summary.add(event);
+        const wait = this.#writer.write(
+          event.seq,
+          toLogLine(event, this.#options),
+        );
+        this.#options.onEvent?.(event);
+        if (wait) await wait;
+        if (
+          this.#waiters.length > 0 &&
+          this.#queue.length - this.#head <= this.#max / 2
+        ) {
+          const waiters = this.#waiters;
+          this.#waiters = [];
+          for (const w of waiters) w();
+        }
+      }
+    } finally {
+      this.#running = false;
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

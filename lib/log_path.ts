@@ -1,0 +1,156 @@
+/**
+ * Where logs live by default: one file per session in the user's state
+ * directory, because MCP clients start servers from directories the user
+ * does not choose. Also finds the latest session for commands given none.
+ *
+ * @module
+ */
+
+/** Environment variables and platform the default location depends on. */
+export interface LogDirEnv {
+  os: typeof Deno.build.os;
+  get(name: string): string | undefined;
+}
+
+/** The process's own environment. */
+function processEnv(): LogDirEnv {
+  return { os: Deno.build.os, get: (name) => Deno.env.get(name) };
+}
+
+/**
+ * The default log directory: `$XDG_STATE_HOME/mcp-audit` (else
+ * `~/.local/state/mcp-audit`) on Linux, `~/Library/Logs/mcp-audit` on macOS,
+ * `%LOCALAPPDATA%\mcp-audit\logs` on Windows. `MCP_AUDIT_LOG_DIR` overrides all.
+ *
+ * @example
+ * ```ts
+ * import { defaultLogDir } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const env = { os: "linux" as const, get: (k: string) => ({ XDG_STATE_HOME: "/s" } as Record<string, string>)[k] };
+ * assert.equal(defaultLogDir(env), "/s/mcp-audit");
+ * ```
+ */
+export function defaultLogDir(env: LogDirEnv = processEnv()): string {
+  const override = env.get("MCP_AUDIT_LOG_DIR");
+  if (override) return override;
+  if (env.os === "windows") {
+    const base = env.get("LOCALAPPDATA") ??
+      `${env.get("USERPROFILE") ?? "."}\\AppData\\Local`;
+    return `${base}\\mcp-audit\\logs`;
+  }
+  const home = env.get("HOME") ?? ".";
+  if (env.os === "darwin") return `${home}/Library/Logs/mcp-audit`;
+  const state = env.get("XDG_STATE_HOME");
+  return `${
+    state && state.startsWith("/") ? state : `${home}/.local/state`
+  }/mcp-audit`;
+}
+
+/**
+ * A session's file name: start time and server name, safe on every platform,
+ * so names sort by time: `2026-11-25T10-00-00-123Z_hr-server_1a2b3c4d.jsonl`.
+ *
+ * @example
+ * ```ts
+ * import { sessionLogName } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const name = sessionLogName(["npx", "-y", "@acme/server"], new Date(0), "abcdef12-0000");
+ * assert.equal(name, "1970-01-01T00-00-00-000Z_acme-server_abcdef12.jsonl");
+ * ```
+ */
+export function sessionLogName(
+  command: string[],
+  start: Date,
+  session: string,
+): string {
+  const time = start.toISOString().replace(/[:.]/g, "-");
+  return `${time}_${serverLabel(command)}_${session.slice(0, 8)}.jsonl`;
+}
+
+/** A short, file-name-safe name for the server a command starts. */
+function serverLabel(command: string[]): string {
+  // For launchers (npx, uvx, deno run, node, python) the package or script names the server.
+  const launchers = new Set([
+    "npx",
+    "npx.cmd",
+    "uvx",
+    "deno",
+    "node",
+    "bunx",
+    "python",
+    "python3",
+    "pnpm",
+    "yarn",
+  ]);
+  let pick = command[0] ?? "server";
+  const first = basename(pick);
+  if (launchers.has(first)) {
+    const rest = command.slice(1).filter((a) =>
+      !a.startsWith("-") && a !== "run" && a !== "dlx"
+    );
+    if (rest.length > 0) pick = rest[0];
+  }
+  const label = basename(pick).replace(/\.(ts|js|mjs|py|cmd|exe)$/, "").replace(
+    /^@/,
+    "",
+  )
+    .replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
+  return label || "server";
+}
+
+function basename(path: string): string {
+  const parts = path.split(/[\\/]/);
+  const last = parts.pop() ?? path;
+  // Keep a package scope: "@acme/server" -> "acme-server".
+  const scope = parts.length > 0 && parts[parts.length - 1].startsWith("@")
+    ? parts[parts.length - 1] + "-"
+    : "";
+  return scope + last;
+}
+
+/** No log was given and none was found in the default directory. */
+export class NoLogFoundError extends Error {
+  /** Creates the error naming the directory searched. */
+  constructor(dir: string, options?: ErrorOptions) {
+    super(
+      `No audit log given and none found in "${dir}". Pass a log file, or run "mcp-audit proxy" first to record a session.`,
+      options,
+    );
+    this.name = "NoLogFoundError";
+  }
+}
+
+/**
+ * The newest `.jsonl` log in `dir` (by name, which starts with the time, then
+ * by modification time). Throws {@linkcode NoLogFoundError}.
+ *
+ * @example
+ * ```ts
+ * import { latestLog } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/2026-01-01T00-00-00-000Z_a_1.jsonl`, "");
+ * await Deno.writeTextFile(`${dir}/2026-02-01T00-00-00-000Z_b_2.jsonl`, "");
+ * assert.equal(await latestLog(dir), `${dir}/2026-02-01T00-00-00-000Z_b_2.jsonl`);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function latestLog(
+  dir: string = defaultLogDir(),
+): Promise<string> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".jsonl")) names.push(entry.name);
+    }
+  } catch (error) {
+    throw new NoLogFoundError(dir, { cause: error });
+  }
+  if (names.length === 0) throw new NoLogFoundError(dir);
+  names.sort();
+  const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
+  return `${dir}${sep}${names[names.length - 1]}`;
+}

@@ -1,0 +1,226 @@
+/**
+ * Stage 5b: log lines -> the file. Appends each line as soon as it is
+ * queued (one write per batch of whatever queued up meanwhile), so a crash
+ * of the proxy loses at most the lines still in the queue. The queue is
+ * bounded: past its high-water mark `write` returns a promise that resolves
+ * when it drains, which is how the relay applies backpressure. A write that
+ * fails does not throw: it is counted, reported once through `onWarning`,
+ * and a `gap` event is written when writing works again.
+ *
+ * @module
+ */
+import { SCHEMA_VERSION } from "./event.ts";
+
+/** The log file could not be opened; nothing was started. */
+export class LogOpenError extends Error {
+  /** Creates the error for `path`. */
+  constructor(path: string, options?: ErrorOptions) {
+    const cause = options?.cause instanceof Error
+      ? options.cause.message
+      : String(options?.cause ?? "");
+    super(
+      `Cannot open the audit log "${path}": ${cause}. Choose a writable path with --log FILE, or fix the directory's permissions.`,
+      options,
+    );
+    this.name = "LogOpenError";
+  }
+}
+
+/** Options for {@linkcode LogWriter.open}. */
+export interface LogWriterOptions {
+  /** Session id for the `gap` events the writer itself writes. */
+  session: string;
+  /**
+   * Queue size in bytes above which `write` asks the caller to wait.
+   * @default {8388608} (8 MiB)
+   */
+  highWaterBytes?: number;
+  /** Called with a warning sentence when a write fails (once per failure run). */
+  onWarning?: (message: string) => void;
+}
+
+const defaults = {
+  highWaterBytes: 8 * 1024 * 1024,
+} satisfies Partial<LogWriterOptions>;
+
+const encoder = new TextEncoder();
+
+/**
+ * Appends JSONL lines to a file created with mode 0600.
+ *
+ * @example
+ * ```ts
+ * import { LogWriter } from "./log_writer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * const log = await LogWriter.open(path, { session: "s" });
+ * await log.write(0, '{"seq":0}\n');
+ * await log.close();
+ * assert.equal(await Deno.readTextFile(path), '{"seq":0}\n');
+ * await Deno.remove(path);
+ * ```
+ */
+export class LogWriter {
+  #file: Deno.FsFile;
+  #path: string;
+  #session: string;
+  #high: number;
+  #onWarning: (message: string) => void;
+  #queue: { seq: number; line: string }[] = [];
+  #queuedBytes = 0;
+  #loop: Promise<void> = Promise.resolve();
+  #running = false;
+  #drainWaiters: (() => void)[] = [];
+  #lost: { fromSeq: number; count: number; reason: string } | undefined;
+  #closed = false;
+  #written = 0;
+
+  private constructor(
+    file: Deno.FsFile,
+    path: string,
+    options: LogWriterOptions,
+  ) {
+    this.#file = file;
+    this.#path = path;
+    this.#session = options.session;
+    this.#high = options.highWaterBytes ?? defaults.highWaterBytes;
+    this.#onWarning = options.onWarning ?? (() => {});
+  }
+
+  /**
+   * Opens (creating with mode 0600, appending if it exists) the log at
+   * `path`; its directory is created too. Throws {@linkcode LogOpenError}.
+   */
+  static async open(
+    path: string,
+    options: LogWriterOptions,
+  ): Promise<LogWriter> {
+    try {
+      const dir = path.replace(/[\\/][^\\/]*$/, "");
+      if (dir && dir !== path) {
+        await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      }
+      const file = await Deno.open(path, {
+        create: true,
+        append: true,
+        mode: 0o600,
+      });
+      return new LogWriter(file, path, options);
+    } catch (error) {
+      throw new LogOpenError(path, { cause: error });
+    }
+  }
+
+  /** The log's path. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /** Lines written so far. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Events lost to failed writes so far. */
+  get lost(): number {
+    return this.#lost?.count ?? 0;
+  }
+
+  /**
+   * Queues one line (event `seq`) for appending. Returns a promise only when
+   * the queue is above its high-water mark; await it to apply backpressure.
+   */
+  write(seq: number, line: string): Promise<void> | undefined {
+    if (this.#closed) throw new Error("The log writer is closed.");
+    this.#queue.push({ seq, line });
+    this.#queuedBytes += line.length;
+    if (!this.#running) {
+      // Set before the call: #run may finish synchronously and clear it.
+      this.#running = true;
+      this.#loop = this.#run();
+    }
+    if (this.#queuedBytes > this.#high) {
+      return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    }
+    return undefined;
+  }
+
+  /** Resolves when everything queued so far has been written (or counted lost). */
+  async flush(): Promise<void> {
+    while (this.#running) await this.#loop;
+  }
+
+  /** Flushes and closes the file. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    try {
+      this.#file.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue;
+        this.#queue = [];
+        this.#queuedBytes = 0;
+        if (this.#drainWaiters.length > 0) {
+          const waiters = this.#drainWaiters;
+          this.#drainWaiters = [];
+          for (const w of waiters) w();
+        }
+        await this.#writeBatch(batch);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #writeBatch(batch: { seq: number; line: string }[]): Promise<void> {
+    let text = "";
+    if (this.#lost) {
+      const gap = {
+        v: SCHEMA_VERSION,
+        seq: this.#lost.fromSeq,
+        ts: new Date().toISOString(),
+        session: this.#session,
+        kind: "gap",
+        lost: this.#lost.count,
+        fromSeq: this.#lost.fromSeq,
+        reason: this.#lost.reason,
+      };
+      text = JSON.stringify(gap) + "\n";
+    }
+    for (const item of batch) text += item.line;
+    try {
+      await writeAll(this.#file, encoder.encode(text));
+      if (this.#lost) {
+        this.#onWarning(
+          `writing the audit log works again; ${this.#lost.count} event(s) were lost and a gap event records them`,
+        );
+        this.#lost = undefined;
+      }
+      this.#written += batch.length;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!this.#lost) {
+        this.#lost = { fromSeq: batch[0].seq, count: 0, reason };
+        this.#onWarning(
+          `writing the audit log "${this.#path}" failed (${reason}); the conversation goes on, lost events are counted`,
+        );
+      }
+      this.#lost.count += batch.length;
+    }
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    offset += await file.write(bytes.subarray(offset));
+  }
+}

@@ -1,0 +1,392 @@
+/**
+ * The stdio proxy: relays bytes between an MCP client (our stdin/stdout) and
+ * a server process unchanged and as they arrive, and taps a copy of each
+ * chunk into the audit path (frames -> messages -> events -> plugins -> log).
+ * Auditing never holds the relay back except through the bounded queue's
+ * backpressure, and never breaks it: an audit failure becomes a warning.
+ *
+ * @module
+ */
+import { type CorrelatedEvent, Correlator } from "./correlator.ts";
+import type {
+  Direction,
+  SessionEndEvent,
+  SessionStartEvent,
+  Summary,
+} from "./event.ts";
+import { parseFrame } from "./jsonrpc.ts";
+import { LineSplitter } from "./line_splitter.ts";
+import { AuditSink, type EventProcessor } from "./audit_sink.ts";
+import { LogWriter } from "./log_writer.ts";
+import { defaultLogDir, sessionLogName } from "./log_path.ts";
+import {
+  resolveCommand,
+  type ServerProcess,
+  startServer,
+} from "./server_process.ts";
+import { NAME, VERSION } from "./version.ts";
+
+/** Options for {@linkcode runProxy}. */
+export interface ProxyOptions {
+  /** The server command and its arguments. */
+  command: string[];
+  /**
+   * The log file to append to (created with mode 0600). Without it, a new
+   * file named by start time and server goes into `logDir`.
+   */
+  logPath?: string;
+  /** Where a session's log goes when `logPath` is not given. @default {defaultLogDir()} */
+  logDir?: string;
+  /** The plugin pipeline. */
+  processor?: EventProcessor;
+  /** The client's side: where requests come from. @default {Deno.stdin.readable} */
+  input?: ReadableStream<Uint8Array>;
+  /** The client's side: where server output goes. @default {Deno.stdout.writable} */
+  output?: WritableStream<Uint8Array>;
+  /** Where server stderr and our warnings go. @default {Deno.stderr.writable} */
+  errors?: WritableStream<Uint8Array>;
+  /** Frames larger than this have their payload truncated in the log. @default {65536} */
+  maxPayloadBytes?: number;
+  /** Lines longer than this are hashed, not parsed. @default {67108864} */
+  maxLineBytes?: number;
+  /** Server stderr bytes recorded in the log per session. @default {1048576} */
+  maxStderrBytes?: number;
+  /** After the client closes stdin: how long the server gets to exit before SIGTERM, then SIGKILL. @default {2000} */
+  graceMs?: number;
+  /** Pass SIGINT and SIGTERM received by this process on to the server. @default {true} */
+  forwardSignals?: boolean;
+  /** Environment for the server; inherits ours when absent. */
+  env?: Record<string, string>;
+}
+
+/** What a proxy run ended with. */
+export interface ProxyResult {
+  /** The server's exit status (128 + signal number when killed by a signal). */
+  exitCode: number;
+  /** The log written. */
+  logPath: string;
+  /** The session id. */
+  session: string;
+  /** The session summary, as written in `session_end`. */
+  summary: Summary;
+  /** Why the session ended. */
+  reason: SessionEndEvent["reason"];
+  /** What went wrong, when something did. */
+  failure?: string;
+  /** Events lost to failed log writes. */
+  lostEvents: number;
+}
+
+const defaults = {
+  maxPayloadBytes: 64 * 1024,
+  maxLineBytes: 64 * 1024 * 1024,
+  maxStderrBytes: 1024 * 1024,
+  graceMs: 2000,
+  forwardSignals: true,
+} satisfies Partial<ProxyOptions>;
+
+const encoder = new TextEncoder();
+
+/**
+ * Runs the proxy until the server has exited and every event is logged.
+ * Throws `CommandNotFoundError` before anything starts when the server
+ * cannot be found, and `LogOpenError` (server never started) when the log
+ * cannot be opened.
+ *
+ * @example Wrapping a server that echoes one line
+ * ```ts ignore
+ * import { runProxy } from "./proxy.ts";
+ *
+ * const result = await runProxy({ command: ["my-mcp-server"], logPath: "/tmp/session.jsonl" });
+ * console.log(result.summary.toolCalls);
+ * ```
+ */
+export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
+  const opts = { ...options } as ProxyOptions & typeof defaults;
+  for (const [key, value] of Object.entries(defaults)) {
+    // An option passed as undefined takes its default.
+    if (opts[key as keyof typeof defaults] === undefined) {
+      (opts as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  const session = crypto.randomUUID();
+  // Find the server before creating a log, and open the log before starting the server.
+  resolveCommand(opts.command[0] ?? "");
+  const errorsWriter = (opts.errors ?? Deno.stderr.writable).getWriter();
+  const warned = new Set<string>();
+  const warn = (message: string): void => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    errorsWriter.write(encoder.encode(`mcp-audit: ${message}\n`)).catch(
+      () => {},
+    );
+  };
+  const logPath = opts.logPath ??
+    `${opts.logDir ?? defaultLogDir()}/${
+      sessionLogName(opts.command, new Date(), session)
+    }`;
+  const writer = await LogWriter.open(logPath, { session, onWarning: warn });
+  const correlator = new Correlator({ session });
+  const sink = new AuditSink(writer, {
+    processor: opts.processor,
+    maxPayloadBytes: opts.maxPayloadBytes,
+  });
+
+  let server: ServerProcess;
+  try {
+    server = startServer(opts.command, { env: opts.env });
+  } catch (error) {
+    await writer.close();
+    errorsWriter.releaseLock();
+    throw error;
+  }
+  const started = performance.now();
+  const start: SessionStartEvent = {
+    ...correlator.base(),
+    kind: "session_start",
+    command: opts.command,
+    pid: server.child.pid,
+    proxyPid: Deno.pid,
+    cwd: Deno.cwd(),
+    proxy: { name: NAME, version: VERSION },
+  };
+  sink.accept(start);
+
+  // Auditing must never break the relay: a failure here is a warning.
+  const tap = (
+    dir: Direction,
+  ): { push(chunk: Uint8Array): Promise<void> | undefined; end(): void } => {
+    let wait: Promise<void> | undefined;
+    const splitter = new LineSplitter((frame) => {
+      for (const event of correlator.frame(dir, frame, parseFrame(frame))) {
+        wait = sink.accept(event as CorrelatedEvent) ?? wait;
+      }
+    }, { maxLineBytes: opts.maxLineBytes });
+    return {
+      push(chunk: Uint8Array): Promise<void> | undefined {
+        wait = undefined;
+        try {
+          splitter.push(chunk);
+        } catch (error) {
+          warn(
+            `auditing failed on a ${dir} chunk (${error}); the bytes were relayed unchanged`,
+          );
+        }
+        return wait;
+      },
+      end(): void {
+        try {
+          splitter.end();
+        } catch (error) {
+          warn(`auditing failed at the end of the ${dir} stream (${error})`);
+        }
+      },
+    };
+  };
+  const c2sTap = tap("c2s");
+  const s2cTap = tap("s2c");
+
+  let clientClosedFirst = false;
+  let serverExited = false;
+  let signalled: string | undefined;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+
+  const stopServerAfterGrace = (): void => {
+    timers.push(setTimeout(() => {
+      server.signal("SIGTERM");
+      timers.push(setTimeout(() => server.signal("SIGKILL"), opts.graceMs));
+    }, opts.graceMs));
+  };
+
+  // Client -> server.
+  const input = opts.input ?? Deno.stdin.readable;
+  const inputReader = input.getReader();
+  const serverIn = server.child.stdin.getWriter();
+  const c2s = (async () => {
+    let serverInOpen = true;
+    try {
+      while (true) {
+        const { value, done } = await inputReader.read();
+        if (done) break;
+        if (serverInOpen) {
+          try {
+            await serverIn.write(value);
+          } catch {
+            serverInOpen = false; // The server is gone; keep auditing what the client sends.
+          }
+        }
+        const wait = c2sTap.push(value);
+        if (wait) await wait;
+      }
+    } catch {
+      // Input cancelled because the server ended.
+    } finally {
+      c2sTap.end();
+      if (!serverExited) clientClosedFirst = true;
+      try {
+        await serverIn.close();
+      } catch {
+        // Already closed.
+      }
+      if (!serverExited) stopServerAfterGrace();
+    }
+  })();
+
+  // Server -> client.
+  const outputWriter = (opts.output ?? Deno.stdout.writable).getWriter();
+  const s2c = (async () => {
+    const reader = server.child.stdout.getReader();
+    let clientOpen = true;
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (clientOpen) {
+          try {
+            await outputWriter.write(value);
+          } catch {
+            clientOpen = false; // Keep draining so the server never blocks on a full pipe.
+          }
+        }
+        const wait = s2cTap.push(value);
+        if (wait) await wait;
+      }
+    } finally {
+      s2cTap.end();
+      try {
+        await outputWriter.close();
+      } catch {
+        // The client already went away.
+      }
+    }
+  })();
+
+  // Server stderr: always drained, passed through, recorded up to a bound.
+  let stderrBytes = 0;
+  let stderrLogged = 0;
+  const stderrDone = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of server.child.stderr) {
+      stderrBytes += chunk.length;
+      errorsWriter.write(chunk).catch(() => {});
+      if (stderrLogged < opts.maxStderrBytes) {
+        const part = chunk.subarray(0, opts.maxStderrBytes - stderrLogged);
+        stderrLogged += part.length;
+        const text = decoder.decode(part, {
+          stream: part.length === chunk.length,
+        });
+        if (text) sink.accept({ ...correlator.base(), kind: "stderr", text });
+      }
+    }
+  })();
+
+  const signalHandlers: [Deno.Signal, () => void][] = [];
+  if (opts.forwardSignals) {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      const handler = (): void => {
+        signalled = sig;
+        server.signal(sig);
+      };
+      try {
+        Deno.addSignalListener(sig, handler);
+        signalHandlers.push([sig, handler]);
+      } catch {
+        // Not supported on this platform (SIGTERM on Windows).
+      }
+    }
+  }
+
+  const status = await server.child.status;
+  serverExited = true;
+  // Stop whatever the server left running in its group, then let the pipes finish.
+  server.signal("SIGTERM");
+  const killLeftovers = setTimeout(
+    () => server.signal("SIGKILL"),
+    opts.graceMs,
+  );
+  await Promise.all([s2c, stderrDone]);
+  clearTimeout(killLeftovers);
+  for (const t of timers) clearTimeout(t);
+  for (const [sig, handler] of signalHandlers) {
+    Deno.removeSignalListener(sig, handler);
+  }
+  if (!clientClosedFirst) {
+    // The server ended first: stop reading from the client.
+    await inputReader.cancel().catch(() => {});
+  }
+  await c2s;
+
+  const pending = correlator.pending();
+  const handshake = correlator.handshake;
+  const reason: SessionEndEvent["reason"] = signalled
+    ? "signal"
+    : clientClosedFirst
+    ? "client_closed"
+    : "server_exited";
+  const failure = describeFailure(status, reason, pending, signalled);
+  await sink.drain();
+  const summary = sink.summary.build(performance.now() - started);
+  const end: SessionEndEvent = {
+    ...correlator.base(),
+    kind: "session_end",
+    reason,
+    exit: { code: status.code, signal: status.signal ?? null },
+    summary,
+    pending,
+    stderr: { bytes: stderrBytes, loggedBytes: stderrLogged },
+  };
+  if (failure) end.failure = failure;
+  if (handshake.protocolVersion) {
+    end.protocolVersion = handshake.protocolVersion;
+  }
+  if (handshake.client) end.client = handshake.client;
+  if (handshake.server) end.server = handshake.server;
+  sink.accept(end);
+  await sink.drain();
+  await writer.close();
+  errorsWriter.releaseLock();
+  const result: ProxyResult = {
+    exitCode: status.code,
+    logPath,
+    session,
+    summary,
+    reason,
+    lostEvents: writer.lost,
+  };
+  if (failure) result.failure = failure;
+  return result;
+}
+
+function describeFailure(
+  status: Deno.CommandStatus,
+  reason: SessionEndEvent["reason"],
+  pending: SessionEndEvent["pending"],
+  signalled: string | undefined,
+): string | undefined {
+  const unanswered = pending.filter((p) => !p.cancelled);
+  const parts: string[] = [];
+  // A server stopped with SIGTERM after the client left was stopped by us, as designed.
+  const stoppedByUs = reason === "client_closed" && status.signal === "SIGTERM";
+  if (status.signal && !stoppedByUs) {
+    parts.push(
+      `the server was killed by ${status.signal}${
+        signalled ? ` (forwarded from the proxy)` : ""
+      }`,
+    );
+  } else if (!status.signal && status.code !== 0) {
+    parts.push(`the server exited with code ${status.code}`);
+  }
+  if (unanswered.length > 0) {
+    const list = unanswered.slice(0, 5).map((p) =>
+      `${p.method}${p.tool ? ` ${p.tool}` : ""} (id ${
+        JSON.stringify(p.id)
+      }, seq ${p.seq})`
+    ).join(", ");
+    parts.push(
+      `${unanswered.length} request(s) never answered: ${list}${
+        unanswered.length > 5 ? ", ..." : ""
+      }`,
+    );
+  }
+  return parts.length > 0 ? parts.join("; ") : undefined;
+}

@@ -1,0 +1,96 @@
+/**
+ * The session summary, accumulated from the events as they are logged
+ * (after the plugin pipeline, so classes and entities are included).
+ *
+ * @module
+ */
+import type { AuditEvent, Summary } from "./event.ts";
+
+/**
+ * Accumulates a {@linkcode Summary} from events.
+ *
+ * @example
+ * ```ts
+ * import { SummaryBuilder } from "./summary.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s = new SummaryBuilder();
+ * s.add({ v: 1, seq: 0, ts: "", session: "s", kind: "request", dir: "c2s", bytes: 10,
+ *   id: 1, method: "tools/call", tool: "get_pay_info",
+ *   classes: [{ label: "SENSITIVE", source: "config" }] });
+ * assert.equal(s.build(5).toolCalls, 1);
+ * assert.deepEqual(s.build(5).toolClasses, { SENSITIVE: ["get_pay_info"] });
+ * ```
+ */
+export class SummaryBuilder {
+  #toolCalls = 0;
+  #tools = new Map<string, number>();
+  #classes = new Map<string, Set<string>>();
+  #entities = new Map<string, { type: string; value: string }>();
+  #errors = 0;
+  #messages = { c2s: 0, s2c: 0 };
+  #invalid = 0;
+
+  /** Counts one event. */
+  add(event: AuditEvent): void {
+    switch (event.kind) {
+      case "request":
+        this.#messages[event.dir]++;
+        if (event.method === "tools/call" && event.tool !== undefined) {
+          this.#toolCalls++;
+          this.#tools.set(event.tool, (this.#tools.get(event.tool) ?? 0) + 1);
+        }
+        break;
+      case "notification":
+        this.#messages[event.dir]++;
+        break;
+      case "response":
+        this.#messages[event.dir]++;
+        if (event.isError === true) this.#errors++;
+        break;
+      case "error":
+        this.#messages[event.dir]++;
+        this.#errors++;
+        break;
+      case "invalid":
+        this.#invalid++;
+        return;
+      default:
+        return;
+    }
+    const tool = event.kind !== "notification" ? event.tool : undefined;
+    if (tool !== undefined) {
+      for (const c of event.classes ?? []) {
+        let set = this.#classes.get(c.label);
+        if (!set) this.#classes.set(c.label, set = new Set());
+        set.add(tool);
+      }
+    }
+    for (const e of event.entities ?? []) {
+      this.#entities.set(`${e.type}\u0000${e.value}`, {
+        type: e.type,
+        value: e.value,
+      });
+    }
+  }
+
+  /** The summary so far, for a session that has lasted `durationMs`. */
+  build(durationMs: number): Summary {
+    const toolClasses: Record<string, string[]> = {};
+    for (const [label, tools] of this.#classes) {
+      toolClasses[label] = [...tools].sort();
+    }
+    const entities = [...this.#entities.values()];
+    return {
+      toolCalls: this.#toolCalls,
+      tools: Object.fromEntries(this.#tools),
+      toolClasses,
+      entities,
+      uniqueEntities: entities.length,
+      errors: this.#errors,
+      messages: { ...this.#messages },
+      invalid: this.#invalid,
+      durationMs: Math.round(durationMs),
+    };
+  }
+}
