@@ -1,0 +1,81 @@
+// deno-lint-ignore-file no-console -- the demo's main prints its results
+/**
+ * `deno task demo`: the scripted HR agent talks to the HR server through
+ * `mcp-audit proxy`, exactly as an MCP client would, then the log is
+ * rendered as a report. Everything lands in `demo-output/` in the working
+ * directory.
+ *
+ * @module
+ */
+import { connectAgent, runAgentScenario } from "./agent.ts";
+import type { SessionEndEvent } from "../lib/event.ts";
+
+const outDir = "demo-output";
+const log = `${outDir}/hr-demo.jsonl`;
+const report = `${outDir}/report.html`;
+const cli = new URL("../cli.ts", import.meta.url).pathname;
+const server = new URL("./hr_server.ts", import.meta.url).pathname;
+const config = new URL("./mcp-audit.jsonc", import.meta.url).pathname;
+
+await Deno.mkdir(outDir, { recursive: true });
+await Deno.remove(log).catch(() => {});
+
+const deno = Deno.execPath();
+const proxyArgs = [
+  "run",
+  "--quiet",
+  "--allow-run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  cli,
+  "proxy",
+  "--quiet",
+  "--log",
+  log,
+];
+try {
+  await Deno.stat(config);
+  proxyArgs.push("--config", config);
+} catch {
+  // No demo config yet: the proxy runs with its defaults.
+}
+proxyArgs.push("--", deno, "run", "--quiet", server);
+
+console.log(`Agent -> mcp-audit proxy -> HR server\n`);
+const { client } = await connectAgent(deno, proxyArgs, { stderr: "inherit" });
+try {
+  await runAgentScenario(client, (line) => console.log(`  ${line}`));
+} finally {
+  await client.close();
+}
+
+// The proxy writes session_end as the server exits; wait until it is there.
+let end: SessionEndEvent | undefined;
+for (let i = 0; i < 100 && !end; i++) {
+  const lines = (await Deno.readTextFile(log)).trim().split("\n");
+  const last = JSON.parse(lines[lines.length - 1]);
+  if (last.kind === "session_end") end = last;
+  else await new Promise((r) => setTimeout(r, 50));
+}
+if (!end) throw new Error(`The proxy did not finish the session in ${log}.`);
+
+const s = end.summary;
+console.log(`\nSession summary`);
+console.log(`  tool calls:      ${s.toolCalls}`);
+console.log(
+  `  tools used:      ${
+    Object.entries(s.tools).map(([t, n]) => `${t} x${n}`).join(", ")
+  }`,
+);
+for (const [label, tools] of Object.entries(s.toolClasses)) {
+  console.log(`  ${(label + ":").padEnd(16)} ${tools.join(", ")}`);
+}
+console.log(`  unique entities: ${s.uniqueEntities}`);
+console.log(`  errors:          ${s.errors}`);
+console.log(`  duration:        ${s.durationMs} ms`);
+
+const { writeReport } = await import("../report/write_report.ts");
+await writeReport([log], report);
+console.log(`\nAudit log: ${log}`);
+console.log(`Report:    ${report}`);

@@ -1,0 +1,181 @@
+/**
+ * The report's last stage: events -> one self-contained HTML document. The
+ * body is rendered with Preact on the server; the stylesheet and the one
+ * script are inlined and allowed by hash in a strict Content-Security-Policy;
+ * the timeline data is embedded as JSON that cannot leave its script element.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { render } from "preact-render-to-string";
+import type { AuditEvent } from "../lib/event.ts";
+import type { SkippedLine } from "../lib/log_reader.ts";
+import { buildReportModel, type ReportModel } from "./model.ts";
+import { ReportPage } from "./page.tsx";
+import { REPORT_CSS } from "./styles.ts";
+import { CLIENT_SCRIPT } from "./client_script.ts";
+
+/** Options for {@linkcode renderReport}. */
+export interface RenderReportOptions {
+  /**
+   * The page title.
+   * @default {"MCP audit report"}
+   */
+  title?: string;
+  /**
+   * Lines of the logs that were skipped, listed at the top of the report.
+   * @default {[]}
+   */
+  skipped?: SkippedLine[];
+  /**
+   * The log files the events came from.
+   * @default {[]}
+   */
+  sources?: string[];
+  /**
+   * When the report was made.
+   * @default {new Date()}
+   */
+  generatedAt?: Date;
+}
+
+const defaults = {
+  title: "MCP audit report",
+  skipped: [] as SkippedLine[],
+  sources: [] as string[],
+} satisfies RenderReportOptions;
+
+/**
+ * Escapes JSON text for a `<script type="application/json">` element: `<`,
+ * `>` and `&` (so no `</script>` or `<!--` can appear) and U+2028/U+2029.
+ * The result is still valid JSON with the same value.
+ *
+ * @example
+ * ```ts
+ * import { embedJson } from "./render.tsx";
+ * import assert from "node:assert/strict";
+ *
+ * const text = embedJson({ s: "</script><!--\u2028" });
+ * assert.doesNotMatch(text, /[<>&\u2028]/);
+ * assert.deepEqual(JSON.parse(text), { s: "</script><!--\u2028" });
+ * ```
+ */
+export function embedJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * The SHA-256 source expression for an inline element's text, as CSP wants it.
+ *
+ * @example
+ * ```ts
+ * import { cspHash } from "./render.tsx";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(cspHash(""), "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
+ * ```
+ */
+export function cspHash(text: string): string {
+  return `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+}
+
+/**
+ * The Content-Security-Policy of the report: nothing may load from anywhere;
+ * only the inlined stylesheet and script (by hash) and data: images run.
+ */
+export function reportCsp(): string {
+  return [
+    "default-src 'none'",
+    `style-src ${cspHash(REPORT_CSS)}`,
+    `script-src ${cspHash(CLIENT_SCRIPT)}`,
+    "img-src data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Renders audit events as one self-contained HTML document.
+ *
+ * @param events Audit events; anything that is not an event object is ignored.
+ * @param options Title, skipped lines and source file names.
+ * @returns The HTML document.
+ *
+ * @example
+ * ```ts
+ * import { renderReport } from "./render.tsx";
+ * import assert from "node:assert/strict";
+ *
+ * const html = renderReport([], { title: "Empty" });
+ * assert.match(html, /^<!DOCTYPE html>/);
+ * assert.match(html, /Content-Security-Policy/);
+ * ```
+ */
+export function renderReport(
+  events: AuditEvent[] | unknown[],
+  options: RenderReportOptions = {},
+): string {
+  const o = { ...defaults, ...options };
+  const model = buildReportModel(events);
+  return renderModel(model, {
+    title: o.title,
+    skipped: o.skipped,
+    sources: o.sources,
+    generatedAt: (options.generatedAt ?? new Date()).toISOString(),
+  });
+}
+
+function renderModel(
+  model: ReportModel,
+  o: {
+    title: string;
+    skipped: SkippedLine[];
+    sources: string[];
+    generatedAt: string;
+  },
+): string {
+  const body = render(
+    <ReportPage
+      model={model}
+      title={o.title}
+      sources={o.sources}
+      skipped={o.skipped}
+      generatedAt={o.generatedAt}
+    />,
+  );
+  const data = embedJson({
+    v: 1,
+    sessions: model.sessions.map((s) => ({ l: s.label, id: s.id })),
+    tools: model.tools,
+    entities: model.entities.map((e) => [e.type, e.value]),
+    rows: model.rows,
+  });
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${reportCsp()}">`,
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="light dark">',
+    '<link rel="icon" href="data:,">',
+    `<title>${escapeHtml(o.title)}</title>`,
+    `<style>${REPORT_CSS}</style>`,
+    "</head>",
+    "<body>",
+    body,
+    `<script type="application/json" id="report-data">${data}</script>`,
+    `<script>${CLIENT_SCRIPT}</script>`,
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}
