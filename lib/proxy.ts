@@ -86,6 +86,7 @@ const defaults = {
 } satisfies Partial<ProxyOptions>;
 
 const encoder = new TextEncoder();
+const STDERR_IN_FLIGHT_MAX = 16 * 1024 * 1024;
 
 /**
  * Runs the proxy until the server has exited and every event is logged.
@@ -264,11 +265,26 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   // Server stderr: always drained, passed through, recorded up to a bound.
   let stderrBytes = 0;
   let stderrLogged = 0;
+  // Passed through without waiting, so a client that never reads our stderr
+  // cannot stall the server; past a bound in flight, passthrough drops bytes.
+  let stderrInFlight = 0;
+  let lastStderrWrite: Promise<void> = Promise.resolve();
   const stderrDone = (async () => {
     const decoder = new TextDecoder();
     for await (const chunk of server.child.stderr) {
       stderrBytes += chunk.length;
-      errorsWriter.write(chunk).catch(() => {});
+      if (stderrInFlight < STDERR_IN_FLIGHT_MAX) {
+        stderrInFlight += chunk.length;
+        lastStderrWrite = errorsWriter.write(chunk).catch(() => {}).finally(
+          () => {
+            stderrInFlight -= chunk.length;
+          },
+        );
+      } else {
+        warn(
+          "the client is not reading stderr; some server stderr was not passed through",
+        );
+      }
       if (stderrLogged < opts.maxStderrBytes) {
         const part = chunk.subarray(0, opts.maxStderrBytes - stderrLogged);
         stderrLogged += part.length;
@@ -344,6 +360,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   sink.accept(end);
   await sink.drain();
   await writer.close();
+  await lastStderrWrite;
   errorsWriter.releaseLock();
   const result: ProxyResult = {
     exitCode: status.code,

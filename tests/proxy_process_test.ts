@@ -1,0 +1,420 @@
+import assert from "node:assert/strict";
+import {
+  cliArgs,
+  fixtureServer,
+  readAll,
+  readEvents,
+  tempDir,
+} from "./_helpers.ts";
+import type { SessionEndEvent } from "../lib/event.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface Proxy {
+  child: Deno.ChildProcess;
+  send(message: unknown): Promise<void>;
+  /** Reads stdout until `count` complete lines arrived (or the stream ends). */
+  lines(count: number): Promise<unknown[]>;
+  closeInput(): Promise<void>;
+  stderr(): Promise<string>;
+}
+
+function startProxy(args: string[], env: Record<string, string> = {}): Proxy {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env,
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+  let buffered = "";
+  const stderrText = readAll(child.stderr).then((b) => decoder.decode(b));
+  return {
+    child,
+    async send(message: unknown): Promise<void> {
+      await writer.write(encoder.encode(JSON.stringify(message) + "\n"));
+    },
+    async lines(count: number): Promise<unknown[]> {
+      const out: unknown[] = [];
+      while (out.length < count) {
+        const nl = buffered.indexOf("\n");
+        if (nl !== -1) {
+          out.push(JSON.parse(buffered.slice(0, nl)));
+          buffered = buffered.slice(nl + 1);
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(value, { stream: true });
+      }
+      return out;
+    },
+    async closeInput(): Promise<void> {
+      await writer.close().catch(() => {});
+    },
+    async stderr(): Promise<string> {
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+      return await stderrText;
+    },
+  };
+}
+
+const init = {
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "raw-client", version: "1" },
+  },
+};
+const call = (
+  id: number,
+  name: string,
+  args: Record<string, unknown> = {},
+) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: args },
+});
+
+function sessionEnd(events: { kind: string }[]): SessionEndEvent {
+  const end = events.at(-1) as SessionEndEvent;
+  assert.equal(end.kind, "session_end", "the log closes with session_end");
+  return end;
+}
+
+Deno.test("the server killed mid-call: the client sees end of stream, the proxy fails, the log names the unanswered call", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/crash.jsonl`;
+  const proxy = startProxy([
+    "proxy",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ]);
+  await proxy.send(init);
+  await proxy.send(call(1, "echo", { text: "before the crash" }));
+  assert.equal((await proxy.lines(2)).length, 2);
+  await proxy.send(call(2, "crash"));
+  // End of stream: no more lines ever come.
+  assert.deepEqual(await proxy.lines(1), []);
+  const status = await proxy.child.status;
+  await proxy.closeInput();
+  await proxy.stderr();
+  assert.equal(status.success, false);
+  assert.equal(
+    status.code,
+    128 + 9,
+    "the proxy mirrors a SIGKILLed server's status",
+  );
+
+  const { events } = await readEvents(log);
+  const end = sessionEnd(events);
+  assert.equal(end.reason, "server_exited");
+  assert.equal(end.exit.signal, "SIGKILL");
+  assert.match(end.failure ?? "", /killed by SIGKILL/);
+  assert.match(end.failure ?? "", /tools\/call crash/);
+  assert.deepEqual(end.pending.map((p) => [p.id, p.tool, p.cancelled]), [[
+    2,
+    "crash",
+    false,
+  ]]);
+  const echoed = events.find((e) => e.kind === "response" && e.tool === "echo");
+  assert.ok(echoed, "the events before the crash are all there");
+});
+
+Deno.test("a SIGKILLed proxy leaves a log whose complete lines are all valid JSON", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/killed.jsonl`;
+  const proxy = startProxy([
+    "proxy",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ]);
+  await proxy.send(init);
+  await proxy.lines(1);
+  // Keep messages flowing while the proxy is killed.
+  let id = 1;
+  const pump = (async () => {
+    try {
+      while (true) {
+        await proxy.send(
+          call(id++, "echo", { text: "x".repeat(200 + (id % 500)) }),
+        );
+      }
+    } catch {
+      // The proxy is gone.
+    }
+  })();
+  const drain = proxy.lines(Number.MAX_SAFE_INTEGER).catch(() => []);
+  await new Promise((r) => setTimeout(r, 700));
+  Deno.kill(proxy.child.pid, "SIGKILL");
+  const status = await proxy.child.status;
+  await pump;
+  await drain;
+  await proxy.stderr();
+  assert.equal(status.signal, "SIGKILL");
+  const text = await Deno.readTextFile(log);
+  const lines = text.split("\n");
+  const last = lines.pop()!;
+  assert.ok(
+    lines.length > 50,
+    `events were logged while running (${lines.length})`,
+  );
+  lines.forEach((line, i) =>
+    assert.doesNotThrow(() => JSON.parse(line), `line ${i + 1} is valid JSON`)
+  );
+  const seqs = lines.map((l) => JSON.parse(l).seq);
+  seqs.forEach((s, i) =>
+    assert.equal(s, i, "no event before the kill is missing")
+  );
+  if (last !== "") {
+    assert.throws(
+      () => JSON.parse(last),
+      "only the line in flight may be partial",
+    );
+  }
+  // Let the orphaned server see its stdin close and exit.
+  await new Promise((r) => setTimeout(r, 100));
+});
+
+Deno.test("an unwritable log path stops the proxy with a clear error before the server starts", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/a-file`, "");
+  const marker = `${dir.path}/server-started`;
+  const log = `${dir.path}/a-file/session.jsonl`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs([
+      "proxy",
+      "--log",
+      log,
+      "--",
+      ...fixtureServer("scripted_server.ts"),
+    ]),
+    env: { MARKER: marker },
+    stdin: "null",
+  }).output();
+  assert.equal(out.code, 1);
+  assert.equal(out.stdout.length, 0, "nothing of ours on stdout");
+  const stderr = decoder.decode(out.stderr);
+  assert.match(
+    stderr,
+    /^mcp-audit: Cannot open the audit log ".*a-file\/session\.jsonl"/,
+  );
+  assert.match(stderr, /--log FILE/);
+  await assert.rejects(
+    Deno.stat(marker),
+    Deno.errors.NotFound,
+    "the server was never started",
+  );
+});
+
+Deno.test("a server command that cannot be found names the command and the PATH searched", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs([
+      "proxy",
+      "--log",
+      "/dev/null",
+      "--",
+      "no-such-mcp-server",
+      "--stdio",
+    ]),
+    env: { PATH: "/usr/bin:/bin" },
+    stdin: "null",
+  }).output();
+  assert.equal(out.code, 127);
+  const stderr = decoder.decode(out.stderr);
+  assert.match(stderr, /command "no-such-mcp-server" not found/);
+  assert.match(stderr, /"\/usr\/bin", "\/bin"/);
+  assert.match(stderr, /absolute path/);
+});
+
+Deno.test("the proxy exits with the server's own exit status", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/exit.jsonl`;
+  const proxy = startProxy([
+    "proxy",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ]);
+  await proxy.send(init);
+  await proxy.lines(1);
+  await proxy.send(call(1, "exit", { code: 3 }));
+  const status = await proxy.child.status;
+  await proxy.closeInput();
+  assert.match(await proxy.stderr(), /exited with code 3/);
+  assert.equal(status.code, 3);
+  const end = sessionEnd((await readEvents(log)).events);
+  assert.equal(end.exit.code, 3);
+  assert.match(end.failure ?? "", /exited with code 3/);
+});
+
+Deno.test("SIGTERM sent to the proxy reaches the server", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/term.jsonl`;
+  const signalFile = `${dir.path}/signal`;
+  const proxy = startProxy([
+    "proxy",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ], {
+    SIGNAL_FILE: signalFile,
+  });
+  await proxy.send(init);
+  await proxy.lines(1);
+  Deno.kill(proxy.child.pid, "SIGTERM");
+  const status = await proxy.child.status;
+  await proxy.closeInput();
+  await proxy.stderr();
+  assert.equal(await Deno.readTextFile(signalFile), "SIGTERM");
+  assert.equal(status.code, 0, "the server handled SIGTERM and exited 0");
+  const end = sessionEnd((await readEvents(log)).events);
+  assert.equal(end.reason, "signal");
+});
+
+Deno.test("when the client closes stdin, a server that ignores it is stopped with its children after the grace period", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/grace.jsonl`;
+  const childPidFile = `${dir.path}/child.pid`;
+  const proxy = startProxy([
+    "proxy",
+    "--grace-ms",
+    "300",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ], {
+    IGNORE_EOF: "1",
+    CHILD_PID_FILE: childPidFile,
+  });
+  await proxy.send(init);
+  await proxy.send(call(1, "spawn_child"));
+  await proxy.lines(2);
+  const childPid = Number(await Deno.readTextFile(childPidFile));
+  assert.ok(isAlive(childPid), "the server's child runs");
+  await proxy.closeInput();
+  const status = await proxy.child.status;
+  await proxy.stderr();
+  assert.equal(status.signal, null);
+  assert.equal(
+    status.code,
+    143,
+    "the server was stopped with SIGTERM and the proxy mirrors it",
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(isAlive(childPid), false, "no orphan is left behind");
+  const end = sessionEnd((await readEvents(log)).events);
+  assert.equal(end.reason, "client_closed");
+  assert.equal(
+    end.failure,
+    undefined,
+    "stopping the server after the client left is not a failure",
+  );
+});
+
+Deno.test("a server flooding stderr never stalls; stderr passes through and is logged up to its bound", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/stderr.jsonl`;
+  const proxy = startProxy([
+    "proxy",
+    "--quiet",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ]);
+  await proxy.send(init);
+  await proxy.send(call(1, "stderr_flood", { bytes: 8 * 1024 * 1024 }));
+  const [, reply] = await proxy.lines(2) as {
+    result: { content: { text: string }[] };
+  }[];
+  assert.equal(reply.result.content[0].text, "flooded");
+  await proxy.closeInput();
+  await proxy.child.status;
+  const stderr = await proxy.stderr();
+  assert.ok(stderr.length >= 8 * 1024 * 1024, "stderr passed through in full");
+  const { events } = await readEvents(log);
+  const logged = events.filter((e) => e.kind === "stderr").reduce(
+    (n, e) => n + (e as { text: string }).text.length,
+    0,
+  );
+  assert.equal(logged, 1024 * 1024, "the log keeps the first MiB of stderr");
+  const end = sessionEnd(events);
+  assert.ok(end.stderr.bytes >= 8 * 1024 * 1024);
+  assert.equal(end.stderr.loggedBytes, 1024 * 1024);
+});
+
+Deno.test("the predecessor's --server form splits the command line like a shell", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/compat.jsonl`;
+  const [deno, ...rest] = fixtureServer("scripted_server.ts");
+  const line = [deno, ...rest].map((a) => `'${a}'`).join(" ");
+  const proxy = startProxy([
+    "proxy",
+    "--log",
+    log,
+    "--sensitive-tools",
+    "get_pay_info",
+    "--write-tools",
+    "submit_*",
+    "--server",
+    line,
+  ]);
+  await proxy.send(init);
+  await proxy.send(call(1, "echo", { text: 'it\'s "quoted"' }));
+  const [, reply] = await proxy.lines(2) as {
+    result: { content: { text: string }[] };
+  }[];
+  assert.equal(reply.result.content[0].text, `it's "quoted"`);
+  await proxy.closeInput();
+  assert.equal((await proxy.child.status).code, 0);
+  await proxy.stderr();
+  const start = (await readEvents(log)).events[0] as {
+    kind: string;
+    command: string[];
+  };
+  assert.deepEqual(start.command, [deno, ...rest]);
+});
+
+Deno.test("every subcommand answers --help, and --version prints the version", async () => {
+  for (const args of [["--help"], ["proxy", "--help"], ["report", "--help"]]) {
+    const out = await new Deno.Command(Deno.execPath(), { args: cliArgs(args) })
+      .output();
+    assert.equal(out.code, 0, `${args.join(" ")} exits 0`);
+    assert.match(decoder.decode(out.stdout), /Usage:/);
+  }
+  const version = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["--version"]),
+  }).output();
+  assert.match(decoder.decode(version.stdout), /^mcp-audit \d+\.\d+\.\d+/);
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["proxy", "--bogus"]),
+  }).output();
+  assert.equal(bad.code, 2);
+  assert.match(decoder.decode(bad.stderr), /Usage: mcp-audit proxy/);
+});
+
+/** Whether a process runs (a zombie waiting to be reaped does not count). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
