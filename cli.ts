@@ -21,6 +21,7 @@ const MAIN_HELP =
 Usage:
   ${NAME} proxy [options] -- <server command> [args...]   wrap a stdio MCP server
   ${NAME} report [LOG...] [-o report.html]                 render an HTML report
+  ${NAME} init [--force]                                   write a starter mcp-audit.jsonc
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.`;
@@ -40,11 +41,13 @@ Options:
                           ~/Library/Logs/mcp-audit/ on macOS,
                           %LOCALAPPDATA%\\mcp-audit\\logs on Windows;
                           MCP_AUDIT_LOG_DIR overrides the directory.
-  --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if present.
+  --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
+                          present; "mcp-audit init" writes a starter one.
   --server "CMD ARGS"     The server as one command line, split like a shell
                           would (the mcp-audit-trail form).
-  --sensitive-tools a,b   Tools to tag SENSITIVE (names or globs).
-  --write-tools c,d       Tools to tag WRITE (names or globs).
+  --sensitive-tools a,b   Tools to tag SENSITIVE (names or globs); replaces the
+                          config's rules.sensitive.
+  --write-tools c,d       Tools to tag WRITE (names or globs); replaces rules.write.
   --max-payload BYTES     Messages above this size have their payload replaced
                           in the log by its size, SHA-256 and a preview.
                           Default: 65536.
@@ -54,7 +57,7 @@ Options:
   -h, --help              This help.
 
 Exit status: the server's own exit status (128+N when killed by signal N);
-1 when the log or config cannot be used (the server is not started);
+1 when the log, the config or a plugin cannot be used (the server is not started);
 2 for a usage error; 127 when the server command is not found.`;
 
 const REPORT_HELP = `Usage: ${NAME} report [LOG...] [-o FILE]
@@ -68,6 +71,18 @@ Options:
   -h, --help          This help.
 
 Exit status: 0 on success, 1 when a log cannot be read, 2 for a usage error.`;
+
+const INIT_HELP = `Usage: ${NAME} init [--force]
+
+Writes a commented starter classifier config, mcp-audit.jsonc, and its JSON
+Schema, mcp-audit.schema.json, into the current directory. "${NAME} proxy"
+reads ./mcp-audit.jsonc when --config is not given.
+
+Options:
+  --force      Overwrite an existing mcp-audit.jsonc.
+  -h, --help   This help.
+
+Exit status: 0 on success, 1 when mcp-audit.jsonc exists, 2 for a usage error.`;
 
 function out(text: string): void {
   console.log(text);
@@ -142,11 +157,40 @@ async function proxyCommand(argv: string[]): Promise<number> {
   const { runProxy } = await import("./lib/proxy.ts");
   const { CommandNotFoundError } = await import("./lib/server_process.ts");
   const { LogOpenError } = await import("./lib/log_writer.ts");
+  const { ConfigError, loadConfig } = await import("./lib/config.ts");
+  const { loadPlugins, PluginLoadError, redactionKey } = await import(
+    "./lib/plugin_loader.ts"
+  );
+  const { Pipeline } = await import("./lib/pipeline.ts");
+  const { defaultLogDir } = await import("./lib/log_path.ts");
   try {
+    // Config and plugins are checked before the server starts.
+    const { config, path: configPath } = await loadConfig(values.config);
+    const list = (v: string | undefined): string[] | undefined =>
+      v === undefined
+        ? undefined
+        : v.split(",").map((s) => s.trim()).filter(Boolean);
+    const logDir = config.logDir ?? defaultLogDir();
+    const plugins = await loadPlugins(config, {
+      configPath,
+      flags: {
+        sensitiveTools: list(values["sensitive-tools"]),
+        writeTools: list(values["write-tools"]),
+      },
+      redactKey: config.redact === false
+        ? undefined
+        : await redactionKey(defaultLogDir()),
+    });
+    const processor = new Pipeline(plugins, {
+      hookTimeoutMs: config.hookTimeoutMs,
+      onWarning: (message) => err(message),
+    });
     const result = await runProxy({
       command,
       logPath: values.log,
-      maxPayloadBytes,
+      logDir,
+      processor,
+      maxPayloadBytes: maxPayloadBytes ?? config.maxPayloadBytes,
       graceMs,
     });
     if (!values.quiet) {
@@ -164,12 +208,59 @@ async function proxyCommand(argv: string[]): Promise<number> {
       err(error.message);
       return EXIT_NOT_FOUND;
     }
-    if (error instanceof LogOpenError) {
+    if (
+      error instanceof LogOpenError || error instanceof ConfigError ||
+      error instanceof PluginLoadError
+    ) {
       err(error.message);
       return EXIT_STARTUP;
     }
     throw error;
   }
+}
+
+async function initCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        force: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, INIT_HELP);
+  }
+  if (parsed.values.help) {
+    out(INIT_HELP);
+    return 0;
+  }
+  const { starterConfig } = await import("./lib/starter_config.ts");
+  const { configJsonSchema } = await import("./lib/json_schema.ts");
+  const { CONFIG_FILE } = await import("./lib/config.ts");
+  const schemaFile = "mcp-audit.schema.json";
+  try {
+    await Deno.writeTextFile(CONFIG_FILE, starterConfig(`./${schemaFile}`), {
+      createNew: !parsed.values.force,
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      err(`${CONFIG_FILE} already exists; pass --force to overwrite it.`);
+      return EXIT_STARTUP;
+    }
+    throw error;
+  }
+  await Deno.writeTextFile(
+    schemaFile,
+    JSON.stringify(configJsonSchema(), null, 2) + "\n",
+  );
+  out(
+    `Wrote ${CONFIG_FILE} (the classifier config) and ${schemaFile} (its schema, for your editor).`,
+  );
+  return 0;
 }
 
 async function reportCommand(argv: string[]): Promise<number> {
@@ -245,6 +336,8 @@ export async function main(args: string[]): Promise<number> {
       return await proxyCommand(rest);
     case "report":
       return await reportCommand(rest);
+    case "init":
+      return await initCommand(rest);
     case "--version":
     case "-V":
       out(`${NAME} ${VERSION}`);

@@ -32,6 +32,26 @@ export {
   type SessionStartEvent,
   type Summary,
 } from "./lib/event.ts";
+export {
+  definePlugin,
+  type FoundEntity,
+  type HookContext,
+  type Plugin,
+  type PluginFindings,
+  type ToolCall,
+} from "./lib/plugin.ts";
+export { Pipeline, type PipelineOptions } from "./lib/pipeline.ts";
+export {
+  type Config,
+  ConfigError,
+  loadConfig,
+  parseConfig,
+} from "./lib/config.ts";
+export { loadPlugins, PluginLoadError } from "./lib/plugin_loader.ts";
+export { sensitivityPlugin } from "./plugins/sensitivity.ts";
+export { annotationsPlugin } from "./plugins/annotations.ts";
+export { entitiesPlugin } from "./plugins/entities.ts";
+export { redactPlugin } from "./plugins/redact.ts";
 export { CommandNotFoundError } from "./lib/server_process.ts";
 export { LogOpenError } from "./lib/log_writer.ts";
 export { defaultLogDir, latestLog } from "./lib/log_path.ts";

@@ -97,8 +97,13 @@ export class AuditSink {
   async #run(): Promise<void> {
     try {
       while (this.#head < this.#queue.length) {
-        const event = this.#queue[this.#head++];
-        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        const event = this.#queue[this.#head];
+        // Release the slot at once: an event can hold a frame of many MB.
+        this.#queue[this.#head++] = undefined as unknown as CorrelatedEvent;
+        if (this.#head === this.#queue.length) {
+          this.#queue = [];
+          this.#head = 0;
+        } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
         }

@@ -37,7 +37,7 @@ export interface ProxyOptions {
   logPath?: string;
   /** Where a session's log goes when `logPath` is not given. @default {defaultLogDir()} */
   logDir?: string;
-  /** The plugin pipeline. */
+  /** The plugin pipeline (a `Pipeline`); none logs events as correlated. */
   processor?: EventProcessor;
   /** The client's side: where requests come from. @default {Deno.stdin.readable} */
   input?: ReadableStream<Uint8Array>;

@@ -306,7 +306,11 @@ Deno.test("when the client closes stdin, a server that ignores it is stopped wit
   await proxy.send(call(1, "spawn_child"));
   await proxy.lines(2);
   const childPid = Number(await Deno.readTextFile(childPidFile));
-  assert.ok(isAlive(childPid), "the server's child runs");
+  assert.ok(childPid > 0, "the server reported its child's pid");
+  assert.ok(
+    isAlive(childPid),
+    `the server's child runs: ${procStat(childPid)}`,
+  );
   await proxy.closeInput();
   const status = await proxy.child.status;
   await proxy.stderr();
@@ -408,6 +412,14 @@ Deno.test("every subcommand answers --help, and --version prints the version", a
   assert.equal(bad.code, 2);
   assert.match(decoder.decode(bad.stderr), /Usage: mcp-audit proxy/);
 });
+
+function procStat(pid: number): string {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/stat`).slice(0, 60);
+  } catch (error) {
+    return String(error);
+  }
+}
 
 /** Whether a process runs (a zombie waiting to be reaped does not count). */
 function isAlive(pid: number): boolean {

@@ -1,0 +1,707 @@
+// deno-lint-ignore-file no-console -- the bench main prints its table
+/**
+ * Proxy benchmark: throughput, latency and memory of `mcp-audit proxy`, run
+ * exactly as a user runs it (the CLI as a subprocess), each figure printed as
+ * a ratio against a baseline measured in the same run, next to its target.
+ * Not a test: it never fails the build, it prints PASS or MISS.
+ *
+ * 1. 1 KB JSON-RPC messages: client -> proxy -> cat -> proxy -> client
+ *    against client -> cat -> client; logged messages per second.
+ * 2. 1 MB messages, same paths; MB/s relayed.
+ * 3. Added round-trip latency of a small `tools/call` (p50, p99) through the
+ *    proxy against the responder `bench/_echo_server.ts` called directly.
+ * 4. Peak RSS of the proxy on a 256 MB and a 1 GB stream of 1 MB messages,
+ *    against the proxy's peak RSS when it relays a single 1 MB message.
+ *
+ * Input is made in-process and written to the subprocess's stdin while its
+ * stdout is read concurrently; the bytes that come back are counted (and
+ * hashed with SHA-256 in case 1) and must equal what went in. MB means MiB.
+ *
+ *     deno task bench [--quick] [--only 1kb,1mb,latency,rss] [--profile DIR]
+ *                     [--deno-flags="--v8-flags=..."] [--cli path/to/cli.ts]
+ *
+ * `--quick` scales every workload down 10x; `--profile DIR` runs the proxy
+ * with `--cpu-prof` and leaves its V8 CPU profiles in DIR; `--deno-flags`
+ * adds `deno run` flags to the proxy's command line; `--cli` runs another
+ * copy of `cli.ts` (to measure a change to `lib/` before making it).
+ *
+ * @module
+ */
+import { createHash, type Hash } from "node:crypto";
+import { parseArgs } from "node:util";
+import { messages, type Workload } from "./_workload.ts";
+
+const MB = 1024 * 1024;
+const ROOT = new URL("..", import.meta.url).pathname;
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const ECHO_SERVER = new URL("./_echo_server.ts", import.meta.url).pathname;
+/** The permissions a user gives the proxy (those of `deno task compile`). */
+const PROXY_PERMISSIONS = [
+  "--allow-run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+];
+
+const TARGETS = {
+  loggedPerSecond: 100_000,
+  mbPerSecond: 300,
+  addedP50Ms: 0.3,
+  addedP99Ms: 2,
+  rssMb: 100,
+} as const;
+
+/** Workload sizes of a full run; `--quick` divides them by 10. */
+const FULL = {
+  kbMessages: 200_000,
+  mbStreamMb: 512,
+  latencyCalls: 2_000,
+  latencyWarmup: 300,
+  rssSmallMb: 256,
+  rssLargeMb: 1024,
+} as const;
+
+/** Options of one bench run, from the command line. */
+export interface BenchOptions {
+  /** Divide every workload by 10. @default {false} */
+  quick: boolean;
+  /** Cases to run. @default {all} */
+  only: Set<string>;
+  /** Run the proxy with `--cpu-prof` and keep its profiles here. */
+  profileDir?: string;
+  /** More `deno run` flags for the proxy, e.g. `--v8-flags=--max-old-space-size=64`. */
+  denoFlags?: string[];
+  /** The `cli.ts` to run, to compare a changed copy of the proxy. @default {"../cli.ts"} */
+  cli?: string;
+}
+
+/** A process to stream through: `cat`, the proxy in front of `cat`, or a responder. */
+interface Subject {
+  label: string;
+  command: string;
+  args: string[];
+  /** The audit log the proxy writes, when the subject is the proxy. */
+  logPath?: string;
+}
+
+/** What one streaming run measured. */
+interface StreamResult {
+  /** From the first timed byte written to the process's exit. */
+  seconds: number;
+  /** From the first timed byte written to the last byte read back. */
+  relaySeconds: number;
+  bytesIn: number;
+  bytesOut: number;
+  sha256Out?: string;
+  /** Peak resident set of the process in bytes (VmHWM, sampled). */
+  peakRss: number;
+  exitCode: number;
+  stderr: string;
+}
+
+// ---------------------------------------------------------------- input
+
+/** SHA-256 of everything a workload writes. */
+function workloadSha256(workload: Workload): string {
+  const hash = createHash("sha256");
+  for (const chunk of workload.chunks()) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+// ---------------------------------------------------------------- subjects
+
+function catSubject(): Subject {
+  return { label: "cat", command: "cat", args: [] };
+}
+
+function proxySubject(
+  server: string[],
+  logPath: string,
+  options: BenchOptions,
+): Subject {
+  const profile = options.profileDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`]
+    : [];
+  return {
+    label: "proxy",
+    command: Deno.execPath(),
+    args: [
+      "run",
+      ...PROXY_PERMISSIONS,
+      ...profile,
+      ...(options.denoFlags ?? []),
+      options.cli ?? CLI,
+      "proxy",
+      "--log",
+      logPath,
+      "--",
+      ...server,
+    ],
+    logPath,
+  };
+}
+
+function echoServerCommand(): string[] {
+  return [Deno.execPath(), "run", ECHO_SERVER];
+}
+
+function spawn(subject: Subject): Deno.ChildProcess {
+  return new Deno.Command(subject.command, {
+    args: subject.args,
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+// ---------------------------------------------------------------- measuring
+
+/**
+ * Follows a process's peak resident set (VmHWM in /proc/<pid>/status) until
+ * it has exited. Deno wants --allow-all to read /proc, so a small bash loop
+ * (builtins only, no fork per sample) reads it every 20 ms and prints each
+ * new peak.
+ */
+function rssSampler(pid: number): { stop(): Promise<number> } {
+  const script = `pid=$1; peak=0
+exec {fd}<> <(:)
+while [ -e /proc/$pid/status ]; do
+  while read -r k v _; do
+    case $k in VmHWM:) if [ "$v" -gt "$peak" ]; then peak=$v; echo $peak; fi;; esac
+  done < /proc/$pid/status
+  read -t 0.02 -u $fd
+done 2>/dev/null`;
+  const sampler = new Deno.Command("bash", {
+    args: ["-c", script, "rss", String(pid)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  return {
+    async stop(): Promise<number> {
+      // The loop ends once the process has been reaped.
+      const out = new TextDecoder().decode((await sampler.output()).stdout);
+      const peaks = out.trim().split("\n").map(Number).filter((n) => n > 0);
+      return (peaks.at(-1) ?? 0) * 1024;
+    },
+  };
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return new TextDecoder().decode(
+    parts.length === 1 ? parts[0] : concatBytes(parts),
+  );
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+const WARMUP_LINE = new TextEncoder().encode(
+  '{"jsonrpc":"2.0","method":"notifications/initialized"}\n',
+);
+
+/**
+ * Streams a workload through `subject` and reads it back concurrently. The
+ * clock starts once a first line has made the round trip, so process start
+ * is not counted; it stops when the process has exited (the log is
+ * complete).
+ */
+async function stream(
+  subject: Subject,
+  workload: Workload,
+  options: { hash?: boolean } = {},
+): Promise<StreamResult> {
+  const child = spawn(subject);
+  const stderr = collect(child.stderr);
+  const rss = rssSampler(child.pid);
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+
+  await writer.write(WARMUP_LINE);
+  let warm = 0;
+  while (warm < WARMUP_LINE.length) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${subject.label} closed stdout during warm-up`);
+    warm += value.length;
+  }
+
+  const hash: Hash | undefined = options.hash
+    ? createHash("sha256")
+    : undefined;
+  const t0 = performance.now();
+  let bytesIn = 0;
+  let writeError: unknown;
+  const writing = (async (): Promise<void> => {
+    try {
+      for (const chunk of workload.chunks()) {
+        await writer.write(chunk);
+        bytesIn += chunk.length;
+      }
+      await writer.close();
+    } catch (error) {
+      writeError = error; // The process died; its exit status and stderr say why.
+    }
+  })();
+  let bytesOut = 0;
+  let tEof = t0;
+  const reading = (async (): Promise<void> => {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytesOut += value.length;
+      hash?.update(value);
+    }
+    tEof = performance.now();
+  })();
+  await Promise.all([writing, reading]);
+  const status = await child.status;
+  const t1 = performance.now();
+  const result: StreamResult = {
+    seconds: (t1 - t0) / 1000,
+    relaySeconds: (tEof - t0) / 1000,
+    bytesIn,
+    bytesOut,
+    peakRss: await rss.stop(),
+    exitCode: status.code,
+    stderr: await stderr,
+  };
+  if (hash) result.sha256Out = hash.digest("hex");
+  if (writeError !== undefined || status.code !== 0) {
+    throw new Error(
+      `${subject.label} exited with ${status.code}${
+        writeError ? ` (writing its stdin failed: ${writeError})` : ""
+      } after ${mb(bytesIn)} in: ${result.stderr.trim().slice(-500)}`,
+    );
+  }
+  if (bytesOut !== bytesIn) {
+    throw new Error(
+      `${subject.label} returned ${bytesOut} bytes for ${bytesIn} written`,
+    );
+  }
+  return result;
+}
+
+/** Counts the lines of a file and the lines of each event kind asked for. */
+async function countLines(path: string): Promise<number> {
+  using file = await Deno.open(path);
+  let lines = 0;
+  for await (const chunk of file.readable) {
+    let at = chunk.indexOf(10);
+    while (at !== -1) {
+      lines++;
+      at = chunk.indexOf(10, at + 1);
+    }
+  }
+  return lines;
+}
+
+/** Round-trip times in milliseconds of sequential small `tools/call`s. */
+async function roundTrips(
+  subject: Subject,
+  calls: number,
+  warmup: number,
+): Promise<{ times: number[]; peakRss: number; stderr: string }> {
+  const child = spawn(subject);
+  const stderr = collect(child.stderr);
+  const rss = rssSampler(child.pid);
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+  const encoder = new TextEncoder();
+  const times: number[] = [];
+  for (let i = 0; i < warmup + calls; i++) {
+    const line = encoder.encode(
+      `{"jsonrpc":"2.0","id":${i},"method":"tools/call","params":{"name":"echo","arguments":{"text":"ping ${i}"}}}\n`,
+    );
+    const t0 = performance.now();
+    await writer.write(line);
+    // One reply line per call; it may arrive in pieces.
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${subject.label} closed stdout at call ${i}`);
+      if (value[value.length - 1] === 10) break;
+    }
+    const t1 = performance.now();
+    if (i >= warmup) times.push(t1 - t0);
+  }
+  await writer.close();
+  while (!(await reader.read()).done) {
+    // Drain until the process closes its stdout.
+  }
+  await child.status;
+  return { times, peakRss: await rss.stop(), stderr: await stderr };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
+  return sorted[Math.max(0, i)];
+}
+
+// ---------------------------------------------------------------- report
+
+/** One row of the printed table. */
+export interface Row {
+  metric: string;
+  baseline: string;
+  proxy: string;
+  ratio: string;
+  target: string;
+  /** `true` PASS, `false` MISS, `undefined` informational. */
+  pass?: boolean;
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function mb(bytes: number): string {
+  return `${fmt(bytes / MB, 1)} MB`;
+}
+
+function printTable(rows: Row[]): void {
+  const header: Row = {
+    metric: "metric",
+    baseline: "baseline",
+    proxy: "proxy",
+    ratio: "ratio",
+    target: "target",
+  };
+  const all = [header, ...rows];
+  const cols = ["metric", "baseline", "proxy", "ratio", "target"] as const;
+  const width = Object.fromEntries(
+    cols.map((c) => [c, Math.max(...all.map((r) => r[c].length))]),
+  ) as Record<(typeof cols)[number], number>;
+  for (const r of all) {
+    const result = r === header
+      ? "result"
+      : r.pass === undefined
+      ? ""
+      : r.pass
+      ? "PASS"
+      : "MISS";
+    console.log(
+      [
+        r.metric.padEnd(width.metric),
+        r.baseline.padStart(width.baseline),
+        r.proxy.padStart(width.proxy),
+        r.ratio.padStart(width.ratio),
+        r.target.padEnd(width.target),
+        result,
+      ].join("  "),
+    );
+  }
+}
+
+function warnings(stderr: string): string[] {
+  return stderr.split("\n").filter((l) =>
+    l.trim() !== "" && !l.includes("session logged to")
+  );
+}
+
+function note(text: string): void {
+  console.error(`  ${text}`);
+}
+
+// ---------------------------------------------------------------- cases
+
+async function caseKilobyte(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const count = Math.round(FULL.kbMessages / scale);
+  const workload = messages(count, 1024, 256);
+  note(`1 KB: ${fmt(count)} messages (${mb(workload.bytes)}) ...`);
+  const expected = workloadSha256(workload);
+  const base = await stream(catSubject(), workload, { hash: true });
+  const log = `${dir}/kb.jsonl`;
+  const proxied = await stream(
+    proxySubject(["cat"], log, options),
+    workload,
+    { hash: true },
+  );
+  for (const r of [base, proxied]) {
+    if (r.sha256Out !== expected) {
+      throw new Error(`SHA-256 of the bytes returned differs from the input`);
+    }
+  }
+  const lines = await countLines(log);
+  const logBytes = (await Deno.stat(log)).size;
+  // Each message is logged once per direction, plus the warm-up line's two
+  // events, session_start and session_end.
+  const logged = lines - 4;
+  if (logged !== 2 * count) {
+    note(`the log holds ${logged} message lines, expected ${2 * count}`);
+  }
+  for (const w of warnings(proxied.stderr)) note(`proxy: ${w}`);
+  const basePerSecond = (2 * count) / base.seconds;
+  const perSecond = logged / proxied.seconds;
+  note(
+    `1 KB: cat ${fmt(base.seconds, 2)} s, proxy ${
+      fmt(proxied.seconds, 2)
+    } s (last byte back at ${fmt(proxied.relaySeconds, 2)} s), log ${
+      mb(logBytes)
+    }, ${fmt(lines)} lines; SHA-256 of the returned bytes matches`,
+  );
+  await Deno.remove(log);
+  return [
+    {
+      metric: "1 KB msgs: logged msg/s",
+      baseline: `${fmt(basePerSecond)}/s`,
+      proxy: `${fmt(perSecond)}/s`,
+      ratio: `${fmt(perSecond / basePerSecond, 3)}x`,
+      target: `>= ${fmt(TARGETS.loggedPerSecond)}/s`,
+      pass: perSecond >= TARGETS.loggedPerSecond,
+    },
+    {
+      metric: "1 KB msgs: proxy peak RSS",
+      baseline: "",
+      proxy: mb(proxied.peakRss),
+      ratio: "",
+      target: "(info)",
+    },
+  ];
+}
+
+async function caseMegabyte(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const count = Math.round(FULL.mbStreamMb / scale);
+  const workload = messages(count, MB, 4);
+  note(`1 MB: ${fmt(count)} messages (${mb(workload.bytes)}) ...`);
+  const base = await stream(catSubject(), workload);
+  const log = `${dir}/mb.jsonl`;
+  const proxied = await stream(proxySubject(["cat"], log, options), workload);
+  const lines = await countLines(log);
+  if (lines - 4 !== 2 * count) {
+    note(`the log holds ${lines - 4} message lines, expected ${2 * count}`);
+  }
+  for (const w of warnings(proxied.stderr)) note(`proxy: ${w}`);
+  const baseRate = workload.bytes / MB / base.seconds;
+  const rate = workload.bytes / MB / proxied.seconds;
+  note(
+    `1 MB: cat ${fmt(base.seconds, 2)} s, proxy ${
+      fmt(proxied.seconds, 2)
+    } s (last byte back at ${fmt(proxied.relaySeconds, 2)} s), log ${
+      mb((await Deno.stat(log)).size)
+    }`,
+  );
+  await Deno.remove(log);
+  return [
+    {
+      metric: "1 MB msgs: MB/s relayed",
+      baseline: `${fmt(baseRate)} MB/s`,
+      proxy: `${fmt(rate)} MB/s`,
+      ratio: `${fmt(rate / baseRate, 3)}x`,
+      target: `>= ${TARGETS.mbPerSecond} MB/s`,
+      pass: rate >= TARGETS.mbPerSecond,
+    },
+  ];
+}
+
+async function caseLatency(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const calls = Math.round(FULL.latencyCalls / scale);
+  const warmup = Math.round(FULL.latencyWarmup / scale);
+  note(`latency: ${fmt(calls)} sequential tools/call after ${warmup} ...`);
+  const server = echoServerCommand();
+  const direct = await roundTrips(
+    { label: "echo server", command: server[0], args: server.slice(1) },
+    calls,
+    warmup,
+  );
+  const log = `${dir}/latency.jsonl`;
+  const proxied = await roundTrips(
+    proxySubject(server, log, options),
+    calls,
+    warmup,
+  );
+  for (const w of warnings(proxied.stderr)) note(`proxy: ${w}`);
+  await Deno.remove(log);
+  const d = direct.times.toSorted((a, b) => a - b);
+  const p = proxied.times.toSorted((a, b) => a - b);
+  const rows: Row[] = [];
+  for (
+    const [name, q, target] of [
+      ["p50", 0.5, TARGETS.addedP50Ms],
+      ["p99", 0.99, TARGETS.addedP99Ms],
+    ] as const
+  ) {
+    const base = percentile(d, q);
+    const via = percentile(p, q);
+    const added = via - base;
+    rows.push({
+      metric: `tools/call ${name}: added`,
+      baseline: `${fmt(base, 3)} ms`,
+      proxy: `${fmt(via, 3)} ms (+${fmt(added, 3)})`,
+      ratio: `${fmt(via / base, 2)}x`,
+      target: `< ${target} ms added`,
+      pass: added < target,
+    });
+  }
+  return rows;
+}
+
+async function caseRss(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  // Baseline: the proxy relaying a single 1 MB message (start-up plus one frame).
+  const idleLog = `${dir}/rss-idle.jsonl`;
+  const idle = await stream(
+    proxySubject(["cat"], idleLog, options),
+    messages(1, MB, 1),
+  );
+  await Deno.remove(idleLog);
+  const smallSessionRss = idle.peakRss;
+  for (const size of [FULL.rssSmallMb, FULL.rssLargeMb]) {
+    const count = Math.round(size / scale);
+    const workload = messages(count, MB, 4);
+    note(`RSS: ${mb(workload.bytes)} of 1 MB messages through the proxy ...`);
+    const log = `${dir}/rss.jsonl`;
+    const r = await stream(proxySubject(["cat"], log, options), workload);
+    for (const w of warnings(r.stderr)) note(`proxy: ${w}`);
+    await Deno.remove(log);
+    note(
+      `RSS: ${mb(workload.bytes)} took ${fmt(r.seconds, 2)} s (${
+        fmt(workload.bytes / MB / r.seconds)
+      } MB/s)`,
+    );
+    rows.push({
+      metric: `peak RSS, ${mb(workload.bytes)} stream`,
+      baseline: mb(smallSessionRss),
+      proxy: mb(r.peakRss),
+      ratio: `${fmt(r.peakRss / smallSessionRss, 2)}x`,
+      target: `< ${TARGETS.rssMb} MB`,
+      pass: r.peakRss < TARGETS.rssMb * MB,
+    });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- main
+
+const CASES = ["1kb", "1mb", "latency", "rss"] as const;
+
+/** Parses the bench's own arguments. */
+export function parseBenchArgs(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      quick: { type: "boolean" },
+      only: { type: "string" },
+      profile: { type: "string" },
+      "deno-flags": { type: "string" },
+      cli: { type: "string" },
+    },
+  });
+  const only = new Set(values.only ? values.only.split(",") : CASES);
+  for (const c of only) {
+    if (!(CASES as readonly string[]).includes(c)) {
+      throw new TypeError(
+        `Unknown case "${c}" in --only: use ${CASES.join(", ")}`,
+      );
+    }
+  }
+  const options: BenchOptions = { quick: values.quick ?? false, only };
+  if (values.profile) options.profileDir = values.profile;
+  if (values.cli) options.cli = values.cli;
+  if (values["deno-flags"]) {
+    options.denoFlags = values["deno-flags"].split(" ").filter(Boolean);
+  }
+  return options;
+}
+
+/** Runs the selected cases and prints the table; returns the rows. */
+export async function runBench(options: BenchOptions): Promise<Row[]> {
+  const scale = options.quick ? 10 : 1;
+  const dir = await Deno.makeTempDir({ prefix: "mcp-audit-proxy-bench-" });
+  const rows: Row[] = [];
+  // A case that fails (the proxy crashed, bytes differ) is a MISS row; the others still run.
+  async function attempt(
+    name: string,
+    run: () => Promise<Row[]>,
+  ): Promise<void> {
+    try {
+      rows.push(...await run());
+    } catch (error) {
+      note(`${name} failed: ${(error as Error).message}`);
+      rows.push({
+        metric: `${name}: FAILED`,
+        baseline: "",
+        proxy: "",
+        ratio: "",
+        target: "runs to completion",
+        pass: false,
+      });
+    }
+  }
+  try {
+    if (options.only.has("1kb")) {
+      await attempt("1 KB msgs", () => caseKilobyte(dir, options, scale));
+    }
+    if (options.only.has("1mb")) {
+      await attempt("1 MB msgs", () => caseMegabyte(dir, options, scale));
+    }
+    if (options.only.has("latency")) {
+      await attempt("latency", () => caseLatency(dir, options, scale));
+    }
+    if (options.only.has("rss")) {
+      await attempt("peak RSS", () => caseRss(dir, options, scale));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  return rows;
+}
+
+if (import.meta.main) {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(Deno.args);
+  } catch (error) {
+    console.error(`proxy_bench: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+  const started = performance.now();
+  console.error(
+    `mcp-audit proxy bench${
+      options.quick ? " (--quick: 1/10 scale)" : ""
+    }, ${navigator.hardwareConcurrency} CPUs, ${Deno.version.deno}`,
+  );
+  const rows = await runBench(options);
+  console.log("");
+  printTable(rows);
+  const judged = rows.filter((r) => r.pass !== undefined);
+  const missed = judged.filter((r) => r.pass === false);
+  const seconds = (performance.now() - started) / 1000;
+  console.log("");
+  console.log(
+    `proxy bench: ${
+      judged.length - missed.length
+    }/${judged.length} targets met${
+      missed.length ? ` (MISS: ${missed.map((r) => r.metric).join("; ")})` : ""
+    } in ${fmt(seconds, 1)} s`,
+  );
+}

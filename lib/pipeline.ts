@@ -1,0 +1,317 @@
+/**
+ * Stage 4: the classifier pipeline. Runs the plugins, in order, on every
+ * message event; for `tools/call` it gives them the call (arguments at the
+ * request; arguments, result or error at the response) and carries the
+ * request's classes over to its response. Then every redaction hook sees
+ * every string the log will hold. A plugin that throws, rejects or takes too
+ * long is noted on the event and reported once; the event is logged anyway.
+ *
+ * @module
+ */
+import type { Classification, Entity, MessageEvent } from "./event.ts";
+import type { CorrelatedEvent } from "./correlator.ts";
+import type {
+  FoundEntity,
+  HookContext,
+  Plugin,
+  PluginFindings,
+  ToolCall,
+} from "./plugin.ts";
+import { mapStrings } from "./json_walk.ts";
+
+/** Options for {@linkcode Pipeline}. */
+export interface PipelineOptions {
+  /**
+   * How long an asynchronous hook may take before it is abandoned for that event.
+   * @default {1000}
+   */
+  hookTimeoutMs?: number;
+  /**
+   * After this many timeouts a plugin is switched off for the rest of the session.
+   * @default {3}
+   */
+  maxTimeouts?: number;
+  /** Receives one warning sentence per failing plugin. */
+  onWarning?: (message: string) => void;
+}
+
+interface CallState {
+  name: string;
+  arguments: unknown;
+  classes: Classification[];
+}
+
+class HookTimeout extends Error {}
+
+/**
+ * Runs plugins over events; an {@linkcode EventProcessor} for the audit sink.
+ *
+ * @example Tagging a call and redacting a value
+ * ```ts
+ * import { Pipeline } from "./pipeline.ts";
+ * import { definePlugin } from "./plugin.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const pipeline = new Pipeline([
+ *   definePlugin({ name: "tag", onToolCall: () => ({ classes: ["SENSITIVE"] }) }),
+ *   definePlugin({ name: "hide", redact: (s) => (s === "hunter2" ? "[secret]" : undefined) }),
+ * ]);
+ * const event = {
+ *   v: 1 as const, seq: 0, ts: "", session: "s", kind: "request" as const, dir: "c2s" as const,
+ *   bytes: 0, id: 1, method: "tools/call", tool: "login",
+ *   params: { name: "login", arguments: { password: "hunter2" } },
+ * };
+ * await pipeline.process(event);
+ * assert.deepEqual(event.classes, [{ label: "SENSITIVE", source: "tag" }]);
+ * assert.deepEqual(event.params, { name: "login", arguments: { password: "[secret]" } });
+ * ```
+ */
+export class Pipeline {
+  #plugins: Plugin[];
+  #redactors: Plugin[];
+  #timeoutMs: number;
+  #maxTimeouts: number;
+  #onWarning: (message: string) => void;
+  #calls = new Map<number, CallState>();
+  #timeouts = new Map<string, number>();
+  #disabled = new Set<string>();
+  #reported = new Set<string>();
+
+  /** Creates a pipeline of `plugins`, run in this order. */
+  constructor(plugins: Plugin[], options: PipelineOptions = {}) {
+    this.#plugins = plugins.filter((p) => p.onToolCall || p.onMessage);
+    this.#redactors = plugins.filter((p) => p.redact);
+    this.#timeoutMs = options.hookTimeoutMs ?? 1000;
+    this.#maxTimeouts = options.maxTimeouts ?? 3;
+    this.#onWarning = options.onWarning ?? (() => {});
+  }
+
+  /** Enriches one event in place: classes, entities, plugin errors, redactions. */
+  process(event: CorrelatedEvent): void | Promise<void> {
+    if (!isMessage(event)) {
+      if (this.#redactors.length > 0) this.#redactOther(event);
+      return;
+    }
+    const call = this.#toolCall(event);
+    if (this.#plugins.length === 0 && !call?.inherited.length) {
+      if (this.#redactors.length > 0) this.#redactMessage(event);
+      return;
+    }
+    return this.#run(event, call);
+  }
+
+  async #run(
+    event: MessageEvent,
+    call: { call: ToolCall; inherited: Classification[] } | undefined,
+  ): Promise<void> {
+    const classes: Classification[] = [...(call?.inherited ?? [])];
+    const entities: Entity[] = [];
+    for (const plugin of this.#plugins) {
+      if (this.#disabled.has(plugin.name)) continue;
+      const context: HookContext = {
+        event,
+        classes: [...classes],
+        entities: [...entities],
+      };
+      for (const hook of ["onMessage", "onToolCall"] as const) {
+        const fn = plugin[hook];
+        if (!fn || (hook === "onToolCall" && !call)) continue;
+        try {
+          let out = hook === "onToolCall"
+            ? plugin.onToolCall!(call!.call, context)
+            : plugin.onMessage!(event, context);
+          if (out instanceof Promise) out = await this.#withTimeout(out);
+          if (out) this.#merge(plugin, out, classes, entities, call?.call.name);
+        } catch (error) {
+          this.#fail(event, plugin, error);
+        }
+      }
+    }
+    if (classes.length > 0) event.classes = classes;
+    if (entities.length > 0) event.entities = entities;
+    if (call && event.kind === "request" && event.method === "tools/call") {
+      const state = this.#calls.get(event.seq);
+      if (state) state.classes = classes;
+    }
+    if (this.#redactors.length > 0) this.#redactMessage(event);
+  }
+
+  #merge(
+    plugin: Plugin,
+    out: PluginFindings,
+    classes: Classification[],
+    entities: Entity[],
+    tool: string | undefined,
+  ): void {
+    for (const c of out.classes ?? []) {
+      const label = typeof c === "string" ? c : c.label;
+      const detail = typeof c === "string" ? undefined : c.source;
+      if (typeof label !== "string" || label === "") continue;
+      if (classes.some((existing) => existing.label === label)) continue;
+      classes.push({
+        label,
+        source: detail ? `${plugin.name}:${detail}` : plugin.name,
+      });
+    }
+    for (const e of out.entities ?? []) {
+      if (!isFoundEntity(e)) continue;
+      if (
+        entities.some((x) =>
+          x.type === e.type && x.value === e.value && x.path === e.path
+        )
+      ) continue;
+      const entity: Entity = {
+        type: e.type,
+        value: e.value,
+        path: e.path,
+        source: plugin.name,
+      };
+      if (tool !== undefined) entity.tool = tool;
+      entities.push(entity);
+    }
+  }
+
+  #toolCall(
+    event: MessageEvent,
+  ): { call: ToolCall; inherited: Classification[] } | undefined {
+    if (
+      event.kind === "request" && event.method === "tools/call" &&
+      event.tool !== undefined
+    ) {
+      const args = (event.params as { arguments?: unknown } | undefined)
+        ?.arguments;
+      this.#calls.set(event.seq, {
+        name: event.tool,
+        arguments: args,
+        classes: [],
+      });
+      return {
+        call: { name: event.tool, arguments: args, phase: "request" },
+        inherited: [],
+      };
+    }
+    if (
+      (event.kind === "response" || event.kind === "error") &&
+      event.requestSeq !== undefined
+    ) {
+      const state = this.#calls.get(event.requestSeq);
+      if (!state) return undefined;
+      this.#calls.delete(event.requestSeq);
+      const call: ToolCall = event.kind === "response"
+        ? {
+          name: state.name,
+          arguments: state.arguments,
+          phase: "response",
+          result: event.result,
+          isError: event.isError,
+        }
+        : {
+          name: state.name,
+          arguments: state.arguments,
+          phase: "response",
+          error: event.error as ToolCall["error"],
+        };
+      return { call, inherited: state.classes };
+    }
+    return undefined;
+  }
+
+  #withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HookTimeout()), this.#timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  #fail(event: MessageEvent, plugin: Plugin, error: unknown): void {
+    const timedOut = error instanceof HookTimeout;
+    const message = timedOut
+      ? `timed out after ${this.#timeoutMs} ms`
+      : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+    (event.pluginErrors ??= []).push({ plugin: plugin.name, error: message });
+    if (!this.#reported.has(plugin.name)) {
+      this.#reported.add(plugin.name);
+      this.#onWarning(
+        `plugin "${plugin.name}" failed (${message}) on event ${event.seq}; the event is logged without its findings and the conversation goes on`,
+      );
+    }
+    if (timedOut) {
+      const count = (this.#timeouts.get(plugin.name) ?? 0) + 1;
+      this.#timeouts.set(plugin.name, count);
+      if (count >= this.#maxTimeouts) {
+        this.#disabled.add(plugin.name);
+        this.#onWarning(
+          `plugin "${plugin.name}" timed out ${count} times and is switched off for this session`,
+        );
+      }
+    }
+  }
+
+  #redact = (value: string, path: string): string | undefined => {
+    let current = value;
+    let changed = false;
+    for (const plugin of this.#redactors) {
+      try {
+        const out = plugin.redact!(current, path);
+        if (typeof out === "string" && out !== current) {
+          current = out;
+          changed = true;
+        }
+      } catch (error) {
+        if (!this.#reported.has(plugin.name)) {
+          this.#reported.add(plugin.name);
+          this.#onWarning(
+            `redaction plugin "${plugin.name}" failed (${error}); the string was logged unredacted`,
+          );
+        }
+      }
+    }
+    return changed ? current : undefined;
+  };
+
+  #redactMessage(event: MessageEvent): void {
+    const e = event as unknown as Record<string, unknown>;
+    for (const key of ["params", "result", "error"]) {
+      if (e[key] !== undefined) {
+        e[key] = mapStrings(e[key], key === "params" ? "" : key, this.#redact);
+      }
+    }
+    if (
+      event.kind === "request" && event.tool !== undefined &&
+      typeof e.params === "object"
+    ) {
+      // The tool name itself is kept: it is what the audit is about.
+      (e.params as Record<string, unknown>).name = event.tool;
+    }
+    if (event.entities) {
+      event.entities = event.entities.map((x) => {
+        const value = this.#redact(x.value, x.path);
+        return value === undefined ? x : { ...x, value };
+      });
+    }
+  }
+
+  #redactOther(event: CorrelatedEvent): void {
+    if (event.kind === "invalid") {
+      event.excerpt = this.#redact(event.excerpt, "excerpt") ?? event.excerpt;
+    } else if (event.kind === "stderr") {
+      event.text = this.#redact(event.text, "stderr") ?? event.text;
+    }
+  }
+}
+
+function isMessage(event: CorrelatedEvent): event is MessageEvent {
+  return event.kind === "request" || event.kind === "notification" ||
+    event.kind === "response" ||
+    event.kind === "error";
+}
+
+function isFoundEntity(e: unknown): e is FoundEntity {
+  const x = e as FoundEntity;
+  return typeof x === "object" && x !== null && typeof x.type === "string" &&
+    typeof x.value === "string" &&
+    typeof x.path === "string";
+}

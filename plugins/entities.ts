@@ -1,0 +1,111 @@
+/**
+ * Built-in plugin `entities`: extracts the data entities a tool call
+ * touched (employee ids, emails, accounts) with regular expressions
+ * declared in the config, run over the arguments and the result (nested
+ * JSON and text content alike), plus a heuristic for argument keys named
+ * like ids (`employee_id` -> type `employee`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { definePlugin, type FoundEntity, type Plugin } from "../lib/plugin.ts";
+import { walkStrings } from "../lib/json_walk.ts";
+
+/** One extractor. */
+export const ExtractorSchema = z.object({
+  /** The entity type, e.g. `employee`. */
+  type: z.string().min(1),
+  /** A regular expression; the whole match (or its first group, if any) is the value. */
+  pattern: z.string(),
+  /** Regular expression flags (`g` is implied). */
+  flags: z.string().optional(),
+  /** Where to look. @default {["arguments","result"]} */
+  in: z.array(z.enum(["arguments", "result"])).optional(),
+  /** Only these tools (names); all tools when absent. */
+  tools: z.array(z.string()).optional(),
+}).strict();
+/** One extractor. */
+export type Extractor = z.infer<typeof ExtractorSchema>;
+
+/** Options of the `entities` plugin. */
+export const EntitiesOptionsSchema = z.object({
+  extractors: z.array(ExtractorSchema).default([]),
+  /** Treat string or number arguments whose key looks like an id (`employee_id`, `userId`) as entities. @default {true} */
+  idArguments: z.boolean().default(true),
+}).strict();
+/** Options of the `entities` plugin. */
+export type EntitiesOptions = z.input<typeof EntitiesOptionsSchema>;
+
+const ID_KEY = /^(.+?)(?:_id|Id|ID|_ids|Ids)$/;
+const MAX_PER_CALL = 500;
+
+/**
+ * Creates the `entities` plugin.
+ *
+ * @example
+ * ```ts
+ * import { entitiesPlugin } from "./entities.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const plugin = entitiesPlugin({ extractors: [{ type: "employee", pattern: "\\bE\\d{3}\\b" }] });
+ * const found = plugin.onToolCall?.({
+ *   name: "get_manager", arguments: { employee_id: "E001" }, phase: "response",
+ *   result: { content: [{ type: "text", text: "Manager of E001 is E007" }] },
+ * }, { event: {} as never, classes: [], entities: [] });
+ * assert.deepEqual(found, { entities: [
+ *   { type: "employee", value: "E007", path: "result.content[0].text" },
+ * ] });
+ * ```
+ */
+export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
+  const o = EntitiesOptionsSchema.parse(options);
+  const extractors = o.extractors.map((x) => ({
+    type: x.type,
+    re: new RegExp(
+      x.pattern,
+      (x.flags ?? "").includes("g") ? x.flags : `${x.flags ?? ""}g`,
+    ),
+    args: (x.in ?? ["arguments", "result"]).includes("arguments"),
+    result: (x.in ?? ["arguments", "result"]).includes("result"),
+    tools: x.tools ? new Set(x.tools) : undefined,
+  }));
+  return definePlugin({
+    name: "entities",
+    onToolCall(call) {
+      const found: FoundEntity[] = [];
+      const seen = new Set<string>();
+      const add = (type: string, value: string, path: string): void => {
+        const key = `${type}\u0000${value}`;
+        if (seen.has(key) || found.length >= MAX_PER_CALL) return;
+        seen.add(key);
+        found.push({ type, value, path });
+      };
+      const scan = (
+        value: unknown,
+        root: string,
+        which: "args" | "result",
+      ): void => {
+        walkStrings(value, root, (text, path, key) => {
+          if (which === "args" && o.idArguments && key !== undefined) {
+            const m = ID_KEY.exec(key);
+            if (m && text !== "") {
+              add(m[1].replace(/_/g, "-").toLowerCase(), text, path);
+            }
+          }
+          for (const x of extractors) {
+            if (!x[which] || (x.tools && !x.tools.has(call.name))) continue;
+            x.re.lastIndex = 0;
+            for (const match of text.matchAll(x.re)) {
+              add(x.type, match[1] ?? match[0], path);
+            }
+          }
+        });
+      };
+      // Arguments are scanned at the request, results at the response.
+      if (call.phase === "request") scan(call.arguments, "arguments", "args");
+      else if (call.result !== undefined) scan(call.result, "result", "result");
+      else if (call.error) scan(call.error, "error", "result");
+      return found.length > 0 ? { entities: found } : undefined;
+    },
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * Built-in plugin `redact`: replaces secrets and personal data in what is
+ * logged (never in the forwarded traffic) with a type marker and a short
+ * keyed hash, `[REDACTED:email:1a2b3c4d]`, so the same value can still be
+ * followed across events without being stored. Covers API keys and bearer
+ * tokens of the common providers, private keys, JWTs, values of arguments
+ * named like passwords or tokens, emails, card numbers (Luhn-checked) and
+ * patterns from the config.
+ *
+ * @module
+ */
+import { createHmac } from "node:crypto";
+import { z } from "zod";
+import { definePlugin, type Plugin } from "../lib/plugin.ts";
+
+/** Options of the `redact` plugin (the config's `redact`). */
+export const RedactOptionsSchema = z.object({
+  /** Redact API keys, tokens, private keys and JWTs. @default {true} */
+  secrets: z.boolean().default(true),
+  /** Redact whole values of arguments whose key looks like a secret. @default {true} */
+  secretArguments: z.boolean().default(true),
+  /** Redact email addresses. @default {true} */
+  emails: z.boolean().default(true),
+  /** Redact card numbers that pass the Luhn check. @default {true} */
+  cards: z.boolean().default(true),
+  /** Extra patterns: `{ "type": "ssn", "pattern": "\\b\\d{3}-\\d{2}-\\d{4}\\b" }`. */
+  patterns: z.array(
+    z.object({
+      type: z.string().min(1),
+      pattern: z.string(),
+      flags: z.string().optional(),
+    }).strict(),
+  )
+    .default([]),
+  /** Extra argument keys (case-insensitive regular expression) whose values are always redacted. */
+  argumentKeys: z.string().optional(),
+  /** The key for the hashes; keep it stable to correlate across sessions. Set by the loader from a key file when absent. */
+  key: z.string().optional(),
+}).strict();
+/** Options of the `redact` plugin. */
+export type RedactOptions = z.input<typeof RedactOptionsSchema>;
+
+const SECRET_PATTERNS: [string, RegExp][] = [
+  [
+    "private_key",
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+  ],
+  ["anthropic_key", /\bsk-ant-[A-Za-z0-9_-]{20,}/g],
+  ["openai_key", /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}/g],
+  [
+    "github_token",
+    /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g,
+  ],
+  ["aws_access_key", /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g],
+  ["slack_token", /\bxox[abposr]-[A-Za-z0-9-]{10,}/g],
+  ["stripe_key", /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}/g],
+  ["google_api_key", /\bAIza[0-9A-Za-z_-]{35}\b/g],
+  ["jwt", /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g],
+  ["bearer_token", /\b(?<=Bearer\s+)[A-Za-z0-9._~+/-]{16,}=*/g],
+];
+const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+const SECRET_KEY =
+  /pass(?:word|wd|phrase)?$|secret|token|api[_-]?key|credential|private[_-]?key|^auth(?:orization)?$|^pin$|^cvv$/i;
+
+/**
+ * Whether a digit string passes the Luhn check (card numbers do).
+ *
+ * @example
+ * ```ts
+ * import { luhnValid } from "./redact.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(luhnValid("4111 1111 1111 1111"));
+ * assert.ok(!luhnValid("4111 1111 1111 1112"));
+ * ```
+ */
+export function luhnValid(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, "");
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Creates the `redact` plugin.
+ *
+ * @example
+ * ```ts
+ * import { redactPlugin } from "./redact.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const plugin = redactPlugin({ key: "test-key" });
+ * const out = plugin.redact?.("mail ana@example.com, card 4111 1111 1111 1111", "arguments.note") ?? "";
+ * assert.match(out, /^mail \[REDACTED:email:[0-9a-f]{8}\], card \[REDACTED:card:[0-9a-f]{8}\]$/);
+ * assert.equal(plugin.redact?.("ana@example.com", "x"), plugin.redact?.("ana@example.com", "y"));
+ * assert.match(plugin.redact?.("hunter2", "arguments.password") ?? "", /^\[REDACTED:password:/);
+ * ```
+ */
+export function redactPlugin(options: RedactOptions = {}): Plugin {
+  const o = RedactOptionsSchema.parse(options);
+  const key = o.key ?? crypto.randomUUID();
+  const extraKey = o.argumentKeys ? new RegExp(o.argumentKeys, "i") : undefined;
+  const patterns: [string, RegExp][] = [
+    ...(o.secrets ? SECRET_PATTERNS : []),
+    ...o.patterns.map((p) =>
+      [
+        p.type,
+        new RegExp(
+          p.pattern,
+          (p.flags ?? "").includes("g") ? p.flags : `${p.flags ?? ""}g`,
+        ),
+      ] as [
+        string,
+        RegExp,
+      ]
+    ),
+  ];
+  const marker = (type: string, value: string): string =>
+    `[REDACTED:${type}:${
+      createHmac("sha256", key).update(value).digest("hex").slice(0, 8)
+    }]`;
+  const isMarker = (s: string): boolean =>
+    s.startsWith("[REDACTED:") && s.endsWith("]");
+  return definePlugin({
+    name: "redact",
+    redact(value, path) {
+      if (isMarker(value)) return undefined;
+      const lastKey = path.slice(path.lastIndexOf(".") + 1).replace(
+        /\[\d+\]$/,
+        "",
+      );
+      if (
+        o.secretArguments && path.startsWith("arguments.") &&
+        (SECRET_KEY.test(lastKey) || extraKey?.test(lastKey))
+      ) {
+        return marker(
+          SECRET_KEY.test(lastKey) && /pass/i.test(lastKey)
+            ? "password"
+            : "secret",
+          value,
+        );
+      }
+      let out = value;
+      for (const [type, re] of patterns) {
+        re.lastIndex = 0;
+        if (re.test(out)) {
+          re.lastIndex = 0;
+          out = out.replace(re, (m) => marker(type, m));
+        }
+      }
+      if (o.emails && out.includes("@")) {
+        out = out.replace(EMAIL, (m) => marker("email", m.toLowerCase()));
+      }
+      if (o.cards) {
+        out = out.replace(
+          CARD,
+          (m) => (luhnValid(m) ? marker("card", m.replace(/\D/g, "")) : m),
+        );
+      }
+      return out === value ? undefined : out;
+    },
+  });
+}

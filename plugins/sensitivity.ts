@@ -1,0 +1,107 @@
+/**
+ * Built-in plugin `sensitivity`: classifies tool calls by name (names and
+ * globs from the config) and by argument values (e.g. a `query` containing
+ * DROP or DELETE is a WRITE, whatever the tool is called).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { definePlugin, type Plugin } from "../lib/plugin.ts";
+import { globMatcher } from "../lib/glob.ts";
+import { walkStrings } from "../lib/json_walk.ts";
+
+/** A rule on argument values. */
+export const ArgumentRuleSchema = z.object({
+  /** The label to give, e.g. `WRITE`. */
+  label: z.string().min(1),
+  /** Only arguments with this key (at any depth); all arguments when absent. */
+  key: z.string().optional(),
+  /** A regular expression tested against each string argument value. */
+  pattern: z.string(),
+  /** Regular expression flags. @default {"i"} */
+  flags: z.string().optional(),
+  /** Only these tools (names or globs); all tools when absent. */
+  tools: z.array(z.string()).optional(),
+}).strict();
+
+/** Options of the `sensitivity` plugin (the config's `rules`). */
+export const SensitivityOptionsSchema = z.object({
+  /** Tools to tag SENSITIVE: names or globs (`*`, `?`). */
+  sensitive: z.array(z.string()).default([]),
+  /** Tools to tag WRITE. */
+  write: z.array(z.string()).default([]),
+  /** Tools to tag READ. */
+  read: z.array(z.string()).default([]),
+  /** Custom labels: label -> tool names or globs. */
+  labels: z.record(z.string(), z.array(z.string())).default({}),
+  /** Rules on argument values. */
+  arguments: z.array(ArgumentRuleSchema).default([]),
+}).strict();
+
+/** Options of the `sensitivity` plugin. */
+export type SensitivityOptions = z.input<typeof SensitivityOptionsSchema>;
+
+/**
+ * Creates the `sensitivity` plugin.
+ *
+ * @example
+ * ```ts
+ * import { sensitivityPlugin } from "./sensitivity.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const plugin = sensitivityPlugin({
+ *   sensitive: ["get_pay_*"],
+ *   arguments: [{ label: "WRITE", key: "query", pattern: "\\b(DROP|DELETE|TRUNCATE)\\b" }],
+ * });
+ * const context = { event: {} as never, classes: [], entities: [] };
+ * assert.deepEqual(
+ *   plugin.onToolCall?.({ name: "get_pay_info", arguments: {}, phase: "request" }, context),
+ *   { classes: [{ label: "SENSITIVE", source: "tool" }] },
+ * );
+ * assert.deepEqual(
+ *   plugin.onToolCall?.({ name: "run_sql", arguments: { query: "drop table users" }, phase: "request" }, context),
+ *   { classes: [{ label: "WRITE", source: "argument:query" }] },
+ * );
+ * ```
+ */
+export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
+  const o = SensitivityOptionsSchema.parse(options);
+  const byName: [string, (name: string) => boolean][] = [
+    ["SENSITIVE", globMatcher(o.sensitive)],
+    ["WRITE", globMatcher(o.write)],
+    ["READ", globMatcher(o.read)],
+    ...Object.entries(o.labels).map(([label, tools]) =>
+      [label, globMatcher(tools)] as [string, (n: string) => boolean]
+    ),
+  ];
+  const argumentRules = o.arguments.map((rule) => ({
+    label: rule.label,
+    key: rule.key,
+    re: new RegExp(rule.pattern, rule.flags ?? "i"),
+    tools: rule.tools ? globMatcher(rule.tools) : () => true,
+  }));
+  return definePlugin({
+    name: "sensitivity",
+    onToolCall(call) {
+      if (call.phase !== "request") return;
+      const classes: { label: string; source: string }[] = [];
+      for (const [label, matches] of byName) {
+        if (matches(call.name)) classes.push({ label, source: "tool" });
+      }
+      for (const rule of argumentRules) {
+        if (!rule.tools(call.name)) continue;
+        let hit: string | undefined;
+        walkStrings(call.arguments, "", (text, path, key) => {
+          if (
+            hit === undefined && (rule.key === undefined || key === rule.key) &&
+            rule.re.test(text)
+          ) hit = path;
+        });
+        if (hit !== undefined) {
+          classes.push({ label: rule.label, source: `argument:${hit}` });
+        }
+      }
+      return classes.length > 0 ? { classes } : undefined;
+    },
+  });
+}
