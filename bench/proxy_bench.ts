@@ -73,6 +73,8 @@ export interface BenchOptions {
   denoFlags?: string[];
   /** The `cli.ts` to run, to compare a changed copy of the proxy. @default {"../cli.ts"} */
   cli?: string;
+  /** The proxy's `--config`; the bench writes a plugin-free one, as issue 3's targets are for the bare proxy. */
+  config?: string;
 }
 
 /** A process to stream through: `cat`, the proxy in front of `cat`, or a responder. */
@@ -132,6 +134,7 @@ function proxySubject(
       ...(options.denoFlags ?? []),
       options.cli ?? CLI,
       "proxy",
+      ...(options.config ? ["--config", options.config] : []),
       "--log",
       logPath,
       "--",
@@ -637,6 +640,10 @@ export function parseBenchArgs(args: string[]): BenchOptions {
 export async function runBench(options: BenchOptions): Promise<Row[]> {
   const scale = options.quick ? 10 : 1;
   const dir = await Deno.makeTempDir({ prefix: "mcp-audit-proxy-bench-" });
+  if (!options.config) {
+    options.config = `${dir}/no-plugins.jsonc`;
+    await Deno.writeTextFile(options.config, `{ "plugins": [] }`);
+  }
   const rows: Row[] = [];
   // A case that fails (the proxy crashed, bytes differ) is a MISS row; the others still run.
   async function attempt(

@@ -60,6 +60,9 @@ export interface CorrelatorOptions {
   firstSeq?: number;
 }
 
+/** Unanswered requests remembered per direction; older ones are forgotten past this. */
+const MAX_LIVE = 100_000;
+
 const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 const META_CLIENT = "io.modelcontextprotocol/clientInfo";
 
@@ -98,6 +101,8 @@ export class Correlator {
   #initializeClient?: PeerInfo;
   #initializeVersion?: string;
   #sawMeta = false;
+  #lastMs = -1;
+  #lastIso = "";
 
   /** Creates a correlator for one session. */
   constructor(options: CorrelatorOptions) {
@@ -123,10 +128,16 @@ export class Correlator {
     ts: string;
     session: string;
   } {
+    const now = Date.now();
+    if (now !== this.#lastMs) {
+      // One Date per millisecond, not per event.
+      this.#lastMs = now;
+      this.#lastIso = new Date(now).toISOString();
+    }
     return {
       v: SCHEMA_VERSION,
       seq: this.#seq++,
-      ts: new Date().toISOString(),
+      ts: this.#lastIso,
       session: this.#session,
     };
   }
@@ -195,7 +206,14 @@ export class Correlator {
   #message(dir: Direction, frame: Frame, m: JsonRpcMessage): CorrelatedEvent[] {
     switch (m.type) {
       case "request":
-        return this.#request(dir, frame, m.id, m.method, m.params);
+        return this.#request(
+          dir,
+          frame,
+          m.id,
+          m.method,
+          m.params,
+          m.paramsName,
+        );
       case "notification":
         return [this.#notification(dir, frame, m.method, m.params)];
       case "response":
@@ -210,6 +228,7 @@ export class Correlator {
     id: JsonRpcId,
     method: string,
     params: unknown,
+    paramsName?: string,
   ): CorrelatedEvent[] {
     const event: RequestEvent & { [FRAME]?: Frame } = {
       ...this.base(),
@@ -223,8 +242,9 @@ export class Correlator {
     if (params !== undefined) event.params = params;
     const p = asRecord(params);
     let tool: string | undefined;
-    if (method === "tools/call" && p && typeof p.name === "string") {
-      tool = p.name;
+    const name = typeof p?.name === "string" ? p.name : paramsName;
+    if (method === "tools/call" && name !== undefined) {
+      tool = name;
       event.tool = tool;
     }
     const meta = asRecord(p?._meta);
@@ -237,7 +257,10 @@ export class Correlator {
       cancelled: false,
     };
     if (tool !== undefined) live.tool = tool;
-    this.#live[dir].set(keyOf(id), live);
+    const live_ = this.#live[dir];
+    live_.set(keyOf(id), live);
+    // A peer that never answers must not grow memory without bound.
+    if (live_.size > MAX_LIVE) live_.delete(live_.keys().next().value!);
     const out: CorrelatedEvent[] = [event];
     if (method === "initialize" && p) {
       const client = peerOf(p.clientInfo);

@@ -6,7 +6,9 @@
  * @module
  */
 import type { Frame } from "./line_splitter.ts";
-import type { JsonRpcId } from "./event.ts";
+import type { JsonRpcId, Truncated } from "./event.ts";
+import { skimObject } from "./_skim.ts";
+import { sha256Hex } from "./payload.ts";
 
 /** A JSON-RPC request: a method with an id. */
 export interface JsonRpcRequest {
@@ -14,6 +16,8 @@ export interface JsonRpcRequest {
   id: JsonRpcId;
   method: string;
   params?: unknown;
+  /** For a skimmed frame (params is then a `Truncated` record): `params.name`. */
+  paramsName?: string;
 }
 /** A JSON-RPC notification: a method without an id. */
 export interface JsonRpcNotification {
@@ -26,6 +30,8 @@ export interface JsonRpcResponse {
   type: "response";
   id: JsonRpcId;
   result: unknown;
+  /** For a skimmed frame (result is then a `Truncated` record): `result.isError`. */
+  isError?: boolean;
 }
 /** A JSON-RPC error response. */
 export interface JsonRpcErrorResponse {
@@ -71,6 +77,27 @@ const lenientDecoder = new TextDecoder("utf-8");
 /** How many characters of an invalid line the log keeps. */
 export const EXCERPT_CHARS = 512;
 
+/** Options for {@linkcode parseFrame}. */
+export interface ParseFrameOptions {
+  /**
+   * Frames larger than this are skimmed, not parsed: only the id, method,
+   * tool name, isError and error code are read, and the payload is
+   * replaced by its size, SHA-256 and a preview.
+   * @default {524288}
+   */
+  maxParseBytes?: number;
+  /**
+   * Characters of a skimmed frame kept as the preview.
+   * @default {1024}
+   */
+  previewChars?: number;
+}
+
+const defaults = {
+  maxParseBytes: 512 * 1024,
+  previewChars: 1024,
+} satisfies ParseFrameOptions;
+
 /**
  * Parses one frame.
  *
@@ -84,7 +111,10 @@ export const EXCERPT_CHARS = 512;
  * assert.equal(parsed.type, "messages");
  * ```
  */
-export function parseFrame(frame: Frame): ParsedFrame {
+export function parseFrame(
+  frame: Frame,
+  options: ParseFrameOptions = {},
+): ParsedFrame {
   if (frame.oversized) {
     return {
       type: "invalid",
@@ -93,15 +123,25 @@ export function parseFrame(frame: Frame): ParsedFrame {
     };
   }
   if (isBlank(frame.bytes)) return { type: "blank" };
-  let text: string;
-  try {
-    text = strictDecoder.decode(frame.bytes);
-  } catch {
-    return {
-      type: "invalid",
-      reason: "invalid_utf8",
-      excerpt: excerptOf(frame.bytes),
-    };
+  if (
+    frame.length > (options.maxParseBytes ?? defaults.maxParseBytes) &&
+    firstByte(frame.bytes) === 0x7b
+  ) {
+    return skim(frame, options.previewChars ?? defaults.previewChars);
+  }
+  // The lenient decoder is several times faster; only text with a
+  // replacement character needs the strict check.
+  const text = lenientDecoder.decode(frame.bytes);
+  if (text.includes("\uFFFD")) {
+    try {
+      strictDecoder.decode(frame.bytes);
+    } catch {
+      return {
+        type: "invalid",
+        reason: "invalid_utf8",
+        excerpt: text.slice(0, EXCERPT_CHARS),
+      };
+    }
   }
   let value: unknown;
   try {
@@ -139,6 +179,69 @@ export function parseFrame(frame: Frame): ParsedFrame {
     };
   }
   return { type: "messages", messages: [message], batch: false, invalid: [] };
+}
+
+function skim(frame: Frame, previewChars: number): ParsedFrame {
+  const s = skimObject(lenientDecoder.decode(frame.bytes));
+  frame.skimmed = true;
+  if (!s) {
+    return {
+      type: "invalid",
+      reason: "invalid_json",
+      excerpt: excerptOf(frame.bytes),
+    };
+  }
+  const payload = (): Truncated => ({
+    $truncated: true,
+    bytes: frame.length,
+    sha256: sha256Hex(frame.bytes),
+    preview: lenientDecoder.decode(frame.bytes.subarray(0, previewChars * 4))
+      .slice(0, previewChars),
+  });
+  const idOk = !s.hasId || typeof s.id === "string" ||
+    typeof s.id === "number" || s.id === null;
+  let message: JsonRpcMessage | undefined;
+  if (s.jsonrpc === "2.0" && idOk) {
+    const id = s.id as JsonRpcId;
+    if (typeof s.method === "string") {
+      if (s.hasId) {
+        message = { type: "request", id, method: s.method };
+        if (s.hasParams) message.params = payload();
+        if (s.paramsName !== undefined) message.paramsName = s.paramsName;
+      } else {
+        message = { type: "notification", method: s.method };
+        if (s.hasParams) message.params = payload();
+      }
+    } else if (s.hasId && s.hasResult) {
+      message = { type: "response", id, result: payload() };
+      if (s.isError !== undefined) message.isError = s.isError;
+    } else if (s.hasId && s.hasError && typeof s.errorCode === "number") {
+      message = {
+        type: "error",
+        id,
+        error: {
+          code: s.errorCode,
+          message: typeof s.errorMessage === "string" ? s.errorMessage : "",
+          data: payload(),
+        },
+      };
+    }
+  }
+  if (!message) {
+    return {
+      type: "invalid",
+      reason: "not_jsonrpc",
+      excerpt: excerptOf(frame.bytes),
+    };
+  }
+  return { type: "messages", messages: [message], batch: false, invalid: [] };
+}
+
+function firstByte(bytes: Uint8Array): number | undefined {
+  for (const b of bytes) {
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return b;
+  }
+  return undefined;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface Frame {
   oversized?: { sha256: string };
   /** The stream ended without a final newline after this line. */
   unterminated?: boolean;
+  /** Set by the parser when it skimmed the frame instead of parsing it. */
+  skimmed?: boolean;
 }
 
 /** Options for {@linkcode LineSplitter}. */
@@ -45,7 +47,9 @@ const LF = 10;
 const CR = 13;
 
 /**
- * Splits a byte stream into newline-delimited frames.
+ * Splits a byte stream into newline-delimited frames. Chunks are kept by
+ * reference until their line is complete, so a caller must not reuse a
+ * chunk's buffer after pushing it (stream readers never do).
  *
  * @example Frames out of chunks split mid-line
  * ```ts
@@ -135,8 +139,8 @@ export class LineSplitter {
       this.#partLength = 0;
       return;
     }
-    // Copy: the caller may reuse its chunk buffer.
-    this.#parts.push(piece.slice());
+    // Kept without copying: callers hand over chunks they do not reuse.
+    this.#parts.push(piece);
     this.#partLength += piece.length;
   }
 

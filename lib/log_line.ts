@@ -49,7 +49,8 @@ export function toLogLine(
 ): string {
   const max = options.maxPayloadBytes ?? defaults.maxPayloadBytes;
   const frame = event[FRAME];
-  if (frame && frame.length > max) {
+  // A skimmed frame's payloads are already truncation records.
+  if (frame && frame.length > max && !frame.skimmed) {
     const preview = options.previewChars ?? defaults.previewChars;
     const wire = frame.oversized
       ? { length: frame.length, sha256: frame.oversized.sha256 }

@@ -43,6 +43,17 @@ interface CallState {
 
 class HookTimeout extends Error {}
 
+/** One event's way through the hooks. */
+interface Run {
+  event: MessageEvent;
+  call: { call: ToolCall; inherited: Classification[] } | undefined;
+  classes: Classification[];
+  entities: Entity[];
+}
+
+/** Calls waiting for their response; older ones are forgotten past this. */
+const MAX_OPEN_CALLS = 10_000;
+
 /**
  * Runs plugins over events; an {@linkcode EventProcessor} for the audit sink.
  *
@@ -100,33 +111,59 @@ export class Pipeline {
     return this.#run(event, call);
   }
 
-  async #run(
+  #run(
     event: MessageEvent,
     call: { call: ToolCall; inherited: Classification[] } | undefined,
-  ): Promise<void> {
-    const classes: Classification[] = [...(call?.inherited ?? [])];
-    const entities: Entity[] = [];
-    for (const plugin of this.#plugins) {
+  ): void | Promise<void> {
+    const run: Run = {
+      event,
+      call,
+      classes: [...(call?.inherited ?? [])],
+      entities: [],
+    };
+    return this.#runFrom(0, run);
+  }
+
+  /**
+   * Runs the hooks from `step` on, synchronously until a hook returns a
+   * promise; only then does the rest wait for it, so synchronous plugins
+   * cost no microtask per event.
+   */
+  #runFrom(step: number, run: Run): void | Promise<void> {
+    const { event, call, classes, entities } = run;
+    for (let i = step; i < this.#plugins.length * 2; i++) {
+      const plugin = this.#plugins[i >> 1];
+      const hook = i % 2 === 0 ? "onMessage" : "onToolCall";
+      if (!plugin[hook] || (hook === "onToolCall" && !call)) continue;
       if (this.#disabled.has(plugin.name)) continue;
       const context: HookContext = {
         event,
         classes: [...classes],
         entities: [...entities],
       };
-      for (const hook of ["onMessage", "onToolCall"] as const) {
-        const fn = plugin[hook];
-        if (!fn || (hook === "onToolCall" && !call)) continue;
-        try {
-          let out = hook === "onToolCall"
-            ? plugin.onToolCall!(call!.call, context)
-            : plugin.onMessage!(event, context);
-          if (out instanceof Promise) out = await this.#withTimeout(out);
-          if (out) this.#merge(plugin, out, classes, entities, call?.call.name);
-        } catch (error) {
-          this.#fail(event, plugin, error);
+      try {
+        const out = hook === "onToolCall"
+          ? plugin.onToolCall!(call!.call, context)
+          : plugin.onMessage!(event, context);
+        if (out instanceof Promise) {
+          return this.#withTimeout(out).then(
+            (found) => {
+              if (found) {
+                this.#merge(plugin, found, classes, entities, call?.call.name);
+              }
+            },
+            (error) => this.#fail(event, plugin, error),
+          ).then(() => this.#runFrom(i + 1, run));
         }
+        if (out) this.#merge(plugin, out, classes, entities, call?.call.name);
+      } catch (error) {
+        this.#fail(event, plugin, error);
       }
     }
+    this.#finish(run);
+  }
+
+  #finish({ event, call, classes, entities }: Run): void {
     if (classes.length > 0) event.classes = classes;
     if (entities.length > 0) event.entities = entities;
     if (call && event.kind === "request" && event.method === "tools/call") {
@@ -185,6 +222,9 @@ export class Pipeline {
         arguments: args,
         classes: [],
       });
+      if (this.#calls.size > MAX_OPEN_CALLS) {
+        this.#calls.delete(this.#calls.keys().next().value!);
+      }
       return {
         call: { name: event.tool, arguments: args, phase: "request" },
         inherited: [],

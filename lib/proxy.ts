@@ -49,6 +49,12 @@ export interface ProxyOptions {
   maxPayloadBytes?: number;
   /** Lines longer than this are hashed, not parsed. @default {67108864} */
   maxLineBytes?: number;
+  /**
+   * Messages larger than this are skimmed (id, method, tool name, isError)
+   * rather than parsed; plugins then see their size, hash and preview only.
+   * Never less than `maxPayloadBytes`. @default {524288}
+   */
+  maxParseBytes?: number;
   /** Server stderr bytes recorded in the log per session. @default {1048576} */
   maxStderrBytes?: number;
   /** After the client closes stdin: how long the server gets to exit before SIGTERM, then SIGKILL. @default {2000} */
@@ -80,6 +86,7 @@ export interface ProxyResult {
 const defaults = {
   maxPayloadBytes: 64 * 1024,
   maxLineBytes: 64 * 1024 * 1024,
+  maxParseBytes: 512 * 1024,
   maxStderrBytes: 1024 * 1024,
   graceMs: 2000,
   forwardSignals: true,
@@ -154,12 +161,21 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   sink.accept(start);
 
   // Auditing must never break the relay: a failure here is a warning.
+  const parseOptions = {
+    maxParseBytes: Math.max(opts.maxParseBytes, opts.maxPayloadBytes),
+  };
   const tap = (
     dir: Direction,
   ): { push(chunk: Uint8Array): Promise<void> | undefined; end(): void } => {
     let wait: Promise<void> | undefined;
     const splitter = new LineSplitter((frame) => {
-      for (const event of correlator.frame(dir, frame, parseFrame(frame))) {
+      for (
+        const event of correlator.frame(
+          dir,
+          frame,
+          parseFrame(frame, parseOptions),
+        )
+      ) {
         wait = sink.accept(event as CorrelatedEvent) ?? wait;
       }
     }, { maxLineBytes: opts.maxLineBytes });

@@ -124,6 +124,11 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
       ]
     ),
   ];
+  // One combined test first: most strings hold nothing to redact.
+  const quick = new RegExp(
+    [...patterns.map(([, re]) => re.source), ...(o.cards ? [CARD.source] : [])]
+      .join("|") || "(?!)",
+  );
   const marker = (type: string, value: string): string =>
     `[REDACTED:${type}:${
       createHmac("sha256", key).update(value).digest("hex").slice(0, 8)
@@ -149,6 +154,8 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
           value,
         );
       }
+      const hasAt = o.emails && value.includes("@");
+      if (!hasAt && !quick.test(value)) return undefined;
       let out = value;
       for (const [type, re] of patterns) {
         re.lastIndex = 0;
@@ -157,7 +164,7 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
           out = out.replace(re, (m) => marker(type, m));
         }
       }
-      if (o.emails && out.includes("@")) {
+      if (hasAt) {
         out = out.replace(EMAIL, (m) => marker("email", m.toLowerCase()));
       }
       if (o.cards) {

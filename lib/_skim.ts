@@ -1,0 +1,200 @@
+/**
+ * A skimming reader for JSON-RPC frames too large to be worth parsing: it
+ * walks the top-level object without building it, jumping over string
+ * contents with `indexOf`, and picks out only what the audit needs: the
+ * `jsonrpc`, `id` and `method` members, the tool name in `params.name`,
+ * `result.isError`, and the error's `code` and `message`.
+ *
+ * @module
+ */
+
+// Works on the decoded text: String.prototype.indexOf is far faster than
+// scanning bytes in JavaScript, and decoding ASCII-heavy JSON costs little.
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** What a skim finds in a frame. */
+export interface Skimmed {
+  jsonrpc?: unknown;
+  hasId: boolean;
+  id?: unknown;
+  method?: unknown;
+  hasParams: boolean;
+  /** `params.name` when it is a string. */
+  paramsName?: string;
+  hasResult: boolean;
+  /** `result.isError` when it is a boolean. */
+  isError?: boolean;
+  hasError: boolean;
+  errorCode?: unknown;
+  errorMessage?: unknown;
+}
+
+/**
+ * Skims a top-level JSON object; `undefined` when the bytes are not one.
+ *
+ * @example
+ * ```ts
+ * import { skimObject } from "./_skim.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s = skimObject(
+ *   '{"result":{"content":[{"type":"text","text":"a \\"quoted\\" }"}],"isError":true},"jsonrpc":"2.0","id":7}',
+ * );
+ * assert.equal(s?.id, 7);
+ * assert.equal(s?.isError, true);
+ * ```
+ */
+export function skimObject(text: string): Skimmed | undefined {
+  const bytes = text;
+  const out: Skimmed = {
+    hasId: false,
+    hasParams: false,
+    hasResult: false,
+    hasError: false,
+  };
+  const ok = members(bytes, skipWs(bytes, 0), (key, start, end) => {
+    switch (key) {
+      case "jsonrpc":
+        out.jsonrpc = parseSlice(bytes, start, end);
+        break;
+      case "id":
+        out.hasId = true;
+        out.id = parseSlice(bytes, start, end);
+        break;
+      case "method":
+        out.method = parseSlice(bytes, start, end);
+        break;
+      case "params":
+        out.hasParams = true;
+        if (bytes.charCodeAt(start) === 0x7b) {
+          members(bytes, start, (k, s, e) => {
+            if (k === "name" && bytes.charCodeAt(s) === QUOTE) {
+              const v = parseSlice(bytes, s, e);
+              if (typeof v === "string") out.paramsName = v;
+            }
+          });
+        }
+        break;
+      case "result":
+        out.hasResult = true;
+        if (bytes.charCodeAt(start) === 0x7b) {
+          members(bytes, start, (k, s, e) => {
+            if (k === "isError") {
+              const v = parseSlice(bytes, s, e);
+              if (typeof v === "boolean") out.isError = v;
+            }
+          });
+        }
+        break;
+      case "error":
+        out.hasError = true;
+        if (bytes.charCodeAt(start) === 0x7b) {
+          members(bytes, start, (k, s, e) => {
+            if (k === "code") out.errorCode = parseSlice(bytes, s, e);
+            else if (k === "message" && e - s < 65536) {
+              out.errorMessage = parseSlice(bytes, s, e);
+            }
+          });
+        }
+        break;
+    }
+  });
+  return ok ? out : undefined;
+}
+
+/** Walks the members of the object starting at `i`; false when it is malformed. */
+function members(
+  bytes: string,
+  i: number,
+  visit: (key: string, start: number, end: number) => void,
+): boolean {
+  if (bytes.charCodeAt(i) !== 0x7b) return false;
+  i = skipWs(bytes, i + 1);
+  if (bytes.charCodeAt(i) === 0x7d) return true;
+  while (i < bytes.length) {
+    if (bytes.charCodeAt(i) !== QUOTE) return false;
+    const keyEnd = skipString(bytes, i);
+    if (keyEnd < 0) return false;
+    const key = keyEnd - i < 64 ? parseSlice(bytes, i, keyEnd) : undefined;
+    i = skipWs(bytes, keyEnd);
+    if (bytes.charCodeAt(i) !== 0x3a) return false;
+    const start = skipWs(bytes, i + 1);
+    const end = skipValue(bytes, start);
+    if (end < 0) return false;
+    if (typeof key === "string") visit(key, start, end);
+    i = skipWs(bytes, end);
+    if (bytes.charCodeAt(i) === 0x2c) {
+      i = skipWs(bytes, i + 1);
+      continue;
+    }
+    return bytes.charCodeAt(i) === 0x7d;
+  }
+  return false;
+}
+
+function skipWs(bytes: string, i: number): number {
+  while (i < bytes.length) {
+    const b = bytes.charCodeAt(i);
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** `i` is at an opening quote; returns the index after the closing one, or -1. */
+function skipString(bytes: string, i: number): number {
+  let from = i + 1;
+  while (true) {
+    const q = bytes.indexOf('"', from);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    for (let k = q - 1; k > i && bytes.charCodeAt(k) === BACKSLASH; k--) {
+      backslashes++;
+    }
+    if (backslashes % 2 === 0) return q + 1;
+    from = q + 1;
+  }
+}
+
+function skipValue(bytes: string, i: number): number {
+  const b = bytes.charCodeAt(i);
+  if (b === QUOTE) return skipString(bytes, i);
+  if (b === 0x7b || b === 0x5b) {
+    let depth = 0;
+    while (i < bytes.length) {
+      const c = bytes.charCodeAt(i);
+      if (c === QUOTE) {
+        i = skipString(bytes, i);
+        if (i < 0) return -1;
+        continue;
+      }
+      if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    return -1;
+  }
+  // A number, true, false or null.
+  const start = i;
+  while (i < bytes.length) {
+    const c = bytes.charCodeAt(i);
+    if (
+      c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a ||
+      c === 0x0d || c === 0x09
+    ) break;
+    i++;
+  }
+  return i > start ? i : -1;
+}
+
+function parseSlice(bytes: string, start: number, end: number): unknown {
+  try {
+    return JSON.parse(bytes.slice(start, end));
+  } catch {
+    return undefined;
+  }
+}
