@@ -7,24 +7,14 @@
  *
  * @module
  */
-import { type CorrelatedEvent, Correlator } from "./correlator.ts";
-import type {
-  Direction,
-  SessionEndEvent,
-  SessionStartEvent,
-  Summary,
-} from "./event.ts";
-import { parseFrame } from "./jsonrpc.ts";
-import { LineSplitter } from "./line_splitter.ts";
-import { AuditSink, type EventProcessor } from "./audit_sink.ts";
-import { LogWriter } from "./log_writer.ts";
-import { defaultLogDir, sessionLogName } from "./log_path.ts";
+import type { SessionEndEvent, Summary } from "./event.ts";
+import type { EventProcessor } from "./audit_sink.ts";
+import { AuditSession } from "./audit_session.ts";
 import {
   resolveCommand,
   type ServerProcess,
   startServer,
 } from "./server_process.ts";
-import { NAME, VERSION } from "./version.ts";
 
 /** Options for {@linkcode runProxy}. */
 export interface ProxyOptions {
@@ -117,7 +107,6 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       (opts as unknown as Record<string, unknown>)[key] = value;
     }
   }
-  const session = crypto.randomUUID();
   // Find the server before creating a log, and open the log before starting the server.
   resolveCommand(opts.command[0] ?? "");
   const errorsWriter = (opts.errors ?? Deno.stderr.writable).getWriter();
@@ -129,79 +118,39 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       () => {},
     );
   };
-  const logPath = opts.logPath ??
-    `${opts.logDir ?? defaultLogDir()}/${
-      sessionLogName(opts.command, new Date(), session)
-    }`;
-  const writer = await LogWriter.open(logPath, { session, onWarning: warn });
-  const correlator = new Correlator({ session });
-  const sink = new AuditSink(writer, {
-    processor: opts.processor,
-    maxPayloadBytes: opts.maxPayloadBytes,
-  });
+  let audit: AuditSession;
+  try {
+    audit = await AuditSession.open({
+      logPath: opts.logPath,
+      logDir: opts.logDir,
+      command: opts.command,
+      processor: opts.processor,
+      maxPayloadBytes: opts.maxPayloadBytes,
+      maxParseBytes: opts.maxParseBytes,
+      maxLineBytes: opts.maxLineBytes,
+      onWarning: warn,
+    });
+  } catch (error) {
+    errorsWriter.releaseLock();
+    throw error;
+  }
 
   let server: ServerProcess;
   try {
     server = startServer(opts.command, { env: opts.env });
   } catch (error) {
-    await writer.close();
+    await audit.end({
+      reason: "proxy_error",
+      failure: `the server could not be started: ${error}`,
+    });
     errorsWriter.releaseLock();
     throw error;
   }
-  const started = performance.now();
-  const start: SessionStartEvent = {
-    ...correlator.base(),
-    kind: "session_start",
-    command: opts.command,
-    pid: server.child.pid,
-    proxyPid: Deno.pid,
-    cwd: Deno.cwd(),
-    proxy: { name: NAME, version: VERSION },
-  };
-  sink.accept(start);
+  audit.start({ pid: server.child.pid });
 
-  // Auditing must never break the relay: a failure here is a warning.
-  const parseOptions = {
-    maxParseBytes: Math.max(opts.maxParseBytes, opts.maxPayloadBytes),
-  };
-  const tap = (
-    dir: Direction,
-  ): { push(chunk: Uint8Array): Promise<void> | undefined; end(): void } => {
-    let wait: Promise<void> | undefined;
-    const splitter = new LineSplitter((frame) => {
-      for (
-        const event of correlator.frame(
-          dir,
-          frame,
-          parseFrame(frame, parseOptions),
-        )
-      ) {
-        wait = sink.accept(event as CorrelatedEvent) ?? wait;
-      }
-    }, { maxLineBytes: opts.maxLineBytes });
-    return {
-      push(chunk: Uint8Array): Promise<void> | undefined {
-        wait = undefined;
-        try {
-          splitter.push(chunk);
-        } catch (error) {
-          warn(
-            `auditing failed on a ${dir} chunk (${error}); the bytes were relayed unchanged`,
-          );
-        }
-        return wait;
-      },
-      end(): void {
-        try {
-          splitter.end();
-        } catch (error) {
-          warn(`auditing failed at the end of the ${dir} stream (${error})`);
-        }
-      },
-    };
-  };
-  const c2sTap = tap("c2s");
-  const s2cTap = tap("s2c");
+  // Auditing must never break the relay: a failure there is a warning.
+  const c2sTap = audit.tap("c2s");
+  const s2cTap = audit.tap("s2c");
 
   let clientClosedFirst = false;
   let serverExited = false;
@@ -307,7 +256,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
         const text = decoder.decode(part, {
           stream: part.length === chunk.length,
         });
-        if (text) sink.accept({ ...correlator.base(), kind: "stderr", text });
+        audit.stderr(text);
       }
     }
   })();
@@ -348,43 +297,27 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   }
   await c2s;
 
-  const pending = correlator.pending();
-  const handshake = correlator.handshake;
   const reason: SessionEndEvent["reason"] = signalled
     ? "signal"
     : clientClosedFirst
     ? "client_closed"
     : "server_exited";
-  const failure = describeFailure(status, reason, pending, signalled);
-  await sink.drain();
-  const summary = sink.summary.build(performance.now() - started);
-  const end: SessionEndEvent = {
-    ...correlator.base(),
-    kind: "session_end",
+  const failure = describeFailure(status, reason, audit.pending(), signalled);
+  const end = await audit.end({
     reason,
     exit: { code: status.code, signal: status.signal ?? null },
-    summary,
-    pending,
+    failure,
     stderr: { bytes: stderrBytes, loggedBytes: stderrLogged },
-  };
-  if (failure) end.failure = failure;
-  if (handshake.protocolVersion) {
-    end.protocolVersion = handshake.protocolVersion;
-  }
-  if (handshake.client) end.client = handshake.client;
-  if (handshake.server) end.server = handshake.server;
-  sink.accept(end);
-  await sink.drain();
-  await writer.close();
+  });
   await lastStderrWrite;
   errorsWriter.releaseLock();
   const result: ProxyResult = {
     exitCode: status.code,
-    logPath,
-    session,
-    summary,
+    logPath: audit.logPath,
+    session: audit.session,
+    summary: end.summary,
     reason,
-    lostEvents: writer.lost,
+    lostEvents: audit.lostEvents,
   };
   if (failure) result.failure = failure;
   return result;

@@ -1,0 +1,269 @@
+/**
+ * One audited session: the log file, the correlator, the plugin pipeline
+ * and the summary, behind one object. The stdio proxy feeds it raw bytes
+ * per direction; `auditTransport` feeds it message objects. Either way the
+ * same events, in the same order, reach the same log.
+ *
+ * @module
+ */
+import {
+  type CorrelatedEvent,
+  Correlator,
+  type HandshakeInfo,
+} from "./correlator.ts";
+import type {
+  Direction,
+  Pending,
+  SessionEndEvent,
+  SessionStartEvent,
+  Summary,
+} from "./event.ts";
+import { parseFrame } from "./jsonrpc.ts";
+import { LineSplitter } from "./line_splitter.ts";
+import { AuditSink, type EventProcessor } from "./audit_sink.ts";
+import { LogWriter } from "./log_writer.ts";
+import { defaultLogDir, sessionLogName } from "./log_path.ts";
+import { NAME, VERSION } from "./version.ts";
+
+/** Options for {@linkcode AuditSession.open}. */
+export interface AuditSessionOptions {
+  /** The log file (appended to, created with mode 0600). Default: a new file in `logDir`. */
+  logPath?: string;
+  /** Where a new log goes without `logPath`. @default {defaultLogDir()} */
+  logDir?: string;
+  /** What is audited, for the log's name and `session_start`: the server command. @default {["in-process"]} */
+  command?: string[];
+  /** The plugin pipeline. */
+  processor?: EventProcessor;
+  /** Messages larger than this have their payload truncated in the log. @default {65536} */
+  maxPayloadBytes?: number;
+  /** Messages larger than this are skimmed, not parsed. @default {524288} */
+  maxParseBytes?: number;
+  /** Lines longer than this are hashed, not parsed. @default {67108864} */
+  maxLineBytes?: number;
+  /** Receives warning sentences (failed writes, failed plugins, audit errors). */
+  onWarning?: (message: string) => void;
+}
+
+/** How a session ended, for `session_end`. */
+export interface SessionEndInfo {
+  reason: SessionEndEvent["reason"];
+  exit?: { code: number | null; signal: string | null };
+  failure?: string;
+  stderr?: { bytes: number; loggedBytes: number };
+}
+
+/** A byte stream's way into the audit: chunks in, events out. */
+export interface ByteTap {
+  /** Audits a chunk; returns a promise to await when the audit queue is full. */
+  push(chunk: Uint8Array): Promise<void> | undefined;
+  /** The stream ended: a last line without a newline is audited too. */
+  end(): void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * An open audit session.
+ *
+ * @example Auditing two messages given as objects
+ * ```ts
+ * import { AuditSession } from "./audit_session.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const logPath = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * const session = await AuditSession.open({ logPath });
+ * session.start();
+ * session.message("c2s", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo" } });
+ * session.message("s2c", { jsonrpc: "2.0", id: 1, result: { content: [] } });
+ * const end = await session.end({ reason: "client_closed" });
+ * assert.equal(end.summary.toolCalls, 1);
+ * await Deno.remove(logPath);
+ * ```
+ */
+export class AuditSession {
+  /** The session id (`mcp.session.id`). */
+  readonly session: string;
+  /** The log being written. */
+  readonly logPath: string;
+  #writer: LogWriter;
+  #correlator: Correlator;
+  #sink: AuditSink;
+  #options: AuditSessionOptions;
+  #parse: { maxParseBytes: number };
+  #started = performance.now();
+  #command: string[];
+  #ended: Promise<SessionEndEvent> | undefined;
+
+  private constructor(
+    session: string,
+    logPath: string,
+    writer: LogWriter,
+    options: AuditSessionOptions,
+  ) {
+    this.session = session;
+    this.logPath = logPath;
+    this.#writer = writer;
+    this.#options = options;
+    this.#command = options.command ?? ["in-process"];
+    this.#correlator = new Correlator({ session });
+    const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
+    this.#sink = new AuditSink(writer, {
+      processor: options.processor,
+      maxPayloadBytes,
+    });
+    this.#parse = {
+      maxParseBytes: Math.max(
+        options.maxParseBytes ?? 512 * 1024,
+        maxPayloadBytes,
+      ),
+    };
+  }
+
+  /** Opens the log; throws `LogOpenError` when it cannot be opened. */
+  static async open(options: AuditSessionOptions = {}): Promise<AuditSession> {
+    const session = crypto.randomUUID();
+    const logPath = options.logPath ??
+      `${options.logDir ?? defaultLogDir()}/${
+        sessionLogName(options.command ?? ["in-process"], new Date(), session)
+      }`;
+    const writer = await LogWriter.open(logPath, {
+      session,
+      onWarning: options.onWarning,
+    });
+    return new AuditSession(session, logPath, writer, options);
+  }
+
+  /** Writes `session_start`; `pid` is the audited server's, when there is one. */
+  start(info: { pid?: number } = {}): void {
+    this.#started = performance.now();
+    const event: SessionStartEvent = {
+      ...this.#correlator.base(),
+      kind: "session_start",
+      command: this.#command,
+      proxyPid: Deno.pid,
+      cwd: Deno.cwd(),
+      proxy: { name: NAME, version: VERSION },
+    };
+    if (info.pid !== undefined) event.pid = info.pid;
+    this.#sink.accept(event);
+  }
+
+  /** A tap for one direction's raw bytes. Audit failures become warnings, never exceptions. */
+  tap(dir: Direction): ByteTap {
+    let wait: Promise<void> | undefined;
+    const splitter = new LineSplitter((frame) => {
+      for (
+        const event of this.#correlator.frame(
+          dir,
+          frame,
+          parseFrame(frame, this.#parse),
+        )
+      ) {
+        wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
+      }
+    }, { maxLineBytes: this.#options.maxLineBytes });
+    const warn = (what: string, error: unknown): void =>
+      this.#options.onWarning?.(
+        `auditing failed ${what} (${error}); the bytes were relayed unchanged`,
+      );
+    return {
+      push(chunk: Uint8Array): Promise<void> | undefined {
+        wait = undefined;
+        try {
+          splitter.push(chunk);
+        } catch (error) {
+          warn(`on a ${dir} chunk`, error);
+        }
+        return wait;
+      },
+      end(): void {
+        try {
+          splitter.end();
+        } catch (error) {
+          warn(`at the end of the ${dir} stream`, error);
+        }
+      },
+    };
+  }
+
+  /** Audits one message given as an object (as an SDK transport carries it). */
+  message(dir: Direction, message: unknown): Promise<void> | undefined {
+    try {
+      const bytes = encoder.encode(JSON.stringify(message));
+      const frame = { bytes, length: bytes.length };
+      let wait: Promise<void> | undefined;
+      for (
+        const event of this.#correlator.frame(
+          dir,
+          frame,
+          parseFrame(frame, this.#parse),
+        )
+      ) {
+        wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
+      }
+      return wait;
+    } catch (error) {
+      this.#options.onWarning?.(`auditing a ${dir} message failed (${error})`);
+      return undefined;
+    }
+  }
+
+  /** Records text the server wrote on stderr. */
+  stderr(text: string): void {
+    if (text) {
+      this.#sink.accept({ ...this.#correlator.base(), kind: "stderr", text });
+    }
+  }
+
+  /** Requests not answered so far. */
+  pending(): Pending[] {
+    return this.#correlator.pending();
+  }
+
+  /** The handshake as learnt so far. */
+  get handshake(): HandshakeInfo {
+    return this.#correlator.handshake;
+  }
+
+  /** Events lost to failed log writes so far. */
+  get lostEvents(): number {
+    return this.#writer.lost;
+  }
+
+  /**
+   * Drains the queue, writes `session_end` with the summary and closes the
+   * log. Calling it again returns the same event.
+   */
+  end(info: SessionEndInfo): Promise<SessionEndEvent> {
+    this.#ended ??= this.#end(info);
+    return this.#ended;
+  }
+
+  async #end(info: SessionEndInfo): Promise<SessionEndEvent> {
+    await this.#sink.drain();
+    const summary: Summary = this.#sink.summary.build(
+      performance.now() - this.#started,
+    );
+    const handshake = this.#correlator.handshake;
+    const event: SessionEndEvent = {
+      ...this.#correlator.base(),
+      kind: "session_end",
+      reason: info.reason,
+      exit: info.exit ?? { code: null, signal: null },
+      summary,
+      pending: this.#correlator.pending(),
+      stderr: info.stderr ?? { bytes: 0, loggedBytes: 0 },
+    };
+    if (info.failure) event.failure = info.failure;
+    if (handshake.protocolVersion) {
+      event.protocolVersion = handshake.protocolVersion;
+    }
+    if (handshake.client) event.client = handshake.client;
+    if (handshake.server) event.server = handshake.server;
+    this.#sink.accept(event);
+    await this.#sink.drain();
+    await this.#writer.close();
+    return event;
+  }
+}
