@@ -22,6 +22,7 @@ Usage:
   ${NAME} proxy [options] -- <server command> [args...]   wrap a stdio MCP server
   ${NAME} report [LOG...] [-o report.html]                 render an HTML report
   ${NAME} init [--force]                                   write a starter mcp-audit.jsonc
+  ${NAME} keygen [--out PREFIX]                            make an Ed25519 key pair for signed checkpoints
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.`;
@@ -53,6 +54,11 @@ Options:
                           Default: 65536.
   --grace-ms MS           After the client closes stdin, how long the server
                           gets to exit before SIGTERM, then SIGKILL. Default: 2000.
+  --signing-key FILE      Sign checkpoints with this Ed25519 private key (PEM,
+                          from "mcp-audit keygen"). Without it checkpoints are
+                          unsigned; the hash chain and Merkle tree are always on.
+  --checkpoint-every N    A checkpoint after N events. Default: 1000.
+  --checkpoint-seconds S  A checkpoint after S seconds with new events. Default: 10.
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
@@ -71,6 +77,20 @@ Options:
   -h, --help          This help.
 
 Exit status: 0 on success, 1 when a log cannot be read, 2 for a usage error.`;
+
+const KEYGEN_HELP = `Usage: ${NAME} keygen [--out PREFIX]
+
+Writes a new Ed25519 key pair for signing log checkpoints: PREFIX.key (the
+private key, PKCS#8 PEM, mode 0600) and PREFIX.pub (the public key, SPKI PEM).
+Give the private key to "${NAME} proxy --signing-key PREFIX.key" (it is read
+from the file, never from the command line, and never logged), and the public
+key to whoever verifies logs.
+
+Options:
+  -o, --out PREFIX   File name prefix. Default: mcp-audit-signing
+  -h, --help         This help.
+
+Exit status: 0 on success, 1 when a file exists already, 2 for a usage error.`;
 
 const INIT_HELP = `Usage: ${NAME} init [--force]
 
@@ -117,6 +137,9 @@ async function proxyCommand(argv: string[]): Promise<number> {
         "write-tools": { type: "string" },
         "max-payload": { type: "string" },
         "grace-ms": { type: "string" },
+        "signing-key": { type: "string" },
+        "checkpoint-every": { type: "string" },
+        "checkpoint-seconds": { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -163,6 +186,7 @@ async function proxyCommand(argv: string[]): Promise<number> {
   );
   const { Pipeline } = await import("./lib/pipeline.ts");
   const { defaultLogDir } = await import("./lib/log_path.ts");
+  const { KeyFileError, loadSigningKey } = await import("./lib/signing_key.ts");
   try {
     // Config and plugins are checked before the server starts.
     const { config, path: configPath } = await loadConfig(values.config);
@@ -181,6 +205,19 @@ async function proxyCommand(argv: string[]): Promise<number> {
         ? undefined
         : await redactionKey(defaultLogDir()),
     });
+    const keyPath = values["signing-key"] ??
+      (config.signing?.key && configPath
+        ? new URL(
+          config.signing.key,
+          new URL(
+            ".",
+            `file://${
+              configPath.startsWith("/") ? "" : `${Deno.cwd()}/`
+            }${configPath}`,
+          ),
+        ).pathname
+        : config.signing?.key);
+    const signingKey = keyPath ? await loadSigningKey(keyPath) : undefined;
     const processor = new Pipeline(plugins, {
       hookTimeoutMs: config.hookTimeoutMs,
       onWarning: (message) => err(message),
@@ -192,6 +229,13 @@ async function proxyCommand(argv: string[]): Promise<number> {
       processor,
       maxPayloadBytes: maxPayloadBytes ?? config.maxPayloadBytes,
       graceMs,
+      signingKey,
+      checkpointEvery:
+        positiveInt(values["checkpoint-every"], "--checkpoint-every") ??
+          config.signing?.checkpointEvery,
+      checkpointSeconds:
+        positiveInt(values["checkpoint-seconds"], "--checkpoint-seconds") ??
+          config.signing?.checkpointSeconds,
     });
     if (!values.quiet) {
       const s = result.summary;
@@ -217,6 +261,53 @@ async function proxyCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+async function keygenCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        out: { type: "string", short: "o" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, KEYGEN_HELP);
+  }
+  if (parsed.values.help) {
+    out(KEYGEN_HELP);
+    return 0;
+  }
+  const prefix = parsed.values.out ?? "mcp-audit-signing";
+  const { generateKeyPair } = await import("./lib/signing_key.ts");
+  const pair = await generateKeyPair();
+  try {
+    await Deno.writeTextFile(`${prefix}.key`, pair.privatePem, {
+      mode: 0o600,
+      createNew: true,
+    });
+    await Deno.chmod(`${prefix}.key`, 0o600).catch(() => {});
+    await Deno.writeTextFile(`${prefix}.pub`, pair.publicPem, {
+      createNew: true,
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      err(
+        `${prefix}.key or ${prefix}.pub already exists; choose another name with --out PREFIX.`,
+      );
+      return EXIT_STARTUP;
+    }
+    throw error;
+  }
+  out(
+    `Wrote ${prefix}.key (private, mode 0600: give it to the proxy with --signing-key) and ${prefix}.pub (public: give it to verifiers).`,
+  );
+  out(`Key id: ${pair.keyId}`);
+  return 0;
 }
 
 async function initCommand(argv: string[]): Promise<number> {
@@ -338,6 +429,8 @@ export async function main(args: string[]): Promise<number> {
       return await reportCommand(rest);
     case "init":
       return await initCommand(rest);
+    case "keygen":
+      return await keygenCommand(rest);
     case "--version":
     case "-V":
       out(`${NAME} ${VERSION}`);

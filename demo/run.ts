@@ -50,12 +50,17 @@ try {
   await client.close();
 }
 
-// The proxy writes session_end as the server exits; wait until it is there.
+// The proxy writes session_end and the final checkpoint as the server
+// exits; wait until they are there.
 let end: SessionEndEvent | undefined;
 for (let i = 0; i < 100 && !end; i++) {
-  const lines = (await Deno.readTextFile(log)).trim().split("\n");
-  const last = JSON.parse(lines[lines.length - 1]);
-  if (last.kind === "session_end") end = last;
+  const events = (await Deno.readTextFile(log)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  if (
+    events.at(-1)?.kind === "checkpoint" &&
+    events.at(-2)?.kind === "session_end"
+  ) end = events.at(-2);
   else await new Promise((r) => setTimeout(r, 50));
 }
 if (!end) throw new Error(`The proxy did not finish the session in ${log}.`);

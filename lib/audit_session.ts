@@ -24,6 +24,8 @@ import { AuditSink, type EventProcessor } from "./audit_sink.ts";
 import { LogWriter } from "./log_writer.ts";
 import { defaultLogDir, sessionLogName } from "./log_path.ts";
 import { NAME, VERSION } from "./version.ts";
+import { Sealer } from "./seal.ts";
+import type { SigningKey } from "./signing_key.ts";
 
 /** Options for {@linkcode AuditSession.open}. */
 export interface AuditSessionOptions {
@@ -43,6 +45,12 @@ export interface AuditSessionOptions {
   maxLineBytes?: number;
   /** Receives warning sentences (failed writes, failed plugins, audit errors). */
   onWarning?: (message: string) => void;
+  /** Signs checkpoints; without it they record the tree root unsigned. */
+  signingKey?: SigningKey;
+  /** A checkpoint after this many events. @default {1000} */
+  checkpointEvery?: number;
+  /** A checkpoint after this many seconds with new events. @default {10} */
+  checkpointSeconds?: number;
 }
 
 /** How a session ended, for `session_end`. */
@@ -94,6 +102,8 @@ export class AuditSession {
   #started = performance.now();
   #command: string[];
   #ended: Promise<SessionEndEvent> | undefined;
+  #sealer: Sealer;
+  #timer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     session: string,
@@ -108,9 +118,16 @@ export class AuditSession {
     this.#command = options.command ?? ["in-process"];
     this.#correlator = new Correlator({ session });
     const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
+    this.#sealer = new Sealer(session, {
+      signingKey: options.signingKey,
+      checkpointEvery: options.checkpointEvery,
+      checkpointSeconds: options.checkpointSeconds,
+    });
     this.#sink = new AuditSink(writer, {
       processor: options.processor,
       maxPayloadBytes,
+      sealer: this.#sealer,
+      base: () => this.#correlator.base(),
     });
     this.#parse = {
       maxParseBytes: Math.max(
@@ -144,9 +161,16 @@ export class AuditSession {
       proxyPid: Deno.pid,
       cwd: Deno.cwd(),
       proxy: { name: NAME, version: VERSION },
+      chainStart: this.#sealer.start,
     };
     if (info.pid !== undefined) event.pid = info.pid;
     this.#sink.accept(event);
+    // Checkpoints by time too, so a quiet session is still covered soon.
+    this.#timer = setInterval(
+      () => this.#sink.checkpoint(),
+      this.#sealer.checkpointSeconds * 1000,
+    );
+    Deno.unrefTimer(this.#timer as unknown as number);
   }
 
   /** A tap for one direction's raw bytes. Audit failures become warnings, never exceptions. */
@@ -261,7 +285,10 @@ export class AuditSession {
     }
     if (handshake.client) event.client = handshake.client;
     if (handshake.server) event.server = handshake.server;
+    clearInterval(this.#timer);
     this.#sink.accept(event);
+    // The final checkpoint covers the whole session, session_end included.
+    this.#sink.checkpoint({ force: true });
     await this.#sink.drain();
     await this.#writer.close();
     return event;

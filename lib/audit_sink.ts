@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { AuditEvent } from "./event.ts";
+import type { AuditEvent, CheckpointEvent, EventBase } from "./event.ts";
+import type { Sealer } from "./seal.ts";
 import type { CorrelatedEvent } from "./correlator.ts";
 import { type LogLineOptions, toLogLine } from "./log_line.ts";
 import type { LogWriter } from "./log_writer.ts";
@@ -30,6 +31,10 @@ export interface AuditSinkOptions extends LogLineOptions {
   maxQueuedEvents?: number;
   /** Called with each event after it has been enriched and queued for the log. */
   onEvent?: (event: AuditEvent) => void;
+  /** Seals lines into the hash chain and Merkle tree, and fills checkpoints. */
+  sealer?: Sealer;
+  /** The common fields of a new event (the session's sequence), for checkpoints. */
+  base?: () => EventBase;
 }
 
 /**
@@ -59,6 +64,8 @@ export class AuditSink {
   #max: number;
   #worker: Promise<void> = Promise.resolve();
   #running = false;
+  #sinceCheckpoint = 0;
+  #lastWasCheckpoint = false;
   #waiters: (() => void)[] = [];
   #summary = new SummaryBuilder();
 
@@ -77,6 +84,15 @@ export class AuditSink {
   /** Queues an event; returns a promise to await when the queue is full. */
   accept(event: CorrelatedEvent): Promise<void> | undefined {
     this.#queue.push(event);
+    const sealer = this.#options.sealer;
+    if (sealer && event.kind !== "checkpoint") {
+      this.#lastWasCheckpoint = false;
+      // Checkpoints are placed in the queue now, so their sequence numbers
+      // stay in order; their tree and signature are filled when reached.
+      if (++this.#sinceCheckpoint >= sealer.checkpointEvery) {
+        this.#queue.push(this.#placeholder());
+      }
+    }
     if (!this.#running) {
       // Set before the call: #run may finish synchronously and clear it.
       this.#running = true;
@@ -86,6 +102,21 @@ export class AuditSink {
       return new Promise((resolve) => this.#waiters.push(resolve));
     }
     return undefined;
+  }
+
+  /** Queues a checkpoint over everything accepted so far, if anything new was. */
+  checkpoint(options: { force?: boolean } = {}): void {
+    if (!this.#options.sealer || this.#lastWasCheckpoint) return;
+    if (this.#sinceCheckpoint === 0 && !options.force) return;
+    this.accept(this.#placeholder());
+  }
+
+  #placeholder(): CheckpointEvent {
+    this.#sinceCheckpoint = 0;
+    this.#lastWasCheckpoint = true;
+    const base = this.#options.base?.() ??
+      { v: 1, seq: -1, ts: new Date().toISOString(), session: "" };
+    return { ...base, kind: "checkpoint", treeSize: 0, root: "", head: "" };
   }
 
   /** Resolves when every accepted event has been handed to the writer and written. */
@@ -123,10 +154,22 @@ export class AuditSink {
           }
         }
         this.#summary.add(event);
-        const wait = this.#writer.write(
-          event.seq,
-          toLogLine(event, this.#options),
-        );
+        const sealer = this.#options.sealer;
+        let line: string;
+        if (sealer) {
+          if (event.kind === "checkpoint") {
+            Object.assign(event, await sealer.checkpoint());
+          } else if (event.kind === "session_end") {
+            event.chain = { head: sealer.head, events: event.seq };
+          }
+          line = sealer.seal(
+            toLogLine(event, this.#options),
+            event.kind !== "checkpoint",
+          );
+        } else {
+          line = toLogLine(event, this.#options);
+        }
+        const wait = this.#writer.write(event.seq, line);
         this.#options.onEvent?.(event);
         if (wait) await wait;
         if (

@@ -52,6 +52,15 @@ export const ConfigSchema = z.object({
   logDir: z.string().optional(),
   /** How long an asynchronous plugin hook may take, in milliseconds. @default {1000} */
   hookTimeoutMs: z.number().int().positive().optional(),
+  /** Tamper evidence: the Ed25519 private key file that signs checkpoints, and how often they come. */
+  signing: z.object({
+    /** Path of a PKCS#8 PEM private key ("mcp-audit keygen"), relative to this file. */
+    key: z.string().optional(),
+    /** A checkpoint after this many events. @default {1000} */
+    checkpointEvery: z.number().int().positive().optional(),
+    /** A checkpoint after this many seconds with new events. @default {10} */
+    checkpointSeconds: z.number().positive().optional(),
+  }).strict().optional(),
 }).strict();
 
 /** The config file's content. */

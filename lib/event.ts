@@ -108,6 +108,11 @@ const base = {
   ts: z.string(),
   /** Session id (`mcp.session.id` in OpenTelemetry terms). */
   session: z.string(),
+  /**
+   * Hash chain: hex SHA-256 over the previous line's hash and this line's
+   * canonical bytes (docs/evidence.md). Always the line's last member.
+   */
+  hash: z.string().optional(),
 };
 
 /** Fields that the plugin pipeline fills on message events. */
@@ -229,6 +234,8 @@ export const SessionStartEventSchema = z.object({
   proxyPid: z.number().int(),
   cwd: z.string(),
   proxy: z.object({ name: z.string(), version: z.string() }),
+  /** Hex of the hash chain's starting value (docs/evidence.md). */
+  chainStart: z.string().optional(),
 });
 
 /** The handshake, once seen: from `initialize`, `server/discover` or request `_meta`. */
@@ -296,6 +303,24 @@ export const SessionEndEventSchema = z.object({
     bytes: z.number().int(),
     loggedBytes: z.number().int(),
   }),
+  /** The hash chain before this line: the last hash and how many lines it covers. */
+  chain: z.object({ head: z.string(), events: z.number().int() }).optional(),
+});
+
+/** A Merkle tree checkpoint over the events so far, signed when a key is configured. */
+export const CheckpointEventSchema = z.object({
+  ...base,
+  kind: z.literal("checkpoint"),
+  /** Leaves in the tree: every event but checkpoints, from the session's start. */
+  treeSize: z.number().int().nonnegative(),
+  /** Hex RFC 6962 root over those leaves. */
+  root: z.string(),
+  /** Hex chain hash of the line before this one. */
+  head: z.string(),
+  /** Hex SHA-256 of the raw Ed25519 public key that signed. */
+  keyId: z.string().optional(),
+  /** Base64 Ed25519 signature over the checkpoint message (docs/evidence.md). */
+  signature: z.string().optional(),
 });
 
 /** Any event in the log. */
@@ -310,6 +335,7 @@ export const AuditEventSchema = z.discriminatedUnion("kind", [
   StderrEventSchema,
   GapEventSchema,
   SessionEndEventSchema,
+  CheckpointEventSchema,
 ]);
 
 /** Any event in the log. */
@@ -334,6 +360,8 @@ export type SessionStartEvent = z.infer<typeof SessionStartEventSchema>;
 export type HandshakeEvent = z.infer<typeof HandshakeEventSchema>;
 /** Session end with its summary. */
 export type SessionEndEvent = z.infer<typeof SessionEndEventSchema>;
+/** A Merkle tree checkpoint. */
+export type CheckpointEvent = z.infer<typeof CheckpointEventSchema>;
 /** A request left unanswered. */
 export type Pending = z.infer<typeof PendingSchema>;
 /** Any event that carries a JSON-RPC message. */

@@ -10,6 +10,7 @@
 import type { SessionEndEvent, Summary } from "./event.ts";
 import type { EventProcessor } from "./audit_sink.ts";
 import { AuditSession } from "./audit_session.ts";
+import type { SigningKey } from "./signing_key.ts";
 import {
   resolveCommand,
   type ServerProcess,
@@ -51,6 +52,12 @@ export interface ProxyOptions {
   graceMs?: number;
   /** Pass SIGINT and SIGTERM received by this process on to the server. @default {true} */
   forwardSignals?: boolean;
+  /** Signs checkpoints (see `loadSigningKey`); unsigned checkpoints without it. */
+  signingKey?: SigningKey;
+  /** A checkpoint after this many events. @default {1000} */
+  checkpointEvery?: number;
+  /** A checkpoint after this many seconds with new events. @default {10} */
+  checkpointSeconds?: number;
   /** Environment for the server; inherits ours when absent. */
   env?: Record<string, string>;
 }
@@ -129,6 +136,9 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       maxParseBytes: opts.maxParseBytes,
       maxLineBytes: opts.maxLineBytes,
       onWarning: warn,
+      signingKey: opts.signingKey,
+      checkpointEvery: opts.checkpointEvery,
+      checkpointSeconds: opts.checkpointSeconds,
     });
   } catch (error) {
     errorsWriter.releaseLock();

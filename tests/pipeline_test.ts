@@ -105,7 +105,7 @@ Deno.test("the demo scenario comes out classified: pay info SENSITIVE, time-off 
     ),
   );
 
-  const end = events.at(-1) as SessionEndEvent;
+  const end = events.find((e) => e.kind === "session_end") as SessionEndEvent;
   assert.deepEqual(end.summary.toolClasses.SENSITIVE, ["get_pay_info"]);
   assert.deepEqual(end.summary.toolClasses.WRITE, ["submit_time_off"]);
   assert.ok(

@@ -85,8 +85,9 @@ const call = (
 });
 
 function sessionEnd(events: { kind: string }[]): SessionEndEvent {
-  const end = events.at(-1) as SessionEndEvent;
-  assert.equal(end.kind, "session_end", "the log closes with session_end");
+  assert.equal(events.at(-1)?.kind, "checkpoint", "the log closes with the final checkpoint");
+  const end = events.at(-2) as SessionEndEvent;
+  assert.equal(end.kind, "session_end", "session_end comes just before it");
   return end;
 }
 

@@ -1,0 +1,195 @@
+/**
+ * Stage 5a': tamper evidence. Every log line gets a `hash` member, the last
+ * in the line: SHA-256 over the previous line's hash (32 raw bytes) and this
+ * line's canonical bytes, which are the line as written without its
+ * `,"hash":"…"` member and newline. Every line except checkpoints is also
+ * a leaf of an RFC 6962 Merkle tree; checkpoint lines record the tree's
+ * size and root and, with a key, an Ed25519 signature over them.
+ * The exact formats are in docs/evidence.md.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { leafHash, MerkleBuilder } from "./merkle.ts";
+import type { SigningKey } from "./signing_key.ts";
+
+const encoder = new TextEncoder();
+
+/** The first line of the signed checkpoint message. */
+export const CHECKPOINT_MAGIC = "mcp-audit checkpoint v1";
+
+/**
+ * The chain's starting value for a session: SHA-256 of
+ * `"mcp-audit chain v1 " + session id`.
+ *
+ * @example
+ * ```ts
+ * import { chainStart } from "./seal.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(chainStart("s").length, 32);
+ * ```
+ */
+export function chainStart(session: string): Uint8Array {
+  return createHash("sha256").update(`mcp-audit chain v1 ${session}`).digest();
+}
+
+/**
+ * The bytes an Ed25519 checkpoint signature covers.
+ *
+ * @example
+ * ```ts
+ * import { checkpointMessage } from "./seal.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   new TextDecoder().decode(checkpointMessage("s", 2, "ab", "cd")),
+ *   "mcp-audit checkpoint v1\ns\n2\nab\ncd\n",
+ * );
+ * ```
+ */
+export function checkpointMessage(
+  session: string,
+  treeSize: number,
+  root: string,
+  head: string,
+): Uint8Array {
+  return encoder.encode(
+    `${CHECKPOINT_MAGIC}\n${session}\n${treeSize}\n${root}\n${head}\n`,
+  );
+}
+
+/** What a checkpoint records. */
+export interface CheckpointFields {
+  treeSize: number;
+  root: string;
+  head: string;
+  keyId?: string;
+  signature?: string;
+}
+
+/** Options for {@linkcode Sealer}. */
+export interface SealerOptions {
+  /** Signs checkpoints when given. */
+  signingKey?: SigningKey;
+  /**
+   * A checkpoint after this many events.
+   * @default {1000}
+   */
+  checkpointEvery?: number;
+  /**
+   * A checkpoint after this many seconds with new events.
+   * @default {10}
+   */
+  checkpointSeconds?: number;
+}
+
+/**
+ * Seals log lines into the hash chain and the Merkle tree.
+ *
+ * @example
+ * ```ts
+ * import { Sealer } from "./seal.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const sealer = new Sealer("s");
+ * const line = sealer.seal('{"v":1,"seq":0}\n', true);
+ * assert.match(line, /^\{"v":1,"seq":0,"hash":"[0-9a-f]{64}"\}\n$/);
+ * const cp = await sealer.checkpoint();
+ * assert.equal(cp.treeSize, 1);
+ * ```
+ */
+export class Sealer {
+  readonly #session: string;
+  readonly #options: SealerOptions;
+  #head: Uint8Array;
+  #tree = new MerkleBuilder();
+  #sinceCheckpoint = 0;
+
+  /** Starts the chain for `session`. */
+  constructor(session: string, options: SealerOptions = {}) {
+    this.#session = session;
+    this.#options = options;
+    this.#head = chainStart(session);
+  }
+
+  /** Hex of the chain's starting value. */
+  get start(): string {
+    return hex(chainStart(this.#session));
+  }
+
+  /** Hex hash of the last sealed line. */
+  get head(): string {
+    return hex(this.#head);
+  }
+
+  /** Leaves in the tree. */
+  get treeSize(): number {
+    return this.#tree.size;
+  }
+
+  /** Events since the last checkpoint. */
+  get sinceCheckpoint(): number {
+    return this.#sinceCheckpoint;
+  }
+
+  /** Events between checkpoints. */
+  get checkpointEvery(): number {
+    return this.#options.checkpointEvery ?? 1000;
+  }
+
+  /** Seconds between checkpoints while events arrive. */
+  get checkpointSeconds(): number {
+    return this.#options.checkpointSeconds ?? 10;
+  }
+
+  /**
+   * Adds the `hash` member to a serialised event line (which must end in
+   * `}\n`) and chains it; `leaf` adds it to the tree too.
+   */
+  seal(line: string, leaf: boolean): string {
+    const canonical = encoder.encode(line.slice(0, -1));
+    this.#head = createHash("sha256").update(this.#head).update(canonical)
+      .digest();
+    if (leaf) {
+      this.#tree.append(leafHash(canonical));
+      this.#sinceCheckpoint++;
+    }
+    return `${line.slice(0, -2)},"hash":"${hex(this.#head)}"}\n`;
+  }
+
+  /** The fields of a checkpoint over everything sealed so far, signed when there is a key. */
+  async checkpoint(): Promise<CheckpointFields> {
+    const fields: CheckpointFields = {
+      treeSize: this.#tree.size,
+      root: hex(this.#tree.root()),
+      head: this.head,
+    };
+    this.#sinceCheckpoint = 0;
+    const key = this.#options.signingKey;
+    if (key) {
+      const message = checkpointMessage(
+        this.#session,
+        fields.treeSize,
+        fields.root,
+        fields.head,
+      );
+      const signature = await crypto.subtle.sign(
+        "Ed25519",
+        key.privateKey,
+        message as Uint8Array<ArrayBuffer>,
+      );
+      fields.keyId = key.keyId;
+      fields.signature = btoa(
+        String.fromCharCode(...new Uint8Array(signature)),
+      );
+    }
+    return fields;
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
