@@ -1,9 +1,50 @@
 /**
  * mcp-audit: an audit log for every tool call an AI agent makes over the
  * Model Context Protocol. This module is the programmatic API; the
- * `mcp-audit` command line is in `cli.ts`.
+ * `mcp-audit` command line is in `cli.ts` (it does not import this module,
+ * so the proxy never loads the report's Preact).
  *
- * @example Wrapping a server from code
+ * Four ways in, one log format: {@linkcode runProxy} wraps a stdio server
+ * process, {@linkcode auditTransport} wraps an `@modelcontextprotocol/sdk`
+ * transport in your own client or server, {@linkcode AuditLogger} records
+ * tool calls by hand, and {@linkcode renderReport} turns events read by
+ * {@linkcode readLogs} into one HTML page. All of them run the same plugin
+ * {@linkcode Pipeline} and write the same {@linkcode AuditEvent}s and
+ * {@linkcode Summary}.
+ *
+ * @example Auditing an SDK client in one line
+ * ```ts ignore
+ * import { auditTransport } from "@mcp-audit/mcp-audit";
+ * import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+ * import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+ *
+ * const client = new Client({ name: "my-agent", version: "1.0.0" });
+ * await client.connect(auditTransport(
+ *   new StdioClientTransport({ command: "my-mcp-server" }),
+ *   { logPath: "session.jsonl", config: "mcp-audit.jsonc" },
+ * ));
+ * ```
+ *
+ * @example Recording tool calls by hand, then reading the log and rendering a report
+ * ```ts
+ * import { AuditLogger, readLog, renderReport } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const logPath = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * const log = await AuditLogger.open({ logPath, sensitiveTools: ["get_pay_info"] });
+ * log.toolCall("get_pay_info", { employee_id: "E003" }).result("91000 EUR");
+ * await log.close();
+ *
+ * const { events, skipped } = await readLog(logPath);
+ * assert.deepEqual(skipped, []);
+ * assert.deepEqual(events.map((e) => e.kind).filter((k) => k !== "checkpoint"), [
+ *   "session_start", "request", "response", "session_end",
+ * ]);
+ * assert.match(renderReport(events), /get_pay_info/);
+ * await Deno.remove(logPath);
+ * ```
+ *
+ * @example Wrapping a server process from code
  * ```ts ignore
  * import { runProxy } from "@mcp-audit/mcp-audit";
  *
@@ -13,29 +54,60 @@
  *
  * @module
  */
+export {
+  type AuditedTransport,
+  type AuditOptions,
+  auditTransport,
+  type AuditTransportOptions,
+  type ConfigInput,
+} from "./lib/audit_transport.ts";
+export {
+  AuditLogger,
+  type AuditLoggerOptions,
+  type ToolCallRecord,
+} from "./lib/audit_logger.ts";
 export { type ProxyOptions, type ProxyResult, runProxy } from "./lib/proxy.ts";
+export { renderReport, type RenderReportOptions } from "./report/render.tsx";
+export {
+  type LogEvent,
+  LogReadError,
+  readLog,
+  type ReadLogResult,
+  readLogs,
+  type SkippedLine,
+} from "./lib/log_reader.ts";
 export {
   type AuditEvent,
   AuditEventSchema,
+  type CheckpointEvent,
   type Classification,
   type Direction,
   type Entity,
   type ErrorEvent,
+  type EventBase,
+  type GapEvent,
   type HandshakeEvent,
   type InvalidEvent,
+  type JsonRpcId,
   type MessageEvent,
   type NotificationEvent,
+  type PeerInfo,
+  type Pending,
   type RequestEvent,
   type ResponseEvent,
   SCHEMA_VERSION,
   type SessionEndEvent,
   type SessionStartEvent,
+  type StderrEvent,
   type Summary,
+  type TraceContext,
+  type Truncated,
 } from "./lib/event.ts";
 export {
   definePlugin,
   type FoundEntity,
   type HookContext,
+  type HookResult,
   type Plugin,
   type PluginFindings,
   type ToolCall,
@@ -45,13 +117,31 @@ export {
   type Config,
   ConfigError,
   loadConfig,
+  type LoadedConfig,
   parseConfig,
 } from "./lib/config.ts";
-export { loadPlugins, PluginLoadError } from "./lib/plugin_loader.ts";
-export { sensitivityPlugin } from "./plugins/sensitivity.ts";
+export {
+  loadPlugins,
+  type LoadPluginsOptions,
+  type PluginFlags,
+  PluginLoadError,
+} from "./lib/plugin_loader.ts";
+export {
+  type SensitivityOptions,
+  sensitivityPlugin,
+} from "./plugins/sensitivity.ts";
 export { annotationsPlugin } from "./plugins/annotations.ts";
-export { entitiesPlugin } from "./plugins/entities.ts";
-export { redactPlugin } from "./plugins/redact.ts";
+export {
+  type EntitiesOptions,
+  entitiesPlugin,
+  type Extractor,
+} from "./plugins/entities.ts";
+export { type RedactOptions, redactPlugin } from "./plugins/redact.ts";
 export { CommandNotFoundError } from "./lib/server_process.ts";
 export { LogOpenError } from "./lib/log_writer.ts";
-export { defaultLogDir, latestLog } from "./lib/log_path.ts";
+export {
+  defaultLogDir,
+  latestLog,
+  type LogDirEnv,
+  NoLogFoundError,
+} from "./lib/log_path.ts";

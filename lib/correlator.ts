@@ -10,21 +10,21 @@
 import type { Frame } from "./line_splitter.ts";
 import { sha256Hex } from "./payload.ts";
 import type { JsonRpcMessage, ParsedFrame } from "./jsonrpc.ts";
-import {
-  type AuditEvent,
-  type Direction,
-  type ErrorEvent,
-  type HandshakeEvent,
-  type InvalidEvent,
-  type JsonRpcId,
-  type NotificationEvent,
-  type PeerInfo,
-  type Pending,
-  type RequestEvent,
-  type ResponseEvent,
-  SCHEMA_VERSION,
-  type TraceContext,
+import type {
+  AuditEvent,
+  Direction,
+  ErrorEvent,
+  HandshakeEvent,
+  InvalidEvent,
+  JsonRpcId,
+  NotificationEvent,
+  PeerInfo,
+  Pending,
+  RequestEvent,
+  ResponseEvent,
+  TraceContext,
 } from "./event.ts";
+import { SCHEMA_VERSION } from "./schema_version.ts";
 
 /**
  * The frame an event came from, kept beside the event (not serialised) so

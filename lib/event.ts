@@ -12,8 +12,9 @@
  */
 import { z } from "zod";
 
-/** The version of the event schema written in every event's `v` field. */
-export const SCHEMA_VERSION = 1 as const;
+import { SCHEMA_VERSION } from "./schema_version.ts";
+
+export { SCHEMA_VERSION };
 
 /** Which way a message travelled: client to server, or server to client. */
 export const DirectionSchema: z.ZodEnum<{ c2s: "c2s"; s2c: "s2c" }> = z.enum([

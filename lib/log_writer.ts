@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { SCHEMA_VERSION } from "./event.ts";
+import { SCHEMA_VERSION } from "./schema_version.ts";
 
 /** The log file could not be opened; nothing was started. */
 export class LogOpenError extends Error {

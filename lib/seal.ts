@@ -10,10 +10,11 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { leafHash, MerkleBuilder } from "./merkle.ts";
+import { MerkleBuilder } from "./merkle.ts";
 import type { SigningKey } from "./signing_key.ts";
 
 const encoder = new TextEncoder();
+const LEAF_PREFIX = new Uint8Array([0]);
 
 /** The first line of the signed checkpoint message. */
 export const CHECKPOINT_MAGIC = "mcp-audit checkpoint v1";
@@ -148,11 +149,14 @@ export class Sealer {
    * `}\n`) and chains it; `leaf` adds it to the tree too.
    */
   seal(line: string, leaf: boolean): string {
-    const canonical = encoder.encode(line.slice(0, -1));
+    // Hash the text as is: the hash op encodes it as UTF-8 itself.
+    const canonical = line.slice(0, -1);
     this.#head = createHash("sha256").update(this.#head).update(canonical)
       .digest();
     if (leaf) {
-      this.#tree.append(leafHash(canonical));
+      this.#tree.append(
+        createHash("sha256").update(LEAF_PREFIX).update(canonical).digest(),
+      );
       this.#sinceCheckpoint++;
     }
     return `${line.slice(0, -2)},"hash":"${hex(this.#head)}"}\n`;

@@ -73,7 +73,39 @@ export function labelClass(label: string): string {
       return "badge sensitive";
     case "WRITE":
       return "badge write";
+    case "DESTRUCTIVE":
+      return "badge destructive";
     default:
       return "badge custom";
   }
+}
+
+/**
+ * A redaction marker written by the `redact` plugin in place of a secret:
+ * `[REDACTED:<type>:<8 hex of a keyed hash>]`. Global, for splitting text.
+ */
+export const REDACTION_MARKER: RegExp =
+  /\[REDACTED:[A-Za-z0-9_.:-]{1,64}:[0-9a-f]{6,64}\]/g;
+
+/** The tooltip on a redaction marker. */
+export const REDACTED_TITLE = "redacted by mcp-audit";
+
+/**
+ * Splits text into plain parts (even indices) and redaction markers (odd
+ * indices), so the markers can be shown apart from what the tool said.
+ *
+ * @example
+ * ```ts
+ * import { splitRedactions } from "./_text.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(splitRedactions("to [REDACTED:email:1a2b3c4d]."), [
+ *   "to ",
+ *   "[REDACTED:email:1a2b3c4d]",
+ *   ".",
+ * ]);
+ * ```
+ */
+export function splitRedactions(text: string): string[] {
+  return text.split(new RegExp(`(${REDACTION_MARKER.source})`));
 }

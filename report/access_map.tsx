@@ -8,6 +8,7 @@
 import type { VNode } from "preact";
 import type { EntityAccess, ReportModel } from "./model.ts";
 import { formatCount, inline } from "./_text.ts";
+import { RedactedText } from "./redacted_text.tsx";
 
 /** Props of {@linkcode AccessMap}. */
 export interface AccessMapProps {
@@ -58,12 +59,22 @@ export function AccessMap(props: AccessMapProps): VNode {
         : (
           <div class="access-grid">
             <div class="panel">
-              <h3>Entity → tools</h3>
+              <h3>
+                Entity → tools{" "}
+                <span class="h-count">
+                  {formatCount(model.entities.length)}
+                </span>
+              </h3>
               <div class="table-wrap scroll-y">
                 <table class="entities">
                   <thead>
                     <tr>
-                      <th scope="col">Entity</th>
+                      <th scope="col" class="col-entity">Entity</th>
+                      <th scope="col">
+                        <span title="arguments: the agent sent it; result: the server returned it">
+                          Found in
+                        </span>
+                      </th>
                       <th scope="col">Tools</th>
                       <th scope="col" class="num">Calls</th>
                     </tr>
@@ -77,6 +88,20 @@ export function AccessMap(props: AccessMapProps): VNode {
                       >
                         <td class="wrap">
                           <EntityButton entity={e} />
+                        </td>
+                        <td>
+                          <span
+                            class="found-list"
+                            title={e.paths.map((p) => inline(p, 120)).join(
+                              "\n",
+                            )}
+                          >
+                            {e.found.map((f) => (
+                              <span class={`found found-${foundClass(f)}`}>
+                                {inline(f, 24)}
+                              </span>
+                            ))}
+                          </span>
                         </td>
                         <td class="wrap">
                           {e.tools.map((t) => (
@@ -101,7 +126,10 @@ export function AccessMap(props: AccessMapProps): VNode {
               )}
             </div>
             <div class="panel">
-              <h3>Tool → entities</h3>
+              <h3>
+                Tool → entities{" "}
+                <span class="h-count">{formatCount(byTool.length)}</span>
+              </h3>
               <div class="scroll-y">
                 {byTool.map((u) => (
                   <div class="tool-entities" data-tool={u.name}>
@@ -144,12 +172,24 @@ function EntityButton({ entity }: { entity: EntityAccess }): VNode {
       type="button"
       class="ent"
       data-e={entity.index}
-      title="Show the calls that touched this entity in the timeline"
+      title={`Show the calls that touched this entity in the timeline\nFound at ${
+        entity.paths.map((p) => inline(p, 120)).join(", ")
+      }`}
     >
       <span class="ent-type">{inline(entity.type, 40)}</span>
-      <span class="ent-value">{inline(entity.value, 120)}</span>
+      <span class="ent-value">
+        <RedactedText text={entity.value} max={120} />
+      </span>
     </button>
   );
+}
+
+function foundClass(root: string): string {
+  return root === "arguments" || root === "params"
+    ? "in"
+    : root === "result"
+    ? "out"
+    : "other";
 }
 
 function cmp(a: string, b: string): number {

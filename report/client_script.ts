@@ -26,6 +26,10 @@ if (!dataNode) return;
 var D = JSON.parse(dataNode.textContent || "{}");
 var rows = D.rows || [], tools = D.tools || [], ents = D.entities || [], sessions = D.sessions || [];
 var ROW_H = 34, OVERSCAN = 10, MAX_PRE = 200000;
+var REDACTED = /(\[REDACTED:[A-Za-z0-9_.:-]{1,64}:[0-9a-f]{6,64}\])/;
+var LABEL_ORDER = ["READ", "SENSITIVE", "WRITE", "DESTRUCTIVE", "OPEN_WORLD"];
+var RPC_CODES = { "-32700": "parse error", "-32600": "invalid request", "-32601": "method not found",
+  "-32602": "invalid params", "-32603": "internal error" };
 var HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 var scroller = document.getElementById("tl-scroll");
 var list = document.getElementById("tl-list");
@@ -71,7 +75,40 @@ function fmtTime(ts) {
   return d.toISOString().slice(11, 23);
 }
 function labelClass(l) {
-  return l === "READ" ? "badge read" : l === "SENSITIVE" ? "badge sensitive" : l === "WRITE" ? "badge write" : "badge custom";
+  return l === "READ" ? "badge read" : l === "SENSITIVE" ? "badge sensitive" : l === "WRITE" ? "badge write" :
+    l === "DESTRUCTIVE" ? "badge destructive" : "badge custom";
+}
+function labelCmp(a, b) {
+  var x = LABEL_ORDER.indexOf(a), y = LABEL_ORDER.indexOf(b);
+  return (x < 0 ? 99 : x) - (y < 0 ? 99 : y) || (a < b ? -1 : a > b ? 1 : 0);
+}
+/* Appends text to a node, redaction markers set apart: they are ours, not the tool's. */
+function mark(node, text) {
+  var parts = String(text).split(REDACTED);
+  for (var i = 0; i < parts.length; i++) {
+    if (i % 2) {
+      var m = el("span", "redacted", parts[i]);
+      m.title = "redacted by mcp-audit";
+      node.appendChild(m);
+    } else if (parts[i]) node.appendChild(document.createTextNode(parts[i]));
+  }
+  return node;
+}
+function errorTypeText(et) {
+  if (et === "tool_error") return "tool error (result has isError: true)";
+  return "JSON-RPC error " + et + (RPC_CODES[et] ? " (" + RPC_CODES[et] + ")" : "");
+}
+function errorMessage(r) {
+  if (r.st === "error" && isObj(r.er)) {
+    if (r.er.$truncated === true) return "error truncated by the proxy";
+    return (r.er.code !== undefined ? r.er.code + " " : "") + (typeof r.er.message === "string" ? r.er.message : "");
+  }
+  if (r.st === "tool_error" && isObj(r.r) && Array.isArray(r.r.content)) {
+    var t = r.r.content.filter(function (c) { return isObj(c) && typeof c.text === "string"; })
+      .map(function (c) { return c.text; }).join(" ");
+    return t || "isError: true";
+  }
+  return "";
 }
 function toolName(r) { return r.n !== undefined ? tools[r.n] : ""; }
 function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -91,11 +128,21 @@ function preview(r) {
     case "invalid": return (x.reason || "") + " " + (x.excerpt || "");
     case "gap": return "lost " + x.lost + " events: " + (x.reason || "");
     case "session_start": return (x.command || []).join(" ");
-    case "session_end": return (x.reason || "") + (x.failure ? ": " + x.failure : "");
+    case "session_end":
+      return (x.reason || "") + (x.exit ? " \u00b7 exit " + (x.exit.signal || x.exit.code) : "") +
+        (x.failure ? ": " + x.failure : "");
+    case "checkpoint":
+      return "Merkle root " + String(x.root || "").slice(0, 16) + "\u2026 over " + x.treeSize + " events \u00b7 " +
+        (x.signature ? "signed, key " + String(x.keyId || "?").slice(0, 16) : "unsigned");
     case "handshake":
-      return (x.client ? x.client.name : "?") + " \u2192 " + (x.server ? x.server.name : "?");
+      return peerName(x.client) + " \u2192 " + peerName(x.server) +
+        (x.protocolVersion ? " \u00b7 MCP " + x.protocolVersion : "") + (x.via ? " \u00b7 via " + x.via : "");
     default: return compact(x);
   }
+}
+function peerName(p) {
+  if (!isObj(p)) return "?";
+  return String(p.name) + (p.version ? " " + p.version : "");
 }
 function title(r) {
   if (r.n !== undefined) return tools[r.n];
@@ -109,6 +156,8 @@ function haystack(i) {
   var h = hay[i];
   if (h === undefined) {
     var r = rows[i], parts = [title(r), r.k, r.m || "", compact(r.p), compact(r.r), compact(r.er), compact(r.x)];
+    if (r.pe !== undefined) parts.push("plugin failed", compact(r.pe));
+    if (r.et) parts.push(r.et);
     (r.en || []).forEach(function (e) { var en = ents[e[0]]; if (en) parts.push(en[0] + ":" + en[1]); });
     (r.c || []).forEach(function (c) { parts.push(c[0]); });
     h = hay[i] = parts.join(" ").toLowerCase();
@@ -207,7 +256,7 @@ function rowNode(i) {
   var node = el("div", "row");
   node.setAttribute("role", "listitem");
   node.setAttribute("data-i", String(i));
-  var labels = (r.c || []).map(function (c) { return c[0]; });
+  var labels = (r.c || []).map(function (c) { return c[0]; }).sort(labelCmp);
   if (r.e) node.classList.add("is-error");
   else if (labels.indexOf("SENSITIVE") >= 0) node.classList.add("is-sensitive");
   else if (labels.indexOf("WRITE") >= 0) node.classList.add("is-write");
@@ -225,17 +274,32 @@ function rowNode(i) {
   if (r.n === undefined && !r.m) name.className = "t-name t-kind";
   head.appendChild(name);
   var badges = el("span", "t-badges");
-  var seen = {};
+  var seen = {}, tips = [];
+  function badge(cls, text, tip) {
+    var b = el("span", cls, text);
+    b.title = tip;
+    badges.appendChild(b);
+    tips.push(tip);
+  }
+  if (r.st === "error") badge("badge error", "RPC ERROR", errorTypeText(r.et || ""));
+  else if (r.st === "tool_error") badge("badge error", "TOOL ERROR", errorTypeText("tool_error"));
+  else if (r.e) badge("badge error", "ERROR", r.k);
+  if (r.pe !== undefined) badge("badge plugin", "PLUGIN FAILED", "a plugin failed on this event: its enrichment may be incomplete");
   labels.forEach(function (l) {
     if (seen[l]) return;
     seen[l] = 1;
-    badges.appendChild(el("span", labelClass(l), inline(l, 16)));
+    var from = (r.c || []).filter(function (c) { return c[0] === l; }).map(function (c) { return inline(c[1], 60); });
+    badge(labelClass(l), inline(l, 16), inline(l, 40) + " from " + from.join(", "));
   });
-  if (r.st === "error") badges.appendChild(el("span", "badge error", "RPC ERROR"));
-  else if (r.st === "tool_error") badges.appendChild(el("span", "badge error", "TOOL ERROR"));
-  else if (r.e) badges.appendChild(el("span", "badge error", "ERROR"));
+  if (tips.length) badges.title = tips.join("\n");
   head.appendChild(badges);
-  head.appendChild(el("span", "t-preview", inline(preview(r), 240)));
+  var pv = mark(el("span", "t-preview"), inline(preview(r), 240));
+  var msg = errorMessage(r);
+  if (msg) {
+    pv.appendChild(document.createTextNode(" "));
+    mark(pv.appendChild(el("span", "t-err")), "\u21d2 " + inline(msg, 200));
+  }
+  head.appendChild(pv);
   head.appendChild(el("span", "t-dur", r.st === "pending" ? "pending" : fmtDur(r.ms)));
   node.appendChild(head);
   if (open.has(i)) node.appendChild(detail(r));
@@ -247,7 +311,7 @@ function rowNode(i) {
 function pre(text, cls) {
   var s = visible(text);
   var box = el("div");
-  box.appendChild(el("pre", cls || "", s.length > MAX_PRE ? s.slice(0, MAX_PRE) : s));
+  box.appendChild(mark(el("pre", cls || ""), s.length > MAX_PRE ? s.slice(0, MAX_PRE) : s));
   if (s.length > MAX_PRE) box.appendChild(el("div", "clip-note", "Showing the first " + MAX_PRE.toLocaleString("en-US") + " of " + s.length.toLocaleString("en-US") + " characters."));
   return box;
 }
@@ -282,12 +346,13 @@ function detail(r) {
   meta(dl, "Method", r.m);
   meta(dl, "Tool", r.n !== undefined ? tools[r.n] : undefined);
   meta(dl, "Duration", r.ms !== undefined ? fmtDur(r.ms) + " (" + r.ms + " ms)" : undefined);
-  meta(dl, "Status", r.st ? r.st.replace("_", " ") : undefined);
+  meta(dl, "Status", r.st === "error" || r.st === "tool_error" ? errorTypeText(r.et || (r.st === "tool_error" ? "tool_error" : "?"))
+    : r.st ? r.st.replace("_", " ") : undefined);
   box.appendChild(dl);
   if (r.c && r.c.length) {
     box.appendChild(el("h4", "", "Classifications"));
     var cl = el("div", "cls-list");
-    r.c.forEach(function (c) {
+    r.c.slice().sort(function (a, b) { return labelCmp(a[0], b[0]); }).forEach(function (c) {
       var line = el("div");
       line.appendChild(el("span", labelClass(c[0]), inline(c[0], 40)));
       line.appendChild(document.createTextNode(" from " + inline(c[1], 120)));
@@ -308,7 +373,7 @@ function detail(r) {
       b.setAttribute("data-e", String(e[0]));
       b.title = "Filter the timeline to this entity";
       b.appendChild(el("span", "ent-type", inline(en[0], 40)));
-      b.appendChild(el("span", "ent-value", inline(en[1], 160)));
+      b.appendChild(mark(el("span", "ent-value"), inline(en[1], 160)));
       td.appendChild(b);
       tr.appendChild(td);
       tr.appendChild(el("td", "mono", inline(e[1], 160)));
@@ -339,7 +404,7 @@ function detail(r) {
   }
   if (r.er !== undefined) payload(box, "Error", r.er, "error");
   if (r.x !== undefined) payload(box, "Event", r.x);
-  if (r.pe !== undefined) payload(box, "Plugin errors", r.pe, "error");
+  if (r.pe !== undefined) payload(box, "Plugin failures (enrichment of this event may be incomplete)", r.pe, "plugin-failed");
   return box;
 }
 function toggle(i) {
@@ -360,11 +425,7 @@ tools.map(function (t, i) { return [t, i]; }).sort(function (a, b) { return a[0]
   .forEach(function (p) { option(fTool, p[1], inline(p[0], 60)); });
 var labelSet = {};
 rows.forEach(function (r) { (r.c || []).forEach(function (c) { labelSet[c[0]] = 1; }); });
-var order = ["READ", "SENSITIVE", "WRITE"];
-Object.keys(labelSet).sort(function (a, b) {
-  var x = order.indexOf(a), y = order.indexOf(b);
-  return (x < 0 ? 9 : x) - (y < 0 ? 9 : y) || (a < b ? -1 : a > b ? 1 : 0);
-}).forEach(function (l) { option(fClass, l, inline(l, 40)); });
+Object.keys(labelSet).sort(labelCmp).forEach(function (l) { option(fClass, l, inline(l, 40)); });
 ents.map(function (e, i) { return [e[0] + ": " + e[1], i]; }).sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; })
   .forEach(function (p) { option(fEntity, p[1], inline(p[0], 70)); });
 

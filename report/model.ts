@@ -107,6 +107,12 @@ export interface EntityAccess {
   sessions: number[];
   /** Where it was found (`arguments.employee_id`, ...). */
   paths: string[];
+  /**
+   * The parts of messages it was found in, from the paths' first segment:
+   * `arguments` (the agent sent it), `result` (the server returned it),
+   * `params`, `error`, ...
+   */
+  found: string[];
 }
 
 /** A classification as `[label, source]`. */
@@ -151,10 +157,22 @@ export interface TimelineRow {
   r?: unknown;
   /** JSON-RPC error, clipped. */
   er?: unknown;
+  /** `errorType` of the reply: the JSON-RPC code, or `tool_error`. */
+  et?: string;
   /** For other events: their own fields, clipped. */
   x?: unknown;
-  /** Plugin failures. */
+  /** Plugin failures (`pluginErrors` of the request and reply). */
   pe?: unknown;
+}
+
+/** A plugin that failed on some events, so their enrichment may be incomplete. */
+export interface PluginFailure {
+  /** The plugin's name, as in the event's `pluginErrors`. */
+  plugin: string;
+  /** Events it failed on. */
+  events: number;
+  /** The first error message. */
+  error: string;
 }
 
 /** Totals over all sessions, per label. */
@@ -181,6 +199,10 @@ export interface ReportModel {
   rows: TimelineRow[];
   /** Events read. */
   eventCount: number;
+  /** Errors counted from the events: JSON-RPC error replies and tool results with `isError`. */
+  errorKinds: { rpc: number; tool: number };
+  /** Plugins that threw or timed out, most failures first. */
+  pluginFailures: PluginFailure[];
 }
 
 /** Limits applied to log strings before they reach the page. */
@@ -199,7 +221,14 @@ export const LIMITS = {
   entityValue: 300,
 } as const;
 
-const KNOWN_LABELS = ["READ", "SENSITIVE", "WRITE"];
+/** Labels in the order shown; custom labels follow, alphabetically. */
+const KNOWN_LABELS = [
+  "READ",
+  "SENSITIVE",
+  "WRITE",
+  "DESTRUCTIVE",
+  "OPEN_WORLD",
+];
 
 type Rec = Record<string, unknown>;
 
@@ -380,6 +409,8 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
   const rowMs: number[] = [];
   const bySeq = new Map<string, number>();
   const byId = new Map<string, number>();
+  const errorKinds = { rpc: 0, tool: 0 };
+  const failures = new Map<string, PluginFailure>();
   let eventCount = 0;
 
   const sessionFor = (id: string): Building => {
@@ -471,6 +502,7 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
           rows: [],
           sessions: [],
           paths: [],
+          found: [],
         });
         entityTools.push(new Map());
         entityPaths.push(new Set());
@@ -491,6 +523,31 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
         row.en.push([index, path, source]);
       }
     }
+  };
+
+  const addPluginErrors = (row: TimelineRow, value: unknown): void => {
+    if (value === undefined) return;
+    const list = Array.isArray(value) ? value : [value];
+    const seen = new Set<string>();
+    for (const item of list) {
+      const plugin = clipString(str(rec(item)?.plugin) ?? "?", LIMITS.name);
+      if (seen.has(plugin)) continue;
+      seen.add(plugin);
+      const f = failures.get(plugin) ??
+        {
+          plugin,
+          events: 0,
+          error: clipString(str(rec(item)?.error) ?? "", 500),
+        };
+      f.events++;
+      failures.set(plugin, f);
+    }
+    // A request's and its reply's failures are shown together.
+    const shown = clipValue(value);
+    row.pe = row.pe === undefined ? shown : [
+      ...(Array.isArray(row.pe) ? row.pe : [row.pe]),
+      ...(Array.isArray(shown) ? shown : [shown]),
+    ];
   };
 
   for (const raw of events) {
@@ -557,6 +614,15 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
         ? "cancelled"
         : "ok";
       if (kind === "error" || isToolError) row.e = 1;
+      if (kind === "error") errorKinds.rpc++;
+      else if (isToolError) errorKinds.tool++;
+      const errorType = str(event.errorType);
+      if (errorType !== undefined) row.et = clipString(errorType, 80);
+      else if (isToolError) row.et = "tool_error";
+      else if (kind === "error") {
+        const code = num(rec(event.error)?.code);
+        if (code !== undefined) row.et = String(code);
+      }
       if (kind === "error") row.er = clipValue(event.error);
       else row.r = clipValue(event.result);
       if (row.n === undefined && tool !== undefined) row.n = toolFor(tool);
@@ -576,10 +642,7 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
         event.entities,
         row.n !== undefined ? tools[row.n] : row.m,
       );
-      if (event.pluginErrors !== undefined) {
-        row.pe = clipValue(event.pluginErrors);
-        row.e = 1;
-      }
+      addPluginErrors(row, event.pluginErrors);
       continue;
     }
 
@@ -662,10 +725,7 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
       event.entities,
       row.n !== undefined ? tools[row.n] : row.m,
     );
-    if (event.pluginErrors !== undefined) {
-      row.pe = clipValue(event.pluginErrors);
-      row.e = 1;
-    }
+    addPluginErrors(row, event.pluginErrors);
   }
 
   // Several sessions interleave by time; within one, the log order stands.
@@ -708,13 +768,20 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
       calls: set.size,
     })).sort((a, b) => b.calls - a.calls || cmp(a.name, b.name));
     e.paths = [...entityPaths[e.index]].slice(0, 20);
+    e.found = [
+      ...new Set(
+        [...entityPaths[e.index]].map((p) => p.match(/^[^.[]*/)?.[0] || "?"),
+      ),
+    ].sort((a, b) => foundRank(a) - foundRank(b) || cmp(a, b));
   }
   for (const u of usage) {
     u.labels = [...usageLabels[u.index]].map(([label, l]) => ({
       label,
       sources: [...l.sources].sort(),
       calls: l.calls,
-    })).sort((a, b) => labelRank(a.label) - labelRank(b.label));
+    })).sort((a, b) =>
+      labelRank(a.label) - labelRank(b.label) || cmp(a.label, b.label)
+    );
     u.entities = [...usageEntities[u.index]];
   }
 
@@ -823,6 +890,10 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
     entities,
     rows: sorted,
     eventCount,
+    errorKinds,
+    pluginFailures: [...failures.values()].sort((a, b) =>
+      b.events - a.events || cmp(a.plugin, b.plugin)
+    ),
   };
 }
 
@@ -855,6 +926,7 @@ function newRow(
     p: undefined,
     r: undefined,
     er: undefined,
+    et: undefined,
     x: undefined,
     pe: undefined,
   };
@@ -863,6 +935,13 @@ function newRow(
 function labelRank(label: string): number {
   const i = KNOWN_LABELS.indexOf(label);
   return i === -1 ? KNOWN_LABELS.length : i;
+}
+
+const FOUND_ORDER = ["arguments", "params", "result", "error"];
+
+function foundRank(root: string): number {
+  const i = FOUND_ORDER.indexOf(root);
+  return i === -1 ? FOUND_ORDER.length : i;
 }
 
 function cmp(a: string, b: string): number {

@@ -79,6 +79,7 @@ section { background: var(--panel); border: 1px solid var(--border); border-radi
 .card-error { background: var(--err-bg); border-color: var(--err-bd); }
 .card-error .card-value, .card-error .card-label { color: var(--err-fg); }
 .peers { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: baseline; margin: 12px 0 0; }
+.peers + .peers { margin-top: 4px; }
 .peer-label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .peer { font-weight: 600; unicode-bidi: isolate; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
@@ -103,6 +104,21 @@ table.sessions td .note { font-size: 12px; }
 .badge.write { background: var(--write-bg); color: var(--write-fg); border-color: var(--write-bd); }
 .badge.custom { background: var(--custom-bg); color: var(--custom-fg); border-color: var(--custom-bd); }
 .badge.error { background: var(--err-bg); color: var(--err-fg); border-color: var(--err-bd); }
+.badge.destructive { background: var(--err-fg); color: var(--panel); border-color: var(--err-fg); }
+.badge.plugin { background: var(--write-bg); color: var(--write-fg); border-color: var(--write-fg); border-style: dashed; }
+.redacted {
+  font-family: var(--mono); font-size: .95em; color: var(--muted); background: var(--panel-2);
+  border: 1px dotted var(--muted); border-radius: 3px; padding: 0 2px; cursor: help; unicode-bidi: isolate;
+}
+.t-err { color: var(--err-fg); }
+.h-count { color: var(--muted); font-weight: 500; margin-left: 4px; text-transform: none; }
+table.entities th.col-entity { min-width: 200px; }
+.found-list { display: inline-flex; flex-wrap: wrap; gap: 3px; }
+.found { font-size: 11px; padding: 0 6px; border-radius: 4px; border: 1px solid var(--border); line-height: 18px; white-space: nowrap; }
+.found-in { background: var(--read-bg); color: var(--read-fg); border-color: var(--read-bd); }
+.found-out { background: var(--panel-2); color: var(--text); }
+.found-other { color: var(--muted); }
+code.command { color: var(--muted); overflow-wrap: anywhere; }
 .badge-count { font-weight: 600; opacity: .8; }
 .badges { display: flex; flex-wrap: wrap; gap: 4px; }
 .label-totals { display: flex; flex-wrap: wrap; gap: 8px 18px; margin: 0 0 12px; }
@@ -142,7 +158,7 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 }
 .filters input[type=search] { max-width: none; width: 100%; }
 .tl-head, .row-head {
-  display: grid; grid-template-columns: 16px 96px 64px 20px minmax(120px, 230px) minmax(60px, 190px) minmax(0, 1fr) 76px;
+  display: grid; grid-template-columns: 16px 96px 52px 20px minmax(120px, 210px) minmax(60px, 250px) minmax(0, 1fr) 76px;
   gap: 10px; align-items: center; padding: 0 10px;
 }
 .tl-head { font-size: 12px; font-weight: 600; color: var(--muted); padding-bottom: 6px; border-bottom: 1px solid var(--border); }
@@ -167,6 +183,7 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .t-dir { color: var(--muted); text-align: center; }
 .t-preview { font-family: var(--mono); font-size: 12px; color: var(--muted); }
 .t-badges { display: flex; gap: 3px; }
+.t-badges > .badge { flex-shrink: 0; }
 .t-dur { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); font-size: 12px; }
 .row.is-error .t-name { color: var(--err-fg); }
 .detail { padding: 10px 14px 14px 39px; background: var(--row-open); border-top: 1px dashed var(--border); min-width: 0; }
@@ -179,6 +196,7 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
   white-space: pre-wrap; overflow-wrap: anywhere; max-height: 360px; overflow: auto; unicode-bidi: isolate;
 }
 .detail pre.error { border-color: var(--err-bd); background: var(--err-bg); color: var(--err-fg); }
+.detail pre.plugin-failed { border-color: var(--write-bd); background: var(--write-bg); color: var(--write-fg); }
 .detail table { width: auto; max-width: 100%; font-size: 12.5px; }
 .detail td, .detail th { padding: 3px 10px 3px 0; position: static; background: none; }
 .cls-list { display: flex; flex-direction: column; gap: 3px; font-size: 12.5px; }

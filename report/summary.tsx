@@ -31,6 +31,7 @@ export function Summary({ model }: SummaryProps): VNode {
   const t = model.totals;
   const errorClass = t.errors > 0 ? "card card-error" : "card";
   const single = model.sessions.length === 1 ? model.sessions[0] : undefined;
+  const kinds = model.errorKinds;
   return (
     <section id="summary" aria-labelledby="summary-h">
       <h2 id="summary-h">Session summary</h2>
@@ -47,6 +48,11 @@ export function Summary({ model }: SummaryProps): VNode {
           label="Errors"
           value={t.errors}
           class={errorClass}
+          note={kinds.rpc + kinds.tool === t.errors && t.errors > 0
+            ? `${formatCount(kinds.rpc)} JSON-RPC · ${
+              formatCount(kinds.tool)
+            } tool`
+            : undefined}
         />
         <div
           class="card"
@@ -66,6 +72,7 @@ export function Summary({ model }: SummaryProps): VNode {
         />
       </div>
       {single && <Peers session={single} />}
+      {model.pluginFailures.length > 0 && <PluginFailures model={model} />}
       {model.sessions.length > 0 && <SessionTable model={model} />}
     </section>
   );
@@ -104,6 +111,22 @@ function peerText(
 
 function Peers({ session }: { session: SessionModel }): VNode {
   return (
+    <>
+      <PeerLine session={session} />
+      {session.command && (
+        <p class="peers">
+          <span class="peer-label">Server command</span>
+          <code class="command">
+            {inline(session.command.join(" "), 300)}
+          </code>
+        </p>
+      )}
+    </>
+  );
+}
+
+function PeerLine({ session }: { session: SessionModel }): VNode {
+  return (
     <p class="peers">
       <span class="peer-label">Client</span>
       <span class="peer" data-peer="client">{peerText(session.client)}</span>
@@ -116,6 +139,30 @@ function Peers({ session }: { session: SessionModel }): VNode {
         </span>
       )}
     </p>
+  );
+}
+
+function PluginFailures({ model }: SummaryProps): VNode {
+  return (
+    <div class="notice notice-warn" id="plugin-failures">
+      <strong>
+        Plugins failed on some events; their classifications, entities or
+        redactions may be missing there.
+      </strong>
+      <ul>
+        {model.pluginFailures.map((f) => (
+          <li data-plugin={f.plugin} data-events={f.events}>
+            <code>{inline(f.plugin, 80)}</code> failed on{" "}
+            {formatCount(f.events)} {f.events === 1 ? "event" : "events"}
+            {f.error && <>: {inline(f.error, 200)}</>}
+          </li>
+        ))}
+      </ul>
+      <span class="note">
+        Their timeline rows carry a PLUGIN FAILED badge; search for “plugin
+        failed” to list them.
+      </span>
+    </div>
   );
 }
 

@@ -1,9 +1,12 @@
 /**
  * Makes the README screenshots `docs/report-light.png` and
  * `docs/report-dark.png` from a report. By default the report is rendered
- * from the fixture log; pass a JSONL log path to use a real one.
+ * from the demo's log, `demo-output/hr-demo.jsonl` (run `deno task demo`
+ * first); pass JSONL log paths to use others, or `--fixture` for the
+ * generated fixture log.
  *
- *     deno run --allow-run --allow-read --allow-write --allow-env tests/_screenshot.ts [LOG]
+ *     deno task demo
+ *     deno run --allow-run --allow-read --allow-write --allow-env --allow-net=127.0.0.1 tests/_screenshot.ts [LOG...]
  *
  * @module
  */
@@ -26,8 +29,8 @@ export async function takeScreenshots(
     await Deno.writeTextFile(file, html);
     for (const scheme of ["light", "dark"] as const) {
       const page = await browser.newPage({
-        width: 1360,
-        height: 1000,
+        width: 1280,
+        height: 900,
         colorScheme: scheme,
       });
       await page.open(file);
@@ -35,9 +38,19 @@ export async function takeScreenshots(
       // Show one call opened, as a reviewer would.
       await page.evaluate(`(() => {
         const heads = [...document.querySelectorAll("#tl-list .row-head")];
-        const h = heads.find((x) => x.textContent.includes("get_pay_info"));
+        const h = heads.find((x) => x.querySelector(".t-name").textContent === "get_pay_info");
         h && h.click();
-        document.getElementById("tl-scroll").style.height = "820px";
+        // Let the timeline show all its rows, up to a screenful.
+        const scroll = document.getElementById("tl-scroll");
+        scroll.style.height = "4000px";
+        window.dispatchEvent(new Event("resize"));
+      })()`);
+      await new Promise((r) => setTimeout(r, 100));
+      await page.evaluate(`(() => {
+        const scroll = document.getElementById("tl-scroll");
+        const h = ["tl-top", "tl-list", "tl-bottom"]
+          .reduce((n, id) => n + document.getElementById(id).offsetHeight, 0);
+        scroll.style.height = Math.min(h + 2, 2400) + "px";
       })()`);
       const png = await page.screenshot(true);
       const out = `${outDir}/report-${scheme}.png`;
@@ -56,13 +69,16 @@ if (import.meta.main) {
   const docs = fileURLToPath(new URL("../docs", import.meta.url));
   await Deno.mkdir(docs, { recursive: true });
   let html: string;
-  if (Deno.args.length) {
-    const { events, skipped } = await readLogs(Deno.args);
-    html = renderReport(events, { skipped, sources: Deno.args });
-  } else {
+  if (Deno.args[0] === "--fixture") {
     html = renderReport(generateLog({ seed: 7, calls: 24 }), {
-      sources: ["hr-demo.jsonl"],
-      title: "MCP audit report",
+      sources: ["fixture.jsonl"],
+    });
+  } else {
+    const logs = Deno.args.length ? Deno.args : ["demo-output/hr-demo.jsonl"];
+    const { events, skipped } = await readLogs(logs);
+    html = renderReport(events, {
+      skipped,
+      sources: logs.map((p) => p.split(/[\\/]/).pop() ?? p),
     });
   }
   for (const out of await takeScreenshots(html, docs)) {

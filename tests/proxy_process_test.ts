@@ -85,7 +85,11 @@ const call = (
 });
 
 function sessionEnd(events: { kind: string }[]): SessionEndEvent {
-  assert.equal(events.at(-1)?.kind, "checkpoint", "the log closes with the final checkpoint");
+  assert.equal(
+    events.at(-1)?.kind,
+    "checkpoint",
+    "the log closes with the final checkpoint",
+  );
   const end = events.at(-2) as SessionEndEvent;
   assert.equal(end.kind, "session_end", "session_end comes just before it");
   return end;

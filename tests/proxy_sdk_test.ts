@@ -116,7 +116,11 @@ Deno.test("an SDK client talks to server-everything through the proxy exactly as
   assert.equal(partial, "", "the log ends with a complete line");
   assert.equal(events[0].kind, "session_start");
   assert.equal(events.at(-2)?.kind, "session_end");
-  assert.equal(events.at(-1)?.kind, "checkpoint", "a final checkpoint covers the session");
+  assert.equal(
+    events.at(-1)?.kind,
+    "checkpoint",
+    "a final checkpoint covers the session",
+  );
   events.forEach((e, i) =>
     assert.equal(e.seq, i, "sequence numbers have no gaps")
   );

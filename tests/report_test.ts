@@ -6,6 +6,7 @@ import { renderReport } from "../report/render.tsx";
 import { buildReportModel, type TimelineRow } from "../report/model.ts";
 import { writeReport } from "../report/write_report.ts";
 import { generateLog, toJsonl, writeLog } from "./_log_fixture.ts";
+import { cliArgs } from "./_helpers.ts";
 
 function endOf(events: AuditEvent[]): SessionEndEvent {
   const end = events.find((e) => e.kind === "session_end");
@@ -486,4 +487,177 @@ Deno.test("writeReport writes one HTML file and returns the counts", async () =>
       endOf(events).summary.toolCalls,
     );
   });
+});
+
+/** Runs `mcp-audit <args>` as a subprocess, as a user does. */
+async function cli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    cwd: options.cwd,
+    env: options.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("`mcp-audit report` without a log renders the newest log in MCP_AUDIT_LOG_DIR", async () => {
+  await withTempDir(async (dir) => {
+    const logs = `${dir}/logs`;
+    await Deno.mkdir(logs);
+    const older = `${logs}/2026-01-01T09-00-00-000Z_hr-server_aaaaaaaa.jsonl`;
+    const newer = `${logs}/2026-02-01T09-00-00-000Z_hr-server_bbbbbbbb.jsonl`;
+    // The newer session is written first: the time in the name decides, not mtime.
+    await writeLog(
+      newer,
+      generateLog({ seed: 2, calls: 4, session: "sess-newer" }),
+    );
+    await writeLog(
+      older,
+      generateLog({ seed: 1, calls: 9, session: "sess-older" }),
+    );
+    await Deno.writeTextFile(`${logs}/notes.txt`, "not a log");
+    const result = await cli(["report", "-o", "out.html"], {
+      cwd: dir,
+      env: { MCP_AUDIT_LOG_DIR: logs },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /Report written to out\.html \(\d+ events from 1 log/,
+    );
+    assert.equal(result.stderr, "");
+    const html = await Deno.readTextFile(`${dir}/out.html`);
+    assert.match(html, /2026-02-01T09-00-00-000Z_hr-server_bbbbbbbb\.jsonl/);
+    assert.ok(html.includes("sess-newer"));
+    assert.ok(!html.includes("sess-older"), "only the newest log");
+
+    const empty = `${dir}/empty`;
+    await Deno.mkdir(empty);
+    const none = await cli(["report", "-o", "out.html"], {
+      cwd: dir,
+      env: { MCP_AUDIT_LOG_DIR: empty },
+    });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /mcp-audit: .*none found in ".*empty"/);
+  });
+});
+
+Deno.test("`mcp-audit report a.jsonl b.jsonl -o out.html` merges two sessions into one report", async () => {
+  await withTempDir(async (dir) => {
+    const a = generateLog({ seed: 1, calls: 10, session: "sess-a" });
+    const b = generateLog({
+      seed: 2,
+      calls: 6,
+      session: "sess-b",
+      start: "2025-06-02T09:00:05.000Z",
+      client: { name: "finance-bot", version: "2.0" },
+    });
+    await writeLog(`${dir}/a.jsonl`, a);
+    await writeLog(`${dir}/b.jsonl`, b);
+    const result = await cli(
+      ["report", "a.jsonl", "b.jsonl", "-o", "out.html"],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      new RegExp(`\\(${a.length + b.length} events from 2 log`),
+    );
+    const html = await Deno.readTextFile(`${dir}/out.html`);
+    assert.equal(Number(metric(html, "sessions")), 2);
+    assert.equal(
+      Number(metric(html, "toolCalls")),
+      endOf(a).summary.toolCalls + endOf(b).summary.toolCalls,
+    );
+    assert.match(html, /<code>a\.jsonl<\/code>, <code>b\.jsonl<\/code>/);
+    assert.deepEqual(embedded(html).sessions.map((s) => s.id), [
+      "sess-a",
+      "sess-b",
+    ]);
+  });
+});
+
+Deno.test("`mcp-audit report` renders a log with a truncated last line, notes it and names the line on stderr", async () => {
+  await withTempDir(async (dir) => {
+    const events = generateLog({ seed: 4, calls: 5 });
+    const last = JSON.stringify(events[events.length - 1]);
+    await Deno.writeTextFile(
+      `${dir}/crash.jsonl`,
+      toJsonl(events.slice(0, -1)) + last.slice(0, 40),
+    );
+    const result = await cli(["report", "crash.jsonl", "-o", "out.html"], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stderr.trim(),
+      `mcp-audit: skipped crash.jsonl:${events.length}: truncated last line`,
+    );
+    const html = await Deno.readTextFile(`${dir}/out.html`);
+    assert.match(html, /id="skipped"[^>]*data-skipped="1"/);
+    assert.match(html, new RegExp(`crash\\.jsonl:${events.length}</code>`));
+    assert.match(html, /truncated last line/);
+    assert.equal(embedded(html).rows.length > 0, true);
+  });
+});
+
+Deno.test("plugin failures are listed apart from errors and redaction markers are marked as ours", () => {
+  const events = generateLog({
+    seed: 3,
+    calls: 2,
+    extra: [{
+      tool: "delete_employee",
+      arguments: { employee_id: "E1001", notify: "[REDACTED:email:1a2b3c4d]" },
+      classes: [
+        { label: "WRITE", source: "annotations:readOnlyHint" },
+        { label: "DESTRUCTIVE", source: "annotations:destructiveHint" },
+      ],
+      entities: [{
+        type: "email",
+        value: "[REDACTED:email:1a2b3c4d]",
+        path: "arguments.notify",
+        tool: "delete_employee",
+        source: "entities",
+      }],
+    }],
+  });
+  const request = events.findLast((e) => e.kind === "request");
+  assert.ok(request?.kind === "request");
+  request.pluginErrors = [{
+    plugin: "redact",
+    error: "Timed out after 1000 ms",
+  }];
+  const html = renderReport(events);
+  const model = buildReportModel(events);
+  assert.deepEqual(model.pluginFailures, [{
+    plugin: "redact",
+    events: 1,
+    error: "Timed out after 1000 ms",
+  }]);
+  assert.match(html, /id="plugin-failures"/);
+  assert.match(html, /<li data-plugin="redact" data-events="1">/);
+  const summary = endOf(events).summary;
+  assert.equal(Number(metric(html, "errors")), summary.errors);
+  const row = embedded(html).rows.find((r) => r.pe !== undefined);
+  assert.ok(row);
+  assert.equal(row.e, undefined, "a plugin failure is not a call error");
+  assert.match(
+    html,
+    /<span\s+class="redacted" title="redacted by mcp-audit">\[REDACTED:email:1a2b3c4d\]<\/span>/,
+  );
+  assert.match(html, /class="badge destructive"/);
+  const entity = model.entities.find((e) => e.value.startsWith("[REDACTED:"));
+  assert.deepEqual(entity?.found, ["arguments"]);
 });
