@@ -45,6 +45,13 @@ export interface AuditSessionOptions {
   maxLineBytes?: number;
   /** Receives warning sentences (failed writes, failed plugins, audit errors). */
   onWarning?: (message: string) => void;
+  /** Start a new log file after this many bytes (`a.jsonl`, `a.2.jsonl`, ...). */
+  rotateBytes?: number;
+  /**
+   * Seal lines into the hash chain and Merkle tree, with checkpoints.
+   * @default {true}
+   */
+  seal?: boolean;
   /** Signs checkpoints; without it they record the tree root unsigned. */
   signingKey?: SigningKey;
   /** A checkpoint after this many events. @default {1000} */
@@ -126,7 +133,7 @@ export class AuditSession {
     this.#sink = new AuditSink(writer, {
       processor: options.processor,
       maxPayloadBytes,
-      sealer: this.#sealer,
+      sealer: options.seal === false ? undefined : this.#sealer,
       base: () => this.#correlator.base(),
     });
     this.#parse = {
@@ -145,6 +152,7 @@ export class AuditSession {
         sessionLogName(options.command ?? ["in-process"], new Date(), session)
       }`;
     const writer = await LogWriter.open(logPath, {
+      rotateBytes: options.rotateBytes,
       session,
       onWarning: options.onWarning,
     });
@@ -161,8 +169,8 @@ export class AuditSession {
       proxyPid: Deno.pid,
       cwd: Deno.cwd(),
       proxy: { name: NAME, version: VERSION },
-      chainStart: this.#sealer.start,
     };
+    if (this.#options.seal !== false) event.chainStart = this.#sealer.start;
     if (info.pid !== undefined) event.pid = info.pid;
     this.#sink.accept(event);
     // Checkpoints by time too, so a quiet session is still covered soon.
@@ -248,6 +256,11 @@ export class AuditSession {
   /** The handshake as learnt so far. */
   get handshake(): HandshakeInfo {
     return this.#correlator.handshake;
+  }
+
+  /** Every log file written, in order (more than one after rotation). */
+  get logPaths(): string[] {
+    return this.#writer.paths;
   }
 
   /** Events lost to failed log writes so far. */

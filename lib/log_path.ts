@@ -154,3 +154,48 @@ export async function latestLog(
   const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
   return `${dir}${sep}${names[names.length - 1]}`;
 }
+
+/**
+ * The files of the newest session in `dir`: its log and, when it was
+ * rotated, the later parts (`a.jsonl`, `a.2.jsonl`, ...), in order.
+ * Throws {@linkcode NoLogFoundError}.
+ *
+ * @example
+ * ```ts
+ * import { latestLogs } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * for (const name of ["2026-01-01T00_a_1.jsonl", "2026-02-01T00_b_2.jsonl", "2026-02-01T00_b_2.2.jsonl"]) {
+ *   await Deno.writeTextFile(`${dir}/${name}`, "");
+ * }
+ * assert.deepEqual(await latestLogs(dir), [`${dir}/2026-02-01T00_b_2.jsonl`, `${dir}/2026-02-01T00_b_2.2.jsonl`]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function latestLogs(
+  dir: string = defaultLogDir(),
+): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".jsonl")) names.push(entry.name);
+    }
+  } catch (error) {
+    throw new NoLogFoundError(dir, { cause: error });
+  }
+  const part = /^(.*)\.(\d+)\.jsonl$/;
+  const firsts = names.filter((n) => {
+    const m = part.exec(n);
+    return !m || !names.includes(`${m[1]}.jsonl`);
+  }).sort();
+  const first = firsts.at(-1);
+  if (first === undefined) throw new NoLogFoundError(dir);
+  const base = first.slice(0, -".jsonl".length);
+  const parts = names.map((n) => ({ n, m: part.exec(n) }))
+    .filter(({ m }) => m && m[1] === base)
+    .sort((a, b) => Number(a.m![2]) - Number(b.m![2]))
+    .map(({ n }) => n);
+  const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
+  return [first, ...parts].map((n) => `${dir}${sep}${n}`);
+}

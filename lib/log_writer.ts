@@ -37,6 +37,12 @@ export interface LogWriterOptions {
   highWaterBytes?: number;
   /** Called with a warning sentence when a write fails (once per failure run). */
   onWarning?: (message: string) => void;
+  /**
+   * Start a new file once the current one holds this many bytes:
+   * `name.jsonl`, then `name.2.jsonl`, `name.3.jsonl`, ... Lines are never
+   * split; the hash chain and the tree simply continue in the next file.
+   */
+  rotateBytes?: number;
 }
 
 const defaults = {
@@ -64,6 +70,9 @@ const encoder = new TextEncoder();
 export class LogWriter {
   #file: Deno.FsFile;
   #path: string;
+  #paths: string[];
+  #fileBytes = 0;
+  #rotateBytes: number;
   #session: string;
   #high: number;
   #onWarning: (message: string) => void;
@@ -83,6 +92,8 @@ export class LogWriter {
   ) {
     this.#file = file;
     this.#path = path;
+    this.#paths = [path];
+    this.#rotateBytes = options.rotateBytes ?? Infinity;
     this.#session = options.session;
     this.#high = options.highWaterBytes ?? defaults.highWaterBytes;
     this.#onWarning = options.onWarning ?? (() => {});
@@ -112,9 +123,14 @@ export class LogWriter {
     }
   }
 
-  /** The log's path. */
+  /** The path of the file being written now. */
   get path(): string {
     return this.#path;
+  }
+
+  /** Every file written, in order (more than one after rotation). */
+  get paths(): string[] {
+    return [...this.#paths];
   }
 
   /** Lines written so far. */
@@ -180,6 +196,22 @@ export class LogWriter {
     }
   }
 
+  async #rotate(): Promise<void> {
+    const next = rotatedName(this.#paths[0], this.#paths.length + 1);
+    // The new file is opened before the old one is closed, so a failure
+    // keeps us writing where we were.
+    const file = await Deno.open(next, {
+      create: true,
+      append: true,
+      mode: 0o600,
+    });
+    this.#file.close();
+    this.#file = file;
+    this.#path = next;
+    this.#paths.push(next);
+    this.#fileBytes = 0;
+  }
+
   async #writeBatch(batch: { seq: number; line: string }[]): Promise<void> {
     let text = "";
     if (this.#lost) {
@@ -197,7 +229,16 @@ export class LogWriter {
     }
     for (const item of batch) text += item.line;
     try {
-      await writeAll(this.#file, encoder.encode(text));
+      const bytes = encoder.encode(text);
+      await writeAll(this.#file, bytes);
+      this.#fileBytes += bytes.length;
+      if (this.#fileBytes >= this.#rotateBytes) {
+        await this.#rotate().catch((error) =>
+          this.#onWarning(
+            `cannot start the next log file (${error}); writing goes on in "${this.#path}"`,
+          )
+        );
+      }
       if (this.#lost) {
         this.#onWarning(
           `writing the audit log works again; ${this.#lost.count} event(s) were lost and a gap event records them`,
@@ -216,6 +257,12 @@ export class LogWriter {
       this.#lost.count += batch.length;
     }
   }
+}
+
+/** The name of part `n` (from 2) of a rotated log: `a.jsonl` -> `a.2.jsonl`. */
+export function rotatedName(first: string, n: number): string {
+  const m = /^(.*?)(\.jsonl)?$/.exec(first)!;
+  return `${m[1]}.${n}${m[2] ?? ""}`;
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

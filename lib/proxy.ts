@@ -52,6 +52,10 @@ export interface ProxyOptions {
   graceMs?: number;
   /** Pass SIGINT and SIGTERM received by this process on to the server. @default {true} */
   forwardSignals?: boolean;
+  /** Start a new log file after this many bytes (`a.jsonl`, `a.2.jsonl`, ...). */
+  rotateBytes?: number;
+  /** Seal lines into the hash chain and Merkle tree, with checkpoints. @default {true} */
+  seal?: boolean;
   /** Signs checkpoints (see `loadSigningKey`); unsigned checkpoints without it. */
   signingKey?: SigningKey;
   /** A checkpoint after this many events. @default {1000} */
@@ -66,8 +70,10 @@ export interface ProxyOptions {
 export interface ProxyResult {
   /** The server's exit status (128 + signal number when killed by a signal). */
   exitCode: number;
-  /** The log written. */
+  /** The log written (its first file, when rotated). */
   logPath: string;
+  /** Every log file written, in order. */
+  logPaths: string[];
   /** The session id. */
   session: string;
   /** The session summary, as written in `session_end`. */
@@ -136,6 +142,8 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       maxParseBytes: opts.maxParseBytes,
       maxLineBytes: opts.maxLineBytes,
       onWarning: warn,
+      seal: opts.seal,
+      rotateBytes: opts.rotateBytes,
       signingKey: opts.signingKey,
       checkpointEvery: opts.checkpointEvery,
       checkpointSeconds: opts.checkpointSeconds,
@@ -324,6 +332,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   const result: ProxyResult = {
     exitCode: status.code,
     logPath: audit.logPath,
+    logPaths: audit.logPaths,
     session: audit.session,
     summary: end.summary,
     reason,
