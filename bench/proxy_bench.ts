@@ -17,7 +17,7 @@
  * stdout is read concurrently; the bytes that come back are counted (and
  * hashed with SHA-256 in case 1) and must equal what went in. MB means MiB.
  *
- *     deno task bench [--quick] [--only 1kb,1mb,latency,rss] [--profile DIR]
+ *     deno task bench [--quick] [--only 1kb,1mb,latency,pipelines,rss] [--profile DIR]
  *                     [--deno-flags="--v8-flags=..."] [--cli path/to/cli.ts]
  *
  * `--quick` scales every workload down 10x; `--profile DIR` runs the proxy
@@ -120,6 +120,7 @@ function proxySubject(
   server: string[],
   logPath: string,
   options: BenchOptions,
+  extra: string[] = ["--no-seal"],
 ): Subject {
   const profile = options.profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`]
@@ -135,6 +136,7 @@ function proxySubject(
       options.cli ?? CLI,
       "proxy",
       ...(options.config ? ["--config", options.config] : []),
+      ...extra,
       "--log",
       logPath,
       "--",
@@ -479,6 +481,105 @@ async function caseKilobyte(
   ];
 }
 
+/** Ten extractors, as issue 4's target asks, over the workload's words. */
+const TEN_EXTRACTORS = [
+  ["employee", "\\bE\\d{3}\\b"],
+  ["email", "[\\w.+-]+@[\\w-]+\\.[\\w.]+"],
+  ["note", "notes/\\d+\\.md"],
+  ["date", "\\b\\d{4}-\\d{2}-\\d{2}\\b"],
+  ["quarter", "\\bQ[1-4]\\b"],
+  ["ticket", "\\b[A-Z]{2,5}-\\d{2,6}\\b"],
+  ["account", "\\bACC-\\d{6}\\b"],
+  ["ipv4", "\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b"],
+  [
+    "uuid",
+    "\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b",
+  ],
+  ["word", "\\bledger\\b"],
+];
+
+/**
+ * Issue 4 and 6 ratios on the 1 KB stream: the built-in plugins with ten
+ * extractors, and the sealed log with signed checkpoints, each against the
+ * bare proxy (no plugins, no seal) measured in the same run.
+ */
+async function casePipelines(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const count = Math.round(FULL.kbMessages / scale);
+  const workload = messages(count, 1024, 256);
+  const plugins = `${dir}/plugins.jsonc`;
+  await Deno.writeTextFile(
+    plugins,
+    JSON.stringify({
+      rules: {
+        sensitive: ["read_*"],
+        write: ["write_*"],
+        arguments: [{ label: "WRITE", key: "query", pattern: "DROP" }],
+      },
+      entities: TEN_EXTRACTORS.map(([type, pattern]) => ({ type, pattern })),
+    }),
+  );
+  const key = `${dir}/bench-key`;
+  await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...PROXY_PERMISSIONS,
+      options.cli ?? CLI,
+      "keygen",
+      "--out",
+      key,
+    ],
+    stdout: "null",
+  }).output();
+  const run = async (
+    name: string,
+    config: string,
+    extra: string[],
+  ): Promise<number> => {
+    const log = `${dir}/${name}.jsonl`;
+    const r = await stream(
+      proxySubject(["cat"], log, { ...options, config }, extra),
+      workload,
+    );
+    const lines = await countLines(log);
+    await Deno.remove(log);
+    for (const w of warnings(r.stderr)) note(`proxy (${name}): ${w}`);
+    return lines / r.seconds;
+  };
+  note(
+    `pipelines: ${
+      fmt(count)
+    } 1 KB messages through the bare, plugin and sealed proxies ...`,
+  );
+  const bare = await run("bare", options.config!, ["--no-seal"]);
+  const withPlugins = await run("plugins", plugins, ["--no-seal"]);
+  const sealed = await run("sealed", options.config!, [
+    "--signing-key",
+    `${key}.key`,
+  ]);
+  return [
+    {
+      metric: "plugins + 10 extractors",
+      baseline: `${fmt(bare)}/s`,
+      proxy: `${fmt(withPlugins)}/s`,
+      ratio: `${fmt(withPlugins / bare, 3)}x`,
+      target: ">= 0.7x of bare",
+      pass: withPlugins / bare >= 0.7,
+    },
+    {
+      metric: "chain + tree + signed ckpts",
+      baseline: `${fmt(bare)}/s`,
+      proxy: `${fmt(sealed)}/s`,
+      ratio: `${fmt(sealed / bare, 3)}x`,
+      target: ">= 0.8x of bare",
+      pass: sealed / bare >= 0.8,
+    },
+  ];
+}
+
 async function caseMegabyte(
   dir: string,
   options: BenchOptions,
@@ -604,7 +705,7 @@ async function caseRss(
 
 // ---------------------------------------------------------------- main
 
-const CASES = ["1kb", "1mb", "latency", "rss"] as const;
+const CASES = ["1kb", "1mb", "latency", "pipelines", "rss"] as const;
 
 /** Parses the bench's own arguments. */
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -673,6 +774,9 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
     }
     if (options.only.has("latency")) {
       await attempt("latency", () => caseLatency(dir, options, scale));
+    }
+    if (options.only.has("pipelines")) {
+      await attempt("pipelines", () => casePipelines(dir, options, scale));
     }
     if (options.only.has("rss")) {
       await attempt("peak RSS", () => caseRss(dir, options, scale));

@@ -260,7 +260,14 @@ export class Correlator {
     const live_ = this.#live[dir];
     live_.set(keyOf(id), live);
     // A peer that never answers must not grow memory without bound.
-    if (live_.size > MAX_LIVE) live_.delete(live_.keys().next().value!);
+    if (live_.size > MAX_LIVE) {
+      // Forget the oldest half at once (see Pipeline's open calls).
+      let drop = MAX_LIVE / 2;
+      for (const k of live_.keys()) {
+        live_.delete(k);
+        if (--drop === 0) break;
+      }
+    }
     const out: CorrelatedEvent[] = [event];
     if (method === "initialize" && p) {
       const client = peerOf(p.clientInfo);

@@ -72,6 +72,7 @@ export class LogWriter {
   #path: string;
   #paths: string[];
   #fileBytes = 0;
+  #buffer = new Uint8Array(0);
   #rotateBytes: number;
   #session: string;
   #high: number;
@@ -227,9 +228,18 @@ export class LogWriter {
       };
       text = JSON.stringify(gap) + "\n";
     }
-    for (const item of batch) text += item.line;
+    // join, not +=: a flat string encodes several times faster than a rope.
+    const parts = batch.map((item) => item.line);
+    if (text) parts.unshift(text);
+    text = parts.join("");
     try {
-      const bytes = encoder.encode(text);
+      // encodeInto a reused buffer: many times faster than encode(), and
+      // no large allocation per batch. One write runs at a time.
+      if (this.#buffer.length < text.length * 3) {
+        this.#buffer = new Uint8Array(Math.max(text.length * 3, 64 * 1024));
+      }
+      const { written } = encoder.encodeInto(text, this.#buffer);
+      const bytes = this.#buffer.subarray(0, written);
       await writeAll(this.#file, bytes);
       this.#fileBytes += bytes.length;
       if (this.#fileBytes >= this.#rotateBytes) {

@@ -103,6 +103,11 @@ export class Pipeline {
       if (this.#redactors.length > 0) this.#redactOther(event);
       return;
     }
+    if (this.#plugins.length === 0) {
+      // Nothing classifies: no call state to keep, only redaction to run.
+      if (this.#redactors.length > 0) this.#redactMessage(event);
+      return;
+    }
     const call = this.#toolCall(event);
     if (this.#plugins.length === 0 && !call?.inherited.length) {
       if (this.#redactors.length > 0) this.#redactMessage(event);
@@ -223,7 +228,13 @@ export class Pipeline {
         classes: [],
       });
       if (this.#calls.size > MAX_OPEN_CALLS) {
-        this.#calls.delete(this.#calls.keys().next().value!);
+        // Forget the oldest half at once: deleting one at a time from the
+        // front of a Map rescans its deleted slots every time.
+        let drop = MAX_OPEN_CALLS / 2;
+        for (const seq of this.#calls.keys()) {
+          this.#calls.delete(seq);
+          if (--drop === 0) break;
+        }
       }
       return {
         call: { name: event.tool, arguments: args, phase: "request" },
