@@ -23,6 +23,11 @@ Usage:
   ${NAME} report [LOG...] [-o report.html]                 render an HTML report
   ${NAME} init [--force]                                   write a starter mcp-audit.jsonc
   ${NAME} keygen [--out PREFIX]                            make an Ed25519 key pair for signed checkpoints
+  ${NAME} verify [LOG...] [--pubkey FILE]                  check hash chains, tree roots and signatures
+  ${NAME} prove LOG --event SEQ [-o BUNDLE]                write an inclusion proof for one event
+  ${NAME} verify-proof BUNDLE --pubkey FILE                check an inclusion proof
+  ${NAME} summary [LOG...] [--json]                        print the session summary
+  ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.`;
@@ -57,6 +62,11 @@ Options:
   --signing-key FILE      Sign checkpoints with this Ed25519 private key (PEM,
                           from "mcp-audit keygen"). Without it checkpoints are
                           unsigned; the hash chain and Merkle tree are always on.
+  --no-seal               Write no hash chain, tree or checkpoints (faster; the
+                          log then proves nothing about tampering).
+  --rotate SIZE           Start a new log file when the current one reaches SIZE
+                          (e.g. 100MB, 1GB): a.jsonl, a.2.jsonl, ...; the chain
+                          and tree continue across them.
   --checkpoint-every N    A checkpoint after N events. Default: 1000.
   --checkpoint-seconds S  A checkpoint after S seconds with new events. Default: 10.
   --quiet                 No closing line on stderr.
@@ -104,6 +114,113 @@ Options:
 
 Exit status: 0 on success, 1 when mcp-audit.jsonc exists, 2 for a usage error.`;
 
+const EXIT_FAILED = 1;
+const EXIT_INCOMPLETE = 3;
+const EXIT_UNREADABLE = 4;
+
+const VERIFY_HELP =
+  `Usage: ${NAME} verify [LOG...] [--pubkey FILE] [--require-signature] [--json]
+
+Checks every line of one or more audit logs: the hash chain of each session,
+the Merkle tree root of every checkpoint and, with --pubkey, every
+checkpoint's Ed25519 signature (docs/evidence.md). Lines are grouped by
+session; a file may hold several sessions, and a session may continue in the
+next file given. Reports, with file and line, every edited, inserted,
+deleted or reordered line, forged checkpoint, checkpoint signed with another
+key, truncated last line (the event in flight at a crash, not tampering),
+lost events (gap lines), lines without a hash, and sessions without a
+session_end. Without LOG, the latest session in the default log directory.
+
+Without --pubkey, signatures cannot be checked: the output says so, and the
+log still verifies when chains and roots hold (pass --require-signature to
+fail instead). With --pubkey, an unsigned checkpoint or one signed with
+another key fails.
+
+Options:
+  --pubkey FILE          The Ed25519 public key (PEM, from "${NAME} keygen").
+  --require-signature    Fail unless every checkpoint's signature is checked.
+  --json                 Print the report as JSON.
+  -h, --help             This help.
+
+Exit status: 0 when everything holds; 1 when something does not (tampering,
+a forged or wrongly signed checkpoint, a required signature missing);
+3 when nothing contradicts the log but it is incomplete (a session without
+session_end, a truncated last line, lost events, lines without a hash);
+2 for a usage error; 4 when a log or the key cannot be read.`;
+
+const PROVE_HELP =
+  `Usage: ${NAME} prove LOG --event SEQ [--session ID] [--final] [-o BUNDLE]
+
+Writes a proof bundle for one event (docs/evidence.md): its line, its leaf
+index, and its RFC 6962 inclusion proof against the first checkpoint after
+it (or, with --final, the session's last checkpoint), with that checkpoint's
+line. A reviewer checks it with "${NAME} verify-proof BUNDLE --pubkey FILE"
+without seeing the rest of the session.
+
+Options:
+  --event SEQ       The event's seq (required).
+  --session ID      The session, when the log holds more than one.
+  --final           Prove against the session's last checkpoint.
+  -o, --output FILE Where to write the bundle. Default: proof-<SEQ>.json
+  -h, --help        This help.
+
+Exit status: 0 when the bundle is written; 1 when the event or a checkpoint
+covering it is not in the log; 2 for a usage error; 4 when the log cannot be read.`;
+
+const VERIFY_PROOF_HELP =
+  `Usage: ${NAME} verify-proof BUNDLE --pubkey FILE [--json]
+
+Checks a proof bundle from "${NAME} prove": recomputes the event's leaf hash
+from its line's canonical bytes, follows the inclusion proof to the
+checkpoint's root, and checks the checkpoint's signature and key id with the
+public key.
+
+Options:
+  --pubkey FILE   The Ed25519 public key (PEM, from "${NAME} keygen"); required.
+  --json          Print the result as JSON.
+  -h, --help      This help.
+
+Exit status: 0 when the bundle proves its event; 1 when it does not; 2 for a
+usage error; 4 when the bundle or the key cannot be read.`;
+
+const SUMMARY_HELP = `Usage: ${NAME} summary [LOG...] [--json]
+
+Prints each session's summary: tool calls, tools with their classes, errors,
+unique entities by type, durations. Taken from the session's session_end
+when it has one; otherwise computed from its events. Without LOG, the
+latest session in the default log directory.
+
+Options:
+  --json       Print the summaries as JSON.
+  -h, --help   This help.
+
+Exit status: 0 on success, 2 for a usage error, 4 when a log cannot be read.`;
+
+const CHECK_HELP =
+  `Usage: ${NAME} check [LOG...] --fail-on RULES [--pubkey FILE] [--json]
+
+A gate for CI jobs that run agents: lists, with file, line, seq and tool,
+every event the rules forbid, and fails when there is one. Without LOG, the
+latest session in the default log directory.
+
+Rules (comma-separated):
+  write          a tool call classified WRITE
+  sensitive      a tool call classified SENSITIVE
+  class:LABEL    a tool call with any other class label
+  error          a JSON-RPC error response or a tool result with isError
+  entity:TYPE    an event that touched an entity of TYPE (e.g. entity:ssn)
+  unverified     the log does not verify ("${NAME} verify" would not exit 0)
+
+Options:
+  --fail-on RULES        The rules (required).
+  --pubkey FILE          For unverified: check signatures with this key.
+  --require-signature    For unverified: fail unless signatures are checked.
+  --json                 Print the result as JSON.
+  -h, --help             This help.
+
+Exit status: 0 when nothing is forbidden; 1 when something is; 2 for a usage
+error; 4 when a log or the key cannot be read.`;
+
 function out(text: string): void {
   console.log(text);
 }
@@ -138,6 +255,8 @@ async function proxyCommand(argv: string[]): Promise<number> {
         "max-payload": { type: "string" },
         "grace-ms": { type: "string" },
         "signing-key": { type: "string" },
+        rotate: { type: "string" },
+        "no-seal": { type: "boolean" },
         "checkpoint-every": { type: "string" },
         "checkpoint-seconds": { type: "string" },
         quiet: { type: "boolean" },
@@ -230,6 +349,8 @@ async function proxyCommand(argv: string[]): Promise<number> {
       maxPayloadBytes: maxPayloadBytes ?? config.maxPayloadBytes,
       graceMs,
       signingKey,
+      seal: !values["no-seal"],
+      rotateBytes: parseSize(values.rotate, "--rotate"),
       checkpointEvery:
         positiveInt(values["checkpoint-every"], "--checkpoint-every") ??
           config.signing?.checkpointEvery,
@@ -254,7 +375,7 @@ async function proxyCommand(argv: string[]): Promise<number> {
     }
     if (
       error instanceof LogOpenError || error instanceof ConfigError ||
-      error instanceof PluginLoadError
+      error instanceof PluginLoadError || error instanceof KeyFileError
     ) {
       err(error.message);
       return EXIT_STARTUP;
@@ -373,10 +494,10 @@ async function reportCommand(argv: string[]): Promise<number> {
     out(REPORT_HELP);
     return 0;
   }
-  const { latestLog, NoLogFoundError } = await import("./lib/log_path.ts");
+  const { latestLogs, NoLogFoundError } = await import("./lib/log_path.ts");
   let logs = parsed.positionals;
   try {
-    if (logs.length === 0) logs = [await latestLog()];
+    if (logs.length === 0) logs = await latestLogs();
   } catch (error) {
     if (error instanceof NoLogFoundError) {
       err(error.message);
@@ -407,6 +528,306 @@ async function reportCommand(argv: string[]): Promise<number> {
   }
 }
 
+function parseSize(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|KIB|MB|MIB|GB|GIB)?$/i.exec(value.trim());
+  const units: Record<string, number> = {
+    B: 1,
+    KB: 1e3,
+    KIB: 1024,
+    MB: 1e6,
+    MIB: 1024 ** 2,
+    GB: 1e9,
+    GIB: 1024 ** 3,
+  };
+  const bytes = m ? Number(m[1]) * units[(m[2] ?? "B").toUpperCase()] : NaN;
+  if (!(bytes >= 1024)) {
+    usage(
+      `${flag} takes a size of at least 1KiB such as 100MB or 1GB, got "${value}"`,
+      PROXY_HELP,
+    );
+  }
+  return Math.floor(bytes);
+}
+
+async function logArgs(positionals: string[]): Promise<string[] | number> {
+  if (positionals.length > 0) return positionals;
+  const { latestLogs, NoLogFoundError } = await import("./lib/log_path.ts");
+  try {
+    return await latestLogs();
+  } catch (error) {
+    if (error instanceof NoLogFoundError) {
+      err(error.message);
+      return EXIT_UNREADABLE;
+    }
+    throw error;
+  }
+}
+
+/** Runs `body`, turning unreadable logs and key files into exit status 4. */
+async function readingFiles(body: () => Promise<number>): Promise<number> {
+  const { LogReadError } = await import("./lib/log_reader.ts");
+  const { KeyFileError } = await import("./lib/signing_key.ts");
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof LogReadError || error instanceof KeyFileError) {
+      err(error.message);
+      return EXIT_UNREADABLE;
+    }
+    throw error;
+  }
+}
+
+async function verifyCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        pubkey: { type: "string" },
+        "require-signature": { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, VERIFY_HELP);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    out(VERIFY_HELP);
+    return 0;
+  }
+  const logs = await logArgs(parsed.positionals);
+  if (typeof logs === "number") return logs;
+  return await readingFiles(async () => {
+    const { loadVerifyKey } = await import("./lib/signing_key.ts");
+    const { formatVerifyReport, verifyLogs } = await import("./lib/verify.ts");
+    const report = await verifyLogs(logs, {
+      publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
+      requireSignature: values["require-signature"],
+    });
+    out(
+      values.json
+        ? JSON.stringify(report, null, 2)
+        : formatVerifyReport(report),
+    );
+    return report.status === "verified"
+      ? 0
+      : report.status === "failed"
+      ? EXIT_FAILED
+      : EXIT_INCOMPLETE;
+  });
+}
+
+async function proveCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        event: { type: "string" },
+        session: { type: "string" },
+        final: { type: "boolean" },
+        output: { type: "string", short: "o" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, PROVE_HELP);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(PROVE_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) usage("give one LOG", PROVE_HELP);
+  const seq = Number(values.event);
+  if (values.event === undefined || !Number.isInteger(seq) || seq < 0) {
+    usage(
+      `--event takes the event's seq, a whole number, got "${
+        values.event ?? ""
+      }"`,
+      PROVE_HELP,
+    );
+  }
+  const logs = await logArgs(positionals);
+  if (typeof logs === "number") return logs;
+  return await readingFiles(async () => {
+    const { buildProof, ProofError } = await import("./lib/proof.ts");
+    try {
+      const bundle = await buildProof(logs[0], {
+        seq,
+        session: values.session,
+        final: values.final,
+      });
+      const output = values.output ?? `proof-${seq}.json`;
+      await Deno.writeTextFile(output, JSON.stringify(bundle, null, 2) + "\n");
+      out(
+        `Wrote ${output}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${bundle.source?.path}:${bundle.source?.checkpointLine}`,
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof ProofError) {
+        err(error.message);
+        return EXIT_FAILED;
+      }
+      throw error;
+    }
+  });
+}
+
+async function verifyProofCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        pubkey: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, VERIFY_PROOF_HELP);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(VERIFY_PROOF_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) usage("give one BUNDLE", VERIFY_PROOF_HELP);
+  if (!values.pubkey) {
+    usage(
+      "--pubkey is required: a proof is only as good as the checkpoint's signature",
+      VERIFY_PROOF_HELP,
+    );
+  }
+  const pubkey = values.pubkey;
+  return await readingFiles(async () => {
+    const { loadVerifyKey } = await import("./lib/signing_key.ts");
+    const { verifyProof } = await import("./lib/proof.ts");
+    let bundle: unknown;
+    try {
+      bundle = JSON.parse(await Deno.readTextFile(positionals[0]));
+    } catch (error) {
+      err(
+        `Cannot read the proof bundle "${positionals[0]}": ${
+          (error as Error).message
+        }. Pass the JSON file "${NAME} prove" wrote.`,
+      );
+      return EXIT_UNREADABLE;
+    }
+    const check = await verifyProof(bundle, await loadVerifyKey(pubkey));
+    const ok = check.problems.length === 0;
+    if (values.json) {
+      out(JSON.stringify({ ok, ...check }, null, 2));
+    } else if (ok) {
+      out(
+        `VERIFIED: seq ${check.seq} (${check.kind}${
+          check.tool ? ` ${check.tool}` : ""
+        }) of session ${check.session} is in the signed checkpoint of ${check.treeSize} events (key ${check.keyId})`,
+      );
+    } else {
+      for (const p of check.problems) out(`FAIL: ${p}`);
+      out(`FAILED: the bundle does not prove its event`);
+    }
+    return ok ? 0 : EXIT_FAILED;
+  });
+}
+
+async function summaryCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, SUMMARY_HELP);
+  }
+  if (parsed.values.help) {
+    out(SUMMARY_HELP);
+    return 0;
+  }
+  const logs = await logArgs(parsed.positionals);
+  if (typeof logs === "number") return logs;
+  return await readingFiles(async () => {
+    const { formatSummaries, summarizeLogs } = await import(
+      "./lib/summary_text.ts"
+    );
+    const sessions = await summarizeLogs(logs);
+    out(
+      parsed.values.json
+        ? JSON.stringify(sessions, null, 2)
+        : formatSummaries(sessions),
+    );
+    return 0;
+  });
+}
+
+async function checkCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        "fail-on": { type: "string" },
+        pubkey: { type: "string" },
+        "require-signature": { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message, CHECK_HELP);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    out(CHECK_HELP);
+    return 0;
+  }
+  const { checkLogs, formatCheckReport, parseFailOn } = await import(
+    "./lib/check.ts"
+  );
+  let rules;
+  try {
+    rules = parseFailOn(values["fail-on"] ?? "");
+  } catch (error) {
+    usage((error as Error).message, CHECK_HELP);
+  }
+  const logs = await logArgs(parsed.positionals);
+  if (typeof logs === "number") return logs;
+  return await readingFiles(async () => {
+    const { loadVerifyKey } = await import("./lib/signing_key.ts");
+    const report = await checkLogs(logs, rules, {
+      publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
+      requireSignature: values["require-signature"],
+    });
+    out(
+      values.json ? JSON.stringify(report, null, 2) : formatCheckReport(report),
+    );
+    return report.ok ? 0 : EXIT_FAILED;
+  });
+}
+
 function positiveInt(
   value: string | undefined,
   flag: string,
@@ -431,6 +852,16 @@ export async function main(args: string[]): Promise<number> {
       return await initCommand(rest);
     case "keygen":
       return await keygenCommand(rest);
+    case "verify":
+      return await verifyCommand(rest);
+    case "prove":
+      return await proveCommand(rest);
+    case "verify-proof":
+      return await verifyProofCommand(rest);
+    case "summary":
+      return await summaryCommand(rest);
+    case "check":
+      return await checkCommand(rest);
     case "--version":
     case "-V":
       out(`${NAME} ${VERSION}`);

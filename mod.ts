@@ -59,7 +59,8 @@ export {
   type AuditOptions,
   auditTransport,
   type AuditTransportOptions,
-  type ConfigInput,
+  type McpTransport,
+  type McpTransportSendOptions,
 } from "./lib/audit_transport.ts";
 export {
   AuditLogger,
@@ -88,11 +89,15 @@ export {
   type GapEvent,
   type HandshakeEvent,
   type InvalidEvent,
+  type JsonRpcError,
   type JsonRpcId,
   type MessageEvent,
+  type MessageEventBase,
   type NotificationEvent,
   type PeerInfo,
   type Pending,
+  type PluginFailure,
+  type ReplyEventBase,
   type RequestEvent,
   type ResponseEvent,
   SCHEMA_VERSION,
@@ -103,6 +108,12 @@ export {
   type TraceContext,
   type Truncated,
 } from "./lib/event.ts";
+export type {
+  SafeParseResult,
+  Schema,
+  SchemaError,
+  SchemaIssue,
+} from "./lib/schema.ts";
 export {
   definePlugin,
   type FoundEntity,
@@ -116,9 +127,12 @@ export { Pipeline, type PipelineOptions } from "./lib/pipeline.ts";
 export {
   type Config,
   ConfigError,
+  type ConfigInput,
   loadConfig,
   type LoadedConfig,
   parseConfig,
+  type PluginEntry,
+  type SigningConfig,
 } from "./lib/config.ts";
 export {
   loadPlugins,
@@ -127,6 +141,7 @@ export {
   PluginLoadError,
 } from "./lib/plugin_loader.ts";
 export {
+  type ArgumentRule,
   type SensitivityOptions,
   sensitivityPlugin,
 } from "./plugins/sensitivity.ts";
@@ -136,7 +151,13 @@ export {
   entitiesPlugin,
   type Extractor,
 } from "./plugins/entities.ts";
-export { type RedactOptions, redactPlugin } from "./plugins/redact.ts";
+export {
+  type ParsedRedactOptions,
+  type RedactOptions,
+  type RedactPattern,
+  redactPlugin,
+} from "./plugins/redact.ts";
+export type { SigningKey } from "./lib/signing_key.ts";
 export { CommandNotFoundError } from "./lib/server_process.ts";
 export { LogOpenError } from "./lib/log_writer.ts";
 export {

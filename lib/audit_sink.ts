@@ -17,7 +17,7 @@ import { SummaryBuilder } from "./summary.ts";
 /** Anything that enriches events in place before they are logged (the plugin pipeline). */
 export interface EventProcessor {
   /** Adds classes, entities and redactions to `event`; may be async. */
-  process(event: CorrelatedEvent): void | Promise<void>;
+  process(event: AuditEvent): void | Promise<void>;
 }
 
 /** Options for {@linkcode AuditSink}. */
@@ -65,6 +65,7 @@ export class AuditSink {
   #worker: Promise<void> = Promise.resolve();
   #running = false;
   #sinceCheckpoint = 0;
+  #nextSeq = 0;
   #lastWasCheckpoint = false;
   #waiters: (() => void)[] = [];
   #summary = new SummaryBuilder();
@@ -83,6 +84,10 @@ export class AuditSink {
 
   /** Queues an event; returns a promise to await when the queue is full. */
   accept(event: CorrelatedEvent): Promise<void> | undefined {
+    // Numbered here, in the order events enter the log, so a checkpoint
+    // placed between two events never takes a number out of turn. Later
+    // references (requestSeq) read the request event's number when needed.
+    event.seq = this.#nextSeq++;
     this.#queue.push(event);
     const sealer = this.#options.sealer;
     if (sealer && event.kind !== "checkpoint") {
@@ -90,7 +95,7 @@ export class AuditSink {
       // Checkpoints are placed in the queue now, so their sequence numbers
       // stay in order; their tree and signature are filled when reached.
       if (++this.#sinceCheckpoint >= sealer.checkpointEvery) {
-        this.#queue.push(this.#placeholder());
+        this.accept(this.#placeholder());
       }
     }
     if (!this.#running) {

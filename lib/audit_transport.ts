@@ -8,21 +8,15 @@
  *
  * @module
  */
+// Only to check, at compile time, that the SDK's transports fit ours.
 // @ts-types="@modelcontextprotocol/sdk/shared/transport"
-import type {
-  Transport,
-  TransportSendOptions,
-} from "@modelcontextprotocol/sdk/shared/transport.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-import type {
-  JSONRPCMessage,
-  MessageExtraInfo,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Assert } from "./_type_check.ts";
 import { AuditSession, type SessionEndInfo } from "./audit_session.ts";
-import type { z } from "zod";
 import {
   type Config,
   ConfigError,
+  type ConfigInput,
   ConfigSchema,
   loadConfig,
 } from "./config.ts";
@@ -37,11 +31,41 @@ import {
 } from "./plugin_loader.ts";
 import type { Extractor } from "../plugins/entities.ts";
 
+/** Options for {@linkcode McpTransport.send}, as the MCP SDK defines them. */
+export interface McpTransportSendOptions {
+  /** The incoming request this message belongs to. */
+  relatedRequestId?: string | number;
+  /** A token to continue a long-running request that was interrupted. */
+  resumptionToken?: string;
+  /** Called when the resumption token changes. */
+  onresumptiontoken?: (token: string) => void;
+}
+
 /**
- * A config given as an object: what `mcp-audit.jsonc` holds, with every
- * defaulted field optional. It is validated like the file.
+ * An MCP transport as the `@modelcontextprotocol/sdk` defines it (its
+ * `Transport` interface), written out so that this package's types do not
+ * depend on the SDK's: every SDK transport is an `McpTransport`, and an
+ * {@linkcode AuditedTransport} can be given wherever the SDK takes a
+ * `Transport`. Messages are JSON-RPC message objects, typed `unknown` here.
  */
-export type ConfigInput = z.input<typeof ConfigSchema>;
+export interface McpTransport {
+  /** Starts processing messages; the SDK calls it inside `connect`. */
+  start(): Promise<void>;
+  /** Sends a JSON-RPC message. */
+  send(message: unknown, options?: McpTransportSendOptions): Promise<void>;
+  /** Closes the connection. */
+  close(): Promise<void>;
+  /** Called when the connection closed, for any reason. */
+  onclose?: (() => void) | undefined;
+  /** Called when an error occurs; errors are not necessarily fatal. */
+  onerror?: ((error: Error) => void) | undefined;
+  /** Called with each message received, and with request details from transports that have them. */
+  onmessage?(message: unknown, extra?: unknown): void;
+  /** The session id, on transports that have one. */
+  sessionId?: string | undefined;
+  /** Sets the negotiated protocol version; present on transports that use it. */
+  setProtocolVersion?: ((version: string) => void) | undefined;
+}
 
 /** What is audited and where it goes: the options {@linkcode auditTransport} and `AuditLogger` share. */
 export interface AuditOptions {
@@ -99,11 +123,11 @@ export interface AuditTransportOptions extends AuditOptions {
 }
 
 /**
- * An SDK {@linkcode Transport} that audits every message it sends and
- * receives; give it to `Client.connect` or `McpServer.connect` in place of
- * the transport it wraps.
+ * A transport that audits every message it sends and receives; give it to
+ * the SDK's `Client.connect` or `McpServer.connect` in place of the
+ * transport it wraps.
  */
-export interface AuditedTransport extends Transport {
+export interface AuditedTransport extends McpTransport {
   /** The log being written; `undefined` until `start()` has opened it. */
   readonly logPath: string | undefined;
   /**
@@ -212,10 +236,13 @@ export function stderrWarnings(): (message: string) => void {
   };
 }
 
-type MessageHandler = <T extends JSONRPCMessage>(
-  message: T,
-  extra?: MessageExtraInfo,
-) => void;
+type MessageHandler = (message: unknown, extra?: unknown) => void;
+
+// Our transport types and the SDK's must stay interchangeable both ways.
+type _FitsTheSdk = [
+  Assert<Transport extends McpTransport ? true : false>,
+  Assert<AuditedTransport extends Transport ? true : false>,
+];
 
 /**
  * Wraps an `@modelcontextprotocol/sdk` transport (client or server side,
@@ -271,14 +298,14 @@ type MessageHandler = <T extends JSONRPCMessage>(
  * ```
  */
 export function auditTransport(
-  transport: Transport,
+  transport: McpTransport,
   options: AuditTransportOptions = {},
 ): AuditedTransport {
   return new AuditingTransport(transport, options);
 }
 
 class AuditingTransport implements AuditedTransport {
-  #inner: Transport;
+  #inner: McpTransport;
   #options: AuditTransportOptions;
   #sent: Direction;
   #received: Direction;
@@ -293,7 +320,7 @@ class AuditingTransport implements AuditedTransport {
   #onWarning: (message: string) => void;
   readonly ended: Promise<SessionEndEvent | undefined>;
 
-  constructor(inner: Transport, options: AuditTransportOptions) {
+  constructor(inner: McpTransport, options: AuditTransportOptions) {
     this.#inner = inner;
     this.#onWarning = options.onWarning ?? stderrWarnings();
     this.#options = { ...options, onWarning: this.#onWarning };
@@ -363,8 +390,8 @@ class AuditingTransport implements AuditedTransport {
   }
 
   async send(
-    message: JSONRPCMessage,
-    options?: TransportSendOptions,
+    message: unknown,
+    options?: McpTransportSendOptions,
   ): Promise<void> {
     const wait = this.#audit(this.#sent, message);
     if (wait) await wait;

@@ -13,61 +13,117 @@ import {
   printParseErrorCode,
 } from "jsonc-parser";
 import type { ParseError } from "jsonc-parser";
-import { SensitivityOptionsSchema } from "../plugins/sensitivity.ts";
-import { ExtractorSchema } from "../plugins/entities.ts";
-import { RedactOptionsSchema } from "../plugins/redact.ts";
+import type { Assert, Equals } from "./_type_check.ts";
+import {
+  type SensitivityOptions,
+  SensitivityOptionsSchema,
+} from "../plugins/sensitivity.ts";
+import { type Extractor, ExtractorSchema } from "../plugins/entities.ts";
+import {
+  type ParsedRedactOptions,
+  type RedactOptions,
+  RedactOptionsSchema,
+} from "../plugins/redact.ts";
 
 /** A plugin entry: a built-in's name, a module path, or either with options. */
-export const PluginEntrySchema = z.union([
-  z.string().min(1),
-  z.object({
-    /** `sensitivity`, `annotations`, `entities`, `redact`, or a path / URL of a module. */
-    use: z.string().min(1),
-    /** Options passed to the plugin's `setup` (validated by its own schema). */
-    options: z.unknown().optional(),
-  }).strict(),
-]);
+export type PluginEntry = string | {
+  /** `sensitivity`, `annotations`, `entities`, `redact`, or a path / URL of a module. */
+  use: string;
+  /** Options passed to the plugin's `setup` (validated by its own schema). */
+  options?: unknown;
+};
 
-/** The whole config file. */
-export const ConfigSchema = z.object({
-  $schema: z.string().optional(),
+/** Tamper evidence: the key that signs checkpoints, and how often they come. */
+export interface SigningConfig {
+  /** Path of a PKCS#8 PEM Ed25519 private key ("mcp-audit keygen"), relative to the config file. */
+  key?: string;
+  /** A checkpoint after this many events. @default {1000} */
+  checkpointEvery?: number;
+  /** A checkpoint after this many seconds with new events. @default {10} */
+  checkpointSeconds?: number;
+}
+
+/**
+ * A config as written: what `mcp-audit.jsonc` holds, or the object given
+ * as `config` to `auditTransport`, with every defaulted field optional.
+ */
+export interface ConfigInput {
+  /** The JSON Schema the file follows, for editors. */
+  $schema?: string;
   /** Tool classification rules for the built-in `sensitivity` plugin. */
-  rules: SensitivityOptionsSchema.optional(),
+  rules?: SensitivityOptions;
   /** Entity extractors for the built-in `entities` plugin. */
-  entities: z.array(ExtractorSchema).optional(),
+  entities?: Extractor[];
   /** Treat arguments named like ids (`employee_id`) as entities. @default {true} */
-  idArguments: z.boolean().optional(),
+  idArguments?: boolean;
   /** Redaction; `false` turns it off. */
-  redact: z.union([z.literal(false), RedactOptionsSchema]).optional(),
+  redact?: false | RedactOptions;
   /** Classify from the server's tool annotations. @default {true} */
-  annotations: z.boolean().optional(),
+  annotations?: boolean;
   /**
    * The pipeline, in order. Default: sensitivity, annotations, entities,
    * redact. Built-ins take their options from the sections above.
    */
-  plugins: z.array(PluginEntrySchema).optional(),
+  plugins?: PluginEntry[];
   /** Messages larger than this have their payload truncated in the log. */
-  maxPayloadBytes: z.number().int().positive().optional(),
+  maxPayloadBytes?: number;
   /** Where session logs go when --log is not given. */
-  logDir: z.string().optional(),
+  logDir?: string;
   /** How long an asynchronous plugin hook may take, in milliseconds. @default {1000} */
-  hookTimeoutMs: z.number().int().positive().optional(),
+  hookTimeoutMs?: number;
   /** Tamper evidence: the Ed25519 private key file that signs checkpoints, and how often they come. */
+  signing?: SigningConfig;
+}
+
+/** The config file's content as parsed: the plugins' defaults filled in. */
+export interface Config extends ConfigInput {
+  /** Tool classification rules for the built-in `sensitivity` plugin. */
+  rules?: Required<SensitivityOptions>;
+  /** Redaction; `false` turns it off. */
+  redact?: false | ParsedRedactOptions;
+}
+
+const pluginEntry = z.union([
+  z.string().min(1),
+  z.object({
+    use: z.string().min(1),
+    options: z.unknown().optional(),
+  }).strict(),
+]);
+/** Validates a {@linkcode PluginEntry}. */
+export const PluginEntrySchema: z.ZodType<PluginEntry, PluginEntry> =
+  pluginEntry;
+
+const configFile = z.object({
+  $schema: z.string().optional(),
+  rules: SensitivityOptionsSchema.optional(),
+  entities: z.array(ExtractorSchema).optional(),
+  idArguments: z.boolean().optional(),
+  redact: z.union([z.literal(false), RedactOptionsSchema]).optional(),
+  annotations: z.boolean().optional(),
+  plugins: z.array(PluginEntrySchema).optional(),
+  maxPayloadBytes: z.number().int().positive().optional(),
+  logDir: z.string().optional(),
+  hookTimeoutMs: z.number().int().positive().optional(),
   signing: z.object({
-    /** Path of a PKCS#8 PEM private key ("mcp-audit keygen"), relative to this file. */
     key: z.string().optional(),
-    /** A checkpoint after this many events. @default {1000} */
     checkpointEvery: z.number().int().positive().optional(),
-    /** A checkpoint after this many seconds with new events. @default {10} */
     checkpointSeconds: z.number().positive().optional(),
   }).strict().optional(),
 }).strict();
+/** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */
+export const ConfigSchema: z.ZodType<Config, ConfigInput> = configFile;
 
-/** The config file's content. */
-export type Config = z.infer<typeof ConfigSchema>;
+type _SchemasMatchInterfaces = [
+  Assert<Equals<z.output<typeof pluginEntry>, PluginEntry>>,
+  Assert<Equals<z.input<typeof pluginEntry>, PluginEntry>>,
+  Assert<Equals<z.output<typeof configFile>, Config>>,
+  Assert<Equals<z.input<typeof configFile>, ConfigInput>>,
+];
 
 /** A loaded config and where it came from. */
 export interface LoadedConfig {
+  /** The config, validated. */
   config: Config;
   /** The file it was read from; undefined for the empty default. */
   path?: string;

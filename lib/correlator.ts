@@ -36,7 +36,8 @@ export const FRAME: unique symbol = Symbol("frame");
 export type CorrelatedEvent = AuditEvent & { [FRAME]?: Frame };
 
 interface Live {
-  seq: number;
+  /** The request event: its `seq` is read when needed, as the sink may renumber it. */
+  event: { seq: number };
   start: number;
   method: string;
   tool?: string;
@@ -171,7 +172,7 @@ export class Correlator {
     for (const dir of ["c2s", "s2c"] as const) {
       for (const [key, live] of this.#live[dir]) {
         const p: Pending = {
-          seq: live.seq,
+          seq: live.event.seq,
           dir,
           id: idFromKey(key),
           method: live.method,
@@ -251,7 +252,7 @@ export class Correlator {
     const trace = traceOf(meta);
     if (trace) event.trace = trace;
     const live: Live = {
-      seq: event.seq,
+      event,
       start: this.#now(),
       method,
       cancelled: false,
@@ -315,7 +316,7 @@ export class Correlator {
       const live = this.#live[dir].get(keyOf(p.requestId as JsonRpcId));
       if (live) {
         live.cancelled = true;
-        event.cancelsSeq = live.seq;
+        event.cancelsSeq = live.event.seq;
       }
     }
     return event;
@@ -361,7 +362,7 @@ export class Correlator {
     event[FRAME] = frame;
     if (live) {
       event.method = live.method;
-      event.requestSeq = live.seq;
+      event.requestSeq = live.event.seq;
       event.durationMs = round(this.#now() - live.start);
       if (live.tool !== undefined) event.tool = live.tool;
       if (live.cancelled) event.cancelled = true;

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { AuditEventSchema } from "./event.ts";
+import { AuditEventZodSchema } from "./event.ts";
 import { ConfigSchema } from "./config.ts";
 
 /**
@@ -20,7 +20,7 @@ import { ConfigSchema } from "./config.ts";
  * ```
  */
 export function eventJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(AuditEventSchema, {
+  const schema = z.toJSONSchema(AuditEventZodSchema, {
     unrepresentable: "any",
   }) as Record<string, unknown>;
   return {

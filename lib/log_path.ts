@@ -8,7 +8,9 @@
 
 /** Environment variables and platform the default location depends on. */
 export interface LogDirEnv {
+  /** The operating system, as `Deno.build.os` names it. */
   os: typeof Deno.build.os;
+  /** An environment variable's value, or `undefined` when it is not set. */
   get(name: string): string | undefined;
 }
 

@@ -61,6 +61,8 @@ export class LogReadError extends Error {
   readonly path: string;
 
   /**
+   * Creates the error for the log at `path`.
+   *
    * @param path The log file.
    * @param message What failed and how to fix it.
    * @param options The underlying error as `cause`.

@@ -118,6 +118,7 @@ export class LogWriter {
         append: true,
         mode: 0o600,
       });
+      await endWithNewline(file, path);
       return new LogWriter(file, path, options);
     } catch (error) {
       throw new LogOpenError(path, { cause: error });
@@ -273,6 +274,24 @@ export class LogWriter {
 export function rotatedName(first: string, n: number): string {
   const m = /^(.*?)(\.jsonl)?$/.exec(first)!;
   return `${m[1]}.${n}${m[2] ?? ""}`;
+}
+
+/**
+ * A log cut mid-line by a crash must not glue the next session's first line
+ * onto the fragment: end it first.
+ */
+async function endWithNewline(file: Deno.FsFile, path: string): Promise<void> {
+  const size = (await file.stat()).size;
+  if (size === 0) return;
+  const last = new Uint8Array(1);
+  const reader = await Deno.open(path, { read: true });
+  try {
+    await reader.seek(size - 1, Deno.SeekMode.Start);
+    await reader.read(last);
+  } finally {
+    reader.close();
+  }
+  if (last[0] !== 0x0a) await writeAll(file, new Uint8Array([0x0a]));
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

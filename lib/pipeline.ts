@@ -8,8 +8,12 @@
  *
  * @module
  */
-import type { Classification, Entity, MessageEvent } from "./event.ts";
-import type { CorrelatedEvent } from "./correlator.ts";
+import type {
+  AuditEvent,
+  Classification,
+  Entity,
+  MessageEvent,
+} from "./event.ts";
 import type {
   FoundEntity,
   HookContext,
@@ -98,7 +102,7 @@ export class Pipeline {
   }
 
   /** Enriches one event in place: classes, entities, plugin errors, redactions. */
-  process(event: CorrelatedEvent): void | Promise<void> {
+  process(event: AuditEvent): void | Promise<void> {
     if (!isMessage(event)) {
       if (this.#redactors.length > 0) this.#redactOther(event);
       return;
@@ -345,7 +349,7 @@ export class Pipeline {
     }
   }
 
-  #redactOther(event: CorrelatedEvent): void {
+  #redactOther(event: AuditEvent): void {
     if (event.kind === "invalid") {
       event.excerpt = this.#redact(event.excerpt, "excerpt") ?? event.excerpt;
     } else if (event.kind === "stderr") {
@@ -354,7 +358,7 @@ export class Pipeline {
   }
 }
 
-function isMessage(event: CorrelatedEvent): event is MessageEvent {
+function isMessage(event: AuditEvent): event is MessageEvent {
   return event.kind === "request" || event.kind === "notification" ||
     event.kind === "response" ||
     event.kind === "error";

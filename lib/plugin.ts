@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { z } from "zod";
 import type { Classification, Entity, MessageEvent } from "./event.ts";
+import type { Schema } from "./schema.ts";
 
 /** A tool call as the plugins see it, at its request or at its response. */
 export interface ToolCall {
@@ -41,7 +41,9 @@ export interface HookContext {
 
 /** An entity as a plugin reports it; the pipeline adds the tool and the source. */
 export interface FoundEntity {
+  /** The entity's type, e.g. `employee`. */
   type: string;
+  /** The entity's value, e.g. `E003`. */
   value: string;
   /** Where it was found, e.g. `arguments.employee_id` or `result.content[0].text`. */
   path: string;
@@ -51,6 +53,7 @@ export interface FoundEntity {
 export interface PluginFindings {
   /** Labels; an object may name a more precise source, e.g. `{ label: "WRITE", source: "rule:query" }`. */
   classes?: (string | { label: string; source?: string })[];
+  /** Entities the message touched. */
   entities?: FoundEntity[];
 }
 
@@ -64,8 +67,8 @@ export type HookResult = PluginFindings | void | Promise<PluginFindings | void>;
 export interface Plugin<Options = unknown> {
   /** Shown in sources (`name` or `name:detail`) and in failure reports. */
   readonly name: string;
-  /** Validates the options given in the config before `setup` sees them. */
-  readonly options?: z.ZodType<Options>;
+  /** Validates the options given in the config before `setup` sees them; a zod schema fits. */
+  readonly options?: Schema<Options>;
   /** Called once before the first event with the plugin's options from the config. */
   setup?(options: Options): void | Promise<void>;
   /** Called for every `tools/call` request and its response. */
@@ -94,6 +97,7 @@ export interface Plugin<Options = unknown> {
  *   name: "payroll",
  *   onToolCall(call) {
  *     if (call.phase === "request" && call.name.includes("pay")) return { classes: ["PAYROLL"] };
+ *     return undefined;
  *   },
  * });
  * assert.deepEqual(

@@ -36,7 +36,9 @@ export const BUILTIN_PLUGINS = [
 
 /** Overrides from the command line; they replace the config's lists. */
 export interface PluginFlags {
+  /** Tools to tag SENSITIVE, instead of the config's `rules.sensitive`. */
   sensitiveTools?: string[];
+  /** Tools to tag WRITE, instead of the config's `rules.write`. */
   writeTools?: string[];
 }
 

@@ -8,7 +8,7 @@
  * @module
  */
 import type { SessionEndEvent, Summary } from "./event.ts";
-import type { EventProcessor } from "./audit_sink.ts";
+import type { Pipeline } from "./pipeline.ts";
 import { AuditSession } from "./audit_session.ts";
 import type { SigningKey } from "./signing_key.ts";
 import {
@@ -28,8 +28,8 @@ export interface ProxyOptions {
   logPath?: string;
   /** Where a session's log goes when `logPath` is not given. @default {defaultLogDir()} */
   logDir?: string;
-  /** The plugin pipeline (a `Pipeline`); none logs events as correlated. */
-  processor?: EventProcessor;
+  /** The plugin pipeline; without it, events are logged as correlated. */
+  processor?: Pipeline;
   /** The client's side: where requests come from. @default {Deno.stdin.readable} */
   input?: ReadableStream<Uint8Array>;
   /** The client's side: where server output goes. @default {Deno.stdout.writable} */

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 
 /** A signing key as the proxy uses it. */
 export interface SigningKey {
+  /** The Ed25519 private key, usable for `sign`. */
   privateKey: CryptoKey;
   /** Hex SHA-256 of the raw 32-byte public key. */
   keyId: string;

@@ -7,7 +7,11 @@
  *
  * @module
  */
-import { definePlugin, type Plugin } from "../lib/plugin.ts";
+import {
+  definePlugin,
+  type Plugin,
+  type PluginFindings,
+} from "../lib/plugin.ts";
 
 interface Hints {
   readOnlyHint?: boolean;
@@ -51,7 +55,7 @@ export function annotationsPlugin(): Plugin {
   const tools = new Map<string, Hints>();
   return definePlugin({
     name: "annotations",
-    onMessage(event) {
+    onMessage(event): void {
       if (event.kind !== "response" || event.method !== "tools/list") return;
       const list = (event.result as { tools?: unknown })?.tools;
       if (!Array.isArray(list)) return;
@@ -64,7 +68,7 @@ export function annotationsPlugin(): Plugin {
         );
       }
     },
-    onToolCall(call, context) {
+    onToolCall(call, context): PluginFindings | undefined {
       if (call.phase !== "request") return;
       const hints = tools.get(call.name);
       if (!hints || !HINTS.some((h) => typeof hints[h] === "boolean")) return;

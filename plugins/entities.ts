@@ -8,33 +8,63 @@
  * @module
  */
 import { z } from "zod";
-import { definePlugin, type FoundEntity, type Plugin } from "../lib/plugin.ts";
+import {
+  definePlugin,
+  type FoundEntity,
+  type Plugin,
+  type PluginFindings,
+} from "../lib/plugin.ts";
 import { walkStrings } from "../lib/json_walk.ts";
+import type { Assert, Equals } from "../lib/_type_check.ts";
 
-/** One extractor. */
-export const ExtractorSchema = z.object({
+/** One extractor: a regular expression that finds entities of one type. */
+export interface Extractor {
   /** The entity type, e.g. `employee`. */
-  type: z.string().min(1),
+  type: string;
   /** A regular expression; the whole match (or its first group, if any) is the value. */
-  pattern: z.string(),
+  pattern: string;
   /** Regular expression flags (`g` is implied). */
-  flags: z.string().optional(),
+  flags?: string;
   /** Where to look. @default {["arguments","result"]} */
-  in: z.array(z.enum(["arguments", "result"])).optional(),
+  in?: ("arguments" | "result")[];
   /** Only these tools (names); all tools when absent. */
+  tools?: string[];
+}
+
+/** Options of the `entities` plugin. */
+export interface EntitiesOptions {
+  /** The extractors to run. @default {[]} */
+  extractors?: Extractor[];
+  /** Treat string or number arguments whose key looks like an id (`employee_id`, `userId`) as entities. @default {true} */
+  idArguments?: boolean;
+}
+
+const extractor = z.object({
+  type: z.string().min(1),
+  pattern: z.string(),
+  flags: z.string().optional(),
+  in: z.array(z.enum(["arguments", "result"])).optional(),
   tools: z.array(z.string()).optional(),
 }).strict();
-/** One extractor. */
-export type Extractor = z.infer<typeof ExtractorSchema>;
+/** Validates an {@linkcode Extractor}. */
+export const ExtractorSchema: z.ZodType<Extractor, Extractor> = extractor;
 
-/** Options of the `entities` plugin. */
-export const EntitiesOptionsSchema = z.object({
+const entitiesOptions = z.object({
   extractors: z.array(ExtractorSchema).default([]),
-  /** Treat string or number arguments whose key looks like an id (`employee_id`, `userId`) as entities. @default {true} */
   idArguments: z.boolean().default(true),
 }).strict();
-/** Options of the `entities` plugin. */
-export type EntitiesOptions = z.input<typeof EntitiesOptionsSchema>;
+/** Validates {@linkcode EntitiesOptions} and fills in the defaults. */
+export const EntitiesOptionsSchema: z.ZodType<
+  Required<EntitiesOptions>,
+  EntitiesOptions
+> = entitiesOptions;
+
+type _SchemasMatchInterfaces = [
+  Assert<Equals<z.output<typeof extractor>, Extractor>>,
+  Assert<Equals<z.input<typeof extractor>, Extractor>>,
+  Assert<Equals<z.output<typeof entitiesOptions>, Required<EntitiesOptions>>>,
+  Assert<Equals<z.input<typeof entitiesOptions>, EntitiesOptions>>,
+];
 
 const ID_KEY = /^(.+?)(?:_id|Id|ID|_ids|Ids)$/;
 const MAX_PER_CALL = 500;
@@ -71,7 +101,7 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
   }));
   return definePlugin({
     name: "entities",
-    onToolCall(call) {
+    onToolCall(call): PluginFindings | undefined {
       const found: FoundEntity[] = [];
       const seen = new Set<string>();
       const add = (type: string, value: string, path: string): void => {

@@ -12,18 +12,55 @@
 import { createHmac } from "node:crypto";
 import { z } from "zod";
 import { definePlugin, type Plugin } from "../lib/plugin.ts";
+import type { Assert, Equals } from "../lib/_type_check.ts";
+
+/** An extra pattern for the `redact` plugin: matches are redacted as `type`. */
+export interface RedactPattern {
+  /** The type named in the marker, e.g. `ssn` in `[REDACTED:ssn:1a2b3c4d]`. */
+  type: string;
+  /** A regular expression. */
+  pattern: string;
+  /** Regular expression flags (`g` is implied). */
+  flags?: string;
+}
 
 /** Options of the `redact` plugin (the config's `redact`). */
-export const RedactOptionsSchema = z.object({
+export interface RedactOptions {
   /** Redact API keys, tokens, private keys and JWTs. @default {true} */
-  secrets: z.boolean().default(true),
+  secrets?: boolean;
   /** Redact whole values of arguments whose key looks like a secret. @default {true} */
-  secretArguments: z.boolean().default(true),
+  secretArguments?: boolean;
   /** Redact email addresses. @default {true} */
-  emails: z.boolean().default(true),
+  emails?: boolean;
   /** Redact card numbers that pass the Luhn check. @default {true} */
+  cards?: boolean;
+  /** Extra patterns: `{ "type": "ssn", "pattern": "\\b\\d{3}-\\d{2}-\\d{4}\\b" }`. @default {[]} */
+  patterns?: RedactPattern[];
+  /** Extra argument keys (case-insensitive regular expression) whose values are always redacted. */
+  argumentKeys?: string;
+  /** The key for the hashes; keep it stable to correlate across sessions. Set by the loader from a key file when absent. */
+  key?: string;
+}
+
+/** {@linkcode RedactOptions} as parsed: every defaulted option filled in. */
+export interface ParsedRedactOptions extends RedactOptions {
+  /** Redact API keys, tokens, private keys and JWTs. */
+  secrets: boolean;
+  /** Redact whole values of arguments whose key looks like a secret. */
+  secretArguments: boolean;
+  /** Redact email addresses. */
+  emails: boolean;
+  /** Redact card numbers that pass the Luhn check. */
+  cards: boolean;
+  /** Extra patterns. */
+  patterns: RedactPattern[];
+}
+
+const redactOptions = z.object({
+  secrets: z.boolean().default(true),
+  secretArguments: z.boolean().default(true),
+  emails: z.boolean().default(true),
   cards: z.boolean().default(true),
-  /** Extra patterns: `{ "type": "ssn", "pattern": "\\b\\d{3}-\\d{2}-\\d{4}\\b" }`. */
   patterns: z.array(
     z.object({
       type: z.string().min(1),
@@ -32,13 +69,19 @@ export const RedactOptionsSchema = z.object({
     }).strict(),
   )
     .default([]),
-  /** Extra argument keys (case-insensitive regular expression) whose values are always redacted. */
   argumentKeys: z.string().optional(),
-  /** The key for the hashes; keep it stable to correlate across sessions. Set by the loader from a key file when absent. */
   key: z.string().optional(),
 }).strict();
-/** Options of the `redact` plugin. */
-export type RedactOptions = z.input<typeof RedactOptionsSchema>;
+/** Validates {@linkcode RedactOptions} and fills in the defaults. */
+export const RedactOptionsSchema: z.ZodType<
+  ParsedRedactOptions,
+  RedactOptions
+> = redactOptions;
+
+type _SchemasMatchInterfaces = [
+  Assert<Equals<z.output<typeof redactOptions>, ParsedRedactOptions>>,
+  Assert<Equals<z.input<typeof redactOptions>, RedactOptions>>,
+];
 
 const SECRET_PATTERNS: [string, RegExp][] = [
   [
@@ -137,7 +180,7 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
     s.startsWith("[REDACTED:") && s.endsWith("]");
   return definePlugin({
     name: "redact",
-    redact(value, path) {
+    redact(value, path): string | undefined {
       if (isMarker(value)) return undefined;
       const lastKey = path.slice(path.lastIndexOf(".") + 1).replace(
         /\[\d+\]$/,

@@ -6,40 +6,75 @@
  * @module
  */
 import { z } from "zod";
-import { definePlugin, type Plugin } from "../lib/plugin.ts";
+import {
+  definePlugin,
+  type Plugin,
+  type PluginFindings,
+} from "../lib/plugin.ts";
 import { globMatcher } from "../lib/glob.ts";
 import { walkStrings } from "../lib/json_walk.ts";
+import type { Assert, Equals } from "../lib/_type_check.ts";
 
-/** A rule on argument values. */
-export const ArgumentRuleSchema = z.object({
+/** A rule on argument values: a label for calls whose arguments match a pattern. */
+export interface ArgumentRule {
   /** The label to give, e.g. `WRITE`. */
-  label: z.string().min(1),
+  label: string;
   /** Only arguments with this key (at any depth); all arguments when absent. */
-  key: z.string().optional(),
+  key?: string;
   /** A regular expression tested against each string argument value. */
-  pattern: z.string(),
+  pattern: string;
   /** Regular expression flags. @default {"i"} */
-  flags: z.string().optional(),
+  flags?: string;
   /** Only these tools (names or globs); all tools when absent. */
-  tools: z.array(z.string()).optional(),
-}).strict();
+  tools?: string[];
+}
 
 /** Options of the `sensitivity` plugin (the config's `rules`). */
-export const SensitivityOptionsSchema = z.object({
-  /** Tools to tag SENSITIVE: names or globs (`*`, `?`). */
+export interface SensitivityOptions {
+  /** Tools to tag SENSITIVE: names or globs (`*`, `?`). @default {[]} */
+  sensitive?: string[];
+  /** Tools to tag WRITE. @default {[]} */
+  write?: string[];
+  /** Tools to tag READ. @default {[]} */
+  read?: string[];
+  /** Custom labels: label -> tool names or globs. @default {{}} */
+  labels?: Record<string, string[]>;
+  /** Rules on argument values. @default {[]} */
+  arguments?: ArgumentRule[];
+}
+
+const argumentRule = z.object({
+  label: z.string().min(1),
+  key: z.string().optional(),
+  pattern: z.string(),
+  flags: z.string().optional(),
+  tools: z.array(z.string()).optional(),
+}).strict();
+/** Validates an {@linkcode ArgumentRule}. */
+export const ArgumentRuleSchema: z.ZodType<ArgumentRule, ArgumentRule> =
+  argumentRule;
+
+const sensitivityOptions = z.object({
   sensitive: z.array(z.string()).default([]),
-  /** Tools to tag WRITE. */
   write: z.array(z.string()).default([]),
-  /** Tools to tag READ. */
   read: z.array(z.string()).default([]),
-  /** Custom labels: label -> tool names or globs. */
   labels: z.record(z.string(), z.array(z.string())).default({}),
-  /** Rules on argument values. */
   arguments: z.array(ArgumentRuleSchema).default([]),
 }).strict();
+/** Validates {@linkcode SensitivityOptions} and fills in the defaults. */
+export const SensitivityOptionsSchema: z.ZodType<
+  Required<SensitivityOptions>,
+  SensitivityOptions
+> = sensitivityOptions;
 
-/** Options of the `sensitivity` plugin. */
-export type SensitivityOptions = z.input<typeof SensitivityOptionsSchema>;
+type _SchemasMatchInterfaces = [
+  Assert<Equals<z.output<typeof argumentRule>, ArgumentRule>>,
+  Assert<Equals<z.input<typeof argumentRule>, ArgumentRule>>,
+  Assert<
+    Equals<z.output<typeof sensitivityOptions>, Required<SensitivityOptions>>
+  >,
+  Assert<Equals<z.input<typeof sensitivityOptions>, SensitivityOptions>>,
+];
 
 /**
  * Creates the `sensitivity` plugin.
@@ -82,7 +117,7 @@ export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
   }));
   return definePlugin({
     name: "sensitivity",
-    onToolCall(call) {
+    onToolCall(call): PluginFindings | undefined {
       if (call.phase !== "request") return;
       const classes: { label: string; source: string }[] = [];
       for (const [label, matches] of byName) {

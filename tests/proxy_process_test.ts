@@ -430,3 +430,124 @@ function isAlive(pid: number): boolean {
   const stat = procStat(pid);
   return stat !== "" && !stat.startsWith("Z");
 }
+
+Deno.test("--rotate splits the log into files whose sequence and hash chain continue across them", async () => {
+  const { createHash } = await import("node:crypto");
+  await using dir = await tempDir();
+  const log = `${dir.path}/rotated.jsonl`;
+  const proxy = startProxy([
+    "proxy",
+    "--quiet",
+    "--rotate",
+    "64KB",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ]);
+  await proxy.send(init);
+  for (let i = 1; i <= 150; i++) {
+    await proxy.send(
+      call(i, "echo", { text: `message ${i} ${"x".repeat(400)}` }),
+    );
+  }
+  assert.equal((await proxy.lines(151)).length, 151);
+  await proxy.closeInput();
+  assert.equal((await proxy.child.status).code, 0);
+  await proxy.stderr();
+  const names = [...Deno.readDirSync(dir.path)].map((e) => e.name).filter((n) =>
+    n.startsWith("rotated")
+  );
+  const parts = names.map((n) =>
+    Number(/^rotated(?:\.(\d+))?\.jsonl$/.exec(n)?.[1] ?? 1)
+  ).sort((a, b) => a - b);
+  assert.ok(
+    parts.length >= 3,
+    `several files were written (${names.join(", ")})`,
+  );
+  assert.deepEqual(
+    parts,
+    parts.map((_, i) => i + 1),
+    "parts are numbered without holes",
+  );
+  const lines: string[] = [];
+  for (const n of parts) {
+    const text = await Deno.readTextFile(
+      n === 1 ? log : `${dir.path}/rotated.${n}.jsonl`,
+    );
+    assert.ok(text.endsWith("\n"), "no line is split between files");
+    lines.push(...text.trimEnd().split("\n"));
+  }
+  // One session, sequence numbers without gaps, and one hash chain across every file.
+  let head = createHash("sha256").update(
+    `mcp-audit chain v1 ${JSON.parse(lines[0]).session}`,
+  ).digest();
+  lines.forEach((line, i) => {
+    const m = /^(.*),"hash":"([0-9a-f]{64})"\}$/.exec(line)!;
+    assert.ok(m, `line ${i + 1} is sealed`);
+    assert.equal(JSON.parse(line).seq, i);
+    head = createHash("sha256").update(head).update(`${m[1]}}`).digest();
+    assert.equal(
+      head.toString("hex"),
+      m[2],
+      `line ${i + 1} continues the chain`,
+    );
+  });
+  assert.equal(JSON.parse(lines.at(-1)!).kind, "checkpoint");
+});
+
+Deno.test("sequence numbers follow line order even with checkpoints between a response and its handshake", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/order.jsonl`;
+  // A fragment left by a crashed session: the next session must start on a line of its own.
+  await Deno.writeTextFile(log, '{"v":1,"seq":41,"kind":"req');
+  const proxy = startProxy([
+    "proxy",
+    "--quiet",
+    "--checkpoint-every",
+    "2",
+    "--log",
+    log,
+    "--",
+    ...fixtureServer("scripted_server.ts"),
+  ]);
+  await proxy.send(init);
+  for (let i = 1; i <= 5; i++) {
+    await proxy.send(call(i, "echo", { text: `n${i}` }));
+  }
+  await proxy.lines(6);
+  await proxy.closeInput();
+  assert.equal((await proxy.child.status).code, 0);
+  await proxy.stderr();
+  const [fragment, ...lines] = (await Deno.readTextFile(log)).trimEnd().split(
+    "\n",
+  );
+  assert.equal(
+    fragment,
+    '{"v":1,"seq":41,"kind":"req',
+    "the fragment keeps its own line",
+  );
+  const events = lines.map((l) => JSON.parse(l));
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i),
+    "seq is the line's position",
+  );
+  assert.ok(
+    events.filter((e) => e.kind === "checkpoint").length >= 5,
+    "checkpoints came every two events",
+  );
+  for (
+    const e of events.filter((e) =>
+      e.kind === "response" && e.requestSeq !== undefined
+    )
+  ) {
+    const request = events[e.requestSeq];
+    assert.equal(request.kind, "request");
+    assert.equal(
+      request.id,
+      e.id,
+      "requestSeq points at the request it answers",
+    );
+  }
+});

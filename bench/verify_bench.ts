@@ -1,0 +1,188 @@
+// deno-lint-ignore-file no-console -- a benchmark prints its results
+/**
+ * Verify benchmark: seals a generated log of about 1 GB in-process (the
+ * proxy's own Sealer, signed checkpoints every 1000 events), then times
+ * `mcp-audit verify --pubkey` on it in a fresh process and prints MB/s and
+ * peak RSS against the target of issue 6 (100 MB/s, constant memory). Not
+ * a test.
+ *
+ *     deno run --allow-run --allow-read --allow-write --allow-env bench/verify_bench.ts [--mb 1000]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Sealer } from "../lib/seal.ts";
+import { generateKeyPair, loadSigningKey } from "../lib/signing_key.ts";
+import { cliArgs } from "../tests/_helpers.ts";
+
+const TARGET_MB_S = 100;
+const CHECKPOINT_EVERY = 1000;
+const FLUSH_BYTES = 16 * 1024 * 1024;
+
+/** A seeded PRNG (mulberry32), so every run seals the same events. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return function next(): number {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seals about `mb` MB of request/response events into `path`. */
+async function generate(
+  path: string,
+  mb: number,
+  keyPath: string,
+): Promise<{ bytes: number; lines: number }> {
+  const session = "bench-0000-4000-8000-000000000000";
+  const sealer = new Sealer(session, {
+    signingKey: await loadSigningKey(keyPath),
+  });
+  const random = seeded(6);
+  const encoder = new TextEncoder();
+  const file = await Deno.open(path, {
+    write: true,
+    create: true,
+    truncate: true,
+  });
+  const target = mb * 1_000_000;
+  let bytes = 0;
+  let lines = 0;
+  let seq = 0;
+  let text = "";
+  const ts = "2026-11-25T10:00:00.000Z";
+  const head = (kind: string): string =>
+    `{"v":1,"seq":${seq++},"ts":"${ts}","session":"${session}","kind":"${kind}"`;
+  async function flush(): Promise<void> {
+    const chunk = encoder.encode(text);
+    text = "";
+    let offset = 0;
+    while (offset < chunk.length) {
+      offset += await file.write(chunk.subarray(offset));
+    }
+    bytes += chunk.length;
+  }
+  function add(line: string, leaf = true): void {
+    text += sealer.seal(line, leaf);
+    lines++;
+  }
+  async function checkpoint(): Promise<void> {
+    const cp = await sealer.checkpoint();
+    add(
+      `${head("checkpoint")},${JSON.stringify(cp).slice(1, -1)}}\n`,
+      false,
+    );
+  }
+  add(
+    `${
+      head("session_start")
+    },"command":["bench"],"proxyPid":1,"cwd":"/","proxy":{"name":"mcp-audit","version":"bench"},"chainStart":"${sealer.start}"}\n`,
+  );
+  let id = 0;
+  while (bytes + text.length < target) {
+    const words = Array.from(
+      { length: 10 + Math.floor(random() * 60) },
+      () => Math.floor(random() * 1e6).toString(36),
+    ).join(" ");
+    id++;
+    add(
+      `${
+        head("request")
+      },"dir":"c2s","bytes":120,"id":${id},"method":"tools/call","params":{"name":"search","arguments":{"query":"${
+        words.slice(0, 40)
+      }"}},"tool":"search"}\n`,
+    );
+    add(
+      `${
+        head("response")
+      },"dir":"s2c","bytes":${words.length},"id":${id},"method":"tools/call","tool":"search","requestSeq":${
+        seq - 2
+      },"durationMs":3,"result":{"content":[{"type":"text","text":"${words}"}]}}\n`,
+    );
+    if (sealer.sinceCheckpoint >= CHECKPOINT_EVERY) await checkpoint();
+    if (text.length >= FLUSH_BYTES) await flush();
+  }
+  add(
+    `${
+      head("session_end")
+    },"reason":"client_closed","exit":{"code":0,"signal":null},"summary":{"toolCalls":${id},"tools":{"search":${id}},"toolClasses":{},"entities":[],"uniqueEntities":0,"errors":0,"messages":{"c2s":${id},"s2c":${id}},"invalid":0,"durationMs":1},"pending":[],"stderr":{"bytes":0,"loggedBytes":0},"chain":{"head":"${sealer.head}","events":${
+      seq - 1
+    }}}\n`,
+  );
+  await checkpoint();
+  await flush();
+  file.close();
+  return { bytes, lines };
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { mb: { type: "string", default: "1000" } },
+});
+const mb = Number(values.mb);
+if (!(mb > 0)) {
+  throw new RangeError(`--mb takes a positive number, got "${values.mb}".`);
+}
+const dir = await Deno.makeTempDir({ prefix: "mcp-audit-verify-bench-" });
+try {
+  const pair = await generateKeyPair();
+  await Deno.writeTextFile(`${dir}/k.key`, pair.privatePem);
+  await Deno.writeTextFile(`${dir}/k.pub`, pair.publicPem);
+  const log = `${dir}/bench.jsonl`;
+  const g0 = performance.now();
+  const { bytes, lines } = await generate(log, mb, `${dir}/k.key`);
+  const genSeconds = (performance.now() - g0) / 1000;
+  console.log(
+    `generated ${(bytes / 1e6).toFixed(0)} MB, ${lines} lines in ${
+      genSeconds.toFixed(1)
+    } s`,
+  );
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["verify", "--json", "--pubkey", `${dir}/k.pub`, log]),
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  // Peak RSS of the verifier, sampled with ps while it runs (Deno reads
+  // other processes' /proc entries only with --allow-all).
+  let peakKb = 0;
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      try {
+        const ps = await new Deno.Command("ps", {
+          args: ["-o", "rss=", "-p", String(child.pid)],
+          stdout: "piped",
+          stderr: "null",
+        }).output();
+        const kb = Number(new TextDecoder().decode(ps.stdout).trim());
+        if (kb > 0) peakKb = Math.max(peakKb, kb);
+      } catch {
+        // No ps on this system: RSS is not reported.
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const out = await child.output();
+  running = false;
+  await sampling;
+  const seconds = (performance.now() - t0) / 1000;
+  const report = JSON.parse(new TextDecoder().decode(out.stdout));
+  const rate = bytes / 1e6 / seconds;
+  console.log(
+    `verify: ${report.status} (exit ${out.code}), ${seconds.toFixed(2)} s, ${
+      rate.toFixed(0)
+    } MB/s = ${
+      (rate / TARGET_MB_S).toFixed(2)
+    }x the target of ${TARGET_MB_S} MB/s; peak RSS ${
+      peakKb ? `${(peakKb / 1024).toFixed(0)} MB` : "n/a"
+    } (sampled every 100 ms)`,
+  );
+  if (out.code !== 0) Deno.exitCode = 1;
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
