@@ -495,7 +495,8 @@ async function reportCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { latestLogs, NoLogFoundError } = await import("./lib/log_path.ts");
-  let logs = parsed.positionals;
+  const { orderLogFiles } = await import("./lib/log_path.ts");
+  let logs = orderLogFiles(parsed.positionals);
   try {
     if (logs.length === 0) logs = await latestLogs();
   } catch (error) {
@@ -554,8 +555,10 @@ function parseSize(
 }
 
 async function logArgs(positionals: string[]): Promise<string[] | number> {
-  if (positionals.length > 0) return positionals;
-  const { latestLogs, NoLogFoundError } = await import("./lib/log_path.ts");
+  const { latestLogs, NoLogFoundError, orderLogFiles } = await import(
+    "./lib/log_path.ts"
+  );
+  if (positionals.length > 0) return orderLogFiles(positionals);
   try {
     return await latestLogs();
   } catch (error) {

@@ -201,3 +201,43 @@ export async function latestLogs(
   const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
   return [first, ...parts].map((n) => `${dir}${sep}${n}`);
 }
+
+/**
+ * Puts the parts of rotated logs in order (`a.jsonl`, `a.2.jsonl`, ...,
+ * `a.10.jsonl`), whatever order a shell glob gave them in; other files keep
+ * their place relative to each other.
+ *
+ * @example
+ * ```ts
+ * import { orderLogFiles } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   orderLogFiles(["s.10.jsonl", "s.2.jsonl", "other.jsonl", "s.jsonl"]),
+ *   ["s.jsonl", "s.2.jsonl", "s.10.jsonl", "other.jsonl"],
+ * );
+ * ```
+ */
+export function orderLogFiles(paths: readonly string[]): string[] {
+  const part = /^(.*)\.(\d+)\.jsonl$/;
+  const keyOf = (p: string): { base: string; n: number } => {
+    const m = part.exec(p);
+    if (m && paths.includes(`${m[1]}.jsonl`)) {
+      return { base: m[1], n: Number(m[2]) };
+    }
+    return { base: p.replace(/\.jsonl$/, ""), n: 1 };
+  };
+  const firstIndex = new Map<string, number>();
+  paths.forEach((p, i) => {
+    const { base } = keyOf(p);
+    if (!firstIndex.has(base)) firstIndex.set(base, i);
+  });
+  return [...paths].sort((a, b) => {
+    const ka = keyOf(a);
+    const kb = keyOf(b);
+    if (ka.base !== kb.base) {
+      return firstIndex.get(ka.base)! - firstIndex.get(kb.base)!;
+    }
+    return ka.n - kb.n;
+  });
+}

@@ -495,3 +495,33 @@ function hexBytes(text: string): Uint8Array {
 function toHex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+Deno.test("rotation: the parts of a rotated log verify together, in any order given, and fail when one is missing", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/rotated.jsonl`;
+  const key = `${dir.path}/key`;
+  assert.equal((await cli(["keygen", "--out", key])).code, 0);
+  await record(log, ["--rotate", "1KiB", "--signing-key", `${key}.key`]);
+  const parts = [...Deno.readDirSync(dir.path)].map((e) => e.name).filter((n) =>
+    n.startsWith("rotated")
+  );
+  assert.ok(parts.length >= 3, `the session was split (${parts.join(", ")})`);
+  // A shell glob's order (rotated.2 ... before rotated.jsonl) is put right.
+  const globbed = parts.sort().map((n) => `${dir.path}/${n}`);
+  const all = await cli(["verify", "--pubkey", `${key}.pub`, ...globbed]);
+  assert.equal(all.code, 0, all.stdout + all.stderr);
+  assert.match(all.stdout, /VERIFIED/);
+  const missing = globbed.filter((p) => !p.endsWith("rotated.2.jsonl"));
+  const broken = await cli(["verify", "--pubkey", `${key}.pub`, ...missing]);
+  assert.equal(broken.code, 1, "a missing part fails verification");
+  assert.match(broken.stdout, /FAIL/);
+  const summary = await cli(["summary", "--json", ...globbed]);
+  assert.equal(summary.code, 0);
+  const [session] = JSON.parse(summary.stdout);
+  assert.equal(
+    session.paths.length,
+    parts.length,
+    "one session over every part",
+  );
+  assert.equal(session.summary.toolCalls, 3);
+});
