@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { definePlugin } from "../../mod.ts";
+import { definePlugin, type PluginFindings } from "../../mod.ts";
 
 const Options = z.object({
   /** The department names to look for. */
@@ -27,7 +27,7 @@ let pattern = /(?!)/g;
 export default definePlugin<z.infer<typeof Options>>({
   name: "hr-departments",
   options: Options,
-  setup(options) {
+  setup(options): void {
     pattern = new RegExp(
       `\\b(${
         options.departments.map((d) => d.replace(/\W/g, "\\$&")).join("|")
@@ -35,7 +35,7 @@ export default definePlugin<z.infer<typeof Options>>({
       "g",
     );
   },
-  onToolCall(call) {
+  onToolCall(call): PluginFindings | undefined {
     if (call.phase !== "response" || call.result === undefined) return;
     const text = JSON.stringify(call.result);
     const departments = new Set(text.match(pattern) ?? []);
