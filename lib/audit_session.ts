@@ -19,7 +19,7 @@ import type {
   Summary,
 } from "./event.ts";
 import { parseFrame } from "./jsonrpc.ts";
-import { LineSplitter } from "./line_splitter.ts";
+import { type Frame, LineSplitter } from "./line_splitter.ts";
 import { AuditSink, type EventProcessor } from "./audit_sink.ts";
 import { LogWriter } from "./log_writer.ts";
 import { defaultLogDir, sessionLogName } from "./log_path.ts";
@@ -185,15 +185,7 @@ export class AuditSession {
   tap(dir: Direction): ByteTap {
     let wait: Promise<void> | undefined;
     const splitter = new LineSplitter((frame) => {
-      for (
-        const event of this.#correlator.frame(
-          dir,
-          frame,
-          parseFrame(frame, this.#parse),
-        )
-      ) {
-        wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
-      }
+      wait = this.#acceptFrame(dir, frame) ?? wait;
     }, { maxLineBytes: this.#options.maxLineBytes });
     const warn = (what: string, error: unknown): void =>
       this.#options.onWarning?.(
@@ -219,22 +211,26 @@ export class AuditSession {
     };
   }
 
+  /** Parses and correlates one frame and queues its events; a promise means the queue is full. */
+  #acceptFrame(dir: Direction, frame: Frame): Promise<void> | undefined {
+    let wait: Promise<void> | undefined;
+    for (
+      const event of this.#correlator.frame(
+        dir,
+        frame,
+        parseFrame(frame, this.#parse),
+      )
+    ) {
+      wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
+    }
+    return wait;
+  }
+
   /** Audits one message given as an object (as an SDK transport carries it). */
   message(dir: Direction, message: unknown): Promise<void> | undefined {
     try {
       const bytes = encoder.encode(JSON.stringify(message));
-      const frame = { bytes, length: bytes.length };
-      let wait: Promise<void> | undefined;
-      for (
-        const event of this.#correlator.frame(
-          dir,
-          frame,
-          parseFrame(frame, this.#parse),
-        )
-      ) {
-        wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
-      }
-      return wait;
+      return this.#acceptFrame(dir, { bytes, length: bytes.length });
     } catch (error) {
       this.#options.onWarning?.(`auditing a ${dir} message failed (${error})`);
       return undefined;

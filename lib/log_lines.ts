@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LogReadError } from "./log_reader.ts";
+import { LogReadError, openFailure } from "./log_reader.ts";
 
 /** Called with each line: its 1-based number and its bytes without the `\n`. */
 export type LineHandler = (
@@ -111,16 +111,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-function openFailure(path: string, error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) {
-    return `Cannot read audit log "${path}": no such file. Check the path, or run the proxy with --log to write one.`;
-  }
-  if (error instanceof Deno.errors.PermissionDenied) {
-    return `Cannot read audit log "${path}": permission denied. Grant read access (--allow-read) or fix the file's permissions.`;
-  }
-  return `Cannot read audit log "${path}": ${
-    error instanceof Error ? error.message : String(error)
-  }. Check that the path names a readable JSONL log.`;
 }

@@ -143,18 +143,7 @@ export class NoLogFoundError extends Error {
 export async function latestLog(
   dir: string = defaultLogDir(),
 ): Promise<string> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".jsonl")) names.push(entry.name);
-    }
-  } catch (error) {
-    throw new NoLogFoundError(dir, { cause: error });
-  }
-  if (names.length === 0) throw new NoLogFoundError(dir);
-  names.sort();
-  const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
-  return `${dir}${sep}${names[names.length - 1]}`;
+  return (await latestLogs(dir))[0];
 }
 
 /**

@@ -240,7 +240,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function openFailure(path: string, error: unknown): string {
+/** The sentence for a log that cannot be opened: what failed and what to do. */
+export function openFailure(path: string, error: unknown): string {
   if (error instanceof Deno.errors.NotFound) {
     return `Cannot read audit log "${path}": no such file. Check the path, or run the proxy with --log to write one.`;
   }
