@@ -65,14 +65,15 @@ const MAX_OPEN_CALLS = 10_000;
  * ```ts
  * import { Pipeline } from "./pipeline.ts";
  * import { definePlugin } from "./plugin.ts";
+ * import type { RequestEvent } from "./event.ts";
  * import assert from "node:assert/strict";
  *
  * const pipeline = new Pipeline([
  *   definePlugin({ name: "tag", onToolCall: () => ({ classes: ["SENSITIVE"] }) }),
  *   definePlugin({ name: "hide", redact: (s) => (s === "hunter2" ? "[secret]" : undefined) }),
  * ]);
- * const event = {
- *   v: 1 as const, seq: 0, ts: "", session: "s", kind: "request" as const, dir: "c2s" as const,
+ * const event: RequestEvent = {
+ *   v: 1, seq: 0, ts: "", session: "s", kind: "request", dir: "c2s",
  *   bytes: 0, id: 1, method: "tools/call", tool: "login",
  *   params: { name: "login", arguments: { password: "hunter2" } },
  * };

@@ -58,9 +58,11 @@ export interface LoadPluginsOptions {
  * @example
  * ```ts
  * import { loadPlugins } from "./plugin_loader.ts";
+ * import { parseConfig } from "./config.ts";
  * import assert from "node:assert/strict";
  *
- * const plugins = await loadPlugins({ rules: { sensitive: ["get_pay_info"] } });
+ * const config = parseConfig('{ "rules": { "sensitive": ["get_pay_info"] } }', "mcp-audit.jsonc");
+ * const plugins = await loadPlugins(config);
  * assert.deepEqual(plugins.map((p) => p.name), ["sensitivity", "annotations", "entities", "redact"]);
  * ```
  */

@@ -192,14 +192,17 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       while (true) {
         const { value, done } = await inputReader.read();
         if (done) break;
-        if (serverInOpen) {
+        // Start the write, then audit before yielding: the bytes are on their
+        // way, and no answer to them can be logged before they are.
+        const written = serverInOpen ? serverIn.write(value) : undefined;
+        const wait = c2sTap.push(value);
+        if (written) {
           try {
-            await serverIn.write(value);
+            await written;
           } catch {
             serverInOpen = false; // The server is gone; keep auditing what the client sends.
           }
         }
-        const wait = c2sTap.push(value);
         if (wait) await wait;
       }
     } catch {
@@ -225,14 +228,16 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       while (true) {
         const { value, done } = await reader.read();
         if (done) break;
-        if (clientOpen) {
+        // As above: forwarded first, logged before anything else can run.
+        const written = clientOpen ? outputWriter.write(value) : undefined;
+        const wait = s2cTap.push(value);
+        if (written) {
           try {
-            await outputWriter.write(value);
+            await written;
           } catch {
             clientOpen = false; // Keep draining so the server never blocks on a full pipe.
           }
         }
-        const wait = s2cTap.push(value);
         if (wait) await wait;
       }
     } finally {

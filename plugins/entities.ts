@@ -82,7 +82,9 @@ const MAX_PER_CALL = 500;
  *   name: "get_manager", arguments: { employee_id: "E001" }, phase: "response",
  *   result: { content: [{ type: "text", text: "Manager of E001 is E007" }] },
  * }, { event: {} as never, classes: [], entities: [] });
+ * // At the response only the result is scanned (the arguments were, at the request).
  * assert.deepEqual(found, { entities: [
+ *   { type: "employee", value: "E001", path: "result.content[0].text" },
  *   { type: "employee", value: "E007", path: "result.content[0].text" },
  * ] });
  * ```
