@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { NAME, VERSION } from "./lib/version.ts";
+import type { Plugin } from "./lib/plugin.ts";
 
 const EXIT_USAGE = 2;
 const EXIT_STARTUP = 1;
@@ -236,7 +237,10 @@ function usage(message: string, help: string): never {
   Deno.exit(EXIT_USAGE);
 }
 
-async function proxyCommand(argv: string[]): Promise<number> {
+async function proxyCommand(
+  argv: string[],
+  options: MainOptions,
+): Promise<number> {
   const dashdash = argv.indexOf("--");
   const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
   let command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
@@ -316,6 +320,7 @@ async function proxyCommand(argv: string[]): Promise<number> {
     const logDir = config.logDir ?? defaultLogDir();
     const plugins = await loadPlugins(config, {
       configPath,
+      registry: options.plugins,
       flags: {
         sensitiveTools: list(values["sensitive-tools"]),
         writeTools: list(values["write-tools"]),
@@ -843,12 +848,35 @@ function positiveInt(
   return n;
 }
 
-/** Runs the CLI with `args` and returns the exit status. */
-export async function main(args: string[]): Promise<number> {
+/** Options for {@linkcode main}, for programs that embed the CLI. */
+export interface MainOptions {
+  /**
+   * Plugins compiled in, by the name a config's `plugins` list uses for
+   * them: a binary built from a file that passes them here carries them.
+   */
+  plugins?: Readonly<Record<string, Plugin>>;
+}
+
+/**
+ * Runs the CLI with `args` and returns the exit status. A program that
+ * imports it can compile custom plugins into a binary.
+ *
+ * @example A binary with a compiled-in plugin
+ * ```ts ignore
+ * import { main } from "./cli.ts";
+ * import payroll from "./my_payroll_plugin.ts";
+ *
+ * Deno.exit(await main(Deno.args, { plugins: { payroll } }));
+ * ```
+ */
+export async function main(
+  args: string[],
+  options: MainOptions = {},
+): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
     case "proxy":
-      return await proxyCommand(rest);
+      return await proxyCommand(rest, options);
     case "report":
       return await reportCommand(rest);
     case "init":

@@ -50,6 +50,11 @@ export interface LoadPluginsOptions {
   flags?: PluginFlags;
   /** The key for redaction hashes (see {@linkcode redactionKey}). */
   redactKey?: string;
+  /**
+   * Plugins compiled into the program, by the name the config uses for
+   * them: how a binary carries custom plugins (see the README).
+   */
+  registry?: Readonly<Record<string, Plugin>>;
 }
 
 /**
@@ -133,6 +138,8 @@ async function loadOne(
       },
     );
   }
+  const compiledIn = options.registry?.[use];
+  if (compiledIn) return await prepare(use, compiledIn, pluginOptions);
   return await loadModule(use, pluginOptions, base);
 }
 
@@ -146,7 +153,7 @@ async function loadModule(
   if (!looksLikePath && !looksLikeSpecifier) {
     throw new PluginLoadError(
       use,
-      `no built-in plugin has that name (built-ins: ${
+      `no built-in or compiled-in plugin has that name (built-ins: ${
         BUILTIN_PLUGINS.join(", ")
       }); a module must be given as a path ("./my_plugin.ts") or URL.`,
     );
@@ -168,7 +175,19 @@ async function loadModule(
       },
     );
   }
-  const plugin = (mod.default ?? mod.plugin) as Plugin | undefined;
+  return await prepare(
+    use,
+    (mod.default ?? mod.plugin) as Plugin | undefined,
+    pluginOptions,
+  );
+}
+
+/** Checks a plugin object, validates its options and runs its setup. */
+async function prepare(
+  use: string,
+  plugin: Plugin | undefined,
+  pluginOptions: unknown,
+): Promise<Plugin> {
   if (
     !plugin || typeof plugin !== "object" || typeof plugin.name !== "string"
   ) {

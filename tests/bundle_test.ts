@@ -446,3 +446,61 @@ Deno.test({
     assert.doesNotMatch(tasks.compile.command, /allow-net|-A\b/);
   },
 });
+
+Deno.test("a binary's own entry file compiles a custom plugin in: bundled, it runs anywhere and the config names the plugin", async () => {
+  await using dir = await tempDir();
+  const bundle = `${dir.path}/my-mcp-audit.js`;
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform=deno",
+      "-o",
+      bundle,
+      new URL("./fixtures/custom_cli.ts", import.meta.url).pathname,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(built.code, 0, new TextDecoder().decode(built.stderr));
+  await Deno.writeTextFile(
+    `${dir.path}/mcp-audit.jsonc`,
+    `{ "plugins": ["sensitivity", "payroll-tagger"] }`,
+  );
+  // Run from a directory with no deno.json: only what the bundle carries is there.
+  const proxy = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      bundle,
+      "proxy",
+      "--quiet",
+      "--log",
+      "s.jsonl",
+      "--",
+      "cat",
+    ],
+    cwd: dir.path,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = proxy.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(
+    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pay_info","arguments":{}}}\n',
+  ));
+  await writer.close();
+  const status = await proxy.output();
+  assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+  const first = (await Deno.readTextFile(`${dir.path}/s.jsonl`)).split("\n")
+    .map((l) => l && JSON.parse(l))
+    .find((e) => e && e.kind === "request");
+  assert.deepEqual(first.classes, [{
+    label: "PAYROLL",
+    source: "payroll-tagger",
+  }]);
+});
