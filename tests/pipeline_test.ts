@@ -343,7 +343,7 @@ Deno.test("bad configs stop the proxy before the server starts, naming the file,
     [
       "bad-builtin",
       `{ "plugins": ["sensitivty"] }`,
-      /Cannot load plugin "sensitivty": no built-in plugin has that name/,
+      /Cannot load plugin "sensitivty": no built-in or compiled-in plugin has that name/,
     ],
   ];
   for (const [name, text, expected] of cases) {
