@@ -1,8 +1,9 @@
 /**
  * Stage 5a': tamper evidence. Every log line gets a `hash` member, the last
- * in the line: SHA-256 over the previous line's hash (32 raw bytes) and this
- * line's canonical bytes, which are the line as written without its
- * `,"hash":"…"` member and newline. Every line except checkpoints is also
+ * in the line: SHA-256 over the previous line's hash and this line's leaf
+ * hash (32 raw bytes each), the leaf hash being SHA-256 over 0x00 and the
+ * line's canonical bytes (the line as written without its `,"hash":"…"`
+ * member and newline). Every line except checkpoints is also
  * a leaf of an RFC 6962 Merkle tree; checkpoint lines record the tree's
  * size and root and, with a key, an Ed25519 signature over them.
  * The exact formats are in docs/evidence.md.
@@ -11,10 +12,13 @@
  */
 import { createHash } from "node:crypto";
 import { MerkleBuilder } from "./merkle.ts";
+import { sha256Range } from "./_sha256.ts";
 import type { SigningKey } from "./signing_key.ts";
 
 const encoder = new TextEncoder();
 const LEAF_PREFIX = new Uint8Array([0]);
+/** 64 bytes of chain input plus room for SHA-256 padding. */
+const LINK_SCRATCH = new Uint8Array(128);
 
 /** The first line of the signed checkpoint message. */
 export const CHECKPOINT_MAGIC = "mcp-audit checkpoint v1";
@@ -149,14 +153,18 @@ export class Sealer {
    * `}\n`) and chains it; `leaf` adds it to the tree too.
    */
   seal(line: string, leaf: boolean): string {
-    // Hash the text as is: the hash op encodes it as UTF-8 itself.
-    const canonical = line.slice(0, -1);
-    this.#head = createHash("sha256").update(this.#head).update(canonical)
-      .digest();
+    // The line's bytes are hashed once, as its leaf hash (hashing the text
+    // lets the hash op encode it); the chain then hashes 64 bytes.
+    const leafHash = createHash("sha256").update(LEAF_PREFIX).update(
+      line.slice(0, -1),
+    ).digest();
+    LINK_SCRATCH.set(this.#head, 0);
+    LINK_SCRATCH.set(leafHash, 32);
+    const head = new Uint8Array(32);
+    sha256Range(LINK_SCRATCH, 0, 64, head);
+    this.#head = head;
     if (leaf) {
-      this.#tree.append(
-        createHash("sha256").update(LEAF_PREFIX).update(canonical).digest(),
-      );
+      this.#tree.append(leafHash);
       this.#sinceCheckpoint++;
     }
     return `${line.slice(0, -2)},"hash":"${hex(this.#head)}"}\n`;

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { sha256Range } from "./_sha256.ts";
 import { chainStart, checkpointMessage } from "./seal.ts";
 import { readLines } from "./log_lines.ts";
@@ -125,7 +124,6 @@ const defaults = {
 /** `,"hash":"` + 64 hex + `"}`: what a sealed line ends with. */
 const SEAL_SUFFIX = 75;
 const HASH_PREFIX = new TextEncoder().encode(',"hash":"');
-const CLOSE = new Uint8Array([0x7d]);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder();
 /** Missing seqs remembered per session to recognise a reordering later. */
@@ -393,14 +391,15 @@ export class LogVerifier {
     const body = bytes.subarray(0, n - SEAL_SUFFIX);
     const stored = hexBytes(bytes, n - 66);
     const before = state.head;
-    // The canonical bytes go once into the scratch buffer, after 32 bytes
-    // for the previous hash; the leaf hash reuses them with its 0x00 prefix.
+    // The canonical bytes go once into the scratch buffer after a 0x00
+    // prefix: that is the leaf hash; the chain hashes the previous hash and it.
     const scratch = this.#scratchFor(body.length);
     scratch.set(body, 32);
     scratch[32 + body.length] = 0x7d;
-    scratch.set(before, 0);
-    const link = new Uint8Array(32);
-    sha256Range(scratch, 0, 33 + body.length, link);
+    scratch[31] = 0;
+    const leaf = new Uint8Array(32);
+    sha256Range(scratch, 31, 33 + body.length, leaf);
+    const link = chainLink(before, leaf);
 
     if (state.resync) {
       // After lost events the chain resumes here; the gap was reported.
@@ -419,12 +418,7 @@ export class LogVerifier {
         state.lastReordered = true;
       } else if (
         state.beforeLast &&
-        equal(
-          createHash("sha256").update(state.beforeLast).update(body).update(
-            CLOSE,
-          ).digest(),
-          stored,
-        )
+        equal(chainLink(state.beforeLast, leaf), stored)
       ) {
         // This line extends the line before the previous one.
         if (!previousReordered && previousLocation) {
@@ -493,9 +487,6 @@ export class LogVerifier {
     if (kind === "checkpoint") {
       return this.#checkpoint(state, here, seq, before, record);
     }
-    const leaf = new Uint8Array(32);
-    scratch[31] = 0;
-    sha256Range(scratch, 31, 33 + body.length, leaf);
     state.tree.append(leaf);
     if (kind === "session_start") this.#sessionStart(state, here, record);
     if (kind === "session_end") this.#sessionEnd(state, here, before, record);
@@ -1103,4 +1094,15 @@ export function formatVerifyReport(report: VerifyReport): string {
       : "INCOMPLETE: nothing contradicts the log, but not everything could be checked (see above)",
   );
   return out.join("\n");
+}
+
+const LINK_SCRATCH = new Uint8Array(128);
+
+/** H[i] = SHA-256(H[i-1] || leaf hash of line i): 64 bytes in. */
+function chainLink(before: Uint8Array, leaf: Uint8Array): Uint8Array {
+  LINK_SCRATCH.set(before, 0);
+  LINK_SCRATCH.set(leaf, 32);
+  const out = new Uint8Array(32);
+  sha256Range(LINK_SCRATCH, 0, 64, out);
+  return out;
 }

@@ -119,14 +119,15 @@ export async function verify(
       continue;
     }
     const c = enc.encode(lines[i].slice(0, m.index) + "}");
+    const leaf = await sha256(new Uint8Array([0]), c);
     const stored = unhex(m[1]);
     const before = s.prev;
     if (s.resync) {
       s.resync = false;
-    } else if (hex(await sha256(before, c)) !== m[1]) {
+    } else if (hex(await sha256(before, leaf)) !== m[1]) {
       // A line that follows the one before the previous: the previous was inserted.
       if (
-        s.beforePrev && hex(await sha256(s.beforePrev, c)) === m[1]
+        s.beforePrev && hex(await sha256(s.beforePrev, leaf)) === m[1]
       ) failures.add(n - 1);
       else failures.add(n);
     }
@@ -154,7 +155,7 @@ export async function verify(
       if (s.ended) s.final = true;
       continue;
     }
-    s.leaves.push(await sha256(new Uint8Array([0]), c));
+    s.leaves.push(leaf);
     if (e.kind === "session_end") {
       s.ended = true;
       if (

@@ -486,7 +486,10 @@ Deno.test("--rotate splits the log into files whose sequence and hash chain cont
     const m = /^(.*),"hash":"([0-9a-f]{64})"\}$/.exec(line)!;
     assert.ok(m, `line ${i + 1} is sealed`);
     assert.equal(JSON.parse(line).seq, i);
-    head = createHash("sha256").update(head).update(`${m[1]}}`).digest();
+    const leaf = createHash("sha256").update(new Uint8Array([0])).update(
+      `${m[1]}}`,
+    ).digest();
+    head = createHash("sha256").update(head).update(leaf).digest();
     assert.equal(
       head.toString("hex"),
       m[2],
