@@ -99,7 +99,8 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   ["stripe_key", /\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}/g],
   ["google_api_key", /\bAIza[0-9A-Za-z_-]{35}\b/g],
   ["jwt", /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g],
-  ["bearer_token", /\b(?<=Bearer\s+)[A-Za-z0-9._~+/-]{16,}=*/g],
+  // A literal start, not a lookbehind: a lookbehind is tried at every position.
+  ["bearer_token", /\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g],
 ];
 const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
@@ -146,6 +147,10 @@ export function luhnValid(candidate: string): boolean {
  * assert.match(out, /^mail \[REDACTED:email:[0-9a-f]{8}\], card \[REDACTED:card:[0-9a-f]{8}\]$/);
  * assert.equal(plugin.redact?.("ana@example.com", "x"), plugin.redact?.("ana@example.com", "y"));
  * assert.match(plugin.redact?.("hunter2", "arguments.password") ?? "", /^\[REDACTED:password:/);
+ * assert.match(
+ *   plugin.redact?.("Authorization: Bearer abcdefghijklmnop0123456789", "result.text") ?? "",
+ *   /^Authorization: Bearer \[REDACTED:bearer_token:[0-9a-f]{8}\]$/,
+ * );
  * ```
  */
 export function redactPlugin(options: RedactOptions = {}): Plugin {
@@ -204,7 +209,13 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
         re.lastIndex = 0;
         if (re.test(out)) {
           re.lastIndex = 0;
-          out = out.replace(re, (m) => marker(type, m));
+          out = out.replace(re, (m) => {
+            // Keep the scheme word: only the token itself is secret.
+            const bearer = type === "bearer_token"
+              ? /^Bearer\s+/.exec(m)?.[0] ?? ""
+              : "";
+            return bearer + marker(type, m.slice(bearer.length));
+          });
         }
       }
       if (hasAt) {
