@@ -166,3 +166,20 @@ export {
   type LogDirEnv,
   NoLogFoundError,
 } from "./lib/log_path.ts";
+export {
+  type Finding,
+  type FindingKind,
+  type LineLocation,
+  type SessionVerdict,
+  type Severity,
+  verifyLog,
+  verifyLogs,
+  type VerifyOptions,
+  type VerifyReport,
+  type VerifyStatus,
+} from "./lib/verify.ts";
+export {
+  KeyFileError,
+  loadVerifyKey,
+  type VerifyKey,
+} from "./lib/signing_key.ts";

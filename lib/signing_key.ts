@@ -18,6 +18,7 @@ export interface SigningKey {
 
 /** A verification key. */
 export interface VerifyKey {
+  /** The Ed25519 public key (Web Crypto). */
   publicKey: CryptoKey;
   /** Hex SHA-256 of the raw 32-byte public key. */
   keyId: string;

@@ -9,13 +9,16 @@
  * @module
  */
 import { sha256Range } from "./_sha256.ts";
+import { orderLogFiles } from "./log_path.ts";
 import { chainStart, checkpointMessage } from "./seal.ts";
 import { readLines } from "./log_lines.ts";
 import type { VerifyKey } from "./signing_key.ts";
 
 /** Where a line is: the file and its 1-based line number. */
 export interface LineLocation {
+  /** The file. */
   path: string;
+  /** The 1-based line number. */
   line: number;
 }
 
@@ -50,7 +53,9 @@ export type FindingKind =
 
 /** One problem (or note), at one line. */
 export interface Finding extends LineLocation {
+  /** What was found. */
   kind: FindingKind;
+  /** How bad it is. */
   severity: Severity;
   /** The session the line belongs to, when known. */
   session?: string;
@@ -62,16 +67,21 @@ export interface Finding extends LineLocation {
 
 /** The outcome for one session. */
 export interface SessionVerdict {
+  /** The session id. */
   session: string;
+  /** Its outcome. */
   status: VerifyStatus;
-  /** The first and last line of the session. */
+  /** The first line of the session. */
   first: LineLocation;
+  /** The last line of the session. */
   last: LineLocation;
   /** Lines of the session (checkpoints included). */
   lines: number;
   /** Leaves of its Merkle tree (lines that are not checkpoints). */
   events: number;
+  /** Checkpoint lines. */
   checkpoints: number;
+  /** Checkpoint lines with a signature. */
   signedCheckpoints: number;
   /** Signatures checked and found valid with the given key. */
   verifiedSignatures: number;
@@ -86,17 +96,21 @@ export type VerifyStatus = "verified" | "failed" | "incomplete";
 
 /** What {@linkcode verifyLogs} returns. */
 export interface VerifyReport {
+  /** The outcome over every session. */
   status: VerifyStatus;
   /** `checked`: with a public key; `not_checked`: signed checkpoints but no key; `none`: no signed checkpoints seen. */
   signatures: "checked" | "not_checked" | "none";
   /** The id of the key signatures were checked with. */
   keyId?: string;
+  /** The files read, in order. */
   files: string[];
+  /** One verdict per session. */
   sessions: SessionVerdict[];
   /** Problems and notes, in the order of the files and lines. */
   findings: Finding[];
   /** Findings not listed because there were more than `maxFindings`. */
   omittedFindings: number;
+  /** Bytes read. */
   bytes: number;
 }
 
@@ -201,6 +215,37 @@ export async function verifyLogs(
   const verifier = new LogVerifier(options);
   for (const path of paths) await verifier.readFile(path);
   return verifier.finish();
+}
+
+/**
+ * Verifies one log: a file, or the parts of a rotated log (put in part order).
+ * The same checks as `mcp-audit verify`; see {@linkcode verifyLogs}.
+ *
+ * @example
+ * ```ts
+ * import { Sealer } from "./seal.ts";
+ * import { verifyLog } from "./verify.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const sealer = new Sealer("s");
+ * let log = sealer.seal('{"v":1,"seq":0,"ts":"t","session":"s","kind":"session_start"}\n', true);
+ * log += sealer.seal('{"v":1,"seq":1,"ts":"t","session":"s","kind":"session_end"}\n', true);
+ * const cp = await sealer.checkpoint();
+ * log += sealer.seal(`{"v":1,"seq":2,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, log);
+ * assert.equal((await verifyLog(path)).status, "verified");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function verifyLog(
+  path: string | string[],
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  return await verifyLogs(
+    typeof path === "string" ? [path] : orderLogFiles(path),
+    options,
+  );
 }
 
 /**
