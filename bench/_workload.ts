@@ -5,6 +5,8 @@
  * @module
  */
 
+import { seeded } from "../tests/_seeded.ts";
+
 /** A workload: the chunks to write, with their total size. */
 export interface Workload {
   /** Chunks in order; the same buffer may come back more than once. */
@@ -13,18 +15,6 @@ export interface Workload {
   bytes: number;
   /** Total messages (lines) written. */
   messages: number;
-}
-
-/** A seeded PRNG (mulberry32), so every run streams the same bytes. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return function next(): number {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = [

@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { seeded } from "../tests/_seeded.ts";
 import { Sealer } from "../lib/seal.ts";
 import { generateKeyPair, loadSigningKey } from "../lib/signing_key.ts";
 import { cliArgs } from "../tests/_helpers.ts";
@@ -18,18 +19,6 @@ import { cliArgs } from "../tests/_helpers.ts";
 const TARGET_MB_S = 100;
 const CHECKPOINT_EVERY = 1000;
 const FLUSH_BYTES = 16 * 1024 * 1024;
-
-/** A seeded PRNG (mulberry32), so every run seals the same events. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return function next(): number {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seals about `mb` MB of request/response events into `path`. */
 async function generate(

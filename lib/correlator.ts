@@ -3,7 +3,8 @@
  * response per direction (the same id may be live both ways at once), times
  * each call, follows `notifications/cancelled`, picks up the handshake from
  * `initialize`, `server/discover` or request `_meta`, and records W3C trace
- * context. It assigns each event its sequence number.
+ * context. Its sequence numbers are provisional: the audit sink numbers
+ * events in the order they enter the log.
  *
  * @module
  */
@@ -57,8 +58,6 @@ export interface CorrelatorOptions {
   session: string;
   /** Clock in milliseconds for durations. @default {performance.now} */
   now?: () => number;
-  /** First sequence number. @default {0} */
-  firstSeq?: number;
 }
 
 /** Unanswered requests remembered per direction; older ones are forgotten past this. */
@@ -109,12 +108,7 @@ export class Correlator {
   constructor(options: CorrelatorOptions) {
     this.#session = options.session;
     this.#now = options.now ?? (() => performance.now());
-    this.#seq = options.firstSeq ?? 0;
-  }
-
-  /** The next sequence number to be given out. */
-  get nextSeq(): number {
-    return this.#seq;
+    this.#seq = 0;
   }
 
   /** The handshake as learnt so far. */

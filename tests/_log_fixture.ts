@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { seeded } from "./_seeded.ts";
 import {
   type AuditEvent,
   AuditEventSchema,
@@ -73,18 +74,6 @@ const WRITE = { label: "WRITE", source: "classify:name" };
 const FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Radia"];
 const LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Perlman"];
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return function next(): number {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Generates one session's log: session_start, initialize and its handshake,
  * tools/list, `calls` tool calls, one tool error, one JSON-RPC error, the
@@ -92,7 +81,7 @@ function rng(seed: number): () => number {
  */
 export function generateLog(options: FixtureOptions = {}): AuditEvent[] {
   const o = { ...defaults, ...options };
-  const random = rng(o.seed);
+  const random = seeded(o.seed);
   const pick = <T>(items: readonly T[]): T =>
     items[Math.floor(random() * items.length)];
   const events: AuditEvent[] = [];

@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
+import { seeded } from "./_seeded.ts";
 import { cliArgs, readAll, readEvents, sha256, tempDir } from "./_helpers.ts";
 import type { InvalidEvent, RequestEvent } from "../lib/event.ts";
 
 const encoder = new TextEncoder();
-
-/** A small seeded PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6D2B79F5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -82,7 +72,7 @@ Deno.test("bytes pass through unchanged both ways: random chunking, a 20 MB line
   }).spawn();
   const output = readAll(child.stdout);
   const writer = child.stdin.getWriter();
-  const random = prng(42);
+  const random = seeded(42);
   for (let offset = 0; offset < input.length;) {
     // Mostly small chunks, sometimes large ones, split anywhere (inside UTF-8 sequences too).
     const size = random() < 0.9
