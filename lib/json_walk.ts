@@ -6,8 +6,10 @@
  */
 
 /**
- * Calls `visit` for every string (and every number, as text) in `value`;
- * the path starts with `root`.
+ * Calls `visit` for every string (and every number, as text) in `value`,
+ * with the key it sits under and a function that returns its path
+ * (`a.b[0].c`, starting with `root`). The path is only built when asked
+ * for, so a walk that finds nothing allocates nothing per string.
  *
  * @example
  * ```ts
@@ -15,33 +17,51 @@
  * import assert from "node:assert/strict";
  *
  * const seen: string[] = [];
- * walkStrings({ a: [{ b: "x" }], n: 7 }, "arguments", (s, path) => seen.push(`${path}=${s}`));
- * assert.deepEqual(seen, ["arguments.a[0].b=x", "arguments.n=7"]);
+ * walkStrings({ a: [{ b: "x" }], n: 7 }, "arguments", (s, key, path) => seen.push(`${path()}=${s} (${key})`));
+ * assert.deepEqual(seen, ["arguments.a[0].b=x (b)", "arguments.n=7 (n)"]);
  * ```
  */
 export function walkStrings(
   value: unknown,
   root: string,
-  visit: (text: string, path: string, key: string | undefined) => void,
+  visit: (text: string, key: string | undefined, path: () => string) => void,
 ): void {
-  const walk = (
-    v: unknown,
-    path: string,
-    key: string | undefined,
-    depth: number,
-  ): void => {
+  // The current path, as object keys and array indices.
+  const segments: (string | number)[] = [];
+  // Built once per string, when first asked for.
+  let built: string | undefined;
+  const path = (): string => {
+    if (built !== undefined) return built;
+    let p = root;
+    for (const s of segments) {
+      p = typeof s === "number" ? `${p}[${s}]` : p ? `${p}.${s}` : s;
+    }
+    return built = p;
+  };
+  const walk = (v: unknown, key: string | undefined, depth: number): void => {
     if (depth > 64) return;
-    if (typeof v === "string") visit(v, path, key);
-    else if (typeof v === "number") visit(String(v), path, key);
-    else if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, `${path}[${i}]`, key, depth + 1));
+    if (typeof v === "string") {
+      built = undefined;
+      visit(v, key, path);
+    } else if (typeof v === "number") {
+      built = undefined;
+      visit(String(v), key, path);
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        segments.push(i);
+        walk(v[i], key, depth + 1);
+        segments.pop();
+      }
     } else if (v !== null && typeof v === "object") {
-      for (const [k, item] of Object.entries(v)) {
-        walk(item, path ? `${path}.${k}` : k, k, depth + 1);
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        segments.push(k);
+        walk((v as Record<string, unknown>)[k], k, depth + 1);
+        segments.pop();
       }
     }
   };
-  walk(value, root, undefined, 0);
+  walk(value, undefined, 0);
 }
 
 /**

@@ -16,7 +16,6 @@ import { sha256Range } from "./_sha256.ts";
 import type { SigningKey } from "./signing_key.ts";
 
 const encoder = new TextEncoder();
-const LEAF_PREFIX = new Uint8Array([0]);
 /** 64 bytes of chain input plus room for SHA-256 padding. */
 const LINK_SCRATCH = new Uint8Array(128);
 
@@ -155,9 +154,13 @@ export class Sealer {
   seal(line: string, leaf: boolean): string {
     // The line's bytes are hashed once, as its leaf hash (hashing the text
     // lets the hash op encode it); the chain then hashes 64 bytes.
-    const leafHash = createHash("sha256").update(LEAF_PREFIX).update(
-      line.slice(0, -1),
-    ).digest();
+    // A hex digest is about twice as fast as a Buffer one (no Buffer to
+    // build); "\0" is the leaf prefix byte 0x00 in UTF-8.
+    const leafHash = new Uint8Array(32);
+    fromHex(
+      createHash("sha256").update("\0" + line.slice(0, -1)).digest("hex"),
+      leafHash,
+    );
     LINK_SCRATCH.set(this.#head, 0);
     LINK_SCRATCH.set(leafHash, 32);
     const head = new Uint8Array(32);
@@ -200,8 +203,25 @@ export class Sealer {
   }
 }
 
+const HEX = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
+
 function hex(bytes: Uint8Array): string {
   let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]];
   return out;
+}
+
+/** Decodes 64 lowercase hex digits into `out`. */
+function fromHex(text: string, out: Uint8Array): void {
+  for (let i = 0; i < 32; i++) {
+    out[i] = (nibble(text.charCodeAt(2 * i)) << 4) |
+      nibble(text.charCodeAt(2 * i + 1));
+  }
+}
+
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
 }

@@ -15,6 +15,7 @@ import {
   type PluginFindings,
 } from "../lib/plugin.ts";
 import { walkStrings } from "../lib/json_walk.ts";
+import { prefilter } from "../lib/regex_prefilter.ts";
 import type { Assert, Equals } from "../lib/_type_check.ts";
 
 /** One extractor: a regular expression that finds entities of one type. */
@@ -91,44 +92,69 @@ const MAX_PER_CALL = 500;
  */
 export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
   const o = EntitiesOptionsSchema.parse(options);
-  const extractors = o.extractors.map((x) => ({
-    type: x.type,
-    re: new RegExp(
+  const extractors = o.extractors.map((x) => {
+    const re = new RegExp(
       x.pattern,
       (x.flags ?? "").includes("g") ? x.flags : `${x.flags ?? ""}g`,
-    ),
-    args: (x.in ?? ["arguments", "result"]).includes("arguments"),
-    result: (x.in ?? ["arguments", "result"]).includes("result"),
-    tools: x.tools ? new Set(x.tools) : undefined,
-  }));
+    );
+    return {
+      type: x.type,
+      re,
+      // Most strings lack the text a pattern needs: skip them unscanned.
+      may: prefilter(re),
+      args: (x.in ?? ["arguments", "result"]).includes("arguments"),
+      result: (x.in ?? ["arguments", "result"]).includes("result"),
+      tools: x.tools ? new Set(x.tools) : undefined,
+    };
+  });
+  type Compiled = typeof extractors[number];
+  // The entity type an argument key names (`employee_id` -> `employee`), by key.
+  const idTypes = new Map<string, string | null>();
+  const idType = (key: string): string | null => {
+    let type = idTypes.get(key);
+    if (type === undefined) {
+      const m = ID_KEY.exec(key);
+      type = m ? m[1].replace(/_/g, "-").toLowerCase() : null;
+      if (idTypes.size >= 1024) idTypes.clear();
+      idTypes.set(key, type);
+    }
+    return type;
+  };
   return definePlugin({
     name: "entities",
     onToolCall(call): PluginFindings | undefined {
       const found: FoundEntity[] = [];
-      const seen = new Set<string>();
-      const add = (type: string, value: string, path: string): void => {
+      let seen: Set<string> | undefined;
+      const add = (type: string, value: string, path: () => string): void => {
         const key = `${type}\u0000${value}`;
+        seen ??= new Set();
         if (seen.has(key) || found.length >= MAX_PER_CALL) return;
         seen.add(key);
-        found.push({ type, value, path });
+        found.push({ type, value, path: path() });
       };
       const scan = (
         value: unknown,
         root: string,
         which: "args" | "result",
       ): void => {
-        walkStrings(value, root, (text, path, key) => {
-          if (which === "args" && o.idArguments && key !== undefined) {
-            const m = ID_KEY.exec(key);
-            if (m && text !== "") {
-              add(m[1].replace(/_/g, "-").toLowerCase(), text, path);
-            }
+        const active: Compiled[] = extractors.filter((x) =>
+          x[which] && (!x.tools || x.tools.has(call.name))
+        );
+        const ids = which === "args" && o.idArguments;
+        if (active.length === 0 && !ids) return;
+        walkStrings(value, root, (text, key, path) => {
+          if (ids && key !== undefined && text !== "") {
+            const type = idType(key);
+            if (type !== null) add(type, text, path);
           }
-          for (const x of extractors) {
-            if (!x[which] || (x.tools && !x.tools.has(call.name))) continue;
-            x.re.lastIndex = 0;
-            for (const match of text.matchAll(x.re)) {
-              add(x.type, match[1] ?? match[0], path);
+          for (const x of active) {
+            if (!x.may(text)) continue;
+            const re = x.re;
+            re.lastIndex = 0;
+            let match: RegExpExecArray | null;
+            while ((match = re.exec(text)) !== null) {
+              if (match[0] === "") re.lastIndex++;
+              else add(x.type, match[1] ?? match[0], path);
             }
           }
         });

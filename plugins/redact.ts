@@ -13,6 +13,7 @@ import { createHmac } from "node:crypto";
 import { z } from "zod";
 import { definePlugin, type Plugin } from "../lib/plugin.ts";
 import type { Assert, Equals } from "../lib/_type_check.ts";
+import { prefilter } from "../lib/regex_prefilter.ts";
 
 /** An extra pattern for the `redact` plugin: matches are redacted as `type`. */
 export interface RedactPattern {
@@ -172,11 +173,15 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
       ]
     ),
   ];
-  // One combined test first: most strings hold nothing to redact.
-  const quick = new RegExp(
-    [...patterns.map(([, re]) => re.source), ...(o.cards ? [CARD.source] : [])]
-      .join("|") || "(?!)",
-  );
+  // Each pattern behind its pre-test: most strings hold nothing to redact,
+  // and a missing literal (`sk-`, `eyJ`, `Bearer`) rejects them cheaply.
+  const tests = patterns.map(([type, re]) => ({
+    type,
+    re,
+    may: prefilter(re),
+    test: new RegExp(re.source, re.flags.replace("g", "")),
+  }));
+  const cardTest = new RegExp(CARD.source);
   const marker = (type: string, value: string): string =>
     `[REDACTED:${type}:${
       createHmac("sha256", key).update(value).digest("hex").slice(0, 8)
@@ -187,41 +192,38 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
     name: "redact",
     redact(value, path): string | undefined {
       if (isMarker(value)) return undefined;
-      const lastKey = path.slice(path.lastIndexOf(".") + 1).replace(
-        /\[\d+\]$/,
-        "",
-      );
-      if (
-        o.secretArguments && path.startsWith("arguments.") &&
-        (SECRET_KEY.test(lastKey) || extraKey?.test(lastKey))
-      ) {
-        return marker(
-          SECRET_KEY.test(lastKey) && /pass/i.test(lastKey)
-            ? "password"
-            : "secret",
-          value,
+      if (o.secretArguments && path.startsWith("arguments.")) {
+        const lastKey = path.slice(path.lastIndexOf(".") + 1).replace(
+          /\[\d+\]$/,
+          "",
         );
+        if (SECRET_KEY.test(lastKey) || extraKey?.test(lastKey)) {
+          return marker(
+            SECRET_KEY.test(lastKey) && /pass/i.test(lastKey)
+              ? "password"
+              : "secret",
+            value,
+          );
+        }
       }
       const hasAt = o.emails && value.includes("@");
-      if (!hasAt && !quick.test(value)) return undefined;
+      const hasCard = o.cards && cardTest.test(value);
       let out = value;
-      for (const [type, re] of patterns) {
+      for (const { type, re, may, test } of tests) {
+        if (!may(out) || !test.test(out)) continue;
         re.lastIndex = 0;
-        if (re.test(out)) {
-          re.lastIndex = 0;
-          out = out.replace(re, (m) => {
-            // Keep the scheme word: only the token itself is secret.
-            const bearer = type === "bearer_token"
-              ? /^Bearer\s+/.exec(m)?.[0] ?? ""
-              : "";
-            return bearer + marker(type, m.slice(bearer.length));
-          });
-        }
+        out = out.replace(re, (m) => {
+          // Keep the scheme word: only the token itself is secret.
+          const bearer = type === "bearer_token"
+            ? /^Bearer\s+/.exec(m)?.[0] ?? ""
+            : "";
+          return bearer + marker(type, m.slice(bearer.length));
+        });
       }
       if (hasAt) {
         out = out.replace(EMAIL, (m) => marker("email", m.toLowerCase()));
       }
-      if (o.cards) {
+      if (hasCard) {
         out = out.replace(
           CARD,
           (m) => (luhnValid(m) ? marker("card", m.replace(/\D/g, "")) : m),

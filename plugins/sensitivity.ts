@@ -126,11 +126,11 @@ export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
       for (const rule of argumentRules) {
         if (!rule.tools(call.name)) continue;
         let hit: string | undefined;
-        walkStrings(call.arguments, "", (text, path, key) => {
+        walkStrings(call.arguments, "", (text, key, path) => {
           if (
             hit === undefined && (rule.key === undefined || key === rule.key) &&
             rule.re.test(text)
-          ) hit = path;
+          ) hit = path();
         });
         if (hit !== undefined) {
           classes.push({ label: rule.label, source: `argument:${hit}` });
