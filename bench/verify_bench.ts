@@ -6,7 +6,10 @@
  * peak RSS against the target of issue 6 (100 MB/s, constant memory). Not
  * a test.
  *
- *     deno run --allow-run --allow-read --allow-write --allow-env bench/verify_bench.ts [--mb 1000]
+ *     deno run --allow-run --allow-read --allow-write --allow-env bench/verify_bench.ts [--mb 1000] [--keep DIR]
+ *
+ * `--keep DIR` writes the log and keys into DIR and leaves them there; a
+ * later run with the same DIR and size reuses them (for profiling).
  *
  * @module
  */
@@ -109,26 +112,40 @@ async function generate(
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { mb: { type: "string", default: "1000" } },
+  options: {
+    mb: { type: "string", default: "1000" },
+    keep: { type: "string" },
+  },
 });
 const mb = Number(values.mb);
 if (!(mb > 0)) {
   throw new RangeError(`--mb takes a positive number, got "${values.mb}".`);
 }
-const dir = await Deno.makeTempDir({ prefix: "mcp-audit-verify-bench-" });
+const keep = values.keep;
+if (keep) await Deno.mkdir(keep, { recursive: true });
+const dir = keep ??
+  await Deno.makeTempDir({ prefix: "mcp-audit-verify-bench-" });
 try {
-  const pair = await generateKeyPair();
-  await Deno.writeTextFile(`${dir}/k.key`, pair.privatePem);
-  await Deno.writeTextFile(`${dir}/k.pub`, pair.publicPem);
-  const log = `${dir}/bench.jsonl`;
-  const g0 = performance.now();
-  const { bytes, lines } = await generate(log, mb, `${dir}/k.key`);
-  const genSeconds = (performance.now() - g0) / 1000;
-  console.log(
-    `generated ${(bytes / 1e6).toFixed(0)} MB, ${lines} lines in ${
-      genSeconds.toFixed(1)
-    } s`,
-  );
+  const log = `${dir}/bench-${mb}.jsonl`;
+  let bytes = 0;
+  const reused = keep ? await reusable(dir, log) : undefined;
+  if (reused !== undefined) {
+    bytes = reused;
+    console.log(`reusing ${log}, ${(bytes / 1e6).toFixed(0)} MB`);
+  } else {
+    const pair = await generateKeyPair();
+    await Deno.writeTextFile(`${dir}/k.key`, pair.privatePem);
+    await Deno.writeTextFile(`${dir}/k.pub`, pair.publicPem);
+    const g0 = performance.now();
+    const generated = await generate(log, mb, `${dir}/k.key`);
+    bytes = generated.bytes;
+    const genSeconds = (performance.now() - g0) / 1000;
+    console.log(
+      `generated ${(bytes / 1e6).toFixed(0)} MB, ${generated.lines} lines in ${
+        genSeconds.toFixed(1)
+      } s`,
+    );
+  }
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: cliArgs(["verify", "--json", "--pubkey", `${dir}/k.pub`, log]),
@@ -173,5 +190,18 @@ try {
   );
   if (out.code !== 0) Deno.exitCode = 1;
 } finally {
-  await Deno.remove(dir, { recursive: true });
+  if (!keep) await Deno.remove(dir, { recursive: true });
+}
+
+/** The size of a log kept by an earlier run with its key, or undefined. */
+async function reusable(
+  dir: string,
+  log: string,
+): Promise<number | undefined> {
+  try {
+    await Deno.stat(`${dir}/k.pub`);
+    return (await Deno.stat(log)).size;
+  } catch {
+    return undefined;
+  }
 }

@@ -27,6 +27,18 @@ export interface ReadLinesOptions {
 const defaults = { blockBytes: 4 * 1024 * 1024 } satisfies ReadLinesOptions;
 
 /**
+ * Called with each line as a range of a buffer: `buf[start, end)` without
+ * the `\n`, its 1-based number, and whether a `\n` ended it.
+ */
+export type LineRangeHandler = (
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  line: number,
+  terminated: boolean,
+) => void | Promise<void>;
+
+/**
  * Calls `onLine` for every line of `path`, in order, with constant memory
  * (one block, plus the longest line). `bytes` is only valid during the call:
  * copy it to keep it. The last line is passed with `terminated` false when
@@ -52,63 +64,118 @@ export async function readLines(
   onLine: LineHandler,
   options: ReadLinesOptions = {},
 ): Promise<void> {
+  await readLineRanges(
+    path,
+    (buf, start, end, line, terminated) =>
+      onLine(buf.subarray(start, end), line, terminated),
+    options,
+  );
+}
+
+/**
+ * As {@linkcode readLines}, but each line is passed as a range of a buffer,
+ * so the hot loops of the checking commands make no object per line. The
+ * next block is read while this one is handled. `buf` is only valid during
+ * the call and must not be written to. Returns the bytes read.
+ *
+ * @example
+ * ```ts
+ * import { readLineRanges } from "./log_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "ab\ncde\nf");
+ * const seen: [string, number, boolean][] = [];
+ * const bytes = await readLineRanges(path, (buf, start, end, line, terminated) => {
+ *   seen.push([new TextDecoder().decode(buf.subarray(start, end)), line, terminated]);
+ * }, { blockBytes: 4 });
+ * assert.deepEqual(seen, [["ab", 1, true], ["cde", 2, true], ["f", 3, false]]);
+ * assert.equal(bytes, 8);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readLineRanges(
+  path: string,
+  onLine: LineRangeHandler,
+  options: ReadLinesOptions = {},
+): Promise<number> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
     throw new LogReadError(path, openFailure(path, error), { cause: error });
   }
-  const block = new Uint8Array(options.blockBytes ?? defaults.blockBytes);
-  let carry: Uint8Array | undefined;
+  const size = options.blockBytes ?? defaults.blockBytes;
+  let block = new Uint8Array(size);
+  let spare = new Uint8Array(size);
+  // The start of a line that runs past the end of a block.
+  let carry = new Uint8Array(0);
+  let carried = 0;
   let lineNo = 0;
+  let total = 0;
+  function read(into: Uint8Array): Promise<number | null> {
+    return file.read(into).catch(function readFailed(error): never {
+      throw new LogReadError(
+        path,
+        `Cannot read audit log "${path}" after line ${lineNo}: ${
+          error instanceof Error ? error.message : String(error)
+        }. Check that the file is readable and not being replaced.`,
+        { cause: error },
+      );
+    });
+  }
+  function keep(bytes: Uint8Array): void {
+    if (carried + bytes.length > carry.length) {
+      const grown = new Uint8Array(
+        Math.max(2 * carry.length, carried + bytes.length, 4096),
+      );
+      grown.set(carry.subarray(0, carried));
+      carry = grown;
+    }
+    carry.set(bytes, carried);
+    carried += bytes.length;
+  }
+  let pending: Promise<number | null> | undefined = read(block);
   try {
-    while (true) {
-      let n: number | null;
-      try {
-        n = await file.read(block);
-      } catch (error) {
-        throw new LogReadError(
-          path,
-          `Cannot read audit log "${path}" after line ${lineNo}: ${
-            error instanceof Error ? error.message : String(error)
-          }. Check that the file is readable and not being replaced.`,
-          { cause: error },
-        );
-      }
+    while (pending) {
+      const n = await pending;
+      pending = undefined;
       if (n === null) break;
+      total += n;
       const chunk = block.subarray(0, n);
+      // Read the next block while this one is handled.
+      pending = read(spare);
       let start = 0;
       let nl = chunk.indexOf(10);
-      while (nl !== -1) {
-        let bytes: Uint8Array = chunk.subarray(start, nl);
-        if (carry) {
-          bytes = concat(carry, bytes);
-          carry = undefined;
-        }
-        const pending = onLine(bytes, ++lineNo, true);
-        if (pending) await pending;
+      if (nl !== -1 && carried > 0) {
+        keep(chunk.subarray(0, nl));
+        const length = carried;
+        carried = 0;
+        const done = onLine(carry, 0, length, ++lineNo, true);
+        if (done) await done;
         start = nl + 1;
         nl = chunk.indexOf(10, start);
       }
-      // The block is reused by the next read: keep a copy of the rest.
-      if (start < n) {
-        carry = carry
-          ? concat(carry, chunk.subarray(start))
-          : chunk.slice(start);
+      while (nl !== -1) {
+        const done = onLine(chunk, start, nl, ++lineNo, true);
+        if (done) await done;
+        start = nl + 1;
+        nl = chunk.indexOf(10, start);
       }
+      // The block is reused by a later read: keep a copy of the rest.
+      if (start < n) keep(chunk.subarray(start, n));
+      const next = spare;
+      spare = block;
+      block = next;
     }
-    if (carry && carry.length > 0) {
-      const pending = onLine(carry, ++lineNo, false);
-      if (pending) await pending;
+    if (carried > 0) {
+      const done = onLine(carry, 0, carried, ++lineNo, false);
+      if (done) await done;
     }
   } finally {
+    // A read still under way is awaited before the file is closed.
+    if (pending) await pending.catch(() => null);
     file.close();
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  return total;
 }

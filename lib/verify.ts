@@ -9,9 +9,10 @@
  * @module
  */
 import { sha256Range } from "./_sha256.ts";
+import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
 import { orderLogFiles } from "./log_path.ts";
 import { chainStart, checkpointMessage } from "./seal.ts";
-import { readLines } from "./log_lines.ts";
+import { readLineRanges } from "./log_lines.ts";
 import type { VerifyKey } from "./signing_key.ts";
 
 /** Where a line is: the file and its 1-based line number. */
@@ -149,6 +150,8 @@ interface SessionState {
   head: Uint8Array;
   /** Stored hash of the line before the last sealed one. */
   beforeLast?: Uint8Array;
+  /** Arrays the fast path writes chain values into, in turn. */
+  pool: [Uint8Array, Uint8Array, Uint8Array];
   tree: CompactTree;
   /** The tree cannot be checked: events were lost (a gap). */
   treeLost?: LineLocation;
@@ -272,7 +275,16 @@ export class LogVerifier {
   #omitted = 0;
   #files: string[] = [];
   #bytes = 0;
-  #lastSessionOfFile?: SessionState;
+  /** The session of the last line read: the fast path's candidate. */
+  #lastState?: SessionState;
+  /** Lanes for leaf hashes; undefined without WebAssembly SIMD. */
+  #lanes = lanes();
+  /** Lines waiting in the lanes, and what is known of them. */
+  #waiting = 0;
+  #waitingLines = Array.from(
+    { length: 4 },
+    () => ({ path: "", line: 0, seq: 0, body: 0 }),
+  );
   #anySigned = false;
 
   /** A verifier with `options`. */
@@ -283,11 +295,218 @@ export class LogVerifier {
   /** Reads and verifies every line of `path`. */
   async readFile(path: string): Promise<void> {
     this.#files.push(path);
-    this.#lastSessionOfFile = undefined;
-    await readLines(path, (bytes, line, terminated) => {
-      this.#bytes += bytes.length + (terminated ? 1 : 0);
-      return this.line(path, line, bytes, terminated);
-    });
+    this.#lastState = undefined;
+    this.#bytes += await readLineRanges(
+      path,
+      (buf, start, end, line, terminated) =>
+        this.#readLine(path, buf, start, end, line, terminated),
+    );
+    await this.#settle(0);
+  }
+
+  #readLine(
+    path: string,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    terminated: boolean,
+  ): Promise<void> | undefined {
+    if (terminated && this.#stage(path, line, buf, start, end)) {
+      return this.#waiting === 4 ? this.#settle(0) : undefined;
+    }
+    // Lines wait only while nothing else comes between them.
+    const settled = this.#settle(0);
+    if (settled) {
+      return settled.then(() =>
+        this.#one(path, line, buf, start, end, terminated)
+      );
+    }
+    return this.#one(path, line, buf, start, end, terminated);
+  }
+
+  /**
+   * The common case goes four lines at a time: an ordinary event (not a
+   * checkpoint, session start or end, or gap) of the session of the line
+   * before, sealed. Its leaf hash waits in a lane of {@linkcode Sha256x4}
+   * until four are there; then each is chained in order by
+   * {@linkcode LogVerifier.#settle}. Returns false, having changed nothing,
+   * for any other line: it is checked in full once the waiting lines are.
+   */
+  #stage(
+    path: string,
+    line: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ): boolean {
+    const body = end - SEAL_SUFFIX - start;
+    const lanes = this.#lanes;
+    // Too long for a lane (or no WebAssembly): one line at a time.
+    if (!lanes || body + 2 + 72 + 64 > LANE_BYTES) return false;
+    const seq = this.#ordinary(buf, start, end);
+    if (seq < 0) return false;
+    const hashAt = start + body;
+    // The leaf hash's input, SHA-256(0x00 || the line without its hash
+    // member), and the stored hash at the end of the lane.
+    const i = this.#waiting++;
+    const at = i * LANE_BYTES;
+    const memory = lanes.memory;
+    memory[at] = 0;
+    memory.set(buf.subarray(start, hashAt), at + 1);
+    memory[at + 1 + body] = 0x7d;
+    lanes.pad(i, body + 2);
+    const stored = at + LANE_BYTES - 64;
+    for (let j = 0; j < 64; j++) memory[stored + j] = buf[end - 66 + j];
+    const w = this.#waitingLines[i];
+    w.path = path;
+    w.line = line;
+    w.seq = seq;
+    w.body = body;
+    return true;
+  }
+
+  /**
+   * Hashes the waiting lines and chains them, in order, from lane `from`.
+   * A line whose hash does not extend the chain is checked in full.
+   */
+  #settle(from: number): Promise<void> | undefined {
+    const count = this.#waiting;
+    if (count === 0) return undefined;
+    const lanes = this.#lanes!;
+    if (from === 0) lanes.hash(count);
+    const state = this.#lastState!;
+    const memory = lanes.memory;
+    const digests = lanes.digests;
+    for (let i = from; i < count; i++) {
+      const w = this.#waitingLines[i];
+      const head = state.head;
+      for (let j = 0; j < 32; j++) {
+        LINK_SCRATCH[j] = head[j];
+        LINK_SCRATCH[32 + j] = digests[32 * i + j];
+      }
+      sha256Range(LINK_SCRATCH, 0, 64, LINK);
+      const stored = i * LANE_BYTES + LANE_BYTES - 64;
+      if (matchesHex(memory, stored, LINK)) {
+        this.#extend(
+          state,
+          w.path,
+          w.line,
+          w.seq,
+          digests,
+          32 * i,
+        );
+        continue;
+      }
+      // Put the line back together and check it in full.
+      const bytes = new Uint8Array(w.body + SEAL_SUFFIX);
+      bytes.set(
+        memory.subarray(i * LANE_BYTES + 1, i * LANE_BYTES + 1 + w.body),
+      );
+      bytes.set(HASH_PREFIX, w.body);
+      bytes.set(
+        memory.subarray(stored, stored + 64),
+        w.body + HASH_PREFIX.length,
+      );
+      bytes[bytes.length - 2] = 0x22;
+      bytes[bytes.length - 1] = 0x7d;
+      const done = this.line(w.path, w.line, bytes, true);
+      if (done) {
+        return done.then(() => this.#settle(i + 1));
+      }
+    }
+    this.#waiting = 0;
+    return undefined;
+  }
+
+  /**
+   * The seq of a line {@linkcode LogVerifier.#stage} takes: sealed, of the
+   * session of the line before, and of an ordinary kind; or -1.
+   */
+  #ordinary(buf: Uint8Array, start: number, end: number): number {
+    const state = this.#lastState;
+    if (!state || state.end || state.resync) return -1;
+    // `,"hash":"` + 64 hex + `"}` at the end.
+    const hashAt = end - SEAL_SUFFIX;
+    if (
+      hashAt <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 ||
+      !matchAt(buf, hashAt, HASH_PREFIX)
+    ) {
+      return -1;
+    }
+    return ordinaryHeader(buf, start, hashAt, state.id);
+  }
+
+  /** One line, when no line waits in a lane. */
+  #one(
+    path: string,
+    line: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    terminated: boolean,
+  ): Promise<void> | undefined {
+    if (terminated && this.#fastLine(path, line, buf, start, end)) {
+      return undefined;
+    }
+    return this.line(path, line, buf.subarray(start, end), terminated);
+  }
+
+  /** {@linkcode LogVerifier.#stage} for one line, hashed in JavaScript. */
+  #fastLine(
+    path: string,
+    line: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ): boolean {
+    const seq = this.#ordinary(buf, start, end);
+    if (seq < 0) return false;
+    const state = this.#lastState!;
+    const body = end - SEAL_SUFFIX - start;
+    const scratch = this.#scratchFor(body);
+    scratch[31] = 0;
+    scratch.set(buf.subarray(start, start + body), 32);
+    scratch[32 + body] = 0x7d;
+    sha256Range(scratch, 31, 33 + body, LEAF);
+    LINK_SCRATCH.set(state.head, 0);
+    LINK_SCRATCH.set(LEAF, 32);
+    sha256Range(LINK_SCRATCH, 0, 64, LINK);
+    if (!matchesHex(buf, end - 66, LINK)) return false;
+    this.#extend(state, path, line, seq, LEAF, 0);
+    return true;
+  }
+
+  /** What {@linkcode LogVerifier.#event} does for a line that extends the chain (`LINK`). */
+  #extend(
+    state: SessionState,
+    path: string,
+    line: number,
+    seq: number,
+    leaves: Uint8Array,
+    leaf: number,
+  ): void {
+    const here = { path, line };
+    state.lines++;
+    state.last = here;
+    state.lastSeq = seq;
+    state.lastFinding = undefined;
+    state.lastLocation = here;
+    state.lastReordered = false;
+    state.sealed++;
+    // The new head goes into whichever of the session's three arrays is
+    // neither the head nor the hash before it: nothing else keeps them.
+    const pool = state.pool;
+    const head = pool[0] !== state.head && pool[0] !== state.beforeLast
+      ? pool[0]
+      : pool[1] !== state.head && pool[1] !== state.beforeLast
+      ? pool[1]
+      : pool[2];
+    head.set(LINK);
+    state.beforeLast = state.head;
+    state.head = head;
+    state.expectedSeq = Math.max(state.expectedSeq, seq + 1);
+    state.tree.append(leaves, leaf);
   }
 
   /** Verifies one line; `bytes` without its `\n`. */
@@ -404,7 +623,7 @@ export class LogVerifier {
       state = newSession(session, here);
       this.#sessions.set(session, state);
     }
-    this.#lastSessionOfFile = state;
+    this.#lastState = state;
     state.lines++;
     state.last = here;
     state.lastSeq = seq;
@@ -865,46 +1084,70 @@ export class LogVerifier {
 }
 
 /**
- * The RFC 6962 tree's compact stack (the roots of its perfect subtrees), as
- * lib/merkle.ts's MerkleBuilder, hashed with the JS SHA-256 for speed.
+ * The RFC 6962 tree's compact stack (the roots of its perfect subtrees,
+ * largest first), as lib/merkle.ts's MerkleBuilder, hashed with the JS
+ * SHA-256 for speed. The roots sit in one array, 32 bytes each: a tree of
+ * `size` leaves has one per bit set in `size`.
  */
 class CompactTree {
-  #stack: { hash: Uint8Array; size: number }[] = [];
+  #stack = new Uint8Array(32 * 8);
+  #depth = 0;
   #size = 0;
+  /** 0x01, left, right, and room for SHA-256 padding. */
   #buf = new Uint8Array(65 + 72);
+  #out = new Uint8Array(32);
 
   get size(): number {
     return this.#size;
   }
 
-  append(leaf: Uint8Array): void {
-    let node = { hash: leaf, size: 1 };
-    const stack = this.#stack;
-    while (stack.length > 0 && stack[stack.length - 1].size === node.size) {
-      const left = stack.pop()!;
-      node = { hash: this.#node(left.hash, node.hash), size: left.size * 2 };
+  /** Adds a leaf hash: the 32 bytes of `leaves` from `at` (copied). */
+  append(leaves: Uint8Array, at = 0): void {
+    if ((this.#depth + 1) * 32 > this.#stack.length) {
+      const grown = new Uint8Array(this.#stack.length * 2);
+      grown.set(this.#stack);
+      this.#stack = grown;
     }
-    stack.push(node);
+    const stack = this.#stack;
+    let top = this.#depth * 32;
+    for (let i = 0; i < 32; i++) stack[top + i] = leaves[at + i];
+    // Each trailing 1 bit of the size is a subtree as large as the new one:
+    // merge them.
+    for (let n = this.#size; n % 2 === 1; n = (n - 1) / 2) {
+      this.#node(top - 32, top);
+      top -= 32;
+    }
+    this.#depth = top / 32 + 1;
     this.#size++;
   }
 
   root(): Uint8Array {
-    if (this.#stack.length === 0) return sha256Empty();
-    let hash = this.#stack[this.#stack.length - 1].hash;
-    for (let i = this.#stack.length - 2; i >= 0; i--) {
-      hash = this.#node(this.#stack[i].hash, hash);
+    if (this.#depth === 0) return sha256Empty();
+    const stack = this.#stack;
+    let hash = stack.slice((this.#depth - 1) * 32, this.#depth * 32);
+    for (let i = this.#depth - 2; i >= 0; i--) {
+      const buf = this.#buf;
+      buf[0] = 1;
+      buf.set(stack.subarray(i * 32, i * 32 + 32), 1);
+      buf.set(hash, 33);
+      hash = new Uint8Array(32);
+      sha256Range(buf, 0, 65, hash);
     }
     return hash;
   }
 
-  #node(left: Uint8Array, right: Uint8Array): Uint8Array {
+  /** Replaces the roots at `left` and `right` with their parent, at `left`. */
+  #node(left: number, right: number): void {
     const buf = this.#buf;
+    const stack = this.#stack;
     buf[0] = 1;
-    buf.set(left, 1);
-    buf.set(right, 33);
-    const out = new Uint8Array(32);
+    for (let i = 0; i < 32; i++) {
+      buf[1 + i] = stack[left + i];
+      buf[33 + i] = stack[right + i];
+    }
+    const out = this.#out;
     sha256Range(buf, 0, 65, out);
-    return out;
+    stack.set(out, left);
   }
 }
 
@@ -915,6 +1158,7 @@ function sha256Empty(): Uint8Array {
 }
 
 const SPECIAL = new Set(["checkpoint", "session_start", "session_end", "gap"]);
+const SPECIAL_BYTES = [...SPECIAL].map(ascii);
 const P_START = ascii('{"v":1,"seq":');
 const P_TS = ascii(',"ts":"');
 const P_SESSION = ascii(',"session":"');
@@ -967,6 +1211,96 @@ function fastHeader(
   return { seq, session, kind };
 }
 
+function lanes(): Sha256x4 | undefined {
+  try {
+    return new Sha256x4();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hash of the line the fast path checks, and its chain value. */
+const LEAF = new Uint8Array(32);
+const LINK = new Uint8Array(32);
+const HEX_CODES = new TextEncoder().encode("0123456789abcdef");
+
+/** `buf[at, at + what.length)` equals `what`. */
+function matchAt(buf: Uint8Array, at: number, what: Uint8Array): boolean {
+  for (let j = 0; j < what.length; j++) {
+    if (buf[at + j] !== what[j]) return false;
+  }
+  return true;
+}
+
+/** The 64 bytes at `buf[at]` are the lowercase hex of the 32 of `hash`. */
+function matchesHex(buf: Uint8Array, at: number, hash: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) {
+    const b = hash[i];
+    if (
+      buf[at + 2 * i] !== HEX_CODES[b >>> 4] ||
+      buf[at + 2 * i + 1] !== HEX_CODES[b & 15]
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * {@linkcode fastHeader} for the fast path, on `buf[start, end)`: the seq of
+ * an event of session `session` whose kind is not one of {@linkcode SPECIAL},
+ * or -1 (anything else, or anything unusual).
+ */
+function ordinaryHeader(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  session: string,
+): number {
+  let i = start + P_START.length;
+  if (i >= end || !matchAt(buf, start, P_START)) return -1;
+  let seq = 0;
+  const digits = i;
+  while (i < end && buf[i] >= 0x30 && buf[i] <= 0x39) {
+    seq = seq * 10 + buf[i++] - 0x30;
+  }
+  if (i === digits || i - digits > 15) return -1;
+  if (i + P_TS.length > end || !matchAt(buf, i, P_TS)) return -1;
+  i = buf.indexOf(0x22, i + P_TS.length);
+  if (i < 0 || i >= end) return -1;
+  i++;
+  if (
+    i + P_SESSION.length + session.length + 1 + P_KIND.length > end ||
+    !matchAt(buf, i, P_SESSION)
+  ) {
+    return -1;
+  }
+  i += P_SESSION.length;
+  for (let j = 0; j < session.length; j++) {
+    const c = buf[i + j];
+    // As plainString: ASCII, no escapes.
+    if (c !== session.charCodeAt(j) || c >= 0x80 || c === 0x5c || c < 0x20) {
+      return -1;
+    }
+  }
+  i += session.length;
+  if (buf[i] !== 0x22 || !matchAt(buf, i + 1, P_KIND)) return -1;
+  i += 1 + P_KIND.length;
+  const kindStart = i;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c === 0x22) break;
+    if (c === 0x5c || c >= 0x80 || c < 0x20) return -1;
+  }
+  if (i + 1 >= end || buf[i + 1] !== 0x2c) return -1;
+  for (const special of SPECIAL_BYTES) {
+    if (i - kindStart === special.length && matchAt(buf, kindStart, special)) {
+      return -1;
+    }
+  }
+  return seq;
+}
+
 function expect(bytes: Uint8Array, at: number, what: Uint8Array): number {
   if (at + what.length > bytes.length) return -1;
   for (let j = 0; j < what.length; j++) {
@@ -1002,6 +1336,7 @@ function newSession(id: string, here: LineLocation): SessionState {
   return {
     id,
     head: chainStart(id),
+    pool: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(32)],
     tree: new CompactTree(),
     resync: false,
     expectedSeq: 0,
