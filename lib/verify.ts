@@ -1092,36 +1092,55 @@ export class LogVerifier {
 class CompactTree {
   #stack = new Uint8Array(32 * 8);
   #depth = 0;
+  /** Leaves in the stack. */
   #size = 0;
+  /**
+   * Leaves not yet in the stack: once there are {@linkcode SUBTREE} of them,
+   * starting at a multiple of it, they are one perfect subtree, whose
+   * levels are hashed four nodes at a time.
+   */
+  #pending: Uint8Array | undefined;
+  #pendingCount = 0;
   /** 0x01, left, right, and room for SHA-256 padding. */
   #buf = new Uint8Array(65 + 72);
   #out = new Uint8Array(32);
 
+  constructor(batch = true) {
+    if (batch && nodeLanes()) this.#pending = new Uint8Array(32 * SUBTREE);
+  }
+
   get size(): number {
-    return this.#size;
+    return this.#size + this.#pendingCount;
   }
 
   /** Adds a leaf hash: the 32 bytes of `leaves` from `at` (copied). */
   append(leaves: Uint8Array, at = 0): void {
-    if ((this.#depth + 1) * 32 > this.#stack.length) {
-      const grown = new Uint8Array(this.#stack.length * 2);
-      grown.set(this.#stack);
-      this.#stack = grown;
+    const pending = this.#pending;
+    if (!pending || this.#size % SUBTREE !== 0) {
+      this.#push(leaves, at, 1);
+      return;
     }
-    const stack = this.#stack;
-    let top = this.#depth * 32;
-    for (let i = 0; i < 32; i++) stack[top + i] = leaves[at + i];
-    // Each trailing 1 bit of the size is a subtree as large as the new one:
-    // merge them.
-    for (let n = this.#size; n % 2 === 1; n = (n - 1) / 2) {
-      this.#node(top - 32, top);
-      top -= 32;
+    const to = 32 * this.#pendingCount++;
+    for (let i = 0; i < 32; i++) pending[to + i] = leaves[at + i];
+    if (this.#pendingCount === SUBTREE) {
+      subtreeRoot(pending, SUBTREE);
+      this.#pendingCount = 0;
+      this.#push(pending, 0, SUBTREE);
     }
-    this.#depth = top / 32 + 1;
-    this.#size++;
   }
 
   root(): Uint8Array {
+    if (this.#pendingCount > 0) {
+      // The pending leaves go into a copy, one at a time.
+      const copy = new CompactTree(false);
+      copy.#stack = this.#stack.slice();
+      copy.#depth = this.#depth;
+      copy.#size = this.#size;
+      for (let i = 0; i < this.#pendingCount; i++) {
+        copy.append(this.#pending!, 32 * i);
+      }
+      return copy.root();
+    }
     if (this.#depth === 0) return sha256Empty();
     const stack = this.#stack;
     let hash = stack.slice((this.#depth - 1) * 32, this.#depth * 32);
@@ -1136,6 +1155,26 @@ class CompactTree {
     return hash;
   }
 
+  /** Pushes the root of a perfect subtree of `leaves` leaves (a power of 2 dividing the size). */
+  #push(hashes: Uint8Array, at: number, leaves: number): void {
+    if ((this.#depth + 1) * 32 > this.#stack.length) {
+      const grown = new Uint8Array(this.#stack.length * 2);
+      grown.set(this.#stack);
+      this.#stack = grown;
+    }
+    const stack = this.#stack;
+    let top = this.#depth * 32;
+    for (let i = 0; i < 32; i++) stack[top + i] = hashes[at + i];
+    // Each trailing 1 bit of the size (in units of the new subtree) is a
+    // subtree as large as the new one: merge them.
+    for (let n = this.#size / leaves; n % 2 === 1; n = (n - 1) / 2) {
+      this.#node(top - 32, top);
+      top -= 32;
+    }
+    this.#depth = top / 32 + 1;
+    this.#size += leaves;
+  }
+
   /** Replaces the roots at `left` and `right` with their parent, at `left`. */
   #node(left: number, right: number): void {
     const buf = this.#buf;
@@ -1148,6 +1187,41 @@ class CompactTree {
     const out = this.#out;
     sha256Range(buf, 0, 65, out);
     stack.set(out, left);
+  }
+}
+
+/** Leaves hashed together into one perfect subtree by {@linkcode CompactTree}. */
+const SUBTREE = 64;
+let sharedNodeLanes: Sha256x4 | null | undefined;
+
+/** Lanes for Merkle nodes, shared by every tree (each uses them only within a call). */
+function nodeLanes(): Sha256x4 | undefined {
+  if (sharedNodeLanes === undefined) sharedNodeLanes = lanes() ?? null;
+  return sharedNodeLanes ?? undefined;
+}
+
+/**
+ * Replaces the first 32 bytes of `hashes` with the root of the perfect
+ * tree over its `count` (a power of 2) leaf hashes, level by level, four
+ * RFC 6962 nodes (SHA-256 of 0x01 || left || right) at a time.
+ */
+function subtreeRoot(hashes: Uint8Array, count: number): void {
+  const x4 = nodeLanes()!;
+  const memory = x4.memory;
+  const digests = x4.digests;
+  for (let n = count; n > 1; n /= 2) {
+    for (let j = 0; j < n / 2; j += 4) {
+      const lanes = Math.min(4, n / 2 - j);
+      for (let k = 0; k < lanes; k++) {
+        const to = k * LANE_BYTES;
+        const from = 64 * (j + k);
+        memory[to] = 1;
+        for (let i = 0; i < 64; i++) memory[to + 1 + i] = hashes[from + i];
+        x4.pad(k, 65);
+      }
+      x4.hash(lanes);
+      for (let i = 0; i < 32 * lanes; i++) hashes[32 * j + i] = digests[i];
+    }
   }
 }
 
