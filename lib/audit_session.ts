@@ -186,7 +186,11 @@ export class AuditSession {
     let wait: Promise<void> | undefined;
     const splitter = new LineSplitter((frame) => {
       wait = this.#acceptFrame(dir, frame) ?? wait;
-    }, { maxLineBytes: this.#options.maxLineBytes });
+    }, {
+      maxLineBytes: this.#options.maxLineBytes,
+      // Frames this long are skimmed: nothing needs their bytes afterwards.
+      reuseAbove: this.#parse.maxParseBytes,
+    });
     const warn = (what: string, error: unknown): void =>
       this.#options.onWarning?.(
         `auditing failed ${what} (${error}); the bytes were relayed unchanged`,
@@ -214,14 +218,20 @@ export class AuditSession {
   /** Parses and correlates one frame and queues its events; a promise means the queue is full. */
   #acceptFrame(dir: Direction, frame: Frame): Promise<void> | undefined {
     let wait: Promise<void> | undefined;
-    for (
-      const event of this.#correlator.frame(
-        dir,
-        frame,
-        parseFrame(frame, this.#parse),
-      )
-    ) {
-      wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
+    try {
+      for (
+        const event of this.#correlator.frame(
+          dir,
+          frame,
+          parseFrame(frame, this.#parse),
+        )
+      ) {
+        wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
+      }
+    } finally {
+      // A long frame that was parsed, not skimmed, may still be truncated
+      // from its bytes when logged: keep its own copy of them.
+      if (frame.transient && !frame.skimmed) frame.bytes = frame.bytes.slice();
     }
     return wait;
   }

@@ -21,6 +21,12 @@ export interface Frame {
   unterminated?: boolean;
   /** Set by the parser when it skimmed the frame instead of parsing it. */
   skimmed?: boolean;
+  /**
+   * `bytes` lie in a buffer the splitter reuses for the next long line:
+   * they hold only while `onFrame` runs. Copy them (`bytes.slice()`) to
+   * keep them.
+   */
+  transient?: boolean;
 }
 
 /** Options for {@linkcode LineSplitter}. */
@@ -36,12 +42,22 @@ export interface LineSplitterOptions {
    * @default {4096}
    */
   headBytes?: number;
+  /**
+   * Lines longer than this (and up to 16 MiB) are assembled in one buffer
+   * reused from line to line and emitted as `transient`, instead of in a
+   * new buffer each: a stream of large messages then allocates almost
+   * nothing per message. Off unless given.
+   */
+  reuseAbove?: number;
 }
 
 const defaults = {
   maxLineBytes: 64 * 1024 * 1024,
   headBytes: 4096,
+  reuseAbove: Infinity,
 } satisfies LineSplitterOptions;
+/** The largest line assembled in the reused buffer. */
+const REUSE_MAX = 16 * 1024 * 1024;
 
 const LF = 10;
 const CR = 13;
@@ -74,6 +90,8 @@ export class LineSplitter {
   #hash: Hash | undefined;
   #hashedLength = 0;
   #headBytes: Uint8Array | undefined;
+  #reuseAbove: number;
+  #scratch = new Uint8Array(0);
 
   /** Creates a splitter that calls `onFrame` for each complete line. */
   constructor(
@@ -83,6 +101,7 @@ export class LineSplitter {
     this.#onFrame = onFrame;
     this.#max = options.maxLineBytes ?? defaults.maxLineBytes;
     this.#head = options.headBytes ?? defaults.headBytes;
+    this.#reuseAbove = options.reuseAbove ?? defaults.reuseAbove;
   }
 
   /** Feeds a chunk; complete lines in it are emitted before this returns. */
@@ -160,15 +179,26 @@ export class LineSplitter {
       this.#onFrame(frame);
       return;
     }
-    const line = concat(this.#parts, this.#partLength);
+    const length = this.#partLength;
+    const reuse = length > this.#reuseAbove && length <= REUSE_MAX;
+    let line: Uint8Array;
+    if (reuse) {
+      if (this.#scratch.length < length) {
+        this.#scratch = new Uint8Array(Math.min(REUSE_MAX, length * 2));
+      }
+      line = concatInto(this.#parts, this.#scratch.subarray(0, length));
+    } else {
+      line = concat(this.#parts, length);
+    }
     this.#parts = [];
     this.#partLength = 0;
-    this.#emit(stripCr(line), unterminated);
+    this.#emit(stripCr(line), unterminated, reuse);
   }
 
-  #emit(bytes: Uint8Array, unterminated: boolean): void {
+  #emit(bytes: Uint8Array, unterminated: boolean, transient = false): void {
     const frame: Frame = { bytes, length: bytes.length };
     if (unterminated) frame.unterminated = true;
+    if (transient) frame.transient = true;
     this.#onFrame(frame);
   }
 }
@@ -181,7 +211,10 @@ function stripCr(line: Uint8Array): Uint8Array {
 
 function concat(parts: Uint8Array[], length: number): Uint8Array {
   if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(length);
+  return concatInto(parts, new Uint8Array(length));
+}
+
+function concatInto(parts: Uint8Array[], out: Uint8Array): Uint8Array {
   let offset = 0;
   for (const p of parts) {
     out.set(p, offset);

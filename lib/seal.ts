@@ -114,7 +114,7 @@ export class Sealer {
   constructor(session: string, options: SealerOptions = {}) {
     this.#session = session;
     this.#options = options;
-    this.#head = chainStart(session);
+    this.#head = new Uint8Array(chainStart(session)); // Ours to overwrite.
   }
 
   /** Hex of the chain's starting value. */
@@ -155,17 +155,19 @@ export class Sealer {
     // The line's bytes are hashed once, as its leaf hash (hashing the text
     // lets the hash op encode it); the chain then hashes 64 bytes.
     // A hex digest is about twice as fast as a Buffer one (no Buffer to
-    // build); "\0" is the leaf prefix byte 0x00 in UTF-8.
+    // build); "\0" is the leaf prefix byte 0x00 in UTF-8, hashed apart so
+    // the line is not copied to prepend it.
     const leafHash = new Uint8Array(32);
     fromHex(
-      createHash("sha256").update("\0" + line.slice(0, -1)).digest("hex"),
+      createHash("sha256").update("\0").update(line.slice(0, -1)).digest(
+        "hex",
+      ),
       leafHash,
     );
     LINK_SCRATCH.set(this.#head, 0);
     LINK_SCRATCH.set(leafHash, 32);
-    const head = new Uint8Array(32);
-    sha256Range(LINK_SCRATCH, 0, 64, head);
-    this.#head = head;
+    // The new head overwrites the old one: the scratch holds its copy.
+    sha256Range(LINK_SCRATCH, 0, 64, this.#head);
     if (leaf) {
       this.#tree.append(leafHash);
       this.#sinceCheckpoint++;
