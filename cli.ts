@@ -912,5 +912,11 @@ export async function main(
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  if ("WorkerGlobalScope" in globalThis) {
+    // In the bundle the log's worker runs this same file: serve the log.
+    const { isLogThread, serveLogThread } = await import("./lib/log_thread.ts");
+    if (isLogThread()) serveLogThread();
+  } else {
+    Deno.exit(await main(Deno.args));
+  }
 }

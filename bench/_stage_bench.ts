@@ -17,6 +17,7 @@ import { type CorrelatedEvent, Correlator } from "../lib/correlator.ts";
 import { toLogLine } from "../lib/log_line.ts";
 import { LogWriter } from "../lib/log_writer.ts";
 import { AuditSink } from "../lib/audit_sink.ts";
+import { LocalLog } from "../lib/event_log.ts";
 import { messages, type Workload } from "./_workload.ts";
 
 const MB = 1024 * 1024;
@@ -61,7 +62,7 @@ async function pass(
     ? await LogWriter.open(log, { session: "s" })
     : undefined;
   const sink = depth === "sink" && writer
-    ? new AuditSink(writer, {})
+    ? new AuditSink(new LocalLog(writer), {})
     : undefined;
   let sinkhole = 0;
   const t0 = performance.now();

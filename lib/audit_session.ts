@@ -21,6 +21,8 @@ import type {
 import { parseFrame } from "./jsonrpc.ts";
 import { type Frame, LineSplitter } from "./line_splitter.ts";
 import { AuditSink, type EventProcessor } from "./audit_sink.ts";
+import { type EventLog, LocalLog } from "./event_log.ts";
+import { ThreadLog } from "./log_thread.ts";
 import { LogWriter } from "./log_writer.ts";
 import { defaultLogDir, sessionLogName } from "./log_path.ts";
 import { NAME, VERSION } from "./version.ts";
@@ -58,6 +60,12 @@ export interface AuditSessionOptions {
   checkpointEvery?: number;
   /** A checkpoint after this many seconds with new events. @default {10} */
   checkpointSeconds?: number;
+  /**
+   * Seal and write the log in a worker thread, beside the relay and the
+   * plugins (in this thread when no worker can be started).
+   * @default {false}
+   */
+  thread?: boolean;
 }
 
 /** How a session ended, for `session_end`. */
@@ -101,7 +109,7 @@ export class AuditSession {
   readonly session: string;
   /** The log being written. */
   readonly logPath: string;
-  #writer: LogWriter;
+  #log: EventLog;
   #correlator: Correlator;
   #sink: AuditSink;
   #options: AuditSessionOptions;
@@ -115,31 +123,28 @@ export class AuditSession {
   private constructor(
     session: string,
     logPath: string,
-    writer: LogWriter,
+    log: EventLog,
+    sealer: Sealer,
     options: AuditSessionOptions,
   ) {
     this.session = session;
     this.logPath = logPath;
-    this.#writer = writer;
+    this.#log = log;
     this.#options = options;
     this.#command = options.command ?? ["in-process"];
     this.#correlator = new Correlator({ session });
-    const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
-    this.#sealer = new Sealer(session, {
-      signingKey: options.signingKey,
-      checkpointEvery: options.checkpointEvery,
-      checkpointSeconds: options.checkpointSeconds,
-    });
-    this.#sink = new AuditSink(writer, {
+    this.#sealer = sealer;
+    this.#sink = new AuditSink(log, {
       processor: options.processor,
-      maxPayloadBytes,
-      sealer: options.seal === false ? undefined : this.#sealer,
+      checkpointEvery: options.seal === false
+        ? undefined
+        : sealer.checkpointEvery,
       base: () => this.#correlator.base(),
     });
     this.#parse = {
       maxParseBytes: Math.max(
         options.maxParseBytes ?? 512 * 1024,
-        maxPayloadBytes,
+        maxPayload(options),
       ),
     };
   }
@@ -151,12 +156,31 @@ export class AuditSession {
       `${options.logDir ?? defaultLogDir()}/${
         sessionLogName(options.command ?? ["in-process"], new Date(), session)
       }`;
-    const writer = await LogWriter.open(logPath, {
+    const sealing = {
+      signingKey: options.signingKey,
+      checkpointEvery: options.checkpointEvery,
+      checkpointSeconds: options.checkpointSeconds,
+    };
+    const sealer = new Sealer(session, sealing);
+    const writing = {
       rotateBytes: options.rotateBytes,
       session,
       onWarning: options.onWarning,
-    });
-    return new AuditSession(session, logPath, writer, options);
+    };
+    let log: EventLog;
+    if (options.thread) {
+      log = await ThreadLog.open(logPath, {
+        ...writing,
+        seal: options.seal === false ? undefined : sealing,
+        maxPayloadBytes: maxPayload(options),
+      });
+    } else {
+      log = new LocalLog(await LogWriter.open(logPath, writing), {
+        sealer: options.seal === false ? undefined : sealer,
+        maxPayloadBytes: maxPayload(options),
+      });
+    }
+    return new AuditSession(session, logPath, log, sealer, options);
   }
 
   /** Writes `session_start`; `pid` is the audited server's, when there is one. */
@@ -266,12 +290,12 @@ export class AuditSession {
 
   /** Every log file written, in order (more than one after rotation). */
   get logPaths(): string[] {
-    return this.#writer.paths;
+    return this.#log.paths;
   }
 
   /** Events lost to failed log writes so far. */
   get lostEvents(): number {
-    return this.#writer.lost;
+    return this.#log.lost;
   }
 
   /**
@@ -309,7 +333,11 @@ export class AuditSession {
     // The final checkpoint covers the whole session, session_end included.
     this.#sink.checkpoint({ force: true });
     await this.#sink.drain();
-    await this.#writer.close();
+    await this.#log.close();
     return event;
   }
+}
+
+function maxPayload(options: AuditSessionOptions): number {
+  return options.maxPayloadBytes ?? 64 * 1024;
 }

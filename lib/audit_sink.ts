@@ -1,17 +1,15 @@
 /**
  * Stage 4 driver: takes correlated events in order, runs them through the
- * plugin pipeline, counts them into the summary and hands the log line to
- * the writer. Runs off the relay path: the relay only queues events here;
+ * plugin pipeline, counts them into the summary and appends them to the
+ * event log. Runs off the relay path: the relay only queues events here;
  * the queue is bounded and `accept` returns a promise when it is full, so
  * the relay slows rather than any event being dropped.
  *
  * @module
  */
 import type { AuditEvent, CheckpointEvent, EventBase } from "./event.ts";
-import type { Sealer } from "./seal.ts";
 import type { CorrelatedEvent } from "./correlator.ts";
-import { type LogLineOptions, toLogLine } from "./log_line.ts";
-import type { LogWriter } from "./log_writer.ts";
+import type { EventLog } from "./event_log.ts";
 import { SummaryBuilder } from "./summary.ts";
 
 /** Anything that enriches events in place before they are logged (the plugin pipeline). */
@@ -21,7 +19,7 @@ export interface EventProcessor {
 }
 
 /** Options for {@linkcode AuditSink}. */
-export interface AuditSinkOptions extends LogLineOptions {
+export interface AuditSinkOptions {
   /** The plugin pipeline; none means events are logged as correlated. */
   processor?: EventProcessor;
   /**
@@ -29,10 +27,11 @@ export interface AuditSinkOptions extends LogLineOptions {
    * @default {10000}
    */
   maxQueuedEvents?: number;
-  /** Called with each event after it has been enriched and queued for the log. */
-  onEvent?: (event: AuditEvent) => void;
-  /** Seals lines into the hash chain and Merkle tree, and fills checkpoints. */
-  sealer?: Sealer;
+  /**
+   * Place a checkpoint after this many events (the log fills it in); none
+   * when the log is not sealed.
+   */
+  checkpointEvery?: number;
   /** The common fields of a new event (the session's sequence), for checkpoints. */
   base?: () => EventBase;
 }
@@ -43,21 +42,22 @@ export interface AuditSinkOptions extends LogLineOptions {
  * @example
  * ```ts
  * import { AuditSink } from "./audit_sink.ts";
+ * import { LocalLog } from "./event_log.ts";
  * import { LogWriter } from "./log_writer.ts";
  * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile();
- * const writer = await LogWriter.open(path, { session: "s" });
- * const sink = new AuditSink(writer);
+ * const log = new LocalLog(await LogWriter.open(path, { session: "s" }));
+ * const sink = new AuditSink(log);
  * sink.accept({ v: 1, seq: 0, ts: "t", session: "s", kind: "stderr", text: "hello" });
  * await sink.drain();
- * await writer.close();
+ * await log.close();
  * assert.match(await Deno.readTextFile(path), /"hello"/);
  * await Deno.remove(path);
  * ```
  */
 export class AuditSink {
-  #writer: LogWriter;
+  #log: EventLog;
   #options: AuditSinkOptions;
   #queue: CorrelatedEvent[] = [];
   #head = 0;
@@ -70,9 +70,9 @@ export class AuditSink {
   #waiters: (() => void)[] = [];
   #summary = new SummaryBuilder();
 
-  /** Creates a sink writing to `writer`. */
-  constructor(writer: LogWriter, options: AuditSinkOptions = {}) {
-    this.#writer = writer;
+  /** Creates a sink appending to `log`. */
+  constructor(log: EventLog, options: AuditSinkOptions = {}) {
+    this.#log = log;
     this.#options = options;
     this.#max = options.maxQueuedEvents ?? 10000;
   }
@@ -89,12 +89,12 @@ export class AuditSink {
     // references (requestSeq) read the request event's number when needed.
     event.seq = this.#nextSeq++;
     this.#queue.push(event);
-    const sealer = this.#options.sealer;
-    if (sealer && event.kind !== "checkpoint") {
+    const every = this.#options.checkpointEvery;
+    if (every !== undefined && event.kind !== "checkpoint") {
       this.#lastWasCheckpoint = false;
       // Checkpoints are placed in the queue now, so their sequence numbers
-      // stay in order; their tree and signature are filled when reached.
-      if (++this.#sinceCheckpoint >= sealer.checkpointEvery) {
+      // stay in order; the log fills in their tree and signature.
+      if (++this.#sinceCheckpoint >= every) {
         this.accept(this.#placeholder());
       }
     }
@@ -111,7 +111,8 @@ export class AuditSink {
 
   /** Queues a checkpoint over everything accepted so far, if anything new was. */
   checkpoint(options: { force?: boolean } = {}): void {
-    if (!this.#options.sealer || this.#lastWasCheckpoint) return;
+    if (this.#options.checkpointEvery === undefined) return;
+    if (this.#lastWasCheckpoint) return;
     if (this.#sinceCheckpoint === 0 && !options.force) return;
     this.accept(this.#placeholder());
   }
@@ -124,10 +125,10 @@ export class AuditSink {
     return { ...base, kind: "checkpoint", treeSize: 0, root: "", head: "" };
   }
 
-  /** Resolves when every accepted event has been handed to the writer and written. */
+  /** Resolves when every accepted event has been handed to the log and written. */
   async drain(): Promise<void> {
     while (this.#running) await this.#worker;
-    await this.#writer.flush();
+    await this.#log.flush();
   }
 
   async #run(): Promise<void> {
@@ -159,23 +160,7 @@ export class AuditSink {
           }
         }
         this.#summary.add(event);
-        const sealer = this.#options.sealer;
-        let line: string;
-        if (sealer) {
-          if (event.kind === "checkpoint") {
-            Object.assign(event, await sealer.checkpoint());
-          } else if (event.kind === "session_end") {
-            event.chain = { head: sealer.head, events: event.seq };
-          }
-          line = sealer.seal(
-            toLogLine(event, this.#options),
-            event.kind !== "checkpoint",
-          );
-        } else {
-          line = toLogLine(event, this.#options);
-        }
-        const wait = this.#writer.write(event.seq, line);
-        this.#options.onEvent?.(event);
+        const wait = this.#log.append(event);
         if (wait) await wait;
         if (
           this.#waiters.length > 0 &&

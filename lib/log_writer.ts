@@ -77,7 +77,7 @@ export class LogWriter {
   #session: string;
   #high: number;
   #onWarning: (message: string) => void;
-  #queue: { seq: number; line: string }[] = [];
+  #queue: QueuedLines[] = [];
   #queuedBytes = 0;
   #loop: Promise<void> = Promise.resolve();
   #running = false;
@@ -150,9 +150,25 @@ export class LogWriter {
    * the queue is above its high-water mark; await it to apply backpressure.
    */
   write(seq: number, line: string): Promise<void> | undefined {
+    return this.#enqueue({ seq, lines: 1, text: line }, line.length);
+  }
+
+  /**
+   * Queues `lines` whole lines already encoded (the first is event `seq`),
+   * as {@linkcode LogWriter.write} does one.
+   */
+  writeBytes(
+    seq: number,
+    bytes: Uint8Array,
+    lines: number,
+  ): Promise<void> | undefined {
+    return this.#enqueue({ seq, lines, bytes }, bytes.length);
+  }
+
+  #enqueue(item: QueuedLines, size: number): Promise<void> | undefined {
     if (this.#closed) throw new Error("The log writer is closed.");
-    this.#queue.push({ seq, line });
-    this.#queuedBytes += line.length;
+    this.#queue.push(item);
+    this.#queuedBytes += size;
     if (!this.#running) {
       // Set before the call: #run may finish synchronously and clear it.
       this.#running = true;
@@ -214,10 +230,10 @@ export class LogWriter {
     this.#fileBytes = 0;
   }
 
-  async #writeBatch(batch: { seq: number; line: string }[]): Promise<void> {
-    let text = "";
+  async #writeBatch(batch: QueuedLines[]): Promise<void> {
+    let gap = "";
     if (this.#lost) {
-      const gap = {
+      gap = JSON.stringify({
         v: SCHEMA_VERSION,
         seq: this.#lost.fromSeq,
         ts: new Date().toISOString(),
@@ -226,20 +242,44 @@ export class LogWriter {
         lost: this.#lost.count,
         fromSeq: this.#lost.fromSeq,
         reason: this.#lost.reason,
-      };
-      text = JSON.stringify(gap) + "\n";
+      }) + "\n";
     }
-    // join, not +=: a flat string encodes several times faster than a rope.
-    const parts = batch.map((item) => item.line);
-    if (text) parts.unshift(text);
-    text = parts.join("");
+    let lines = 0;
     try {
-      // encodeInto a reused buffer: many times faster than encode(), and
-      // no large allocation per batch. One write runs at a time.
-      if (this.#buffer.length < text.length * 3) {
-        this.#buffer = new Uint8Array(Math.max(text.length * 3, 64 * 1024));
+      // Into a reused buffer: encodeInto is many times faster than
+      // encode(), and there is no large allocation per batch. One write
+      // runs at a time.
+      let size = gap.length * 3;
+      for (const item of batch) {
+        size += item.text !== undefined
+          ? item.text.length * 3
+          : item.bytes!.length;
+        lines += item.lines;
       }
-      const { written } = encoder.encodeInto(text, this.#buffer);
+      if (this.#buffer.length < size) {
+        this.#buffer = new Uint8Array(Math.max(size, 64 * 1024));
+      }
+      let written = 0;
+      // Runs of text lines are joined first: a flat string encodes several
+      // times faster than a rope.
+      let texts: string[] = gap ? [gap] : [];
+      const flushTexts = (): void => {
+        if (texts.length === 0) return;
+        written += encoder.encodeInto(
+          texts.length === 1 ? texts[0] : texts.join(""),
+          this.#buffer.subarray(written),
+        ).written;
+        texts = [];
+      };
+      for (const item of batch) {
+        if (item.text !== undefined) texts.push(item.text);
+        else {
+          flushTexts();
+          this.#buffer.set(item.bytes!, written);
+          written += item.bytes!.length;
+        }
+      }
+      flushTexts();
       const bytes = this.#buffer.subarray(0, written);
       await writeAll(this.#file, bytes);
       this.#fileBytes += bytes.length;
@@ -256,7 +296,7 @@ export class LogWriter {
         );
         this.#lost = undefined;
       }
-      this.#written += batch.length;
+      this.#written += lines;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (!this.#lost) {
@@ -265,9 +305,18 @@ export class LogWriter {
           `writing the audit log "${this.#path}" failed (${reason}); the conversation goes on, lost events are counted`,
         );
       }
-      this.#lost.count += batch.length;
+      this.#lost.count += lines;
     }
   }
+}
+
+/** Queued lines: one as text, or several already encoded. */
+interface QueuedLines {
+  /** The event number of the (first) line. */
+  seq: number;
+  lines: number;
+  text?: string;
+  bytes?: Uint8Array;
 }
 
 /** The name of part `n` (from 2) of a rotated log: `a.jsonl` -> `a.2.jsonl`. */

@@ -64,6 +64,13 @@ export interface ProxyOptions {
   checkpointSeconds?: number;
   /** Environment for the server; inherits ours when absent. */
   env?: Record<string, string>;
+  /**
+   * Seal and write the log in a worker thread, so that the relay and the
+   * plugins use one core and the log's hashing another. An unsealed log is
+   * written in this thread: there is too little to gain.
+   * @default {seal !== false}
+   */
+  logThread?: boolean;
 }
 
 /** What a proxy run ended with. */
@@ -147,6 +154,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       signingKey: opts.signingKey,
       checkpointEvery: opts.checkpointEvery,
       checkpointSeconds: opts.checkpointSeconds,
+      thread: opts.logThread ?? opts.seal !== false,
     });
   } catch (error) {
     errorsWriter.releaseLock();
