@@ -10,6 +10,7 @@
  */
 import { sha256Range } from "./_sha256.ts";
 import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
+import { MerkleBuilder } from "./merkle.ts";
 import { orderLogFiles } from "./log_path.ts";
 import { chainStart, checkpointMessage } from "./seal.ts";
 import { readLineRanges } from "./log_lines.ts";
@@ -152,7 +153,7 @@ interface SessionState {
   beforeLast?: Uint8Array;
   /** Arrays the fast path writes chain values into, in turn. */
   pool: [Uint8Array, Uint8Array, Uint8Array];
-  tree: CompactTree;
+  tree: MerkleBuilder;
   /** The tree cannot be checked: events were lost (a gap). */
   treeLost?: LineLocation;
   /** The next sealed line cannot be chained (after a gap). */
@@ -1083,154 +1084,6 @@ export class LogVerifier {
   }
 }
 
-/**
- * The RFC 6962 tree's compact stack (the roots of its perfect subtrees,
- * largest first), as lib/merkle.ts's MerkleBuilder, hashed with the JS
- * SHA-256 for speed. The roots sit in one array, 32 bytes each: a tree of
- * `size` leaves has one per bit set in `size`.
- */
-class CompactTree {
-  #stack = new Uint8Array(32 * 8);
-  #depth = 0;
-  /** Leaves in the stack. */
-  #size = 0;
-  /**
-   * Leaves not yet in the stack: once there are {@linkcode SUBTREE} of them,
-   * starting at a multiple of it, they are one perfect subtree, whose
-   * levels are hashed four nodes at a time.
-   */
-  #pending: Uint8Array | undefined;
-  #pendingCount = 0;
-  /** 0x01, left, right, and room for SHA-256 padding. */
-  #buf = new Uint8Array(65 + 72);
-  #out = new Uint8Array(32);
-
-  constructor(batch = true) {
-    if (batch && nodeLanes()) this.#pending = new Uint8Array(32 * SUBTREE);
-  }
-
-  get size(): number {
-    return this.#size + this.#pendingCount;
-  }
-
-  /** Adds a leaf hash: the 32 bytes of `leaves` from `at` (copied). */
-  append(leaves: Uint8Array, at = 0): void {
-    const pending = this.#pending;
-    if (!pending || this.#size % SUBTREE !== 0) {
-      this.#push(leaves, at, 1);
-      return;
-    }
-    const to = 32 * this.#pendingCount++;
-    for (let i = 0; i < 32; i++) pending[to + i] = leaves[at + i];
-    if (this.#pendingCount === SUBTREE) {
-      subtreeRoot(pending, SUBTREE);
-      this.#pendingCount = 0;
-      this.#push(pending, 0, SUBTREE);
-    }
-  }
-
-  root(): Uint8Array {
-    if (this.#pendingCount > 0) {
-      // The pending leaves go into a copy, one at a time.
-      const copy = new CompactTree(false);
-      copy.#stack = this.#stack.slice();
-      copy.#depth = this.#depth;
-      copy.#size = this.#size;
-      for (let i = 0; i < this.#pendingCount; i++) {
-        copy.append(this.#pending!, 32 * i);
-      }
-      return copy.root();
-    }
-    if (this.#depth === 0) return sha256Empty();
-    const stack = this.#stack;
-    let hash = stack.slice((this.#depth - 1) * 32, this.#depth * 32);
-    for (let i = this.#depth - 2; i >= 0; i--) {
-      const buf = this.#buf;
-      buf[0] = 1;
-      buf.set(stack.subarray(i * 32, i * 32 + 32), 1);
-      buf.set(hash, 33);
-      hash = new Uint8Array(32);
-      sha256Range(buf, 0, 65, hash);
-    }
-    return hash;
-  }
-
-  /** Pushes the root of a perfect subtree of `leaves` leaves (a power of 2 dividing the size). */
-  #push(hashes: Uint8Array, at: number, leaves: number): void {
-    if ((this.#depth + 1) * 32 > this.#stack.length) {
-      const grown = new Uint8Array(this.#stack.length * 2);
-      grown.set(this.#stack);
-      this.#stack = grown;
-    }
-    const stack = this.#stack;
-    let top = this.#depth * 32;
-    for (let i = 0; i < 32; i++) stack[top + i] = hashes[at + i];
-    // Each trailing 1 bit of the size (in units of the new subtree) is a
-    // subtree as large as the new one: merge them.
-    for (let n = this.#size / leaves; n % 2 === 1; n = (n - 1) / 2) {
-      this.#node(top - 32, top);
-      top -= 32;
-    }
-    this.#depth = top / 32 + 1;
-    this.#size += leaves;
-  }
-
-  /** Replaces the roots at `left` and `right` with their parent, at `left`. */
-  #node(left: number, right: number): void {
-    const buf = this.#buf;
-    const stack = this.#stack;
-    buf[0] = 1;
-    for (let i = 0; i < 32; i++) {
-      buf[1 + i] = stack[left + i];
-      buf[33 + i] = stack[right + i];
-    }
-    const out = this.#out;
-    sha256Range(buf, 0, 65, out);
-    stack.set(out, left);
-  }
-}
-
-/** Leaves hashed together into one perfect subtree by {@linkcode CompactTree}. */
-const SUBTREE = 64;
-let sharedNodeLanes: Sha256x4 | null | undefined;
-
-/** Lanes for Merkle nodes, shared by every tree (each uses them only within a call). */
-function nodeLanes(): Sha256x4 | undefined {
-  if (sharedNodeLanes === undefined) sharedNodeLanes = lanes() ?? null;
-  return sharedNodeLanes ?? undefined;
-}
-
-/**
- * Replaces the first 32 bytes of `hashes` with the root of the perfect
- * tree over its `count` (a power of 2) leaf hashes, level by level, four
- * RFC 6962 nodes (SHA-256 of 0x01 || left || right) at a time.
- */
-function subtreeRoot(hashes: Uint8Array, count: number): void {
-  const x4 = nodeLanes()!;
-  const memory = x4.memory;
-  const digests = x4.digests;
-  for (let n = count; n > 1; n /= 2) {
-    for (let j = 0; j < n / 2; j += 4) {
-      const lanes = Math.min(4, n / 2 - j);
-      for (let k = 0; k < lanes; k++) {
-        const to = k * LANE_BYTES;
-        const from = 64 * (j + k);
-        memory[to] = 1;
-        for (let i = 0; i < 64; i++) memory[to + 1 + i] = hashes[from + i];
-        x4.pad(k, 65);
-      }
-      x4.hash(lanes);
-      for (let i = 0; i < 32 * lanes; i++) hashes[32 * j + i] = digests[i];
-    }
-  }
-}
-
-function sha256Empty(): Uint8Array {
-  const out = new Uint8Array(32);
-  sha256Range(new Uint8Array(72), 0, 0, out);
-  return out;
-}
-
 const SPECIAL = new Set(["checkpoint", "session_start", "session_end", "gap"]);
 const SPECIAL_BYTES = [...SPECIAL].map(ascii);
 const P_START = ascii('{"v":1,"seq":');
@@ -1411,7 +1264,7 @@ function newSession(id: string, here: LineLocation): SessionState {
     id,
     head: chainStart(id),
     pool: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(32)],
-    tree: new CompactTree(),
+    tree: new MerkleBuilder({ simd: true }),
     resync: false,
     expectedSeq: 0,
     first: here,

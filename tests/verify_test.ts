@@ -525,3 +525,56 @@ Deno.test("rotation: the parts of a rotated log verify together, in any order gi
   );
   assert.equal(session.summary.toolCalls, 3);
 });
+
+Deno.test("verify: tree roots of a 300-event session checkpointed at uneven counts hold, and an event inside a full 64-leaf subtree is caught", async () => {
+  await using dir = await tempDir();
+  const session = "tree-0000";
+  const sealer = new Sealer(session);
+  const lines: string[] = [];
+  let seq = 0;
+  const head = (kind: string): string =>
+    `{"v":1,"seq":${seq++},"ts":"t","session":"${session}","kind":"${kind}"`;
+  async function checkpoint(): Promise<void> {
+    const cp = await sealer.checkpoint();
+    lines.push(
+      sealer.seal(
+        `${
+          head("checkpoint")
+        },"treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`,
+        false,
+      ).trimEnd(),
+    );
+  }
+  lines.push(
+    sealer.seal(`${head("session_start")},"server":{"command":"x"}}\n`, true)
+      .trimEnd(),
+  );
+  const checkpointsAt = new Set([1, 63, 64, 65, 128, 200, 257]);
+  for (let i = 1; i < 300; i++) {
+    lines.push(
+      sealer.seal(`${head("request")},"method":"m${i}"}\n`, true).trimEnd(),
+    );
+    if (checkpointsAt.has(sealer.treeSize)) await checkpoint();
+  }
+  lines.push(sealer.seal(`${head("session_end")}}\n`, true).trimEnd());
+  await checkpoint();
+  const log = `${dir.path}/tree.jsonl`;
+  await Deno.writeTextFile(log, lines.join("\n") + "\n");
+  assert.equal((await verifyBoth(log)).status, "verified");
+
+  const at = lines.findIndex((l) => l.includes('"method":"m100"'));
+  const edited = `${dir.path}/edited.jsonl`;
+  await Deno.writeTextFile(
+    edited,
+    lines.map((l, i) => i === at ? l.replace('"m100"', '"m1OO"') : l).join(
+      "\n",
+    ) + "\n",
+  );
+  const verdict = await verifyBoth(edited);
+  assert.equal(verdict.status, "failed");
+  assert.deepEqual(verdict.problems[0], {
+    ...verdict.problems[0],
+    line: at + 1,
+    kind: "edited",
+  });
+});
