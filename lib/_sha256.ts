@@ -8,7 +8,8 @@
  * @module
  */
 
-const K = new Uint32Array([
+/** The round constants of FIPS 180-4 (4.2.2). */
+export const K: Uint32Array = new Uint32Array([
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -75,7 +76,8 @@ const K = new Uint32Array([
   0xc67178f2,
 ]);
 
-const INIT = new Int32Array([
+/** The initial hash value of FIPS 180-4 (5.3.3). */
+export const INIT: Int32Array = new Int32Array([
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,
