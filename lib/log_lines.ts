@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LogReadError, openFailure } from "./log_reader.ts";
+import { LogReadError, openFailure, readFailure } from "./log_reader.ts";
 
 /** Called with each line: its 1-based number and its bytes without the `\n`. */
 export type LineHandler = (
@@ -115,13 +115,7 @@ export async function readLineRanges(
   let total = 0;
   function read(into: Uint8Array): Promise<number | null> {
     return file.read(into).catch(function readFailed(error): never {
-      throw new LogReadError(
-        path,
-        `Cannot read audit log "${path}" after line ${lineNo}: ${
-          error instanceof Error ? error.message : String(error)
-        }. Check that the file is readable and not being replaced.`,
-        { cause: error },
-      );
+      throw readFailure(path, lineNo, error);
     });
   }
   function keep(bytes: Uint8Array): void {

@@ -146,13 +146,7 @@ export async function readLog(path: string): Promise<ReadLogResult> {
     if (error instanceof Deno.errors.IsADirectory) {
       throw new LogReadError(path, openFailure(path, error), { cause: error });
     }
-    throw new LogReadError(
-      path,
-      `Cannot read audit log "${path}" after line ${lineNo}: ${
-        error instanceof Error ? error.message : String(error)
-      }. Check that the file is readable and not being replaced.`,
-      { cause: error },
-    );
+    throw readFailure(path, lineNo, error);
   }
   if (pending.length) take(concat(pending), false);
   // Blank lines are harmless; they are not worth a reviewer's attention.
@@ -238,6 +232,31 @@ function concat(parts: Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return out;
+}
+
+/**
+ * The error for a log that failed while being read, after line `lineNo`.
+ *
+ * @example
+ * ```ts
+ * import { readFailure } from "./log_reader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(readFailure("a.jsonl", 7, new Error("EIO")).message, /after line 7: EIO/);
+ * ```
+ */
+export function readFailure(
+  path: string,
+  lineNo: number,
+  error: unknown,
+): LogReadError {
+  return new LogReadError(
+    path,
+    `Cannot read audit log "${path}" after line ${lineNo}: ${
+      error instanceof Error ? error.message : String(error)
+    }. Check that the file is readable and not being replaced.`,
+    { cause: error },
+  );
 }
 
 /** The sentence for a log that cannot be opened: what failed and what to do. */
