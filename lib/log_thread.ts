@@ -78,7 +78,7 @@ type FromWorker =
 /** Bytes posted and not yet written before `append` asks the caller to wait. */
 const HIGH_WATER_BYTES = 8 * 1024 * 1024;
 /** How long a new worker has to open the log. */
-const OPEN_TIMEOUT_MS = 10_000;
+const OPEN_TIMEOUT_MS = 5_000;
 /** A batch is posted once its buffer is full, or when the current task ends. */
 const BATCH_BYTES = 256 * 1024;
 /** Batch buffers kept for reuse (the worker sends them back). */
@@ -153,7 +153,7 @@ export class ThreadLog implements EventLog {
     const opened = await new Promise<FromWorker | ErrorEvent>((resolve) => {
       // A worker that never answers (it could not load) is given up on.
       timer = setTimeout(
-        () => resolve({ type: "warning", message: "no answer in 10 s" }),
+        () => resolve({ type: "warning", message: "no answer in 5 s" }),
         OPEN_TIMEOUT_MS,
       );
       worker.onmessage = (e: MessageEvent<FromWorker>) => resolve(e.data);
