@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { NAME, VERSION } from "./lib/version.ts";
 import type { Plugin } from "./lib/plugin.ts";
 
@@ -237,6 +237,51 @@ function usage(message: string, help: string): never {
   Deno.exit(EXIT_USAGE);
 }
 
+type CommandOptions = NonNullable<ParseArgsConfig["options"]>;
+type Parsed<O extends CommandOptions> = ReturnType<
+  typeof parseArgs<
+    { args: string[]; options: O; strict: true; allowPositionals: true }
+  >
+>;
+
+/**
+ * Parses a subcommand's arguments (with `--help`/`-h` added): a usage error
+ * exits with the subcommand's help; `undefined` means the help was printed.
+ */
+function parseCommand<O extends CommandOptions>(
+  argv: string[],
+  options: O,
+  help: string,
+  { positionals = false, hint = "" } = {},
+): Parsed<O & { help: { type: "boolean"; short: "h" } }> | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: { ...options, help: { type: "boolean", short: "h" } } as
+        & O
+        & { help: { type: "boolean"; short: "h" } },
+    });
+  } catch (error) {
+    usage(`${(error as Error).message}${hint}`, help);
+  }
+  if (!positionals && parsed.positionals.length > 0) {
+    usage(
+      `Unexpected argument '${
+        parsed.positionals[0]
+      }'. This command does not take positional arguments${hint}`,
+      help,
+    );
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    out(help);
+    return undefined;
+  }
+  return parsed;
+}
+
 async function proxyCommand(
   argv: string[],
   options: MainOptions,
@@ -244,39 +289,28 @@ async function proxyCommand(
   const dashdash = argv.indexOf("--");
   const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
   let command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: own,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        log: { type: "string" },
-        config: { type: "string" },
-        server: { type: "string" },
-        "sensitive-tools": { type: "string" },
-        "write-tools": { type: "string" },
-        "max-payload": { type: "string" },
-        "grace-ms": { type: "string" },
-        "signing-key": { type: "string" },
-        rotate: { type: "string" },
-        "no-seal": { type: "boolean" },
-        "checkpoint-every": { type: "string" },
-        "checkpoint-seconds": { type: "string" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    usage(
-      `${(error as Error).message}. The server command goes after "--".`,
-      PROXY_HELP,
-    );
-  }
-  if (values.help) {
-    out(PROXY_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(
+    own,
+    {
+      log: { type: "string" },
+      config: { type: "string" },
+      server: { type: "string" },
+      "sensitive-tools": { type: "string" },
+      "write-tools": { type: "string" },
+      "max-payload": { type: "string" },
+      "grace-ms": { type: "string" },
+      "signing-key": { type: "string" },
+      rotate: { type: "string" },
+      "no-seal": { type: "boolean" },
+      "checkpoint-every": { type: "string" },
+      "checkpoint-seconds": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+    PROXY_HELP,
+    { hint: '. The server command goes after "--".' },
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (values.server !== undefined) {
     if (command.length > 0) {
       usage(
@@ -390,24 +424,10 @@ async function proxyCommand(
 }
 
 async function keygenCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: "string", short: "o" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, KEYGEN_HELP);
-  }
-  if (parsed.values.help) {
-    out(KEYGEN_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    out: { type: "string", short: "o" },
+  }, KEYGEN_HELP);
+  if (!parsed) return 0;
   const prefix = parsed.values.out ?? "mcp-audit-signing";
   const { generateKeyPair } = await import("./lib/signing_key.ts");
   const pair = await generateKeyPair();
@@ -437,24 +457,10 @@ async function keygenCommand(argv: string[]): Promise<number> {
 }
 
 async function initCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        force: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, INIT_HELP);
-  }
-  if (parsed.values.help) {
-    out(INIT_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    force: { type: "boolean" },
+  }, INIT_HELP);
+  if (!parsed) return 0;
   const { starterConfig } = await import("./lib/starter_config.ts");
   const { configJsonSchema } = await import("./lib/json_schema.ts");
   const { CONFIG_FILE } = await import("./lib/config.ts");
@@ -481,24 +487,15 @@ async function initCommand(argv: string[]): Promise<number> {
 }
 
 async function reportCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        output: { type: "string", short: "o" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, REPORT_HELP);
-  }
-  if (parsed.values.help) {
-    out(REPORT_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      output: { type: "string", short: "o" },
+    },
+    REPORT_HELP,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
   const { latestLogs, NoLogFoundError } = await import("./lib/log_path.ts");
   const { orderLogFiles } = await import("./lib/log_path.ts");
   let logs = orderLogFiles(parsed.positionals);
@@ -591,27 +588,18 @@ async function readingFiles(body: () => Promise<number>): Promise<number> {
 }
 
 async function verifyCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        pubkey: { type: "string" },
-        "require-signature": { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, VERIFY_HELP);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      pubkey: { type: "string" },
+      "require-signature": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    VERIFY_HELP,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
   const { values } = parsed;
-  if (values.help) {
-    out(VERIFY_HELP);
-    return 0;
-  }
   const logs = await logArgs(parsed.positionals);
   if (typeof logs === "number") return logs;
   return await readingFiles(async () => {
@@ -635,28 +623,19 @@ async function verifyCommand(argv: string[]): Promise<number> {
 }
 
 async function proveCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        event: { type: "string" },
-        session: { type: "string" },
-        final: { type: "boolean" },
-        output: { type: "string", short: "o" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, PROVE_HELP);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      event: { type: "string" },
+      session: { type: "string" },
+      final: { type: "boolean" },
+      output: { type: "string", short: "o" },
+    },
+    PROVE_HELP,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(PROVE_HELP);
-    return 0;
-  }
   if (positionals.length > 1) usage("give one LOG", PROVE_HELP);
   const seq = Number(values.event);
   if (values.event === undefined || !Number.isInteger(seq) || seq < 0) {
@@ -694,26 +673,17 @@ async function proveCommand(argv: string[]): Promise<number> {
 }
 
 async function verifyProofCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        pubkey: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, VERIFY_PROOF_HELP);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      pubkey: { type: "string" },
+      json: { type: "boolean" },
+    },
+    VERIFY_PROOF_HELP,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(VERIFY_PROOF_HELP);
-    return 0;
-  }
   if (positionals.length !== 1) usage("give one BUNDLE", VERIFY_PROOF_HELP);
   if (!values.pubkey) {
     usage(
@@ -755,24 +725,15 @@ async function verifyProofCommand(argv: string[]): Promise<number> {
 }
 
 async function summaryCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, SUMMARY_HELP);
-  }
-  if (parsed.values.help) {
-    out(SUMMARY_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      json: { type: "boolean" },
+    },
+    SUMMARY_HELP,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
   const logs = await logArgs(parsed.positionals);
   if (typeof logs === "number") return logs;
   return await readingFiles(async () => {
@@ -790,28 +751,19 @@ async function summaryCommand(argv: string[]): Promise<number> {
 }
 
 async function checkCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        "fail-on": { type: "string" },
-        pubkey: { type: "string" },
-        "require-signature": { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usage((error as Error).message, CHECK_HELP);
-  }
+  const parsed = parseCommand(
+    argv,
+    {
+      "fail-on": { type: "string" },
+      pubkey: { type: "string" },
+      "require-signature": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    CHECK_HELP,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
   const { values } = parsed;
-  if (values.help) {
-    out(CHECK_HELP);
-    return 0;
-  }
   const { checkLogs, formatCheckReport, parseFailOn } = await import(
     "./lib/check.ts"
   );

@@ -281,8 +281,8 @@ export class LogWriter {
       }
       flushTexts();
       const bytes = this.#buffer.subarray(0, written);
-      await writeAll(this.#file, bytes);
-      this.#fileBytes += bytes.length;
+      // The next file is started when there is something to put in it, so
+      // a session never leaves an empty last part.
       if (this.#fileBytes >= this.#rotateBytes) {
         await this.#rotate().catch((error) =>
           this.#onWarning(
@@ -290,6 +290,8 @@ export class LogWriter {
           )
         );
       }
+      await writeAll(this.#file, bytes);
+      this.#fileBytes += bytes.length;
       if (this.#lost) {
         this.#onWarning(
           `writing the audit log works again; ${this.#lost.count} event(s) were lost and a gap event records them`,

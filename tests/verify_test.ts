@@ -508,6 +508,9 @@ Deno.test("rotation: the parts of a rotated log verify together, in any order gi
   assert.ok(parts.length >= 3, `the session was split (${parts.join(", ")})`);
   // A shell glob's order (rotated.2 ... before rotated.jsonl) is put right.
   const globbed = parts.sort().map((n) => `${dir.path}/${n}`);
+  for (const part of globbed) {
+    assert.ok(Deno.statSync(part).size > 0, `${part} is not empty`);
+  }
   const all = await cli(["verify", "--pubkey", `${key}.pub`, ...globbed]);
   assert.equal(all.code, 0, all.stdout + all.stderr);
   assert.match(all.stdout, /VERIFIED/);
