@@ -70,7 +70,8 @@ type FromWorker =
     bytes: number;
     buffer: Uint8Array<ArrayBuffer>;
     lost: number;
-    paths: string[];
+    /** Only when a file was added since the last answer. */
+    paths?: string[];
   }
   | { type: "done"; id: number; lost: number; paths: string[] }
   | { type: "warning"; message: string };
@@ -283,7 +284,7 @@ export class ThreadLog implements EventLog {
   #receive(m: FromWorker): void {
     if (m.type === "ack" || m.type === "done") {
       this.#lost = m.lost;
-      this.#paths = m.paths;
+      if (m.paths) this.#paths = m.paths;
     }
     if (m.type === "ack") {
       this.#inFlight -= m.bytes;
@@ -361,6 +362,7 @@ export function serveLogThread(): void {
   };
   const reply = (m: FromWorker): void => scope.postMessage(m);
   let log: LocalLog | undefined;
+  let knownPaths = 1;
   let chain: Promise<void> = Promise.resolve();
   const run = (task: () => Promise<void>): void => {
     chain = chain.then(task).catch((error) =>
@@ -416,13 +418,15 @@ export function serveLogThread(): void {
             if (wait) await wait;
           }
         }
+        const paths = log!.paths;
         scope.postMessage({
           type: "ack",
           bytes: m.bytes,
           buffer: m.buffer,
           lost: log!.lost,
-          paths: log!.paths,
+          ...(paths.length !== knownPaths ? { paths } : {}),
         }, [m.buffer.buffer]);
+        knownPaths = paths.length;
       });
     } else {
       run(async () => {
