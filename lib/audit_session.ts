@@ -114,6 +114,7 @@ export class AuditSession {
   #sink: AuditSink;
   #options: AuditSessionOptions;
   #parse: { maxParseBytes: number };
+  #maxPayloadBytes: number;
   #started = performance.now();
   #command: string[];
   #ended: Promise<SessionEndEvent> | undefined;
@@ -141,6 +142,7 @@ export class AuditSession {
         : sealer.checkpointEvery,
       base: () => this.#correlator.base(),
     });
+    this.#maxPayloadBytes = maxPayload(options);
     this.#parse = {
       maxParseBytes: Math.max(
         options.maxParseBytes ?? 512 * 1024,
@@ -205,15 +207,18 @@ export class AuditSession {
     Deno.unrefTimer(this.#timer as unknown as number);
   }
 
-  /** A tap for one direction's raw bytes. Audit failures become warnings, never exceptions. */
-  tap(dir: Direction): ByteTap {
+  /**
+   * A tap for one direction's raw bytes. Audit failures become warnings,
+   * never exceptions. With `reusedChunks`, the caller may reuse a chunk's
+   * buffer once `push` has returned.
+   */
+  tap(dir: Direction, options: { reusedChunks?: boolean } = {}): ByteTap {
     let wait: Promise<void> | undefined;
     const splitter = new LineSplitter((frame) => {
       wait = this.#acceptFrame(dir, frame) ?? wait;
     }, {
       maxLineBytes: this.#options.maxLineBytes,
-      // Frames this long are skimmed: nothing needs their bytes afterwards.
-      reuseAbove: this.#parse.maxParseBytes,
+      reusedChunks: options.reusedChunks,
     });
     const warn = (what: string, error: unknown): void =>
       this.#options.onWarning?.(
@@ -253,9 +258,12 @@ export class AuditSession {
         wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
       }
     } finally {
-      // A long frame that was parsed, not skimmed, may still be truncated
-      // from its bytes when logged: keep its own copy of them.
-      if (frame.transient && !frame.skimmed) frame.bytes = frame.bytes.slice();
+      // A frame whose payload is truncated when logged is truncated from its
+      // bytes then (unless it was skimmed): keep a copy of reused bytes.
+      if (
+        frame.transient && !frame.skimmed &&
+        frame.length > this.#maxPayloadBytes
+      ) frame.bytes = frame.bytes.slice();
     }
     return wait;
   }

@@ -22,9 +22,9 @@ export interface Frame {
   /** Set by the parser when it skimmed the frame instead of parsing it. */
   skimmed?: boolean;
   /**
-   * `bytes` lie in a buffer the splitter reuses for the next long line:
-   * they hold only while `onFrame` runs. Copy them (`bytes.slice()`) to
-   * keep them.
+   * `bytes` lie in a buffer that is reused after `onFrame` returns (the
+   * splitter's for a line that spanned chunks, or a reused chunk): copy
+   * them (`bytes.slice()`) to keep them.
    */
   transient?: boolean;
 }
@@ -43,29 +43,29 @@ export interface LineSplitterOptions {
    */
   headBytes?: number;
   /**
-   * Lines longer than this (and up to 16 MiB) are assembled in one buffer
-   * reused from line to line and emitted as `transient`, instead of in a
-   * new buffer each: a stream of large messages then allocates almost
-   * nothing per message. Off unless given.
+   * The caller reuses a chunk's buffer once `push` returns (a BYOB reader):
+   * lines found whole inside a chunk are then emitted as `transient` too.
+   * @default {false}
    */
-  reuseAbove?: number;
+  reusedChunks?: boolean;
 }
 
 const defaults = {
   maxLineBytes: 64 * 1024 * 1024,
   headBytes: 4096,
-  reuseAbove: Infinity,
 } satisfies LineSplitterOptions;
-/** The largest line assembled in the reused buffer. */
-const REUSE_MAX = 16 * 1024 * 1024;
+/** The largest buffer kept for the next line; a longer line's is let go. */
+const KEEP_MAX = 16 * 1024 * 1024;
 
 const LF = 10;
 const CR = 13;
 
 /**
- * Splits a byte stream into newline-delimited frames. Chunks are kept by
- * reference until their line is complete, so a caller must not reuse a
- * chunk's buffer after pushing it (stream readers never do).
+ * Splits a byte stream into newline-delimited frames. A line found whole
+ * inside a chunk is emitted as a view of it; the bytes of a line that spans
+ * chunks are gathered in one buffer reused from line to line (so a stream
+ * of large messages allocates almost nothing per message), and its frame is
+ * `transient`. Nothing of a chunk is kept after `push` returns.
  *
  * @example Frames out of chunks split mid-line
  * ```ts
@@ -85,13 +85,13 @@ export class LineSplitter {
   #onFrame: (frame: Frame) => void;
   #max: number;
   #head: number;
-  #parts: Uint8Array[] = [];
-  #partLength = 0;
+  /** The start of the current line, when it spans chunks. */
+  #acc = new Uint8Array(0);
+  #accLength = 0;
   #hash: Hash | undefined;
   #hashedLength = 0;
   #headBytes: Uint8Array | undefined;
-  #reuseAbove: number;
-  #scratch = new Uint8Array(0);
+  #reusedChunks: boolean;
 
   /** Creates a splitter that calls `onFrame` for each complete line. */
   constructor(
@@ -101,7 +101,7 @@ export class LineSplitter {
     this.#onFrame = onFrame;
     this.#max = options.maxLineBytes ?? defaults.maxLineBytes;
     this.#head = options.headBytes ?? defaults.headBytes;
-    this.#reuseAbove = options.reuseAbove ?? defaults.reuseAbove;
+    this.#reusedChunks = options.reusedChunks ?? false;
   }
 
   /** Feeds a chunk; complete lines in it are emitted before this returns. */
@@ -116,10 +116,10 @@ export class LineSplitter {
       const piece = chunk.subarray(start, nl);
       start = nl + 1;
       if (
-        this.#partLength === 0 && this.#hash === undefined &&
+        this.#accLength === 0 && this.#hash === undefined &&
         piece.length <= this.#max
       ) {
-        this.#emit(stripCr(piece), false);
+        this.#emit(stripCr(piece), false, this.#reusedChunks);
       } else {
         this.#buffer(piece);
         this.#flush(false);
@@ -129,7 +129,7 @@ export class LineSplitter {
 
   /** Ends the stream: a last line without a newline is emitted as `unterminated`. */
   end(): void {
-    if (this.#partLength > 0 || this.#hash !== undefined) this.#flush(true);
+    if (this.#accLength > 0 || this.#hash !== undefined) this.#flush(true);
   }
 
   #buffer(piece: Uint8Array): void {
@@ -139,28 +139,38 @@ export class LineSplitter {
       this.#hashedLength += piece.length;
       return;
     }
-    if (this.#partLength + piece.length > this.#max) {
+    if (this.#accLength + piece.length > this.#max) {
       // Switch to streaming mode: keep the head, hash everything.
-      const all = concat(this.#parts, this.#partLength);
-      this.#headBytes = all.slice(0, this.#head);
-      if (this.#headBytes.length < this.#head) {
-        this.#headBytes = concat(
-          [
-            this.#headBytes,
-            piece.subarray(0, this.#head - this.#headBytes.length),
-          ],
-          Math.min(this.#head, all.length + piece.length),
-        );
+      const all = this.#acc.subarray(0, this.#accLength);
+      const head = new Uint8Array(
+        Math.min(this.#head, all.length + piece.length),
+      );
+      head.set(all.subarray(0, head.length));
+      if (all.length < head.length) {
+        head.set(piece.subarray(0, head.length - all.length), all.length);
       }
+      this.#headBytes = head;
       this.#hash = createHash("sha256").update(all).update(piece);
       this.#hashedLength = all.length + piece.length;
-      this.#parts = [];
-      this.#partLength = 0;
+      this.#accLength = 0;
+      this.#release();
       return;
     }
-    // Kept without copying: callers hand over chunks they do not reuse.
-    this.#parts.push(piece);
-    this.#partLength += piece.length;
+    const length = this.#accLength + piece.length;
+    if (length > this.#acc.length) {
+      const grown = new Uint8Array(
+        Math.max(length, 2 * this.#acc.length, 4096),
+      );
+      grown.set(this.#acc.subarray(0, this.#accLength));
+      this.#acc = grown;
+    }
+    this.#acc.set(piece, this.#accLength);
+    this.#accLength = length;
+  }
+
+  /** Lets go of a buffer grown past {@linkcode KEEP_MAX} by a long line. */
+  #release(): void {
+    if (this.#acc.length > KEEP_MAX) this.#acc = new Uint8Array(0);
   }
 
   #flush(unterminated: boolean): void {
@@ -179,20 +189,10 @@ export class LineSplitter {
       this.#onFrame(frame);
       return;
     }
-    const length = this.#partLength;
-    const reuse = length > this.#reuseAbove && length <= REUSE_MAX;
-    let line: Uint8Array;
-    if (reuse) {
-      if (this.#scratch.length < length) {
-        this.#scratch = new Uint8Array(Math.min(REUSE_MAX, length * 2));
-      }
-      line = concatInto(this.#parts, this.#scratch.subarray(0, length));
-    } else {
-      line = concat(this.#parts, length);
-    }
-    this.#parts = [];
-    this.#partLength = 0;
-    this.#emit(stripCr(line), unterminated, reuse);
+    const line = this.#acc.subarray(0, this.#accLength);
+    this.#accLength = 0;
+    this.#emit(stripCr(line), unterminated, true);
+    this.#release();
   }
 
   #emit(bytes: Uint8Array, unterminated: boolean, transient = false): void {
@@ -207,18 +207,4 @@ function stripCr(line: Uint8Array): Uint8Array {
   return line.length > 0 && line[line.length - 1] === CR
     ? line.subarray(0, line.length - 1)
     : line;
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  return concatInto(parts, new Uint8Array(length));
-}
-
-function concatInto(parts: Uint8Array[], out: Uint8Array): Uint8Array {
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

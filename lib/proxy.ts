@@ -174,9 +174,14 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   }
   audit.start({ pid: server.child.pid });
 
+  // Our own stdin and stdout are read into reused buffers: nothing downstream
+  // keeps a chunk (the relay awaits each write; the taps copy what they keep).
+  const input = opts.input ?? Deno.stdin.readable;
+  const inputReader = chunkReader(input, opts.input === undefined);
+  const serverOut = chunkReader(server.child.stdout, opts.output === undefined);
   // Auditing must never break the relay: a failure there is a warning.
-  const c2sTap = audit.tap("c2s");
-  const s2cTap = audit.tap("s2c");
+  const c2sTap = audit.tap("c2s", { reusedChunks: inputReader.reused });
+  const s2cTap = audit.tap("s2c", { reusedChunks: serverOut.reused });
 
   let clientClosedFirst = false;
   let serverExited = false;
@@ -191,15 +196,13 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   };
 
   // Client -> server.
-  const input = opts.input ?? Deno.stdin.readable;
-  const inputReader = input.getReader();
   const serverIn = server.child.stdin.getWriter();
   const c2s = (async () => {
     let serverInOpen = true;
     try {
       while (true) {
-        const { value, done } = await inputReader.read();
-        if (done) break;
+        const value = await inputReader.read();
+        if (value === undefined) break;
         // Start the write, then audit before yielding: the bytes are on their
         // way, and no answer to them can be logged before they are.
         const written = serverInOpen ? serverIn.write(value) : undefined;
@@ -230,12 +233,11 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   // Server -> client.
   const outputWriter = (opts.output ?? Deno.stdout.writable).getWriter();
   const s2c = (async () => {
-    const reader = server.child.stdout.getReader();
     let clientOpen = true;
     try {
       while (true) {
-        const { value, done } = await reader.read();
-        if (done) break;
+        const value = await serverOut.read();
+        if (value === undefined) break;
         // As above: forwarded first, logged before anything else can run.
         const written = clientOpen ? outputWriter.write(value) : undefined;
         const wait = s2cTap.push(value);
@@ -353,6 +355,62 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   };
   if (failure) result.failure = failure;
   return result;
+}
+
+/** Bytes read at a time from a pipe (its usual capacity on Linux). */
+const READ_BYTES = 64 * 1024;
+
+/** Reads chunks from a stream, possibly into one reused buffer. */
+interface ChunkReader {
+  /** The next chunk, or `undefined` at the end; valid until the next read when `reused`. */
+  read(): Promise<Uint8Array | undefined>;
+  /** Stops reading. */
+  cancel(): Promise<void>;
+  /** Whether chunks share one buffer, overwritten by the next read. */
+  reused: boolean;
+}
+
+/**
+ * Reads `stream` into one reused buffer when `reuse` is asked and the stream
+ * allows it (a byte stream, read with a BYOB reader): no allocation per
+ * chunk, which keeps the proxy's memory flat on long streams. Otherwise
+ * chunk by chunk, as the stream hands them out.
+ */
+function chunkReader(
+  stream: ReadableStream<Uint8Array>,
+  reuse: boolean,
+): ChunkReader {
+  if (reuse) {
+    let byob: ReadableStreamBYOBReader | undefined;
+    try {
+      byob = stream.getReader({ mode: "byob" });
+    } catch {
+      // Not a byte stream: read it as it comes.
+    }
+    if (byob) {
+      const reader = byob;
+      let buffer = new ArrayBuffer(READ_BYTES);
+      return {
+        reused: true,
+        async read(): Promise<Uint8Array | undefined> {
+          const { value, done } = await reader.read(new Uint8Array(buffer));
+          if (done || value === undefined) return undefined;
+          buffer = value.buffer as ArrayBuffer;
+          return value;
+        },
+        cancel: () => reader.cancel(),
+      };
+    }
+  }
+  const reader = stream.getReader();
+  return {
+    reused: false,
+    async read(): Promise<Uint8Array | undefined> {
+      const { value, done } = await reader.read();
+      return done ? undefined : value;
+    },
+    cancel: () => reader.cancel(),
+  };
 }
 
 function describeFailure(
