@@ -182,7 +182,7 @@ export function parseFrame(
 }
 
 function skim(frame: Frame, previewChars: number): ParsedFrame {
-  const s = skimObject(lenientDecoder.decode(frame.bytes));
+  const s = skimObject(frame.bytes);
   frame.skimmed = true;
   if (!s) {
     return {
