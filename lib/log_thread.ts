@@ -346,7 +346,17 @@ async function localLog(
   });
 }
 
-/** Whether this code runs in the log's worker. */
+/**
+ * Whether this code runs in the log's worker.
+ *
+ * @example
+ * ```ts
+ * import { isLogThread } from "./log_thread.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isLogThread(), false); // The main thread.
+ * ```
+ */
 export function isLogThread(): boolean {
   return "WorkerGlobalScope" in globalThis &&
     (globalThis as { name?: unknown }).name === LOG_THREAD_NAME;
@@ -357,6 +367,13 @@ let serving = false;
 /**
  * The worker's side: opens the log, then seals and writes the batches it is
  * sent, in order. Called once per worker (again, it does nothing).
+ *
+ * @example A worker's entry
+ * ```ts ignore
+ * import { isLogThread, serveLogThread } from "./log_thread.ts";
+ *
+ * if (isLogThread()) serveLogThread();
+ * ```
  */
 export function serveLogThread(): void {
   if (serving) return;

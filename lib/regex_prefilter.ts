@@ -44,7 +44,10 @@ type Need = string[] | undefined;
  * assert.deepEqual(requiredLiterals("colou?r"), ["colo"]);
  * ```
  */
-export function requiredLiterals(source: string, flags = ""): Need {
+export function requiredLiterals(
+  source: string,
+  flags = "",
+): string[] | undefined {
   const caseless = flags.includes("i");
   // Set notation (`v`) nests classes; not read.
   if (flags.includes("v")) return undefined;
