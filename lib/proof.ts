@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { inclusionProof, verifyInclusion } from "./merkle.ts";
 import { checkpointMessage } from "./seal.ts";
 import { readLines } from "./log_lines.ts";
+import { hex, hexInto } from "./_hex.ts";
 import type { VerifyKey } from "./signing_key.ts";
 
 /** The `format` member of every bundle. */
@@ -342,17 +343,9 @@ function sealed(text: string): boolean {
   return /,"hash":"[0-9a-f]{64}"\}$/.test(text);
 }
 
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
 function fromHex(text: string): Uint8Array | undefined {
   if (!/^[0-9a-f]{64}$/.test(text)) return undefined;
   const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  }
+  hexInto(text, out);
   return out;
 }

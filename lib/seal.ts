@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { MerkleBuilder } from "./merkle.ts";
 import { sha256Range } from "./_sha256.ts";
+import { hex, hexInto } from "./_hex.ts";
 import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
 import type { SigningKey } from "./signing_key.ts";
 
@@ -178,11 +179,11 @@ export class Sealer {
     // A hex digest is about twice as fast as a Buffer one (no Buffer to
     // build); "\0" is the leaf prefix byte 0x00 in UTF-8, hashed apart so
     // the line is not copied to prepend it.
-    fromHex(
+    hexInto(
       createHash("sha256").update("\0").update(line.slice(0, -1)).digest(
         "hex",
       ),
-      LEAF_SCRATCH,
+      LEAF_SCRATCH.subarray(0, 32),
     );
     this.#link(LEAF_SCRATCH, 0, leaf);
     return `${line.slice(0, -2)},"hash":"${hex(this.#head)}"}\n`;
@@ -210,7 +211,9 @@ export class Sealer {
     for (let i = from; i < to; i += 4) {
       const n = Math.min(4, to - i);
       // The leaf hashes of lines i to i + n - 1: SHA-256(0x00 || line).
-      let s = i === from ? start : ends[i - 1];
+      const first = i === from ? start : ends[i - 1];
+      let s = first;
+      // Bit k set: line i + k is hashed in lane k, not by node:crypto.
       let laned = 0;
       for (let k = 0; k < n; k++) {
         const end = ends[i + k] - 1;
@@ -219,30 +222,28 @@ export class Sealer {
           x4.memory[lane] = 0;
           x4.memory.set(bytes.subarray(s, end), lane + 1);
           x4.pad(k, end - s + 1);
-          laned++;
+          laned |= 1 << k;
         } else {
-          fromHex(
+          hexInto(
             createHash("sha256").update(LEAF_PREFIX).update(
               bytes.subarray(s, end),
             ).digest("hex"),
-            leaves.subarray(32 * k),
+            leaves.subarray(32 * k, 32 * k + 32),
           );
           x4?.pad(k, 0);
         }
         s = ends[i + k];
       }
-      if (x4 && laned > 0) {
+      if (x4 && laned !== 0) {
         x4.hash(n);
-        s = i === from ? start : ends[i - 1];
         for (let k = 0; k < n; k++) {
-          if (ends[i + k] - 1 - s + 1 <= LANE_BYTES - 72) {
+          if (laned & (1 << k)) {
             leaves.set(x4.digests.subarray(32 * k, 32 * k + 32), 32 * k);
           }
-          s = ends[i + k];
         }
       }
       // Chain, tree and the sealed line, in order.
-      s = i === from ? start : ends[i - 1];
+      s = first;
       for (let k = 0; k < n; k++) {
         this.#link(leaves, 32 * k, true);
         const end = ends[i + k] - 2; // Without "}" and the newline.
@@ -313,27 +314,4 @@ export class Sealer {
     }
     return fields;
   }
-}
-
-const HEX = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]];
-  return out;
-}
-
-/** Decodes 64 lowercase hex digits into `out`. */
-function fromHex(text: string, out: Uint8Array): void {
-  for (let i = 0; i < 32; i++) {
-    out[i] = (nibble(text.charCodeAt(2 * i)) << 4) |
-      nibble(text.charCodeAt(2 * i + 1));
-  }
-}
-
-function nibble(c: number): number {
-  return c <= 57 ? c - 48 : c - 87;
 }

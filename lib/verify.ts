@@ -10,6 +10,7 @@
  */
 import { sha256Range } from "./_sha256.ts";
 import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
+import { hashFromAscii, hex } from "./_hex.ts";
 import { MerkleBuilder } from "./merkle.ts";
 import { orderLogFiles } from "./log_path.ts";
 import { chainStart, checkpointMessage } from "./seal.ts";
@@ -654,7 +655,7 @@ export class LogVerifier {
     state.sealed++;
     const n = bytes.length;
     const body = bytes.subarray(0, n - SEAL_SUFFIX);
-    const stored = hexBytes(bytes, n - 66);
+    const stored = hashFromAscii(bytes, n - 66);
     const before = state.head;
     // The canonical bytes go once into the scratch buffer after a 0x00
     // prefix: that is the leaf hash; the chain hashes the previous hash and it.
@@ -1301,39 +1302,10 @@ function isSealed(bytes: Uint8Array): boolean {
   return true;
 }
 
-function hexBytes(bytes: Uint8Array, at: number): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = (nibble(bytes[at + 2 * i]) << 4) | nibble(bytes[at + 2 * i + 1]);
-  }
-  return out;
-}
-
-function nibble(c: number): number {
-  return c <= 0x39 ? c - 0x30 : c - 0x57;
-}
-
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * Lowercase hex of bytes.
- *
- * @example
- * ```ts
- * import { hex } from "./verify.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(hex(new Uint8Array([0, 255])), "00ff");
- * ```
- */
-export function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }
 
 function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
