@@ -23,7 +23,6 @@ import { type Frame, LineSplitter } from "./line_splitter.ts";
 import { AuditSink, type EventProcessor } from "./audit_sink.ts";
 import { type EventLog, LocalLog } from "./event_log.ts";
 import { ThreadLog } from "./log_thread.ts";
-import { LogWriter } from "./log_writer.ts";
 import { defaultLogDir, sessionLogName } from "./log_path.ts";
 import { NAME, VERSION } from "./version.ts";
 import { Sealer } from "./seal.ts";
@@ -169,19 +168,11 @@ export class AuditSession {
       session,
       onWarning: options.onWarning,
     };
-    let log: EventLog;
-    if (options.thread) {
-      log = await ThreadLog.open(logPath, {
-        ...writing,
-        seal: options.seal === false ? undefined : sealing,
-        maxPayloadBytes: maxPayload(options),
-      });
-    } else {
-      log = new LocalLog(await LogWriter.open(logPath, writing), {
-        sealer: options.seal === false ? undefined : sealer,
-        maxPayloadBytes: maxPayload(options),
-      });
-    }
+    const log = await (options.thread ? ThreadLog : LocalLog).open(logPath, {
+      ...writing,
+      seal: options.seal === false ? undefined : sealing,
+      maxPayloadBytes: maxPayload(options),
+    });
     return new AuditSession(session, logPath, log, sealer, options);
   }
 

@@ -10,8 +10,14 @@
 import type { AuditEvent } from "./event.ts";
 import type { CorrelatedEvent } from "./correlator.ts";
 import { type LogLineOptions, toLogLine } from "./log_line.ts";
-import type { LogWriter } from "./log_writer.ts";
-import type { Sealer } from "./seal.ts";
+import { LogWriter, type LogWriterOptions } from "./log_writer.ts";
+import { Sealer, type SealerOptions } from "./seal.ts";
+
+/** How a log is opened: the file's options, the lines', and the seal's. */
+export interface EventLogOptions extends LogWriterOptions, LogLineOptions {
+  /** Seal the log with these options; unsealed without. */
+  seal?: SealerOptions;
+}
 
 /** Where the audit sink appends events, in log order. */
 export interface EventLog {
@@ -80,6 +86,20 @@ export class LocalLog implements EventLog {
     this.#writer = writer;
     this.#sealer = options.sealer;
     this.#lineOptions = options;
+  }
+
+  /**
+   * Opens the log file at `path` (see `LogWriter.open`, which throws
+   * `LogOpenError`) and seals it with `options.seal` when given.
+   */
+  static async open(path: string, options: EventLogOptions): Promise<LocalLog> {
+    return new LocalLog(await LogWriter.open(path, options), {
+      sealer: options.seal
+        ? new Sealer(options.session, options.seal)
+        : undefined,
+      maxPayloadBytes: options.maxPayloadBytes,
+      previewChars: options.previewChars,
+    });
   }
 
   /** Every file written, in order. */

@@ -18,24 +18,19 @@
  * @module
  */
 import type { CorrelatedEvent } from "./correlator.ts";
-import { type EventLog, LocalLog, needsSealer } from "./event_log.ts";
+import {
+  type EventLog,
+  type EventLogOptions,
+  LocalLog,
+  needsSealer,
+} from "./event_log.ts";
 import type { AuditEvent } from "./event.ts";
 import { type LogLineOptions, toLogLine } from "./log_line.ts";
-import {
-  LogOpenError,
-  LogWriter,
-  type LogWriterOptions,
-} from "./log_writer.ts";
-import { Sealer, type SealerOptions } from "./seal.ts";
+import { LogOpenError, type LogWriterOptions } from "./log_writer.ts";
+import type { SealerOptions } from "./seal.ts";
 
 /** The name the log's worker is started with. */
 export const LOG_THREAD_NAME = "mcp-audit-log";
-
-/** Options for {@linkcode ThreadLog.open}. */
-export interface ThreadLogOptions extends LogWriterOptions, LogLineOptions {
-  /** Seal the log with these options; unsealed without. */
-  seal?: SealerOptions;
-}
 
 /**
  * Lines encoded one after another in `buffer` (line `i` ends, newline
@@ -109,7 +104,7 @@ const encoder = new TextEncoder();
  */
 export class ThreadLog implements EventLog {
   #worker: Worker;
-  #options: ThreadLogOptions;
+  #options: EventLogOptions;
   #buffer = new Uint8Array(BATCH_BYTES);
   #pos = 0;
   #ends: number[] = [];
@@ -126,7 +121,7 @@ export class ThreadLog implements EventLog {
   #lost = 0;
   #failure: string | undefined;
 
-  private constructor(worker: Worker, path: string, options: ThreadLogOptions) {
+  private constructor(worker: Worker, path: string, options: EventLogOptions) {
     this.#worker = worker;
     this.#options = options;
     this.#paths = [path];
@@ -144,7 +139,7 @@ export class ThreadLog implements EventLog {
    */
   static async open(
     path: string,
-    options: ThreadLogOptions,
+    options: EventLogOptions,
   ): Promise<EventLog> {
     let worker: Worker;
     try {
@@ -328,22 +323,15 @@ function post(worker: Worker, message: ToWorker): void {
   worker.postMessage(message);
 }
 
-async function localLog(
+function localLog(
   path: string,
-  options: ThreadLogOptions,
+  options: EventLogOptions,
   why: string,
 ): Promise<EventLog> {
   options.onWarning?.(
     `the audit log's thread could not start (${why}); sealing and writing in the main thread`,
   );
-  const writer = await LogWriter.open(path, options);
-  return new LocalLog(writer, {
-    sealer: options.seal
-      ? new Sealer(options.session, options.seal)
-      : undefined,
-    maxPayloadBytes: options.maxPayloadBytes,
-    previewChars: options.previewChars,
-  });
+  return LocalLog.open(path, options);
 }
 
 /**
@@ -396,13 +384,11 @@ export function serveLogThread(): void {
     if (m.type === "open") {
       run(async () => {
         try {
-          const writer = await LogWriter.open(m.path, {
+          log = await LocalLog.open(m.path, {
             ...m.writer,
-            onWarning: (message) => reply({ type: "warning", message }),
-          });
-          log = new LocalLog(writer, {
-            sealer: m.seal ? new Sealer(m.writer.session, m.seal) : undefined,
             ...m.line,
+            seal: m.seal,
+            onWarning: (message) => reply({ type: "warning", message }),
           });
           reply({ type: "opened" });
         } catch (error) {
