@@ -163,6 +163,41 @@ function blocks(p: Uint8Array, pos: number, end: number): void {
  * assert.deepEqual(out, new Uint8Array(createHash("sha256").update("abc").digest()));
  * ```
  */
+/**
+ * Writes SHA-256's padding after the `length`-byte message at `start` in
+ * `buf` (0x80, zeros, the bit length as 64 bits big-endian; up to 72 bytes)
+ * and returns the padded length, a multiple of 64.
+ *
+ * @example
+ * ```ts
+ * import { pad } from "./_sha256.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const buf = new Uint8Array(3 + 72);
+ * assert.equal(pad(buf, 0, 3), 64);
+ * assert.equal(buf[3], 0x80);
+ * assert.equal(buf[63], 24); // 3 bytes = 24 bits
+ * ```
+ */
+export function pad(buf: Uint8Array, start: number, length: number): number {
+  const full = length - (length % 64);
+  const padded = (length % 64) < 56 ? full + 64 : full + 128;
+  buf[start + length] = 0x80;
+  buf.fill(0, start + length + 1, start + padded - 8);
+  const bits = length * 8;
+  const high = Math.floor(bits / 0x100000000);
+  let tail = start + padded - 8;
+  buf[tail++] = high >>> 24;
+  buf[tail++] = high >>> 16;
+  buf[tail++] = high >>> 8;
+  buf[tail++] = high;
+  buf[tail++] = bits >>> 24;
+  buf[tail++] = bits >>> 16;
+  buf[tail++] = bits >>> 8;
+  buf[tail++] = bits;
+  return padded;
+}
+
 export function sha256Range(
   buf: Uint8Array,
   start: number,
@@ -173,22 +208,7 @@ export function sha256Range(
   const length = end - start;
   const full = start + (length - (length % 64));
   blocks(buf, start, full);
-  // Padding: 0x80, zeros, the bit length as 64 bits big-endian.
-  let tail = end;
-  buf[tail++] = 0x80;
-  const padded = (length % 64) < 56 ? full + 64 : full + 128;
-  while (tail < padded - 8) buf[tail++] = 0;
-  const bits = length * 8;
-  const high = Math.floor(bits / 0x100000000);
-  buf[tail++] = high >>> 24;
-  buf[tail++] = high >>> 16;
-  buf[tail++] = high >>> 8;
-  buf[tail++] = high;
-  buf[tail++] = bits >>> 24;
-  buf[tail++] = bits >>> 16;
-  buf[tail++] = bits >>> 8;
-  buf[tail++] = bits;
-  blocks(buf, full, padded);
+  blocks(buf, full, start + pad(buf, start, length));
   for (let i = 0; i < 8; i++) {
     out[i * 4] = v[i] >>> 24;
     out[i * 4 + 1] = v[i] >>> 16;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { INIT as IV, K } from "./_sha256.ts";
+import { INIT as IV, K, pad } from "./_sha256.ts";
 
 /** The longest message (after padding) a lane holds. */
 export const LANE_BYTES = 16 * 1024 + 128;
@@ -61,24 +61,7 @@ export class Sha256x4 {
    * `i` (at most `LANE_BYTES - 72`).
    */
   pad(i: number, length: number): void {
-    const mem = this.memory;
-    const at = i * LANE_BYTES;
-    const full = length - (length % 64);
-    const padded = (length % 64) < 56 ? full + 64 : full + 128;
-    mem[at + length] = 0x80;
-    mem.fill(0, at + length + 1, at + padded - 8);
-    const bits = length * 8;
-    const high = Math.floor(bits / 0x100000000);
-    let tail = at + padded - 8;
-    mem[tail++] = high >>> 24;
-    mem[tail++] = high >>> 16;
-    mem[tail++] = high >>> 8;
-    mem[tail++] = high;
-    mem[tail++] = bits >>> 24;
-    mem[tail++] = bits >>> 16;
-    mem[tail++] = bits >>> 8;
-    mem[tail++] = bits;
-    this.#blocks[i] = padded / 64;
+    this.#blocks[i] = pad(this.memory, i * LANE_BYTES, length) / 64;
   }
 
   /** Writes `message` into lane `i` and pads it. */
