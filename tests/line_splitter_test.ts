@@ -6,13 +6,20 @@ import { seeded } from "./_seeded.ts";
 const sha = (b: Uint8Array): string =>
   createHash("sha256").update(b).digest("hex");
 
-Deno.test("lines that span reads are gathered in one reused buffer, whole while emitted", () => {
-  const rand = seeded(3);
-  // Lines of 100 B to 300 KB, cut into 64 KB reads as a pipe delivers them.
-  const lines = Array.from({ length: 40 }, (_, i) => {
-    const size = i % 3 === 0 ? 100 : 100_000 + Math.floor(rand() * 200_000);
-    return new Uint8Array(size).map(() => 0x61 + Math.floor(rand() * 26));
-  });
+/** `count` seeded lines of lowercase letters, each of `size(i)` bytes. */
+function randomLines(
+  rand: () => number,
+  count: number,
+  size: (i: number) => number,
+): Uint8Array[] {
+  return Array.from(
+    { length: count },
+    (_, i) => new Uint8Array(size(i)).map(() => 0x61 + Math.floor(rand() * 26)),
+  );
+}
+
+/** The lines as they go over the wire, each ended by a newline. */
+function joinLines(lines: Uint8Array[]): Uint8Array {
   const wire = new Uint8Array(lines.reduce((n, l) => n + l.length + 1, 0));
   let at = 0;
   for (const line of lines) {
@@ -20,6 +27,18 @@ Deno.test("lines that span reads are gathered in one reused buffer, whole while 
     wire[at + line.length] = 0x0a;
     at += line.length + 1;
   }
+  return wire;
+}
+
+Deno.test("lines that span reads are gathered in one reused buffer, whole while emitted", () => {
+  const rand = seeded(3);
+  // Lines of 100 B to 300 KB, cut into 64 KB reads as a pipe delivers them.
+  const lines = randomLines(
+    rand,
+    40,
+    (i) => i % 3 === 0 ? 100 : 100_000 + Math.floor(rand() * 200_000),
+  );
+  const wire = joinLines(lines);
   const seen: { hash: string; transient: boolean; frame: Frame }[] = [];
   const splitter = new LineSplitter(
     (frame) =>
@@ -47,17 +66,8 @@ Deno.test("lines that span reads are gathered in one reused buffer, whole while 
 
 Deno.test("a caller may reuse one read buffer for every chunk: the frames are whole while emitted", () => {
   const rand = seeded(4);
-  const lines = Array.from({ length: 300 }, () => {
-    const size = Math.floor(rand() * 5000);
-    return new Uint8Array(size).map(() => 0x61 + Math.floor(rand() * 26));
-  });
-  const wire = new Uint8Array(lines.reduce((n, l) => n + l.length + 1, 0));
-  let at = 0;
-  for (const line of lines) {
-    wire.set(line, at);
-    wire[at + line.length] = 0x0a;
-    at += line.length + 1;
-  }
+  const lines = randomLines(rand, 300, () => Math.floor(rand() * 5000));
+  const wire = joinLines(lines);
   const hashes: string[] = [];
   const splitter = new LineSplitter((frame) => {
     assert.ok(frame.transient);
