@@ -33,6 +33,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { messages, type Workload } from "./_workload.ts";
+import { concat } from "../lib/_bytes.ts";
 
 const MB = 1024 * 1024;
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -210,18 +211,8 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
   const parts: Uint8Array[] = [];
   for await (const chunk of stream) parts.push(chunk);
   return new TextDecoder().decode(
-    parts.length === 1 ? parts[0] : concatBytes(parts),
+    parts.length === 1 ? parts[0] : concat(parts),
   );
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 const WARMUP_LINE = new TextEncoder().encode(

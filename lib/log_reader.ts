@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concat } from "./_bytes.ts";
 
 /**
  * One event as read from a log. Validation is deliberately loose: the fields
@@ -220,18 +221,6 @@ function parseLine(bytes: Uint8Array, events: LogEvent[]): string | undefined {
   if (wrong) return `missing or invalid field "${wrong}"`;
   events.push(record as LogEvent);
   return undefined;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**

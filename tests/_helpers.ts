@@ -7,6 +7,7 @@
  * @module
  */
 import type { AuditEvent } from "../lib/event.ts";
+import { concat } from "../lib/_bytes.ts";
 
 /** The CLI under test: `cli.ts`, or the bundle named by `MCP_AUDIT_CLI`. */
 export const CLI: string = Deno.env.get("MCP_AUDIT_CLI") ??
@@ -87,18 +88,8 @@ export async function readAll(
   stream: ReadableStream<Uint8Array>,
 ): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  for await (const chunk of stream) chunks.push(chunk);
+  return concat(chunks);
 }
 
 /** Hex SHA-256 of bytes. */

@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import { seeded } from "./_seeded.ts";
+import { concat } from "../lib/_bytes.ts";
 import { cliArgs, readAll, readEvents, sha256, tempDir } from "./_helpers.ts";
 import type { InvalidEvent, RequestEvent } from "../lib/event.ts";
 
 const encoder = new TextEncoder();
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 Deno.test("bytes pass through unchanged both ways: random chunking, a 20 MB line, garbage, invalid UTF-8, CRLF", async () => {
   await using dir = await tempDir();
