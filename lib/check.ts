@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readLines } from "./log_lines.ts";
+import { readRecords } from "./log_lines.ts";
 import { verifyLogs, type VerifyOptions, type VerifyReport } from "./verify.ts";
 
 /** One rule of `--fail-on`. */
@@ -82,8 +82,6 @@ export function parseFailOn(text: string): FailRule[] {
   return rules;
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
 /**
  * Reads `paths` (streamed) and lists every event a rule forbids. A tool
  * call with a forbidden class is listed once, at its request (its response
@@ -115,15 +113,7 @@ export async function checkLogs(
   const listed = new Set<string>();
   if (eventRules.length > 0) {
     for (const path of paths) {
-      await readLines(path, (bytes, line, terminated) => {
-        if (!terminated) return;
-        let e: Record<string, unknown>;
-        try {
-          e = JSON.parse(decoder.decode(bytes));
-        } catch {
-          return;
-        }
-        if (typeof e !== "object" || e === null) return;
+      await readRecords(path, (e, line) => {
         const at = {
           path,
           line,

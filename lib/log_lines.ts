@@ -72,6 +72,44 @@ export async function readLines(
   );
 }
 
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Calls `onRecord` with every complete line of `path` that parses as a
+ * JSON object, in order; other lines (a cut last line, invalid JSON or
+ * UTF-8) are skipped: `verify` is what reports them.
+ *
+ * @example
+ * ```ts
+ * import { readRecords } from "./log_lines.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, '{"seq":0}\nnot json\n{"seq":2}\n{"seq":3');
+ * const seen: [unknown, number][] = [];
+ * await readRecords(path, (record, line) => seen.push([record.seq, line]));
+ * assert.deepEqual(seen, [[0, 1], [2, 3]]);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readRecords(
+  path: string,
+  onRecord: (record: Record<string, unknown>, line: number) => void,
+): Promise<void> {
+  await readLines(path, (bytes, line, terminated) => {
+    if (!terminated) return;
+    let record: unknown;
+    try {
+      record = JSON.parse(strictDecoder.decode(bytes));
+    } catch {
+      return;
+    }
+    if (typeof record === "object" && record !== null) {
+      onRecord(record as Record<string, unknown>, line);
+    }
+  });
+}
+
 /**
  * As {@linkcode readLines}, but each line is passed as a range of a buffer,
  * so the hot loops of the checking commands make no object per line. The

@@ -8,7 +8,7 @@
  * @module
  */
 import type { AuditEvent, Summary } from "./event.ts";
-import { readLines } from "./log_lines.ts";
+import { readRecords } from "./log_lines.ts";
 import { SummaryBuilder } from "./summary.ts";
 
 /** One tool's calls in a session. */
@@ -42,8 +42,6 @@ export interface SessionSummary {
   /** Unique entities per type. */
   entitiesByType: Record<string, number>;
 }
-
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 interface Accumulator {
   paths: Set<string>;
@@ -81,19 +79,8 @@ export async function summarizeLogs(
 ): Promise<SessionSummary[]> {
   const sessions = new Map<string, Accumulator>();
   for (const path of paths) {
-    await readLines(path, (bytes, _line, terminated) => {
-      if (!terminated) return;
-      let e: Record<string, unknown>;
-      try {
-        e = JSON.parse(decoder.decode(bytes));
-      } catch {
-        return;
-      }
-      if (
-        typeof e !== "object" || e === null || typeof e.session !== "string"
-      ) {
-        return;
-      }
+    await readRecords(path, (e) => {
+      if (typeof e.session !== "string") return;
       let acc = sessions.get(e.session);
       if (!acc) {
         acc = {
