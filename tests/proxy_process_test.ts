@@ -20,6 +20,25 @@ interface Proxy {
   stderr(): Promise<string>;
 }
 
+/** The proxy, with `flags` and its log at `log`, in front of the scripted server. */
+function proxyToScripted(
+  log: string,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+): Proxy {
+  return startProxy(
+    [
+      "proxy",
+      ...flags,
+      "--log",
+      log,
+      "--",
+      ...fixtureServer("scripted_server.ts"),
+    ],
+    env,
+  );
+}
+
 function startProxy(args: string[], env: Record<string, string> = {}): Proxy {
   const child = new Deno.Command(Deno.execPath(), {
     args: cliArgs(args),
@@ -98,13 +117,7 @@ function sessionEnd(events: { kind: string }[]): SessionEndEvent {
 Deno.test("the server killed mid-call: the client sees end of stream, the proxy fails, the log names the unanswered call", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/crash.jsonl`;
-  const proxy = startProxy([
-    "proxy",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ]);
+  const proxy = proxyToScripted(log);
   await proxy.send(init);
   await proxy.send(call(1, "echo", { text: "before the crash" }));
   assert.equal((await proxy.lines(2)).length, 2);
@@ -139,13 +152,7 @@ Deno.test("the server killed mid-call: the client sees end of stream, the proxy 
 Deno.test("a SIGKILLed proxy leaves a log whose complete lines are all valid JSON", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/killed.jsonl`;
-  const proxy = startProxy([
-    "proxy",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ]);
+  const proxy = proxyToScripted(log);
   await proxy.send(init);
   await proxy.lines(1);
   // Keep messages flowing while the proxy is killed.
@@ -247,13 +254,7 @@ Deno.test("a server command that cannot be found names the command and the PATH 
 Deno.test("the proxy exits with the server's own exit status", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/exit.jsonl`;
-  const proxy = startProxy([
-    "proxy",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ]);
+  const proxy = proxyToScripted(log);
   await proxy.send(init);
   await proxy.lines(1);
   await proxy.send(call(1, "exit", { code: 3 }));
@@ -270,13 +271,7 @@ Deno.test("SIGTERM sent to the proxy reaches the server", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/term.jsonl`;
   const signalFile = `${dir.path}/signal`;
-  const proxy = startProxy([
-    "proxy",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ], {
+  const proxy = proxyToScripted(log, [], {
     SIGNAL_FILE: signalFile,
   });
   await proxy.send(init);
@@ -295,15 +290,7 @@ Deno.test("when the client closes stdin, a server that ignores it is stopped wit
   await using dir = await tempDir();
   const log = `${dir.path}/grace.jsonl`;
   const childPidFile = `${dir.path}/child.pid`;
-  const proxy = startProxy([
-    "proxy",
-    "--grace-ms",
-    "300",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ], {
+  const proxy = proxyToScripted(log, ["--grace-ms", "300"], {
     IGNORE_EOF: "1",
     CHILD_PID_FILE: childPidFile,
   });
@@ -339,14 +326,7 @@ Deno.test("when the client closes stdin, a server that ignores it is stopped wit
 Deno.test("a server flooding stderr never stalls; stderr passes through and is logged up to its bound", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/stderr.jsonl`;
-  const proxy = startProxy([
-    "proxy",
-    "--quiet",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ]);
+  const proxy = proxyToScripted(log, ["--quiet"]);
   await proxy.send(init);
   await proxy.send(call(1, "stderr_flood", { bytes: 8 * 1024 * 1024 }));
   const [, reply] = await proxy.lines(2) as {
@@ -435,16 +415,7 @@ Deno.test("--rotate splits the log into files whose sequence and hash chain cont
   const { createHash } = await import("node:crypto");
   await using dir = await tempDir();
   const log = `${dir.path}/rotated.jsonl`;
-  const proxy = startProxy([
-    "proxy",
-    "--quiet",
-    "--rotate",
-    "64KB",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ]);
+  const proxy = proxyToScripted(log, ["--quiet", "--rotate", "64KB"]);
   await proxy.send(init);
   for (let i = 1; i <= 150; i++) {
     await proxy.send(
@@ -504,16 +475,7 @@ Deno.test("sequence numbers follow line order even with checkpoints between a re
   const log = `${dir.path}/order.jsonl`;
   // A fragment left by a crashed session: the next session must start on a line of its own.
   await Deno.writeTextFile(log, '{"v":1,"seq":41,"kind":"req');
-  const proxy = startProxy([
-    "proxy",
-    "--quiet",
-    "--checkpoint-every",
-    "2",
-    "--log",
-    log,
-    "--",
-    ...fixtureServer("scripted_server.ts"),
-  ]);
+  const proxy = proxyToScripted(log, ["--quiet", "--checkpoint-every", "2"]);
   await proxy.send(init);
   for (let i = 1; i <= 5; i++) {
     await proxy.send(call(i, "echo", { text: `n${i}` }));
