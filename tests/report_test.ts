@@ -167,18 +167,29 @@ Deno.test("tool calls are joined request with reply by session and requestSeq", 
   );
 });
 
+/**
+ * Writes `a.jsonl` (session sess-a, 10 calls) and `b.jsonl` (sess-b, 6
+ * calls, another client) into `dir`; returns their events.
+ */
+async function writeTwoSessions(
+  dir: string,
+): Promise<[AuditEvent[], AuditEvent[]]> {
+  const a = generateLog({ seed: 1, calls: 10, session: "sess-a" });
+  const b = generateLog({
+    seed: 2,
+    calls: 6,
+    session: "sess-b",
+    start: "2025-06-02T09:00:05.000Z",
+    client: { name: "finance-bot", version: "2.0" },
+  });
+  await writeLog(`${dir}/a.jsonl`, a);
+  await writeLog(`${dir}/b.jsonl`, b);
+  return [a, b];
+}
+
 Deno.test("several logs merge into one report with each session distinguishable", async () => {
   await withTempDir(async (dir) => {
-    const a = generateLog({ seed: 1, calls: 10, session: "sess-a" });
-    const b = generateLog({
-      seed: 2,
-      calls: 6,
-      session: "sess-b",
-      start: "2025-06-02T09:00:05.000Z",
-      client: { name: "finance-bot", version: "2.0" },
-    });
-    await writeLog(`${dir}/a.jsonl`, a);
-    await writeLog(`${dir}/b.jsonl`, b);
+    const [a, b] = await writeTwoSessions(dir);
     const { events, skipped } = await readLogs([
       `${dir}/a.jsonl`,
       `${dir}/b.jsonl`,
@@ -554,16 +565,7 @@ Deno.test("`mcp-audit report` without a log renders the newest log in MCP_AUDIT_
 
 Deno.test("`mcp-audit report a.jsonl b.jsonl -o out.html` merges two sessions into one report", async () => {
   await withTempDir(async (dir) => {
-    const a = generateLog({ seed: 1, calls: 10, session: "sess-a" });
-    const b = generateLog({
-      seed: 2,
-      calls: 6,
-      session: "sess-b",
-      start: "2025-06-02T09:00:05.000Z",
-      client: { name: "finance-bot", version: "2.0" },
-    });
-    await writeLog(`${dir}/a.jsonl`, a);
-    await writeLog(`${dir}/b.jsonl`, b);
+    const [a, b] = await writeTwoSessions(dir);
     const result = await cli(
       ["report", "a.jsonl", "b.jsonl", "-o", "out.html"],
       {
