@@ -23,6 +23,7 @@ import { type Frame, LineSplitter } from "./line_splitter.ts";
 import { AuditSink, type EventProcessor } from "./audit_sink.ts";
 import { type EventLog, LocalLog } from "./event_log.ts";
 import { ThreadLog } from "./log_thread.ts";
+import { openPipeline, type PluginSource } from "./plugin_source.ts";
 import { defaultLogDir, sessionLogName } from "./log_path.ts";
 import { NAME, VERSION } from "./version.ts";
 import { Sealer } from "./seal.ts";
@@ -36,8 +37,15 @@ export interface AuditSessionOptions {
   logDir?: string;
   /** What is audited, for the log's name and `session_start`: the server command. @default {["in-process"]} */
   command?: string[];
-  /** The plugin pipeline. */
+  /** The plugin pipeline, run in this thread. */
   processor?: EventProcessor;
+  /**
+   * Plugins to load from a config instead: with `thread`, the log's worker
+   * loads them and runs the pipeline beside the relay; otherwise (or when
+   * no worker starts) they run in this thread. Throws `PluginLoadError`
+   * from `open` when one cannot be loaded.
+   */
+  plugins?: PluginSource;
   /** Messages larger than this have their payload truncated in the log. @default {65536} */
   maxPayloadBytes?: number;
   /** Messages larger than this are skimmed, not parsed. @default {524288} */
@@ -60,8 +68,8 @@ export interface AuditSessionOptions {
   /** A checkpoint after this many seconds with new events. @default {10} */
   checkpointSeconds?: number;
   /**
-   * Seal and write the log in a worker thread, beside the relay and the
-   * plugins (in this thread when no worker can be started).
+   * Seal and write the log in a worker thread, beside the relay (and run
+   * the `plugins` there); in this thread when no worker can be started.
    * @default {false}
    */
   thread?: boolean;
@@ -125,6 +133,7 @@ export class AuditSession {
     logPath: string,
     log: EventLog,
     sealer: Sealer,
+    processor: EventProcessor | undefined,
     options: AuditSessionOptions,
   ) {
     this.session = session;
@@ -135,7 +144,7 @@ export class AuditSession {
     this.#correlator = new Correlator({ session });
     this.#sealer = sealer;
     this.#sink = new AuditSink(log, {
-      processor: options.processor,
+      processor,
       checkpointEvery: options.seal === false
         ? undefined
         : sealer.checkpointEvery,
@@ -150,7 +159,12 @@ export class AuditSession {
     };
   }
 
-  /** Opens the log; throws `LogOpenError` when it cannot be opened. */
+  /**
+   * Opens the log; throws `LogOpenError` when it cannot be opened, and
+   * `PluginLoadError` when a plugin of `options.plugins` cannot be loaded
+   * (before the log is created, unless it is loaded after a worker failed
+   * to start).
+   */
   static async open(options: AuditSessionOptions = {}): Promise<AuditSession> {
     const session = crypto.randomUUID();
     const logPath = options.logPath ??
@@ -168,12 +182,27 @@ export class AuditSession {
       session,
       onWarning: options.onWarning,
     };
+    const { plugins, onWarning } = options;
+    let processor = options.processor;
+    if (plugins && !options.thread) {
+      processor = await openPipeline(plugins, onWarning);
+    }
     const log = await (options.thread ? ThreadLog : LocalLog).open(logPath, {
       ...writing,
       seal: options.seal === false ? undefined : sealing,
       maxPayloadBytes: maxPayload(options),
+      plugins: options.thread ? plugins : undefined,
     });
-    return new AuditSession(session, logPath, log, sealer, options);
+    if (plugins && options.thread && !(log instanceof ThreadLog)) {
+      // No worker: the plugins run here.
+      try {
+        processor = await openPipeline(plugins, onWarning);
+      } catch (error) {
+        await log.close();
+        throw error;
+      }
+    }
+    return new AuditSession(session, logPath, log, sealer, processor, options);
   }
 
   /** Writes `session_start`; `pid` is the audited server's, when there is one. */
@@ -308,9 +337,14 @@ export class AuditSession {
 
   async #end(info: SessionEndInfo): Promise<SessionEndEvent> {
     await this.#sink.drain();
-    const summary: Summary = this.#sink.summary.build(
-      performance.now() - this.#started,
-    );
+    const durationMs = performance.now() - this.#started;
+    // When the log's worker runs the plugins, it knows what they found.
+    const processed = this.#log instanceof ThreadLog
+      ? this.#log.summary
+      : undefined;
+    const summary: Summary = processed
+      ? { ...processed, durationMs: Math.round(durationMs) }
+      : this.#sink.summary.build(durationMs);
     const handshake = this.#correlator.handshake;
     const event: SessionEndEvent = {
       ...this.#correlator.base(),

@@ -72,3 +72,101 @@ Deno.test("a sealed session is sealed in the log's worker thread: every event in
   }).output();
   assert.equal(verify.code, 0, decoder.decode(verify.stdout));
 });
+
+Deno.test("plugins from the config run in the log's thread: every event classified, entities found (past the truncation point too), secrets redacted, and the summary counts them", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/plugins.jsonl`;
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      rules: { sensitive: ["get_pay_*"], write: ["set_*"] },
+      entities: [{ type: "employee", pattern: "\\bE\\d{3}\\b" }],
+    }),
+  );
+  const secret = "sk-proj-" + "A1b2C3d4".repeat(4);
+  const calls = [];
+  for (let i = 0; i < 300; i++) {
+    const name = i % 3 === 0
+      ? "get_pay_info"
+      : i % 3 === 1
+      ? "set_note"
+      : "list";
+    calls.push({
+      jsonrpc: "2.0",
+      id: i,
+      method: "tools/call",
+      params: {
+        name,
+        arguments: { who: `E${String(i).padStart(3, "0")}`, key: secret },
+      },
+    });
+  }
+  // Over the 64 KiB payload limit: logged truncated, scanned whole.
+  calls.push({
+    jsonrpc: "2.0",
+    id: 999,
+    method: "tools/call",
+    params: {
+      name: "list",
+      arguments: { text: "x ".repeat(50_000) + "E999" },
+    },
+  });
+  const input = calls.map((c) => JSON.stringify(c) + "\n").join("");
+  const proxy = new Deno.Command(Deno.execPath(), {
+    args: cliArgs([
+      "proxy",
+      "--config",
+      config,
+      "--no-seal",
+      "--log",
+      log,
+      "--",
+      "cat",
+    ]),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = proxy.output();
+  const writer = proxy.stdin.getWriter();
+  await writer.write(encoder.encode(input));
+  await writer.close();
+  const { code, stdout, stderr } = await output;
+  assert.equal(code, 0);
+  assert.equal(decoder.decode(stdout), input);
+  const errors = decoder.decode(stderr);
+  assert.doesNotMatch(errors, /log.s thread/);
+  // Each call is seen twice (sent, and echoed back by `cat`).
+  assert.match(
+    errors,
+    / 602 tool call\(s\), 0 error\(s\), 301 unique entities/,
+  );
+
+  const bytes = await Deno.readFile(log);
+  assert.ok(!decoder.decode(bytes).includes(secret), "the secret was logged");
+  const { events } = await readEvents(log);
+  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i));
+  const requests = events.filter((e) =>
+    e.kind === "request" && e.dir === "c2s"
+  ) as (AuditEvent & { kind: "request" })[];
+  assert.equal(requests.length, 301);
+  for (const [i, e] of requests.slice(0, 300).entries()) {
+    const label = i % 3 === 0 ? "SENSITIVE" : i % 3 === 1 ? "WRITE" : undefined;
+    assert.equal(e.classes?.[0]?.label, label, `call ${i}`);
+    assert.deepEqual(
+      e.entities?.map((x) => x.value),
+      [`E${String(i).padStart(3, "0")}`],
+    );
+  }
+  const big = requests[300];
+  assert.equal((big.params as { $truncated?: boolean }).$truncated, true);
+  assert.deepEqual(big.entities?.map((x) => x.value), ["E999"]);
+  const end = events.find((e) => e.kind === "session_end");
+  assert.ok(end?.kind === "session_end");
+  assert.equal(end.summary.uniqueEntities, 301);
+  assert.deepEqual(end.summary.toolClasses, {
+    SENSITIVE: ["get_pay_info"],
+    WRITE: ["set_note"],
+  });
+});
