@@ -338,8 +338,9 @@ async function proxyCommand(
   const { CommandNotFoundError } = await import("./lib/server_process.ts");
   const { LogOpenError } = await import("./lib/log_writer.ts");
   const { ConfigError, loadConfig } = await import("./lib/config.ts");
-  const { loadPlugins, PluginLoadError, pluginEntries, redactionKey } =
-    await import("./lib/plugin_loader.ts");
+  const { loadPlugins, PluginLoadError, redactionKey } = await import(
+    "./lib/plugin_loader.ts"
+  );
   const { Pipeline } = await import("./lib/pipeline.ts");
   const { defaultLogDir } = await import("./lib/log_path.ts");
   const { KeyFileError, loadSigningKey } = await import("./lib/signing_key.ts");
@@ -351,9 +352,9 @@ async function proxyCommand(
         ? undefined
         : v.split(",").map((s) => s.trim()).filter(Boolean);
     const logDir = config.logDir ?? defaultLogDir();
-    const source = {
-      config,
+    const plugins = await loadPlugins(config, {
       configPath,
+      registry: options.plugins,
       flags: {
         sensitiveTools: list(values["sensitive-tools"]),
         writeTools: list(values["write-tools"]),
@@ -361,19 +362,7 @@ async function proxyCommand(
       redactKey: config.redact === false
         ? undefined
         : await redactionKey(defaultLogDir()),
-    };
-    // Plugins from the config are loaded by the log's thread, which runs
-    // them beside the relay; compiled-in plugins are objects of this
-    // thread, and run here.
-    const inThread = pluginEntries(config).length > 0 &&
-      Object.keys(options.plugins ?? {}).length === 0;
-    const processor = inThread ? undefined : new Pipeline(
-      await loadPlugins(config, { ...source, registry: options.plugins }),
-      {
-        hookTimeoutMs: config.hookTimeoutMs,
-        onWarning: (message) => err(message),
-      },
-    );
+    });
     const keyPath = values["signing-key"] ??
       (config.signing?.key && configPath
         ? new URL(
@@ -387,12 +376,15 @@ async function proxyCommand(
         ).pathname
         : config.signing?.key);
     const signingKey = keyPath ? await loadSigningKey(keyPath) : undefined;
+    const processor = new Pipeline(plugins, {
+      hookTimeoutMs: config.hookTimeoutMs,
+      onWarning: (message) => err(message),
+    });
     const result = await runProxy({
       command,
       logPath: values.log,
       logDir,
       processor,
-      plugins: inThread ? source : undefined,
       maxPayloadBytes: maxPayloadBytes ?? config.maxPayloadBytes,
       graceMs,
       signingKey,

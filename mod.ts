@@ -140,7 +140,6 @@ export {
   type PluginFlags,
   PluginLoadError,
 } from "./lib/plugin_loader.ts";
-export { openPipeline, type PluginSource } from "./lib/plugin_source.ts";
 export {
   type ArgumentRule,
   type SensitivityOptions,

@@ -23,7 +23,6 @@ import { type Frame, LineSplitter } from "./line_splitter.ts";
 import { AuditSink, type EventProcessor } from "./audit_sink.ts";
 import { type EventLog, LocalLog } from "./event_log.ts";
 import { ThreadLog } from "./log_thread.ts";
-import { openPipeline, type PluginSource } from "./plugin_source.ts";
 import { defaultLogDir, sessionLogName } from "./log_path.ts";
 import { NAME, VERSION } from "./version.ts";
 import { Sealer } from "./seal.ts";
@@ -37,15 +36,8 @@ export interface AuditSessionOptions {
   logDir?: string;
   /** What is audited, for the log's name and `session_start`: the server command. @default {["in-process"]} */
   command?: string[];
-  /** The plugin pipeline, run in this thread. */
+  /** The plugin pipeline. */
   processor?: EventProcessor;
-  /**
-   * Plugins to load from a config instead: with `thread`, the log's worker
-   * loads them and runs the pipeline beside the relay; otherwise (or when
-   * no worker starts) they run in this thread. Throws `PluginLoadError`
-   * from `open` when one cannot be loaded.
-   */
-  plugins?: PluginSource;
   /** Messages larger than this have their payload truncated in the log. @default {65536} */
   maxPayloadBytes?: number;
   /** Messages larger than this are skimmed, not parsed. @default {524288} */
@@ -68,8 +60,8 @@ export interface AuditSessionOptions {
   /** A checkpoint after this many seconds with new events. @default {10} */
   checkpointSeconds?: number;
   /**
-   * Seal and write the log in a worker thread, beside the relay (and run
-   * the `plugins` there); in this thread when no worker can be started.
+   * Seal and write the log in a worker thread, beside the relay and the
+   * plugins (in this thread when no worker can be started).
    * @default {false}
    */
   thread?: boolean;
@@ -133,7 +125,6 @@ export class AuditSession {
     logPath: string,
     log: EventLog,
     sealer: Sealer,
-    processor: EventProcessor | undefined,
     options: AuditSessionOptions,
   ) {
     this.session = session;
@@ -144,7 +135,7 @@ export class AuditSession {
     this.#correlator = new Correlator({ session });
     this.#sealer = sealer;
     this.#sink = new AuditSink(log, {
-      processor,
+      processor: options.processor,
       checkpointEvery: options.seal === false
         ? undefined
         : sealer.checkpointEvery,
@@ -159,12 +150,7 @@ export class AuditSession {
     };
   }
 
-  /**
-   * Opens the log; throws `LogOpenError` when it cannot be opened, and
-   * `PluginLoadError` when a plugin of `options.plugins` cannot be loaded
-   * (before the log is created, unless it is loaded after a worker failed
-   * to start).
-   */
+  /** Opens the log; throws `LogOpenError` when it cannot be opened. */
   static async open(options: AuditSessionOptions = {}): Promise<AuditSession> {
     const session = crypto.randomUUID();
     const logPath = options.logPath ??
@@ -182,27 +168,12 @@ export class AuditSession {
       session,
       onWarning: options.onWarning,
     };
-    const { plugins, onWarning } = options;
-    let processor = options.processor;
-    if (plugins && !options.thread) {
-      processor = await openPipeline(plugins, onWarning);
-    }
     const log = await (options.thread ? ThreadLog : LocalLog).open(logPath, {
       ...writing,
       seal: options.seal === false ? undefined : sealing,
       maxPayloadBytes: maxPayload(options),
-      plugins: options.thread ? plugins : undefined,
     });
-    if (plugins && options.thread && !(log instanceof ThreadLog)) {
-      // No worker: the plugins run here.
-      try {
-        processor = await openPipeline(plugins, onWarning);
-      } catch (error) {
-        await log.close();
-        throw error;
-      }
-    }
-    return new AuditSession(session, logPath, log, sealer, processor, options);
+    return new AuditSession(session, logPath, log, sealer, options);
   }
 
   /** Writes `session_start`; `pid` is the audited server's, when there is one. */
@@ -337,14 +308,9 @@ export class AuditSession {
 
   async #end(info: SessionEndInfo): Promise<SessionEndEvent> {
     await this.#sink.drain();
-    const durationMs = performance.now() - this.#started;
-    // When the log's worker runs the plugins, it knows what they found.
-    const processed = this.#log instanceof ThreadLog
-      ? this.#log.summary
-      : undefined;
-    const summary: Summary = processed
-      ? { ...processed, durationMs: Math.round(durationMs) }
-      : this.#sink.summary.build(durationMs);
+    const summary: Summary = this.#sink.summary.build(
+      performance.now() - this.#started,
+    );
     const handshake = this.#correlator.handshake;
     const event: SessionEndEvent = {
       ...this.#correlator.base(),

@@ -18,44 +18,6 @@ export interface EventProcessor {
   process(event: AuditEvent): void | Promise<void>;
 }
 
-/**
- * Runs `processor` on `event`; if the processor itself fails (the pipeline
- * isolates each plugin, so only a broken pipeline does), the failure is
- * noted on the event, which is logged anyway.
- *
- * @example
- * ```ts
- * import { enrich } from "./audit_sink.ts";
- * import type { NotificationEvent } from "./event.ts";
- * import assert from "node:assert/strict";
- *
- * const event: NotificationEvent = {
- *   v: 1, seq: 0, ts: "t", session: "s", kind: "notification", dir: "c2s",
- *   bytes: 0, method: "notifications/initialized",
- * };
- * await enrich({ process: () => { throw new Error("broken"); } }, event);
- * assert.deepEqual(event.pluginErrors, [{ plugin: "pipeline", error: "Error: broken" }]);
- * ```
- */
-export function enrich(
-  processor: EventProcessor,
-  event: AuditEvent,
-): void | Promise<void> {
-  const failed = (error: unknown): void => {
-    const e = event as { pluginErrors?: { plugin: string; error: string }[] };
-    (e.pluginErrors ??= []).push({
-      plugin: "pipeline",
-      error: String(error),
-    });
-  };
-  try {
-    const pending = processor.process(event);
-    if (pending) return pending.catch(failed);
-  } catch (error) {
-    failed(error);
-  }
-}
-
 /** Options for {@linkcode AuditSink}. */
 export interface AuditSinkOptions {
   /** The plugin pipeline; none means events are logged as correlated. */
@@ -183,8 +145,19 @@ export class AuditSink {
           this.#head = 0;
         }
         if (this.#options.processor) {
-          const pending = enrich(this.#options.processor, event);
-          if (pending) await pending;
+          try {
+            const pending = this.#options.processor.process(event);
+            if (pending) await pending;
+          } catch (error) {
+            // The pipeline isolates plugins itself; this only guards against a broken pipeline.
+            const e = event as {
+              pluginErrors?: { plugin: string; error: string }[];
+            };
+            (e.pluginErrors ??= []).push({
+              plugin: "pipeline",
+              error: String(error),
+            });
+          }
         }
         this.#summary.add(event);
         const wait = this.#log.append(event);

@@ -138,9 +138,7 @@ export class LocalLog implements EventLog {
    * Appends lines made from events by `toLogLine` and encoded (another
    * thread made them): line `i` ends, newline included, at `ends[i]` in
    * `bytes`; lines `from` to `to - 1` are appended, starting at `start`,
-   * the first being event `seq`. None may be a checkpoint. With
-   * `handOver`, the caller gives up `bytes`: they may be written without
-   * a copy.
+   * the first being event `seq`. None may be a checkpoint.
    */
   appendEncoded(
     seq: number,
@@ -149,17 +147,16 @@ export class LocalLog implements EventLog {
     from: number,
     to: number,
     start: number,
-    handOver = false,
   ): Promise<void> | undefined {
     if (to <= from) return undefined;
     const sealer = this.#sealer;
     if (!sealer) {
-      // Otherwise a copy: the caller may reuse `bytes` before the writer
-      // gets to them.
-      const lines = handOver
-        ? bytes.subarray(start, ends[to - 1])
-        : bytes.slice(start, ends[to - 1]);
-      return this.#writer.writeBytes(seq, lines, to - from);
+      // A copy: the caller may reuse `bytes` before the writer gets to them.
+      return this.#writer.writeBytes(
+        seq,
+        bytes.slice(start, ends[to - 1]),
+        to - from,
+      );
     }
     const out = new Uint8Array(ends[to - 1] - start + (to - from) * 75);
     const length = sealer.sealEncoded(bytes, ends, from, to, start, out);

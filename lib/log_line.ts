@@ -31,33 +31,6 @@ const defaults = {
 } satisfies LogLineOptions;
 
 /**
- * Whether {@linkcode toLogLine} truncates the payload of `event` (and so
- * reads its frame): its frame is over the size limit and was not skimmed.
- *
- * @example
- * ```ts
- * import { truncatesPayload } from "./log_line.ts";
- * import { FRAME } from "./correlator.ts";
- * import assert from "node:assert/strict";
- *
- * const event = { v: 1, seq: 0, ts: "t", session: "s", kind: "stderr", text: "" } as const;
- * assert.equal(truncatesPayload(event), false);
- * const big = { ...event, [FRAME]: { bytes: new Uint8Array(0), length: 100_000 } };
- * assert.equal(truncatesPayload(big), true);
- * assert.equal(truncatesPayload(big, { maxPayloadBytes: 200_000 }), false);
- * ```
- */
-export function truncatesPayload(
-  event: CorrelatedEvent,
-  options: LogLineOptions = {},
-): boolean {
-  const frame = event[FRAME];
-  // A skimmed frame's payloads are already truncation records.
-  return frame !== undefined && !frame.skimmed &&
-    frame.length > (options.maxPayloadBytes ?? defaults.maxPayloadBytes);
-}
-
-/**
  * Serialises an event as one JSONL line (with its trailing newline),
  * truncating payloads of oversized frames.
  *
@@ -74,8 +47,10 @@ export function toLogLine(
   event: CorrelatedEvent,
   options: LogLineOptions = {},
 ): string {
+  const max = options.maxPayloadBytes ?? defaults.maxPayloadBytes;
   const frame = event[FRAME];
-  if (frame && truncatesPayload(event, options)) {
+  // A skimmed frame's payloads are already truncation records.
+  if (frame && frame.length > max && !frame.skimmed) {
     const preview = options.previewChars ?? defaults.previewChars;
     const wire = frame.oversized
       ? { length: frame.length, sha256: frame.oversized.sha256 }

@@ -3,17 +3,12 @@
  * the tree, signed checkpoints) and writing run beside the relay and the
  * plugins instead of after them, so the proxy's two cores share the audit.
  *
- * Opened with a {@linkcode PluginSource}, the worker also loads the plugins
- * and runs the pipeline: the main thread then only numbers events and posts
- * them, in batches, and the worker enriches them (classes, entities,
- * redactions), counts them into the summary, serialises, seals and writes
- * them. Without one, the main thread runs the plugins (if any) and
- * serialises each line itself (its payload truncation reads the frame's
- * bytes); it posts the lines in batches. Either way checkpoints and the
- * session end, which need the sealer's state, are made into lines in the
- * worker. Nothing is dropped: a batch counts against a bound until the
- * worker has written it, and `append` asks the caller to wait beyond that
- * bound.
+ * The main thread still numbers events, runs the plugins and serialises each
+ * line (its payload truncation reads the frame's bytes); it posts the lines
+ * in batches. Checkpoints and the session end, which need the sealer's
+ * state, are posted as events and made into lines in the worker. Nothing is
+ * dropped: a batch counts against a bound until the worker has written it,
+ * and `append` asks the caller to wait beyond that bound.
  *
  * The worker runs this module (under `deno run`) or the bundle it is part of
  * (whose entry, `cli.ts`, hands a worker named {@linkcode LOG_THREAD_NAME}
@@ -22,26 +17,17 @@
  *
  * @module
  */
-import { type CorrelatedEvent, FRAME } from "./correlator.ts";
+import type { CorrelatedEvent } from "./correlator.ts";
 import {
   type EventLog,
   type EventLogOptions,
   LocalLog,
   needsSealer,
 } from "./event_log.ts";
-import type { AuditEvent, Summary } from "./event.ts";
-import type { Frame } from "./line_splitter.ts";
-import {
-  type LogLineOptions,
-  toLogLine,
-  truncatesPayload,
-} from "./log_line.ts";
+import type { AuditEvent } from "./event.ts";
+import { type LogLineOptions, toLogLine } from "./log_line.ts";
 import { LogOpenError, type LogWriterOptions } from "./log_writer.ts";
-import { PluginLoadError } from "./plugin_loader.ts";
-import { openPipeline, type PluginSource } from "./plugin_source.ts";
-import { BatchEnricher, type EncodedLines } from "./batch_enricher.ts";
 import type { SealerOptions } from "./seal.ts";
-import { SummaryBuilder } from "./summary.ts";
 
 /** The name the log's worker is started with. */
 export const LOG_THREAD_NAME = "mcp-audit-log";
@@ -50,30 +36,14 @@ export const LOG_THREAD_NAME = "mcp-audit-log";
  * Lines encoded one after another in `buffer` (line `i` ends, newline
  * included, at `ends[i]` and is event `seqs[i]`), and the events the
  * worker makes lines of, each placed before line `at`.
- *
- * A `raw` batch holds events as JSON for the worker to enrich and make
- * into log lines (it runs the plugins); `frames` then gives the frame of
- * each event whose log line reads it (its payload is truncated), as a
- * symbol-keyed property does not cross threads.
  */
 interface Batch {
   buffer: Uint8Array<ArrayBuffer>;
   ends: number[];
   seqs: number[];
   events: { at: number; event: AuditEvent }[];
-  raw?: boolean;
-  frames?: { at: number; frame: Frame }[];
   /** What the batch counts against the bound. */
   bytes: number;
-}
-
-/** Options for {@linkcode ThreadLog.open}. */
-export interface ThreadLogOptions extends EventLogOptions {
-  /**
-   * Load these plugins in the worker and run the pipeline there; events are
-   * then appended as correlated, not enriched.
-   */
-  plugins?: PluginSource;
 }
 
 type ToWorker =
@@ -83,7 +53,6 @@ type ToWorker =
     writer: Omit<LogWriterOptions, "onWarning">;
     seal?: SealerOptions;
     line: LogLineOptions;
-    plugins?: PluginSource;
   }
   | ({ type: "batch" } & Batch)
   | { type: "flush" | "close"; id: number };
@@ -91,24 +60,15 @@ type ToWorker =
 type FromWorker =
   | { type: "opened" }
   | { type: "open_failed"; message: string }
-  | { type: "plugins_failed"; plugin: string; reason: string }
   | {
     type: "ack";
     bytes: number;
-    /** The batch's buffer, for reuse. */
     buffer: Uint8Array<ArrayBuffer>;
     lost: number;
     /** Only when a file was added since the last answer. */
     paths?: string[];
   }
-  | {
-    type: "done";
-    id: number;
-    lost: number;
-    paths: string[];
-    /** When the worker runs the plugins: the summary so far. */
-    summary?: Summary;
-  }
+  | { type: "done"; id: number; lost: number; paths: string[] }
   | { type: "warning"; message: string }
   | { type: "failed"; message: string };
 
@@ -152,9 +112,6 @@ export class ThreadLog implements EventLog {
   #seqs: number[] = [];
   #events: { at: number; event: AuditEvent }[] = [];
   #eventBytes = 0;
-  #processing: boolean;
-  #frames: { at: number; frame: Frame }[] = [];
-  #summary: Summary | undefined;
   #pool: Uint8Array<ArrayBuffer>[] = [];
   #scheduled = false;
   #inFlight = 0;
@@ -165,14 +122,9 @@ export class ThreadLog implements EventLog {
   #lost = 0;
   #failure: string | undefined;
 
-  private constructor(
-    worker: Worker,
-    path: string,
-    options: ThreadLogOptions,
-  ) {
+  private constructor(worker: Worker, path: string, options: EventLogOptions) {
     this.#worker = worker;
     this.#options = options;
-    this.#processing = options.plugins !== undefined;
     this.#paths = [path];
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.#receive(e.data);
     worker.onerror = (e: ErrorEvent) => {
@@ -183,13 +135,12 @@ export class ThreadLog implements EventLog {
 
   /**
    * Opens the log at `path` in a new worker. Throws `LogOpenError` when the
-   * file cannot be opened and `PluginLoadError` when a plugin of
-   * `options.plugins` cannot be loaded; falls back to a {@linkcode LocalLog}
-   * (which runs no plugins) when no worker can be started.
+   * file cannot be opened; falls back to a {@linkcode LocalLog} when no
+   * worker can be started.
    */
   static async open(
     path: string,
-    options: ThreadLogOptions,
+    options: EventLogOptions,
   ): Promise<EventLog> {
     let worker: Worker;
     try {
@@ -226,7 +177,6 @@ export class ThreadLog implements EventLog {
           maxPayloadBytes: options.maxPayloadBytes,
           previewChars: options.previewChars,
         },
-        plugins: options.plugins,
       });
     });
     clearTimeout(timer);
@@ -234,9 +184,6 @@ export class ThreadLog implements EventLog {
       worker.terminate();
       if (!(opened instanceof ErrorEvent) && opened.type === "open_failed") {
         throw new LogOpenError(path, { cause: new Error(opened.message) });
-      }
-      if (!(opened instanceof ErrorEvent) && opened.type === "plugins_failed") {
-        throw new PluginLoadError(opened.plugin, opened.reason);
       }
       const why = "message" in opened ? opened.message : "unexpected answer";
       return await localLog(path, options, why);
@@ -254,36 +201,17 @@ export class ThreadLog implements EventLog {
     return this.#lost;
   }
 
-  /** Whether the worker runs the plugins (it was opened with a source). */
-  get runsPlugins(): boolean {
-    return this.#processing;
-  }
-
-  /**
-   * When the worker runs the plugins: the summary of the events it had
-   * processed at the last `flush` or `close` (its duration is 0).
-   */
-  get summary(): Summary | undefined {
-    return this.#summary;
-  }
-
   /** Appends one event; see {@linkcode EventLog.append}. */
   append(event: CorrelatedEvent): Promise<void> | undefined {
     if (this.#failure !== undefined) {
       this.#lost++;
       return undefined;
     }
-    if (
-      !this.#processing && this.#options.seal && needsSealer(event)
-    ) {
+    if (this.#options.seal && needsSealer(event)) {
       this.#events.push({ at: this.#ends.length, event: event as AuditEvent });
       this.#eventBytes += 1024;
     } else {
-      // The worker that runs the plugins gets the whole event; it makes
-      // the log line (truncated) once the plugins have seen it.
-      const line = this.#processing
-        ? JSON.stringify(event as AuditEvent)
-        : toLogLine(event, this.#options);
+      const line = toLogLine(event, this.#options);
       const room = line.length * 3;
       if (this.#pos + room > this.#buffer.length) {
         this.#post();
@@ -295,10 +223,6 @@ export class ThreadLog implements EventLog {
       ).written;
       this.#ends.push(this.#pos);
       this.#seqs.push(event.seq);
-      const frame = event[FRAME];
-      if (this.#processing && frame && truncatesPayload(event, this.#options)) {
-        this.#frames.push({ at: this.#ends.length - 1, frame: copied(frame) });
-      }
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -340,9 +264,7 @@ export class ThreadLog implements EventLog {
       seqs: this.#seqs,
       events: this.#events,
       bytes: this.#pos + this.#eventBytes,
-      ...(this.#processing ? { raw: true, frames: this.#frames } : {}),
     };
-    this.#frames = [];
     this.#buffer = this.#pool.pop() ?? new Uint8Array(BATCH_BYTES);
     this.#pos = 0;
     this.#ends = [];
@@ -372,7 +294,6 @@ export class ThreadLog implements EventLog {
       ) this.#pool.push(m.buffer);
       if (this.#inFlight <= HIGH_WATER_BYTES / 2) this.#wake();
     } else if (m.type === "done") {
-      if (m.summary) this.#summary = m.summary;
       this.#calls.get(m.id)?.();
       this.#calls.delete(m.id);
     } else if (m.type === "warning") {
@@ -405,20 +326,6 @@ function post(worker: Worker, message: ToWorker): void {
   worker.postMessage(message);
 }
 
-/**
- * A frame that can cross to the worker: a copy of its bytes (they may be a
- * view into a larger, reused buffer), or none when only its hash is known.
- */
-function copied(frame: Frame): Frame {
-  return frame.oversized
-    ? {
-      length: frame.length,
-      bytes: new Uint8Array(0),
-      oversized: frame.oversized,
-    }
-    : { length: frame.length, bytes: frame.bytes.slice() };
-}
-
 function localLog(
   path: string,
   options: EventLogOptions,
@@ -446,12 +353,7 @@ export function isLogThread(): boolean {
     (globalThis as { name?: unknown }).name === LOG_THREAD_NAME;
 }
 
-/**
- * Set on the worker's global scope once it serves: a plugin that imports
- * `mod.ts` brings a second copy of this module into the worker (the bundle
- * holds the first), and that copy must not take the messages over.
- */
-const SERVING = Symbol.for("mcp-audit.log-thread.serving");
+let serving = false;
 
 /**
  * The worker's side: opens the log, then seals and writes the batches it is
@@ -465,18 +367,14 @@ const SERVING = Symbol.for("mcp-audit.log-thread.serving");
  * ```
  */
 export function serveLogThread(): void {
-  const global = globalThis as { [SERVING]?: boolean };
-  if (global[SERVING]) return;
-  global[SERVING] = true;
+  if (serving) return;
+  serving = true;
   const scope = globalThis as unknown as {
     onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
     postMessage(message: FromWorker, transfer?: Transferable[]): void;
   };
   const reply = (m: FromWorker): void => scope.postMessage(m);
-  const warn = (message: string): void => reply({ type: "warning", message });
   let log: LocalLog | undefined;
-  let enricher: BatchEnricher | undefined;
-  let summary: SummaryBuilder | undefined;
   let knownPaths = 1;
   let chain: Promise<void> = Promise.resolve();
   let failed = false;
@@ -488,56 +386,16 @@ export function serveLogThread(): void {
       reply({ type: "failed", message: String(error) });
     });
   };
-  const ack = (bytes: number, buffer: Uint8Array<ArrayBuffer>): void => {
-    const paths = log!.paths;
-    scope.postMessage({
-      type: "ack",
-      bytes,
-      buffer,
-      lost: log!.lost,
-      ...(paths.length !== knownPaths ? { paths } : {}),
-    }, [buffer.buffer]);
-    knownPaths = paths.length;
-  };
   scope.onmessage = (e) => {
     const m = e.data;
     if (m.type === "open") {
       run(async () => {
-        if (m.plugins) {
-          // Plugins first: one that cannot load stops the session before
-          // its log is created, as it would in the main thread.
-          try {
-            const processor = await openPipeline(m.plugins, warn);
-            summary = new SummaryBuilder();
-            enricher = new BatchEnricher({
-              ...m.line,
-              processor,
-              summary,
-              sealed: m.seal !== undefined,
-            });
-          } catch (error) {
-            reply(
-              error instanceof PluginLoadError
-                ? {
-                  type: "plugins_failed",
-                  plugin: error.plugin,
-                  reason: error.reason,
-                }
-                : {
-                  type: "plugins_failed",
-                  plugin: "?",
-                  reason: String(error),
-                },
-            );
-            return;
-          }
-        }
         try {
           log = await LocalLog.open(m.path, {
             ...m.writer,
             ...m.line,
             seal: m.seal,
-            onWarning: warn,
+            onWarning: (message) => reply({ type: "warning", message }),
           });
           reply({ type: "opened" });
         } catch (error) {
@@ -550,65 +408,49 @@ export function serveLogThread(): void {
           });
         }
       });
-    } else if (m.type === "batch" && m.raw) {
-      run(async () => {
-        // The new lines' buffer is the log's to keep: written uncopied.
-        await writeBatch(log!, await enricher!.enrich(m), true);
-        ack(m.bytes, m.buffer);
-      });
     } else if (m.type === "batch") {
       run(async () => {
-        await writeBatch(log!, m);
-        ack(m.bytes, m.buffer);
+        // Runs of lines between the events that need the sealer.
+        let line = 0;
+        let start = 0;
+        for (let e = 0; e <= m.events.length; e++) {
+          const stop = e < m.events.length ? m.events[e].at : m.ends.length;
+          if (stop > line) {
+            const wait = log!.appendEncoded(
+              m.seqs[line],
+              m.buffer,
+              m.ends,
+              line,
+              stop,
+              start,
+            );
+            start = m.ends[stop - 1];
+            line = stop;
+            if (wait) await wait;
+          }
+          if (e < m.events.length) {
+            const wait = log!.append(m.events[e].event as CorrelatedEvent);
+            if (wait) await wait;
+          }
+        }
+        const paths = log!.paths;
+        scope.postMessage({
+          type: "ack",
+          bytes: m.bytes,
+          buffer: m.buffer,
+          lost: log!.lost,
+          ...(paths.length !== knownPaths ? { paths } : {}),
+        }, [m.buffer.buffer]);
+        knownPaths = paths.length;
       });
     } else {
       run(async () => {
         if (m.type === "flush") await log!.flush();
         else await log!.close();
-        reply({
-          type: "done",
-          id: m.id,
-          lost: log!.lost,
-          paths: log!.paths,
-          ...(summary ? { summary: summary.build(0) } : {}),
-        });
+        reply({ type: "done", id: m.id, lost: log!.lost, paths: log!.paths });
       });
     }
   };
-}
-
-/**
- * Writes a batch in order: its runs of encoded lines, and between them the
- * events that need the sealer, each before the line it was placed at.
- */
-async function writeBatch(
-  log: LocalLog,
-  m: EncodedLines,
-  handOver = false,
-): Promise<void> {
-  let line = 0;
-  let start = 0;
-  for (let e = 0; e <= m.events.length; e++) {
-    const stop = e < m.events.length ? m.events[e].at : m.ends.length;
-    if (stop > line) {
-      const wait = log.appendEncoded(
-        m.seqs[line],
-        m.buffer,
-        m.ends,
-        line,
-        stop,
-        start,
-        handOver,
-      );
-      start = m.ends[stop - 1];
-      line = stop;
-      if (wait) await wait;
-    }
-    if (e < m.events.length) {
-      const wait = log.append(m.events[e].event as CorrelatedEvent);
-      if (wait) await wait;
-    }
-  }
 }
 
 if (isLogThread()) serveLogThread();

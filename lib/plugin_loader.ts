@@ -18,14 +18,11 @@ import { redactPlugin } from "../plugins/redact.ts";
 export class PluginLoadError extends Error {
   /** The plugin as named in the config. */
   readonly plugin: string;
-  /** Why it could not be loaded. */
-  readonly reason: string;
   /** Creates the error for `plugin`. */
   constructor(plugin: string, reason: string, options?: ErrorOptions) {
     super(`Cannot load plugin "${plugin}": ${reason}`, options);
     this.name = "PluginLoadError";
     this.plugin = plugin;
-    this.reason = reason;
   }
 }
 
@@ -43,27 +40,6 @@ export interface PluginFlags {
   sensitiveTools?: string[];
   /** Tools to tag WRITE, instead of the config's `rules.write`. */
   writeTools?: string[];
-}
-
-/**
- * The plugin entries a config asks for, in order: its `plugins` list, or
- * the built-ins it does not switch off.
- *
- * @example
- * ```ts
- * import { pluginEntries } from "./plugin_loader.ts";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(pluginEntries({ redact: false }), ["sensitivity", "annotations", "entities"]);
- * assert.deepEqual(pluginEntries({ plugins: [] }), []);
- * ```
- */
-export function pluginEntries(config: Config): NonNullable<Config["plugins"]> {
-  return config.plugins ??
-    BUILTIN_PLUGINS.filter((name) =>
-      !(name === "redact" && config.redact === false) &&
-      !(name === "annotations" && config.annotations === false)
-    );
 }
 
 /** Options for {@linkcode loadPlugins}. */
@@ -99,7 +75,11 @@ export async function loadPlugins(
   config: Config,
   options: LoadPluginsOptions = {},
 ): Promise<Plugin[]> {
-  const entries = pluginEntries(config);
+  const entries = config.plugins ??
+    BUILTIN_PLUGINS.filter((name) =>
+      !(name === "redact" && config.redact === false) &&
+      !(name === "annotations" && config.annotations === false)
+    );
   const base = options.configPath
     ? new URL(".", toFileUrl(options.configPath))
     : new URL(`${toFileUrl(Deno.cwd()).href}/`);

@@ -9,7 +9,6 @@
  */
 import type { SessionEndEvent, Summary } from "./event.ts";
 import type { Pipeline } from "./pipeline.ts";
-import type { PluginSource } from "./plugin_source.ts";
 import { AuditSession } from "./audit_session.ts";
 import type { SigningKey } from "./signing_key.ts";
 import {
@@ -29,14 +28,8 @@ export interface ProxyOptions {
   logPath?: string;
   /** Where a session's log goes when `logPath` is not given. @default {defaultLogDir()} */
   logDir?: string;
-  /** The plugin pipeline, run in this thread; without it (or `plugins`), events are logged as correlated. */
+  /** The plugin pipeline; without it, events are logged as correlated. */
   processor?: Pipeline;
-  /**
-   * Plugins to load from a config instead of `processor`: they run in the
-   * log's thread, beside the relay (see `logThread`). Throws
-   * `PluginLoadError` before the server starts when one cannot be loaded.
-   */
-  plugins?: PluginSource;
   /** The client's side: where requests come from. @default {Deno.stdin.readable} */
   input?: ReadableStream<Uint8Array>;
   /** The client's side: where server output goes. @default {Deno.stdout.writable} */
@@ -72,11 +65,10 @@ export interface ProxyOptions {
   /** Environment for the server; inherits ours when absent. */
   env?: Record<string, string>;
   /**
-   * Run the audit's heavy work in a worker thread, so that the relay uses
-   * one core and the audit another: the log's hashing and writing, and
-   * the `plugins`. An unsealed log without `plugins` is written in this
-   * thread: there is too little to gain.
-   * @default {seal !== false || plugins !== undefined}
+   * Seal and write the log in a worker thread, so that the relay and the
+   * plugins use one core and the log's hashing another. An unsealed log is
+   * written in this thread: there is too little to gain.
+   * @default {seal !== false}
    */
   logThread?: boolean;
 }
@@ -153,7 +145,6 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       logDir: opts.logDir,
       command: opts.command,
       processor: opts.processor,
-      plugins: opts.plugins,
       maxPayloadBytes: opts.maxPayloadBytes,
       maxParseBytes: opts.maxParseBytes,
       maxLineBytes: opts.maxLineBytes,
@@ -163,8 +154,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       signingKey: opts.signingKey,
       checkpointEvery: opts.checkpointEvery,
       checkpointSeconds: opts.checkpointSeconds,
-      thread: opts.logThread ??
-        (opts.seal !== false || opts.plugins !== undefined),
+      thread: opts.logThread ?? opts.seal !== false,
     });
   } catch (error) {
     errorsWriter.releaseLock();

@@ -73,7 +73,7 @@ Deno.test("a sealed session is sealed in the log's worker thread: every event in
   assert.equal(verify.code, 0, decoder.decode(verify.stdout));
 });
 
-Deno.test("plugins from the config run in the log's thread: every event classified, entities found (past the truncation point too), secrets redacted, and the summary counts them", async () => {
+Deno.test("with the log sealed in its thread, the plugins still classify every event of a long stream in order, find entities past the truncation point, redact secrets, and the summary counts them", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/plugins.jsonl`;
   const config = `${dir.path}/mcp-audit.jsonc`;
@@ -118,7 +118,6 @@ Deno.test("plugins from the config run in the log's thread: every event classifi
       "proxy",
       "--config",
       config,
-      "--no-seal",
       "--log",
       log,
       "--",
