@@ -87,26 +87,42 @@ export function mapStrings(
   const map = (v: unknown, path: string, depth: number): unknown => {
     if (depth > 64) return v;
     if (typeof v === "string") return replace(v, path) ?? v;
+    if (v === null || typeof v !== "object") return v;
+    // The copy is made at the first change only: most values have none.
     if (Array.isArray(v)) {
-      let changed = false;
-      const out = v.map((item, i) => {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        if (!holdsStrings(item)) continue;
         const m = map(item, `${path}[${i}]`, depth + 1);
-        if (m !== item) changed = true;
-        return m;
-      });
-      return changed ? out : v;
-    }
-    if (v !== null && typeof v === "object") {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) {
-        const m = map(item, path ? `${path}.${k}` : k, depth + 1);
-        if (m !== item) changed = true;
-        out[k] = m;
+        if (m === item) continue;
+        out ??= v.slice();
+        out[i] = m;
       }
-      return changed ? out : v;
+      return out ?? v;
     }
-    return v;
+    const keys = Object.keys(v);
+    const values = v as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const item = values[k];
+      const m = holdsStrings(item)
+        ? map(item, path ? `${path}.${k}` : k, depth + 1)
+        : item;
+      if (out === undefined) {
+        if (m === item) continue;
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]] = values[keys[j]];
+      }
+      out[k] = m;
+    }
+    return out ?? v;
   };
   return map(value, root, 0);
+}
+
+/** Whether `replace` may see anything in `v`: a string, an object or an array. */
+function holdsStrings(v: unknown): boolean {
+  return typeof v === "string" || (typeof v === "object" && v !== null);
 }

@@ -57,6 +57,14 @@ interface Run {
 
 /** Calls waiting for their response; older ones are forgotten past this. */
 const MAX_OPEN_CALLS = 10_000;
+/** Up to this many entities, a new one is compared with each. */
+const FEW_ENTITIES = 16;
+/** Strings up to this long are shared between events (see `#flat`). */
+const MAX_SHARED_LENGTH = 256;
+/** Shared strings kept at most; past this the table starts again. */
+const MAX_SHARED_STRINGS = 4096;
+/** The parts of a message event that are redacted. */
+const PAYLOAD_KEYS = ["params", "result", "error"] as const;
 
 /**
  * Runs plugins over events; an {@linkcode EventProcessor} for the audit sink.
@@ -84,6 +92,8 @@ const MAX_OPEN_CALLS = 10_000;
  */
 export class Pipeline {
   #plugins: Plugin[];
+  /** The hooks in the order they run: each plugin's onMessage, then its onToolCall. */
+  #steps: { plugin: Plugin; toolCall: boolean }[];
   #redactors: Plugin[];
   #timeoutMs: number;
   #maxTimeouts: number;
@@ -92,11 +102,16 @@ export class Pipeline {
   #timeouts = new Map<string, number>();
   #disabled = new Set<string>();
   #reported = new Set<string>();
+  #strings = new Map<string, string>();
 
   /** Creates a pipeline of `plugins`, run in this order. */
   constructor(plugins: Plugin[], options: PipelineOptions = {}) {
     this.#plugins = plugins.filter((p) => p.onToolCall || p.onMessage);
     this.#redactors = plugins.filter((p) => p.redact);
+    this.#steps = this.#plugins.flatMap((plugin) => [
+      { plugin, toolCall: false },
+      { plugin, toolCall: true },
+    ]);
     this.#timeoutMs = options.hookTimeoutMs ?? 1000;
     this.#maxTimeouts = options.maxTimeouts ?? 3;
     this.#onWarning = options.onWarning ?? (() => {});
@@ -141,18 +156,18 @@ export class Pipeline {
    */
   #runFrom(step: number, run: Run): void | Promise<void> {
     const { event, call, classes, entities } = run;
-    for (let i = step; i < this.#plugins.length * 2; i++) {
-      const plugin = this.#plugins[i >> 1];
-      const hook = i % 2 === 0 ? "onMessage" : "onToolCall";
-      if (!plugin[hook] || (hook === "onToolCall" && !call)) continue;
-      if (this.#disabled.has(plugin.name)) continue;
+    const steps = this.#steps;
+    for (let i = step; i < steps.length; i++) {
+      const { plugin, toolCall } = steps[i];
+      if (toolCall ? !plugin.onToolCall || !call : !plugin.onMessage) continue;
+      if (this.#disabled.size > 0 && this.#disabled.has(plugin.name)) continue;
       const context: HookContext = {
         event,
-        classes: [...classes],
-        entities: [...entities],
+        classes: classes.slice(),
+        entities: entities.slice(),
       };
       try {
-        const out = hook === "onToolCall"
+        const out = toolCall
           ? plugin.onToolCall!(call!.call, context)
           : plugin.onMessage!(event, context);
         if (out instanceof Promise) {
@@ -190,32 +205,67 @@ export class Pipeline {
     entities: Entity[],
     tool: string | undefined,
   ): void {
-    for (const c of out.classes ?? []) {
-      const label = typeof c === "string" ? c : c.label;
-      const detail = typeof c === "string" ? undefined : c.source;
-      if (typeof label !== "string" || label === "") continue;
-      if (classes.some((existing) => existing.label === label)) continue;
-      classes.push({
-        label,
-        source: detail ? `${plugin.name}:${detail}` : plugin.name,
-      });
+    const found = out.classes;
+    if (found) {
+      for (let i = 0; i < found.length; i++) {
+        const c = found[i];
+        const label = typeof c === "string" ? c : c.label;
+        const detail = typeof c === "string" ? undefined : c.source;
+        if (typeof label !== "string" || label === "") continue;
+        if (classes.some((existing) => existing.label === label)) continue;
+        classes.push({
+          label: this.#flat(label),
+          source: detail ? this.#flat(`${plugin.name}:${detail}`) : plugin.name,
+        });
+      }
     }
-    for (const e of out.entities ?? []) {
+    const foundEntities = out.entities;
+    if (!foundEntities) return;
+    // Duplicates are looked for one by one while there are few entities,
+    // by key once there are many.
+    let keys: Set<string> | undefined;
+    for (let i = 0; i < foundEntities.length; i++) {
+      const e = foundEntities[i];
       if (!isFoundEntity(e)) continue;
-      if (
+      if (keys === undefined && entities.length >= FEW_ENTITIES) {
+        keys = new Set(entities.map(entityKey));
+      }
+      if (keys !== undefined) {
+        const key = entityKey(e);
+        if (keys.has(key)) continue;
+        keys.add(key);
+      } else if (
         entities.some((x) =>
           x.type === e.type && x.value === e.value && x.path === e.path
         )
       ) continue;
       const entity: Entity = {
-        type: e.type,
-        value: e.value,
-        path: e.path,
+        type: this.#flat(e.type),
+        value: this.#flat(e.value),
+        path: this.#flat(e.path),
         source: plugin.name,
       };
       if (tool !== undefined) entity.tool = tool;
       entities.push(entity);
     }
+  }
+
+  /**
+   * The same text as a flat string shared by every event that holds it.
+   * Strings built by concatenation or cut from a longer one (paths, sources,
+   * matched values) take `JSON.stringify` off its fast path for the whole
+   * event; flat ones keep it there, and the same few recur in every event.
+   */
+  #flat(text: string): string {
+    if (text.length > MAX_SHARED_LENGTH) return text;
+    let flat = this.#strings.get(text);
+    if (flat === undefined) {
+      // A property key is made flat and unique; only its text is kept.
+      flat = Object.keys({ [text]: 0 })[0];
+      if (this.#strings.size >= MAX_SHARED_STRINGS) this.#strings.clear();
+      this.#strings.set(flat, flat);
+    }
+    return flat;
   }
 
   #toolCall(
@@ -330,9 +380,15 @@ export class Pipeline {
 
   #redactMessage(event: MessageEvent): void {
     const e = event as unknown as Record<string, unknown>;
-    for (const key of ["params", "result", "error"]) {
-      if (e[key] !== undefined) {
-        e[key] = mapStrings(e[key], key === "params" ? "" : key, this.#redact);
+    for (const key of PAYLOAD_KEYS) {
+      const value = e[key];
+      if (value !== undefined) {
+        const redacted = mapStrings(
+          value,
+          key === "params" ? "" : key,
+          this.#redact,
+        );
+        if (redacted !== value) e[key] = redacted;
       }
     }
     if (
@@ -363,6 +419,10 @@ function isMessage(event: AuditEvent): event is MessageEvent {
   return event.kind === "request" || event.kind === "notification" ||
     event.kind === "response" ||
     event.kind === "error";
+}
+
+function entityKey(e: FoundEntity): string {
+  return JSON.stringify([e.type, e.value, e.path]);
 }
 
 function isFoundEntity(e: unknown): e is FoundEntity {

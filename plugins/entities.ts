@@ -15,7 +15,7 @@ import {
   type PluginFindings,
 } from "../lib/plugin.ts";
 import { walkStrings } from "../lib/json_walk.ts";
-import { prefilter } from "../lib/regex_prefilter.ts";
+import { searcher } from "../lib/regex_prefilter.ts";
 import type { Assert, Equals } from "../lib/_type_check.ts";
 
 /** One extractor: a regular expression that finds entities of one type. */
@@ -99,15 +99,32 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
     );
     return {
       type: x.type,
-      re,
-      // Most strings lack the text a pattern needs: skip them unscanned.
-      may: prefilter(re),
+      // Most strings lack the text a pattern needs: the search skips them
+      // unscanned, and tries the pattern only where a match could start.
+      search: searcher(re),
       args: (x.in ?? ["arguments", "result"]).includes("arguments"),
       result: (x.in ?? ["arguments", "result"]).includes("result"),
       tools: x.tools ? new Set(x.tools) : undefined,
     };
   });
   type Compiled = typeof extractors[number];
+  // The extractors for arguments and for results, per tool when some are
+  // limited to tools (bounded, as tool names come from the traffic).
+  const forArgs = extractors.filter((x) => x.args);
+  const forResult = extractors.filter((x) => x.result);
+  const byTool = extractors.some((x) => x.tools) ? new Map() : undefined;
+  const activeFor = (tool: string, which: "args" | "result"): Compiled[] => {
+    const all = which === "args" ? forArgs : forResult;
+    if (byTool === undefined) return all;
+    const key = which === "args" ? `a:${tool}` : `r:${tool}`;
+    let active: Compiled[] | undefined = byTool.get(key);
+    if (active === undefined) {
+      active = all.filter((x) => !x.tools || x.tools.has(tool));
+      if (byTool.size >= 1024) byTool.clear();
+      byTool.set(key, active);
+    }
+    return active;
+  };
   // The entity type an argument key names (`employee_id` -> `employee`), by key.
   const idTypes = new Map<string, string | null>();
   const idType = (key: string): string | null => {
@@ -124,12 +141,27 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
     name: "entities",
     onToolCall(call): PluginFindings | undefined {
       const found: FoundEntity[] = [];
+      // Keys of what was found, once there is too much to compare one by one.
       let seen: Set<string> | undefined;
       const add = (type: string, value: string, path: () => string): void => {
-        const key = `${type}\u0000${value}`;
-        seen ??= new Set();
-        if (seen.has(key) || found.length >= MAX_PER_CALL) return;
-        seen.add(key);
+        if (found.length >= MAX_PER_CALL) return;
+        if (seen === undefined) {
+          // The same test as the keys' (a NUL could make two pairs one key).
+          const nul = type.includes("\u0000") || value.includes("\u0000");
+          const key = nul ? `${type}\u0000${value}` : "";
+          for (let i = 0; i < found.length; i++) {
+            const f = found[i];
+            if (
+              nul
+                ? `${f.type}\u0000${f.value}` === key
+                : f.value === value && f.type === type
+            ) return;
+          }
+          if (found.length >= SMALL) {
+            seen = new Set(found.map((f) => `${f.type}\u0000${f.value}`));
+          }
+        } else if (seen.has(`${type}\u0000${value}`)) return;
+        seen?.add(`${type}\u0000${value}`);
         found.push({ type, value, path: path() });
       };
       const scan = (
@@ -137,9 +169,7 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
         root: string,
         which: "args" | "result",
       ): void => {
-        const active: Compiled[] = extractors.filter((x) =>
-          x[which] && (!x.tools || x.tools.has(call.name))
-        );
+        const active = activeFor(call.name, which);
         const ids = which === "args" && o.idArguments;
         if (active.length === 0 && !ids) return;
         walkStrings(value, root, (text, key, path) => {
@@ -147,14 +177,16 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
             const type = idType(key);
             if (type !== null) add(type, text, path);
           }
-          for (const x of active) {
-            if (!x.may(text)) continue;
-            const re = x.re;
-            re.lastIndex = 0;
+          for (let i = 0; i < active.length; i++) {
+            const x = active[i];
+            let at = 0;
             let match: RegExpExecArray | null;
-            while ((match = re.exec(text)) !== null) {
-              if (match[0] === "") re.lastIndex++;
-              else add(x.type, match[1] ?? match[0], path);
+            while ((match = x.search(text, at)) !== null) {
+              if (match[0] === "") at = match.index + 1;
+              else {
+                at = match.index + match[0].length;
+                add(x.type, match[1] ?? match[0], path);
+              }
             }
           }
         });
@@ -167,3 +199,6 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
     },
   });
 }
+
+/** Up to this many found entities, duplicates are looked for one by one. */
+const SMALL = 16;

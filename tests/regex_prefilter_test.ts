@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { prefilter, requiredLiterals } from "../lib/regex_prefilter.ts";
+import {
+  anchorLiterals,
+  prefilter,
+  requiredLiterals,
+  searcher,
+} from "../lib/regex_prefilter.ts";
 import { seeded } from "./_seeded.ts";
 
 /** Patterns users write for extractors and redaction, and some awkward ones. */
@@ -81,4 +86,124 @@ Deno.test("pre-tests need the literals an extractor cannot match without", () =>
   const jwt = prefilter(/\beyJ[\w-]+\.[\w-]+/g);
   assert.equal(jwt("eye eye eyes"), false);
   assert.equal(jwt("token eyJhbGciOi.eyJzdWIi"), true);
+});
+
+/** Every match of `re` in `text`, as a global exec loop finds them. */
+function execAll(re: RegExp, text: string): string[] {
+  const g = new RegExp(
+    re.source,
+    re.flags.includes("g") ? re.flags : `${re.flags}g`,
+  );
+  const out: string[] = [];
+  let m: RegExpExecArray | null;
+  while ((m = g.exec(text)) !== null) {
+    out.push(`${m.index}:${JSON.stringify([...m])}`);
+    if (m[0] === "") g.lastIndex++;
+  }
+  return out;
+}
+
+/** Every match `searcher(re)` finds in `text`, searching on from each match's end. */
+function searchAll(re: RegExp, text: string): string[] {
+  const search = searcher(re);
+  const out: string[] = [];
+  let at = 0;
+  let m: RegExpExecArray | null;
+  while ((m = search(text, at)) !== null) {
+    out.push(`${m.index}:${JSON.stringify([...m])}`);
+    at = m.index + (m[0] === "" ? 1 : m[0].length);
+  }
+  return out;
+}
+
+/** Patterns with literals at fixed offsets, and some that only look so. */
+const SEARCHED: [string, string, string[]][] = [
+  ...PATTERNS,
+  ["\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b", "", [
+    "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+  ]],
+  ["\\bledger\\b", "", ["a ledger", "ledger-ledger"]],
+  ["\\bQ[1-4]\\b", "", ["Q1 Q4"]],
+  ["\\b[A-Z]{2,5}-\\d{2,6}\\b", "", ["AB-12"]],
+  ["\\b\\d{3}-\\d{2}-\\d{4}\\b", "", ["123-45-6789"]],
+  ["\\bxox[abposr]-[A-Za-z0-9-]{10,}", "", ["xoxb-0123456789"]],
+  ["\\bBearer\\s+[A-Za-z0-9._~+/-]{16,}=*", "", ["Bearer abcdefghijklmnop=="]],
+  ["(?<=\\d)-\\d", "", ["1-2"]],
+  ["(?<!a)b-c", "", ["b-c"]],
+  ["(?=ab)a.c-", "", ["abc-"]],
+  ["a\\bb|c", "", ["c"]],
+  ["(?:ab){2}-x", "", ["abab-x"]],
+  ["(?:a|bc)-d", "", ["a-d", "bc-d"]],
+  ["x(?<n>y)z-", "", ["xyz-"]],
+  ["^ab-", "m", ["ab-", "x\nab-"]],
+  ["b-$", "m", ["ab-\nx"]],
+  ["a{0}b-", "", ["b-"]],
+  ["\\x41-\\u0042", "", ["A-B"]],
+  ["\\d\\d\\.\\d", "", ["12.3"]],
+  ["-(\\d)?-", "", ["--", "-1-"]],
+  ["[^]-", "", ["a-"]],
+  ["(a)\\1-", "", ["aa-"]],
+  ["E-.{0,3}-", "s", ["E--", "E-\n\n-"]],
+  ["--", "", ["---", "----"]],
+  ["a-a", "", ["a-a-a"]],
+  ["-\\b", "", ["-a"]],
+  ["(?:)-", "", ["-"]],
+];
+
+Deno.test("a search finds exactly the matches a global exec loop finds", () => {
+  const rand = seeded(11);
+  const alphabet = "aAbBcdEefQxyz0123456789-_.@/ \n]|?ACKledgrBearsk";
+  const words = ["ledger", "Bearer ", "sk-", "2026-07-28", "-", "ACC-", "E0"];
+  for (const [source, flags, samples] of SEARCHED) {
+    const re = new RegExp(source, flags);
+    for (const sample of samples) {
+      assert.ok(re.test(sample), `${source} matches ${sample}`);
+      assert.deepEqual(searchAll(re, sample), execAll(re, sample), source);
+    }
+    for (let n = 0; n < 1500; n++) {
+      let text = "";
+      const length = Math.floor(rand() * 40);
+      while (text.length < length) {
+        text += rand() < 0.2
+          ? words[Math.floor(rand() * words.length)]
+          : rand() < 0.2
+          ? samples[Math.floor(rand() * samples.length)]
+          : alphabet[Math.floor(rand() * alphabet.length)];
+      }
+      assert.deepEqual(
+        searchAll(re, text),
+        execAll(re, text),
+        `${source}: ${JSON.stringify(text)}`,
+      );
+    }
+  }
+});
+
+Deno.test("a search looks for the literals every match holds at a fixed offset", () => {
+  assert.deepEqual(anchorLiterals("\\bledger\\b"), [[0, "ledger"]]);
+  assert.deepEqual(
+    anchorLiterals(
+      "\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b",
+    ),
+    [[8, "-"], [13, "-"], [18, "-"], [23, "-"]],
+  );
+  assert.deepEqual(anchorLiterals("\\b\\d{4}-\\d{2}-\\d{2}\\b"), [
+    [4, "-"],
+    [7, "-"],
+  ]);
+  // The rarest literal first: `_` is rarer than the letters of `sk`.
+  assert.deepEqual(
+    anchorLiterals("\\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"),
+    [[2, "_"], [7, "_"]],
+  );
+  // Groups of several widths move what follows by a fixed amount only when they have one width.
+  assert.deepEqual(anchorLiterals("(?:ab|cd)-x"), [[2, "-x"]]);
+  assert.equal(anchorLiterals("(?:a|bc)-x"), undefined);
+  assert.equal(anchorLiterals("\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b"), undefined);
+  // Not read: alternatives, back-references, case-insensitive or Unicode patterns.
+  assert.equal(anchorLiterals("ab|cd"), undefined);
+  assert.equal(anchorLiterals("(a)\\1-"), undefined);
+  assert.equal(anchorLiterals("ab-", "i"), undefined);
+  assert.equal(anchorLiterals("ab-", "u"), undefined);
+  assert.equal(anchorLiterals("[^]-"), undefined);
 });
