@@ -27,3 +27,21 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** One of `items`, chosen by `rand`. */
+export function pick<T>(rand: () => number, items: ArrayLike<T>): T {
+  return items[Math.floor(rand() * items.length)];
+}
+
+/** Up to `maxLength - 1` characters drawn from `alphabet` by `rand`. */
+export function randomText(
+  rand: () => number,
+  alphabet: string,
+  maxLength: number,
+): string {
+  let text = "";
+  for (let i = Math.floor(rand() * maxLength); i > 0; i--) {
+    text += pick(rand, alphabet);
+  }
+  return text;
+}

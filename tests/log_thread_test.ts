@@ -5,6 +5,36 @@ import type { AuditEvent } from "../lib/event.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * Runs the proxy in front of `cat` with `args`, writing `input` in uneven
+ * writes (as a client sends) while reading what comes back.
+ */
+async function throughCat(
+  args: string[],
+  input: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proxy = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["proxy", ...args, "--", "cat"]),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Read while writing: the relayed bytes come back through `cat`.
+  const output = proxy.output();
+  const writer = proxy.stdin.getWriter();
+  const bytes = encoder.encode(input);
+  for (let at = 0; at < bytes.length; at += 50_000) {
+    await writer.write(bytes.subarray(at, at + 50_000));
+  }
+  await writer.close();
+  const { code, stdout, stderr } = await output;
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
 Deno.test("a sealed session is sealed in the log's worker thread: every event in order, checkpoints in place, the log verifies", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/thread.jsonl`;
@@ -21,34 +51,14 @@ Deno.test("a sealed session is sealed in the log's worker thread: every event in
       },
     }) + "\n";
   }
-  const proxy = new Deno.Command(Deno.execPath(), {
-    args: cliArgs([
-      "proxy",
-      "--log",
-      log,
-      "--checkpoint-every",
-      "97",
-      "--",
-      "cat",
-    ]),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // Read while writing: the relayed bytes come back through `cat`.
-  const output = proxy.output();
-  const writer = proxy.stdin.getWriter();
-  const bytes = encoder.encode(input);
-  // In uneven writes, as a client sends.
-  for (let at = 0; at < bytes.length; at += 50_000) {
-    await writer.write(bytes.subarray(at, at + 50_000));
-  }
-  await writer.close();
-  const { code, stdout, stderr } = await output;
+  const { code, stdout, stderr } = await throughCat(
+    ["--log", log, "--checkpoint-every", "97"],
+    input,
+  );
   assert.equal(code, 0);
-  assert.equal(decoder.decode(stdout), input);
+  assert.equal(stdout, input);
   // The worker started (no fallback to the main thread).
-  assert.doesNotMatch(decoder.decode(stderr), /log.s thread/);
+  assert.doesNotMatch(stderr, /log.s thread/);
 
   const { events, partial } = await readEvents(log);
   assert.equal(partial, "");
@@ -113,28 +123,12 @@ Deno.test("with the log sealed in its thread, the plugins still classify every e
     },
   });
   const input = calls.map((c) => JSON.stringify(c) + "\n").join("");
-  const proxy = new Deno.Command(Deno.execPath(), {
-    args: cliArgs([
-      "proxy",
-      "--config",
-      config,
-      "--log",
-      log,
-      "--",
-      "cat",
-    ]),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = proxy.output();
-  const writer = proxy.stdin.getWriter();
-  await writer.write(encoder.encode(input));
-  await writer.close();
-  const { code, stdout, stderr } = await output;
+  const { code, stdout, stderr: errors } = await throughCat(
+    ["--config", config, "--log", log],
+    input,
+  );
   assert.equal(code, 0);
-  assert.equal(decoder.decode(stdout), input);
-  const errors = decoder.decode(stderr);
+  assert.equal(stdout, input);
   assert.doesNotMatch(errors, /log.s thread/);
   // Each call is seen twice (sent, and echoed back by `cat`).
   assert.match(

@@ -5,7 +5,7 @@ import {
   requiredLiterals,
   searcher,
 } from "../lib/regex_prefilter.ts";
-import { seeded } from "./_seeded.ts";
+import { pick, randomText, seeded } from "./_seeded.ts";
 
 /** Patterns users write for extractors and redaction, and some awkward ones. */
 const PATTERNS: [string, string, string[]][] = [
@@ -45,13 +45,9 @@ Deno.test("a pre-test never rejects a string its expression matches", () => {
       assert.ok(may(sample), `${source}: pre-test rejected ${sample}`);
     }
     for (let n = 0; n < 2000; n++) {
-      let text = "";
-      const length = Math.floor(rand() * 24);
-      for (let i = 0; i < length; i++) {
-        text += alphabet[Math.floor(rand() * alphabet.length)];
-      }
+      let text = randomText(rand, alphabet, 24);
       if (rand() < 0.3) {
-        text += samples[Math.floor(rand() * samples.length)];
+        text += pick(rand, samples);
       }
       if (re.test(text)) {
         assert.ok(
@@ -165,10 +161,10 @@ Deno.test("a search finds exactly the matches a global exec loop finds", () => {
       const length = Math.floor(rand() * 40);
       while (text.length < length) {
         text += rand() < 0.2
-          ? words[Math.floor(rand() * words.length)]
+          ? pick(rand, words)
           : rand() < 0.2
-          ? samples[Math.floor(rand() * samples.length)]
-          : alphabet[Math.floor(rand() * alphabet.length)];
+          ? pick(rand, samples)
+          : pick(rand, alphabet);
       }
       assert.deepEqual(
         searchAll(re, text),
