@@ -160,6 +160,15 @@ const MAX_ANCHOR_COMMONNESS = 20;
  * ```
  */
 export function searcher(re: RegExp): Search {
+  const search = fullSearch(re);
+  // Most strings are short (names, ids, flags): too short to hold a match.
+  const min = minMatchLength(re.source, re.flags);
+  if (min <= 1) return search;
+  return (text, from) => text.length - from < min ? null : search(text, from);
+}
+
+/** {@linkcode searcher} without the length test. */
+function fullSearch(re: RegExp): Search {
   const anchors = anchorLiterals(re.source, re.flags);
   if (
     anchors !== undefined &&
@@ -178,6 +187,38 @@ export function searcher(re: RegExp): Search {
     global.lastIndex = from;
     return global.exec(text);
   };
+}
+
+/**
+ * A length (in UTF-16 code units) that every match of `source` has at
+ * least; 0 when the pattern is not read (flag `v`, back-references, group
+ * modifiers, unusual escapes or classes).
+ *
+ * @example
+ * ```ts
+ * import { minMatchLength } from "./regex_prefilter.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(minMatchLength("\\b\\d{4}-\\d{2}-\\d{2}\\b"), 10);
+ * assert.equal(minMatchLength("sk-\\w{20,}|ghp_\\w+"), 5);
+ * assert.equal(minMatchLength("colou?r"), 5);
+ * assert.equal(minMatchLength("(a)\\1"), 0); // A back-reference: not read.
+ * ```
+ */
+export function minMatchLength(source: string, flags = ""): number {
+  if (flags.includes("v")) return 0;
+  try {
+    let min = UNBOUNDED;
+    let i = 0;
+    while (true) {
+      const [lo, , end] = sequenceWidth(source, i);
+      min = Math.min(min, lo);
+      if (source[end] !== "|") return end === source.length ? min : 0;
+      i = end + 1;
+    }
+  } catch {
+    return 0;
+  }
 }
 
 /** The search by a fixed-offset literal; see {@linkcode searcher}. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   anchorLiterals,
+  minMatchLength,
   prefilter,
   requiredLiterals,
   searcher,
@@ -202,4 +203,20 @@ Deno.test("a search looks for the literals every match holds at a fixed offset",
   assert.equal(anchorLiterals("ab-", "i"), undefined);
   assert.equal(anchorLiterals("ab-", "u"), undefined);
   assert.equal(anchorLiterals("[^]-"), undefined);
+});
+
+Deno.test("no match of a pattern is shorter than its minimum match length", () => {
+  for (const [source, flags, samples] of SEARCHED) {
+    const min = minMatchLength(source, flags);
+    const re = new RegExp(source, flags.includes("g") ? flags : `${flags}g`);
+    for (const sample of samples) {
+      for (const m of sample.matchAll(re)) {
+        assert.ok(m[0].length >= min, `${source}: "${m[0]}" under ${min}`);
+      }
+    }
+  }
+  // And the bound is tight where it can be.
+  assert.equal(minMatchLength("\\bACC-\\d{6}\\b"), 10);
+  assert.equal(minMatchLength("(?:a|bc)-d"), 3);
+  assert.equal(minMatchLength("x*"), 0);
 });
