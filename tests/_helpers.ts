@@ -32,10 +32,7 @@ export function fixtureServer(name: string, ...args: string[]): string[] {
     Deno.execPath(),
     "run",
     "--quiet",
-    "--allow-read",
-    "--allow-write",
-    "--allow-run",
-    "--allow-env",
+    ...PROXY_PERMISSIONS,
     new URL(`./fixtures/${name}`, import.meta.url).pathname,
     ...args,
   ];

@@ -472,10 +472,7 @@ Deno.test("a binary's own entry file compiles a custom plugin in: bundled, it ru
   const proxy = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
+      ...PROXY_PERMISSIONS,
       bundle,
       "proxy",
       "--quiet",

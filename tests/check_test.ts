@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cliArgs, tempDir } from "./_helpers.ts";
+import { cliArgs, PROXY_PERMISSIONS, tempDir } from "./_helpers.ts";
 
 const decoder = new TextDecoder();
 const DEMO = new URL("../demo/run.ts", import.meta.url).pathname;
@@ -25,10 +25,7 @@ async function demoLog(dir: string): Promise<string> {
     args: [
       "run",
       "--quiet",
-      "--allow-run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
+      ...PROXY_PERMISSIONS,
       DEMO,
     ],
     cwd: dir,
