@@ -146,22 +146,16 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
       const add = (type: string, value: string, path: () => string): void => {
         if (found.length >= MAX_PER_CALL) return;
         if (seen === undefined) {
-          // The same test as the keys' (a NUL could make two pairs one key).
-          const nul = type.includes("\u0000") || value.includes("\u0000");
-          const key = nul ? `${type}\u0000${value}` : "";
           for (let i = 0; i < found.length; i++) {
-            const f = found[i];
-            if (
-              nul
-                ? `${f.type}\u0000${f.value}` === key
-                : f.value === value && f.type === type
-            ) return;
+            if (found[i].value === value && found[i].type === type) return;
           }
-          if (found.length >= SMALL) {
-            seen = new Set(found.map((f) => `${f.type}\u0000${f.value}`));
-          }
-        } else if (seen.has(`${type}\u0000${value}`)) return;
-        seen?.add(`${type}\u0000${value}`);
+          if (found.length >= SMALL) seen = new Set(found.map(foundKey));
+        }
+        if (seen !== undefined) {
+          const key = foundKey({ type, value });
+          if (seen.has(key)) return;
+          seen.add(key);
+        }
         found.push({ type, value, path: path() });
       };
       const scan = (
@@ -202,3 +196,8 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
 
 /** Up to this many found entities, duplicates are looked for one by one. */
 const SMALL = 16;
+
+/** What makes two found entities one: their type and value. */
+function foundKey(e: { type: string; value: string }): string {
+  return JSON.stringify([e.type, e.value]);
+}
