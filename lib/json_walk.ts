@@ -33,9 +33,7 @@ export function walkStrings(
   const path = (): string => {
     if (built !== undefined) return built;
     let p = root;
-    for (const s of segments) {
-      p = typeof s === "number" ? `${p}[${s}]` : p ? `${p}.${s}` : s;
-    }
+    for (let i = 0; i < segments.length; i++) p = childPath(p, segments[i]);
     return built = p;
   };
   const walk = (v: unknown, key: string | undefined, depth: number): void => {
@@ -94,7 +92,7 @@ export function mapStrings(
       for (let i = 0; i < v.length; i++) {
         const item = v[i];
         if (!holdsStrings(item)) continue;
-        const m = map(item, `${path}[${i}]`, depth + 1);
+        const m = map(item, childPath(path, i), depth + 1);
         if (m === item) continue;
         out ??= v.slice();
         out[i] = m;
@@ -108,7 +106,7 @@ export function mapStrings(
       const k = keys[i];
       const item = values[k];
       const m = holdsStrings(item)
-        ? map(item, path ? `${path}.${k}` : k, depth + 1)
+        ? map(item, childPath(path, k), depth + 1)
         : item;
       if (out === undefined) {
         if (m === item) continue;
@@ -120,6 +118,52 @@ export function mapStrings(
     return out ?? v;
   };
   return map(value, root, 0);
+}
+
+/** Paths already built, by parent path and then key or index. */
+const children = new Map<string, Map<string | number, string>>();
+/** How many paths {@linkcode children} holds; past the bound it starts again. */
+let childCount = 0;
+const MAX_CHILD_PATHS = 4096;
+/** Paths longer than this are built every time. */
+const MAX_SHARED_PATH = 256;
+
+/**
+ * The path of `segment` under `parent` (`a.b`, `a[0]`, or `b` under the
+ * empty root). The same few paths recur in every event, so each is built
+ * once and shared: a shared string is hashed once, where a new one would
+ * be built, flattened and hashed by every table it is looked up in.
+ */
+function childPath(parent: string, segment: string | number): string {
+  if (parent.length > MAX_SHARED_PATH) return joinPath(parent, segment);
+  let known = children.get(parent);
+  if (known === undefined) {
+    if (childCount >= MAX_CHILD_PATHS) {
+      children.clear();
+      childCount = 0;
+    }
+    children.set(parent, known = new Map());
+  }
+  let path = known.get(segment);
+  if (path === undefined) {
+    const text = joinPath(parent, segment);
+    // Long paths are not kept: the table must stay small.
+    if (text.length > MAX_SHARED_PATH) return text;
+    // A property key is made flat and unique; only its text is kept.
+    path = Object.keys({ [text]: 0 })[0];
+    known.set(segment, path);
+    childCount++;
+  }
+  return path;
+}
+
+/** `a.b`, `a[0]`, or `b` under the empty root. */
+function joinPath(parent: string, segment: string | number): string {
+  return typeof segment === "number"
+    ? `${parent}[${segment}]`
+    : parent
+    ? `${parent}.${segment}`
+    : segment;
 }
 
 /** Whether `replace` may see anything in `v`: a string, an object or an array. */

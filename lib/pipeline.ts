@@ -53,7 +53,14 @@ interface Run {
   call: { call: ToolCall; inherited: Classification[] } | undefined;
   classes: Classification[];
   entities: Entity[];
+  /** What hooks see of `classes`: a frozen copy, made again after a change. */
+  classesSeen: readonly Classification[] | undefined;
+  /** What hooks see of `entities`, likewise. */
+  entitiesSeen: readonly Entity[] | undefined;
 }
+
+/** What hooks see when nothing has been added yet. */
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Calls waiting for their response; older ones are forgotten past this. */
 const MAX_OPEN_CALLS = 10_000;
@@ -103,6 +110,7 @@ export class Pipeline {
   #disabled = new Set<string>();
   #reported = new Set<string>();
   #strings = new Map<string, string>();
+  #sources = new Map<string, Map<string, string>>();
 
   /** Creates a pipeline of `plugins`, run in this order. */
   constructor(plugins: Plugin[], options: PipelineOptions = {}) {
@@ -143,8 +151,10 @@ export class Pipeline {
     const run: Run = {
       event,
       call,
-      classes: [...(call?.inherited ?? [])],
+      classes: call && call.inherited.length > 0 ? [...call.inherited] : [],
       entities: [],
+      classesSeen: undefined,
+      entitiesSeen: undefined,
     };
     return this.#runFrom(0, run);
   }
@@ -161,10 +171,15 @@ export class Pipeline {
       const { plugin, toolCall } = steps[i];
       if (toolCall ? !plugin.onToolCall || !call : !plugin.onMessage) continue;
       if (this.#disabled.size > 0 && this.#disabled.has(plugin.name)) continue;
+      // Hooks share one frozen copy until a hook adds something.
       const context: HookContext = {
         event,
-        classes: classes.slice(),
-        entities: entities.slice(),
+        classes: run.classesSeen ??= classes.length === 0
+          ? NONE
+          : Object.freeze(classes.slice()),
+        entities: run.entitiesSeen ??= entities.length === 0
+          ? NONE
+          : Object.freeze(entities.slice()),
       };
       try {
         const out = toolCall
@@ -173,14 +188,12 @@ export class Pipeline {
         if (out instanceof Promise) {
           return this.#withTimeout(out).then(
             (found) => {
-              if (found) {
-                this.#merge(plugin, found, classes, entities, call?.call.name);
-              }
+              if (found) this.#mergeInto(run, plugin, found);
             },
             (error) => this.#fail(event, plugin, error),
           ).then(() => this.#runFrom(i + 1, run));
         }
-        if (out) this.#merge(plugin, out, classes, entities, call?.call.name);
+        if (out) this.#mergeInto(run, plugin, out);
       } catch (error) {
         this.#fail(event, plugin, error);
       }
@@ -198,29 +211,30 @@ export class Pipeline {
     if (this.#redactors.length > 0) this.#redactMessage(event);
   }
 
-  #merge(
-    plugin: Plugin,
-    out: PluginFindings,
-    classes: Classification[],
-    entities: Entity[],
-    tool: string | undefined,
-  ): void {
+  /** Adds what a hook found to the run: labels not yet given, entities not yet found. */
+  #mergeInto(run: Run, plugin: Plugin, out: PluginFindings): void {
+    const { classes, entities } = run;
     const found = out.classes;
     if (found) {
       for (let i = 0; i < found.length; i++) {
         const c = found[i];
-        const label = typeof c === "string" ? c : c.label;
+        const label = typeof c === "string" ? c : c?.label;
+        if (
+          typeof label !== "string" || label === "" || hasLabel(classes, label)
+        ) {
+          continue;
+        }
         const detail = typeof c === "string" ? undefined : c.source;
-        if (typeof label !== "string" || label === "") continue;
-        if (classes.some((existing) => existing.label === label)) continue;
         classes.push({
           label: this.#flat(label),
-          source: detail ? this.#flat(`${plugin.name}:${detail}`) : plugin.name,
+          source: detail ? this.#source(plugin.name, detail) : plugin.name,
         });
+        run.classesSeen = undefined;
       }
     }
     const foundEntities = out.entities;
     if (!foundEntities) return;
+    const tool = run.call?.call.name;
     // Duplicates are looked for one by one while there are few entities,
     // by key once there are many.
     let keys: Set<string> | undefined;
@@ -234,20 +248,31 @@ export class Pipeline {
         const key = entityKey(e);
         if (keys.has(key)) continue;
         keys.add(key);
-      } else if (
-        entities.some((x) =>
-          x.type === e.type && x.value === e.value && x.path === e.path
-        )
-      ) continue;
-      const entity: Entity = {
-        type: this.#flat(e.type),
-        value: this.#flat(e.value),
-        path: this.#flat(e.path),
-        source: plugin.name,
-      };
-      if (tool !== undefined) entity.tool = tool;
-      entities.push(entity);
+      } else if (hasEntity(entities, e)) continue;
+      const type = this.#flat(e.type);
+      const value = this.#flat(e.value);
+      const path = this.#flat(e.path);
+      // One literal per shape: adding `tool` afterwards would make a second.
+      entities.push(
+        tool === undefined
+          ? { type, value, path, source: plugin.name }
+          : { type, value, path, source: plugin.name, tool },
+      );
+      run.entitiesSeen = undefined;
     }
+  }
+
+  /** `plugin:detail`, shared: the same few sources recur in every event. */
+  #source(plugin: string, detail: string): string {
+    let details = this.#sources.get(plugin);
+    if (details === undefined) this.#sources.set(plugin, details = new Map());
+    let source = details.get(detail);
+    if (source === undefined) {
+      source = this.#flat(`${plugin}:${detail}`);
+      if (details.size >= MAX_SHARED_STRINGS) details.clear();
+      details.set(detail, source);
+    }
+    return source;
   }
 
   /**
@@ -419,6 +444,23 @@ function isMessage(event: AuditEvent): event is MessageEvent {
   return event.kind === "request" || event.kind === "notification" ||
     event.kind === "response" ||
     event.kind === "error";
+}
+
+function hasLabel(classes: Classification[], label: string): boolean {
+  for (let i = 0; i < classes.length; i++) {
+    if (classes[i].label === label) return true;
+  }
+  return false;
+}
+
+function hasEntity(entities: Entity[], e: FoundEntity): boolean {
+  for (let i = 0; i < entities.length; i++) {
+    const x = entities[i];
+    if (x.value === e.value && x.type === e.type && x.path === e.path) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function entityKey(e: FoundEntity): string {

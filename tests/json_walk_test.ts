@@ -48,3 +48,26 @@ Deno.test("walkStrings and mapStrings see the same strings at the same paths", (
   });
   assert.deepEqual(mapped, walked);
 });
+
+Deno.test("paths under long keys and deep arrays are built as for short ones", () => {
+  const long = "k".repeat(300);
+  const value = { [long]: { inner: ["a", "b"] }, short: [[["c"]]] };
+  const walked: string[] = [];
+  walkStrings(
+    value,
+    "result",
+    (s, _key, path) => walked.push(`${path()}=${s}`),
+  );
+  assert.deepEqual(walked, [
+    `result.${long}.inner[0]=a`,
+    `result.${long}.inner[1]=b`,
+    "result.short[0][0][0]=c",
+  ]);
+  // Again, now that the short paths are known.
+  const again: string[] = [];
+  mapStrings(value, "result", (s, path) => {
+    again.push(`${path}=${s}`);
+    return undefined;
+  });
+  assert.deepEqual(again, walked);
+});
