@@ -115,25 +115,58 @@ export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
     re: new RegExp(rule.pattern, rule.flags ?? "i"),
     tools: rule.tools ? globMatcher(rule.tools) : () => true,
   }));
+  type Rule = typeof argumentRules[number];
+  // What a tool's name alone decides, and the rules that apply to it; by
+  // name, as the same few tools are called again and again.
+  const byTool = new Map<
+    string,
+    { found: PluginFindings | undefined; rules: Rule[] }
+  >();
+  const forTool = (name: string) => {
+    let entry = byTool.get(name);
+    if (entry === undefined) {
+      const classes = byName
+        .filter(([, matches]) => matches(name))
+        .map(([label]) => Object.freeze({ label, source: "tool" }));
+      entry = {
+        found: classes.length > 0
+          ? Object.freeze({ classes: Object.freeze(classes) }) as PluginFindings
+          : undefined,
+        rules: argumentRules.filter((rule) => rule.tools(name)),
+      };
+      if (byTool.size >= 1024) byTool.clear();
+      byTool.set(name, entry);
+    }
+    return entry;
+  };
   return definePlugin({
     name: "sensitivity",
     onToolCall(call): PluginFindings | undefined {
       if (call.phase !== "request") return;
-      const classes: { label: string; source: string }[] = [];
-      for (const [label, matches] of byName) {
-        if (matches(call.name)) classes.push({ label, source: "tool" });
-      }
-      for (const rule of argumentRules) {
-        if (!rule.tools(call.name)) continue;
-        let hit: string | undefined;
-        walkStrings(call.arguments, "", (text, key, path) => {
+      const { found, rules } = forTool(call.name);
+      if (rules.length === 0) return found;
+      // One walk for all rules: each takes the first value it matches.
+      const hits: (string | undefined)[] = new Array(rules.length);
+      walkStrings(call.arguments, "", (text, key, path) => {
+        for (let i = 0; i < rules.length; i++) {
+          const rule = rules[i];
           if (
-            hit === undefined && (rule.key === undefined || key === rule.key) &&
+            hits[i] === undefined &&
+            (rule.key === undefined || key === rule.key) &&
             rule.re.test(text)
-          ) hit = path();
-        });
-        if (hit !== undefined) {
-          classes.push({ label: rule.label, source: `argument:${hit}` });
+          ) hits[i] = path();
+        }
+      });
+      const classes: { label: string; source: string }[] = [];
+      for (const c of found?.classes ?? []) {
+        classes.push(c as { label: string; source: string });
+      }
+      for (let i = 0; i < rules.length; i++) {
+        if (hits[i] !== undefined) {
+          classes.push({
+            label: rules[i].label,
+            source: `argument:${hits[i]}`,
+          });
         }
       }
       return classes.length > 0 ? { classes } : undefined;
