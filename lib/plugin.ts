@@ -33,9 +33,9 @@ export interface ToolCall {
 export interface HookContext {
   /** The event being enriched (read-only). */
   readonly event: Readonly<MessageEvent>;
-  /** Classifications added so far by earlier plugins (and, at a response, at the request). */
+  /** Classifications added so far by earlier plugins (and, at a response, at the request); frozen. */
   readonly classes: readonly Classification[];
-  /** Entities added so far by earlier plugins. */
+  /** Entities added so far by earlier plugins; frozen. */
   readonly entities: readonly Entity[];
 }
 
