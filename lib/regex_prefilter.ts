@@ -101,10 +101,8 @@ type FindLiteral = (text: string, from: number) => number;
  * is found by a plain memchr-like scan and checked in place.
  */
 function findLiteral(literal: string): FindLiteral {
-  const k = rarestIndex(literal);
-  if (literal.length === 1 || k === 0) {
-    return (text, from) => text.indexOf(literal, from);
-  }
+  const k = needleIndex(literal);
+  if (k < 0) return (text, from) => text.indexOf(literal, from);
   const rare = literal[k];
   return function findByRarest(text: string, from: number): number {
     let q = text.indexOf(rare, from + k);
@@ -114,6 +112,28 @@ function findLiteral(literal: string): FindLiteral {
     }
     return -1;
   };
+}
+
+/**
+ * Below this ratio of commonness between a literal's first character and
+ * its rarest, the engine's own search for the whole literal is faster:
+ * it stops at each first character in native code, where the search by
+ * the rarest stops in script.
+ */
+const RARE_GAIN = 4;
+/** Characters this rare are worth looking for on their own. */
+const RARE = 2;
+
+/**
+ * Which character of `literal` to look for: the index of its rarest
+ * character, or -1 to look for the whole literal with `indexOf`.
+ */
+function needleIndex(literal: string): number {
+  const k = rarestIndex(literal);
+  const rare = commonness(literal[k]);
+  return k > 0 && rare <= RARE && commonness(literal[0]) >= RARE_GAIN * rare
+    ? k
+    : -1;
 }
 
 /** The index of the literal's rarest character (the first such). */
@@ -160,32 +180,90 @@ const MAX_ANCHOR_COMMONNESS = 20;
  * ```
  */
 export function searcher(re: RegExp): Search {
-  const search = fullSearch(re);
-  // Most strings are short (names, ids, flags): too short to hold a match.
-  const min = minMatchLength(re.source, re.flags);
-  if (min <= 1) return search;
-  return (text, from) => text.length - from < min ? null : search(text, from);
+  return searchers(re).search;
 }
 
-/** {@linkcode searcher} without the length test. */
-function fullSearch(re: RegExp): Search {
+/** Where a match lies in its text: filled in by a {@linkcode SpanSearch}. */
+export interface Span {
+  /** The index of the match's first character. */
+  start: number;
+  /** The index just past its last character. */
+  end: number;
+}
+
+/**
+ * A {@linkcode Search} that fills in where the leftmost match lies instead
+ * of returning it, and returns whether there is one. It allocates nothing
+ * where the search goes by a literal, so a caller that already holds the
+ * text of a match (a repeated date, a repeated id) need not copy it again.
+ */
+export type SpanSearch = (text: string, from: number, span: Span) => boolean;
+
+/**
+ * The search of {@linkcode searcher}, as a {@linkcode SpanSearch}: the same
+ * matches, given as spans.
+ *
+ * @example
+ * ```ts
+ * import { spanSearcher } from "./regex_prefilter.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const search = spanSearcher(/\bledger\b/g);
+ * const span = { start: 0, end: 0 };
+ * const found: string[] = [];
+ * for (let at = 0; search("a ledger, ledgers, ledger", at, span); at = span.end) {
+ *   found.push(`${span.start}-${span.end}`);
+ * }
+ * assert.deepEqual(found, ["2-8", "19-25"]);
+ * ```
+ */
+export function spanSearcher(re: RegExp): SpanSearch {
+  return searchers(re).span;
+}
+
+/** Both searches for `re`, skipping texts too short to hold a match. */
+function searchers(re: RegExp): { search: Search; span: SpanSearch } {
+  const full = fullSearchers(re);
+  // Most strings are short (names, ids, flags): too short to hold a match.
+  const min = minMatchLength(re.source, re.flags);
+  if (min <= 1) return full;
+  return {
+    search: (text, from) =>
+      text.length - from < min ? null : full.search(text, from),
+    span: (text, from, span) =>
+      text.length - from >= min && full.span(text, from, span),
+  };
+}
+
+/** {@linkcode searchers} without the length test. */
+function fullSearchers(re: RegExp): { search: Search; span: SpanSearch } {
   const anchors = anchorLiterals(re.source, re.flags);
   if (
     anchors !== undefined &&
     commonness(anchors[0][1][rarestIndex(anchors[0][1])]) <=
       MAX_ANCHOR_COMMONNESS
   ) {
-    return anchoredSearch(re, anchors);
+    return anchoredSearchers(re, anchors);
   }
   const may = prefilter(re);
   const global = re.flags.includes("g") ? new RegExp(re) : new RegExp(
     re.source,
     `${re.flags}g`,
   );
-  return function search(text: string, from: number): RegExpExecArray | null {
+  const search = (text: string, from: number): RegExpExecArray | null => {
     if (from === 0 && !may(text)) return null;
     global.lastIndex = from;
     return global.exec(text);
+  };
+  return {
+    search,
+    span(text, from, span): boolean {
+      const match = search(text, from);
+      if (match === null) return false;
+      span.start = match.index;
+      span.end = match.index + match[0].length;
+      return true;
+    },
   };
 }
 
@@ -221,49 +299,152 @@ export function minMatchLength(source: string, flags = ""): number {
   }
 }
 
-/** The search by a fixed-offset literal; see {@linkcode searcher}. */
-function anchoredSearch(
+/** The searches by a fixed-offset literal; see {@linkcode searcher}. */
+function anchoredSearchers(
   re: RegExp,
   anchors: [number, string][],
-): Search {
-  const [[offset, literal], ...others] = anchors;
+): { search: Search; span: SpanSearch } {
+  const [offset, literal] = anchors[0];
   const sticky = new RegExp(re.source, `${re.flags.replace("g", "")}y`);
-  const k = rarestIndex(literal);
-  const rare = literal[k];
-  // A match starts `lead` characters before the rare character.
-  const lead = offset + k;
-  // Every other fixed character, as offsets from the match start and char
-  // codes: compared in place, they rule out most places before the
-  // expression is tried.
-  const checkOffsets: number[] = [];
-  const checkCodes: number[] = [];
-  for (const [at, text] of [[offset, literal] as const, ...others]) {
-    for (let i = 0; i < text.length; i++) {
-      if (text === literal && i === k) continue;
-      checkOffsets.push(at + i);
-      checkCodes.push(text.charCodeAt(i));
-    }
-  }
-  const checks = checkOffsets.length;
-  return function anchored(text: string, from: number): RegExpExecArray | null {
+  const k = needleIndex(literal);
+  // What `indexOf` looks for, and how far before it a match starts.
+  const needle = k < 0 ? literal : literal[k];
+  const lead = k < 0 ? offset : offset + k;
+  // Other characters at fixed offsets, as offsets from the match start and
+  // tables by char code: checked in place, the few most selective rule out
+  // most places before the expression is tried.
+  const kept = checkPlan(re.source, re.flags)
+    .filter(([at]) => at < lead || at >= lead + needle.length) // Found by indexOf.
+    .slice(0, MAX_CHECKS);
+  const checks = kept.length;
+  const offsets = Int32Array.from(kept, ([at]) => at);
+  // All tables in one array: table `i` at `i * 128`.
+  const tables = new Uint8Array(checks * 128);
+  kept.forEach(([, table], i) => tables.set(table, i * 128));
+  /** The first place at or after `from` where a match could start, or -1. */
+  const candidate = (text: string, from: number): number => {
     next: for (
-      let q = text.indexOf(rare, from + lead);
+      let q = text.indexOf(needle, from + lead);
       q >= 0;
-      q = text.indexOf(rare, q + 1)
+      q = text.indexOf(needle, q + 1)
     ) {
       const start = q - lead;
       for (let i = 0; i < checks; i++) {
-        // Past the end, charCodeAt gives NaN, which equals no code.
-        if (text.charCodeAt(start + checkOffsets[i]) !== checkCodes[i]) {
-          continue next;
+        const c = text.charCodeAt(start + offsets[i]);
+        // Past the end, charCodeAt gives NaN; other than ASCII, the
+        // expression decides.
+        if (c !== c || (c < 128 && tables[(i << 7) | c] === 0)) continue next;
+      }
+      return start;
+    }
+    return -1;
+  };
+  return {
+    search(text, from): RegExpExecArray | null {
+      for (
+        let at = candidate(text, from);
+        at >= 0;
+        at = candidate(text, at + 1)
+      ) {
+        sticky.lastIndex = at;
+        const match = sticky.exec(text);
+        if (match !== null) return match;
+      }
+      return null;
+    },
+    span(text, from, span): boolean {
+      for (
+        let at = candidate(text, from);
+        at >= 0;
+        at = candidate(text, at + 1)
+      ) {
+        sticky.lastIndex = at;
+        // `test` makes no match object; the end is where it stopped.
+        if (sticky.test(text)) {
+          span.start = at;
+          span.end = sticky.lastIndex;
+          return true;
         }
       }
-      sticky.lastIndex = start;
-      const match = sticky.exec(text);
-      if (match !== null) return match;
-    }
-    return null;
+      return false;
+    },
   };
+}
+
+/** Checks made in place before the expression is tried, at most. */
+const MAX_CHECKS = 2;
+
+/** For each ASCII char code, 1 when `re` matches the one character. */
+function asciiTable(re: RegExp): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    table[c] = re.test(String.fromCharCode(c)) ? 1 : 0;
+  }
+  return table;
+}
+
+/**
+ * The one-character atoms (literals, escapes, classes, `.`) of a pattern's
+ * top level at fixed offsets from the start, up to its first part of
+ * varying width, each with a table of the ASCII characters it matches
+ * (read by the engine itself, one character at a time); the most
+ * selective first. None when the pattern is not read.
+ */
+function checkPlan(source: string, flags: string): [number, Uint8Array][] {
+  if (/[iuvy]/.test(flags)) return [];
+  let items: Item[];
+  try {
+    items = topItems(source);
+  } catch {
+    return [];
+  }
+  const checks: [number, Uint8Array][] = [];
+  const atomFlags = flags.replace(/[gy]/g, "");
+  let offset = 0;
+  for (const item of items) {
+    if (item.lo === 1 && item.hi === 1 && !item.source.startsWith("(")) {
+      const table = asciiTable(new RegExp(`^(?:${item.source})$`, atomFlags));
+      for (let i = 0; i < item.min; i++) checks.push([offset + i, table]);
+    }
+    if (item.lo !== item.hi || item.min !== item.max) break;
+    offset += item.lo * item.min;
+  }
+  return checks.sort((a, b) => count(a[1]) - count(b[1]));
+}
+
+/** How many ASCII characters a table lets through. */
+function count(table: Uint8Array): number {
+  let n = 0;
+  for (const x of table) n += x;
+  return n;
+}
+
+/** One atom of a pattern's top level, with its quantifier. */
+interface Item {
+  /** The atom's source, without its quantifier. */
+  source: string;
+  /** The least and greatest width of one repetition. */
+  lo: number;
+  hi: number;
+  /** The least and greatest number of repetitions. */
+  min: number;
+  max: number;
+}
+
+/** The atoms of a pattern with no top-level `|`; throws when it is not read. */
+function topItems(source: string): Item[] {
+  const items: Item[] = [];
+  let i = 0;
+  while (i < source.length) {
+    if (source[i] === "|" || source[i] === ")") {
+      throw new SyntaxError("alternatives are not read");
+    }
+    const [lo, hi, , end] = atomWidth(source, i);
+    const [min, max, after] = readQuantifier(source, end);
+    items.push({ source: source.slice(i, end), lo, hi, min, max });
+    i = after;
+  }
+  return items;
 }
 
 /**
@@ -328,25 +509,9 @@ function sequenceWidth(
   let i = at;
   while (i < source.length && source[i] !== "|" && source[i] !== ")") {
     const [lo, hi, char, end] = atomWidth(source, i);
-    i = end;
-    // Its quantifier, if any.
-    let qlo = 1;
-    let qhi = 1;
-    const q = source[i];
-    if (q === "?" || q === "*" || q === "+") {
-      qlo = q === "+" ? 1 : 0;
-      qhi = q === "?" ? 1 : UNBOUNDED;
-      i++;
-    } else if (q === "{") {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i, i + 24));
-      if (!m) throw new SyntaxError("a literal brace is not read");
-      qlo = Number(m[1]);
-      qhi = m[2] === undefined ? qlo : m[3] === "" ? UNBOUNDED : Number(m[3]);
-      if (qhi < qlo) throw new SyntaxError("numbers out of order");
-      i += m[0].length;
-    }
-    const quantified = i !== end;
-    if (quantified && source[i] === "?") i++; // Lazy.
+    const [qlo, qhi, after] = readQuantifier(source, end);
+    const quantified = after !== end;
+    i = after;
     if (
       char !== undefined && !quantified && min === max && max !== UNBOUNDED
     ) {
@@ -359,6 +524,32 @@ function sequenceWidth(
     max += hi === 0 || qhi === 0 ? 0 : hi * qhi;
   }
   flush();
+  return [min, max, i];
+}
+
+/**
+ * Reads the quantifier at `at`, if any: the least and greatest number of
+ * repetitions (1 and 1 without one), and the index after it (and after
+ * its laziness mark). Throws on a brace that is not a quantifier.
+ */
+function readQuantifier(source: string, at: number): [number, number, number] {
+  const q = source[at];
+  let min = 1;
+  let max = 1;
+  let i = at;
+  if (q === "?" || q === "*" || q === "+") {
+    min = q === "+" ? 1 : 0;
+    max = q === "?" ? 1 : UNBOUNDED;
+    i++;
+  } else if (q === "{") {
+    const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i, i + 24));
+    if (!m) throw new SyntaxError("a literal brace is not read");
+    min = Number(m[1]);
+    max = m[2] === undefined ? min : m[3] === "" ? UNBOUNDED : Number(m[3]);
+    if (max < min) throw new SyntaxError("numbers out of order");
+    i += m[0].length;
+  }
+  if (i !== at && source[i] === "?") i++; // Lazy.
   return [min, max, i];
 }
 
@@ -472,11 +663,12 @@ const FREQUENCY: Record<string, number> = {
   ".": 8,
   ",": 8,
   '"': 5,
-  "-": 4,
+  // Dates, ids and slugs make these far commoner in tool traffic than in prose.
+  "-": 12,
   ":": 3,
   "\n": 3,
   "_": 2,
-  "/": 2,
+  "/": 8,
 };
 
 /** How often a character turns up in text, roughly, per thousand. */

@@ -15,7 +15,7 @@ import {
   type PluginFindings,
 } from "../lib/plugin.ts";
 import { walkStrings } from "../lib/json_walk.ts";
-import { searcher } from "../lib/regex_prefilter.ts";
+import { searcher, type Span, spanSearcher } from "../lib/regex_prefilter.ts";
 import type { Assert, Equals } from "../lib/_type_check.ts";
 
 /** One extractor: a regular expression that finds entities of one type. */
@@ -102,6 +102,9 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
       // Most strings lack the text a pattern needs: the search skips them
       // unscanned, and tries the pattern only where a match could start.
       search: searcher(re),
+      // Without a group the value is the whole match: found as a span, it
+      // is copied out only when it is new.
+      spanSearch: groupCount(re) === 0 ? spanSearcher(re) : undefined,
       args: (x.in ?? ["arguments", "result"]).includes("arguments"),
       result: (x.in ?? ["arguments", "result"]).includes("result"),
       tools: x.tools ? new Set(x.tools) : undefined,
@@ -137,26 +140,48 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
     }
     return type;
   };
+  // Reused by every search: where the last match lies.
+  const span: Span = { start: 0, end: 0 };
   return definePlugin({
     name: "entities",
     onToolCall(call): PluginFindings | undefined {
       const found: FoundEntity[] = [];
       // Keys of what was found, once there is too much to compare one by one.
       let seen: Set<string> | undefined;
-      const add = (type: string, value: string, path: () => string): void => {
-        if (found.length >= MAX_PER_CALL) return;
+      /** Whether `type` and `value` were found already, and notes them if not. */
+      const known = (type: string, value: string): boolean => {
         if (seen === undefined) {
           for (let i = 0; i < found.length; i++) {
-            if (found[i].value === value && found[i].type === type) return;
+            if (found[i].value === value && found[i].type === type) return true;
           }
-          if (found.length >= SMALL) seen = new Set(found.map(foundKey));
+          if (found.length < SMALL) return false;
+          seen = new Set(found.map(foundKey));
         }
-        if (seen !== undefined) {
-          const key = foundKey({ type, value });
-          if (seen.has(key)) return;
-          seen.add(key);
-        }
+        const key = foundKey({ type, value });
+        if (seen.has(key)) return true;
+        seen.add(key);
+        return false;
+      };
+      const add = (type: string, value: string, path: () => string): void => {
+        if (found.length >= MAX_PER_CALL || known(type, value)) return;
         found.push({ type, value, path: path() });
+      };
+      /** Whether the text at `start` to `end` was found already as `type`. */
+      const foundAt = (
+        type: string,
+        text: string,
+        start: number,
+        end: number,
+      ): boolean => {
+        if (seen !== undefined) return false;
+        for (let i = 0; i < found.length; i++) {
+          const f = found[i];
+          if (
+            f.type === type && f.value.length === end - start &&
+            text.startsWith(f.value, start)
+          ) return true;
+        }
+        return false;
       };
       const scan = (
         value: unknown,
@@ -174,6 +199,20 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
           for (let i = 0; i < active.length; i++) {
             const x = active[i];
             let at = 0;
+            if (x.spanSearch !== undefined) {
+              while (x.spanSearch(text, at, span)) {
+                const { start, end } = span;
+                if (start === end) {
+                  at = start + 1;
+                  continue;
+                }
+                at = end;
+                if (!foundAt(x.type, text, start, end)) {
+                  add(x.type, text.slice(start, end), path);
+                }
+              }
+              continue;
+            }
             let match: RegExpExecArray | null;
             while ((match = x.search(text, at)) !== null) {
               if (match[0] === "") at = match.index + 1;
@@ -192,6 +231,12 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
       return found.length > 0 ? { entities: found } : undefined;
     },
   });
+}
+
+/** How many capture groups `re` has. */
+function groupCount(re: RegExp): number {
+  return new RegExp(`${re.source}|`, re.flags.replace(/[gy]/g, "")).exec("")!
+    .length - 1;
 }
 
 /** Up to this many found entities, duplicates are looked for one by one. */

@@ -5,6 +5,7 @@ import {
   prefilter,
   requiredLiterals,
   searcher,
+  spanSearcher,
 } from "../lib/regex_prefilter.ts";
 import { pick, randomText, seeded } from "./_seeded.ts";
 
@@ -113,6 +114,32 @@ function searchAll(re: RegExp, text: string): string[] {
   return out;
 }
 
+/** Every match `spanSearcher(re)` finds in `text`, as index and text. */
+function spanAll(re: RegExp, text: string): string[] {
+  const search = spanSearcher(re);
+  const span = { start: -1, end: -1 };
+  const out: string[] = [];
+  let at = 0;
+  while (search(text, at, span)) {
+    out.push(
+      `${span.start}:${JSON.stringify(text.slice(span.start, span.end))}`,
+    );
+    at = span.start === span.end ? span.start + 1 : span.end;
+  }
+  return out;
+}
+
+/** {@linkcode execAll} as index and whole match only, as spans are. */
+function execSpans(re: RegExp, text: string): string[] {
+  return execAll(re, text).map((m) => {
+    const [index, groups] = [
+      m.slice(0, m.indexOf(":")),
+      m.slice(m.indexOf(":") + 1),
+    ];
+    return `${index}:${JSON.stringify(JSON.parse(groups)[0])}`;
+  });
+}
+
 /** Patterns with literals at fixed offsets, and some that only look so. */
 const SEARCHED: [string, string, string[]][] = [
   ...PATTERNS,
@@ -145,17 +172,37 @@ const SEARCHED: [string, string, string[]][] = [
   ["a-a", "", ["a-a-a"]],
   ["-\\b", "", ["-a"]],
   ["(?:)-", "", ["-"]],
+  // Runs of one-character atoms: decided by the checks alone on ASCII text.
+  ["\\bE\\d{3}\\b", "", ["E001", "\u00e9E001"]],
+  ["\\B-\\d\\d\\B", "", ["--12b"]],
+  ["\\b\\w-.\\W", "s", ["a-\n!", "a-é!"]],
+  ["[^a-c]-[é\\d]", "", ["d-é", "é-1"]],
+  ["\\s-\\S\\b", "", [" -x", "\u00a0-x"]],
+  ["ab\\bc-", "", []],
+  ["\\bab-", "", ["ab-", "éab-"]],
 ];
 
-Deno.test("a search finds exactly the matches a global exec loop finds", () => {
+Deno.test("a search, and a search by spans, find exactly the matches a global exec loop finds", () => {
   const rand = seeded(11);
   const alphabet = "aAbBcdEefQxyz0123456789-_.@/ \n]|?ACKledgrBearsk";
-  const words = ["ledger", "Bearer ", "sk-", "2026-07-28", "-", "ACC-", "E0"];
+  const words = [
+    "ledger",
+    "Bearer ",
+    "sk-",
+    "2026-07-28",
+    "-",
+    "ACC-",
+    "E0",
+    "é",
+    "\u00a0",
+    "\u0663",
+  ];
   for (const [source, flags, samples] of SEARCHED) {
     const re = new RegExp(source, flags);
     for (const sample of samples) {
       assert.ok(re.test(sample), `${source} matches ${sample}`);
       assert.deepEqual(searchAll(re, sample), execAll(re, sample), source);
+      assert.deepEqual(spanAll(re, sample), execSpans(re, sample), source);
     }
     for (let n = 0; n < 1500; n++) {
       let text = "";
@@ -171,6 +218,11 @@ Deno.test("a search finds exactly the matches a global exec loop finds", () => {
         searchAll(re, text),
         execAll(re, text),
         `${source}: ${JSON.stringify(text)}`,
+      );
+      assert.deepEqual(
+        spanAll(re, text),
+        execSpans(re, text),
+        `${source} (spans): ${JSON.stringify(text)}`,
       );
     }
   }
