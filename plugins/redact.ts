@@ -121,23 +121,29 @@ const SECRET_KEY =
  * ```
  */
 export function luhnValid(candidate: string): boolean {
-  const digits = candidate.replace(/\D/g, "");
-  if (digits.length < 13 || digits.length > 19) return false;
   let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
+  let digits = 0;
+  for (let i = candidate.length - 1; i >= 0; i--) {
+    let d = candidate.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) continue;
+    if (digits++ % 2 === 1) {
       d *= 2;
       if (d > 9) d -= 9;
     }
     sum += d;
   }
-  return sum % 10 === 0;
+  return digits >= 13 && digits <= 19 && sum % 10 === 0;
 }
 
 /** A digit's code. */
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** A word character's code (`\w`); false for NaN, as outside the text. */
+function isWordCode(c: number): boolean {
+  return isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
+    c === 95;
 }
 
 /**
@@ -151,27 +157,33 @@ function inCardRun(text: string, i: number): boolean {
       isDigit(text.charCodeAt(i + 1)));
 }
 
+/** {@linkcode CARD}, tried at one place. */
+const CARD_AT = new RegExp(CARD.source, "y");
+/** What {@linkcode findCardNumbers} returns when there are none. */
+const NO_CARDS: readonly [number, number][] = Object.freeze([]);
+
 /**
- * A pre-test for card numbers: false only when `text` holds no run of
- * digits joined by single spaces or dashes with at least 13 digits in it,
- * and so nothing the card pattern (`\b\d(?:[ -]?\d){12,18}\b`) can match.
- * Such a run is at least 13 characters long, so only one of every 13 is
- * looked at until one can be inside a run; a 1 KB text costs about 80
- * looks and a few short walks from its digits.
+ * The card numbers in `text`: the matches of the card pattern
+ * (`\b\d(?:[ -]?\d){12,18}\b`) that pass the Luhn check, as `[start, end]`
+ * pairs, exactly as a global search with the pattern finds them. Every
+ * match lies in a run of digits joined by single spaces or dashes with 13
+ * digits or more, and such a run is at least 13 characters long: only one
+ * character in 13 is looked at until one is inside a run, and the pattern
+ * is tried only in the runs, where a match can start.
  *
  * @example
  * ```ts
- * import { mayHoldCardNumber } from "./redact.ts";
+ * import { findCardNumbers } from "./redact.ts";
  * import assert from "node:assert/strict";
  *
- * assert.ok(mayHoldCardNumber("card 4111 1111 1111 1111, thanks"));
- * assert.ok(mayHoldCardNumber("4111-1111-1111-1111"));
- * assert.ok(!mayHoldCardNumber("call 555 0100 on 2026-07-28"));
- * assert.ok(!mayHoldCardNumber("4111  1111  1111  1111")); // Double spaces.
- * assert.ok(!mayHoldCardNumber("a long note without any number in it at all"));
+ * assert.deepEqual(findCardNumbers("card 4111 1111 1111 1111, thanks"), [[5, 24]]);
+ * assert.deepEqual(findCardNumbers("4111-1111-1111-1112"), []); // Fails the Luhn check.
+ * assert.deepEqual(findCardNumbers("call 555 0100 on 2026-07-28"), []);
+ * assert.deepEqual(findCardNumbers("4111  1111  1111  1111"), []); // Double spaces.
  * ```
  */
-export function mayHoldCardNumber(text: string): boolean {
+export function findCardNumbers(text: string): readonly [number, number][] {
+  let found: [number, number][] | undefined;
   const n = text.length;
   let i = 12;
   while (i < n) {
@@ -183,16 +195,40 @@ export function mayHoldCardNumber(text: string): boolean {
     while (start > 0 && inCardRun(text, start - 1)) start--;
     let end = i + 1;
     while (end < n && inCardRun(text, end)) end++;
-    if (end - start >= 13) {
-      let digits = 0;
-      for (let j = start; j < end; j++) {
-        if (isDigit(text.charCodeAt(j)) && ++digits >= 13) return true;
+    if (end - start >= 13 && digitsBetween(text, start, end) >= 13) {
+      // A match starts at a digit after a character other than a word
+      // character (`\b`): at the run's start or after a separator.
+      let p = start;
+      while (p < end) {
+        if (
+          isDigit(text.charCodeAt(p)) && !isWordCode(text.charCodeAt(p - 1))
+        ) {
+          CARD_AT.lastIndex = p;
+          if (CARD_AT.test(text)) {
+            const matchEnd = CARD_AT.lastIndex;
+            if (luhnValid(text.slice(p, matchEnd))) {
+              (found ??= []).push([p, matchEnd]);
+            }
+            p = matchEnd;
+            continue;
+          }
+        }
+        p++;
       }
     }
     // The next run starts after this one's end: look from there on.
     while (i < end) i += 13;
   }
-  return false;
+  return found ?? NO_CARDS;
+}
+
+/** How many digits `text` holds from `start` to `end`. */
+function digitsBetween(text: string, start: number, end: number): number {
+  let digits = 0;
+  for (let j = start; j < end; j++) {
+    if (isDigit(text.charCodeAt(j))) digits++;
+  }
+  return digits;
 }
 
 /**
@@ -240,7 +276,6 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
     re,
     search: searcher(re),
   }));
-  const cardTest = new RegExp(CARD.source);
   const marker = (type: string, value: string): string =>
     `[REDACTED:${type}:${
       createHmac("sha256", key).update(value).digest("hex").slice(0, 8)
@@ -276,7 +311,6 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
         if (kind !== null) return marker(kind, value);
       }
       const hasAt = o.emails && value.includes("@");
-      const mayCard = o.cards && mayHoldCardNumber(value);
       let out = value;
       for (const { type, re, search } of tests) {
         if (search(out, 0) === null) continue;
@@ -292,13 +326,17 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
       if (hasAt) {
         out = out.replace(EMAIL, (m) => marker("email", m.toLowerCase()));
       }
-      // Cards are looked for in the value as it came; when nothing else was
-      // replaced, one replace does both the looking and the replacing.
-      if (mayCard && (out === value || cardTest.test(value))) {
-        out = out.replace(
-          CARD,
-          (m) => (luhnValid(m) ? marker("card", m.replace(/\D/g, "")) : m),
-        );
+      // Cards in what is left once other secrets are replaced.
+      const cards = o.cards ? findCardNumbers(out) : NO_CARDS;
+      if (cards.length > 0) {
+        let replaced = "";
+        let last = 0;
+        for (const [start, end] of cards) {
+          const digits = out.slice(start, end).replace(/\D/g, "");
+          replaced += out.slice(last, start) + marker("card", digits);
+          last = end;
+        }
+        out = replaced + out.slice(last);
       }
       return out === value ? undefined : out;
     },
