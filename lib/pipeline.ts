@@ -11,7 +11,9 @@
 import type {
   AuditEvent,
   Classification,
+  Direction,
   Entity,
+  JsonRpcId,
   MessageEvent,
 } from "./event.ts";
 import type {
@@ -40,6 +42,8 @@ export interface PipelineOptions {
 }
 
 interface CallState {
+  /** The request's seq: a reply answers this call when its requestSeq is this. */
+  seq: number;
   name: string;
   arguments: unknown;
   classes: Classification[];
@@ -50,13 +54,22 @@ class HookTimeout extends Error {}
 /** One event's way through the hooks. */
 interface Run {
   event: MessageEvent;
-  call: { call: ToolCall; inherited: Classification[] } | undefined;
+  call: OpenCall | undefined;
   classes: Classification[];
   entities: Entity[];
   /** What hooks see of `classes`: a frozen copy, made again after a change. */
   classesSeen: readonly Classification[] | undefined;
   /** What hooks see of `entities`, likewise. */
   entitiesSeen: readonly Entity[] | undefined;
+}
+
+/** A tool call on its way through the hooks. */
+interface OpenCall {
+  call: ToolCall;
+  /** The request's classes, at the reply. */
+  inherited: Classification[];
+  /** At the request: where its classes are kept for the reply. */
+  state?: CallState;
 }
 
 /** What hooks see when nothing has been added yet. */
@@ -105,7 +118,15 @@ export class Pipeline {
   #timeoutMs: number;
   #maxTimeouts: number;
   #onWarning: (message: string) => void;
-  #calls = new Map<number, CallState>();
+  /**
+   * Calls waiting for their reply, by the direction of the request and its
+   * id, as the correlator pairs them: a request that reuses a waiting id
+   * takes its place, so a peer that never answers leaves nothing behind.
+   */
+  #calls: Record<Direction, Map<JsonRpcId, CallState>> = {
+    c2s: new Map(),
+    s2c: new Map(),
+  };
   #timeouts = new Map<string, number>();
   #disabled = new Set<string>();
   #reported = new Set<string>();
@@ -144,10 +165,7 @@ export class Pipeline {
     return this.#run(event, call);
   }
 
-  #run(
-    event: MessageEvent,
-    call: { call: ToolCall; inherited: Classification[] } | undefined,
-  ): void | Promise<void> {
+  #run(event: MessageEvent, call: OpenCall | undefined): void | Promise<void> {
     const run: Run = {
       event,
       call,
@@ -204,10 +222,7 @@ export class Pipeline {
   #finish({ event, call, classes, entities }: Run): void {
     if (classes.length > 0) event.classes = classes;
     if (entities.length > 0) event.entities = entities;
-    if (call && event.kind === "request" && event.method === "tools/call") {
-      const state = this.#calls.get(event.seq);
-      if (state) state.classes = classes;
-    }
+    if (call?.state) call.state.classes = classes;
     if (this.#redactors.length > 0) this.#redactMessage(event);
   }
 
@@ -293,41 +308,46 @@ export class Pipeline {
     return flat;
   }
 
-  #toolCall(
-    event: MessageEvent,
-  ): { call: ToolCall; inherited: Classification[] } | undefined {
+  #toolCall(event: MessageEvent): OpenCall | undefined {
     if (
       event.kind === "request" && event.method === "tools/call" &&
       event.tool !== undefined
     ) {
       const args = (event.params as { arguments?: unknown } | undefined)
         ?.arguments;
-      this.#calls.set(event.seq, {
+      const state: CallState = {
+        seq: event.seq,
         name: event.tool,
         arguments: args,
         classes: [],
-      });
-      if (this.#calls.size > MAX_OPEN_CALLS) {
+      };
+      const open = this.#calls[event.dir];
+      open.set(event.id, state);
+      if (open.size > MAX_OPEN_CALLS) {
         // Forget the oldest half at once: deleting one at a time from the
         // front of a Map rescans its deleted slots every time.
         let drop = MAX_OPEN_CALLS / 2;
-        for (const seq of this.#calls.keys()) {
-          this.#calls.delete(seq);
+        for (const id of open.keys()) {
+          open.delete(id);
           if (--drop === 0) break;
         }
       }
       return {
         call: { name: event.tool, arguments: args, phase: "request" },
         inherited: [],
+        state,
       };
     }
     if (
       (event.kind === "response" || event.kind === "error") &&
       event.requestSeq !== undefined
     ) {
-      const state = this.#calls.get(event.requestSeq);
-      if (!state) return undefined;
-      this.#calls.delete(event.requestSeq);
+      const open = this.#calls[event.dir === "c2s" ? "s2c" : "c2s"];
+      const state = open.get(event.id);
+      if (state === undefined || state.seq !== event.requestSeq) {
+        return undefined;
+      }
+      open.delete(event.id);
       const call: ToolCall = event.kind === "response"
         ? {
           name: state.name,

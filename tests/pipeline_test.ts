@@ -11,6 +11,10 @@ import {
   readEvents,
   tempDir,
 } from "./_helpers.ts";
+import { Correlator } from "../lib/correlator.ts";
+import { parseFrame } from "../lib/jsonrpc.ts";
+import { Pipeline } from "../lib/pipeline.ts";
+import { definePlugin, type PluginFindings } from "../lib/plugin.ts";
 import type {
   AuditEvent,
   RequestEvent,
@@ -409,4 +413,46 @@ Deno.test("mcp-audit init writes a commented starter config and its schema, whic
     calls(events)[0].classes!.map((c) => c.source).join(" "),
     /sensitivity:tool/,
   );
+});
+
+Deno.test("a reply carries the classes of the request it answers, also when a request id is reused", async () => {
+  // Tags each request by its argument; at the reply it only looks.
+  const seen: unknown[] = [];
+  const pipeline = new Pipeline([definePlugin({
+    name: "tag",
+    onToolCall(call): PluginFindings | undefined {
+      if (call.phase === "response") {
+        seen.push(call.arguments);
+        return undefined;
+      }
+      return { classes: [(call.arguments as { label: string }).label] };
+    },
+  })]);
+  const correlator = new Correlator({ session: "s" });
+  const events: AuditEvent[] = [];
+  let seq = 0;
+  const send = async (dir: "c2s" | "s2c", line: string): Promise<void> => {
+    const bytes = new TextEncoder().encode(line);
+    const frame = { bytes, length: bytes.length };
+    for (const e of correlator.frame(dir, frame, parseFrame(frame))) {
+      e.seq = seq++;
+      await pipeline.process(e);
+      events.push(e);
+    }
+  };
+  const call = (id: number, label: string) =>
+    `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":{"label":"${label}"}}}`;
+  const reply = (id: number) =>
+    `{"jsonrpc":"2.0","id":${id},"result":{"content":[]}}`;
+  await send("c2s", call(1, "FIRST"));
+  await send("c2s", call(2, "OTHER"));
+  // Id 1 again before its answer: the correlator pairs the answer with this one.
+  await send("c2s", call(1, "SECOND"));
+  await send("s2c", reply(1));
+  await send("s2c", reply(2));
+  // A second answer to id 1 answers nothing that is still open.
+  await send("s2c", reply(1));
+  const replies = events.filter((e) => e.kind === "response");
+  assert.deepEqual(replies.map(labels), [["SECOND"], ["OTHER"], []]);
+  assert.deepEqual(seen, [{ label: "SECOND" }, { label: "OTHER" }]);
 });
