@@ -26,7 +26,8 @@ export class SummaryBuilder {
   #toolCalls = 0;
   #tools = new Map<string, number>();
   #classes = new Map<string, Set<string>>();
-  #entities = new Map<string, { type: string; value: string }>();
+  /** Unique entities by type, then value, each in the order first seen. */
+  #entities = new Map<string, Map<string, { type: string; value: string }>>();
   #errors = 0;
   #messages = { c2s: 0, s2c: 0 };
   #invalid = 0;
@@ -67,10 +68,11 @@ export class SummaryBuilder {
       }
     }
     for (const e of event.entities ?? []) {
-      this.#entities.set(`${e.type}\u0000${e.value}`, {
-        type: e.type,
-        value: e.value,
-      });
+      let values = this.#entities.get(e.type);
+      if (values === undefined) this.#entities.set(e.type, values = new Map());
+      if (!values.has(e.value)) {
+        values.set(e.value, { type: e.type, value: e.value });
+      }
     }
   }
 
@@ -80,7 +82,9 @@ export class SummaryBuilder {
     for (const [label, tools] of this.#classes) {
       toolClasses[label] = [...tools].sort();
     }
-    const entities = [...this.#entities.values()];
+    const entities = [...this.#entities.values()].flatMap((values) => [
+      ...values.values(),
+    ]);
     return {
       toolCalls: this.#toolCalls,
       tools: Object.fromEntries(this.#tools),
