@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-run --allow-read --allow-write --allow-env
+#!/usr/bin/env -S deno run --allow-run --allow-read --allow-write --allow-env --v8-flags=--no-allocation-site-pretenuring
 // deno-lint-ignore-file no-console -- only the CLI talks to the terminal
 /**
  * The `mcp-audit` command line. It only parses arguments and calls into

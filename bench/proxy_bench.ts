@@ -41,11 +41,13 @@ const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const ECHO_SERVER = new URL("./_echo_server.ts", import.meta.url).pathname;
 const RELAY = new URL("./_relay.ts", import.meta.url).pathname;
 /** The permissions a user gives the proxy (those of `deno task compile`). */
-const PROXY_PERMISSIONS = [
+/** What the binary runs with: its permissions and its V8 flag (see the README). */
+const PROXY_FLAGS = [
   "--allow-run",
   "--allow-read",
   "--allow-write",
   "--allow-env",
+  "--v8-flags=--no-allocation-site-pretenuring",
 ];
 
 const TARGETS = {
@@ -147,7 +149,7 @@ function proxySubject(
     command: Deno.execPath(),
     args: [
       "run",
-      ...PROXY_PERMISSIONS,
+      ...PROXY_FLAGS,
       ...profile,
       ...(options.denoFlags ?? []),
       options.cli ?? CLI,
@@ -534,7 +536,7 @@ async function casePipelines(
   await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      ...PROXY_PERMISSIONS,
+      ...PROXY_FLAGS,
       options.cli ?? CLI,
       "keygen",
       "--out",

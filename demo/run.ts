@@ -28,6 +28,7 @@ const proxyArgs = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
+  "--v8-flags=--no-allocation-site-pretenuring",
   cli,
   "proxy",
   "--quiet",

@@ -21,9 +21,19 @@ export const PROXY_PERMISSIONS: string[] = [
   "--allow-env",
 ];
 
+/**
+ * The V8 flag the binary, the installed command and the bundle's shebang
+ * run with (see the README's Permissions): allocation-site pretenuring
+ * takes the proxy's bursts of short-lived events for long-lived ones.
+ */
+export const V8_FLAGS = "--v8-flags=--no-allocation-site-pretenuring";
+
+/** What `mcp-audit` runs with: {@linkcode PROXY_PERMISSIONS} and {@linkcode V8_FLAGS}. */
+export const PROXY_FLAGS: string[] = [...PROXY_PERMISSIONS, V8_FLAGS];
+
 /** The argv (after the deno executable) that runs `mcp-audit <args>`. */
 export function cliArgs(args: string[]): string[] {
-  return ["run", "--quiet", ...PROXY_PERMISSIONS, CLI, ...args];
+  return ["run", "--quiet", ...PROXY_FLAGS, CLI, ...args];
 }
 
 /** The argv that runs a fixture server script with Deno. */

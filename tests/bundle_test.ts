@@ -9,10 +9,11 @@
 import assert from "node:assert/strict";
 import {
   fixtureServer,
-  PROXY_PERMISSIONS,
+  PROXY_FLAGS,
   readEvents,
   sha256,
   tempDir,
+  V8_FLAGS,
 } from "./_helpers.ts";
 import type { RequestEvent } from "../lib/event.ts";
 import { VERSION } from "../lib/version.ts";
@@ -44,7 +45,7 @@ async function runBundle(
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PROXY_PERMISSIONS, bundle, ...args],
+    args: ["run", "--quiet", ...PROXY_FLAGS, bundle, ...args],
     cwd,
     stdout: "piped",
     stderr: "piped",
@@ -69,7 +70,7 @@ async function echoSession(
     args: [
       "run",
       "--quiet",
-      ...PROXY_PERMISSIONS,
+      ...PROXY_FLAGS,
       bundle,
       "proxy",
       "--quiet",
@@ -447,6 +448,32 @@ Deno.test({
   },
 });
 
+Deno.test("the binary, the installed command, the bundle's shebang and the demo run with the flags the tests run the proxy with", async () => {
+  const flags = PROXY_FLAGS.join(" ");
+  const firstLine = (await Deno.readTextFile(`${ROOT}cli.ts`)).split("\n")[0];
+  assert.equal(firstLine, `#!/usr/bin/env -S deno run ${flags}`);
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+  for (const task of ["compile", "compile:all"]) {
+    const compiles = (tasks[task].command as string).split("&&");
+    for (const compile of compiles) {
+      assert.ok(compile.includes(`--no-config ${flags} `), compile);
+    }
+  }
+  // The README's commands, with their line continuations joined.
+  const readme = (await Deno.readTextFile(`${ROOT}README.md`))
+    .replaceAll("\\\n", " ").replace(/ +/g, " ");
+  for (const command of ["deno install -g", "deno compile --no-config"]) {
+    const lines = readme.split("\n").filter((l) => l.startsWith(command));
+    assert.ok(lines.length > 0, command);
+    for (const line of lines) assert.ok(line.includes(flags), line);
+  }
+  assert.ok(readme.includes(`deno run ${flags} mcp-audit.js proxy`));
+  assert.ok(
+    (await Deno.readTextFile(`${ROOT}demo/run.ts`)).includes(V8_FLAGS),
+    "demo/run.ts starts the proxy with the V8 flag",
+  );
+});
+
 Deno.test("a binary's own entry file compiles a custom plugin in: bundled, it runs anywhere and the config names the plugin", async () => {
   await using dir = await tempDir();
   const bundle = `${dir.path}/my-mcp-audit.js`;
@@ -472,7 +499,7 @@ Deno.test("a binary's own entry file compiles a custom plugin in: bundled, it ru
   const proxy = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      ...PROXY_PERMISSIONS,
+      ...PROXY_FLAGS,
       bundle,
       "proxy",
       "--quiet",
