@@ -159,6 +159,12 @@ function inCardRun(text: string, i: number): boolean {
 
 /** {@linkcode CARD}, tried at one place. */
 const CARD_AT = new RegExp(CARD.source, "y");
+/**
+ * Thirteen digits joined by single spaces or dashes: the shortest text a
+ * card number can be. Written out, not as `(?:[ -]?\d){12}`: the engine
+ * looks for the written-out form several times faster.
+ */
+const THIRTEEN = new RegExp(`\\d${"[ -]?\\d".repeat(12)}`, "g");
 /** What {@linkcode findCardNumbers} returns when there are none. */
 const NO_CARDS: readonly [number, number][] = Object.freeze([]);
 
@@ -167,9 +173,9 @@ const NO_CARDS: readonly [number, number][] = Object.freeze([]);
  * (`\b\d(?:[ -]?\d){12,18}\b`) that pass the Luhn check, as `[start, end]`
  * pairs, exactly as a global search with the pattern finds them. Every
  * match lies in a run of digits joined by single spaces or dashes with 13
- * digits or more, and such a run is at least 13 characters long: only one
- * character in 13 is looked at until one is inside a run, and the pattern
- * is tried only in the runs, where a match can start.
+ * digits or more: such runs are found by a plain pattern for thirteen
+ * digits, and the card pattern is tried only in them, where a match can
+ * start.
  *
  * @example
  * ```ts
@@ -185,50 +191,36 @@ const NO_CARDS: readonly [number, number][] = Object.freeze([]);
 export function findCardNumbers(text: string): readonly [number, number][] {
   let found: [number, number][] | undefined;
   const n = text.length;
-  let i = 12;
-  while (i < n) {
-    if (!inCardRun(text, i)) {
-      i += 13;
-      continue;
-    }
-    let start = i;
-    while (start > 0 && inCardRun(text, start - 1)) start--;
-    let end = i + 1;
+  // Each run long enough is found by the engine (most texts have none),
+  // then taken whole.
+  THIRTEEN.lastIndex = 0;
+  for (let run = THIRTEEN.exec(text); run !== null; run = THIRTEEN.exec(text)) {
+    // The leftmost thirteen digits start where their run starts.
+    const start = run.index;
+    let end = start + run[0].length;
     while (end < n && inCardRun(text, end)) end++;
-    if (end - start >= 13 && digitsBetween(text, start, end) >= 13) {
-      // A match starts at a digit after a character other than a word
-      // character (`\b`): at the run's start or after a separator.
-      let p = start;
-      while (p < end) {
-        if (
-          isDigit(text.charCodeAt(p)) && !isWordCode(text.charCodeAt(p - 1))
-        ) {
-          CARD_AT.lastIndex = p;
-          if (CARD_AT.test(text)) {
-            const matchEnd = CARD_AT.lastIndex;
-            if (luhnValid(text.slice(p, matchEnd))) {
-              (found ??= []).push([p, matchEnd]);
-            }
-            p = matchEnd;
-            continue;
+    // A match starts at a digit after a character other than a word
+    // character (`\b`): at the run's start or after a separator.
+    let p = start;
+    while (p < end) {
+      if (
+        isDigit(text.charCodeAt(p)) && !isWordCode(text.charCodeAt(p - 1))
+      ) {
+        CARD_AT.lastIndex = p;
+        if (CARD_AT.test(text)) {
+          const matchEnd = CARD_AT.lastIndex;
+          if (luhnValid(text.slice(p, matchEnd))) {
+            (found ??= []).push([p, matchEnd]);
           }
+          p = matchEnd;
+          continue;
         }
-        p++;
       }
+      p++;
     }
-    // The next run starts after this one's end: look from there on.
-    while (i < end) i += 13;
+    THIRTEEN.lastIndex = end;
   }
   return found ?? NO_CARDS;
-}
-
-/** How many digits `text` holds from `start` to `end`. */
-function digitsBetween(text: string, start: number, end: number): number {
-  let digits = 0;
-  for (let j = start; j < end; j++) {
-    if (isDigit(text.charCodeAt(j))) digits++;
-  }
-  return digits;
 }
 
 /**
