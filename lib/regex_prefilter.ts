@@ -246,9 +246,9 @@ function fullSearchers(re: RegExp): { search: Search; span: SpanSearch } {
     return anchoredSearchers(re, anchors);
   }
   const may = prefilter(re);
-  const global = re.flags.includes("g") ? new RegExp(re) : new RegExp(
-    re.source,
-    `${re.flags}g`,
+  const global = new RegExp(
+    unrolled(re.source, re.flags),
+    re.flags.includes("g") ? re.flags : `${re.flags}g`,
   );
   const search = (text: string, from: number): RegExpExecArray | null => {
     if (from === 0 && !may(text)) return null;
@@ -305,7 +305,10 @@ function anchoredSearchers(
   anchors: [number, string][],
 ): { search: Search; span: SpanSearch } {
   const [offset, literal] = anchors[0];
-  const sticky = new RegExp(re.source, `${re.flags.replace("g", "")}y`);
+  const sticky = new RegExp(
+    unrolled(re.source, re.flags),
+    `${re.flags.replace("g", "")}y`,
+  );
   const k = needleIndex(literal);
   // What `indexOf` looks for, and how far before it a match starts.
   const needle = k < 0 ? literal : literal[k];
@@ -423,12 +426,62 @@ function count(table: Uint8Array): number {
 interface Item {
   /** The atom's source, without its quantifier. */
   source: string;
+  /** The atom's source with its quantifier. */
+  quantified: string;
   /** The least and greatest width of one repetition. */
   lo: number;
   hi: number;
   /** The least and greatest number of repetitions. */
   min: number;
   max: number;
+}
+
+/** Repetitions of a group written out, at most (see {@linkcode unrolled}). */
+const MAX_UNROLLED = 8;
+
+/**
+ * `source` with each top-level group repeated a fixed number of times
+ * (`(?:\.\d{1,3}){3}`) written out as that many copies: the same matches,
+ * but the engine runs a written-out sequence several times faster than its
+ * counted loop. Groups that capture are kept, as their numbers would move;
+ * so is everything in a pattern that is not read.
+ *
+ * @example
+ * ```ts
+ * import { unrolled } from "./regex_prefilter.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(unrolled("\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b"), "\\b\\d{1,3}(?:\\.\\d{1,3})(?:\\.\\d{1,3})(?:\\.\\d{1,3})\\b");
+ * assert.equal(unrolled("(a){2}"), "(a){2}"); // A capturing group.
+ * ```
+ */
+export function unrolled(source: string, flags = ""): string {
+  let items: Item[];
+  try {
+    if (flags.includes("v")) return source;
+    items = topItems(source);
+  } catch {
+    return source;
+  }
+  let out = "";
+  for (const item of items) {
+    // A lazy `{n}?` matches as `{n}` does.
+    const repeat = item.source.startsWith("(?:") && item.min === item.max &&
+      item.min >= 2 && item.min <= MAX_UNROLLED &&
+      groupsIn(item.source, flags) === 0;
+    out += repeat ? item.source.repeat(item.min) : item.quantified;
+  }
+  return out;
+}
+
+/** How many capture groups `source` has; -1 when it is no pattern. */
+function groupsIn(source: string, flags: string): number {
+  try {
+    return new RegExp(`${source}|`, flags.replace(/[gy]/g, "")).exec("")!
+      .length - 1;
+  } catch {
+    return -1;
+  }
 }
 
 /** The atoms of a pattern with no top-level `|`; throws when it is not read. */
@@ -441,7 +494,14 @@ function topItems(source: string): Item[] {
     }
     const [lo, hi, , end] = atomWidth(source, i);
     const [min, max, after] = readQuantifier(source, end);
-    items.push({ source: source.slice(i, end), lo, hi, min, max });
+    items.push({
+      source: source.slice(i, end),
+      quantified: source.slice(i, after),
+      lo,
+      hi,
+      min,
+      max,
+    });
     i = after;
   }
   return items;

@@ -179,6 +179,11 @@ const SEARCHED: [string, string, string[]][] = [
   ["[^a-c]-[é\\d]", "", ["d-é", "é-1"]],
   ["\\s-\\S\\b", "", [" -x", "\u00a0-x"]],
   ["ab\\bc-", "", []],
+  // Groups repeated a fixed number of times, written out by the search.
+  ["(?:a|bc){2}-", "", ["abc-", "bca-"]],
+  ["(?:(x)y){2}-", "", ["xyxy-"]],
+  ["(?:\\d[ -]?){3}\\d", "", ["1 2-34"]],
+  ["x(?:y|){3}?z", "", ["xyyz", "xz"]],
   ["\\bab-", "", ["ab-", "éab-"]],
 ];
 
