@@ -160,10 +160,12 @@ const MAX_ANCHOR_COMMONNESS = 20;
  * `g` flag from `from`, but cheaper. When every match holds a literal at a
  * fixed distance from its start (the `-` eight characters into a UUID, the
  * `ledger` of `\bledger\b`), the search looks for that literal, checks
- * the other fixed literals in place, and tries the expression, sticky,
- * only where a match could start; a 1 KB text with no match costs a few
- * character scans instead of a run of the expression at every position.
- * Other expressions run behind their {@linkcode prefilter}.
+ * the most selective other fixed characters or classes in place, and tries
+ * the expression, sticky, only where a match could start; a 1 KB text with
+ * no match costs a few character scans instead of a run of the expression
+ * at every position. Other expressions run behind their
+ * {@linkcode prefilter}. Either way the expression runs with its groups of
+ * fixed count written out (see {@linkcode unrolled}).
  *
  * @example
  * ```ts
