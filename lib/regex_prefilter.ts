@@ -470,14 +470,25 @@ export function unrolled(source: string, flags = ""): string {
     // A lazy `{n}?` matches as `{n}` does.
     const repeat = item.source.startsWith("(?:") && item.min === item.max &&
       item.min >= 2 && item.min <= MAX_UNROLLED &&
-      groupsIn(item.source, flags) === 0;
+      groupCount(item.source, flags) === 0;
     out += repeat ? item.source.repeat(item.min) : item.quantified;
   }
   return out;
 }
 
-/** How many capture groups `source` has; -1 when it is no pattern. */
-function groupsIn(source: string, flags: string): number {
+/**
+ * How many capture groups a pattern has; -1 when `source` is no pattern.
+ *
+ * @example
+ * ```ts
+ * import { groupCount } from "./regex_prefilter.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(groupCount("(a)(?:b)(?<c>c)"), 2);
+ * assert.equal(groupCount("(unclosed"), -1);
+ * ```
+ */
+export function groupCount(source: string, flags = ""): number {
   try {
     return new RegExp(`${source}|`, flags.replace(/[gy]/g, "")).exec("")!
       .length - 1;

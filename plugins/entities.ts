@@ -15,7 +15,12 @@ import {
   type PluginFindings,
 } from "../lib/plugin.ts";
 import { walkStrings } from "../lib/json_walk.ts";
-import { searcher, type Span, spanSearcher } from "../lib/regex_prefilter.ts";
+import {
+  groupCount,
+  searcher,
+  type Span,
+  spanSearcher,
+} from "../lib/regex_prefilter.ts";
 import type { Assert, Equals } from "../lib/_type_check.ts";
 
 /** One extractor: a regular expression that finds entities of one type. */
@@ -104,7 +109,9 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
       search: searcher(re),
       // Without a group the value is the whole match: found as a span, it
       // is copied out only when it is new.
-      spanSearch: groupCount(re) === 0 ? spanSearcher(re) : undefined,
+      spanSearch: groupCount(re.source, re.flags) === 0
+        ? spanSearcher(re)
+        : undefined,
       args: (x.in ?? ["arguments", "result"]).includes("arguments"),
       result: (x.in ?? ["arguments", "result"]).includes("result"),
       tools: x.tools ? new Set(x.tools) : undefined,
@@ -231,12 +238,6 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
       return found.length > 0 ? { entities: found } : undefined;
     },
   });
-}
-
-/** How many capture groups `re` has. */
-function groupCount(re: RegExp): number {
-  return new RegExp(`${re.source}|`, re.flags.replace(/[gy]/g, "")).exec("")!
-    .length - 1;
 }
 
 /** Up to this many found entities, duplicates are looked for one by one. */
