@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { flatString } from "./_flat_string.ts";
 
 /**
  * Calls `visit` for every string (and every number, as text) in `value`,
@@ -131,8 +132,7 @@ const MAX_SHARED_PATH = 256;
 /**
  * The path of `segment` under `parent` (`a.b`, `a[0]`, or `b` under the
  * empty root). The same few paths recur in every event, so each is built
- * once and shared: a shared string is hashed once, where a new one would
- * be built, flattened and hashed by every table it is looked up in.
+ * once and shared (see {@linkcode flatString}).
  */
 function childPath(parent: string, segment: string | number): string {
   if (parent.length > MAX_SHARED_PATH) return joinPath(parent, segment);
@@ -149,8 +149,7 @@ function childPath(parent: string, segment: string | number): string {
     const text = joinPath(parent, segment);
     // Long paths are not kept: the table must stay small.
     if (text.length > MAX_SHARED_PATH) return text;
-    // A property key is made flat and unique; only its text is kept.
-    path = Object.keys({ [text]: 0 })[0];
+    path = flatString(text);
     known.set(segment, path);
     childCount++;
   }

@@ -24,6 +24,7 @@ import type {
   ToolCall,
 } from "./plugin.ts";
 import { mapStrings } from "./json_walk.ts";
+import { flatString } from "./_flat_string.ts";
 
 /** Options for {@linkcode Pipeline}. */
 export interface PipelineOptions {
@@ -300,8 +301,7 @@ export class Pipeline {
     if (text.length > MAX_SHARED_LENGTH) return text;
     let flat = this.#strings.get(text);
     if (flat === undefined) {
-      // A property key is made flat and unique; only its text is kept.
-      flat = Object.keys({ [text]: 0 })[0];
+      flat = flatString(text);
       if (this.#strings.size >= MAX_SHARED_STRINGS) this.#strings.clear();
       this.#strings.set(flat, flat);
     }
