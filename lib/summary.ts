@@ -26,8 +26,10 @@ export class SummaryBuilder {
   #toolCalls = 0;
   #tools = new Map<string, number>();
   #classes = new Map<string, Set<string>>();
-  /** Unique entities by type, then value, each in the order first seen. */
-  #entities = new Map<string, Map<string, { type: string; value: string }>>();
+  /** Unique entities in the order first seen. */
+  #entities: { type: string; value: string }[] = [];
+  /** The values of {@linkcode #entities} by type, to tell a new one. */
+  #seen = new Map<string, Set<string>>();
   #errors = 0;
   #messages = { c2s: 0, s2c: 0 };
   #invalid = 0;
@@ -68,10 +70,11 @@ export class SummaryBuilder {
       }
     }
     for (const e of event.entities ?? []) {
-      let values = this.#entities.get(e.type);
-      if (values === undefined) this.#entities.set(e.type, values = new Map());
+      let values = this.#seen.get(e.type);
+      if (values === undefined) this.#seen.set(e.type, values = new Set());
       if (!values.has(e.value)) {
-        values.set(e.value, { type: e.type, value: e.value });
+        values.add(e.value);
+        this.#entities.push({ type: e.type, value: e.value });
       }
     }
   }
@@ -82,9 +85,7 @@ export class SummaryBuilder {
     for (const [label, tools] of this.#classes) {
       toolClasses[label] = [...tools].sort();
     }
-    const entities = [...this.#entities.values()].flatMap((values) => [
-      ...values.values(),
-    ]);
+    const entities = [...this.#entities];
     return {
       toolCalls: this.#toolCalls,
       tools: Object.fromEntries(this.#tools),
