@@ -147,23 +147,6 @@ function blocks(p: Uint8Array, pos: number, end: number): void {
 }
 
 /**
- * SHA-256 of `buf[start, end)`, written into `out` (32 bytes). `buf` must
- * have 72 writable bytes after `end`: the padding is written there.
- *
- * @example
- * ```ts
- * import { sha256Range } from "./_sha256.ts";
- * import { createHash } from "node:crypto";
- * import assert from "node:assert/strict";
- *
- * const buf = new Uint8Array(3 + 72);
- * buf.set([0x61, 0x62, 0x63]);
- * const out = new Uint8Array(32);
- * sha256Range(buf, 0, 3, out);
- * assert.deepEqual(out, new Uint8Array(createHash("sha256").update("abc").digest()));
- * ```
- */
-/**
  * Writes SHA-256's padding after the `length`-byte message at `start` in
  * `buf` (0x80, zeros, the bit length as 64 bits big-endian; up to 72 bytes)
  * and returns the padded length, a multiple of 64.
@@ -198,6 +181,23 @@ export function pad(buf: Uint8Array, start: number, length: number): number {
   return padded;
 }
 
+/**
+ * SHA-256 of `buf[start, end)`, written into `out` (32 bytes). `buf` must
+ * have 72 writable bytes after `end`: the padding is written there.
+ *
+ * @example
+ * ```ts
+ * import { sha256Range } from "./_sha256.ts";
+ * import { createHash } from "node:crypto";
+ * import assert from "node:assert/strict";
+ *
+ * const buf = new Uint8Array(3 + 72);
+ * buf.set([0x61, 0x62, 0x63]);
+ * const out = new Uint8Array(32);
+ * sha256Range(buf, 0, 3, out);
+ * assert.deepEqual(out, new Uint8Array(createHash("sha256").update("abc").digest()));
+ * ```
+ */
 export function sha256Range(
   buf: Uint8Array,
   start: number,
