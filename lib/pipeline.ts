@@ -158,12 +158,7 @@ export class Pipeline {
       if (this.#redactors.length > 0) this.#redactMessage(event);
       return;
     }
-    const call = this.#toolCall(event);
-    if (this.#plugins.length === 0 && !call?.inherited.length) {
-      if (this.#redactors.length > 0) this.#redactMessage(event);
-      return;
-    }
-    return this.#run(event, call);
+    return this.#run(event, this.#toolCall(event));
   }
 
   #run(event: MessageEvent, call: OpenCall | undefined): void | Promise<void> {
