@@ -288,14 +288,8 @@ function fullSearchers(re: RegExp): { search: Search; span: SpanSearch } {
 export function minMatchLength(source: string, flags = ""): number {
   if (flags.includes("v")) return 0;
   try {
-    let min = UNBOUNDED;
-    let i = 0;
-    while (true) {
-      const [lo, , end] = sequenceWidth(source, i);
-      min = Math.min(min, lo);
-      if (source[end] !== "|") return end === source.length ? min : 0;
-      i = end + 1;
-    }
+    const [min, , end] = branchesWidth(source, 0);
+    return end === source.length ? min : 0;
   } catch {
     return 0;
   }
@@ -562,6 +556,23 @@ export function anchorLiterals(
 const UNBOUNDED = Infinity;
 
 /**
+ * Reads the branches `a|b|c` from `at`, up to a closing `)` or the end: the
+ * least and greatest width of any of them, and the index where they end.
+ */
+function branchesWidth(source: string, at: number): [number, number, number] {
+  let min = UNBOUNDED;
+  let max = 0;
+  let i = at;
+  while (true) {
+    const [lo, hi, end] = sequenceWidth(source, i);
+    min = Math.min(min, lo);
+    max = Math.max(max, hi);
+    if (source[end] !== "|") return [min, max, end];
+    i = end + 1;
+  }
+}
+
+/**
  * Reads one branch from `at`, up to `|`, `)` or the end: its least and
  * greatest width, and the index where it ends. When `found` is given (the
  * top level), literal runs at a fixed offset from the start are pushed to it.
@@ -684,17 +695,7 @@ function atomWidth(
         inner += named[0].length;
       }
     }
-    let min = UNBOUNDED;
-    let max = 0;
-    let i = inner;
-    while (true) {
-      const [lo, hi, end] = sequenceWidth(source, i);
-      min = Math.min(min, lo);
-      max = Math.max(max, hi);
-      i = end;
-      if (source[i] !== "|") break;
-      i++;
-    }
+    const [min, max, i] = branchesWidth(source, inner);
     if (source[i] !== ")") throw new SyntaxError("unclosed group");
     return zeroWidth ? [0, 0, undefined, i + 1] : [min, max, undefined, i + 1];
   }
