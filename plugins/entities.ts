@@ -15,6 +15,7 @@ import {
   type PluginFindings,
 } from "../lib/plugin.ts";
 import { walkStrings } from "../lib/json_walk.ts";
+import { memoize } from "../lib/_memo.ts";
 import {
   groupCount,
   searcher,
@@ -120,33 +121,19 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
   type Compiled = typeof extractors[number];
   // The extractors for arguments and for results, per tool when some are
   // limited to tools (bounded, as tool names come from the traffic).
-  const forArgs = extractors.filter((x) => x.args);
-  const forResult = extractors.filter((x) => x.result);
-  const byTool = extractors.some((x) => x.tools) ? new Map() : undefined;
-  const activeFor = (tool: string, which: "args" | "result"): Compiled[] => {
-    const all = which === "args" ? forArgs : forResult;
-    if (byTool === undefined) return all;
-    const key = which === "args" ? `a:${tool}` : `r:${tool}`;
-    let active: Compiled[] | undefined = byTool.get(key);
-    if (active === undefined) {
-      active = all.filter((x) => !x.tools || x.tools.has(tool));
-      if (byTool.size >= 1024) byTool.clear();
-      byTool.set(key, active);
-    }
-    return active;
+  const perTool = (all: Compiled[]): (tool: string) => Compiled[] =>
+    extractors.some((x) => x.tools)
+      ? memoize((tool) => all.filter((x) => !x.tools || x.tools.has(tool)))
+      : () => all;
+  const active = {
+    args: perTool(extractors.filter((x) => x.args)),
+    result: perTool(extractors.filter((x) => x.result)),
   };
   // The entity type an argument key names (`employee_id` -> `employee`), by key.
-  const idTypes = new Map<string, string | null>();
-  const idType = (key: string): string | null => {
-    let type = idTypes.get(key);
-    if (type === undefined) {
-      const m = ID_KEY.exec(key);
-      type = m ? m[1].replace(/_/g, "-").toLowerCase() : null;
-      if (idTypes.size >= 1024) idTypes.clear();
-      idTypes.set(key, type);
-    }
-    return type;
-  };
+  const idType = memoize((key): string | null => {
+    const m = ID_KEY.exec(key);
+    return m ? m[1].replace(/_/g, "-").toLowerCase() : null;
+  });
   // Reused by every search: where the last match lies.
   const span: Span = { start: 0, end: 0 };
   return definePlugin({
@@ -195,16 +182,16 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
         root: string,
         which: "args" | "result",
       ): void => {
-        const active = activeFor(call.name, which);
+        const applicable = active[which](call.name);
         const ids = which === "args" && o.idArguments;
-        if (active.length === 0 && !ids) return;
+        if (applicable.length === 0 && !ids) return;
         walkStrings(value, root, (text, key, path) => {
           if (ids && key !== undefined && text !== "") {
             const type = idType(key);
             if (type !== null) add(type, text, path);
           }
-          for (let i = 0; i < active.length; i++) {
-            const x = active[i];
+          for (let i = 0; i < applicable.length; i++) {
+            const x = applicable[i];
             let at = 0;
             if (x.spanSearch !== undefined) {
               while (x.spanSearch(text, at, span)) {

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { definePlugin, type Plugin } from "../lib/plugin.ts";
 import type { Assert, Equals } from "../lib/_type_check.ts";
 import { searcher } from "../lib/regex_prefilter.ts";
+import { memoize } from "../lib/_memo.ts";
 
 /** An extra pattern for the `redact` plugin: matches are redacted as `type`. */
 export interface RedactPattern {
@@ -279,24 +280,17 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
     s.startsWith("[REDACTED:") && s.endsWith("]");
   // What an argument's path says of its value: a password, another secret,
   // or nothing (null); by path, as the same few paths come back every call.
-  const secretKinds = new Map<string, string | null>();
-  const secretKind = (path: string): string | null => {
-    let kind = secretKinds.get(path);
-    if (kind === undefined) {
-      const lastKey = path.slice(path.lastIndexOf(".") + 1).replace(
-        /\[\d+\]$/,
-        "",
-      );
-      kind = SECRET_KEY.test(lastKey) || extraKey?.test(lastKey)
-        ? SECRET_KEY.test(lastKey) && /pass/i.test(lastKey)
-          ? "password"
-          : "secret"
-        : null;
-      if (secretKinds.size >= 1024) secretKinds.clear();
-      secretKinds.set(path, kind);
-    }
-    return kind;
-  };
+  const secretKind = memoize((path): string | null => {
+    const lastKey = path.slice(path.lastIndexOf(".") + 1).replace(
+      /\[\d+\]$/,
+      "",
+    );
+    return SECRET_KEY.test(lastKey) || extraKey?.test(lastKey)
+      ? SECRET_KEY.test(lastKey) && /pass/i.test(lastKey)
+        ? "password"
+        : "secret"
+      : null;
+  });
   return definePlugin({
     name: "redact",
     redact(value, path): string | undefined {

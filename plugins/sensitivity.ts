@@ -13,6 +13,7 @@ import {
 } from "../lib/plugin.ts";
 import { globMatcher } from "../lib/glob.ts";
 import { walkStrings } from "../lib/json_walk.ts";
+import { memoize } from "../lib/_memo.ts";
 import type { Assert, Equals } from "../lib/_type_check.ts";
 
 /** A rule on argument values: a label for calls whose arguments match a pattern. */
@@ -118,27 +119,19 @@ export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
   type Rule = typeof argumentRules[number];
   // What a tool's name alone decides, and the rules that apply to it; by
   // name, as the same few tools are called again and again.
-  const byTool = new Map<
-    string,
-    { found: PluginFindings | undefined; rules: Rule[] }
-  >();
-  const forTool = (name: string) => {
-    let entry = byTool.get(name);
-    if (entry === undefined) {
+  const forTool = memoize(
+    (name): { found: PluginFindings | undefined; rules: Rule[] } => {
       const classes = byName
         .filter(([, matches]) => matches(name))
         .map(([label]) => Object.freeze({ label, source: "tool" }));
-      entry = {
+      return {
         found: classes.length > 0
           ? Object.freeze({ classes: Object.freeze(classes) }) as PluginFindings
           : undefined,
         rules: argumentRules.filter((rule) => rule.tools(name)),
       };
-      if (byTool.size >= 1024) byTool.clear();
-      byTool.set(name, entry);
-    }
-    return entry;
-  };
+    },
+  );
   return definePlugin({
     name: "sensitivity",
     onToolCall(call): PluginFindings | undefined {
