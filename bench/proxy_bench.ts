@@ -34,21 +34,14 @@ import { createHash, type Hash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { messages, type Workload } from "./_workload.ts";
 import { concat } from "../lib/_bytes.ts";
+// What the binary runs with: its permissions and its V8 flag (see the README).
+import { PROXY_FLAGS } from "../tests/_helpers.ts";
 
 const MB = 1024 * 1024;
 const ROOT = new URL("..", import.meta.url).pathname;
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const ECHO_SERVER = new URL("./_echo_server.ts", import.meta.url).pathname;
 const RELAY = new URL("./_relay.ts", import.meta.url).pathname;
-/** The permissions a user gives the proxy (those of `deno task compile`). */
-/** What the binary runs with: its permissions and its V8 flag (see the README). */
-const PROXY_FLAGS = [
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--v8-flags=--no-allocation-site-pretenuring",
-];
 
 const TARGETS = {
   loggedPerSecond: 100_000,
@@ -58,10 +51,10 @@ const TARGETS = {
   rssMb: 100,
 } as const;
 
-/** Workload sizes of a full run; `--quick` divides them by 10. */
-/** Rounds of the bare, plugin and sealed proxies; the median ratio is reported. */
+/** Rounds of the bare, plugin, searchless and sealed proxies; the median ratio is reported. */
 const PIPELINE_ROUNDS = 3;
 
+/** Workload sizes of a full run; `--quick` divides them by 10. */
 const FULL = {
   kbMessages: 200_000,
   mbStreamMb: 512,
@@ -578,7 +571,7 @@ async function casePipelines(
       fmt(count)
     } 1 KB messages through the bare, plugin, searchless and sealed proxies, ${PIPELINE_ROUNDS} rounds ...`,
   );
-  // Rounds of the three back to back: on a shared machine the speed drifts
+  // Rounds of the four back to back: on a shared machine the speed drifts
   // between runs, and a ratio of two runs made together drifts less.
   const rounds: {
     bare: number;
