@@ -192,7 +192,11 @@ export function parseConfig(text: string, path: string): Config {
   const value = nodeValue(tree);
   const result = ConfigSchema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  // A misspelt key also leaves its rightly spelt one missing: the spelling
+  // is what to fix, so it is reported first.
+  const issues = result.error.issues;
+  const issue = issues.find((i) => i.code === "unrecognized_keys") ??
+    issues[0];
   let where = issue.path.filter((p): p is string | number =>
     typeof p !== "symbol"
   );

@@ -335,6 +335,11 @@ Deno.test("bad configs stop the proxy before the server starts, naming the file,
       /unknown-key\.jsonc:4:5: "rules\.sensitiv": unknown key "sensitiv"/,
     ],
     [
+      "misspelt-key",
+      `{\n  "entities": [\n    { "type": "employee", "patern": "E\\\\d+" }\n  ]\n}`,
+      /misspelt-key\.jsonc:3:27: "entities\.0\.patern": unknown key "patern"/,
+    ],
+    [
       "wrong-type",
       `{\n  "entities": [\n    { "type": "employee", "pattern": 42 }\n  ]\n}`,
       /wrong-type\.jsonc:3:38: "entities\.0\.pattern": .*expected string/,
