@@ -9,8 +9,8 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { NAME, VERSION } from "./lib/version.ts";
-import type { Plugin } from "./lib/plugin.ts";
+import { NAME, VERSION } from "./lib/util/version.ts";
+import type { Plugin } from "./lib/plugin/plugin.ts";
 
 const EXIT_USAGE = 2;
 const EXIT_STARTUP = 1;
@@ -318,7 +318,7 @@ async function proxyCommand(
         PROXY_HELP,
       );
     }
-    const { splitShellWords } = await import("./lib/shell_words.ts");
+    const { splitShellWords } = await import("./lib/cli/shell_words.ts");
     try {
       command = splitShellWords(values.server);
     } catch (error) {
@@ -334,16 +334,20 @@ async function proxyCommand(
   const maxPayloadBytes = positiveInt(values["max-payload"], "--max-payload");
   const graceMs = positiveInt(values["grace-ms"], "--grace-ms");
 
-  const { runProxy } = await import("./lib/proxy.ts");
-  const { CommandNotFoundError } = await import("./lib/server_process.ts");
-  const { LogOpenError } = await import("./lib/log_writer.ts");
-  const { ConfigError, loadConfig } = await import("./lib/config.ts");
-  const { loadPlugins, PluginLoadError, redactionKey } = await import(
-    "./lib/plugin_loader.ts"
+  const { runProxy } = await import("./lib/proxy/proxy.ts");
+  const { CommandNotFoundError } = await import(
+    "./lib/proxy/server_process.ts"
   );
-  const { Pipeline } = await import("./lib/pipeline.ts");
-  const { defaultLogDir } = await import("./lib/log_path.ts");
-  const { KeyFileError, loadSigningKey } = await import("./lib/signing_key.ts");
+  const { LogOpenError } = await import("./lib/log/log_writer.ts");
+  const { ConfigError, loadConfig } = await import("./lib/config/config.ts");
+  const { loadPlugins, PluginLoadError, redactionKey } = await import(
+    "./lib/config/plugin_loader.ts"
+  );
+  const { Pipeline } = await import("./lib/plugin/pipeline.ts");
+  const { defaultLogDir } = await import("./lib/log/log_path.ts");
+  const { KeyFileError, loadSigningKey } = await import(
+    "./lib/seal/signing_key.ts"
+  );
   try {
     // Config and plugins are checked before the server starts.
     const { config, path: configPath } = await loadConfig(values.config);
@@ -368,7 +372,7 @@ async function proxyCommand(
         ? new URL(
           config.signing.key,
           new URL(
-            ".",
+            "./",
             `file://${
               configPath.startsWith("/") ? "" : `${Deno.cwd()}/`
             }${configPath}`,
@@ -429,7 +433,7 @@ async function keygenCommand(argv: string[]): Promise<number> {
   }, KEYGEN_HELP);
   if (!parsed) return 0;
   const prefix = parsed.values.out ?? "mcp-audit-signing";
-  const { generateKeyPair } = await import("./lib/signing_key.ts");
+  const { generateKeyPair } = await import("./lib/seal/signing_key.ts");
   const pair = await generateKeyPair();
   try {
     await Deno.writeTextFile(`${prefix}.key`, pair.privatePem, {
@@ -461,9 +465,9 @@ async function initCommand(argv: string[]): Promise<number> {
     force: { type: "boolean" },
   }, INIT_HELP);
   if (!parsed) return 0;
-  const { starterConfig } = await import("./lib/starter_config.ts");
-  const { configJsonSchema } = await import("./lib/json_schema.ts");
-  const { CONFIG_FILE } = await import("./lib/config.ts");
+  const { starterConfig } = await import("./lib/config/starter_config.ts");
+  const { configJsonSchema } = await import("./lib/config/json_schema.ts");
+  const { CONFIG_FILE } = await import("./lib/config/config.ts");
   const schemaFile = "mcp-audit.schema.json";
   try {
     await Deno.writeTextFile(CONFIG_FILE, starterConfig(`./${schemaFile}`), {
@@ -496,8 +500,8 @@ async function reportCommand(argv: string[]): Promise<number> {
     { positionals: true },
   );
   if (!parsed) return 0;
-  const { latestLogs, NoLogFoundError } = await import("./lib/log_path.ts");
-  const { orderLogFiles } = await import("./lib/log_path.ts");
+  const { latestLogs, NoLogFoundError } = await import("./lib/log/log_path.ts");
+  const { orderLogFiles } = await import("./lib/log/log_path.ts");
   let logs = orderLogFiles(parsed.positionals);
   try {
     if (logs.length === 0) logs = await latestLogs();
@@ -509,7 +513,7 @@ async function reportCommand(argv: string[]): Promise<number> {
     throw error;
   }
   const { writeReport } = await import("./report/write_report.ts");
-  const { LogReadError } = await import("./lib/log_reader.ts");
+  const { LogReadError } = await import("./lib/log/log_reader.ts");
   try {
     const result = await writeReport(
       logs,
@@ -558,7 +562,7 @@ function parseSize(
 
 async function logArgs(positionals: string[]): Promise<string[] | number> {
   const { latestLogs, NoLogFoundError, orderLogFiles } = await import(
-    "./lib/log_path.ts"
+    "./lib/log/log_path.ts"
   );
   if (positionals.length > 0) return orderLogFiles(positionals);
   try {
@@ -574,8 +578,8 @@ async function logArgs(positionals: string[]): Promise<string[] | number> {
 
 /** Runs `body`, turning unreadable logs and key files into exit status 4. */
 async function readingFiles(body: () => Promise<number>): Promise<number> {
-  const { LogReadError } = await import("./lib/log_reader.ts");
-  const { KeyFileError } = await import("./lib/signing_key.ts");
+  const { LogReadError } = await import("./lib/log/log_reader.ts");
+  const { KeyFileError } = await import("./lib/seal/signing_key.ts");
   try {
     return await body();
   } catch (error) {
@@ -603,8 +607,10 @@ async function verifyCommand(argv: string[]): Promise<number> {
   const logs = await logArgs(parsed.positionals);
   if (typeof logs === "number") return logs;
   return await readingFiles(async () => {
-    const { loadVerifyKey } = await import("./lib/signing_key.ts");
-    const { formatVerifyReport, verifyLogs } = await import("./lib/verify.ts");
+    const { loadVerifyKey } = await import("./lib/seal/signing_key.ts");
+    const { formatVerifyReport, verifyLogs } = await import(
+      "./lib/evidence/verify.ts"
+    );
     const report = await verifyLogs(logs, {
       publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
       requireSignature: values["require-signature"],
@@ -649,7 +655,7 @@ async function proveCommand(argv: string[]): Promise<number> {
   const logs = await logArgs(positionals);
   if (typeof logs === "number") return logs;
   return await readingFiles(async () => {
-    const { buildProof, ProofError } = await import("./lib/proof.ts");
+    const { buildProof, ProofError } = await import("./lib/evidence/proof.ts");
     try {
       const bundle = await buildProof(logs[0], {
         seq,
@@ -693,8 +699,8 @@ async function verifyProofCommand(argv: string[]): Promise<number> {
   }
   const pubkey = values.pubkey;
   return await readingFiles(async () => {
-    const { loadVerifyKey } = await import("./lib/signing_key.ts");
-    const { verifyProof } = await import("./lib/proof.ts");
+    const { loadVerifyKey } = await import("./lib/seal/signing_key.ts");
+    const { verifyProof } = await import("./lib/evidence/proof.ts");
     let bundle: unknown;
     try {
       bundle = JSON.parse(await Deno.readTextFile(positionals[0]));
@@ -738,7 +744,7 @@ async function summaryCommand(argv: string[]): Promise<number> {
   if (typeof logs === "number") return logs;
   return await readingFiles(async () => {
     const { formatSummaries, summarizeLogs } = await import(
-      "./lib/summary_text.ts"
+      "./lib/evidence/summary_text.ts"
     );
     const sessions = await summarizeLogs(logs);
     out(
@@ -765,7 +771,7 @@ async function checkCommand(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   const { checkLogs, formatCheckReport, parseFailOn } = await import(
-    "./lib/check.ts"
+    "./lib/evidence/check.ts"
   );
   let rules;
   try {
@@ -776,7 +782,7 @@ async function checkCommand(argv: string[]): Promise<number> {
   const logs = await logArgs(parsed.positionals);
   if (typeof logs === "number") return logs;
   return await readingFiles(async () => {
-    const { loadVerifyKey } = await import("./lib/signing_key.ts");
+    const { loadVerifyKey } = await import("./lib/seal/signing_key.ts");
     const report = await checkLogs(logs, rules, {
       publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
       requireSignature: values["require-signature"],
@@ -866,7 +872,9 @@ export async function main(
 if (import.meta.main) {
   if ("WorkerGlobalScope" in globalThis) {
     // In the bundle the log's worker runs this same file: serve the log.
-    const { isLogThread, serveLogThread } = await import("./lib/log_thread.ts");
+    const { isLogThread, serveLogThread } = await import(
+      "./lib/log/log_thread.ts"
+    );
     if (isLogThread()) serveLogThread();
   } else {
     Deno.exit(await main(Deno.args));

@@ -61,13 +61,17 @@ export {
   type AuditTransportOptions,
   type McpTransport,
   type McpTransportSendOptions,
-} from "./lib/audit_transport.ts";
+} from "./lib/session/audit_transport.ts";
 export {
   AuditLogger,
   type AuditLoggerOptions,
   type ToolCallRecord,
-} from "./lib/audit_logger.ts";
-export { type ProxyOptions, type ProxyResult, runProxy } from "./lib/proxy.ts";
+} from "./lib/session/audit_logger.ts";
+export {
+  type ProxyOptions,
+  type ProxyResult,
+  runProxy,
+} from "./lib/proxy/proxy.ts";
 export { renderReport, type RenderReportOptions } from "./report/render.tsx";
 export {
   type LogEvent,
@@ -76,7 +80,7 @@ export {
   type ReadLogResult,
   readLogs,
   type SkippedLine,
-} from "./lib/log_reader.ts";
+} from "./lib/log/log_reader.ts";
 export {
   type AuditEvent,
   AuditEventSchema,
@@ -107,13 +111,13 @@ export {
   type Summary,
   type TraceContext,
   type Truncated,
-} from "./lib/event.ts";
+} from "./lib/audit/event.ts";
 export type {
   SafeParseResult,
   Schema,
   SchemaError,
   SchemaIssue,
-} from "./lib/schema.ts";
+} from "./lib/audit/schema.ts";
 export {
   definePlugin,
   type FoundEntity,
@@ -122,8 +126,8 @@ export {
   type Plugin,
   type PluginFindings,
   type ToolCall,
-} from "./lib/plugin.ts";
-export { Pipeline, type PipelineOptions } from "./lib/pipeline.ts";
+} from "./lib/plugin/plugin.ts";
+export { Pipeline, type PipelineOptions } from "./lib/plugin/pipeline.ts";
 export {
   type Config,
   ConfigError,
@@ -133,13 +137,13 @@ export {
   parseConfig,
   type PluginEntry,
   type SigningConfig,
-} from "./lib/config.ts";
+} from "./lib/config/config.ts";
 export {
   loadPlugins,
   type LoadPluginsOptions,
   type PluginFlags,
   PluginLoadError,
-} from "./lib/plugin_loader.ts";
+} from "./lib/config/plugin_loader.ts";
 export {
   type ArgumentRule,
   type SensitivityOptions,
@@ -157,15 +161,15 @@ export {
   type RedactPattern,
   redactPlugin,
 } from "./plugins/redact.ts";
-export type { SigningKey } from "./lib/signing_key.ts";
-export { CommandNotFoundError } from "./lib/server_process.ts";
-export { LogOpenError } from "./lib/log_writer.ts";
+export type { SigningKey } from "./lib/seal/signing_key.ts";
+export { CommandNotFoundError } from "./lib/proxy/server_process.ts";
+export { LogOpenError } from "./lib/log/log_writer.ts";
 export {
   defaultLogDir,
   latestLog,
   type LogDirEnv,
   NoLogFoundError,
-} from "./lib/log_path.ts";
+} from "./lib/log/log_path.ts";
 export {
   type Finding,
   type FindingKind,
@@ -177,9 +181,9 @@ export {
   type VerifyOptions,
   type VerifyReport,
   type VerifyStatus,
-} from "./lib/verify.ts";
+} from "./lib/evidence/verify.ts";
 export {
   KeyFileError,
   loadVerifyKey,
   type VerifyKey,
-} from "./lib/signing_key.ts";
+} from "./lib/seal/signing_key.ts";

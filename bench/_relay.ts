@@ -1,7 +1,7 @@
 /**
  * The ceiling for any proxy written on Deno's streams: a relay that does
  * nothing but pass bytes between its stdin/stdout and a child's, the way
- * `lib/proxy.ts` does, with no audit at all. The proxy bench runs it next
+ * `lib/proxy/proxy.ts` does, with no audit at all. The proxy bench runs it next
  * to `cat` so the 1 MB figure can be read against what Deno's pipes allow.
  *
  *     deno run --allow-run bench/_relay.ts -- <command> [args...]

@@ -11,13 +11,13 @@
  *
  * @module
  */
-import { type Frame, LineSplitter } from "../lib/line_splitter.ts";
-import { parseFrame } from "../lib/jsonrpc.ts";
-import { type CorrelatedEvent, Correlator } from "../lib/correlator.ts";
-import { toLogLine } from "../lib/log_line.ts";
-import { LogWriter } from "../lib/log_writer.ts";
-import { AuditSink } from "../lib/audit_sink.ts";
-import { LocalLog } from "../lib/event_log.ts";
+import { type Frame, LineSplitter } from "../lib/wire/line_splitter.ts";
+import { parseFrame } from "../lib/wire/jsonrpc.ts";
+import { type CorrelatedEvent, Correlator } from "../lib/audit/correlator.ts";
+import { toLogLine } from "../lib/log/log_line.ts";
+import { LogWriter } from "../lib/log/log_writer.ts";
+import { AuditSink } from "../lib/session/audit_sink.ts";
+import { LocalLog } from "../lib/log/event_log.ts";
 import { messages, type Workload } from "./_workload.ts";
 
 const MB = 1024 * 1024;

@@ -33,7 +33,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { messages, type Workload } from "./_workload.ts";
-import { concat } from "../lib/_bytes.ts";
+import { concat } from "../lib/util/_bytes.ts";
 // What the binary runs with: its permissions and its V8 flag (see the README).
 import { PROXY_FLAGS } from "../tests/_helpers.ts";
 

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { readLog } from "../lib/log_reader.ts";
+import { readLog } from "../lib/log/log_reader.ts";
 import { renderReport } from "../report/render.tsx";
 import { generateLog, writeLog } from "../tests/_log_fixture.ts";
 

@@ -15,8 +15,8 @@
  */
 import { parseArgs } from "node:util";
 import { seeded } from "../tests/_seeded.ts";
-import { Sealer } from "../lib/seal.ts";
-import { generateKeyPair, loadSigningKey } from "../lib/signing_key.ts";
+import { Sealer } from "../lib/seal/seal.ts";
+import { generateKeyPair, loadSigningKey } from "../lib/seal/signing_key.ts";
 import { cliArgs } from "../tests/_helpers.ts";
 
 const TARGET_MB_S = 100;

@@ -8,7 +8,7 @@
  * @module
  */
 import { connectAgent, runAgentScenario } from "./agent.ts";
-import type { SessionEndEvent } from "../lib/event.ts";
+import type { SessionEndEvent } from "../lib/audit/event.ts";
 
 const outDir = "demo-output";
 const log = `${outDir}/hr-demo.jsonl`;

@@ -11,7 +11,7 @@ import {
   definePlugin,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin.ts";
+} from "../lib/plugin/plugin.ts";
 
 interface Hints {
   readOnlyHint?: boolean;

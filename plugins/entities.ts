@@ -13,16 +13,16 @@ import {
   type FoundEntity,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin.ts";
-import { walkStrings } from "../lib/json_walk.ts";
-import { memoize } from "../lib/_memo.ts";
+} from "../lib/plugin/plugin.ts";
+import { walkStrings } from "../lib/plugin/kit/json_walk.ts";
+import { memoize } from "../lib/plugin/kit/memo.ts";
 import {
   groupCount,
   searcher,
   type Span,
   spanSearcher,
-} from "../lib/regex_prefilter.ts";
-import type { Assert, Equals } from "../lib/_type_check.ts";
+} from "../lib/plugin/kit/regex_prefilter.ts";
+import type { Assert, Equals } from "../lib/util/_type_check.ts";
 
 /** One extractor: a regular expression that finds entities of one type. */
 export interface Extractor {

@@ -11,10 +11,10 @@
  */
 import { createHmac } from "node:crypto";
 import { z } from "zod";
-import { definePlugin, type Plugin } from "../lib/plugin.ts";
-import type { Assert, Equals } from "../lib/_type_check.ts";
-import { searcher } from "../lib/regex_prefilter.ts";
-import { memoize } from "../lib/_memo.ts";
+import { definePlugin, type Plugin } from "../lib/plugin/plugin.ts";
+import type { Assert, Equals } from "../lib/util/_type_check.ts";
+import { searcher } from "../lib/plugin/kit/regex_prefilter.ts";
+import { memoize } from "../lib/plugin/kit/memo.ts";
 
 /** An extra pattern for the `redact` plugin: matches are redacted as `type`. */
 export interface RedactPattern {

@@ -10,11 +10,11 @@ import {
   definePlugin,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin.ts";
-import { globMatcher } from "../lib/glob.ts";
-import { walkStrings } from "../lib/json_walk.ts";
-import { memoize } from "../lib/_memo.ts";
-import type { Assert, Equals } from "../lib/_type_check.ts";
+} from "../lib/plugin/plugin.ts";
+import { globMatcher } from "../lib/plugin/kit/glob.ts";
+import { walkStrings } from "../lib/plugin/kit/json_walk.ts";
+import { memoize } from "../lib/plugin/kit/memo.ts";
+import type { Assert, Equals } from "../lib/util/_type_check.ts";
 
 /** A rule on argument values: a label for calls whose arguments match a pattern. */
 export interface ArgumentRule {

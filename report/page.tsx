@@ -6,7 +6,7 @@
  * @module
  */
 import type { VNode } from "preact";
-import type { SkippedLine } from "../lib/log_reader.ts";
+import type { SkippedLine } from "../lib/log/log_reader.ts";
 import type { ReportModel } from "./model.ts";
 import { Summary } from "./summary.tsx";
 import { ToolUsageSection } from "./tool_usage.tsx";

@@ -8,8 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import { render } from "preact-render-to-string";
-import type { AuditEvent } from "../lib/event.ts";
-import type { SkippedLine } from "../lib/log_reader.ts";
+import type { AuditEvent } from "../lib/audit/event.ts";
+import type { SkippedLine } from "../lib/log/log_reader.ts";
 import { buildReportModel, type ReportModel } from "./model.ts";
 import { ReportPage } from "./page.tsx";
 import { REPORT_CSS } from "./styles.ts";

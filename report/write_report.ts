@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readLogs, type SkippedLine } from "../lib/log_reader.ts";
+import { readLogs, type SkippedLine } from "../lib/log/log_reader.ts";
 import { renderReport } from "./render.tsx";
 
 /** What {@linkcode writeReport} did. */

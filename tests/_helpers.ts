@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { AuditEvent } from "../lib/event.ts";
-import { concat } from "../lib/_bytes.ts";
+import type { AuditEvent } from "../lib/audit/event.ts";
+import { concat } from "../lib/util/_bytes.ts";
 
 /** The CLI under test: `cli.ts`, or the bundle named by `MCP_AUDIT_CLI`. */
 export const CLI: string = Deno.env.get("MCP_AUDIT_CLI") ??

@@ -14,7 +14,7 @@ import {
   type PeerInfo,
   SCHEMA_VERSION,
   type Summary,
-} from "../lib/event.ts";
+} from "../lib/audit/event.ts";
 
 /** A tool call to put in the log as given (used for hostile input). */
 export interface FixtureCall {

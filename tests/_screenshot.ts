@@ -11,7 +11,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { readLogs } from "../lib/log_reader.ts";
+import { readLogs } from "../lib/log/log_reader.ts";
 import { renderReport } from "../report/render.tsx";
 import { generateLog } from "./_log_fixture.ts";
 import { Browser } from "./_chromium.ts";

@@ -446,7 +446,9 @@ Deno.test("importing mod.ts loads no SDK code, and cli.ts never imports mod.ts",
     return seen;
   };
   const lib = await graph("../mod.ts");
-  assert.ok([...lib].some((s) => s.endsWith("/lib/audit_transport.ts")));
+  assert.ok(
+    [...lib].some((s) => s.endsWith("/lib/session/audit_transport.ts")),
+  );
   assert.deepEqual(
     [...lib].filter((s) => s.includes("modelcontextprotocol")),
     [],

@@ -15,8 +15,8 @@ import {
   tempDir,
   V8_FLAGS,
 } from "./_helpers.ts";
-import type { RequestEvent } from "../lib/event.ts";
-import { VERSION } from "../lib/version.ts";
+import type { RequestEvent } from "../lib/audit/event.ts";
+import { VERSION } from "../lib/util/version.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const decoder = new TextDecoder();

@@ -1,0 +1,705 @@
+/**
+ * The audit event: the one record the log holds, one JSON object per line.
+ * The interfaces below are its documented shape; the zod schemas validate it
+ * and are checked at compile time to produce exactly those interfaces, and
+ * the JSON Schema in `schema/event.schema.json` is generated from the zod
+ * schemas (`deno task schema`).
+ *
+ * Field names follow the OpenTelemetry MCP semantic conventions in meaning:
+ * `method` is `mcp.method.name`, `tool` is `gen_ai.tool.name`, `id` is
+ * `jsonrpc.request.id`, `session` is `mcp.session.id` and `errorType` is
+ * `error.type`.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+import type { Assert, Equals } from "../util/_type_check.ts";
+import type { Schema } from "./schema.ts";
+import { SCHEMA_VERSION } from "./schema_version.ts";
+
+export { SCHEMA_VERSION };
+
+// ---------------------------------------------------------------------------
+// The shape of an event.
+
+/** Which way a message travelled: `c2s` (client to server) or `s2c`. */
+export type Direction = "c2s" | "s2c";
+
+/** A JSON-RPC id as it appeared on the wire. */
+export type JsonRpcId = string | number | null;
+
+/**
+ * A payload too large to log whole: its size and SHA-256 are kept so the
+ * original can still be matched, with the first characters as a preview.
+ */
+export interface Truncated {
+  /** Marks the payload as truncated. */
+  $truncated: true;
+  /** Byte length of the payload's JSON text. */
+  bytes: number;
+  /** Hex SHA-256 of the payload's JSON text (or of the whole frame for frames too large to parse). */
+  sha256: string;
+  /** The first characters of the payload's JSON text. */
+  preview: string;
+}
+
+/** A classification given to a tool call by a plugin, and where it came from. */
+export interface Classification {
+  /** `READ`, `SENSITIVE`, `WRITE` or a custom label. */
+  label: string;
+  /** The plugin (and rule) that gave the label, e.g. `sensitivity:config`. */
+  source: string;
+}
+
+/** A data entity (an employee id, an email, an account) that a message touched. */
+export interface Entity {
+  /** The entity's type, e.g. `employee` or `email`. */
+  type: string;
+  /** The entity's value, e.g. `E003`. */
+  value: string;
+  /** Where it was found: `arguments.employee_id`, `result.content[0].text`, ... */
+  path: string;
+  /** The tool whose call touched it, when the message was a tool call. */
+  tool?: string;
+  /** The plugin that extracted it. */
+  source: string;
+}
+
+/** A plugin that failed on this event; the event is logged regardless. */
+export interface PluginFailure {
+  /** The plugin's name. */
+  plugin: string;
+  /** What went wrong: the error it threw, or that it timed out. */
+  error: string;
+}
+
+/** W3C trace context found in a request's `params._meta`. */
+export interface TraceContext {
+  /** The W3C `traceparent` header value. */
+  traceparent?: string;
+  /** The W3C `tracestate` header value. */
+  tracestate?: string;
+  /** The W3C `baggage` header value. */
+  baggage?: string;
+}
+
+/** A JSON-RPC error object. */
+export interface JsonRpcError {
+  /** The JSON-RPC error code. */
+  code: number;
+  /** The error message. */
+  message: string;
+  /** Additional information, as the peer sent it. */
+  data?: unknown;
+}
+
+/** Client or server identity from `initialize` or `server/discover`. */
+export interface PeerInfo {
+  /** The implementation's name. */
+  name: string;
+  /** The implementation's version. */
+  version?: string;
+  /** A human-readable name. */
+  title?: string;
+}
+
+/** What every event has. */
+export interface EventBase {
+  /** Schema version. */
+  v: typeof SCHEMA_VERSION;
+  /** Sequence number in the session, from 0, without gaps unless a `gap` event says so. */
+  seq: number;
+  /** ISO 8601 time the proxy saw the event. */
+  ts: string;
+  /** Session id (`mcp.session.id` in OpenTelemetry terms). */
+  session: string;
+  /**
+   * Hash chain: hex SHA-256 over the previous line's hash and this line's
+   * canonical bytes (docs/evidence.md). Always the line's last member.
+   */
+  hash?: string;
+}
+
+/** Fields common to every JSON-RPC message event, including what the plugin pipeline fills in. */
+export interface MessageEventBase extends EventBase {
+  /** Which way the message travelled. */
+  dir: Direction;
+  /** Byte length of the frame on the wire, without the line ending. */
+  bytes: number;
+  /** Position in a JSON-RPC batch, when the frame was an array. */
+  batch?: { index: number; size: number };
+  /** Classifications given by plugins. */
+  classes?: Classification[];
+  /** Entities the message touched, found by plugins. */
+  entities?: Entity[];
+  /** Plugins that threw or timed out on this event. */
+  pluginErrors?: PluginFailure[];
+}
+
+/** A JSON-RPC request (has an id and a method). */
+export interface RequestEvent extends MessageEventBase {
+  /** The event kind. */
+  kind: "request";
+  /** The request's id. */
+  id: JsonRpcId;
+  /** `mcp.method.name`, e.g. `tools/call`. */
+  method: string;
+  /** The request's params (possibly {@linkcode Truncated}). */
+  params?: unknown;
+  /** `gen_ai.tool.name`, for `tools/call`. */
+  tool?: string;
+  /** Trace context from `params._meta`. */
+  trace?: TraceContext;
+}
+
+/** A JSON-RPC notification (a method without an id). */
+export interface NotificationEvent extends MessageEventBase {
+  /** The event kind. */
+  kind: "notification";
+  /** `mcp.method.name`, e.g. `notifications/cancelled`. */
+  method: string;
+  /** The notification's params (possibly {@linkcode Truncated}). */
+  params?: unknown;
+  /** For `notifications/cancelled`: the seq of the request it cancels. */
+  cancelsSeq?: number;
+  /** Trace context from `params._meta`. */
+  trace?: TraceContext;
+}
+
+/** Fields common to responses and error responses. */
+export interface ReplyEventBase extends MessageEventBase {
+  /** The id of the request this answers. */
+  id: JsonRpcId;
+  /** The method of the request this answers, when it was seen. */
+  method?: string;
+  /** `gen_ai.tool.name`, when this answers a `tools/call`. */
+  tool?: string;
+  /** Seq of the request this answers; absent when no such request was seen. */
+  requestSeq?: number;
+  /** Milliseconds from the request to this answer. */
+  durationMs?: number;
+  /** The request had been cancelled by `notifications/cancelled`. */
+  cancelled?: boolean;
+  /** `error.type`: the JSON-RPC error code, or `tool_error` when a tool result has `isError`. */
+  errorType?: string;
+}
+
+/** A JSON-RPC success response. For `tools/call`, `result` holds content, structuredContent and isError. */
+export interface ResponseEvent extends ReplyEventBase {
+  /** The event kind. */
+  kind: "response";
+  /** The response's result (possibly {@linkcode Truncated}). */
+  result: unknown;
+  /** Copied from a tool result's `isError`. */
+  isError?: boolean;
+}
+
+/** A JSON-RPC error response. */
+export interface ErrorEvent extends ReplyEventBase {
+  /** The event kind. */
+  kind: "error";
+  /** The JSON-RPC error, or its truncation when too large to log. */
+  error: JsonRpcError | Truncated;
+}
+
+/** A line that is not a valid JSON-RPC message; forwarded unchanged, logged here. */
+export interface InvalidEvent extends EventBase {
+  /** The event kind. */
+  kind: "invalid";
+  /** Which way the line travelled. */
+  dir: Direction;
+  /** Byte length of the line, without the line ending. */
+  bytes: number;
+  /** What is wrong with the line. */
+  reason: "invalid_json" | "not_jsonrpc" | "invalid_utf8" | "oversized";
+  /** The start of the line, decoded with replacement characters. */
+  excerpt: string;
+  /** Hex SHA-256 of the line's bytes. */
+  sha256: string;
+}
+
+/** Text the server wrote on stderr, bounded in total per session. */
+export interface StderrEvent extends EventBase {
+  /** The event kind. */
+  kind: "stderr";
+  /** The text. */
+  text: string;
+}
+
+/** Events that could not be written (the log failed mid-session). */
+export interface GapEvent extends EventBase {
+  /** The event kind. */
+  kind: "gap";
+  /** How many events were lost. */
+  lost: number;
+  /** Seq of the first lost event. */
+  fromSeq: number;
+  /** Why they were lost. */
+  reason: string;
+}
+
+/** The first event of a session. */
+export interface SessionStartEvent extends EventBase {
+  /** The event kind. */
+  kind: "session_start";
+  /** The server command and its arguments. */
+  command: string[];
+  /** The server's process id. */
+  pid?: number;
+  /** The proxy's own process id. */
+  proxyPid: number;
+  /** The proxy's working directory. */
+  cwd: string;
+  /** The auditing program's name and version. */
+  proxy: { name: string; version: string };
+  /** Hex of the hash chain's starting value (docs/evidence.md). */
+  chainStart?: string;
+}
+
+/** The handshake, once seen: from `initialize`, `server/discover` or request `_meta`. */
+export interface HandshakeEvent extends EventBase {
+  /** The event kind. */
+  kind: "handshake";
+  /** Where the details came from. */
+  via: "initialize" | "server/discover" | "_meta";
+  /** The negotiated protocol version. */
+  protocolVersion?: string;
+  /** The client's identity. */
+  client?: PeerInfo;
+  /** The server's identity. */
+  server?: PeerInfo;
+}
+
+/** A request never answered by the end of the session. */
+export interface Pending {
+  /** Seq of the request. */
+  seq: number;
+  /** Which way the request travelled. */
+  dir: Direction;
+  /** The request's id. */
+  id: JsonRpcId;
+  /** The request's method. */
+  method: string;
+  /** The tool, for `tools/call`. */
+  tool?: string;
+  /** Whether it was cancelled by `notifications/cancelled`. */
+  cancelled: boolean;
+}
+
+/** What the session did, as the predecessor promised: written in `session_end`. */
+export interface Summary {
+  /** Number of `tools/call` requests. */
+  toolCalls: number;
+  /** Tool name -> number of calls. */
+  tools: Record<string, number>;
+  /** Label (READ, SENSITIVE, WRITE, ...) -> tool names with that label. */
+  toolClasses: Record<string, string[]>;
+  /** Unique entities touched, by type and value. */
+  entities: { type: string; value: string }[];
+  /** Number of unique entities touched. */
+  uniqueEntities: number;
+  /** JSON-RPC error responses plus tool results with `isError`. */
+  errors: number;
+  /** JSON-RPC messages in each direction. */
+  messages: { c2s: number; s2c: number };
+  /** Lines that were not valid JSON-RPC messages. */
+  invalid: number;
+  /** Milliseconds from the session's start to its end. */
+  durationMs: number;
+}
+
+/** The last event of a session. */
+export interface SessionEndEvent extends EventBase {
+  /** The event kind. */
+  kind: "session_end";
+  /** Why the session ended. */
+  reason: "client_closed" | "server_exited" | "signal" | "proxy_error";
+  /** A sentence naming what went wrong, when something did. */
+  failure?: string;
+  /** The server's exit code or the signal that ended it. */
+  exit: { code: number | null; signal: string | null };
+  /** What the session did. */
+  summary: Summary;
+  /** Requests never answered. */
+  pending: Pending[];
+  /** The negotiated protocol version. */
+  protocolVersion?: string;
+  /** The client's identity. */
+  client?: PeerInfo;
+  /** The server's identity. */
+  server?: PeerInfo;
+  /** Server stderr bytes: written in total, and recorded in the log. */
+  stderr: { bytes: number; loggedBytes: number };
+  /** The hash chain before this line: the last hash and how many lines it covers. */
+  chain?: { head: string; events: number };
+}
+
+/** A Merkle tree checkpoint over the events so far, signed when a key is configured. */
+export interface CheckpointEvent extends EventBase {
+  /** The event kind. */
+  kind: "checkpoint";
+  /** Leaves in the tree: every event but checkpoints, from the session's start. */
+  treeSize: number;
+  /** Hex RFC 6962 root over those leaves. */
+  root: string;
+  /** Hex chain hash of the line before this one. */
+  head: string;
+  /** Hex SHA-256 of the raw Ed25519 public key that signed. */
+  keyId?: string;
+  /** Base64 Ed25519 signature over the checkpoint message (docs/evidence.md). */
+  signature?: string;
+}
+
+/** Any event in the log. */
+export type AuditEvent =
+  | SessionStartEvent
+  | HandshakeEvent
+  | RequestEvent
+  | NotificationEvent
+  | ResponseEvent
+  | ErrorEvent
+  | InvalidEvent
+  | StderrEvent
+  | GapEvent
+  | SessionEndEvent
+  | CheckpointEvent;
+
+/** Any event that carries a JSON-RPC message. */
+export type MessageEvent =
+  | RequestEvent
+  | NotificationEvent
+  | ResponseEvent
+  | ErrorEvent;
+
+// ---------------------------------------------------------------------------
+// The zod schemas. Each is built untyped, checked against its interface at
+// the end of the file, and exported with that interface as its type.
+
+const direction = z.enum(["c2s", "s2c"]);
+/** Validates a {@linkcode Direction}. */
+export const DirectionSchema: z.ZodType<Direction> = direction;
+
+const jsonRpcId = z.union([z.string(), z.number(), z.null()]);
+/** Validates a {@linkcode JsonRpcId}. */
+export const JsonRpcIdSchema: z.ZodType<JsonRpcId> = jsonRpcId;
+
+const truncated = z.object({
+  $truncated: z.literal(true),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  preview: z.string(),
+});
+/** Validates a {@linkcode Truncated} payload. */
+export const TruncatedSchema: z.ZodType<Truncated> = truncated;
+
+const classification = z.object({
+  label: z.string(),
+  source: z.string(),
+});
+/** Validates a {@linkcode Classification}. */
+export const ClassificationSchema: z.ZodType<Classification> = classification;
+
+const entity = z.object({
+  type: z.string(),
+  value: z.string(),
+  path: z.string(),
+  tool: z.string().optional(),
+  source: z.string(),
+});
+/** Validates an {@linkcode Entity}. */
+export const EntitySchema: z.ZodType<Entity> = entity;
+
+const pluginFailure = z.object({
+  plugin: z.string(),
+  error: z.string(),
+});
+/** Validates a {@linkcode PluginFailure}. */
+export const PluginFailureSchema: z.ZodType<PluginFailure> = pluginFailure;
+
+const traceContext = z.object({
+  traceparent: z.string().optional(),
+  tracestate: z.string().optional(),
+  baggage: z.string().optional(),
+});
+/** Validates a {@linkcode TraceContext}. */
+export const TraceContextSchema: z.ZodType<TraceContext> = traceContext;
+
+const jsonRpcError = z.object({
+  code: z.number(),
+  message: z.string(),
+  data: z.unknown().optional(),
+});
+/** Validates a {@linkcode JsonRpcError}. */
+export const JsonRpcErrorSchema: z.ZodType<JsonRpcError> = jsonRpcError;
+
+const peerInfo = z.object({
+  name: z.string(),
+  version: z.string().optional(),
+  title: z.string().optional(),
+});
+/** Validates a {@linkcode PeerInfo}. */
+export const PeerInfoSchema: z.ZodType<PeerInfo> = peerInfo;
+
+/** {@linkcode EventBase}. */
+const base = {
+  v: z.literal(SCHEMA_VERSION),
+  seq: z.number().int().nonnegative(),
+  ts: z.string(),
+  session: z.string(),
+  hash: z.string().optional(),
+};
+
+/** {@linkcode MessageEventBase}. */
+const messageBase = {
+  ...base,
+  dir: DirectionSchema,
+  bytes: z.number().int().nonnegative(),
+  batch: z.object({ index: z.number().int(), size: z.number().int() })
+    .optional(),
+  classes: z.array(ClassificationSchema).optional(),
+  entities: z.array(EntitySchema).optional(),
+  pluginErrors: z.array(PluginFailureSchema).optional(),
+};
+
+const requestEvent = z.object({
+  ...messageBase,
+  kind: z.literal("request"),
+  id: JsonRpcIdSchema,
+  method: z.string(),
+  params: z.unknown().optional(),
+  tool: z.string().optional(),
+  trace: TraceContextSchema.optional(),
+});
+/** Validates a {@linkcode RequestEvent}. */
+export const RequestEventSchema: z.ZodType<RequestEvent> = requestEvent;
+
+const notificationEvent = z.object({
+  ...messageBase,
+  kind: z.literal("notification"),
+  method: z.string(),
+  params: z.unknown().optional(),
+  cancelsSeq: z.number().int().optional(),
+  trace: TraceContextSchema.optional(),
+});
+/** Validates a {@linkcode NotificationEvent}. */
+export const NotificationEventSchema: z.ZodType<NotificationEvent> =
+  notificationEvent;
+
+/** {@linkcode ReplyEventBase}. */
+const replyBase = {
+  ...messageBase,
+  id: JsonRpcIdSchema,
+  method: z.string().optional(),
+  tool: z.string().optional(),
+  requestSeq: z.number().int().optional(),
+  durationMs: z.number().optional(),
+  cancelled: z.boolean().optional(),
+  errorType: z.string().optional(),
+};
+
+const responseEvent = z.object({
+  ...replyBase,
+  kind: z.literal("response"),
+  result: z.unknown(),
+  isError: z.boolean().optional(),
+});
+/** Validates a {@linkcode ResponseEvent}. */
+export const ResponseEventSchema: z.ZodType<ResponseEvent> = responseEvent;
+
+const errorEvent = z.object({
+  ...replyBase,
+  kind: z.literal("error"),
+  error: z.union([JsonRpcErrorSchema, TruncatedSchema]),
+});
+/** Validates an {@linkcode ErrorEvent}. */
+export const ErrorEventSchema: z.ZodType<ErrorEvent> = errorEvent;
+
+const invalidEvent = z.object({
+  ...base,
+  kind: z.literal("invalid"),
+  dir: DirectionSchema,
+  bytes: z.number().int().nonnegative(),
+  reason: z.enum(["invalid_json", "not_jsonrpc", "invalid_utf8", "oversized"]),
+  excerpt: z.string(),
+  sha256: z.string(),
+});
+/** Validates an {@linkcode InvalidEvent}. */
+export const InvalidEventSchema: z.ZodType<InvalidEvent> = invalidEvent;
+
+const stderrEvent = z.object({
+  ...base,
+  kind: z.literal("stderr"),
+  text: z.string(),
+});
+/** Validates a {@linkcode StderrEvent}. */
+export const StderrEventSchema: z.ZodType<StderrEvent> = stderrEvent;
+
+const gapEvent = z.object({
+  ...base,
+  kind: z.literal("gap"),
+  lost: z.number().int().nonnegative(),
+  fromSeq: z.number().int().nonnegative(),
+  reason: z.string(),
+});
+/** Validates a {@linkcode GapEvent}. */
+export const GapEventSchema: z.ZodType<GapEvent> = gapEvent;
+
+const sessionStartEvent = z.object({
+  ...base,
+  kind: z.literal("session_start"),
+  command: z.array(z.string()),
+  pid: z.number().int().optional(),
+  proxyPid: z.number().int(),
+  cwd: z.string(),
+  proxy: z.object({ name: z.string(), version: z.string() }),
+  chainStart: z.string().optional(),
+});
+/** Validates a {@linkcode SessionStartEvent}. */
+export const SessionStartEventSchema: z.ZodType<SessionStartEvent> =
+  sessionStartEvent;
+
+const handshakeEvent = z.object({
+  ...base,
+  kind: z.literal("handshake"),
+  via: z.enum(["initialize", "server/discover", "_meta"]),
+  protocolVersion: z.string().optional(),
+  client: PeerInfoSchema.optional(),
+  server: PeerInfoSchema.optional(),
+});
+/** Validates a {@linkcode HandshakeEvent}. */
+export const HandshakeEventSchema: z.ZodType<HandshakeEvent> = handshakeEvent;
+
+const pending = z.object({
+  seq: z.number().int(),
+  dir: DirectionSchema,
+  id: JsonRpcIdSchema,
+  method: z.string(),
+  tool: z.string().optional(),
+  cancelled: z.boolean(),
+});
+/** Validates a {@linkcode Pending} request. */
+export const PendingSchema: z.ZodType<Pending> = pending;
+
+const summary = z.object({
+  toolCalls: z.number().int(),
+  tools: z.record(z.string(), z.number().int()),
+  toolClasses: z.record(z.string(), z.array(z.string())),
+  entities: z.array(z.object({ type: z.string(), value: z.string() })),
+  uniqueEntities: z.number().int(),
+  errors: z.number().int(),
+  messages: z.object({ c2s: z.number().int(), s2c: z.number().int() }),
+  invalid: z.number().int(),
+  durationMs: z.number(),
+});
+/** Validates a session {@linkcode Summary}. */
+export const SummarySchema: z.ZodType<Summary> = summary;
+
+const sessionEndEvent = z.object({
+  ...base,
+  kind: z.literal("session_end"),
+  reason: z.enum([
+    "client_closed",
+    "server_exited",
+    "signal",
+    "proxy_error",
+  ]),
+  failure: z.string().optional(),
+  exit: z.object({
+    code: z.number().int().nullable(),
+    signal: z.string().nullable(),
+  }),
+  summary: SummarySchema,
+  pending: z.array(PendingSchema),
+  protocolVersion: z.string().optional(),
+  client: PeerInfoSchema.optional(),
+  server: PeerInfoSchema.optional(),
+  stderr: z.object({
+    bytes: z.number().int(),
+    loggedBytes: z.number().int(),
+  }),
+  chain: z.object({ head: z.string(), events: z.number().int() }).optional(),
+});
+/** Validates a {@linkcode SessionEndEvent}. */
+export const SessionEndEventSchema: z.ZodType<SessionEndEvent> =
+  sessionEndEvent;
+
+const checkpointEvent = z.object({
+  ...base,
+  kind: z.literal("checkpoint"),
+  treeSize: z.number().int().nonnegative(),
+  root: z.string(),
+  head: z.string(),
+  keyId: z.string().optional(),
+  signature: z.string().optional(),
+});
+/** Validates a {@linkcode CheckpointEvent}. */
+export const CheckpointEventSchema: z.ZodType<CheckpointEvent> =
+  checkpointEvent;
+
+const auditEvent = z.discriminatedUnion("kind", [
+  sessionStartEvent,
+  handshakeEvent,
+  requestEvent,
+  notificationEvent,
+  responseEvent,
+  errorEvent,
+  invalidEvent,
+  stderrEvent,
+  gapEvent,
+  sessionEndEvent,
+  checkpointEvent,
+]);
+
+/**
+ * The zod schema of any event, for tools that need zod itself (the JSON
+ * Schema generator). The public API's view of it is {@linkcode AuditEventSchema}.
+ */
+export const AuditEventZodSchema: z.ZodType<AuditEvent> = auditEvent;
+
+/**
+ * Validates any event in the log, e.g. a parsed log line; `schema/event.schema.json`
+ * is the same schema for other languages.
+ *
+ * @example
+ * ```ts
+ * import { AuditEventSchema } from "./event.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = '{"v":1,"seq":3,"ts":"2026-01-01T00:00:00Z","session":"s","kind":"stderr","text":"ready"}';
+ * assert.equal(AuditEventSchema.parse(JSON.parse(line)).kind, "stderr");
+ * assert.equal(AuditEventSchema.safeParse({ kind: "stderr" }).success, false);
+ * ```
+ */
+export const AuditEventSchema: Schema<AuditEvent> = auditEvent;
+
+// Each schema produces exactly its interface: a field added, removed or
+// retyped on one side only fails to compile here.
+type _SchemasMatchInterfaces = [
+  Assert<Equals<z.output<typeof direction>, Direction>>,
+  Assert<Equals<z.output<typeof jsonRpcId>, JsonRpcId>>,
+  Assert<Equals<z.output<typeof truncated>, Truncated>>,
+  Assert<Equals<z.output<typeof classification>, Classification>>,
+  Assert<Equals<z.output<typeof entity>, Entity>>,
+  Assert<Equals<z.output<typeof pluginFailure>, PluginFailure>>,
+  Assert<Equals<z.output<typeof traceContext>, TraceContext>>,
+  Assert<Equals<z.output<typeof jsonRpcError>, JsonRpcError>>,
+  Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,
+  Assert<Equals<z.output<z.ZodObject<typeof base>>, EventBase>>,
+  Assert<Equals<z.output<z.ZodObject<typeof messageBase>>, MessageEventBase>>,
+  Assert<Equals<z.output<z.ZodObject<typeof replyBase>>, ReplyEventBase>>,
+  Assert<Equals<z.output<typeof requestEvent>, RequestEvent>>,
+  Assert<Equals<z.output<typeof notificationEvent>, NotificationEvent>>,
+  Assert<Equals<z.output<typeof responseEvent>, ResponseEvent>>,
+  Assert<Equals<z.output<typeof errorEvent>, ErrorEvent>>,
+  Assert<Equals<z.output<typeof invalidEvent>, InvalidEvent>>,
+  Assert<Equals<z.output<typeof stderrEvent>, StderrEvent>>,
+  Assert<Equals<z.output<typeof gapEvent>, GapEvent>>,
+  Assert<Equals<z.output<typeof sessionStartEvent>, SessionStartEvent>>,
+  Assert<Equals<z.output<typeof handshakeEvent>, HandshakeEvent>>,
+  Assert<Equals<z.output<typeof pending>, Pending>>,
+  Assert<Equals<z.output<typeof summary>, Summary>>,
+  Assert<Equals<z.output<typeof sessionEndEvent>, SessionEndEvent>>,
+  Assert<Equals<z.output<typeof checkpointEvent>, CheckpointEvent>>,
+  Assert<Equals<z.output<typeof auditEvent>, AuditEvent>>,
+];

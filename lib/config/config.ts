@@ -1,0 +1,311 @@
+/**
+ * The classifier config, `mcp-audit.jsonc`: JSONC (comments and trailing
+ * commas allowed), validated with zod. A bad file is a {@linkcode ConfigError}
+ * naming the file, line and column, the offending key and what was expected,
+ * raised before any server starts.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  findNodeAtLocation,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser";
+import type { ParseError } from "jsonc-parser";
+import type { Assert, Equals } from "../util/_type_check.ts";
+import {
+  type SensitivityOptions,
+  SensitivityOptionsSchema,
+} from "../../plugins/sensitivity.ts";
+import { type Extractor, ExtractorSchema } from "../../plugins/entities.ts";
+import {
+  type ParsedRedactOptions,
+  type RedactOptions,
+  RedactOptionsSchema,
+} from "../../plugins/redact.ts";
+
+/** A plugin entry: a built-in's name, a module path, or either with options. */
+export type PluginEntry = string | {
+  /** `sensitivity`, `annotations`, `entities`, `redact`, or a path / URL of a module. */
+  use: string;
+  /** Options passed to the plugin's `setup` (validated by its own schema). */
+  options?: unknown;
+};
+
+/** Tamper evidence: the key that signs checkpoints, and how often they come. */
+export interface SigningConfig {
+  /** Path of a PKCS#8 PEM Ed25519 private key ("mcp-audit keygen"), relative to the config file. */
+  key?: string;
+  /** A checkpoint after this many events. @default {1000} */
+  checkpointEvery?: number;
+  /** A checkpoint after this many seconds with new events. @default {10} */
+  checkpointSeconds?: number;
+}
+
+/**
+ * A config as written: what `mcp-audit.jsonc` holds, or the object given
+ * as `config` to `auditTransport`, with every defaulted field optional.
+ */
+export interface ConfigInput {
+  /** The JSON Schema the file follows, for editors. */
+  $schema?: string;
+  /** Tool classification rules for the built-in `sensitivity` plugin. */
+  rules?: SensitivityOptions;
+  /** Entity extractors for the built-in `entities` plugin. */
+  entities?: Extractor[];
+  /** Treat arguments named like ids (`employee_id`) as entities. @default {true} */
+  idArguments?: boolean;
+  /** Redaction; `false` turns it off. */
+  redact?: false | RedactOptions;
+  /** Classify from the server's tool annotations. @default {true} */
+  annotations?: boolean;
+  /**
+   * The pipeline, in order. Default: sensitivity, annotations, entities,
+   * redact. Built-ins take their options from the sections above.
+   */
+  plugins?: PluginEntry[];
+  /** Messages larger than this have their payload truncated in the log. */
+  maxPayloadBytes?: number;
+  /** Where session logs go when --log is not given. */
+  logDir?: string;
+  /** How long an asynchronous plugin hook may take, in milliseconds. @default {1000} */
+  hookTimeoutMs?: number;
+  /** Tamper evidence: the Ed25519 private key file that signs checkpoints, and how often they come. */
+  signing?: SigningConfig;
+}
+
+/** The config file's content as parsed: the plugins' defaults filled in. */
+export interface Config extends ConfigInput {
+  /** Tool classification rules for the built-in `sensitivity` plugin. */
+  rules?: Required<SensitivityOptions>;
+  /** Redaction; `false` turns it off. */
+  redact?: false | ParsedRedactOptions;
+}
+
+const pluginEntry = z.union([
+  z.string().min(1),
+  z.object({
+    use: z.string().min(1),
+    options: z.unknown().optional(),
+  }).strict(),
+]);
+/** Validates a {@linkcode PluginEntry}. */
+export const PluginEntrySchema: z.ZodType<PluginEntry, PluginEntry> =
+  pluginEntry;
+
+const configFile = z.object({
+  $schema: z.string().optional(),
+  rules: SensitivityOptionsSchema.optional(),
+  entities: z.array(ExtractorSchema).optional(),
+  idArguments: z.boolean().optional(),
+  redact: z.union([z.literal(false), RedactOptionsSchema]).optional(),
+  annotations: z.boolean().optional(),
+  plugins: z.array(PluginEntrySchema).optional(),
+  maxPayloadBytes: z.number().int().positive().optional(),
+  logDir: z.string().optional(),
+  hookTimeoutMs: z.number().int().positive().optional(),
+  signing: z.object({
+    key: z.string().optional(),
+    checkpointEvery: z.number().int().positive().optional(),
+    checkpointSeconds: z.number().positive().optional(),
+  }).strict().optional(),
+}).strict();
+/** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */
+export const ConfigSchema: z.ZodType<Config, ConfigInput> = configFile;
+
+type _SchemasMatchInterfaces = [
+  Assert<Equals<z.output<typeof pluginEntry>, PluginEntry>>,
+  Assert<Equals<z.input<typeof pluginEntry>, PluginEntry>>,
+  Assert<Equals<z.output<typeof configFile>, Config>>,
+  Assert<Equals<z.input<typeof configFile>, ConfigInput>>,
+];
+
+/** A loaded config and where it came from. */
+export interface LoadedConfig {
+  /** The config, validated. */
+  config: Config;
+  /** The file it was read from; undefined for the empty default. */
+  path?: string;
+}
+
+/** The config file is unreadable, not JSONC, or not valid. */
+export class ConfigError extends Error {
+  /** The file. */
+  readonly path: string;
+  /** 1-based line and column, when known. */
+  readonly line?: number;
+  /** 1-based column, when known. */
+  readonly column?: number;
+  /** Creates the error; the message already says where and what. */
+  constructor(
+    path: string,
+    message: string,
+    at?: { line: number; column: number },
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${path}${at ? `:${at.line}:${at.column}` : ""}: ${message}`,
+      options,
+    );
+    this.name = "ConfigError";
+    this.path = path;
+    this.line = at?.line;
+    this.column = at?.column;
+  }
+}
+
+/** The file name looked for in the current directory. */
+export const CONFIG_FILE = "mcp-audit.jsonc";
+
+/**
+ * Parses and validates config text. Throws {@linkcode ConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "./config.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const config = parseConfig('{ "rules": { "sensitive": ["get_pay_*"], }, // trailing comma ok\n}', "x.jsonc");
+ * assert.deepEqual(config.rules?.sensitive, ["get_pay_*"]);
+ * assert.throws(() => parseConfig('{\n  "rules": { "sensitiv": [] }\n}', "x.jsonc"), /x\.jsonc:2:14: .*"sensitiv"/);
+ * ```
+ */
+export function parseConfig(text: string, path: string): Config {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, {
+    allowTrailingComma: true,
+    disallowComments: false,
+  });
+  if (errors.length > 0 || !tree) {
+    const e = errors[0];
+    throw new ConfigError(
+      path,
+      e
+        ? `not valid JSONC: ${
+          printParseErrorCode(e.error)
+        }. Fix the syntax there.`
+        : 'the file is empty; write a JSON object, or run "mcp-audit init".',
+      e ? position(text, e.offset) : undefined,
+    );
+  }
+  const value = nodeValue(tree);
+  const result = ConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  // A misspelt key also leaves its rightly spelt one missing: the spelling
+  // is what to fix, so it is reported first.
+  const issues = result.error.issues;
+  const issue = issues.find((i) => i.code === "unrecognized_keys") ??
+    issues[0];
+  let where = issue.path.filter((p): p is string | number =>
+    typeof p !== "symbol"
+  );
+  let keyText = where.length ? `"${where.join(".")}"` : "the top level";
+  if (issue.code === "unrecognized_keys") {
+    where = [...where, issue.keys[0]];
+    keyText = `"${where.join(".")}"`;
+  }
+  // Point at the deepest node that exists.
+  let node = findNodeAtLocation(tree, where);
+  for (let n = where.length; !node && n > 0; n--) {
+    node = findNodeAtLocation(tree, where.slice(0, n - 1));
+  }
+  let offset = node?.offset ?? 0;
+  if (node?.parent?.type === "property" && issue.code === "unrecognized_keys") {
+    offset = node.parent.offset;
+  }
+  throw new ConfigError(
+    path,
+    `${keyText}: ${describe(issue)}`,
+    position(text, offset),
+  );
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown key "${
+      issue.keys[0]
+    }". Check its spelling against schema/config.schema.json.`;
+  }
+  if (issue.code === "invalid_union") {
+    return 'expected a plugin name or path, or { "use": ..., "options": ... }.';
+  }
+  return `${issue.message}.`;
+}
+
+/**
+ * Reads a config: the given file, else `mcp-audit.jsonc` in `cwd` when it
+ * exists, else the empty default. Throws {@linkcode ConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "./config.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * assert.deepEqual(await loadConfig(undefined, dir), { config: {} });
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function loadConfig(
+  path?: string,
+  cwd: string = Deno.cwd(),
+): Promise<LoadedConfig> {
+  let file = path;
+  if (file === undefined) {
+    try {
+      await Deno.stat(`${cwd}/${CONFIG_FILE}`);
+      file = `${cwd}/${CONFIG_FILE}`;
+    } catch {
+      return { config: {} };
+    }
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    throw new ConfigError(
+      file,
+      `cannot read the config file (${
+        error instanceof Error ? error.message : error
+      }). Check the path given to --config.`,
+      undefined,
+      { cause: error },
+    );
+  }
+  return { config: parseConfig(text, file), path: file };
+}
+
+type Node = NonNullable<ReturnType<typeof parseTree>>;
+
+function nodeValue(node: Node): unknown {
+  switch (node.type) {
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const prop of node.children ?? []) {
+        const [k, v] = prop.children ?? [];
+        if (k && v) out[k.value as string] = nodeValue(v);
+      }
+      return out;
+    }
+    case "array":
+      return (node.children ?? []).map(nodeValue);
+    default:
+      return node.value;
+  }
+}
+
+function position(
+  text: string,
+  offset: number,
+): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}

@@ -1,0 +1,284 @@
+/**
+ * Builds the plugin pipeline from the config: the built-in plugins with
+ * their options from the config's sections, and custom plugins loaded from
+ * a path (relative to the config file) or a URL. A plugin that fails to
+ * load is a {@linkcode PluginLoadError} naming it and the cause, raised
+ * before the server starts.
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+import type { Plugin } from "../plugin/plugin.ts";
+import { sensitivityPlugin } from "../../plugins/sensitivity.ts";
+import { annotationsPlugin } from "../../plugins/annotations.ts";
+import { entitiesPlugin } from "../../plugins/entities.ts";
+import { redactPlugin } from "../../plugins/redact.ts";
+
+/** A plugin could not be loaded or set up. */
+export class PluginLoadError extends Error {
+  /** The plugin as named in the config. */
+  readonly plugin: string;
+  /** Creates the error for `plugin`. */
+  constructor(plugin: string, reason: string, options?: ErrorOptions) {
+    super(`Cannot load plugin "${plugin}": ${reason}`, options);
+    this.name = "PluginLoadError";
+    this.plugin = plugin;
+  }
+}
+
+/** The built-in plugins' names, in their default order. */
+export const BUILTIN_PLUGINS = [
+  "sensitivity",
+  "annotations",
+  "entities",
+  "redact",
+] as const;
+
+/** Overrides from the command line; they replace the config's lists. */
+export interface PluginFlags {
+  /** Tools to tag SENSITIVE, instead of the config's `rules.sensitive`. */
+  sensitiveTools?: string[];
+  /** Tools to tag WRITE, instead of the config's `rules.write`. */
+  writeTools?: string[];
+}
+
+/** Options for {@linkcode loadPlugins}. */
+export interface LoadPluginsOptions {
+  /** The config file's path; relative plugin paths are resolved from its directory. */
+  configPath?: string;
+  /** Flags that override the config. */
+  flags?: PluginFlags;
+  /** The key for redaction hashes (see {@linkcode redactionKey}). */
+  redactKey?: string;
+  /**
+   * Plugins compiled into the program, by the name the config uses for
+   * them: how a binary carries custom plugins (see the README).
+   */
+  registry?: Readonly<Record<string, Plugin>>;
+}
+
+/**
+ * The plugins a config asks for, set up and in order.
+ *
+ * @example
+ * ```ts
+ * import { loadPlugins } from "./plugin_loader.ts";
+ * import { parseConfig } from "./config.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const config = parseConfig('{ "rules": { "sensitive": ["get_pay_info"] } }', "mcp-audit.jsonc");
+ * const plugins = await loadPlugins(config);
+ * assert.deepEqual(plugins.map((p) => p.name), ["sensitivity", "annotations", "entities", "redact"]);
+ * ```
+ */
+export async function loadPlugins(
+  config: Config,
+  options: LoadPluginsOptions = {},
+): Promise<Plugin[]> {
+  const entries = config.plugins ??
+    BUILTIN_PLUGINS.filter((name) =>
+      !(name === "redact" && config.redact === false) &&
+      !(name === "annotations" && config.annotations === false)
+    );
+  const base = options.configPath
+    ? new URL(".", toFileUrl(options.configPath))
+    : new URL(`${toFileUrl(Deno.cwd()).href}/`);
+  const plugins: Plugin[] = [];
+  for (const entry of entries) {
+    const use = typeof entry === "string" ? entry : entry.use;
+    const pluginOptions = typeof entry === "string" ? undefined : entry.options;
+    plugins.push(await loadOne(use, pluginOptions, config, base, options));
+  }
+  return plugins;
+}
+
+async function loadOne(
+  use: string,
+  pluginOptions: unknown,
+  config: Config,
+  base: URL,
+  options: LoadPluginsOptions,
+): Promise<Plugin> {
+  try {
+    switch (use) {
+      case "sensitivity": {
+        const rules = {
+          ...config.rules,
+          ...(pluginOptions as object ?? {}),
+        } as Record<string, unknown>;
+        if (options.flags?.sensitiveTools) {
+          rules.sensitive = options.flags.sensitiveTools;
+        }
+        if (options.flags?.writeTools) rules.write = options.flags.writeTools;
+        return sensitivityPlugin(rules);
+      }
+      case "annotations":
+        return annotationsPlugin();
+      case "entities":
+        return entitiesPlugin({
+          extractors: config.entities ?? [],
+          idArguments: config.idArguments ?? true,
+          ...(pluginOptions as object ?? {}),
+        });
+      case "redact":
+        return redactPlugin({
+          ...(config.redact === false ? {} : config.redact),
+          ...(pluginOptions as object ?? {}),
+          ...(options.redactKey && !(config.redact && config.redact.key)
+            ? { key: options.redactKey }
+            : {}),
+        });
+    }
+  } catch (error) {
+    throw new PluginLoadError(
+      use,
+      `invalid options (${error instanceof Error ? error.message : error}).`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const compiledIn = options.registry?.[use];
+  if (compiledIn) return await prepare(use, compiledIn, pluginOptions);
+  return await loadModule(use, pluginOptions, base);
+}
+
+async function loadModule(
+  use: string,
+  pluginOptions: unknown,
+  base: URL,
+): Promise<Plugin> {
+  const looksLikePath = /^(\.{0,2}[\\/]|[A-Za-z]:[\\/])/.test(use);
+  const looksLikeSpecifier = /^(file|https?|npm|jsr):/.test(use);
+  if (!looksLikePath && !looksLikeSpecifier) {
+    throw new PluginLoadError(
+      use,
+      `no built-in or compiled-in plugin has that name (built-ins: ${
+        BUILTIN_PLUGINS.join(", ")
+      }); a module must be given as a path ("./my_plugin.ts") or URL.`,
+    );
+  }
+  const specifier = looksLikePath
+    ? new URL(use.replace(/\\/g, "/"), base).href
+    : use;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(specifier);
+  } catch (error) {
+    throw new PluginLoadError(
+      use,
+      `importing "${specifier}" failed: ${
+        error instanceof Error ? error.message : error
+      }`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return await prepare(
+    use,
+    (mod.default ?? mod.plugin) as Plugin | undefined,
+    pluginOptions,
+  );
+}
+
+/** Checks a plugin object, validates its options and runs its setup. */
+async function prepare(
+  use: string,
+  plugin: Plugin | undefined,
+  pluginOptions: unknown,
+): Promise<Plugin> {
+  if (
+    !plugin || typeof plugin !== "object" || typeof plugin.name !== "string"
+  ) {
+    throw new PluginLoadError(
+      use,
+      `the module has no plugin as its default export. Write "export default definePlugin({ name: ..., onToolCall() {...} })".`,
+    );
+  }
+  if (!plugin.onToolCall && !plugin.onMessage && !plugin.redact) {
+    throw new PluginLoadError(
+      use,
+      `plugin "${plugin.name}" has no hook (onToolCall, onMessage or redact).`,
+    );
+  }
+  let opts: unknown = pluginOptions;
+  if (plugin.options) {
+    const parsed = plugin.options.safeParse(pluginOptions ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PluginLoadError(
+        use,
+        `invalid options at "${issue.path.join(".")}": ${issue.message}.`,
+      );
+    }
+    opts = parsed.data;
+  }
+  try {
+    await plugin.setup?.(opts);
+  } catch (error) {
+    throw new PluginLoadError(
+      use,
+      `its setup failed: ${error instanceof Error ? error.message : error}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return plugin;
+}
+
+/**
+ * The key for redaction hashes: `MCP_AUDIT_REDACT_KEY`, else the contents of
+ * `redact.key` in `dir`, created (mode 0600) with a random key on first use,
+ * so the same value gets the same marker across sessions.
+ *
+ * @example
+ * ```ts
+ * import { redactionKey } from "./plugin_loader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const key = await redactionKey(dir);
+ * assert.equal(await redactionKey(dir), key);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function redactionKey(dir: string): Promise<string> {
+  const fromEnv = Deno.env.get("MCP_AUDIT_REDACT_KEY");
+  if (fromEnv) return fromEnv;
+  const path = `${dir}/redact.key`;
+  try {
+    return (await Deno.readTextFile(path)).trim();
+  } catch {
+    const key = [...crypto.getRandomValues(new Uint8Array(32))].map((b) =>
+      b.toString(16).padStart(2, "0")
+    ).join("");
+    try {
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      await Deno.writeTextFile(path, key + "\n", {
+        mode: 0o600,
+        createNew: true,
+      });
+      return key;
+    } catch {
+      // Another session created it first, or the directory is not writable.
+      try {
+        return (await Deno.readTextFile(path)).trim();
+      } catch {
+        return key;
+      }
+    }
+  }
+}
+
+function toFileUrl(path: string): URL {
+  const absolute = path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path)
+    ? path
+    : `${Deno.cwd()}/${path}`;
+  return new URL(
+    `file://${absolute.startsWith("/") ? "" : "/"}${
+      absolute.replace(/\\/g, "/")
+    }`,
+  );
+}

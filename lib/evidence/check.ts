@@ -1,0 +1,233 @@
+/**
+ * Policy gates over audit logs for CI (`mcp-audit check --fail-on ...`):
+ * lists the events a pipeline forbids (a WRITE tool call, a SENSITIVE one,
+ * an error, an entity of some type) with their line numbers, and whether
+ * the log verifies.
+ *
+ * @module
+ */
+import { readRecords } from "../log/log_lines.ts";
+import { verifyLogs, type VerifyOptions, type VerifyReport } from "./verify.ts";
+
+/** One rule of `--fail-on`. */
+export type FailRule =
+  | { kind: "class"; label: string; name: string }
+  | { kind: "error"; name: string }
+  | { kind: "unverified"; name: string }
+  | { kind: "entity"; type: string; name: string };
+
+/** An event (or the log) that a rule forbids. */
+export interface Offence {
+  /** The rule, as written in `--fail-on`. */
+  rule: string;
+  path: string;
+  line: number;
+  session?: string;
+  seq?: number;
+  /** The event's kind. */
+  kind?: string;
+  tool?: string;
+  /** The class label, entity (`type=value`) or error that matched. */
+  detail: string;
+}
+
+/** What {@linkcode checkLogs} returns. */
+export interface CheckReport {
+  ok: boolean;
+  rules: string[];
+  offences: Offence[];
+  /** The verification, when `unverified` was among the rules. */
+  verify?: VerifyReport;
+}
+
+/**
+ * Parses a `--fail-on` list: `write`, `sensitive`, `error`, `unverified`,
+ * `class:<LABEL>`, `entity:<type>`, comma-separated. Throws `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { parseFailOn } from "./check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseFailOn("write,entity:ssn").map((r) => r.kind), ["class", "entity"]);
+ * assert.throws(() => parseFailOn("writes"), RangeError);
+ * ```
+ */
+export function parseFailOn(text: string): FailRule[] {
+  const rules: FailRule[] = [];
+  for (const raw of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const lower = raw.toLowerCase();
+    if (lower === "write") {
+      rules.push({ kind: "class", label: "WRITE", name: raw });
+    } else if (lower === "sensitive") {
+      rules.push({ kind: "class", label: "SENSITIVE", name: raw });
+    } else if (lower === "error") rules.push({ kind: "error", name: raw });
+    else if (lower === "unverified") {
+      rules.push({ kind: "unverified", name: raw });
+    } else if (lower.startsWith("entity:") && raw.length > 7) {
+      rules.push({ kind: "entity", type: raw.slice(7), name: raw });
+    } else if (lower.startsWith("class:") && raw.length > 6) {
+      rules.push({ kind: "class", label: raw.slice(6), name: raw });
+    } else {
+      throw new RangeError(
+        `Unknown --fail-on rule "${raw}": use write, sensitive, error, unverified, entity:<type> or class:<LABEL>.`,
+      );
+    }
+  }
+  if (rules.length === 0) {
+    throw new RangeError(
+      `--fail-on needs at least one rule: write, sensitive, error, unverified, entity:<type> or class:<LABEL>.`,
+    );
+  }
+  return rules;
+}
+
+/**
+ * Reads `paths` (streamed) and lists every event a rule forbids. A tool
+ * call with a forbidden class is listed once, at its request (its response
+ * carries the same class). Throws `LogReadError`.
+ *
+ * @example
+ * ```ts
+ * import { checkLogs, parseFailOn } from "./check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path,
+ *   '{"v":1,"seq":0,"session":"s","kind":"request","method":"tools/call","tool":"rm","classes":[{"label":"WRITE","source":"x"}]}\n');
+ * const report = await checkLogs([path], parseFailOn("write"));
+ * assert.equal(report.ok, false);
+ * assert.deepEqual(report.offences.map((o) => [o.line, o.tool, o.detail]), [[1, "rm", "WRITE"]]);
+ * assert.equal((await checkLogs([path], parseFailOn("entity:ssn"))).ok, true);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function checkLogs(
+  paths: string[],
+  rules: FailRule[],
+  verifyOptions: VerifyOptions = {},
+): Promise<CheckReport> {
+  const offences: Offence[] = [];
+  const eventRules = rules.filter((r) => r.kind !== "unverified");
+  // Requests already listed per rule, so their responses are not listed again.
+  const listed = new Set<string>();
+  if (eventRules.length > 0) {
+    for (const path of paths) {
+      await readRecords(path, (e, line) => {
+        const at = {
+          path,
+          line,
+          session: typeof e.session === "string" ? e.session : undefined,
+          seq: typeof e.seq === "number" ? e.seq : undefined,
+          kind: typeof e.kind === "string" ? e.kind : undefined,
+          tool: typeof e.tool === "string" ? e.tool : undefined,
+        };
+        for (const rule of eventRules) {
+          for (const detail of matches(rule, e)) {
+            if (rule.kind === "class") {
+              const request = e.kind === "request" ? e.seq : e.requestSeq;
+              const key = `${rule.name}\u0000${e.session}\u0000${request}`;
+              if (request !== undefined && listed.has(key)) continue;
+              if (request !== undefined) listed.add(key);
+            }
+            offences.push({ rule: rule.name, ...at, detail });
+          }
+        }
+      });
+    }
+  }
+  let verify: VerifyReport | undefined;
+  const unverified = rules.find((r) => r.kind === "unverified");
+  if (unverified) {
+    verify = await verifyLogs(paths, verifyOptions);
+    if (verify.status !== "verified") {
+      const problems = verify.findings.filter((f) => f.severity !== "note");
+      if (problems.length === 0) {
+        offences.push({
+          rule: unverified.name,
+          path: paths[0] ?? "",
+          line: 0,
+          detail: `the log does not verify (${verify.status})`,
+        });
+      }
+      for (const f of problems) {
+        offences.push({
+          rule: unverified.name,
+          path: f.path,
+          line: f.line,
+          session: f.session,
+          seq: f.seq,
+          detail: `${f.kind}: ${f.message}`,
+        });
+      }
+    }
+  }
+  return {
+    ok: offences.length === 0,
+    rules: rules.map((r) => r.name),
+    offences,
+    verify,
+  };
+}
+
+function matches(rule: FailRule, e: Record<string, unknown>): string[] {
+  switch (rule.kind) {
+    case "class": {
+      const classes = Array.isArray(e.classes) ? e.classes : [];
+      return classes.some((c) => c?.label === rule.label) ? [rule.label] : [];
+    }
+    case "error":
+      if (e.kind === "error") {
+        const err = e.error as { code?: unknown; message?: unknown };
+        return [
+          `JSON-RPC error ${err?.code ?? ""} ${err?.message ?? ""}`.trim(),
+        ];
+      }
+      return e.kind === "response" && e.isError === true
+        ? ["tool result with isError"]
+        : [];
+    case "entity": {
+      const entities = Array.isArray(e.entities) ? e.entities : [];
+      const values = new Set<string>();
+      for (const x of entities) {
+        if (x?.type === rule.type) values.add(`${x.type}=${x.value}`);
+      }
+      return [...values];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * The report as text: one line per offence (`file:line: seq N, tool: rule
+ * (detail)`), then the verdict.
+ *
+ * @example
+ * ```ts
+ * import { formatCheckReport } from "./check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(formatCheckReport({ ok: true, rules: ["write"], offences: [] }), /^OK/);
+ * ```
+ */
+export function formatCheckReport(report: CheckReport): string {
+  if (report.ok) {
+    return `OK: nothing forbidden by --fail-on ${report.rules.join(",")}`;
+  }
+  const lines = report.offences.map((o) => {
+    const at = o.line > 0 ? `${o.path}:${o.line}` : o.path;
+    const what = [
+      o.seq !== undefined ? `seq ${o.seq}` : undefined,
+      o.kind,
+      o.tool ? `tool ${o.tool}` : undefined,
+    ].filter(Boolean).join(", ");
+    return `${at}: ${o.rule}: ${what ? `${what}: ` : ""}${o.detail}`;
+  });
+  lines.push(
+    `FAILED: ${report.offences.length} event(s) forbidden by --fail-on ${
+      report.rules.join(",")
+    }`,
+  );
+  return lines.join("\n");
+}

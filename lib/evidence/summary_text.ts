@@ -1,0 +1,227 @@
+/**
+ * Session summaries for `mcp-audit summary`: read from each session's
+ * `session_end` when it has one, otherwise computed from its events with the
+ * same {@linkcode SummaryBuilder} the proxy uses; per-tool calls, classes,
+ * errors and durations are always counted from the events. Also renders
+ * them as text.
+ *
+ * @module
+ */
+import type { AuditEvent, Summary } from "../audit/event.ts";
+import { readRecords } from "../log/log_lines.ts";
+import { SummaryBuilder } from "../audit/summary.ts";
+
+/** One tool's calls in a session. */
+export interface ToolSummary {
+  name: string;
+  calls: number;
+  /** Labels the tool's calls were given (READ, SENSITIVE, WRITE, ...). */
+  classes: string[];
+  /** Error responses and results with `isError`. */
+  errors: number;
+  /** Summed and longest `durationMs` of its answers. */
+  totalMs: number;
+  maxMs: number;
+}
+
+/** A session's summary with where it came from. */
+export interface SessionSummary {
+  session: string;
+  /** The log files it was read from. */
+  paths: string[];
+  /** `session_end`: the proxy's own summary; `events`: computed here (the session did not finish). */
+  source: "session_end" | "events";
+  /** Why the session ended, from `session_end`. */
+  reason?: string;
+  /** What went wrong, from `session_end`. */
+  failure?: string;
+  start?: string;
+  end?: string;
+  summary: Summary;
+  tools: ToolSummary[];
+  /** Unique entities per type. */
+  entitiesByType: Record<string, number>;
+}
+
+interface Accumulator {
+  paths: Set<string>;
+  builder: SummaryBuilder;
+  tools: Map<string, ToolSummary & { labels: Set<string> }>;
+  start?: string;
+  end?: string;
+  sessionEnd?: Record<string, unknown>;
+}
+
+/**
+ * Summarises every session in `paths` (streamed; lines that are not events
+ * are skipped). Throws `LogReadError`.
+ *
+ * @example
+ * ```ts
+ * import { summarizeLogs } from "./summary_text.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, [
+ *   '{"v":1,"seq":0,"ts":"2026-01-01T00:00:00.000Z","session":"s","kind":"request","dir":"c2s","bytes":1,"id":1,"method":"tools/call","tool":"t"}',
+ *   '{"v":1,"seq":1,"ts":"2026-01-01T00:00:01.000Z","session":"s","kind":"response","dir":"s2c","bytes":1,"id":1,"tool":"t","durationMs":5,"result":{}}',
+ * ].join("\n") + "\n");
+ * const [s] = await summarizeLogs([path]);
+ * assert.equal(s.source, "events");
+ * assert.equal(s.summary.toolCalls, 1);
+ * assert.equal(s.summary.durationMs, 1000);
+ * assert.equal(s.tools[0].maxMs, 5);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function summarizeLogs(
+  paths: string[],
+): Promise<SessionSummary[]> {
+  const sessions = new Map<string, Accumulator>();
+  for (const path of paths) {
+    await readRecords(path, (e) => {
+      if (typeof e.session !== "string") return;
+      let acc = sessions.get(e.session);
+      if (!acc) {
+        acc = {
+          paths: new Set(),
+          builder: new SummaryBuilder(),
+          tools: new Map(),
+        };
+        sessions.set(e.session, acc);
+      }
+      acc.paths.add(path);
+      if (typeof e.ts === "string") {
+        acc.start ??= e.ts;
+        acc.end = e.ts;
+      }
+      if (e.kind === "session_end") acc.sessionEnd = e;
+      acc.builder.add(e as unknown as AuditEvent);
+      countTool(acc, e);
+    });
+  }
+  return [...sessions].map(([session, acc]) => {
+    const end = acc.sessionEnd;
+    const elapsed = acc.start && acc.end
+      ? Date.parse(acc.end) - Date.parse(acc.start)
+      : 0;
+    const summary = end && typeof end.summary === "object" && end.summary
+      ? end.summary as Summary
+      : acc.builder.build(Number.isFinite(elapsed) ? elapsed : 0);
+    const entitiesByType: Record<string, number> = {};
+    for (const e of summary.entities ?? []) {
+      entitiesByType[e.type] = (entitiesByType[e.type] ?? 0) + 1;
+    }
+    return {
+      session,
+      paths: [...acc.paths],
+      source: end ? "session_end" : "events",
+      reason: typeof end?.reason === "string" ? end.reason : undefined,
+      failure: typeof end?.failure === "string" ? end.failure : undefined,
+      start: acc.start,
+      end: acc.end,
+      summary,
+      tools: [...acc.tools.values()].map(({ labels, ...t }) => ({
+        ...t,
+        classes: [...labels].sort(),
+      })).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name)),
+      entitiesByType,
+    };
+  });
+}
+
+function countTool(acc: Accumulator, e: Record<string, unknown>): void {
+  const name = e.tool;
+  if (typeof name !== "string") return;
+  let t = acc.tools.get(name);
+  if (!t) {
+    t = {
+      name,
+      calls: 0,
+      classes: [],
+      labels: new Set(),
+      errors: 0,
+      totalMs: 0,
+      maxMs: 0,
+    };
+    acc.tools.set(name, t);
+  }
+  if (e.kind === "request" && e.method === "tools/call") t.calls++;
+  if (e.kind === "error" || (e.kind === "response" && e.isError === true)) {
+    t.errors++;
+  }
+  if (typeof e.durationMs === "number") {
+    t.totalMs += e.durationMs;
+    t.maxMs = Math.max(t.maxMs, e.durationMs);
+  }
+  for (const c of (e.classes ?? []) as { label?: unknown }[]) {
+    if (typeof c?.label === "string") t.labels.add(c.label);
+  }
+}
+
+/**
+ * Renders summaries as text, one block per session.
+ *
+ * @example
+ * ```ts
+ * import { formatSummaries } from "./summary_text.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = formatSummaries([{
+ *   session: "s", paths: ["a.jsonl"], source: "events",
+ *   summary: { toolCalls: 0, tools: {}, toolClasses: {}, entities: [], uniqueEntities: 0,
+ *     errors: 0, messages: { c2s: 0, s2c: 0 }, invalid: 0, durationMs: 0 },
+ *   tools: [], entitiesByType: {},
+ * }]);
+ * assert.match(text, /not finished/);
+ * ```
+ */
+export function formatSummaries(sessions: SessionSummary[]): string {
+  const blocks = sessions.map((s) => {
+    const m = s.summary;
+    const lines = [
+      `Session ${s.session} (${s.paths.join(", ")})`,
+      `  ${
+        s.source === "session_end"
+          ? `ended: ${s.reason ?? "?"}`
+          : "not finished: no session_end, summary computed from the events"
+      }${s.failure ? `; ${s.failure}` : ""}`,
+      `  started:         ${s.start ?? "?"}`,
+      `  duration:        ${m.durationMs} ms`,
+      `  tool calls:      ${m.toolCalls}`,
+      `  errors:          ${m.errors}`,
+      `  messages:        ${m.messages.c2s} client->server, ${m.messages.s2c} server->client${
+        m.invalid ? `, ${m.invalid} invalid` : ""
+      }`,
+      `  unique entities: ${m.uniqueEntities}${
+        Object.keys(s.entitiesByType).length
+          ? ` (${
+            Object.entries(s.entitiesByType).map(([t, n]) => `${t} ${n}`).join(
+              ", ",
+            )
+          })`
+          : ""
+      }`,
+    ];
+    if (s.tools.length > 0) {
+      lines.push("  tools:");
+      const width = Math.max(...s.tools.map((t) => t.name.length));
+      for (const t of s.tools) {
+        lines.push(
+          `    ${t.name.padEnd(width)}  ${t.calls} call(s)${
+            t.errors ? `, ${t.errors} error(s)` : ""
+          }${
+            t.calls
+              ? `, ${Math.round(t.totalMs / t.calls)} ms avg, ${t.maxMs} ms max`
+              : ""
+          }${t.classes.length ? `  [${t.classes.join(", ")}]` : ""}`,
+        );
+      }
+    }
+    for (const [label, tools] of Object.entries(m.toolClasses)) {
+      lines.push(`  ${label}: ${tools.join(", ")}`);
+    }
+    return lines.join("\n");
+  });
+  return blocks.length ? blocks.join("\n\n") : "No sessions found.";
+}

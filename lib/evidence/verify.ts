@@ -1,0 +1,1387 @@
+/**
+ * The reading side of tamper evidence: checks the hash chain, the RFC 6962
+ * tree roots and the checkpoint signatures of logs written by the proxy
+ * (docs/evidence.md), streaming, with constant memory per session (the chain
+ * head and the Merkle compact stack). Every problem is reported with its
+ * file and line and sorted into what it means: tampering, or a log that stops
+ * short (a crash) and so cannot be fully checked.
+ *
+ * @module
+ */
+import { sha256Range } from "../seal/_sha256.ts";
+import { LANE_BYTES, Sha256x4 } from "../seal/_sha256x4.ts";
+import { hashFromAscii, hex } from "../seal/_hex.ts";
+import { MerkleBuilder } from "../seal/merkle.ts";
+import { orderLogFiles } from "../log/log_path.ts";
+import { chainStart, checkpointMessage } from "../seal/seal.ts";
+import { readLineRanges } from "../log/log_lines.ts";
+import type { VerifyKey } from "../seal/signing_key.ts";
+
+/** Where a line is: the file and its 1-based line number. */
+export interface LineLocation {
+  /** The file. */
+  path: string;
+  /** The 1-based line number. */
+  line: number;
+}
+
+/**
+ * What a finding means. `failure`: the log was changed or a checkpoint
+ * forged, or a required signature is missing. `incomplete`: the log is
+ * intact as far as it goes but does not cover everything (a crash, lost
+ * events, lines written without hashes). `note`: for information.
+ */
+export type Severity = "failure" | "incomplete" | "note";
+
+/** The kinds of finding, documented in docs/evidence.md. */
+export type FindingKind =
+  | "edited"
+  | "inserted"
+  | "deleted"
+  | "reordered"
+  | "forged_checkpoint"
+  | "wrong_key"
+  | "bad_signature"
+  | "unsigned_checkpoint"
+  | "bad_session_start"
+  | "bad_session_end"
+  | "after_session_end"
+  | "invalid_line"
+  | "truncated_tail"
+  | "gap"
+  | "unsealed"
+  | "missing_session_end"
+  | "missing_final_checkpoint"
+  | "signatures_not_checked";
+
+/** One problem (or note), at one line. */
+export interface Finding extends LineLocation {
+  /** What was found. */
+  kind: FindingKind;
+  /** How bad it is. */
+  severity: Severity;
+  /** The session the line belongs to, when known. */
+  session?: string;
+  /** The line's `seq`, when known. */
+  seq?: number;
+  /** A sentence saying what is wrong and what it means. */
+  message: string;
+}
+
+/** The outcome for one session. */
+export interface SessionVerdict {
+  /** The session id. */
+  session: string;
+  /** Its outcome. */
+  status: VerifyStatus;
+  /** The first line of the session. */
+  first: LineLocation;
+  /** The last line of the session. */
+  last: LineLocation;
+  /** Lines of the session (checkpoints included). */
+  lines: number;
+  /** Leaves of its Merkle tree (lines that are not checkpoints). */
+  events: number;
+  /** Checkpoint lines. */
+  checkpoints: number;
+  /** Checkpoint lines with a signature. */
+  signedCheckpoints: number;
+  /** Signatures checked and found valid with the given key. */
+  verifiedSignatures: number;
+  /** Key ids the checkpoints name. */
+  keyIds: string[];
+  /** The session has a `session_end` followed by a final checkpoint. */
+  finished: boolean;
+}
+
+/** `verified`: everything holds; `failed`: something does not; `incomplete`: nothing contradicts, but not everything could be checked. */
+export type VerifyStatus = "verified" | "failed" | "incomplete";
+
+/** What {@linkcode verifyLogs} returns. */
+export interface VerifyReport {
+  /** The outcome over every session. */
+  status: VerifyStatus;
+  /** `checked`: with a public key; `not_checked`: signed checkpoints but no key; `none`: no signed checkpoints seen. */
+  signatures: "checked" | "not_checked" | "none";
+  /** The id of the key signatures were checked with. */
+  keyId?: string;
+  /** The files read, in order. */
+  files: string[];
+  /** One verdict per session. */
+  sessions: SessionVerdict[];
+  /** Problems and notes, in the order of the files and lines. */
+  findings: Finding[];
+  /** Findings not listed because there were more than `maxFindings`. */
+  omittedFindings: number;
+  /** Bytes read. */
+  bytes: number;
+}
+
+/** Options for {@linkcode verifyLogs}. */
+export interface VerifyOptions {
+  /** Checks signatures with this key; then unsigned checkpoints and other keys fail. */
+  publicKey?: VerifyKey;
+  /**
+   * Fail when signatures cannot be checked (no key) or a checkpoint is unsigned.
+   * @default {false}
+   */
+  requireSignature?: boolean;
+  /**
+   * Findings kept in the report; the rest are counted.
+   * @default {1000}
+   */
+  maxFindings?: number;
+}
+
+const defaults = {
+  requireSignature: false,
+  maxFindings: 1000,
+} satisfies VerifyOptions;
+
+/** `,"hash":"` + 64 hex + `"}`: what a sealed line ends with. */
+const SEAL_SUFFIX = 75;
+const HASH_PREFIX = new TextEncoder().encode(',"hash":"');
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const lossy = new TextDecoder();
+/** Missing seqs remembered per session to recognise a reordering later. */
+const MAX_MISSING = 1024;
+
+interface SessionState {
+  id: string;
+  /** The chain value the next line must extend. */
+  head: Uint8Array;
+  /** Stored hash of the line before the last sealed one. */
+  beforeLast?: Uint8Array;
+  /** Arrays the fast path writes chain values into, in turn. */
+  pool: [Uint8Array, Uint8Array, Uint8Array];
+  tree: MerkleBuilder;
+  /** The tree cannot be checked: events were lost (a gap). */
+  treeLost?: LineLocation;
+  /** The next sealed line cannot be chained (after a gap). */
+  resync: boolean;
+  expectedSeq: number;
+  first: LineLocation;
+  last: LineLocation;
+  lastSeq: number;
+  lines: number;
+  sealed: number;
+  /** Finding on the previous line of this session, to amend. */
+  lastFinding?: Finding;
+  lastLocation?: LineLocation;
+  /** The previous line was found out of order. */
+  lastReordered: boolean;
+  missing: Map<number, Finding>;
+  unsealed: LineLocation[];
+  unsealedCount: number;
+  end?: LineLocation;
+  finalCheckpoint: boolean;
+  checkpoints: number;
+  signed: number;
+  verifiedSignatures: number;
+  keyIds: Set<string>;
+  /** Leaves covered by the last checkpoint. */
+  covered: number;
+  problems: { failure: boolean; incomplete: boolean };
+}
+
+/**
+ * Verifies one or more logs. Lines are grouped by their `session` member;
+ * a session may span files (given in order) and a file may hold several
+ * sessions. Throws `LogReadError` when a file cannot be read.
+ *
+ * @example A clean log verifies; one changed byte does not
+ * ```ts
+ * import { Sealer } from "../seal/seal.ts";
+ * import { verifyLogs } from "./verify.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const sealer = new Sealer("s");
+ * let log = "";
+ * for (const [seq, kind] of ["session_start", "request", "session_end"].entries()) {
+ *   log += sealer.seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"${kind}"}\n`, true);
+ * }
+ * const cp = await sealer.checkpoint();
+ * log += sealer.seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, log);
+ * assert.equal((await verifyLogs([path])).status, "verified");
+ * await Deno.writeTextFile(path, log.replace('"request"', '"requesT"'));
+ * const report = await verifyLogs([path]);
+ * assert.equal(report.status, "failed");
+ * const problems = report.findings.filter((f) => f.severity !== "note");
+ * assert.deepEqual(problems.map((f) => [f.line, f.kind]), [[2, "edited"], [4, "forged_checkpoint"]]);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function verifyLogs(
+  paths: string[],
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const verifier = new LogVerifier(options);
+  for (const path of paths) await verifier.readFile(path);
+  return verifier.finish();
+}
+
+/**
+ * Verifies one log: a file, or the parts of a rotated log (put in part order).
+ * The same checks as `mcp-audit verify`; see {@linkcode verifyLogs}.
+ *
+ * @example
+ * ```ts
+ * import { Sealer } from "../seal/seal.ts";
+ * import { verifyLog } from "./verify.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const sealer = new Sealer("s");
+ * let log = sealer.seal('{"v":1,"seq":0,"ts":"t","session":"s","kind":"session_start"}\n', true);
+ * log += sealer.seal('{"v":1,"seq":1,"ts":"t","session":"s","kind":"session_end"}\n', true);
+ * const cp = await sealer.checkpoint();
+ * log += sealer.seal(`{"v":1,"seq":2,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, log);
+ * assert.equal((await verifyLog(path)).status, "verified");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function verifyLog(
+  path: string | string[],
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  return await verifyLogs(
+    typeof path === "string" ? [path] : orderLogFiles(path),
+    options,
+  );
+}
+
+/**
+ * The streaming verifier: feed it files (or lines) in order, then
+ * {@linkcode LogVerifier.finish}.
+ *
+ * @example
+ * ```ts
+ * import { LogVerifier } from "./verify.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const verifier = new LogVerifier();
+ * await verifier.line("a.jsonl", 1, new TextEncoder().encode('{"v":1,"seq":0,"session":"s","kind":"x"}'), true);
+ * const report = verifier.finish();
+ * assert.deepEqual(report.findings.map((f) => f.kind), [
+ *   "unsealed", "missing_session_end", "signatures_not_checked",
+ * ]);
+ * ```
+ */
+export class LogVerifier {
+  #options: VerifyOptions;
+  #sessions = new Map<string, SessionState>();
+  #findings: Finding[] = [];
+  #omitted = 0;
+  #files: string[] = [];
+  #bytes = 0;
+  /** The session of the last line read: the fast path's candidate. */
+  #lastState?: SessionState;
+  /** Lanes for leaf hashes; undefined without WebAssembly SIMD. */
+  #lanes = lanes();
+  /** Lines waiting in the lanes, and what is known of them. */
+  #waiting = 0;
+  #waitingLines = Array.from(
+    { length: 4 },
+    () => ({ path: "", line: 0, seq: 0, body: 0 }),
+  );
+  #anySigned = false;
+
+  /** A verifier with `options`. */
+  constructor(options: VerifyOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Reads and verifies every line of `path`. */
+  async readFile(path: string): Promise<void> {
+    this.#files.push(path);
+    this.#lastState = undefined;
+    this.#bytes += await readLineRanges(
+      path,
+      (buf, start, end, line, terminated) =>
+        this.#readLine(path, buf, start, end, line, terminated),
+    );
+    await this.#settle(0);
+  }
+
+  #readLine(
+    path: string,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    terminated: boolean,
+  ): Promise<void> | undefined {
+    if (terminated && this.#stage(path, line, buf, start, end)) {
+      return this.#waiting === 4 ? this.#settle(0) : undefined;
+    }
+    // Lines wait only while nothing else comes between them.
+    const settled = this.#settle(0);
+    if (settled) {
+      return settled.then(() =>
+        this.#one(path, line, buf, start, end, terminated)
+      );
+    }
+    return this.#one(path, line, buf, start, end, terminated);
+  }
+
+  /**
+   * The common case goes four lines at a time: an ordinary event (not a
+   * checkpoint, session start or end, or gap) of the session of the line
+   * before, sealed. Its leaf hash waits in a lane of {@linkcode Sha256x4}
+   * until four are there; then each is chained in order by
+   * {@linkcode LogVerifier.#settle}. Returns false, having changed nothing,
+   * for any other line: it is checked in full once the waiting lines are.
+   */
+  #stage(
+    path: string,
+    line: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ): boolean {
+    const body = end - SEAL_SUFFIX - start;
+    const lanes = this.#lanes;
+    // Too long for a lane (or no WebAssembly): one line at a time.
+    if (!lanes || body + 2 + 72 + 64 > LANE_BYTES) return false;
+    const seq = this.#ordinary(buf, start, end);
+    if (seq < 0) return false;
+    const hashAt = start + body;
+    // The leaf hash's input, SHA-256(0x00 || the line without its hash
+    // member), and the stored hash at the end of the lane.
+    const i = this.#waiting++;
+    const at = i * LANE_BYTES;
+    const memory = lanes.memory;
+    memory[at] = 0;
+    memory.set(buf.subarray(start, hashAt), at + 1);
+    memory[at + 1 + body] = 0x7d;
+    lanes.pad(i, body + 2);
+    const stored = at + LANE_BYTES - 64;
+    for (let j = 0; j < 64; j++) memory[stored + j] = buf[end - 66 + j];
+    const w = this.#waitingLines[i];
+    w.path = path;
+    w.line = line;
+    w.seq = seq;
+    w.body = body;
+    return true;
+  }
+
+  /**
+   * Hashes the waiting lines and chains them, in order, from lane `from`.
+   * A line whose hash does not extend the chain is checked in full.
+   */
+  #settle(from: number): Promise<void> | undefined {
+    const count = this.#waiting;
+    if (count === 0) return undefined;
+    const lanes = this.#lanes!;
+    if (from === 0) lanes.hash(count);
+    const state = this.#lastState!;
+    const memory = lanes.memory;
+    const digests = lanes.digests;
+    for (let i = from; i < count; i++) {
+      const w = this.#waitingLines[i];
+      const head = state.head;
+      for (let j = 0; j < 32; j++) {
+        LINK_SCRATCH[j] = head[j];
+        LINK_SCRATCH[32 + j] = digests[32 * i + j];
+      }
+      sha256Range(LINK_SCRATCH, 0, 64, LINK);
+      const stored = i * LANE_BYTES + LANE_BYTES - 64;
+      if (matchesHex(memory, stored, LINK)) {
+        this.#extend(
+          state,
+          w.path,
+          w.line,
+          w.seq,
+          digests,
+          32 * i,
+        );
+        continue;
+      }
+      // Put the line back together and check it in full.
+      const bytes = new Uint8Array(w.body + SEAL_SUFFIX);
+      bytes.set(
+        memory.subarray(i * LANE_BYTES + 1, i * LANE_BYTES + 1 + w.body),
+      );
+      bytes.set(HASH_PREFIX, w.body);
+      bytes.set(
+        memory.subarray(stored, stored + 64),
+        w.body + HASH_PREFIX.length,
+      );
+      bytes[bytes.length - 2] = 0x22;
+      bytes[bytes.length - 1] = 0x7d;
+      const done = this.line(w.path, w.line, bytes, true);
+      if (done) {
+        return done.then(() => this.#settle(i + 1));
+      }
+    }
+    this.#waiting = 0;
+    return undefined;
+  }
+
+  /**
+   * The seq of a line {@linkcode LogVerifier.#stage} takes: sealed, of the
+   * session of the line before, and of an ordinary kind; or -1.
+   */
+  #ordinary(buf: Uint8Array, start: number, end: number): number {
+    const state = this.#lastState;
+    if (!state || state.end || state.resync) return -1;
+    // `,"hash":"` + 64 hex + `"}` at the end.
+    const hashAt = end - SEAL_SUFFIX;
+    if (
+      hashAt <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 ||
+      !matchAt(buf, hashAt, HASH_PREFIX)
+    ) {
+      return -1;
+    }
+    return ordinaryHeader(buf, start, hashAt, state.id);
+  }
+
+  /** One line, when no line waits in a lane. */
+  #one(
+    path: string,
+    line: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    terminated: boolean,
+  ): Promise<void> | undefined {
+    if (terminated && this.#fastLine(path, line, buf, start, end)) {
+      return undefined;
+    }
+    return this.line(path, line, buf.subarray(start, end), terminated);
+  }
+
+  /** {@linkcode LogVerifier.#stage} for one line, hashed in JavaScript. */
+  #fastLine(
+    path: string,
+    line: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ): boolean {
+    const seq = this.#ordinary(buf, start, end);
+    if (seq < 0) return false;
+    const state = this.#lastState!;
+    const body = end - SEAL_SUFFIX - start;
+    const scratch = this.#scratchFor(body);
+    scratch[31] = 0;
+    scratch.set(buf.subarray(start, start + body), 32);
+    scratch[32 + body] = 0x7d;
+    sha256Range(scratch, 31, 33 + body, LEAF);
+    LINK_SCRATCH.set(state.head, 0);
+    LINK_SCRATCH.set(LEAF, 32);
+    sha256Range(LINK_SCRATCH, 0, 64, LINK);
+    if (!matchesHex(buf, end - 66, LINK)) return false;
+    this.#extend(state, path, line, seq, LEAF, 0);
+    return true;
+  }
+
+  /** What {@linkcode LogVerifier.#event} does for a line that extends the chain (`LINK`). */
+  #extend(
+    state: SessionState,
+    path: string,
+    line: number,
+    seq: number,
+    leaves: Uint8Array,
+    leaf: number,
+  ): void {
+    const here = { path, line };
+    state.lines++;
+    state.last = here;
+    state.lastSeq = seq;
+    state.lastFinding = undefined;
+    state.lastLocation = here;
+    state.lastReordered = false;
+    state.sealed++;
+    // The new head goes into whichever of the session's three arrays is
+    // neither the head nor the hash before it: nothing else keeps them.
+    const pool = state.pool;
+    const head = pool[0] !== state.head && pool[0] !== state.beforeLast
+      ? pool[0]
+      : pool[1] !== state.head && pool[1] !== state.beforeLast
+      ? pool[1]
+      : pool[2];
+    head.set(LINK);
+    state.beforeLast = state.head;
+    state.head = head;
+    state.expectedSeq = Math.max(state.expectedSeq, seq + 1);
+    state.tree.append(leaves, leaf);
+  }
+
+  /** Verifies one line; `bytes` without its `\n`. */
+  line(
+    path: string,
+    line: number,
+    bytes: Uint8Array,
+    terminated: boolean,
+  ): Promise<void> | undefined {
+    if (bytes.length === 0) return undefined;
+    if (!terminated) {
+      this.#truncated(path, line, bytes);
+      return undefined;
+    }
+    const fast = fastHeader(bytes, this.#lastSession);
+    if (fast) {
+      this.#lastSession = fast.session;
+      return this.#event(path, line, bytes, fast);
+    }
+    let text: string;
+    let record: Record<string, unknown>;
+    try {
+      text = decoder.decode(bytes);
+      record = JSON.parse(text);
+      if (typeof record !== "object" || record === null) throw new TypeError();
+    } catch {
+      return this.#damaged(path, line, bytes);
+    }
+    return this.#event(path, line, bytes, record);
+  }
+
+  #truncated(path: string, line: number, bytes: Uint8Array): void {
+    const text = lossy.decode(bytes.subarray(0, 4096));
+    const session = /"session":"([^"\\]*)"/.exec(text)?.[1];
+    const seq = /^\{"v":\d+,"seq":(\d+)/.exec(text)?.[1];
+    this.#add({
+      path,
+      line,
+      kind: "truncated_tail",
+      severity: "incomplete",
+      session,
+      seq: seq === undefined ? undefined : Number(seq),
+      message:
+        `line ${line} is incomplete (${bytes.length} bytes, no newline): the event being written when the writer stopped (a crash or kill); not evidence of tampering`,
+    });
+  }
+
+  /**
+   * A terminated line that is not JSON. A crash can leave a partial line to
+   * which the next session's first line is appended: recognise that.
+   */
+  #damaged(
+    path: string,
+    line: number,
+    bytes: Uint8Array,
+  ): Promise<void> | undefined {
+    const text = lossy.decode(bytes);
+    const at = text.lastIndexOf('{"v":');
+    if (at > 0) {
+      try {
+        const rest = JSON.parse(text.slice(at));
+        const restBytes = new TextEncoder().encode(text.slice(at));
+        this.#add({
+          path,
+          line,
+          kind: "truncated_tail",
+          severity: "incomplete",
+          message: `line ${line} starts with an incomplete event (${
+            bytes.length - restBytes.length
+          } bytes) left by a crash, to which the next line was appended; not evidence of tampering`,
+        });
+        return this.#event(path, line, restBytes, rest);
+      } catch {
+        // Not that case: the line is damaged.
+      }
+    }
+    this.#add({
+      path,
+      line,
+      kind: "invalid_line",
+      severity: "failure",
+      message:
+        `line ${line} is not a JSON object: the log was damaged or edited`,
+    });
+    return undefined;
+  }
+
+  #event(
+    path: string,
+    line: number,
+    bytes: Uint8Array,
+    record: Record<string, unknown>,
+  ): Promise<void> | undefined {
+    const session = record.session;
+    const seq = record.seq;
+    const kind = record.kind;
+    if (
+      typeof session !== "string" || typeof seq !== "number" ||
+      typeof kind !== "string"
+    ) {
+      this.#add({
+        path,
+        line,
+        kind: "invalid_line",
+        severity: "failure",
+        message:
+          `line ${line} has no valid "session", "seq" or "kind": it is not an audit event`,
+      });
+      return undefined;
+    }
+    const here = { path, line };
+    let state = this.#sessions.get(session);
+    if (!state) {
+      state = newSession(session, here);
+      this.#sessions.set(session, state);
+    }
+    this.#lastState = state;
+    state.lines++;
+    state.last = here;
+    state.lastSeq = seq;
+    const previousFinding = state.lastFinding;
+    const previousLocation = state.lastLocation;
+    const previousReordered = state.lastReordered;
+    state.lastFinding = undefined;
+    state.lastLocation = here;
+    state.lastReordered = false;
+
+    if (state.end && !(kind === "checkpoint" && !state.finalCheckpoint)) {
+      this.#add({
+        ...here,
+        kind: "after_session_end",
+        severity: "failure",
+        session,
+        seq,
+        message:
+          `line ${line} (seq ${seq}, ${kind}) comes after the session's end and its final checkpoint: it was appended later`,
+      }, state);
+    }
+
+    if (!isSealed(bytes)) {
+      this.#unsealed(state, here, seq, kind, record);
+      return undefined;
+    }
+    state.sealed++;
+    const n = bytes.length;
+    const body = bytes.subarray(0, n - SEAL_SUFFIX);
+    const stored = hashFromAscii(bytes, n - 66);
+    const before = state.head;
+    // The canonical bytes go once into the scratch buffer after a 0x00
+    // prefix: that is the leaf hash; the chain hashes the previous hash and it.
+    const scratch = this.#scratchFor(body.length);
+    scratch.set(body, 32);
+    scratch[32 + body.length] = 0x7d;
+    scratch[31] = 0;
+    const leaf = new Uint8Array(32);
+    sha256Range(scratch, 31, 33 + body.length, leaf);
+    const link = chainLink(before, leaf);
+
+    if (state.resync) {
+      // After lost events the chain resumes here; the gap was reported.
+      state.resync = false;
+    } else if (!equal(link, stored)) {
+      // The chain decides; seq only says what kind of break it is. (A valid
+      // chain with seqs out of order is what the writer wrote.)
+      const missing = seq < state.expectedSeq
+        ? state.missing.get(seq)
+        : undefined;
+      if (missing) {
+        state.missing.delete(seq);
+        missing.kind = "reordered";
+        missing.message =
+          `line ${missing.line} is out of order: seq ${seq} (line ${line}) belongs before it; lines were swapped or moved`;
+        state.lastReordered = true;
+      } else if (
+        state.beforeLast &&
+        equal(chainLink(state.beforeLast, leaf), stored)
+      ) {
+        // This line extends the line before the previous one.
+        if (!previousReordered && previousLocation) {
+          const message =
+            `line ${previousLocation.line} was inserted: line ${line} follows the line before it directly`;
+          if (previousFinding) {
+            previousFinding.kind = "inserted";
+            previousFinding.message = message;
+          } else {
+            this.#add({
+              ...previousLocation,
+              kind: "inserted",
+              severity: "failure",
+              session,
+              message,
+            }, state);
+          }
+        }
+      } else if (seq > state.expectedSeq) {
+        const from = state.expectedSeq;
+        const finding = this.#add({
+          ...here,
+          kind: "deleted",
+          severity: "failure",
+          session,
+          seq,
+          message: `${
+            seq - from === 1
+              ? `the line with seq ${from} is`
+              : `the lines with seq ${from} to ${seq - 1} are`
+          } missing before line ${line}: deleted`,
+        }, state);
+        if (finding && seq - from <= MAX_MISSING) {
+          for (let s = from; s < seq; s++) {
+            if (state.missing.size >= MAX_MISSING) break;
+            state.missing.set(s, finding);
+          }
+        }
+      } else if (seq < state.expectedSeq) {
+        this.#add({
+          ...here,
+          kind: "inserted",
+          severity: "failure",
+          session,
+          seq,
+          message: `line ${line} has seq ${seq}, but seq ${
+            state.expectedSeq - 1
+          } came already: inserted or duplicated`,
+        }, state);
+      } else {
+        this.#add({
+          ...here,
+          kind: "edited",
+          severity: "failure",
+          session,
+          seq,
+          message:
+            `line ${line} (seq ${seq}, ${kind}) does not match its hash: it was edited, or the line before it was replaced`,
+        }, state);
+      }
+    }
+    state.head = stored;
+    state.beforeLast = before;
+    state.expectedSeq = Math.max(state.expectedSeq, seq + 1);
+
+    if (kind === "checkpoint") {
+      return this.#checkpoint(state, here, seq, before, record);
+    }
+    state.tree.append(leaf);
+    if (kind === "session_start") this.#sessionStart(state, here, record);
+    if (kind === "session_end") this.#sessionEnd(state, here, before, record);
+    return undefined;
+  }
+
+  #unsealed(
+    state: SessionState,
+    here: LineLocation,
+    seq: number,
+    kind: string,
+    record: Record<string, unknown>,
+  ): void {
+    if (kind === "gap") {
+      const lost = typeof record.lost === "number" ? record.lost : 0;
+      const from = typeof record.fromSeq === "number" ? record.fromSeq : seq;
+      this.#add({
+        ...here,
+        kind: "gap",
+        severity: "incomplete",
+        session: state.id,
+        seq,
+        message:
+          `line ${here.line} records ${lost} event(s) lost (seq ${from} to ${
+            from + lost - 1
+          }, ${
+            String(record.reason ?? "")
+          }): the writer failed; the chain resumes after it and the tree roots after it cannot be checked`,
+      }, state);
+      state.resync = true;
+      state.treeLost ??= here;
+      state.expectedSeq = Math.max(state.expectedSeq, from + lost);
+      return;
+    }
+    if (state.sealed > 0) {
+      this.#add({
+        ...here,
+        kind: "inserted",
+        severity: "failure",
+        session: state.id,
+        seq,
+        message:
+          `line ${here.line} (seq ${seq}, ${kind}) has no hash in a sealed session: it was inserted`,
+      }, state);
+      return;
+    }
+    // Either a log from before tamper evidence, or lines inserted before
+    // the first sealed one: decided when the session is finished.
+    state.unsealedCount++;
+    if (state.unsealed.length < 100) state.unsealed.push(here);
+  }
+
+  #sessionStart(
+    state: SessionState,
+    here: LineLocation,
+    record: Record<string, unknown>,
+  ): void {
+    const expected = hex(chainStart(state.id));
+    if (record.chainStart !== undefined && record.chainStart !== expected) {
+      this.#add({
+        ...here,
+        kind: "bad_session_start",
+        severity: "failure",
+        session: state.id,
+        message:
+          `line ${here.line} records chainStart "${record.chainStart}", but the session id gives "${expected}"`,
+      }, state);
+    }
+  }
+
+  #sessionEnd(
+    state: SessionState,
+    here: LineLocation,
+    before: Uint8Array,
+    record: Record<string, unknown>,
+  ): void {
+    state.end = here;
+    const chain = record.chain as { head?: unknown; events?: unknown };
+    if (
+      chain && typeof chain === "object" &&
+      (chain.head !== hex(before) || chain.events !== record.seq)
+    ) {
+      this.#add({
+        ...here,
+        kind: "bad_session_end",
+        severity: "failure",
+        session: state.id,
+        seq: record.seq as number,
+        message:
+          `line ${here.line}: session_end's chain record (head, events) does not match the lines before it`,
+      }, state);
+    }
+  }
+
+  async #checkpoint(
+    state: SessionState,
+    here: LineLocation,
+    seq: number,
+    before: Uint8Array,
+    record: Record<string, unknown>,
+  ): Promise<void> {
+    state.checkpoints++;
+    const size = state.tree.size;
+    const problems: string[] = [];
+    if (record.head !== hex(before)) {
+      problems.push("its head is not the hash of the line before it");
+    }
+    if (record.treeSize !== size) {
+      problems.push(
+        `it records treeSize ${record.treeSize} but ${size} events precede it`,
+      );
+    } else if (!state.treeLost && record.root !== hex(state.tree.root())) {
+      problems.push("its root is not the root of the events before it");
+    }
+    if (problems.length > 0) {
+      this.#add({
+        ...here,
+        kind: "forged_checkpoint",
+        severity: "failure",
+        session: state.id,
+        seq,
+        message: `checkpoint at line ${here.line} does not match the log: ${
+          problems.join("; ")
+        } (the checkpoint or the events before it were changed)`,
+      }, state);
+    }
+    const key = this.#options.publicKey;
+    if (typeof record.signature === "string") {
+      this.#anySigned = true;
+      state.signed++;
+      const keyId = String(record.keyId ?? "");
+      state.keyIds.add(keyId);
+      if (key && keyId !== key.keyId) {
+        this.#add({
+          ...here,
+          kind: "wrong_key",
+          severity: "failure",
+          session: state.id,
+          seq,
+          message:
+            `checkpoint at line ${here.line} is signed with key ${keyId}, not with the given key ${key.keyId}`,
+        }, state);
+      } else if (key) {
+        const message = checkpointMessage(
+          state.id,
+          Number(record.treeSize),
+          String(record.root),
+          String(record.head),
+        );
+        let valid = false;
+        try {
+          valid = await crypto.subtle.verify(
+            "Ed25519",
+            key.publicKey,
+            base64Bytes(record.signature),
+            message as Uint8Array<ArrayBuffer>,
+          );
+        } catch {
+          valid = false;
+        }
+        if (valid) {
+          state.verifiedSignatures++;
+        } else {
+          this.#add({
+            ...here,
+            kind: "bad_signature",
+            severity: "failure",
+            session: state.id,
+            seq,
+            message:
+              `checkpoint at line ${here.line} has a signature that does not verify with key ${key.keyId}: the checkpoint was forged or changed`,
+          }, state);
+        }
+      }
+    } else if (key || this.#options.requireSignature) {
+      this.#add({
+        ...here,
+        kind: "unsigned_checkpoint",
+        severity: "failure",
+        session: state.id,
+        seq,
+        message: `checkpoint at line ${here.line} is not signed${
+          key ? "; a key was given, so every checkpoint must be signed" : ""
+        }`,
+      }, state);
+    }
+    state.covered = size;
+    if (state.end && !state.finalCheckpoint) state.finalCheckpoint = true;
+  }
+
+  #scratch = new Uint8Array(64 * 1024);
+  #lastSession = "";
+
+  #scratchFor(length: number): Uint8Array {
+    if (this.#scratch.length < length + 33 + 128) {
+      this.#scratch = new Uint8Array(length + 33 + 128 + 64 * 1024);
+    }
+    return this.#scratch;
+  }
+
+  #add(finding: Finding, state?: SessionState): Finding | undefined {
+    if (state) {
+      if (finding.severity === "failure") state.problems.failure = true;
+      if (finding.severity === "incomplete") state.problems.incomplete = true;
+      if (
+        finding.line === state.last.line && finding.path === state.last.path
+      ) {
+        state.lastFinding = finding;
+      }
+    }
+    if (
+      this.#findings.length >= (this.#options.maxFindings ??
+        defaults.maxFindings)
+    ) {
+      this.#omitted++;
+      return undefined;
+    }
+    this.#findings.push(finding);
+    return finding;
+  }
+
+  /** Checks what can only be checked at the end (session ends, coverage) and returns the report. */
+  finish(): VerifyReport {
+    const key = this.#options.publicKey;
+    const sessions: SessionVerdict[] = [];
+    for (const state of this.#sessions.values()) {
+      if (state.unsealedCount > 0) {
+        if (state.sealed > 0) {
+          for (const at of state.unsealed) {
+            this.#add({
+              ...at,
+              kind: "inserted",
+              severity: "failure",
+              session: state.id,
+              message:
+                `line ${at.line} has no hash in a sealed session: it was inserted`,
+            }, state);
+          }
+        } else {
+          this.#add({
+            ...state.unsealed[0],
+            kind: "unsealed",
+            severity: "incomplete",
+            session: state.id,
+            message:
+              `session ${state.id} has ${state.unsealedCount} line(s) without a hash (from line ${
+                state.unsealed[0].line
+              }): written without tamper evidence, so nothing can be checked`,
+          }, state);
+        }
+      }
+      if (!state.end) {
+        const uncovered = state.tree.size - state.covered;
+        this.#add({
+          ...state.last,
+          kind: "missing_session_end",
+          severity: "incomplete",
+          session: state.id,
+          message:
+            `session ${state.id} has no session_end: it did not finish (the proxy crashed or was killed), or its last lines were cut off; its last line is ${state.last.line} (seq ${state.lastSeq})${
+              uncovered > 0
+                ? `, and its last ${uncovered} event(s) are not covered by a checkpoint`
+                : ""
+            }`,
+        }, state);
+      } else if (!state.finalCheckpoint && state.sealed > 0) {
+        this.#add({
+          ...state.last,
+          kind: "missing_final_checkpoint",
+          severity: "incomplete",
+          session: state.id,
+          message:
+            `session ${state.id} has no checkpoint after its session_end (line ${state.end.line}): the last events are not covered by a root or signature`,
+        }, state);
+      }
+      const status: VerifyStatus = state.problems.failure
+        ? "failed"
+        : state.problems.incomplete
+        ? "incomplete"
+        : "verified";
+      sessions.push({
+        session: state.id,
+        status,
+        first: state.first,
+        last: state.last,
+        lines: state.lines,
+        events: state.tree.size,
+        checkpoints: state.checkpoints,
+        signedCheckpoints: state.signed,
+        verifiedSignatures: state.verifiedSignatures,
+        keyIds: [...state.keyIds],
+        finished: state.end !== undefined && state.finalCheckpoint,
+      });
+    }
+    const signatures = key
+      ? "checked"
+      : this.#anySigned
+      ? "not_checked"
+      : "none";
+    if (!key) {
+      this.#findings.push({
+        path: "",
+        line: 0,
+        kind: "signatures_not_checked",
+        severity: this.#options.requireSignature ? "failure" : "note",
+        message: this.#anySigned
+          ? "signatures not checked: no public key given (--pubkey); the chain and tree prove only that the log is consistent, not who wrote it"
+          : "no checkpoint is signed and no public key was given: the chain and tree prove only that the log is consistent; anyone able to rewrite the file could recompute them",
+      });
+    }
+    const all = this.#findings;
+    const status: VerifyStatus = all.some((f) => f.severity === "failure") ||
+        sessions.some((s) => s.status === "failed")
+      ? "failed"
+      : all.some((f) => f.severity === "incomplete") ||
+          sessions.some((s) => s.status === "incomplete") ||
+          sessions.length === 0
+      ? "incomplete"
+      : "verified";
+    return {
+      status,
+      signatures,
+      keyId: key?.keyId,
+      files: this.#files,
+      sessions,
+      findings: all,
+      omittedFindings: this.#omitted,
+      bytes: this.#bytes,
+    };
+  }
+}
+
+const SPECIAL = new Set(["checkpoint", "session_start", "session_end", "gap"]);
+const SPECIAL_BYTES = [...SPECIAL].map(ascii);
+const P_START = ascii('{"v":1,"seq":');
+const P_TS = ascii(',"ts":"');
+const P_SESSION = ascii(',"session":"');
+const P_KIND = ascii(',"kind":"');
+
+function ascii(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/**
+ * The writer serialises every event as `{"v":1,"seq":N,"ts":"…","session":
+ * "…","kind":"…",…`: read those three members without parsing the line.
+ * Lines of the kinds whose other members are checked, and anything that
+ * does not look exactly so, are parsed as JSON instead. Skipping the parse
+ * is safe because a line's authenticity comes from its hash, not its syntax.
+ */
+function fastHeader(
+  bytes: Uint8Array,
+  lastSession: string,
+): { seq: number; session: string; kind: string } | undefined {
+  let i = expect(bytes, 0, P_START);
+  if (i < 0) return undefined;
+  let seq = 0;
+  const digits = i;
+  while (i < bytes.length && bytes[i] >= 0x30 && bytes[i] <= 0x39) {
+    seq = seq * 10 + bytes[i++] - 0x30;
+  }
+  if (i === digits || i - digits > 15) return undefined;
+  i = expect(bytes, i, P_TS);
+  if (i < 0) return undefined;
+  i = bytes.indexOf(0x22, i);
+  if (i < 0) return undefined;
+  i = expect(bytes, i + 1, P_SESSION);
+  if (i < 0) return undefined;
+  const sessionStart = i;
+  i = plainString(bytes, i);
+  if (i < 0) return undefined;
+  const sessionEnd = i;
+  let session = lastSession;
+  if (!sameAscii(bytes, sessionStart, sessionEnd, lastSession)) {
+    session = String.fromCharCode(...bytes.subarray(sessionStart, sessionEnd));
+  }
+  i = expect(bytes, i + 1, P_KIND);
+  if (i < 0) return undefined;
+  const kindStart = i;
+  i = plainString(bytes, i);
+  if (i < 0) return undefined;
+  const kind = String.fromCharCode(...bytes.subarray(kindStart, i));
+  if (SPECIAL.has(kind) || bytes[i + 1] !== 0x2c) return undefined;
+  return { seq, session, kind };
+}
+
+function lanes(): Sha256x4 | undefined {
+  try {
+    return new Sha256x4();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hash of the line the fast path checks, and its chain value. */
+const LEAF = new Uint8Array(32);
+const LINK = new Uint8Array(32);
+const HEX_CODES = new TextEncoder().encode("0123456789abcdef");
+
+/** `buf[at, at + what.length)` equals `what`. */
+function matchAt(buf: Uint8Array, at: number, what: Uint8Array): boolean {
+  for (let j = 0; j < what.length; j++) {
+    if (buf[at + j] !== what[j]) return false;
+  }
+  return true;
+}
+
+/** The 64 bytes at `buf[at]` are the lowercase hex of the 32 of `hash`. */
+function matchesHex(buf: Uint8Array, at: number, hash: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) {
+    const b = hash[i];
+    if (
+      buf[at + 2 * i] !== HEX_CODES[b >>> 4] ||
+      buf[at + 2 * i + 1] !== HEX_CODES[b & 15]
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * {@linkcode fastHeader} for the fast path, on `buf[start, end)`: the seq of
+ * an event of session `session` whose kind is not one of {@linkcode SPECIAL},
+ * or -1 (anything else, or anything unusual).
+ */
+function ordinaryHeader(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  session: string,
+): number {
+  let i = start + P_START.length;
+  if (i >= end || !matchAt(buf, start, P_START)) return -1;
+  let seq = 0;
+  const digits = i;
+  while (i < end && buf[i] >= 0x30 && buf[i] <= 0x39) {
+    seq = seq * 10 + buf[i++] - 0x30;
+  }
+  if (i === digits || i - digits > 15) return -1;
+  if (i + P_TS.length > end || !matchAt(buf, i, P_TS)) return -1;
+  i = buf.indexOf(0x22, i + P_TS.length);
+  if (i < 0 || i >= end) return -1;
+  i++;
+  if (
+    i + P_SESSION.length + session.length + 1 + P_KIND.length > end ||
+    !matchAt(buf, i, P_SESSION)
+  ) {
+    return -1;
+  }
+  i += P_SESSION.length;
+  for (let j = 0; j < session.length; j++) {
+    const c = buf[i + j];
+    // As plainString: ASCII, no escapes.
+    if (c !== session.charCodeAt(j) || c >= 0x80 || c === 0x5c || c < 0x20) {
+      return -1;
+    }
+  }
+  i += session.length;
+  if (buf[i] !== 0x22 || !matchAt(buf, i + 1, P_KIND)) return -1;
+  i += 1 + P_KIND.length;
+  const kindStart = i;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c === 0x22) break;
+    if (c === 0x5c || c >= 0x80 || c < 0x20) return -1;
+  }
+  if (i + 1 >= end || buf[i + 1] !== 0x2c) return -1;
+  for (const special of SPECIAL_BYTES) {
+    if (i - kindStart === special.length && matchAt(buf, kindStart, special)) {
+      return -1;
+    }
+  }
+  return seq;
+}
+
+function expect(bytes: Uint8Array, at: number, what: Uint8Array): number {
+  if (at + what.length > bytes.length) return -1;
+  for (let j = 0; j < what.length; j++) {
+    if (bytes[at + j] !== what[j]) return -1;
+  }
+  return at + what.length;
+}
+
+/** The index of the closing quote of a string without escapes or non-ASCII, or -1. */
+function plainString(bytes: Uint8Array, at: number): number {
+  for (let i = at; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === 0x22) return i;
+    if (c === 0x5c || c >= 0x80 || c < 0x20) return -1;
+  }
+  return -1;
+}
+
+function sameAscii(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  text: string,
+): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    if (bytes[start + i] !== text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function newSession(id: string, here: LineLocation): SessionState {
+  return {
+    id,
+    head: chainStart(id),
+    pool: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(32)],
+    tree: new MerkleBuilder({ simd: true }),
+    resync: false,
+    expectedSeq: 0,
+    first: here,
+    last: here,
+    lastSeq: -1,
+    lines: 0,
+    sealed: 0,
+    lastReordered: false,
+    missing: new Map(),
+    unsealed: [],
+    unsealedCount: 0,
+    finalCheckpoint: false,
+    checkpoints: 0,
+    signed: 0,
+    verifiedSignatures: 0,
+    keyIds: new Set(),
+    covered: 0,
+    problems: { failure: false, incomplete: false },
+  };
+}
+
+function isSealed(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n < SEAL_SUFFIX + 2) return false;
+  if (bytes[n - 1] !== 0x7d || bytes[n - 2] !== 0x22) return false;
+  const at = n - SEAL_SUFFIX;
+  for (let i = 0; i < HASH_PREFIX.length; i++) {
+    if (bytes[at + i] !== HASH_PREFIX[i]) return false;
+  }
+  for (let i = n - 66; i < n - 2; i++) {
+    const c = bytes[i];
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/**
+ * The report as text for a terminal: one line per session, one per
+ * finding (`file:line: kind: message`), and the verdict.
+ *
+ * @example
+ * ```ts
+ * import { formatVerifyReport } from "./verify.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = formatVerifyReport({
+ *   status: "incomplete", signatures: "none", files: ["a.jsonl"], sessions: [],
+ *   findings: [], omittedFindings: 0, bytes: 0,
+ * });
+ * assert.match(text, /INCOMPLETE/);
+ * ```
+ */
+export function formatVerifyReport(report: VerifyReport): string {
+  const out: string[] = [];
+  for (const s of report.sessions) {
+    const where = s.first.path === s.last.path
+      ? `${s.first.path}:${s.first.line}-${s.last.line}`
+      : `${s.first.path}:${s.first.line} to ${s.last.path}:${s.last.line}`;
+    const sigs = s.signedCheckpoints === 0
+      ? "unsigned"
+      : report.signatures === "checked"
+      ? `${s.verifiedSignatures}/${s.signedCheckpoints} signatures valid`
+      : `${s.signedCheckpoints} signed, not checked`;
+    out.push(
+      `session ${s.session} (${where}): ${s.status}; ${s.lines} lines, ${s.events} events, ${s.checkpoints} checkpoint(s) (${sigs})${
+        s.finished ? "" : ", not finished"
+      }`,
+    );
+  }
+  for (const f of report.findings) {
+    const at = f.line > 0 ? `${f.path}:${f.line}: ` : "";
+    const label = f.severity === "failure"
+      ? "FAIL"
+      : f.severity === "incomplete"
+      ? "INCOMPLETE"
+      : "note";
+    out.push(`${at}${label} ${f.kind}: ${f.message}`);
+  }
+  if (report.omittedFindings > 0) {
+    out.push(`... and ${report.omittedFindings} more finding(s)`);
+  }
+  const failures =
+    report.findings.filter((f) => f.severity === "failure").length;
+  out.push(
+    report.status === "verified"
+      ? `VERIFIED: ${report.sessions.length} session(s); chains, tree roots${
+        report.signatures === "checked"
+          ? " and signatures (key " + report.keyId + ")"
+          : ""
+      } hold${
+        report.signatures === "not_checked" ? " (signatures not checked)" : ""
+      }`
+      : report.status === "failed"
+      ? `FAILED: ${failures + report.omittedFindings} problem(s) found`
+      : "INCOMPLETE: nothing contradicts the log, but not everything could be checked (see above)",
+  );
+  return out.join("\n");
+}
+
+const LINK_SCRATCH = new Uint8Array(128);
+
+/** H[i] = SHA-256(H[i-1] || leaf hash of line i): 64 bytes in. */
+function chainLink(before: Uint8Array, leaf: Uint8Array): Uint8Array {
+  LINK_SCRATCH.set(before, 0);
+  LINK_SCRATCH.set(leaf, 32);
+  const out = new Uint8Array(32);
+  sha256Range(LINK_SCRATCH, 0, 64, out);
+  return out;
+}

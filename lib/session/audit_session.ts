@@ -1,0 +1,342 @@
+/**
+ * One audited session: the log file, the correlator, the plugin pipeline
+ * and the summary, behind one object. The stdio proxy feeds it raw bytes
+ * per direction; `auditTransport` feeds it message objects. Either way the
+ * same events, in the same order, reach the same log.
+ *
+ * @module
+ */
+import {
+  type CorrelatedEvent,
+  Correlator,
+  type HandshakeInfo,
+} from "../audit/correlator.ts";
+import type {
+  Direction,
+  Pending,
+  SessionEndEvent,
+  SessionStartEvent,
+  Summary,
+} from "../audit/event.ts";
+import { parseFrame } from "../wire/jsonrpc.ts";
+import { type Frame, LineSplitter } from "../wire/line_splitter.ts";
+import { AuditSink, type EventProcessor } from "./audit_sink.ts";
+import { type EventLog, LocalLog } from "../log/event_log.ts";
+import { ThreadLog } from "../log/log_thread.ts";
+import { defaultLogDir, sessionLogName } from "../log/log_path.ts";
+import { NAME, VERSION } from "../util/version.ts";
+import { Sealer } from "../seal/seal.ts";
+import type { SigningKey } from "../seal/signing_key.ts";
+
+/** Options for {@linkcode AuditSession.open}. */
+export interface AuditSessionOptions {
+  /** The log file (appended to, created with mode 0600). Default: a new file in `logDir`. */
+  logPath?: string;
+  /** Where a new log goes without `logPath`. @default {defaultLogDir()} */
+  logDir?: string;
+  /** What is audited, for the log's name and `session_start`: the server command. @default {["in-process"]} */
+  command?: string[];
+  /** The plugin pipeline. */
+  processor?: EventProcessor;
+  /** Messages larger than this have their payload truncated in the log. @default {65536} */
+  maxPayloadBytes?: number;
+  /** Messages larger than this are skimmed, not parsed. @default {524288} */
+  maxParseBytes?: number;
+  /** Lines longer than this are hashed, not parsed. @default {67108864} */
+  maxLineBytes?: number;
+  /** Receives warning sentences (failed writes, failed plugins, audit errors). */
+  onWarning?: (message: string) => void;
+  /** Start a new log file after this many bytes (`a.jsonl`, `a.2.jsonl`, ...). */
+  rotateBytes?: number;
+  /**
+   * Seal lines into the hash chain and Merkle tree, with checkpoints.
+   * @default {true}
+   */
+  seal?: boolean;
+  /** Signs checkpoints; without it they record the tree root unsigned. */
+  signingKey?: SigningKey;
+  /** A checkpoint after this many events. @default {1000} */
+  checkpointEvery?: number;
+  /** A checkpoint after this many seconds with new events. @default {10} */
+  checkpointSeconds?: number;
+  /**
+   * Seal and write the log in a worker thread, beside the relay and the
+   * plugins (in this thread when no worker can be started).
+   * @default {false}
+   */
+  thread?: boolean;
+}
+
+/** How a session ended, for `session_end`. */
+export interface SessionEndInfo {
+  reason: SessionEndEvent["reason"];
+  exit?: { code: number | null; signal: string | null };
+  failure?: string;
+  stderr?: { bytes: number; loggedBytes: number };
+}
+
+/** A byte stream's way into the audit: chunks in, events out. */
+export interface ByteTap {
+  /** Audits a chunk; returns a promise to await when the audit queue is full. */
+  push(chunk: Uint8Array): Promise<void> | undefined;
+  /** The stream ended: a last line without a newline is audited too. */
+  end(): void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * An open audit session.
+ *
+ * @example Auditing two messages given as objects
+ * ```ts
+ * import { AuditSession } from "./audit_session.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const logPath = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * const session = await AuditSession.open({ logPath });
+ * session.start();
+ * session.message("c2s", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo" } });
+ * session.message("s2c", { jsonrpc: "2.0", id: 1, result: { content: [] } });
+ * const end = await session.end({ reason: "client_closed" });
+ * assert.equal(end.summary.toolCalls, 1);
+ * await Deno.remove(logPath);
+ * ```
+ */
+export class AuditSession {
+  /** The session id (`mcp.session.id`). */
+  readonly session: string;
+  /** The log being written. */
+  readonly logPath: string;
+  #log: EventLog;
+  #correlator: Correlator;
+  #sink: AuditSink;
+  #options: AuditSessionOptions;
+  #parse: { maxParseBytes: number };
+  #maxPayloadBytes: number;
+  #started = performance.now();
+  #command: string[];
+  #ended: Promise<SessionEndEvent> | undefined;
+  #sealer: Sealer;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(
+    session: string,
+    logPath: string,
+    log: EventLog,
+    sealer: Sealer,
+    options: AuditSessionOptions,
+  ) {
+    this.session = session;
+    this.logPath = logPath;
+    this.#log = log;
+    this.#options = options;
+    this.#command = options.command ?? ["in-process"];
+    this.#correlator = new Correlator({ session });
+    this.#sealer = sealer;
+    this.#sink = new AuditSink(log, {
+      processor: options.processor,
+      checkpointEvery: options.seal === false
+        ? undefined
+        : sealer.checkpointEvery,
+      base: () => this.#correlator.base(),
+    });
+    this.#maxPayloadBytes = maxPayload(options);
+    this.#parse = {
+      maxParseBytes: Math.max(
+        options.maxParseBytes ?? 512 * 1024,
+        maxPayload(options),
+      ),
+    };
+  }
+
+  /** Opens the log; throws `LogOpenError` when it cannot be opened. */
+  static async open(options: AuditSessionOptions = {}): Promise<AuditSession> {
+    const session = crypto.randomUUID();
+    const logPath = options.logPath ??
+      `${options.logDir ?? defaultLogDir()}/${
+        sessionLogName(options.command ?? ["in-process"], new Date(), session)
+      }`;
+    const sealing = {
+      signingKey: options.signingKey,
+      checkpointEvery: options.checkpointEvery,
+      checkpointSeconds: options.checkpointSeconds,
+    };
+    const sealer = new Sealer(session, sealing);
+    const writing = {
+      rotateBytes: options.rotateBytes,
+      session,
+      onWarning: options.onWarning,
+    };
+    const log = await (options.thread ? ThreadLog : LocalLog).open(logPath, {
+      ...writing,
+      seal: options.seal === false ? undefined : sealing,
+      maxPayloadBytes: maxPayload(options),
+    });
+    return new AuditSession(session, logPath, log, sealer, options);
+  }
+
+  /** Writes `session_start`; `pid` is the audited server's, when there is one. */
+  start(info: { pid?: number } = {}): void {
+    this.#started = performance.now();
+    const event: SessionStartEvent = {
+      ...this.#correlator.base(),
+      kind: "session_start",
+      command: this.#command,
+      proxyPid: Deno.pid,
+      cwd: Deno.cwd(),
+      proxy: { name: NAME, version: VERSION },
+    };
+    if (this.#options.seal !== false) event.chainStart = this.#sealer.start;
+    if (info.pid !== undefined) event.pid = info.pid;
+    this.#sink.accept(event);
+    // Checkpoints by time too, so a quiet session is still covered soon.
+    this.#timer = setInterval(
+      () => this.#sink.checkpoint(),
+      this.#sealer.checkpointSeconds * 1000,
+    );
+    Deno.unrefTimer(this.#timer as unknown as number);
+  }
+
+  /**
+   * A tap for one direction's raw bytes. Audit failures become warnings,
+   * never exceptions. With `reusedChunks`, the caller may reuse a chunk's
+   * buffer once `push` has returned.
+   */
+  tap(dir: Direction, options: { reusedChunks?: boolean } = {}): ByteTap {
+    let wait: Promise<void> | undefined;
+    const splitter = new LineSplitter((frame) => {
+      wait = this.#acceptFrame(dir, frame) ?? wait;
+    }, {
+      maxLineBytes: this.#options.maxLineBytes,
+      reusedChunks: options.reusedChunks,
+    });
+    const warn = (what: string, error: unknown): void =>
+      this.#options.onWarning?.(
+        `auditing failed ${what} (${error}); the bytes were relayed unchanged`,
+      );
+    return {
+      push(chunk: Uint8Array): Promise<void> | undefined {
+        wait = undefined;
+        try {
+          splitter.push(chunk);
+        } catch (error) {
+          warn(`on a ${dir} chunk`, error);
+        }
+        return wait;
+      },
+      end(): void {
+        try {
+          splitter.end();
+        } catch (error) {
+          warn(`at the end of the ${dir} stream`, error);
+        }
+      },
+    };
+  }
+
+  /** Parses and correlates one frame and queues its events; a promise means the queue is full. */
+  #acceptFrame(dir: Direction, frame: Frame): Promise<void> | undefined {
+    let wait: Promise<void> | undefined;
+    try {
+      for (
+        const event of this.#correlator.frame(
+          dir,
+          frame,
+          parseFrame(frame, this.#parse),
+        )
+      ) {
+        wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
+      }
+    } finally {
+      // A frame whose payload is truncated when logged is truncated from its
+      // bytes then (unless it was skimmed): keep a copy of reused bytes.
+      if (
+        frame.transient && !frame.skimmed &&
+        frame.length > this.#maxPayloadBytes
+      ) frame.bytes = frame.bytes.slice();
+    }
+    return wait;
+  }
+
+  /** Audits one message given as an object (as an SDK transport carries it). */
+  message(dir: Direction, message: unknown): Promise<void> | undefined {
+    try {
+      const bytes = encoder.encode(JSON.stringify(message));
+      return this.#acceptFrame(dir, { bytes, length: bytes.length });
+    } catch (error) {
+      this.#options.onWarning?.(`auditing a ${dir} message failed (${error})`);
+      return undefined;
+    }
+  }
+
+  /** Records text the server wrote on stderr. */
+  stderr(text: string): void {
+    if (text) {
+      this.#sink.accept({ ...this.#correlator.base(), kind: "stderr", text });
+    }
+  }
+
+  /** Requests not answered so far. */
+  pending(): Pending[] {
+    return this.#correlator.pending();
+  }
+
+  /** The handshake as learnt so far. */
+  get handshake(): HandshakeInfo {
+    return this.#correlator.handshake;
+  }
+
+  /** Every log file written, in order (more than one after rotation). */
+  get logPaths(): string[] {
+    return this.#log.paths;
+  }
+
+  /** Events lost to failed log writes so far. */
+  get lostEvents(): number {
+    return this.#log.lost;
+  }
+
+  /**
+   * Drains the queue, writes `session_end` with the summary and closes the
+   * log. Calling it again returns the same event.
+   */
+  end(info: SessionEndInfo): Promise<SessionEndEvent> {
+    this.#ended ??= this.#end(info);
+    return this.#ended;
+  }
+
+  async #end(info: SessionEndInfo): Promise<SessionEndEvent> {
+    await this.#sink.drain();
+    const summary: Summary = this.#sink.summary.build(
+      performance.now() - this.#started,
+    );
+    const handshake = this.#correlator.handshake;
+    const event: SessionEndEvent = {
+      ...this.#correlator.base(),
+      kind: "session_end",
+      reason: info.reason,
+      exit: info.exit ?? { code: null, signal: null },
+      summary,
+      pending: this.#correlator.pending(),
+      stderr: info.stderr ?? { bytes: 0, loggedBytes: 0 },
+    };
+    if (info.failure) event.failure = info.failure;
+    if (handshake.protocolVersion) {
+      event.protocolVersion = handshake.protocolVersion;
+    }
+    if (handshake.client) event.client = handshake.client;
+    if (handshake.server) event.server = handshake.server;
+    clearInterval(this.#timer);
+    this.#sink.accept(event);
+    // The final checkpoint covers the whole session, session_end included.
+    this.#sink.checkpoint({ force: true });
+    await this.#sink.drain();
+    await this.#log.close();
+    return event;
+  }
+}
+
+function maxPayload(options: AuditSessionOptions): number {
+  return options.maxPayloadBytes ?? 64 * 1024;
+}

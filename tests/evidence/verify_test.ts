@@ -1,0 +1,583 @@
+import assert from "node:assert/strict";
+import { cliArgs, fixtureServer, readAll, tempDir } from "../_helpers.ts";
+import { verify as independentVerify } from "./_independent_verifier.ts";
+import { Sealer } from "../../lib/seal/seal.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], cwd?: string): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    stdout: "piped",
+    stderr: "piped",
+    cwd,
+  }).output();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+/** Records a real session through the proxy: initialize and three echo calls. */
+async function record(log: string, proxyArgs: string[]): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs([
+      "proxy",
+      "--quiet",
+      "--checkpoint-every",
+      "3",
+      ...proxyArgs,
+      "--log",
+      log,
+      "--",
+      ...fixtureServer("scripted_server.ts"),
+    ]),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const messages = [
+    {
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "verify-test", version: "1" },
+      },
+    },
+    ...["alpha", "bravo", "charlie"].map((text, i) => ({
+      jsonrpc: "2.0",
+      id: i + 1,
+      method: "tools/call",
+      params: { name: "echo", arguments: { text } },
+    })),
+  ];
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+  let seen = 0;
+  for (const m of messages) {
+    await writer.write(encoder.encode(JSON.stringify(m) + "\n"));
+    // One answer per message before the next, so the log's order is fixed.
+    while (seen <= m.id) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value.filter((b) => b === 10).length;
+    }
+  }
+  await writer.close();
+  reader.releaseLock();
+  await child.stdout.cancel();
+  await readAll(child.stderr);
+  const status = await child.status;
+  assert.equal(status.code, 0, "the recorded session ends cleanly");
+}
+
+interface Fixture {
+  dir: string;
+  log: string;
+  key: string;
+  pub: string;
+  otherPub: string;
+  lines: string[];
+}
+
+async function signedSession(dir: string): Promise<Fixture> {
+  assert.equal((await cli(["keygen", "--out", `${dir}/k`])).code, 0);
+  assert.equal((await cli(["keygen", "--out", `${dir}/other`])).code, 0);
+  const log = `${dir}/session.jsonl`;
+  await record(log, ["--signing-key", `${dir}/k.key`]);
+  const lines = (await Deno.readTextFile(log)).split("\n").slice(0, -1);
+  return {
+    dir,
+    log,
+    key: `${dir}/k.key`,
+    pub: `${dir}/k.pub`,
+    otherPub: `${dir}/other.pub`,
+    lines,
+  };
+}
+
+interface Verdict {
+  code: number;
+  status: string;
+  problems: { line: number; kind: string; severity: string }[];
+}
+
+/** Runs `mcp-audit verify --json` and the independent verifier; asserts they agree. */
+async function verifyBoth(log: string, pubkey?: string): Promise<Verdict> {
+  const run = await cli([
+    "verify",
+    "--json",
+    ...(pubkey ? ["--pubkey", pubkey] : []),
+    log,
+  ]);
+  assert.equal(run.stderr, "", "verify writes nothing on stderr");
+  const report = JSON.parse(run.stdout);
+  const problems = report.findings.filter((f: { severity: string }) =>
+    f.severity !== "note"
+  );
+  const key = pubkey ? await loadIndependentKey(pubkey) : undefined;
+  const other = await independentVerify(log, key);
+  assert.equal(other.status, report.status, "both verifiers give one verdict");
+  const firstFailure = problems.find((f: { severity: string }) =>
+    f.severity === "failure"
+  )?.line;
+  assert.equal(
+    other.failures[0],
+    firstFailure,
+    "both verifiers name the same first failing line",
+  );
+  assert.equal(
+    run.code,
+    { verified: 0, failed: 1, incomplete: 3 }[report.status as string],
+  );
+  return { code: run.code, status: report.status, problems };
+}
+
+async function loadIndependentKey(
+  path: string,
+): Promise<{ key: CryptoKey; id: string }> {
+  const pem = await Deno.readTextFile(path);
+  const der = Uint8Array.from(
+    atob(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "")),
+    (c) => c.charCodeAt(0),
+  );
+  const key = await crypto.subtle.importKey("spki", der, "Ed25519", true, [
+    "verify",
+  ]);
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", key));
+  const id = [...new Uint8Array(await crypto.subtle.digest("SHA-256", raw))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  return { key, id };
+}
+
+async function tampered(
+  f: Fixture,
+  name: string,
+  lines: string[],
+  tail = "\n",
+): Promise<string> {
+  const path = `${f.dir}/${name}.jsonl`;
+  await Deno.writeTextFile(path, lines.join("\n") + tail);
+  return path;
+}
+
+/** 1-based line number of the first line matching `test`. */
+function lineOf(
+  lines: string[],
+  test: (e: Record<string, unknown>) => boolean,
+): number {
+  const i = lines.findIndex((l) => test(JSON.parse(l)));
+  assert.ok(i >= 0, "the fixture has such a line");
+  return i + 1;
+}
+
+const isEcho = (text: string) => (e: Record<string, unknown>) =>
+  e.kind === "response" && JSON.stringify(e.result).includes(text);
+
+Deno.test("verify: a clean signed session verifies with the key, and says signatures were not checked without it", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  assert.ok(
+    f.lines.filter((l) => l.includes('"kind":"checkpoint"')).length >= 3,
+    "the session has several checkpoints",
+  );
+  const withKey = await verifyBoth(f.log, f.pub);
+  assert.equal(withKey.status, "verified");
+  assert.deepEqual(withKey.problems, []);
+
+  const text = await cli(["verify", "--pubkey", f.pub, f.log]);
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, /VERIFIED: 1 session\(s\).*signatures/);
+
+  const noKey = await cli(["verify", f.log]);
+  assert.equal(noKey.code, 0, "without a key the log still verifies");
+  assert.match(noKey.stdout, /signatures not checked/);
+  const required = await cli(["verify", "--require-signature", f.log]);
+  assert.equal(required.code, 1, "--require-signature fails without a key");
+});
+
+Deno.test("verify: one changed byte of a result is reported at its line as edited", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const at = lineOf(f.lines, isEcho("bravo"));
+  const lines = [...f.lines];
+  lines[at - 1] = lines[at - 1].replace("bravo", "bravO");
+  const v = await verifyBoth(await tampered(f, "edited", lines), f.pub);
+  assert.equal(v.status, "failed");
+  assert.deepEqual(v.problems[0], {
+    ...v.problems[0],
+    line: at,
+    kind: "edited",
+  });
+  assert.ok(
+    v.problems.some((p) => p.kind === "forged_checkpoint" && p.line > at),
+    "the next checkpoint's root no longer matches",
+  );
+});
+
+Deno.test("verify: a deleted event is reported at the line where it is missing", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const at = lineOf(f.lines, isEcho("alpha"));
+  const lines = f.lines.filter((_, i) => i !== at - 1);
+  const v = await verifyBoth(await tampered(f, "deleted", lines), f.pub);
+  assert.equal(v.problems[0].line, at);
+  assert.equal(v.problems[0].kind, "deleted");
+});
+
+Deno.test("verify: two swapped events are reported as reordered at the first of them", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const at = lineOf(f.lines, isEcho("alpha"));
+  const lines = [...f.lines];
+  [lines[at - 2], lines[at - 1]] = [lines[at - 1], lines[at - 2]];
+  const v = await verifyBoth(await tampered(f, "swapped", lines), f.pub);
+  assert.equal(v.problems[0].line, at - 1);
+  assert.equal(v.problems[0].kind, "reordered");
+});
+
+Deno.test("verify: a forged event inserted with a correctly chained hash is reported as inserted", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const at = lineOf(f.lines, isEcho("alpha"));
+  const previous = JSON.parse(f.lines[at - 1]);
+  const request = lineOf(
+    f.lines,
+    (e) => e.kind === "request" && JSON.stringify(e.params).includes("alpha"),
+  );
+  const forged = JSON.parse(f.lines[request - 1]);
+  delete forged.hash;
+  forged.seq = previous.seq + 1;
+  forged.params.arguments.text = "transfer all funds";
+  // The forger knows the algorithm: the forged line extends the chain.
+  const body = JSON.stringify(forged);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-256",
+      new Uint8Array([
+        ...hexBytes(previous.hash),
+        ...encoder.encode(body),
+      ]),
+    ),
+  );
+  const line = body.slice(0, -1) + `,"hash":"${toHex(digest)}"}`;
+  const lines = [...f.lines.slice(0, at), line, ...f.lines.slice(at)];
+  const v = await verifyBoth(await tampered(f, "inserted", lines), f.pub);
+  assert.equal(v.problems[0].line, at + 1);
+  assert.equal(v.problems[0].kind, "inserted");
+});
+
+Deno.test("verify: a chain and tree roots recomputed without the key fail only on the signatures", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const at = lineOf(f.lines, isEcho("bravo"));
+  const lines = [...f.lines];
+  lines[at - 1] = lines[at - 1].replaceAll("bravo", "delta");
+  const resealed = await reseal(lines);
+  const path = await tampered(f, "resealed", resealed);
+  const firstCheckpointAfter =
+    resealed.findIndex((l, i) => i >= at && l.includes('"kind":"checkpoint"')) +
+    1;
+  const v = await verifyBoth(path, f.pub);
+  assert.equal(v.status, "failed");
+  assert.deepEqual(
+    [...new Set(v.problems.map((p) => p.kind))],
+    ["bad_signature"],
+    "chain and roots hold; the signatures do not",
+  );
+  assert.equal(v.problems[0].line, firstCheckpointAfter);
+  // Without a key the rewrite is undetectable, as docs/evidence.md says.
+  const noKey = await verifyBoth(path);
+  assert.equal(noKey.status, "verified");
+});
+
+Deno.test("verify: a dropped session_end is reported; dropping the final checkpoint too looks like a crash", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const end = lineOf(f.lines, (e) => e.kind === "session_end");
+  const withoutEnd = f.lines.filter((_, i) => i !== end - 1);
+  const v = await verifyBoth(await tampered(f, "no-end", withoutEnd), f.pub);
+  assert.equal(v.problems[0].line, end);
+  assert.equal(v.problems[0].kind, "deleted");
+
+  const cut = f.lines.slice(0, end - 1);
+  const c = await verifyBoth(await tampered(f, "no-end-2", cut), f.pub);
+  assert.equal(c.status, "incomplete");
+  assert.equal(c.code, 3);
+  assert.deepEqual(
+    c.problems.map((p) => [p.line, p.kind]),
+    [[end - 1, "missing_session_end"]],
+  );
+});
+
+Deno.test("verify: a file cut mid-line reports the event in flight, not tampering", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const at = lineOf(f.lines, isEcho("charlie"));
+  const text = f.lines.slice(0, at - 1).join("\n") + "\n" +
+    f.lines[at - 1].slice(0, 40);
+  const path = `${f.dir}/cut.jsonl`;
+  await Deno.writeTextFile(path, text);
+  const v = await verifyBoth(path, f.pub);
+  assert.equal(v.status, "incomplete");
+  assert.deepEqual(v.problems.map((p) => [p.line, p.kind]), [
+    [at, "truncated_tail"],
+    [at - 1, "missing_session_end"],
+  ]);
+  const run = await cli(["verify", "--pubkey", f.pub, path]);
+  assert.match(run.stdout, /not evidence of tampering/);
+});
+
+Deno.test("verify: checkpoints signed with another key are rejected, unsigned ones fail with --pubkey", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const first = lineOf(f.lines, (e) => e.kind === "checkpoint");
+  const v = await verifyBoth(f.log, f.otherPub);
+  assert.equal(v.status, "failed");
+  assert.equal(v.problems[0].line, first);
+  assert.equal(v.problems[0].kind, "wrong_key");
+
+  const unsigned = `${f.dir}/unsigned.jsonl`;
+  await record(unsigned, []);
+  assert.equal((await verifyBoth(unsigned)).status, "verified");
+  const u = await verifyBoth(unsigned, f.pub);
+  assert.equal(u.problems[0].kind, "unsigned_checkpoint");
+});
+
+Deno.test("verify: several sessions in one file are checked apart; the latest log is used when none is given", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const both = `${f.dir}/both.jsonl`;
+  await record(both, ["--signing-key", f.key]);
+  await record(both, ["--signing-key", f.key]);
+  const v = await verifyBoth(both, f.pub);
+  assert.equal(v.status, "verified");
+  const report = JSON.parse(
+    (await cli(["verify", "--json", "--pubkey", f.pub, both])).stdout,
+  );
+  assert.equal(report.sessions.length, 2);
+
+  const logDir = `${f.dir}/logs`;
+  await Deno.mkdir(logDir);
+  await Deno.copyFile(f.log, `${logDir}/2026-01-01T00-00-00-000Z_x_1.jsonl`);
+  const latest = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["verify", "--pubkey", f.pub]),
+    env: { MCP_AUDIT_LOG_DIR: logDir },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(latest.code, 0);
+  assert.match(decoder.decode(latest.stdout), /2026-01-01T00-00-00-000Z_x_1/);
+});
+
+Deno.test("prove: an inclusion proof verifies with the key, and fails for an altered event or another key", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const at = lineOf(f.lines, isEcho("bravo"));
+  const seq = JSON.parse(f.lines[at - 1]).seq;
+  const bundlePath = `${f.dir}/proof.json`;
+  const made = await cli([
+    "prove",
+    f.log,
+    "--event",
+    String(seq),
+    "-o",
+    bundlePath,
+  ]);
+  assert.equal(made.code, 0, made.stderr);
+  const bundle = JSON.parse(await Deno.readTextFile(bundlePath));
+  assert.equal(bundle.event, f.lines[at - 1], "the event's line, as logged");
+  const checkpoint = JSON.parse(bundle.checkpoint);
+  assert.equal(checkpoint.kind, "checkpoint");
+  assert.ok(bundle.leafIndex < checkpoint.treeSize);
+  assert.ok(
+    f.lines.indexOf(bundle.checkpoint) > at - 1,
+    "the first checkpoint after the event",
+  );
+
+  const ok = await cli(["verify-proof", bundlePath, "--pubkey", f.pub]);
+  assert.equal(ok.code, 0, ok.stdout);
+  assert.match(ok.stdout, /VERIFIED: seq \d+ \(response echo\)/);
+
+  const altered = `${f.dir}/altered.json`;
+  await Deno.writeTextFile(
+    altered,
+    JSON.stringify({
+      ...bundle,
+      event: bundle.event.replace("bravo", "bravO"),
+    }),
+  );
+  const bad = await cli(["verify-proof", altered, "--pubkey", f.pub]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /inclusion proof does not lead/);
+
+  const other = await cli(["verify-proof", bundlePath, "--pubkey", f.otherPub]);
+  assert.equal(other.code, 1);
+  assert.match(other.stdout, /not with the given key/);
+
+  const final = await cli([
+    "prove",
+    f.log,
+    "--event",
+    String(seq),
+    "--final",
+    "-o",
+    `${f.dir}/final.json`,
+  ]);
+  assert.equal(final.code, 0);
+  assert.equal(
+    (await cli(["verify-proof", `${f.dir}/final.json`, "--pubkey", f.pub]))
+      .code,
+    0,
+  );
+  const checkpointSeq = JSON.parse(f.lines[at]).kind === "checkpoint"
+    ? JSON.parse(f.lines[at]).seq
+    : undefined;
+  if (checkpointSeq !== undefined) {
+    const none = await cli(["prove", f.log, "--event", String(checkpointSeq)]);
+    assert.equal(none.code, 1, "a checkpoint is not a leaf");
+  }
+});
+
+Deno.test("summary: prints tool calls, classes and durations from session_end, or from the events without it", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const text = await cli(["summary", f.log]);
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, /tool calls:\s+3/);
+  assert.match(text.stdout, /echo\s+3 call\(s\)/);
+  const end = lineOf(f.lines, (e) => e.kind === "session_end");
+  const cut = await tampered(f, "cut", f.lines.slice(0, end - 1));
+  const json = JSON.parse((await cli(["summary", "--json", cut])).stdout);
+  assert.equal(json[0].source, "events");
+  assert.equal(json[0].summary.toolCalls, 3);
+  assert.equal(json[0].tools[0].name, "echo");
+});
+
+async function reseal(lines: string[]): Promise<string[]> {
+  const session = JSON.parse(lines[0]).session;
+  const sealer = new Sealer(session);
+  const out: string[] = [];
+  for (const line of lines) {
+    const e = JSON.parse(line);
+    let body = line.replace(/,"hash":"[0-9a-f]{64}"\}$/, "}");
+    if (e.kind === "checkpoint") {
+      const cp = await sealer.checkpoint();
+      body = body.replace(/"treeSize":\d+/, `"treeSize":${cp.treeSize}`)
+        .replace(/"root":"[0-9a-f]+"/, `"root":"${cp.root}"`)
+        .replace(/"head":"[0-9a-f]+"/, `"head":"${cp.head}"`);
+    } else if (e.kind === "session_end") {
+      body = body.replace(
+        /"chain":\{"head":"[0-9a-f]+"/,
+        `"chain":{"head":"${sealer.head}"`,
+      );
+    }
+    out.push(sealer.seal(body + "\n", e.kind !== "checkpoint").slice(0, -1));
+  }
+  return out;
+}
+
+function hexBytes(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g)!, (h) => parseInt(h, 16));
+}
+
+function toHex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test("rotation: the parts of a rotated log verify together, in any order given, and fail when one is missing", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/rotated.jsonl`;
+  const key = `${dir.path}/key`;
+  assert.equal((await cli(["keygen", "--out", key])).code, 0);
+  await record(log, ["--rotate", "1KiB", "--signing-key", `${key}.key`]);
+  const parts = [...Deno.readDirSync(dir.path)].map((e) => e.name).filter((n) =>
+    n.startsWith("rotated")
+  );
+  assert.ok(parts.length >= 3, `the session was split (${parts.join(", ")})`);
+  // A shell glob's order (rotated.2 ... before rotated.jsonl) is put right.
+  const globbed = parts.sort().map((n) => `${dir.path}/${n}`);
+  for (const part of globbed) {
+    assert.ok(Deno.statSync(part).size > 0, `${part} is not empty`);
+  }
+  const all = await cli(["verify", "--pubkey", `${key}.pub`, ...globbed]);
+  assert.equal(all.code, 0, all.stdout + all.stderr);
+  assert.match(all.stdout, /VERIFIED/);
+  const missing = globbed.filter((p) => !p.endsWith("rotated.2.jsonl"));
+  const broken = await cli(["verify", "--pubkey", `${key}.pub`, ...missing]);
+  assert.equal(broken.code, 1, "a missing part fails verification");
+  assert.match(broken.stdout, /FAIL/);
+  const summary = await cli(["summary", "--json", ...globbed]);
+  assert.equal(summary.code, 0);
+  const [session] = JSON.parse(summary.stdout);
+  assert.equal(
+    session.paths.length,
+    parts.length,
+    "one session over every part",
+  );
+  assert.equal(session.summary.toolCalls, 3);
+});
+
+Deno.test("verify: tree roots of a 300-event session checkpointed at uneven counts hold, and an event inside a full 64-leaf subtree is caught", async () => {
+  await using dir = await tempDir();
+  const session = "tree-0000";
+  const sealer = new Sealer(session);
+  const lines: string[] = [];
+  let seq = 0;
+  const head = (kind: string): string =>
+    `{"v":1,"seq":${seq++},"ts":"t","session":"${session}","kind":"${kind}"`;
+  async function checkpoint(): Promise<void> {
+    const cp = await sealer.checkpoint();
+    lines.push(
+      sealer.seal(
+        `${
+          head("checkpoint")
+        },"treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`,
+        false,
+      ).trimEnd(),
+    );
+  }
+  lines.push(
+    sealer.seal(`${head("session_start")},"server":{"command":"x"}}\n`, true)
+      .trimEnd(),
+  );
+  const checkpointsAt = new Set([1, 63, 64, 65, 128, 200, 257]);
+  for (let i = 1; i < 300; i++) {
+    lines.push(
+      sealer.seal(`${head("request")},"method":"m${i}"}\n`, true).trimEnd(),
+    );
+    if (checkpointsAt.has(sealer.treeSize)) await checkpoint();
+  }
+  lines.push(sealer.seal(`${head("session_end")}}\n`, true).trimEnd());
+  await checkpoint();
+  const log = `${dir.path}/tree.jsonl`;
+  await Deno.writeTextFile(log, lines.join("\n") + "\n");
+  assert.equal((await verifyBoth(log)).status, "verified");
+
+  const at = lines.findIndex((l) => l.includes('"method":"m100"'));
+  const edited = `${dir.path}/edited.jsonl`;
+  await Deno.writeTextFile(
+    edited,
+    lines.map((l, i) => i === at ? l.replace('"m100"', '"m1OO"') : l).join(
+      "\n",
+    ) + "\n",
+  );
+  const verdict = await verifyBoth(edited);
+  assert.equal(verdict.status, "failed");
+  assert.deepEqual(verdict.problems[0], {
+    ...verdict.problems[0],
+    line: at + 1,
+    kind: "edited",
+  });
+});

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import {
+  findCardNumbers,
+  luhnValid,
+  redactPlugin,
+} from "../../plugins/redact.ts";
+import { pick, randomText, seeded } from "../_seeded.ts";
+
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+
+/** The reference: a global search with the card pattern, kept when Luhn-valid. */
+function cardsByPattern(text: string): [number, number][] {
+  return [...text.matchAll(CARD)]
+    .filter((m) => luhnValid(m[0]))
+    .map((m) => [m.index, m.index + m[0].length]);
+}
+
+Deno.test("the card search finds exactly the Luhn-valid matches of the card pattern", () => {
+  const rand = seeded(5);
+  const alphabet = "0123456789 -- 0123456789ab.\n  ";
+  const cards = [
+    " 4111 1111-1111 1111 ",
+    "5500000000000004",
+    "4111 1111 1111 1112",
+  ];
+  let found = 0;
+  for (let n = 0; n < 20000; n++) {
+    let text = randomText(rand, alphabet, 60);
+    if (rand() < 0.3) {
+      const at = Math.floor(rand() * (text.length + 1));
+      text = text.slice(0, at) + pick(rand, cards) + text.slice(at);
+    }
+    const expected = cardsByPattern(text);
+    found += expected.length;
+    assert.deepEqual(findCardNumbers(text), expected, JSON.stringify(text));
+  }
+  assert.ok(found > 1000, `only ${found} card numbers in the texts`);
+});
+
+Deno.test("the card search finds nothing without 13 digits in a run of digits joined by single spaces and dashes", () => {
+  assert.deepEqual(findCardNumbers(""), []);
+  assert.deepEqual(findCardNumbers("123456789012"), []);
+  assert.deepEqual(findCardNumbers("x4111111111111111"), []); // No word boundary.
+  assert.deepEqual(findCardNumbers("4111111111111111"), [[0, 16]]);
+  // 13 digits, but broken by a letter: no run holds 13.
+  assert.deepEqual(findCardNumbers("123456 a 1234567"), []);
+  assert.deepEqual(findCardNumbers("note 2026-07-28 42 42 ok".repeat(40)), []);
+  // Two separators in a row end a run, as they end the pattern's match.
+  assert.deepEqual(findCardNumbers("4111 1111 1111  1111"), []);
+  assert.deepEqual(findCardNumbers("4111 1111 1111 -1111"), []);
+  assert.deepEqual(
+    findCardNumbers(`${"word ".repeat(300)}4111 1111 1111 1111`),
+    [[1500, 1519]],
+  );
+  // The shortest card, 13 digits, wherever it starts.
+  assert.ok(luhnValid("4222222222222"));
+  for (let at = 0; at < 40; at++) {
+    const text = `${"a".repeat(at)} 4222222222222 ${"b".repeat(40)}`;
+    assert.deepEqual(findCardNumbers(text), [[at + 1, at + 14]], text);
+  }
+});
+
+Deno.test("redaction replaces a Luhn-valid card number in text only once it has looked for other secrets", () => {
+  const plugin = redactPlugin({ key: "k" });
+  const out = plugin.redact?.(
+    "pay 4111 1111 1111 1111 not 4111 1111 1111 1112, mail ana@example.com",
+    "result.text",
+  );
+  assert.match(
+    out ?? "",
+    /^pay \[REDACTED:card:[0-9a-f]{8}\] not 4111 1111 1111 1112, mail \[REDACTED:email:[0-9a-f]{8}\]$/,
+  );
+  assert.equal(plugin.redact?.("4111 1111 1111 1112", "x"), undefined);
+  assert.equal(plugin.redact?.("note 2026-07-28 42 42", "x"), undefined);
+  // Argument keys that name secrets redact the whole value, by path.
+  assert.match(
+    plugin.redact?.("x", "arguments.items[2].api_key") ?? "",
+    /^\[REDACTED:secret:/,
+  );
+  assert.match(
+    plugin.redact?.("x", "arguments.db.Password") ?? "",
+    /^\[REDACTED:password:/,
+  );
+  assert.equal(plugin.redact?.("x", "arguments.db.passwordHint"), undefined);
+});
