@@ -13,23 +13,10 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Assert } from "../util/_type_check.ts";
 import { AuditSession, type SessionEndInfo } from "./audit_session.ts";
-import {
-  type Config,
-  ConfigError,
-  type ConfigInput,
-  ConfigSchema,
-  loadConfig,
-} from "../config/config.ts";
+import type { ConfigInput } from "../config/config.ts";
 import type { Direction, SessionEndEvent } from "../audit/event.ts";
-import { defaultLogDir } from "../log/log_path.ts";
-import { Pipeline } from "../plugin/pipeline.ts";
 import type { Plugin } from "../plugin/plugin.ts";
-import {
-  loadPlugins,
-  type PluginFlags,
-  redactionKey,
-} from "../config/plugin_loader.ts";
-import type { Extractor } from "../../plugins/entities.ts";
+import { assembleAudit, type AuditRules } from "./assembly.ts";
 
 /** Options for {@linkcode McpTransport.send}, as the MCP SDK defines them. */
 export interface McpTransportSendOptions {
@@ -139,88 +126,35 @@ export interface AuditedTransport extends McpTransport {
   readonly ended: Promise<SessionEndEvent | undefined>;
 }
 
-/** Extra rules the hand-written logger adds to the config. */
-export interface AuditRules extends PluginFlags {
-  readTools?: string[];
-  entities?: Extractor[];
-}
-
-const encoder = new TextEncoder();
-
 /**
- * Opens an audit session for in-process use: loads the config (a
- * {@linkcode ConfigError} or `PluginLoadError` is thrown here), builds the
- * pipeline and opens the log (a `LogOpenError`). Internal to the library;
- * `auditTransport` and `AuditLogger` are its public faces.
+ * Opens an audit session for in-process use through the one assembly the
+ * CLI uses too (a `ConfigError`, `PluginLoadError` or
+ * `KeyFileError` is thrown here), then opens the log (a `LogOpenError`).
+ * Internal to the library; `auditTransport` and `AuditLogger` are its
+ * public faces.
  */
 export async function openAuditSession(
   options: AuditOptions,
   rules: AuditRules = {},
 ): Promise<AuditSession> {
   const onWarning = options.onWarning ?? stderrWarnings();
-  const loaded = typeof options.config === "string"
-    ? await loadConfig(options.config)
-    : { config: options.config ?? {}, path: undefined };
-  const config = validConfig(
-    withRules(loaded.config, rules),
-    loaded.path ?? "the config option",
-  );
-  const plugins = options.plugins ?? await loadPlugins(config, {
-    configPath: loaded.path,
-    flags: {
-      sensitiveTools: rules.sensitiveTools,
-      writeTools: rules.writeTools,
-    },
-    redactKey: config.redact === false ? undefined : await sharedRedactKey(),
+  const { session } = await assembleAudit({
+    config: options.config,
+    plugins: options.plugins,
+    rules,
+    onWarning,
   });
   return await AuditSession.open({
+    ...session,
     logPath: options.logPath,
-    logDir: options.logDir ?? config.logDir,
+    logDir: options.logDir ?? session.logDir,
     command: options.command,
-    processor: new Pipeline(plugins, {
-      hookTimeoutMs: config.hookTimeoutMs,
-      onWarning,
-    }),
-    maxPayloadBytes: options.maxPayloadBytes ?? config.maxPayloadBytes,
+    maxPayloadBytes: options.maxPayloadBytes ?? session.maxPayloadBytes,
     onWarning,
   });
 }
 
-function validConfig(config: ConfigInput, where: string): Config {
-  const parsed = ConfigSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ConfigError(
-    where,
-    `"${issue.path.join(".") || "the top level"}": ${issue.message}.`,
-    undefined,
-    { cause: parsed.error },
-  );
-}
-
-function withRules(config: ConfigInput, rules: AuditRules): ConfigInput {
-  const { sensitiveTools, writeTools, readTools, entities } = rules;
-  if (!sensitiveTools && !writeTools && !readTools && !entities) return config;
-  return {
-    ...config,
-    rules: {
-      ...config.rules,
-      ...(sensitiveTools && { sensitive: sensitiveTools }),
-      ...(writeTools && { write: writeTools }),
-      ...(readTools && { read: readTools }),
-    },
-    entities: [...(config.entities ?? []), ...(entities ?? [])],
-  };
-}
-
-/** The proxy's redaction key, so a value gets the same marker in both logs; a fresh one without access to it. */
-async function sharedRedactKey(): Promise<string | undefined> {
-  try {
-    return await redactionKey(defaultLogDir());
-  } catch {
-    return undefined;
-  }
-}
+const encoder = new TextEncoder();
 
 /** The default warning handler: `mcp-audit: <message>` on stderr, each message once. Internal. */
 export function stderrWarnings(): (message: string) => void {

@@ -380,24 +380,6 @@ Deno.test("the predecessor's --server form splits the command line like a shell"
   assert.deepEqual(start.command, [deno, ...rest]);
 });
 
-Deno.test("every subcommand answers --help, and --version prints the version", async () => {
-  for (const args of [["--help"], ["proxy", "--help"], ["report", "--help"]]) {
-    const out = await new Deno.Command(Deno.execPath(), { args: cliArgs(args) })
-      .output();
-    assert.equal(out.code, 0, `${args.join(" ")} exits 0`);
-    assert.match(decoder.decode(out.stdout), /Usage:/);
-  }
-  const version = await new Deno.Command(Deno.execPath(), {
-    args: cliArgs(["--version"]),
-  }).output();
-  assert.match(decoder.decode(version.stdout), /^mcp-audit \d+\.\d+\.\d+/);
-  const bad = await new Deno.Command(Deno.execPath(), {
-    args: cliArgs(["proxy", "--bogus"]),
-  }).output();
-  assert.equal(bad.code, 2);
-  assert.match(decoder.decode(bad.stderr), /Usage: mcp-audit proxy/);
-});
-
 function procStat(pid: number): string {
   const out = new Deno.Command("ps", {
     args: ["-o", "stat=", "-p", String(pid)],

@@ -1,0 +1,99 @@
+/**
+ * `mcp-audit prove`: writes an inclusion proof for one event.
+ *
+ * @module
+ */
+import { NAME } from "../util/version.ts";
+import { type CommandContext, parseCommand } from "./command.ts";
+import { UsageError } from "./usage_error.ts";
+import { EXIT } from "./exit_codes.ts";
+import { logArgs, readingFiles } from "./log_files.ts";
+
+/** The help of `mcp-audit prove`. */
+export const PROVE_HELP =
+  `Usage: ${NAME} prove LOG --event SEQ [--session ID] [--final] [-o BUNDLE]
+
+Writes a proof bundle for one event (docs/evidence.md): its line, its leaf
+index, and its RFC 6962 inclusion proof against the first checkpoint after
+it (or, with --final, the session's last checkpoint), with that checkpoint's
+line. A reviewer checks it with "${NAME} verify-proof BUNDLE --pubkey FILE"
+without seeing the rest of the session.
+
+Options:
+  --event SEQ       The event's seq (required).
+  --session ID      The session, when the log holds more than one.
+  --final           Prove against the session's last checkpoint.
+  -o, --output FILE Where to write the bundle. Default: proof-<SEQ>.json
+  -h, --help        This help.
+
+Exit status: 0 when the bundle is written; 1 when the event or a checkpoint
+covering it is not in the log; 2 for a usage error; 4 when the log cannot be read.`;
+
+/**
+ * Runs `mcp-audit prove` with its arguments and returns the exit status;
+ * a bad command line throws `UsageError`.
+ *
+ * @example Printing the help
+ * ```ts
+ * import { proveCommand, PROVE_HELP } from "./prove_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const printed: string[] = [];
+ * const status = await proveCommand(["--help"], { out: (t) => printed.push(t), err: () => {} });
+ * assert.equal(status, 0);
+ * assert.deepEqual(printed, [PROVE_HELP]);
+ * ```
+ */
+export async function proveCommand(
+  argv: string[],
+  context: CommandContext,
+): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
+      event: { type: "string" },
+      session: { type: "string" },
+      final: { type: "boolean" },
+      output: { type: "string", short: "o" },
+    },
+    PROVE_HELP,
+    context,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError("give one LOG", PROVE_HELP);
+  const seq = Number(values.event);
+  if (values.event === undefined || !Number.isInteger(seq) || seq < 0) {
+    throw new UsageError(
+      `--event takes the event's seq, a whole number, got "${
+        values.event ?? ""
+      }"`,
+      PROVE_HELP,
+    );
+  }
+  const logs = await logArgs(positionals, context);
+  if (typeof logs === "number") return logs;
+  return await readingFiles(context, async () => {
+    const { buildProof, ProofError } = await import("../evidence/proof.ts");
+    try {
+      const bundle = await buildProof(logs[0], {
+        seq,
+        session: values.session,
+        final: values.final,
+      });
+      const output = values.output ?? `proof-${seq}.json`;
+      await Deno.writeTextFile(output, JSON.stringify(bundle, null, 2) + "\n");
+      context.out(
+        `Wrote ${output}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${bundle.source?.path}:${bundle.source?.checkpointLine}`,
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof ProofError) {
+        context.err(error.message);
+        return EXIT.failed;
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * `mcp-audit proxy`: wraps a stdio MCP server, relays every byte and writes
+ * the audit log. The config, plugins and keys come from the one assembly
+ * the API uses too (`lib/session/assembly.ts`). In proxy mode stdout
+ * belongs to the MCP client: this command prints nothing there but its
+ * help.
+ *
+ * @module
+ */
+import { NAME } from "../util/version.ts";
+import { type CommandContext, parseCommand } from "./command.ts";
+import { EXIT } from "./exit_codes.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** The help of `mcp-audit proxy`. */
+export const PROXY_HELP =
+  `Usage: ${NAME} proxy [options] -- <server command> [args...]
+       ${NAME} proxy [options] --server "<server command line>"
+
+Sits between an MCP client and a stdio MCP server, relays every byte
+unchanged in both directions, and appends every JSON-RPC message to a JSONL
+audit log as it happens. Put it in front of the server command in your
+client's config.
+
+Options:
+  --log FILE              Append the log to FILE (created with mode 0600).
+                          Default: a new file per session in
+                          $XDG_STATE_HOME/mcp-audit/ (~/.local/state/mcp-audit/),
+                          ~/Library/Logs/mcp-audit/ on macOS,
+                          %LOCALAPPDATA%\\mcp-audit\\logs on Windows;
+                          MCP_AUDIT_LOG_DIR overrides the directory.
+  --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
+                          present; "mcp-audit init" writes a starter one.
+  --server "CMD ARGS"     The server as one command line, split like a shell
+                          would (the mcp-audit-trail form).
+  --sensitive-tools a,b   Tools to tag SENSITIVE (names or globs); replaces the
+                          config's rules.sensitive.
+  --write-tools c,d       Tools to tag WRITE (names or globs); replaces rules.write.
+  --max-payload BYTES     Messages above this size have their payload replaced
+                          in the log by its size, SHA-256 and a preview.
+                          Default: 65536.
+  --grace-ms MS           After the client closes stdin, how long the server
+                          gets to exit before SIGTERM, then SIGKILL. Default: 2000.
+  --signing-key FILE      Sign checkpoints with this Ed25519 private key (PEM,
+                          from "mcp-audit keygen"). Without it checkpoints are
+                          unsigned; the hash chain and Merkle tree are always on.
+  --no-seal               Write no hash chain, tree or checkpoints (faster; the
+                          log then proves nothing about tampering).
+  --rotate SIZE           Start a new log file when the current one reaches SIZE
+                          (e.g. 100MB, 1GB): a.jsonl, a.2.jsonl, ...; the chain
+                          and tree continue across them.
+  --checkpoint-every N    A checkpoint after N events. Default: 1000.
+  --checkpoint-seconds S  A checkpoint after S seconds with new events. Default: 10.
+  --quiet                 No closing line on stderr.
+  -h, --help              This help.
+
+Exit status: the server's own exit status (128+N when killed by signal N);
+1 when the log, the config or a plugin cannot be used (the server is not started);
+2 for a usage error; 127 when the server command is not found.`;
+
+/** A comma-separated flag value as a list. */
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined
+    ? undefined
+    : value.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Runs `mcp-audit proxy` with its arguments until the server exits, and
+ * returns the server's exit status (or 1 when the log, config, a plugin or
+ * a key cannot be used, 127 when the server is not found); a bad command
+ * line throws `UsageError`.
+ *
+ * @example A missing server command is a usage error
+ * ```ts
+ * import { proxyCommand } from "./proxy_command.ts";
+ * import { UsageError } from "./usage_error.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const context = { out: () => {}, err: () => {} };
+ * await assert.rejects(proxyCommand(["--quiet"], context), UsageError);
+ * ```
+ */
+export async function proxyCommand(
+  argv: string[],
+  context: CommandContext,
+): Promise<number> {
+  const dashdash = argv.indexOf("--");
+  const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
+  let command = dashdash === -1 ? [] : argv.slice(dashdash + 1);
+  const parsed = parseCommand(
+    own,
+    {
+      log: { type: "string" },
+      config: { type: "string" },
+      server: { type: "string" },
+      "sensitive-tools": { type: "string" },
+      "write-tools": { type: "string" },
+      "max-payload": { type: "string" },
+      "grace-ms": { type: "string" },
+      "signing-key": { type: "string" },
+      rotate: { type: "string" },
+      "no-seal": { type: "boolean" },
+      "checkpoint-every": { type: "string" },
+      "checkpoint-seconds": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+    PROXY_HELP,
+    context,
+    { hint: '. The server command goes after "--".' },
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
+  if (values.server !== undefined) {
+    if (command.length > 0) {
+      throw new UsageError(
+        `give the server either after "--" or with --server, not both`,
+        PROXY_HELP,
+      );
+    }
+    const { splitShellWords } = await import("../cli/shell_words.ts");
+    try {
+      command = splitShellWords(values.server);
+    } catch (error) {
+      throw new UsageError((error as Error).message, PROXY_HELP);
+    }
+  }
+  if (command.length === 0) {
+    throw new UsageError(
+      `no server command: put it after "--" or pass --server "<command line>"`,
+      PROXY_HELP,
+    );
+  }
+  const maxPayloadBytes = positiveInt(values["max-payload"], "--max-payload");
+  const graceMs = positiveInt(values["grace-ms"], "--grace-ms");
+
+  const { runProxy } = await import("../proxy/proxy.ts");
+  const { CommandNotFoundError } = await import("../proxy/server_process.ts");
+  const { LogOpenError } = await import("../log/log_writer.ts");
+  const { ConfigError } = await import("../config/config.ts");
+  const { PluginLoadError } = await import("../config/plugin_loader.ts");
+  const { KeyFileError } = await import("../seal/signing_key.ts");
+  const { assembleAudit } = await import("../session/assembly.ts");
+  try {
+    // Config, plugins and keys are checked before the server starts.
+    const audit = await assembleAudit({
+      config: values.config,
+      findConfig: true,
+      registry: context.plugins,
+      rules: {
+        sensitiveTools: list(values["sensitive-tools"]),
+        writeTools: list(values["write-tools"]),
+      },
+      signingKeyPath: values["signing-key"],
+      onWarning: (message) => context.err(message),
+    });
+    const result = await runProxy({
+      command,
+      logPath: values.log,
+      logDir: audit.session.logDir,
+      processor: audit.pipeline,
+      maxPayloadBytes: maxPayloadBytes ?? audit.session.maxPayloadBytes,
+      graceMs,
+      signingKey: audit.signingKey,
+      seal: !values["no-seal"],
+      rotateBytes: parseSize(values.rotate, "--rotate"),
+      checkpointEvery:
+        positiveInt(values["checkpoint-every"], "--checkpoint-every") ??
+          audit.session.checkpointEvery,
+      checkpointSeconds:
+        positiveInt(values["checkpoint-seconds"], "--checkpoint-seconds") ??
+          audit.session.checkpointSeconds,
+    });
+    if (!values.quiet) {
+      const s = result.summary;
+      context.err(
+        `session logged to ${result.logPath}: ${s.toolCalls} tool call(s), ${s.errors} error(s), ${s.uniqueEntities} unique entit${
+          s.uniqueEntities === 1 ? "y" : "ies"
+        }` +
+          (result.failure ? `; ${result.failure}` : ""),
+      );
+    }
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof CommandNotFoundError) {
+      context.err(error.message);
+      return EXIT.notFound;
+    }
+    if (
+      error instanceof LogOpenError || error instanceof ConfigError ||
+      error instanceof PluginLoadError || error instanceof KeyFileError
+    ) {
+      context.err(error.message);
+      return EXIT.startup;
+    }
+    throw error;
+  }
+}
+function parseSize(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|KIB|MB|MIB|GB|GIB)?$/i.exec(value.trim());
+  const units: Record<string, number> = {
+    B: 1,
+    KB: 1e3,
+    KIB: 1024,
+    MB: 1e6,
+    MIB: 1024 ** 2,
+    GB: 1e9,
+    GIB: 1024 ** 3,
+  };
+  const bytes = m ? Number(m[1]) * units[(m[2] ?? "B").toUpperCase()] : NaN;
+  if (!(bytes >= 1024)) {
+    throw new UsageError(
+      `${flag} takes a size of at least 1KiB such as 100MB or 1GB, got "${value}"`,
+      PROXY_HELP,
+    );
+  }
+  return Math.floor(bytes);
+}
+function positiveInt(
+  value: string | undefined,
+  flag: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new UsageError(
+      `${flag} takes a positive whole number, got "${value}"`,
+      PROXY_HELP,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,85 @@
+/**
+ * `mcp-audit report`: renders the HTML report of one or more logs.
+ *
+ * @module
+ */
+import { NAME } from "../util/version.ts";
+import { type CommandContext, parseCommand } from "./command.ts";
+import { EXIT } from "./exit_codes.ts";
+
+/** The help of `mcp-audit report`. */
+export const REPORT_HELP = `Usage: ${NAME} report [LOG...] [-o FILE]
+
+Renders one self-contained HTML file (no network at view time) from one or
+more audit logs; several sessions merge into one report. Without LOG, the
+latest session in the default log directory is used.
+
+Options:
+  -o, --output FILE   Where to write the report. Default: report.html
+  -h, --help          This help.
+
+Exit status: 0 on success, 1 when a log cannot be read, 2 for a usage error.`;
+
+/**
+ * Runs `mcp-audit report` with its arguments and returns the exit status;
+ * a bad command line throws `UsageError`.
+ *
+ * @example Printing the help
+ * ```ts
+ * import { reportCommand, REPORT_HELP } from "./report_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const printed: string[] = [];
+ * const status = await reportCommand(["--help"], { out: (t) => printed.push(t), err: () => {} });
+ * assert.equal(status, 0);
+ * assert.deepEqual(printed, [REPORT_HELP]);
+ * ```
+ */
+export async function reportCommand(
+  argv: string[],
+  context: CommandContext,
+): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
+      output: { type: "string", short: "o" },
+    },
+    REPORT_HELP,
+    context,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
+  const { latestLogs, NoLogFoundError } = await import("../log/log_path.ts");
+  const { orderLogFiles } = await import("../log/log_path.ts");
+  let logs = orderLogFiles(parsed.positionals);
+  try {
+    if (logs.length === 0) logs = await latestLogs();
+  } catch (error) {
+    if (error instanceof NoLogFoundError) {
+      context.err(error.message);
+      return EXIT.startup;
+    }
+    throw error;
+  }
+  const { writeReport } = await import("../../report/write_report.ts");
+  const { LogReadError } = await import("../log/log_reader.ts");
+  try {
+    const result = await writeReport(
+      logs,
+      parsed.values.output ?? "report.html",
+    );
+    for (const s of result.skipped) {
+      context.err(`skipped ${s.path}:${s.line}: ${s.reason}`);
+    }
+    context.out(
+      `Report written to ${result.outPath} (${result.events} events from ${logs.length} log(s))`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof LogReadError) {
+      context.err(error.message);
+      return EXIT.startup;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * `mcp-audit summary`: prints each session's summary.
+ *
+ * @module
+ */
+import { NAME } from "../util/version.ts";
+import { type CommandContext, parseCommand } from "./command.ts";
+import { logArgs, readingFiles } from "./log_files.ts";
+
+/** The help of `mcp-audit summary`. */
+export const SUMMARY_HELP = `Usage: ${NAME} summary [LOG...] [--json]
+
+Prints each session's summary: tool calls, tools with their classes, errors,
+unique entities by type, durations. Taken from the session's session_end
+when it has one; otherwise computed from its events. Without LOG, the
+latest session in the default log directory.
+
+Options:
+  --json       Print the summaries as JSON.
+  -h, --help   This help.
+
+Exit status: 0 on success, 2 for a usage error, 4 when a log cannot be read.`;
+
+/**
+ * Runs `mcp-audit summary` with its arguments and returns the exit status;
+ * a bad command line throws `UsageError`.
+ *
+ * @example Printing the help
+ * ```ts
+ * import { summaryCommand, SUMMARY_HELP } from "./summary_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const printed: string[] = [];
+ * const status = await summaryCommand(["--help"], { out: (t) => printed.push(t), err: () => {} });
+ * assert.equal(status, 0);
+ * assert.deepEqual(printed, [SUMMARY_HELP]);
+ * ```
+ */
+export async function summaryCommand(
+  argv: string[],
+  context: CommandContext,
+): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
+      json: { type: "boolean" },
+    },
+    SUMMARY_HELP,
+    context,
+    { positionals: true },
+  );
+  if (!parsed) return 0;
+  const logs = await logArgs(parsed.positionals, context);
+  if (typeof logs === "number") return logs;
+  return await readingFiles(context, async () => {
+    const { formatSummaries, summarizeLogs } = await import(
+      "../evidence/summary_text.ts"
+    );
+    const sessions = await summarizeLogs(logs);
+    context.out(
+      parsed.values.json
+        ? JSON.stringify(sessions, null, 2)
+        : formatSummaries(sessions),
+    );
+    return 0;
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * The one error for a command line that cannot be run as given. Commands
+ * throw it; only `cli.ts` turns it into the message, the command's help
+ * and exit status 2, so `main()` returns that status to a program that
+ * embeds the CLI instead of ending the process.
+ *
+ * @module
+ */
+
+/**
+ * A usage error: what was wrong with the command line, and the help of the
+ * command it was given to.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./usage_error.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new UsageError('unknown option "--lgo"', "Usage: mcp-audit proxy ...");
+ * assert.equal(error.name, "UsageError");
+ * assert.match(error.help, /^Usage:/);
+ * ```
+ */
+export class UsageError extends Error {
+  /** The help text to print after the message. */
+  readonly help: string;
+  /** Creates the error with its message and the command's help. */
+  constructor(message: string, help: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UsageError";
+    this.help = help;
+  }
+}

@@ -1,0 +1,90 @@
+// deno-lint-ignore-file no-console -- main() prints through the console; the test silences it while it runs in-process
+/**
+ * The command line as a user meets it: every subcommand answers `--help`,
+ * a bad flag is a usage error with that command's usage and exit status
+ * 2, and `main()` returns statuses to a program that embeds it instead of
+ * ending its process.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { COMMANDS, main } from "../cli.ts";
+import { cliArgs } from "./_helpers.ts";
+
+const decoder = new TextDecoder();
+
+async function run(args: string[]): Promise<Deno.CommandOutput> {
+  return await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    stdin: "null",
+  }).output();
+}
+
+Deno.test("every subcommand in the table answers --help with its own usage, and exits 0", async () => {
+  const names = Object.keys(COMMANDS);
+  assert.deepEqual(names.toSorted(), [
+    "check",
+    "init",
+    "keygen",
+    "prove",
+    "proxy",
+    "report",
+    "summary",
+    "verify",
+    "verify-proof",
+  ]);
+  for (const name of names) {
+    const out = await run([name, "--help"]);
+    assert.equal(out.code, 0, `${name} --help exits 0`);
+    assert.match(
+      decoder.decode(out.stdout),
+      new RegExp(`^Usage: mcp-audit ${name} `),
+      `${name} --help prints its usage`,
+    );
+    assert.equal(decoder.decode(out.stderr), "");
+  }
+  const top = await run(["--help"]);
+  assert.equal(top.code, 0);
+  for (const name of names) {
+    assert.match(decoder.decode(top.stdout), new RegExp(`mcp-audit ${name} `));
+  }
+});
+
+Deno.test("an unknown flag to any subcommand exits 2 with the message and that command's usage on stderr", async () => {
+  for (const name of Object.keys(COMMANDS)) {
+    const out = await run([name, "--bogus"]);
+    assert.equal(out.code, 2, `${name} --bogus exits 2`);
+    const stderr = decoder.decode(out.stderr);
+    assert.match(stderr, /^mcp-audit: .*--bogus/);
+    assert.match(stderr, new RegExp(`Usage: mcp-audit ${name} `));
+    assert.equal(decoder.decode(out.stdout), "");
+  }
+  const unknown = await run(["reprot"]);
+  assert.equal(unknown.code, 2);
+  assert.match(decoder.decode(unknown.stderr), /unknown command "reprot"/);
+});
+
+Deno.test("--version prints the name and version", async () => {
+  const out = await run(["--version"]);
+  assert.equal(out.code, 0);
+  assert.match(decoder.decode(out.stdout), /^mcp-audit \d+\.\d+\.\d+\n$/);
+});
+
+Deno.test("main() returns 2 on a usage error instead of ending the process that embeds it", async () => {
+  // Deno.exit here would end the test runner, and this test with it.
+  const quiet = { log: console.log, error: console.error };
+  console.log = () => {};
+  console.error = () => {};
+  try {
+    assert.equal(await main(["proxy", "--lgo", "x"]), 2);
+    assert.equal(await main(["proxy"]), 2, "no server command");
+    assert.equal(await main(["proxy", "--rotate", "1", "--", "true"]), 2);
+    assert.equal(await main(["prove", "a.jsonl", "--event", "x"]), 2);
+    assert.equal(await main([]), 2);
+    assert.equal(await main(["reprot"]), 2);
+    assert.equal(await main(["--version"]), 0);
+  } finally {
+    console.log = quiet.log;
+    console.error = quiet.error;
+  }
+});
