@@ -16,6 +16,11 @@ import {
   type ServerProcess,
   startServer,
 } from "./server_process.ts";
+import { chunkReader } from "./chunk_reader.ts";
+import { relay } from "./relay.ts";
+import { relayStderr } from "./stderr_relay.ts";
+import { forwardSignals } from "./signals.ts";
+import { describeFailure } from "./failure.ts";
 
 /** Options for {@linkcode runProxy}. */
 export interface ProxyOptions {
@@ -103,7 +108,6 @@ const defaults = {
 } satisfies Partial<ProxyOptions>;
 
 const encoder = new TextEncoder();
-const STDERR_IN_FLIGHT_MAX = 16 * 1024 * 1024;
 
 /**
  * Runs the proxy until the server has exited and every event is logged.
@@ -198,24 +202,8 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   // Client -> server.
   const serverIn = server.child.stdin.getWriter();
   const c2s = (async () => {
-    let serverInOpen = true;
     try {
-      while (true) {
-        const value = await inputReader.read();
-        if (value === undefined) break;
-        // Start the write, then audit before yielding: the bytes are on their
-        // way, and no answer to them can be logged before they are.
-        const written = serverInOpen ? serverIn.write(value) : undefined;
-        const wait = c2sTap.push(value);
-        if (written) {
-          try {
-            await written;
-          } catch {
-            serverInOpen = false; // The server is gone; keep auditing what the client sends.
-          }
-        }
-        if (wait) await wait;
-      }
+      await relay(inputReader, serverIn, c2sTap);
     } catch {
       // Input cancelled because the server ended.
     } finally {
@@ -233,23 +221,8 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   // Server -> client.
   const outputWriter = (opts.output ?? Deno.stdout.writable).getWriter();
   const s2c = (async () => {
-    let clientOpen = true;
     try {
-      while (true) {
-        const value = await serverOut.read();
-        if (value === undefined) break;
-        // As above: forwarded first, logged before anything else can run.
-        const written = clientOpen ? outputWriter.write(value) : undefined;
-        const wait = s2cTap.push(value);
-        if (written) {
-          try {
-            await written;
-          } catch {
-            clientOpen = false; // Keep draining so the server never blocks on a full pipe.
-          }
-        }
-        if (wait) await wait;
-      }
+      await relay(serverOut, outputWriter, s2cTap);
     } finally {
       s2cTap.end();
       try {
@@ -260,55 +233,18 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     }
   })();
 
-  // Server stderr: always drained, passed through, recorded up to a bound.
-  let stderrBytes = 0;
-  let stderrLogged = 0;
-  // Passed through without waiting, so a client that never reads our stderr
-  // cannot stall the server; past a bound in flight, passthrough drops bytes.
-  let stderrInFlight = 0;
-  let lastStderrWrite: Promise<void> = Promise.resolve();
-  const stderrDone = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of server.child.stderr) {
-      stderrBytes += chunk.length;
-      if (stderrInFlight < STDERR_IN_FLIGHT_MAX) {
-        stderrInFlight += chunk.length;
-        lastStderrWrite = errorsWriter.write(chunk).catch(() => {}).finally(
-          () => {
-            stderrInFlight -= chunk.length;
-          },
-        );
-      } else {
-        warn(
-          "the client is not reading stderr; some server stderr was not passed through",
-        );
-      }
-      if (stderrLogged < opts.maxStderrBytes) {
-        const part = chunk.subarray(0, opts.maxStderrBytes - stderrLogged);
-        stderrLogged += part.length;
-        const text = decoder.decode(part, {
-          stream: part.length === chunk.length,
-        });
-        audit.stderr(text);
-      }
-    }
-  })();
+  const stderr = relayStderr(server.child.stderr, errorsWriter, {
+    maxLoggedBytes: opts.maxStderrBytes,
+    record: (text) => audit.stderr(text),
+    warn,
+  });
 
-  const signalHandlers: [Deno.Signal, () => void][] = [];
-  if (opts.forwardSignals) {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) {
-      const handler = (): void => {
-        signalled = sig;
-        server.signal(sig);
-      };
-      try {
-        Deno.addSignalListener(sig, handler);
-        signalHandlers.push([sig, handler]);
-      } catch {
-        // Not supported on this platform (SIGTERM on Windows).
-      }
-    }
-  }
+  const stopForwarding = opts.forwardSignals
+    ? forwardSignals((sig) => {
+      signalled = sig;
+      server.signal(sig);
+    })
+    : () => {};
 
   const status = await server.child.status;
   serverExited = true;
@@ -318,12 +254,10 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     () => server.signal("SIGKILL"),
     opts.graceMs,
   );
-  await Promise.all([s2c, stderrDone]);
+  await Promise.all([s2c, stderr.done]);
   clearTimeout(killLeftovers);
   for (const t of timers) clearTimeout(t);
-  for (const [sig, handler] of signalHandlers) {
-    Deno.removeSignalListener(sig, handler);
-  }
+  stopForwarding();
   if (!clientClosedFirst) {
     // The server ended first: stop reading from the client.
     await inputReader.cancel().catch(() => {});
@@ -340,9 +274,9 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     reason,
     exit: { code: status.code, signal: status.signal ?? null },
     failure,
-    stderr: { bytes: stderrBytes, loggedBytes: stderrLogged },
+    stderr: stderr.counts(),
   });
-  await lastStderrWrite;
+  await stderr.flushed();
   errorsWriter.releaseLock();
   const result: ProxyResult = {
     exitCode: status.code,
@@ -355,94 +289,4 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   };
   if (failure) result.failure = failure;
   return result;
-}
-
-/** Bytes read at a time from a pipe (its usual capacity on Linux). */
-const READ_BYTES = 64 * 1024;
-
-/** Reads chunks from a stream, possibly into one reused buffer. */
-interface ChunkReader {
-  /** The next chunk, or `undefined` at the end; valid until the next read when `reused`. */
-  read(): Promise<Uint8Array | undefined>;
-  /** Stops reading. */
-  cancel(): Promise<void>;
-  /** Whether chunks share one buffer, overwritten by the next read. */
-  reused: boolean;
-}
-
-/**
- * Reads `stream` into one reused buffer when `reuse` is asked and the stream
- * allows it (a byte stream, read with a BYOB reader): no allocation per
- * chunk, which keeps the proxy's memory flat on long streams. Otherwise
- * chunk by chunk, as the stream hands them out.
- */
-function chunkReader(
-  stream: ReadableStream<Uint8Array>,
-  reuse: boolean,
-): ChunkReader {
-  if (reuse) {
-    let byob: ReadableStreamBYOBReader | undefined;
-    try {
-      byob = stream.getReader({ mode: "byob" });
-    } catch {
-      // Not a byte stream: read it as it comes.
-    }
-    if (byob) {
-      const reader = byob;
-      let buffer = new ArrayBuffer(READ_BYTES);
-      return {
-        reused: true,
-        async read(): Promise<Uint8Array | undefined> {
-          const { value, done } = await reader.read(new Uint8Array(buffer));
-          if (done || value === undefined) return undefined;
-          buffer = value.buffer as ArrayBuffer;
-          return value;
-        },
-        cancel: () => reader.cancel(),
-      };
-    }
-  }
-  const reader = stream.getReader();
-  return {
-    reused: false,
-    async read(): Promise<Uint8Array | undefined> {
-      const { value, done } = await reader.read();
-      return done ? undefined : value;
-    },
-    cancel: () => reader.cancel(),
-  };
-}
-
-function describeFailure(
-  status: Deno.CommandStatus,
-  reason: SessionEndEvent["reason"],
-  pending: SessionEndEvent["pending"],
-  signalled: string | undefined,
-): string | undefined {
-  const unanswered = pending.filter((p) => !p.cancelled);
-  const parts: string[] = [];
-  // A server stopped with SIGTERM after the client left was stopped by us, as designed.
-  const stoppedByUs = reason === "client_closed" && status.signal === "SIGTERM";
-  if (status.signal && !stoppedByUs) {
-    parts.push(
-      `the server was killed by ${status.signal}${
-        signalled ? ` (forwarded from the proxy)` : ""
-      }`,
-    );
-  } else if (!status.signal && status.code !== 0) {
-    parts.push(`the server exited with code ${status.code}`);
-  }
-  if (unanswered.length > 0) {
-    const list = unanswered.slice(0, 5).map((p) =>
-      `${p.method}${p.tool ? ` ${p.tool}` : ""} (id ${
-        JSON.stringify(p.id)
-      }, seq ${p.seq})`
-    ).join(", ");
-    parts.push(
-      `${unanswered.length} request(s) never answered: ${list}${
-        unanswered.length > 5 ? ", ..." : ""
-      }`,
-    );
-  }
-  return parts.length > 0 ? parts.join("; ") : undefined;
 }
