@@ -19,6 +19,9 @@ import {
   SensitivityOptionsSchema,
 } from "../../plugins/sensitivity.ts";
 import { type Extractor, ExtractorSchema } from "../../plugins/entities.ts";
+
+// Layers above the config name extractors through it, not through plugins/.
+export type { Extractor };
 import {
   type ParsedRedactOptions,
   type RedactOptions,

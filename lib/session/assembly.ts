@@ -14,6 +14,7 @@ import {
   ConfigError,
   type ConfigInput,
   ConfigSchema,
+  type Extractor,
   loadConfig,
 } from "../config/config.ts";
 import {
@@ -32,7 +33,7 @@ export interface AuditRules extends PluginFlags {
   /** Tools to tag READ, instead of the config's `rules.read`. */
   readTools?: string[];
   /** Extractors added to the config's `entities`. */
-  entities?: NonNullable<ConfigInput["entities"]>;
+  entities?: Extractor[];
 }
 
 /** Options for {@linkcode assembleAudit}. */

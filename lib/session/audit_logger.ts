@@ -13,7 +13,7 @@ import {
   stderrWarnings,
 } from "./audit_transport.ts";
 import type { SessionEndEvent } from "../audit/event.ts";
-import type { Extractor } from "../../plugins/entities.ts";
+import type { Extractor } from "../config/config.ts";
 
 /** Options for {@linkcode AuditLogger.open}: the log and the classifier rules. */
 export interface AuditLoggerOptions extends AuditOptions {
