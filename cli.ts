@@ -14,6 +14,7 @@ import type { Plugin } from "./lib/plugin/plugin.ts";
 import type { Command, CommandContext } from "./lib/cli/command.ts";
 import { EXIT } from "./lib/cli/exit_codes.ts";
 import { UsageError } from "./lib/cli/usage_error.ts";
+import { didYouMean } from "./lib/cli/did_you_mean.ts";
 
 const MAIN_HELP =
   `${NAME} ${VERSION}: an audit log for every tool call an AI agent makes over MCP.
@@ -96,12 +97,10 @@ export async function main(
   options: MainOptions = {},
 ): Promise<number> {
   const [name, ...rest] = args;
+  const load = name !== undefined && Object.hasOwn(COMMANDS, name)
+    ? COMMANDS[name]
+    : undefined;
   try {
-    const load = name === undefined
-      ? undefined
-      : Object.hasOwn(COMMANDS, name)
-      ? COMMANDS[name]
-      : undefined;
     if (load) {
       const command = await load();
       return await command(rest, { ...context, plugins: options.plugins });
@@ -118,14 +117,24 @@ export async function main(
         return EXIT.ok;
       case undefined:
         throw new UsageError("no command given", MAIN_HELP);
-      default:
-        throw new UsageError(`unknown command "${name}"`, MAIN_HELP);
+      default: {
+        const guess = didYouMean(name, Object.keys(COMMANDS));
+        throw new UsageError(
+          `unknown command ${name}${guess ? ` (did you mean ${guess}?)` : ""}`,
+          MAIN_HELP,
+        );
+      }
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
+    // One line for what was wrong, the usage, and where the rest is.
     context.err(error.message);
-    console.error("");
-    console.error(error.help);
+    console.error(error.usage);
+    console.error(
+      `Run "${NAME} ${load ? `${name} ` : ""}--help" for ${
+        load ? "its options" : "more"
+      }.`,
+    );
     return EXIT.usage;
   }
 }

@@ -61,7 +61,36 @@ Deno.test("an unknown flag to any subcommand exits 2 with the message and that c
   }
   const unknown = await run(["reprot"]);
   assert.equal(unknown.code, 2);
-  assert.match(decoder.decode(unknown.stderr), /unknown command "reprot"/);
+  assert.match(
+    decoder.decode(unknown.stderr),
+    /^mcp-audit: unknown command reprot \(did you mean report\?\)\nUsage:\n/,
+  );
+});
+
+Deno.test("a mistyped flag gets one line naming the flag meant, the usage line and where the options are, not the whole help", async () => {
+  const out = await run(["proxy", "--lgo", "x.jsonl", "--", "true"]);
+  assert.equal(out.code, 2);
+  assert.equal(
+    decoder.decode(out.stderr),
+    [
+      "mcp-audit: unknown option --lgo (did you mean --log?)",
+      "Usage: mcp-audit proxy [options] -- <server command> [args...]",
+      '       mcp-audit proxy [options] --server "<server command line>"',
+      'Run "mcp-audit proxy --help" for its options.',
+      "",
+    ].join("\n"),
+  );
+  const short = await run(["verify", "-x"]);
+  assert.equal(short.code, 2);
+  assert.match(decoder.decode(short.stderr), /^mcp-audit: unknown option -x\n/);
+  const far = await run(["check", "--zzzzzz"]);
+  assert.match(
+    decoder.decode(far.stderr),
+    /^mcp-audit: unknown option --zzzzzz\n/,
+  );
+  // A flag's value that looks like a flag is the value, not a mistyped flag.
+  const valued = await run(["summary", "--json", "--", "--not-a-flag.jsonl"]);
+  assert.doesNotMatch(decoder.decode(valued.stderr), /unknown option/);
 });
 
 Deno.test("--version prints the name and version", async () => {

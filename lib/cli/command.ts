@@ -9,6 +9,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Plugin } from "../plugin/plugin.ts";
 import { UsageError } from "./usage_error.ts";
+import { didYouMean } from "./did_you_mean.ts";
 
 /** What a subcommand is given besides its arguments. */
 export interface CommandContext {
@@ -65,6 +66,7 @@ export interface ParseCommandOptions {
  * ```ts
  * import { parseCommand } from "./command.ts";
  * import { UsageError } from "./usage_error.ts";
+import { didYouMean } from "./did_you_mean.ts";
  * import assert from "node:assert/strict";
  *
  * const printed: string[] = [];
@@ -84,6 +86,7 @@ export function parseCommand<O extends CommandOptions>(
   context: Pick<CommandContext, "out">,
   { positionals = false, hint = "" }: ParseCommandOptions = {},
 ): Parsed<O> | undefined {
+  unknownOption(argv, options, help);
   let parsed: Parsed<O>;
   try {
     parsed = parseArgs({
@@ -113,4 +116,49 @@ export function parseCommand<O extends CommandOptions>(
     return undefined;
   }
   return parsed;
+}
+
+/**
+ * Throws a {@linkcode UsageError} for the first flag the command does not
+ * take, naming the closest one it does: `parseArgs`' own message quotes
+ * and explains too much for a typo.
+ */
+function unknownOption(
+  argv: string[],
+  options: CommandOptions,
+  help: string,
+): void {
+  const all: CommandOptions = {
+    ...options,
+    help: { type: "boolean", short: "h" },
+  };
+  const shorts = new Map(
+    Object.entries(all).flatMap(([name, o]) =>
+      o.short ? [[o.short, name]] : []
+    ),
+  );
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") return;
+    if (arg.startsWith("--")) {
+      const name = arg.slice(2).split("=")[0];
+      const option = all[name];
+      if (option === undefined) {
+        const guess = didYouMean(name, Object.keys(all));
+        throw new UsageError(
+          `unknown option --${name}${
+            guess ? ` (did you mean --${guess}?)` : ""
+          }`,
+          help,
+        );
+      }
+      if (option.type === "string" && !arg.includes("=")) i++;
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      const name = shorts.get(arg[1]);
+      if (name === undefined) {
+        throw new UsageError(`unknown option ${arg.slice(0, 2)}`, help);
+      }
+      if (all[name].type === "string" && arg.length === 2) i++;
+    }
+  }
 }
