@@ -12,7 +12,7 @@
 import { NAME, VERSION } from "./lib/util/version.ts";
 import type { Plugin } from "./lib/plugin/plugin.ts";
 import type { Command, CommandContext } from "./lib/cli/command.ts";
-import { EXIT } from "./lib/cli/exit_codes.ts";
+import { EXIT, EXIT_STATUS_HELP } from "./lib/cli/exit_codes.ts";
 import { UsageError } from "./lib/cli/usage_error.ts";
 import { didYouMean } from "./lib/cli/did_you_mean.ts";
 
@@ -31,7 +31,9 @@ Usage:
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
   ${NAME} --version | --help
 
-Run "${NAME} <command> --help" for a command's options.`;
+Run "${NAME} <command> --help" for a command's options.
+
+${EXIT_STATUS_HELP}`;
 
 /**
  * The subcommands, by name, each imported when it runs.

@@ -117,3 +117,30 @@ Deno.test("main() returns 2 on a usage error instead of ending the process that 
     console.error = quiet.error;
   }
 });
+
+Deno.test("one table of exit codes: no log found and an unreadable log exit 4 from every command that reads logs, and --help prints the table", async () => {
+  const empty = await Deno.makeTempDir({ prefix: "mcp-audit-nologs-" });
+  try {
+    for (const name of ["report", "summary", "verify", "check"]) {
+      const extra = name === "check" ? ["--fail-on", "write"] : [];
+      const none = await new Deno.Command(Deno.execPath(), {
+        args: cliArgs([name, ...extra]),
+        env: { MCP_AUDIT_LOG_DIR: empty },
+        stdin: "null",
+        cwd: empty,
+      }).output();
+      assert.equal(none.code, 4, `${name} with no log found exits 4`);
+      assert.match(decoder.decode(none.stderr), /none found/);
+      const missing = await run([name, `${empty}/missing.jsonl`, ...extra]);
+      assert.equal(missing.code, 4, `${name} on a missing file exits 4`);
+      assert.match(decoder.decode(missing.stderr), /missing\.jsonl/);
+    }
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+  const help = decoder.decode((await run(["--help"])).stdout);
+  assert.match(help, /Exit status, the same for every command:/);
+  for (const code of [0, 1, 2, 3, 4, 127]) {
+    assert.match(help, new RegExp(`^  ${code} +\\S`, "m"));
+  }
+});

@@ -66,7 +66,7 @@ export async function checkCommand(
     context,
     { positionals: true },
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const { values } = parsed;
   const { checkLogs, formatCheckReport, parseFailOn } = await import(
     "../evidence/check.ts"
@@ -88,6 +88,6 @@ export async function checkCommand(
     context.out(
       values.json ? JSON.stringify(report, null, 2) : formatCheckReport(report),
     );
-    return report.ok ? 0 : EXIT.failed;
+    return report.ok ? EXIT.ok : EXIT.failed;
   });
 }

@@ -47,7 +47,7 @@ export async function initCommand(
     INIT_HELP,
     context,
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const { starterConfig } = await import("../config/starter_config.ts");
   const { configJsonSchema } = await import("../config/json_schema.ts");
   const { CONFIG_FILE } = await import("../config/config.ts");
@@ -61,7 +61,7 @@ export async function initCommand(
       context.err(
         `${CONFIG_FILE} already exists; pass --force to overwrite it.`,
       );
-      return EXIT.startup;
+      return EXIT.failed;
     }
     throw error;
   }
@@ -72,5 +72,5 @@ export async function initCommand(
   context.out(
     `Wrote ${CONFIG_FILE} (the classifier config) and ${schemaFile} (its schema, for your editor).`,
   );
-  return 0;
+  return EXIT.ok;
 }

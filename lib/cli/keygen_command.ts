@@ -49,7 +49,7 @@ export async function keygenCommand(
     KEYGEN_HELP,
     context,
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const prefix = parsed.values.out ?? "mcp-audit-signing";
   const { generateKeyPair } = await import("../seal/signing_key.ts");
   const pair = await generateKeyPair();
@@ -67,7 +67,7 @@ export async function keygenCommand(
       context.err(
         `${prefix}.key or ${prefix}.pub already exists; choose another name with --out PREFIX.`,
       );
-      return EXIT.startup;
+      return EXIT.failed;
     }
     throw error;
   }
@@ -75,5 +75,5 @@ export async function keygenCommand(
     `Wrote ${prefix}.key (private, mode 0600: give it to the proxy with --signing-key) and ${prefix}.pub (public: give it to verifiers).`,
   );
   context.out(`Key id: ${pair.keyId}`);
-  return 0;
+  return EXIT.ok;
 }

@@ -60,7 +60,7 @@ export async function proveCommand(
     context,
     { positionals: true },
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError("give one LOG", PROVE_HELP);
   const seq = Number(values.event);
@@ -87,7 +87,7 @@ export async function proveCommand(
       context.out(
         `Wrote ${output}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${bundle.source?.path}:${bundle.source?.checkpointLine}`,
       );
-      return 0;
+      return EXIT.ok;
     } catch (error) {
       if (error instanceof ProofError) {
         context.err(error.message);

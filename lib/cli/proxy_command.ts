@@ -109,7 +109,7 @@ export async function proxyCommand(
     context,
     { hint: '. The server command goes after "--".' },
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const { values } = parsed;
   if (values.server !== undefined) {
     if (command.length > 0) {
@@ -191,7 +191,7 @@ export async function proxyCommand(
       error instanceof PluginLoadError || error instanceof KeyFileError
     ) {
       context.err(error.message);
-      return EXIT.startup;
+      return EXIT.failed;
     }
     throw error;
   }

@@ -6,6 +6,7 @@
 import { NAME } from "../util/version.ts";
 import { type CommandContext, parseCommand } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
+import { logArgs, readingFiles } from "./log_files.ts";
 
 /** The help of `mcp-audit report`. */
 export const REPORT_HELP = `Usage: ${NAME} report [LOG...] [-o FILE]
@@ -18,7 +19,8 @@ Options:
   -o, --output FILE   Where to write the report. Default: report.html
   -h, --help          This help.
 
-Exit status: 0 on success, 1 when a log cannot be read, 2 for a usage error.`;
+Exit status: 0 on success, 2 for a usage error, 4 when a log cannot be read
+or none is found.`;
 
 /**
  * Runs `mcp-audit report` with its arguments and returns the exit status;
@@ -48,22 +50,11 @@ export async function reportCommand(
     context,
     { positionals: true },
   );
-  if (!parsed) return 0;
-  const { latestLogs, NoLogFoundError } = await import("../log/log_path.ts");
-  const { orderLogFiles } = await import("../log/log_path.ts");
-  let logs = orderLogFiles(parsed.positionals);
-  try {
-    if (logs.length === 0) logs = await latestLogs();
-  } catch (error) {
-    if (error instanceof NoLogFoundError) {
-      context.err(error.message);
-      return EXIT.startup;
-    }
-    throw error;
-  }
-  const { writeReport } = await import("../../report/write_report.ts");
-  const { LogReadError } = await import("../log/log_reader.ts");
-  try {
+  if (!parsed) return EXIT.ok;
+  const logs = await logArgs(parsed.positionals, context);
+  if (typeof logs === "number") return logs;
+  return await readingFiles(context, async () => {
+    const { writeReport } = await import("../../report/write_report.ts");
     const result = await writeReport(
       logs,
       parsed.values.output ?? "report.html",
@@ -74,12 +65,6 @@ export async function reportCommand(
     context.out(
       `Report written to ${result.outPath} (${result.events} events from ${logs.length} log(s))`,
     );
-    return 0;
-  } catch (error) {
-    if (error instanceof LogReadError) {
-      context.err(error.message);
-      return EXIT.startup;
-    }
-    throw error;
-  }
+    return EXIT.ok;
+  });
 }

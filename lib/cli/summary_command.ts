@@ -5,6 +5,7 @@
  */
 import { NAME } from "../util/version.ts";
 import { type CommandContext, parseCommand } from "./command.ts";
+import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
 
 /** The help of `mcp-audit summary`. */
@@ -49,7 +50,7 @@ export async function summaryCommand(
     context,
     { positionals: true },
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const logs = await logArgs(parsed.positionals, context);
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
@@ -62,6 +63,6 @@ export async function summaryCommand(
         ? JSON.stringify(sessions, null, 2)
         : formatSummaries(sessions),
     );
-    return 0;
+    return EXIT.ok;
   });
 }

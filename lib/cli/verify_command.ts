@@ -69,7 +69,7 @@ export async function verifyCommand(
     context,
     { positionals: true },
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const { values } = parsed;
   const logs = await logArgs(parsed.positionals, context);
   if (typeof logs === "number") return logs;
@@ -88,7 +88,7 @@ export async function verifyCommand(
         : formatVerifyReport(report),
     );
     return report.status === "verified"
-      ? 0
+      ? EXIT.ok
       : report.status === "failed"
       ? EXIT.failed
       : EXIT.incomplete;

@@ -55,7 +55,7 @@ export async function verifyProofCommand(
     context,
     { positionals: true },
   );
-  if (!parsed) return 0;
+  if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new UsageError("give one BUNDLE", VERIFY_PROOF_HELP);
@@ -95,6 +95,6 @@ export async function verifyProofCommand(
       for (const p of check.problems) context.out(`FAIL: ${p}`);
       context.out(`FAILED: the bundle does not prove its event`);
     }
-    return ok ? 0 : EXIT.failed;
+    return ok ? EXIT.ok : EXIT.failed;
   });
 }

@@ -558,7 +558,11 @@ Deno.test("`mcp-audit report` without a log renders the newest log in MCP_AUDIT_
       cwd: dir,
       env: { MCP_AUDIT_LOG_DIR: empty },
     });
-    assert.equal(none.code, 1);
+    assert.equal(
+      none.code,
+      4,
+      "no log found: the exit status of every command that reads logs",
+    );
     assert.match(none.stderr, /mcp-audit: .*none found in ".*empty"/);
   });
 });
