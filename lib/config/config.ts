@@ -132,31 +132,91 @@ export interface LoadedConfig {
   path?: string;
 }
 
-/** The config file is unreadable, not JSONC, or not valid. */
+/** One thing wrong in a config file, with where it is. */
+export interface ConfigProblem {
+  /** What is wrong and how to fix it. */
+  message: string;
+  /** 1-based line, when known. */
+  line?: number;
+  /** 1-based column, when known. */
+  column?: number;
+}
+
+/**
+ * The config file is unreadable, not JSONC, or not valid. The message
+ * names every problem found, each with its file, line and column, and
+ * shows the line with a caret under the column.
+ */
 export class ConfigError extends Error {
   /** The file. */
   readonly path: string;
-  /** 1-based line and column, when known. */
+  /** 1-based line of the first problem, when known. */
   readonly line?: number;
-  /** 1-based column, when known. */
+  /** 1-based column of the first problem, when known. */
   readonly column?: number;
+  /** Every problem found, in the order of the file. */
+  readonly problems: ConfigProblem[];
   /** Creates the error; the message already says where and what. */
   constructor(
     path: string,
     message: string,
     at?: { line: number; column: number },
-    options?: ErrorOptions,
+    options?: ErrorOptions & { problems?: ConfigProblem[]; text?: string },
   ) {
-    super(
-      `${path}${at ? `:${at.line}:${at.column}` : ""}: ${message}`,
-      options,
-    );
+    const problems = options?.problems ??
+      [{ message, line: at?.line, column: at?.column }];
+    super(formatProblems(path, problems, options?.text), options);
     this.name = "ConfigError";
     this.path = path;
-    this.line = at?.line;
-    this.column = at?.column;
+    this.line = problems[0]?.line;
+    this.column = problems[0]?.column;
+    this.problems = problems;
   }
 }
+
+/** `path:line:column: message` for each problem, each followed by its line and a caret when the text is known. */
+function formatProblems(
+  path: string,
+  problems: ConfigProblem[],
+  text?: string,
+): string {
+  const lines = text?.split("\n");
+  const parts = problems.map((p) => {
+    const where = p.line === undefined ? "" : `:${p.line}:${p.column}`;
+    const head = `${path}${where}: ${p.message}`;
+    const source = p.line === undefined ? undefined : lines?.[p.line - 1];
+    if (source === undefined || p.column === undefined) return head;
+    const gutter = String(p.line);
+    const shown = source.replace(/\t/g, " ").replace(/\r$/, "");
+    return `${head}\n  ${gutter} | ${shown}\n  ${" ".repeat(gutter.length)} | ${
+      " ".repeat(Math.max(0, p.column - 1))
+    }^`;
+  });
+  return problems.length > 1
+    ? `${problems.length} problems in ${path}:\n${parts.join("\n")}`
+    : parts[0];
+}
+
+/** jsonc-parser's error codes, in words. */
+const SYNTAX_ERRORS: Record<string, string> = {
+  InvalidSymbol: "an unexpected character",
+  InvalidNumberFormat: "a malformed number",
+  PropertyNameExpected: "expected a key in double quotes",
+  ValueExpected: "expected a value",
+  ColonExpected: "expected a colon after the key",
+  CommaExpected: "expected a comma",
+  CloseBraceExpected: "expected a closing }",
+  CloseBracketExpected: "expected a closing ]",
+  EndOfFileExpected: "expected the end of the file after the top-level value",
+  InvalidCommentToken: "a malformed comment",
+  UnexpectedEndOfComment: "a comment that is never closed",
+  UnexpectedEndOfString: "a string that is never closed",
+  UnexpectedEndOfNumber: "a number that ends too soon",
+  InvalidUnicode: "a malformed \\u escape",
+  InvalidEscapeCharacter: "an escape that JSON does not have",
+  InvalidCharacter:
+    "a character not allowed inside a string (a raw newline or control character)",
+};
 
 /** The file name looked for in the current directory. */
 export const CONFIG_FILE = "mcp-audit.jsonc";
@@ -181,47 +241,79 @@ export function parseConfig(text: string, path: string): Config {
     disallowComments: false,
   });
   if (errors.length > 0 || !tree) {
-    const e = errors[0];
-    throw new ConfigError(
-      path,
-      e
-        ? `not valid JSONC: ${
-          printParseErrorCode(e.error)
-        }. Fix the syntax there.`
-        : 'the file is empty; write a JSON object, or run "mcp-audit init".',
-      e ? position(text, e.offset) : undefined,
-    );
+    if (errors.length === 0) {
+      throw new ConfigError(
+        path,
+        'the file is empty; write a JSON object, or run "mcp-audit init".',
+      );
+    }
+    const problems = errors.map((e) => {
+      const code = printParseErrorCode(e.error);
+      return {
+        message: `not valid JSONC: ${
+          SYNTAX_ERRORS[code] ?? code
+        }. Fix the syntax there.`,
+        ...position(text, e.offset),
+      };
+    });
+    throw new ConfigError(path, problems[0].message, problems[0], {
+      problems,
+      text,
+    });
   }
   const value = nodeValue(tree);
   const result = ConfigSchema.safeParse(value);
   if (result.success) return result.data;
   // A misspelt key also leaves its rightly spelt one missing: the spelling
-  // is what to fix, so it is reported first.
+  // is what to fix, so a missing key beside an unknown one is not reported.
   const issues = result.error.issues;
-  const issue = issues.find((i) => i.code === "unrecognized_keys") ??
-    issues[0];
-  let where = issue.path.filter((p): p is string | number =>
+  const misspelt = new Set(
+    issues.filter((i) => i.code === "unrecognized_keys").map((i) =>
+      JSON.stringify(i.path)
+    ),
+  );
+  const problems = issues.filter((i) =>
+    !(i.code === "invalid_type" && i.input === undefined &&
+      misspelt.has(JSON.stringify(i.path.slice(0, -1))))
+  ).flatMap((issue): z.core.$ZodIssue[] =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ ...issue, keys: [key] }))
+      : [issue]
+  ).map((issue) => ({
+    message: `${keyText(issue)}: ${describe(issue)}`,
+    ...position(text, issueOffset(tree, issue)),
+  })).sort((a, b) => a.line - b.line || a.column - b.column);
+  throw new ConfigError(path, problems[0].message, problems[0], {
+    problems,
+    text,
+    cause: result.error,
+  });
+}
+
+/** Where an issue is, as a key path (an unknown key's own name included). */
+function issuePath(issue: z.core.$ZodIssue): (string | number)[] {
+  const where = issue.path.filter((p): p is string | number =>
     typeof p !== "symbol"
   );
-  let keyText = where.length ? `"${where.join(".")}"` : "the top level";
-  if (issue.code === "unrecognized_keys") {
-    where = [...where, issue.keys[0]];
-    keyText = `"${where.join(".")}"`;
-  }
-  // Point at the deepest node that exists.
+  return issue.code === "unrecognized_keys" ? [...where, issue.keys[0]] : where;
+}
+
+function keyText(issue: z.core.$ZodIssue): string {
+  const where = issuePath(issue);
+  return where.length ? `"${where.join(".")}"` : "the top level";
+}
+
+/** The offset of the deepest node of the issue's path that exists; an unknown key's own property. */
+function issueOffset(tree: Node, issue: z.core.$ZodIssue): number {
+  const where = issuePath(issue);
   let node = findNodeAtLocation(tree, where);
   for (let n = where.length; !node && n > 0; n--) {
     node = findNodeAtLocation(tree, where.slice(0, n - 1));
   }
-  let offset = node?.offset ?? 0;
   if (node?.parent?.type === "property" && issue.code === "unrecognized_keys") {
-    offset = node.parent.offset;
+    return node.parent.offset;
   }
-  throw new ConfigError(
-    path,
-    `${keyText}: ${describe(issue)}`,
-    position(text, offset),
-  );
+  return node?.offset ?? 0;
 }
 
 function describe(issue: z.core.$ZodIssue): string {

@@ -327,7 +327,7 @@ Deno.test("bad configs stop the proxy before the server starts, naming the file,
     [
       "syntax",
       `{\n  "rules": {\n    "sensitive": ["a" "b"]\n  }\n}`,
-      /syntax\.jsonc:3:23: not valid JSONC: CommaExpected/,
+      /syntax\.jsonc:3:23: not valid JSONC: expected a comma/,
     ],
     [
       "unknown-key",
