@@ -9,20 +9,19 @@
  */
 import { z } from "zod";
 import {
+  type Assert,
   definePlugin,
+  type Equals,
   type FoundEntity,
+  groupCount,
+  memoize,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin/plugin.ts";
-import { walkStrings } from "../lib/plugin/kit/json_walk.ts";
-import { memoize } from "../lib/plugin/kit/memo.ts";
-import {
-  groupCount,
   searcher,
   type Span,
   spanSearcher,
-} from "../lib/plugin/kit/regex_prefilter.ts";
-import type { Assert, Equals } from "../lib/util/_type_check.ts";
+  walkStrings,
+} from "../lib/plugin/kit/mod.ts";
 
 /** One extractor: a regular expression that finds entities of one type. */
 export interface Extractor {

@@ -11,10 +11,14 @@
  */
 import { createHmac } from "node:crypto";
 import { z } from "zod";
-import { definePlugin, type Plugin } from "../lib/plugin/plugin.ts";
-import type { Assert, Equals } from "../lib/util/_type_check.ts";
-import { searcher } from "../lib/plugin/kit/regex_prefilter.ts";
-import { memoize } from "../lib/plugin/kit/memo.ts";
+import {
+  type Assert,
+  definePlugin,
+  type Equals,
+  memoize,
+  type Plugin,
+  searcher,
+} from "../lib/plugin/kit/mod.ts";
 
 /** An extra pattern for the `redact` plugin: matches are redacted as `type`. */
 export interface RedactPattern {

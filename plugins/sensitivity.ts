@@ -7,14 +7,15 @@
  */
 import { z } from "zod";
 import {
+  type Assert,
   definePlugin,
+  type Equals,
+  globMatcher,
+  memoize,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin/plugin.ts";
-import { globMatcher } from "../lib/plugin/kit/glob.ts";
-import { walkStrings } from "../lib/plugin/kit/json_walk.ts";
-import { memoize } from "../lib/plugin/kit/memo.ts";
-import type { Assert, Equals } from "../lib/util/_type_check.ts";
+  walkStrings,
+} from "../lib/plugin/kit/mod.ts";
 
 /** A rule on argument values: a label for calls whose arguments match a pattern. */
 export interface ArgumentRule {
