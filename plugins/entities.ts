@@ -10,11 +10,13 @@
 import { z } from "zod";
 import {
   type Assert,
+  compilePattern,
   definePlugin,
   type Equals,
   type FoundEntity,
   groupCount,
   memoize,
+  PatternFlagsSchema,
   type Plugin,
   type PluginFindings,
   searcher,
@@ -29,7 +31,7 @@ export interface Extractor {
   type: string;
   /** A regular expression; the whole match (or its first group, if any) is the value. */
   pattern: string;
-  /** Regular expression flags (`g` is implied). */
+  /** Regular expression flags: `d`, `i`, `m`, `s`, `u`, `v`; every match is found (`g` is implied) and `y` is refused (see the kit's `PatternFlagsSchema`). */
   flags?: string;
   /** Where to look. @default {["arguments","result"]} */
   in?: ("arguments" | "result")[];
@@ -48,7 +50,7 @@ export interface EntitiesOptions {
 const extractor = z.object({
   type: z.string().min(1),
   pattern: z.string(),
-  flags: z.string().optional(),
+  flags: PatternFlagsSchema.optional(),
   in: z.array(z.enum(["arguments", "result"])).optional(),
   tools: z.array(z.string()).optional(),
 }).strict();
@@ -98,10 +100,7 @@ const MAX_PER_CALL = 500;
 export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
   const o = EntitiesOptionsSchema.parse(options);
   const extractors = o.extractors.map((x) => {
-    const re = new RegExp(
-      x.pattern,
-      (x.flags ?? "").includes("g") ? x.flags : `${x.flags ?? ""}g`,
-    );
+    const re = compilePattern(x.pattern, x.flags, { global: true });
     return {
       type: x.type,
       // Most strings lack the text a pattern needs: the search skips them

@@ -13,9 +13,11 @@ import { createHmac } from "node:crypto";
 import { z } from "zod";
 import {
   type Assert,
+  compilePattern,
   definePlugin,
   type Equals,
   memoize,
+  PatternFlagsSchema,
   type Plugin,
   searcher,
 } from "../lib/plugin/kit/mod.ts";
@@ -26,7 +28,7 @@ export interface RedactPattern {
   type: string;
   /** A regular expression. */
   pattern: string;
-  /** Regular expression flags (`g` is implied). */
+  /** Regular expression flags: `d`, `i`, `m`, `s`, `u`, `v`; every match is redacted (`g` is implied) and `y` is refused (see the kit's `PatternFlagsSchema`). */
   flags?: string;
 }
 
@@ -71,7 +73,7 @@ const redactOptions = z.object({
     z.object({
       type: z.string().min(1),
       pattern: z.string(),
-      flags: z.string().optional(),
+      flags: PatternFlagsSchema.optional(),
     }).strict(),
   )
     .default([]),
@@ -259,10 +261,7 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
     ...o.patterns.map((p) =>
       [
         p.type,
-        new RegExp(
-          p.pattern,
-          (p.flags ?? "").includes("g") ? p.flags : `${p.flags ?? ""}g`,
-        ),
+        compilePattern(p.pattern, p.flags, { global: true }),
       ] as [
         string,
         RegExp,

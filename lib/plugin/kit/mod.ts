@@ -80,4 +80,10 @@ export {
   type SpanSearch,
   spanSearcher,
 } from "./regex_prefilter.ts";
+export {
+  compilePattern,
+  type CompilePatternOptions,
+  patternFlagsProblem,
+  PatternFlagsSchema,
+} from "./pattern.ts";
 export type { Assert, Equals } from "../../util/_type_check.ts";
