@@ -11,7 +11,7 @@ import {
   definePlugin,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin/plugin.ts";
+} from "../lib/plugin/kit/mod.ts";
 
 interface Hints {
   readOnlyHint?: boolean;

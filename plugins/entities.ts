@@ -9,20 +9,21 @@
  */
 import { z } from "zod";
 import {
+  type Assert,
+  compilePattern,
   definePlugin,
+  type Equals,
   type FoundEntity,
+  groupCount,
+  memoize,
+  PatternFlagsSchema,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin/plugin.ts";
-import { walkStrings } from "../lib/plugin/kit/json_walk.ts";
-import { memoize } from "../lib/plugin/kit/memo.ts";
-import {
-  groupCount,
   searcher,
   type Span,
   spanSearcher,
-} from "../lib/plugin/kit/regex_prefilter.ts";
-import type { Assert, Equals } from "../lib/util/_type_check.ts";
+  walkStrings,
+} from "../lib/plugin/kit/mod.ts";
 
 /** One extractor: a regular expression that finds entities of one type. */
 export interface Extractor {
@@ -30,7 +31,7 @@ export interface Extractor {
   type: string;
   /** A regular expression; the whole match (or its first group, if any) is the value. */
   pattern: string;
-  /** Regular expression flags (`g` is implied). */
+  /** Regular expression flags: `d`, `i`, `m`, `s`, `u`, `v`; every match is found (`g` is implied) and `y` is refused (see the kit's `PatternFlagsSchema`). */
   flags?: string;
   /** Where to look. @default {["arguments","result"]} */
   in?: ("arguments" | "result")[];
@@ -49,7 +50,7 @@ export interface EntitiesOptions {
 const extractor = z.object({
   type: z.string().min(1),
   pattern: z.string(),
-  flags: z.string().optional(),
+  flags: PatternFlagsSchema.optional(),
   in: z.array(z.enum(["arguments", "result"])).optional(),
   tools: z.array(z.string()).optional(),
 }).strict();
@@ -99,10 +100,7 @@ const MAX_PER_CALL = 500;
 export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
   const o = EntitiesOptionsSchema.parse(options);
   const extractors = o.extractors.map((x) => {
-    const re = new RegExp(
-      x.pattern,
-      (x.flags ?? "").includes("g") ? x.flags : `${x.flags ?? ""}g`,
-    );
+    const re = compilePattern(x.pattern, x.flags, { global: true });
     return {
       type: x.type,
       // Most strings lack the text a pattern needs: the search skips them

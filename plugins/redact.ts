@@ -11,10 +11,16 @@
  */
 import { createHmac } from "node:crypto";
 import { z } from "zod";
-import { definePlugin, type Plugin } from "../lib/plugin/plugin.ts";
-import type { Assert, Equals } from "../lib/util/_type_check.ts";
-import { searcher } from "../lib/plugin/kit/regex_prefilter.ts";
-import { memoize } from "../lib/plugin/kit/memo.ts";
+import {
+  type Assert,
+  compilePattern,
+  definePlugin,
+  type Equals,
+  memoize,
+  PatternFlagsSchema,
+  type Plugin,
+  searcher,
+} from "../lib/plugin/kit/mod.ts";
 
 /** An extra pattern for the `redact` plugin: matches are redacted as `type`. */
 export interface RedactPattern {
@@ -22,7 +28,7 @@ export interface RedactPattern {
   type: string;
   /** A regular expression. */
   pattern: string;
-  /** Regular expression flags (`g` is implied). */
+  /** Regular expression flags: `d`, `i`, `m`, `s`, `u`, `v`; every match is redacted (`g` is implied) and `y` is refused (see the kit's `PatternFlagsSchema`). */
   flags?: string;
 }
 
@@ -67,7 +73,7 @@ const redactOptions = z.object({
     z.object({
       type: z.string().min(1),
       pattern: z.string(),
-      flags: z.string().optional(),
+      flags: PatternFlagsSchema.optional(),
     }).strict(),
   )
     .default([]),
@@ -255,10 +261,7 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
     ...o.patterns.map((p) =>
       [
         p.type,
-        new RegExp(
-          p.pattern,
-          (p.flags ?? "").includes("g") ? p.flags : `${p.flags ?? ""}g`,
-        ),
+        compilePattern(p.pattern, p.flags, { global: true }),
       ] as [
         string,
         RegExp,

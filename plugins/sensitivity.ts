@@ -7,14 +7,17 @@
  */
 import { z } from "zod";
 import {
+  type Assert,
+  compilePattern,
   definePlugin,
+  type Equals,
+  globMatcher,
+  memoize,
+  PatternFlagsSchema,
   type Plugin,
   type PluginFindings,
-} from "../lib/plugin/plugin.ts";
-import { globMatcher } from "../lib/plugin/kit/glob.ts";
-import { walkStrings } from "../lib/plugin/kit/json_walk.ts";
-import { memoize } from "../lib/plugin/kit/memo.ts";
-import type { Assert, Equals } from "../lib/util/_type_check.ts";
+  walkStrings,
+} from "../lib/plugin/kit/mod.ts";
 
 /** A rule on argument values: a label for calls whose arguments match a pattern. */
 export interface ArgumentRule {
@@ -24,7 +27,12 @@ export interface ArgumentRule {
   key?: string;
   /** A regular expression tested against each string argument value. */
   pattern: string;
-  /** Regular expression flags. @default {"i"} */
+  /**
+   * Regular expression flags: `d`, `i`, `m`, `s`, `u`, `v`; `g` changes
+   * nothing (each value is tested once) and `y` is refused (see the kit's
+   * `PatternFlagsSchema`).
+   * @default {"i"}
+   */
   flags?: string;
   /** Only these tools (names or globs); all tools when absent. */
   tools?: string[];
@@ -48,7 +56,7 @@ const argumentRule = z.object({
   label: z.string().min(1),
   key: z.string().optional(),
   pattern: z.string(),
-  flags: z.string().optional(),
+  flags: PatternFlagsSchema.optional(),
   tools: z.array(z.string()).optional(),
 }).strict();
 /** Validates an {@linkcode ArgumentRule}. */
@@ -113,7 +121,9 @@ export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
   const argumentRules = o.arguments.map((rule) => ({
     label: rule.label,
     key: rule.key,
-    re: new RegExp(rule.pattern, rule.flags ?? "i"),
+    // Tested once per value, so never global: a `g` from the config would
+    // carry `lastIndex` from one call to the next.
+    re: compilePattern(rule.pattern, rule.flags ?? "i"),
     tools: rule.tools ? globMatcher(rule.tools) : () => true,
   }));
   type Rule = typeof argumentRules[number];

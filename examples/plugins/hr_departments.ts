@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { definePlugin, type PluginFindings } from "../../mod.ts";
+import { definePlugin, type PluginFindings } from "../../lib/plugin/kit/mod.ts";
 
 const Options = z.object({
   /** The department names to look for. */

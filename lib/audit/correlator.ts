@@ -33,12 +33,22 @@ import { SCHEMA_VERSION } from "./schema_version.ts";
  */
 export const FRAME: unique symbol = Symbol("frame");
 
-/** An event as it leaves the correlator, with its frame attached. */
-export type CorrelatedEvent = AuditEvent & { [FRAME]?: Frame };
+/**
+ * The request a reply answers, kept beside the reply (not serialised) so
+ * later stages (the plugin pipeline) take what they need of the request
+ * from the one pairing there is, this one.
+ */
+export const REQUEST: unique symbol = Symbol("request");
+
+/** An event as it leaves the correlator, with its frame (and, on a reply, its request) attached. */
+export type CorrelatedEvent = AuditEvent & {
+  [FRAME]?: Frame;
+  [REQUEST]?: RequestEvent;
+};
 
 interface Live {
   /** The request event: its `seq` is read when needed, as the sink may renumber it. */
-  event: { seq: number };
+  event: RequestEvent;
   start: number;
   method: string;
   tool?: string;
@@ -256,7 +266,8 @@ export class Correlator {
     live_.set(keyOf(id), live);
     // A peer that never answers must not grow memory without bound.
     if (live_.size > MAX_LIVE) {
-      // Forget the oldest half at once (see Pipeline's open calls).
+      // Forget the oldest half at once: deleting one at a time from the
+      // front of a Map rescans its deleted slots every time.
       let drop = MAX_LIVE / 2;
       for (const k of live_.keys()) {
         live_.delete(k);
@@ -325,7 +336,10 @@ export class Correlator {
     const key = keyOf(m.id);
     const live = this.#live[requestDir].get(key);
     if (live) this.#live[requestDir].delete(key);
-    let event: (ResponseEvent | ErrorEvent) & { [FRAME]?: Frame };
+    let event: (ResponseEvent | ErrorEvent) & {
+      [FRAME]?: Frame;
+      [REQUEST]?: RequestEvent;
+    };
     if (m.type === "response") {
       event = {
         ...this.base(),
@@ -360,6 +374,7 @@ export class Correlator {
       event.durationMs = round(this.#now() - live.start);
       if (live.tool !== undefined) event.tool = live.tool;
       if (live.cancelled) event.cancelled = true;
+      event[REQUEST] = live.event;
     }
     const out: CorrelatedEvent[] = [event];
     if (m.type === "response" && live) {

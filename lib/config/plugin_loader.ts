@@ -130,13 +130,9 @@ async function loadOne(
         });
     }
   } catch (error) {
-    throw new PluginLoadError(
-      use,
-      `invalid options (${error instanceof Error ? error.message : error}).`,
-      {
-        cause: error,
-      },
-    );
+    throw new PluginLoadError(use, `invalid options ${describe(error)}.`, {
+      cause: error,
+    });
   }
   const compiledIn = options.registry?.[use];
   if (compiledIn) return await prepare(use, compiledIn, pluginOptions);
@@ -270,6 +266,15 @@ export async function redactionKey(dir: string): Promise<string> {
       }
     }
   }
+}
+
+/** A built-in's options error: a schema's first issue at its key, as for a module's options. */
+function describe(error: unknown): string {
+  const issue =
+    (error as { issues?: { path: PropertyKey[]; message: string }[] })
+      ?.issues?.[0];
+  if (issue) return `at "${issue.path.join(".")}": ${issue.message}`;
+  return `(${error instanceof Error ? error.message : error})`;
 }
 
 function toFileUrl(path: string): URL {

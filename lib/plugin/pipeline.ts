@@ -1,56 +1,37 @@
 /**
  * Stage 4: the classifier pipeline. Runs the plugins, in order, on every
- * message event; for `tools/call` it gives them the call (arguments at the
- * request; arguments, result or error at the response) and carries the
- * request's classes over to its response. Then every redaction hook sees
- * every string the log will hold. A plugin that throws, rejects or takes too
- * long is noted on the event and reported once; the event is logged anyway.
+ * message event and merges what they return into the event's classes and
+ * entities; for `tools/call` it gives them the call (arguments at the
+ * request; arguments, result or error at the response, from the request the
+ * correlator paired it with) and carries the request's classes over to its
+ * response. Then every redaction hook sees every string the log will hold.
+ * Hooks are dispatched, timed and isolated by {@linkcode Dispatcher}
+ * (`dispatch.ts`); redaction is `redaction.ts`.
  *
  * @module
  */
 import type {
   AuditEvent,
   Classification,
-  Direction,
   Entity,
-  JsonRpcId,
   MessageEvent,
+  RequestEvent,
 } from "../audit/event.ts";
+import { type CorrelatedEvent, REQUEST } from "../audit/correlator.ts";
 import type {
   FoundEntity,
   HookContext,
+  HookResult,
   Plugin,
   PluginFindings,
   ToolCall,
 } from "./plugin.ts";
-import { mapStrings } from "./kit/json_walk.ts";
+import { Dispatcher, type DispatcherOptions, type Hook } from "./dispatch.ts";
+import { Redaction } from "./redaction.ts";
 import { flatString } from "./kit/_flat_string.ts";
 
-/** Options for {@linkcode Pipeline}. */
-export interface PipelineOptions {
-  /**
-   * How long an asynchronous hook may take before it is abandoned for that event.
-   * @default {1000}
-   */
-  hookTimeoutMs?: number;
-  /**
-   * After this many timeouts a plugin is switched off for the rest of the session.
-   * @default {3}
-   */
-  maxTimeouts?: number;
-  /** Receives one warning sentence per failing plugin. */
-  onWarning?: (message: string) => void;
-}
-
-interface CallState {
-  /** The request's seq: a reply answers this call when its requestSeq is this. */
-  seq: number;
-  name: string;
-  arguments: unknown;
-  classes: Classification[];
-}
-
-class HookTimeout extends Error {}
+/** Options for {@linkcode Pipeline}: how its hooks are dispatched. */
+export type PipelineOptions = DispatcherOptions;
 
 /** One event's way through the hooks. */
 interface Run {
@@ -68,24 +49,26 @@ interface Run {
 interface OpenCall {
   call: ToolCall;
   /** The request's classes, at the reply. */
-  inherited: Classification[];
-  /** At the request: where its classes are kept for the reply. */
-  state?: CallState;
+  inherited: readonly Classification[];
 }
+
+/**
+ * The params of a `tools/call` request as the client sent them, kept on the
+ * request (not serialised) when redaction replaced them: the hooks at the
+ * response see the arguments the server saw, as they did at the request.
+ */
+const SENT_PARAMS: unique symbol = Symbol("sent params");
+type Request = RequestEvent & { [SENT_PARAMS]?: unknown };
 
 /** What hooks see when nothing has been added yet. */
 const NONE: readonly never[] = Object.freeze([]);
 
-/** Calls waiting for their response; older ones are forgotten past this. */
-const MAX_OPEN_CALLS = 10_000;
 /** Up to this many entities, a new one is compared with each. */
 const FEW_ENTITIES = 16;
 /** Strings up to this long are shared between events (see `#flat`). */
 const MAX_SHARED_LENGTH = 256;
 /** Shared strings kept at most; past this the table starts again. */
 const MAX_SHARED_STRINGS = 4096;
-/** The parts of a message event that are redacted. */
-const PAYLOAD_KEYS = ["params", "result", "error"] as const;
 
 /**
  * Runs plugins over events; an {@linkcode EventProcessor} for the audit sink.
@@ -112,56 +95,62 @@ const PAYLOAD_KEYS = ["params", "result", "error"] as const;
  * ```
  */
 export class Pipeline {
-  #plugins: Plugin[];
-  /** The hooks in the order they run: each plugin's onMessage, then its onToolCall. */
-  #steps: { plugin: Plugin; toolCall: boolean }[];
-  #redactors: Plugin[];
-  #timeoutMs: number;
-  #maxTimeouts: number;
-  #onWarning: (message: string) => void;
-  /**
-   * Calls waiting for their reply, by the direction of the request and its
-   * id, as the correlator pairs them: a request that reuses a waiting id
-   * takes its place, so a peer that never answers leaves nothing behind.
-   */
-  #calls: Record<Direction, Map<JsonRpcId, CallState>> = {
-    c2s: new Map(),
-    s2c: new Map(),
-  };
-  #timeouts = new Map<string, number>();
-  #disabled = new Set<string>();
-  #reported = new Set<string>();
+  /** The hooks of a message that is not a tool call: each plugin's onMessage. */
+  #messageHooks: Hook<Run>[] = [];
+  /** The hooks of a tool call, in order: each plugin's onMessage, then its onToolCall. */
+  #callHooks: Hook<Run>[] = [];
+  #dispatcher: Dispatcher<Run>;
+  #redaction: Redaction | undefined;
   #strings = new Map<string, string>();
   #sources = new Map<string, Map<string, string>>();
 
   /** Creates a pipeline of `plugins`, run in this order. */
   constructor(plugins: Plugin[], options: PipelineOptions = {}) {
-    this.#plugins = plugins.filter((p) => p.onToolCall || p.onMessage);
-    this.#redactors = plugins.filter((p) => p.redact);
-    this.#steps = this.#plugins.flatMap((plugin) => [
-      { plugin, toolCall: false },
-      { plugin, toolCall: true },
-    ]);
-    this.#timeoutMs = options.hookTimeoutMs ?? 1000;
-    this.#maxTimeouts = options.maxTimeouts ?? 3;
-    this.#onWarning = options.onWarning ?? (() => {});
+    for (const plugin of plugins) {
+      if (plugin.onMessage) {
+        const hook: Hook<Run> = {
+          plugin,
+          call: function onMessage(run): HookResult {
+            return plugin.onMessage!(run.event, contextOf(run));
+          },
+        };
+        this.#messageHooks.push(hook);
+        this.#callHooks.push(hook);
+      }
+      if (plugin.onToolCall) {
+        this.#callHooks.push({
+          plugin,
+          call: function onToolCall(run): HookResult {
+            return plugin.onToolCall!(run.call!.call, contextOf(run));
+          },
+        });
+      }
+    }
+    this.#dispatcher = new Dispatcher<Run>(
+      (run, plugin, found) => this.#mergeInto(run, plugin, found),
+      options,
+    );
+    const redactors = plugins.filter((p) => p.redact);
+    if (redactors.length > 0) {
+      this.#redaction = new Redaction(
+        redactors,
+        (plugin, message) => this.#dispatcher.warnOnce(plugin, message),
+      );
+    }
   }
 
   /** Enriches one event in place: classes, entities, plugin errors, redactions. */
   process(event: AuditEvent): void | Promise<void> {
     if (!isMessage(event)) {
-      if (this.#redactors.length > 0) this.#redactOther(event);
+      this.#redaction?.other(event);
       return;
     }
-    if (this.#plugins.length === 0) {
-      // Nothing classifies: no call state to keep, only redaction to run.
-      if (this.#redactors.length > 0) this.#redactMessage(event);
+    if (this.#callHooks.length === 0) {
+      // Nothing classifies: only redaction to run.
+      this.#redaction?.message(event);
       return;
     }
-    return this.#run(event, this.#toolCall(event));
-  }
-
-  #run(event: MessageEvent, call: OpenCall | undefined): void | Promise<void> {
+    const call = toolCall(event);
     const run: Run = {
       event,
       call,
@@ -170,56 +159,23 @@ export class Pipeline {
       classesSeen: undefined,
       entitiesSeen: undefined,
     };
-    return this.#runFrom(0, run);
-  }
-
-  /**
-   * Runs the hooks from `step` on, synchronously until a hook returns a
-   * promise; only then does the rest wait for it, so synchronous plugins
-   * cost no microtask per event.
-   */
-  #runFrom(step: number, run: Run): void | Promise<void> {
-    const { event, call, classes, entities } = run;
-    const steps = this.#steps;
-    for (let i = step; i < steps.length; i++) {
-      const { plugin, toolCall } = steps[i];
-      if (toolCall ? !plugin.onToolCall || !call : !plugin.onMessage) continue;
-      if (this.#disabled.size > 0 && this.#disabled.has(plugin.name)) continue;
-      // Hooks share one frozen copy until a hook adds something.
-      const context: HookContext = {
-        event,
-        classes: run.classesSeen ??= classes.length === 0
-          ? NONE
-          : Object.freeze(classes.slice()),
-        entities: run.entitiesSeen ??= entities.length === 0
-          ? NONE
-          : Object.freeze(entities.slice()),
-      };
-      try {
-        const out = toolCall
-          ? plugin.onToolCall!(call!.call, context)
-          : plugin.onMessage!(event, context);
-        if (out instanceof Promise) {
-          return this.#withTimeout(out).then(
-            (found) => {
-              if (found) this.#mergeInto(run, plugin, found);
-            },
-            (error) => this.#fail(event, plugin, error),
-          ).then(() => this.#runFrom(i + 1, run));
-        }
-        if (out) this.#mergeInto(run, plugin, out);
-      } catch (error) {
-        this.#fail(event, plugin, error);
-      }
-    }
+    const pending = this.#dispatcher.dispatch(
+      call ? this.#callHooks : this.#messageHooks,
+      run,
+    );
+    if (pending) return pending.then(() => this.#finish(run));
     this.#finish(run);
   }
 
   #finish({ event, call, classes, entities }: Run): void {
     if (classes.length > 0) event.classes = classes;
     if (entities.length > 0) event.entities = entities;
-    if (call?.state) call.state.classes = classes;
-    if (this.#redactors.length > 0) this.#redactMessage(event);
+    if (this.#redaction === undefined) return;
+    const sent = event.kind === "request" ? event.params : undefined;
+    this.#redaction.message(event);
+    if (call && event.kind === "request" && event.params !== sent) {
+      (event as Request)[SENT_PARAMS] = sent;
+    }
   }
 
   /** Adds what a hook found to the run: labels not yet given, entities not yet found. */
@@ -302,157 +258,68 @@ export class Pipeline {
     }
     return flat;
   }
+}
 
-  #toolCall(event: MessageEvent): OpenCall | undefined {
-    if (
-      event.kind === "request" && event.method === "tools/call" &&
-      event.tool !== undefined
-    ) {
-      const args = (event.params as { arguments?: unknown } | undefined)
-        ?.arguments;
-      const state: CallState = {
-        seq: event.seq,
-        name: event.tool,
-        arguments: args,
-        classes: [],
-      };
-      const open = this.#calls[event.dir];
-      open.set(event.id, state);
-      if (open.size > MAX_OPEN_CALLS) {
-        // Forget the oldest half at once: deleting one at a time from the
-        // front of a Map rescans its deleted slots every time.
-        let drop = MAX_OPEN_CALLS / 2;
-        for (const id of open.keys()) {
-          open.delete(id);
-          if (--drop === 0) break;
-        }
-      }
-      return {
-        call: { name: event.tool, arguments: args, phase: "request" },
-        inherited: [],
-        state,
-      };
-    }
-    if (
-      (event.kind === "response" || event.kind === "error") &&
-      event.requestSeq !== undefined
-    ) {
-      const open = this.#calls[event.dir === "c2s" ? "s2c" : "c2s"];
-      const state = open.get(event.id);
-      if (state === undefined || state.seq !== event.requestSeq) {
-        return undefined;
-      }
-      open.delete(event.id);
-      const call: ToolCall = event.kind === "response"
-        ? {
-          name: state.name,
-          arguments: state.arguments,
-          phase: "response",
-          result: event.result,
-          isError: event.isError,
-        }
-        : {
-          name: state.name,
-          arguments: state.arguments,
-          phase: "response",
-          error: event.error as ToolCall["error"],
-        };
-      return { call, inherited: state.classes };
-    }
-    return undefined;
-  }
-
-  #withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HookTimeout()), this.#timeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  #fail(event: MessageEvent, plugin: Plugin, error: unknown): void {
-    const timedOut = error instanceof HookTimeout;
-    const message = timedOut
-      ? `timed out after ${this.#timeoutMs} ms`
-      : error instanceof Error
-      ? `${error.name}: ${error.message}`
-      : String(error);
-    (event.pluginErrors ??= []).push({ plugin: plugin.name, error: message });
-    if (!this.#reported.has(plugin.name)) {
-      this.#reported.add(plugin.name);
-      this.#onWarning(
-        `plugin "${plugin.name}" failed (${message}) on event ${event.seq}; the event is logged without its findings and the conversation goes on`,
-      );
-    }
-    if (timedOut) {
-      const count = (this.#timeouts.get(plugin.name) ?? 0) + 1;
-      this.#timeouts.set(plugin.name, count);
-      if (count >= this.#maxTimeouts) {
-        this.#disabled.add(plugin.name);
-        this.#onWarning(
-          `plugin "${plugin.name}" timed out ${count} times and is switched off for this session`,
-        );
-      }
-    }
-  }
-
-  #redact = (value: string, path: string): string | undefined => {
-    let current = value;
-    let changed = false;
-    for (const plugin of this.#redactors) {
-      try {
-        const out = plugin.redact!(current, path);
-        if (typeof out === "string" && out !== current) {
-          current = out;
-          changed = true;
-        }
-      } catch (error) {
-        if (!this.#reported.has(plugin.name)) {
-          this.#reported.add(plugin.name);
-          this.#onWarning(
-            `redaction plugin "${plugin.name}" failed (${error}); the string was logged unredacted`,
-          );
-        }
-      }
-    }
-    return changed ? current : undefined;
+/** What hooks see besides their input; they share one frozen copy until a hook adds something. */
+function contextOf(run: Run): HookContext {
+  return {
+    event: run.event,
+    classes: run.classesSeen ??= run.classes.length === 0
+      ? NONE
+      : Object.freeze(run.classes.slice()),
+    entities: run.entitiesSeen ??= run.entities.length === 0
+      ? NONE
+      : Object.freeze(run.entities.slice()),
   };
+}
 
-  #redactMessage(event: MessageEvent): void {
-    const e = event as unknown as Record<string, unknown>;
-    for (const key of PAYLOAD_KEYS) {
-      const value = e[key];
-      if (value !== undefined) {
-        const redacted = mapStrings(
-          value,
-          key === "params" ? "" : key,
-          this.#redact,
-        );
-        if (redacted !== value) e[key] = redacted;
-      }
+/**
+ * The tool call an event is, if any. At a response it comes from the
+ * request the correlator paired the response with: a reply the correlator
+ * did not pair (an unknown or already answered id) is no tool call.
+ */
+function toolCall(event: MessageEvent): OpenCall | undefined {
+  if (event.kind === "request") {
+    if (event.method !== "tools/call" || event.tool === undefined) {
+      return undefined;
     }
-    if (
-      event.kind === "request" && event.tool !== undefined &&
-      typeof e.params === "object"
-    ) {
-      // The tool name itself is kept: it is what the audit is about.
-      (e.params as Record<string, unknown>).name = event.tool;
-    }
-    if (event.entities) {
-      event.entities = event.entities.map((x) => {
-        const value = this.#redact(x.value, x.path);
-        return value === undefined ? x : { ...x, value };
-      });
-    }
+    return {
+      call: {
+        name: event.tool,
+        arguments: argumentsOf(event.params),
+        phase: "request",
+      },
+      inherited: NONE,
+    };
   }
+  if (event.kind !== "response" && event.kind !== "error") return undefined;
+  const request: Request | undefined = (event as CorrelatedEvent)[REQUEST];
+  if (
+    request === undefined || request.method !== "tools/call" ||
+    request.tool === undefined
+  ) return undefined;
+  const args = argumentsOf(
+    SENT_PARAMS in request ? request[SENT_PARAMS] : request.params,
+  );
+  const call: ToolCall = event.kind === "response"
+    ? {
+      name: request.tool,
+      arguments: args,
+      phase: "response",
+      result: event.result,
+      isError: event.isError,
+    }
+    : {
+      name: request.tool,
+      arguments: args,
+      phase: "response",
+      error: event.error as ToolCall["error"],
+    };
+  return { call, inherited: request.classes ?? NONE };
+}
 
-  #redactOther(event: AuditEvent): void {
-    if (event.kind === "invalid") {
-      event.excerpt = this.#redact(event.excerpt, "excerpt") ?? event.excerpt;
-    } else if (event.kind === "stderr") {
-      event.text = this.#redact(event.text, "stderr") ?? event.text;
-    }
-  }
+function argumentsOf(params: unknown): unknown {
+  return (params as { arguments?: unknown } | undefined)?.arguments;
 }
 
 function isMessage(event: AuditEvent): event is MessageEvent {

@@ -461,3 +461,46 @@ Deno.test("a reply carries the classes of the request it answers, also when a re
   assert.deepEqual(replies.map(labels), [["SECOND"], ["OTHER"], []]);
   assert.deepEqual(seen, [{ label: "SECOND" }, { label: "OTHER" }]);
 });
+
+Deno.test("at the response, hooks see the request's arguments as the client sent them, though the logged request is redacted", async () => {
+  const seen: unknown[] = [];
+  const pipeline = new Pipeline([
+    definePlugin({
+      name: "look",
+      onToolCall(call): undefined {
+        seen.push([call.phase, call.arguments]);
+      },
+    }),
+    definePlugin({
+      name: "hide",
+      redact: (s) => (s === "hunter2" ? "[secret]" : undefined),
+    }),
+  ]);
+  const correlator = new Correlator({ session: "s" });
+  const events: AuditEvent[] = [];
+  for (
+    const [dir, line] of [
+      [
+        "c2s",
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"login","arguments":{"password":"hunter2"}}}',
+      ],
+      ["s2c", '{"jsonrpc":"2.0","id":1,"result":{"content":[]}}'],
+    ] as const
+  ) {
+    const bytes = new TextEncoder().encode(line);
+    const frame = { bytes, length: bytes.length };
+    for (const e of correlator.frame(dir, frame, parseFrame(frame))) {
+      await pipeline.process(e);
+      events.push(e);
+    }
+  }
+  assert.deepEqual(seen, [
+    ["request", { password: "hunter2" }],
+    ["response", { password: "hunter2" }],
+  ]);
+  assert.deepEqual((events[0] as RequestEvent).params, {
+    name: "login",
+    arguments: { password: "[secret]" },
+  });
+  assert.doesNotMatch(JSON.stringify(events), /hunter2/);
+});

@@ -5,6 +5,7 @@ import {
   redactPlugin,
 } from "../../plugins/redact.ts";
 import { pick, randomText, seeded } from "../_seeded.ts";
+import { parseConfig } from "../../lib/config/config.ts";
 
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 
@@ -82,4 +83,26 @@ Deno.test("redaction replaces a Luhn-valid card number in text only once it has 
     /^\[REDACTED:password:/,
   );
   assert.equal(plugin.redact?.("x", "arguments.db.passwordHint"), undefined);
+});
+
+Deno.test("redact: a pattern's g flag changes nothing, and y is refused at config load naming the key", () => {
+  const text = "ssn 123-45-6789 and 987-65-4321";
+  const redacted = (flags?: string) =>
+    redactPlugin({
+      key: "k",
+      patterns: [{ type: "ssn", pattern: "\\b\\d{3}-\\d{2}-\\d{4}\\b", flags }],
+    }).redact?.(text, "result.text");
+  assert.equal(redacted("g"), redacted());
+  assert.match(
+    redacted("g") ?? "",
+    /^ssn \[REDACTED:ssn:[0-9a-f]{8}\] and \[REDACTED:ssn:[0-9a-f]{8}\]$/,
+  );
+  assert.throws(
+    () =>
+      parseConfig(
+        `{ "redact": { "patterns": [{ "type": "ssn", "pattern": "x", "flags": "gy" }] } }`,
+        "c.jsonc",
+      ),
+    /"redact\.patterns\.0\.flags": flag "y" \(sticky\) is not supported/,
+  );
 });

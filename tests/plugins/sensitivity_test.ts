@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sensitivityPlugin } from "../../plugins/sensitivity.ts";
 import type { HookContext, ToolCall } from "../../lib/plugin/plugin.ts";
+import { ConfigError, parseConfig } from "../../lib/config/config.ts";
 
 const context: HookContext = { event: {} as never, classes: [], entities: [] };
 
@@ -64,5 +65,41 @@ Deno.test("sensitivity: name rules and argument rules combine, each argument rul
       context,
     ),
     undefined,
+  );
+});
+
+Deno.test("sensitivity: an argument rule with the g flag classifies three identical calls the same (g keeps no place between calls)", () => {
+  const plugin = sensitivityPlugin({
+    arguments: [{ label: "WRITE", key: "query", pattern: "drop", flags: "gi" }],
+  });
+  const results = [1, 2, 3].map(() =>
+    classify(plugin, "run_sql", { query: "DROP TABLE users" })
+  );
+  const write = { classes: [{ label: "WRITE", source: "argument:query" }] };
+  assert.deepEqual(results, [write, write, write]);
+});
+
+Deno.test("sensitivity: the y flag is refused at config load, naming the key and the fix", () => {
+  assert.throws(
+    () =>
+      parseConfig(
+        `{\n  "rules": {\n    "arguments": [\n      { "label": "WRITE", "pattern": "drop", "flags": "iy" }\n    ]\n  }\n}`,
+        "c.jsonc",
+      ),
+    (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(
+        error.message,
+        /c\.jsonc:4:\d+: "rules\.arguments\.0\.flags": flag "y" \(sticky\) is not supported.*anchor the pattern with "\^"/,
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () =>
+      sensitivityPlugin({
+        arguments: [{ label: "WRITE", pattern: "drop", flags: "y" }],
+      }),
+    /\(sticky\) is not supported/,
   );
 });

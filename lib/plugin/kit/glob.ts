@@ -1,6 +1,7 @@
 /**
  * Tool-name globs for rules: `*` matches any run of characters, `?` one
- * character; everything else is literal.
+ * character (a code point, so an emoji is one); everything else is literal,
+ * and a glob matches the whole name.
  *
  * @module
  */
@@ -32,6 +33,8 @@ export function globMatcher(
         : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")
     ).join("")
   ).join("|");
-  const re = new RegExp(`^(?:${source})$`);
+  // `s` and `u`: `*` and `?` stand for any character, a line break or an
+  // emoji (two UTF-16 units) included, not only what `.` alone matches.
+  const re = new RegExp(`^(?:${source})$`, "su");
   return (name: string): boolean => re.test(name);
 }
