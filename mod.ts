@@ -128,6 +128,24 @@ export {
   type ToolCall,
 } from "./lib/plugin/plugin.ts";
 export { Pipeline, type PipelineOptions } from "./lib/plugin/pipeline.ts";
+// The plugin kit: what the built-in plugins are written with (also at "./plugin-kit").
+export {
+  compilePattern,
+  type CompilePatternOptions,
+  globMatcher,
+  groupCount,
+  memoize,
+  patternFlagsProblem,
+  PatternFlagsSchema,
+  type Prefilter,
+  prefilter,
+  type Search,
+  searcher,
+  type Span,
+  type SpanSearch,
+  spanSearcher,
+  walkStrings,
+} from "./lib/plugin/kit/mod.ts";
 export {
   type Config,
   ConfigError,
