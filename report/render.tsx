@@ -14,6 +14,7 @@ import { buildReportModel, type ReportModel } from "./model.ts";
 import { ReportPage } from "./page.tsx";
 import { REPORT_CSS } from "./styles.ts";
 import { CLIENT_SCRIPT } from "./client_script.ts";
+import type { PageData } from "./_page_script.ts";
 
 /** Options for {@linkcode renderReport}. */
 export interface RenderReportOptions {
@@ -150,13 +151,15 @@ function renderModel(
       generatedAt={o.generatedAt}
     />,
   );
-  const data = embedJson({
-    v: 1,
-    sessions: model.sessions.map((s) => ({ l: s.label, id: s.id })),
-    tools: model.tools,
-    entities: model.entities.map((e) => [e.type, e.value]),
-    rows: model.rows,
-  });
+  const data = embedJson(
+    {
+      v: 1,
+      sessions: model.sessions.map((s) => ({ l: s.label, id: s.id })),
+      tools: model.tools,
+      entities: model.entities.map((e) => [e.type, e.value]),
+      rows: model.rows,
+    } satisfies PageData,
+  );
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
