@@ -8,7 +8,6 @@
  */
 import { createHash } from "node:crypto";
 import { render } from "preact-render-to-string";
-import type { AuditEvent } from "../lib/audit/event.ts";
 import type { SkippedLine } from "../lib/log/log_reader.ts";
 import { buildReportModel, type ReportModel } from "./model.ts";
 import { ReportPage } from "./page.tsx";
@@ -105,7 +104,8 @@ function escapeHtml(text: string): string {
 /**
  * Renders audit events as one self-contained HTML document.
  *
- * @param events Audit events; anything that is not an event object is ignored.
+ * @param events Audit events (`AuditEvent`s, as `readLogs` returns them);
+ *   anything that is not an event object is ignored.
  * @param options Title, skipped lines and source file names.
  * @returns The HTML document.
  *
@@ -120,7 +120,7 @@ function escapeHtml(text: string): string {
  * ```
  */
 export function renderReport(
-  events: AuditEvent[] | unknown[],
+  events: readonly unknown[],
   options: RenderReportOptions = {},
 ): string {
   const o = { ...defaults, ...options };
