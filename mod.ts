@@ -1,14 +1,15 @@
 /**
  * mcp-audit: an audit log for every tool call an AI agent makes over the
  * Model Context Protocol. This module is the programmatic API; the
- * `mcp-audit` command line is in `cli.ts` (it does not import this module,
- * so the proxy never loads the report's Preact).
+ * `mcp-audit` command line is in `cli.ts` (it does not import this module).
+ * The report has its own export path, `@mcp-audit/mcp-audit/report`, so
+ * importing this module never loads the report's Preact.
  *
  * Four ways in, one log format: {@linkcode runProxy} wraps a stdio server
  * process, {@linkcode auditTransport} wraps an `@modelcontextprotocol/sdk`
  * transport in your own client or server, {@linkcode AuditLogger} records
- * tool calls by hand, and {@linkcode renderReport} turns events read by
- * {@linkcode readLogs} into one HTML page. All of them run the same plugin
+ * tool calls by hand, and `renderReport` (from `@mcp-audit/mcp-audit/report`)
+ * turns events read by {@linkcode readLogs} into one HTML page. All of them run the same plugin
  * {@linkcode Pipeline} and write the same {@linkcode AuditEvent}s and
  * {@linkcode Summary}.
  *
@@ -27,7 +28,8 @@
  *
  * @example Recording tool calls by hand, then reading the log and rendering a report
  * ```ts
- * import { AuditLogger, readLog, renderReport } from "./mod.ts";
+ * import { AuditLogger, readLog } from "./mod.ts";
+ * import { renderReport } from "./report/mod.ts";
  * import assert from "node:assert/strict";
  *
  * const logPath = await Deno.makeTempFile({ suffix: ".jsonl" });
@@ -72,7 +74,6 @@ export {
   type ProxyResult,
   runProxy,
 } from "./lib/proxy/proxy.ts";
-export { renderReport, type RenderReportOptions } from "./report/render.tsx";
 export {
   type LogEvent,
   LogReadError,

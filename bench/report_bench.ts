@@ -11,7 +11,7 @@
  * @module
  */
 import { readLog } from "../lib/log/log_reader.ts";
-import { renderReport } from "../report/render.tsx";
+import { renderReport } from "../report/mod.ts";
 import { generateLog, writeLog } from "../tests/_log_fixture.ts";
 
 const TARGETS = { seconds: 5, rssMb: 500, htmlMb: 60 } as const;

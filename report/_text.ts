@@ -33,9 +33,15 @@ export function visible(text: string): string {
   );
 }
 
+/** A line break, shown as `↵` in one-line text. Global, for replacing. */
+export const LINE_BREAK: RegExp = /\r?\n/g;
+
+/** A tab, shown as a space in one-line text. Global, for replacing. */
+export const TAB: RegExp = /\t/g;
+
 /** One-line display form: hidden characters escaped, newlines shown, clipped. */
 export function inline(text: string, max = 160): string {
-  const flat = visible(text).replace(/\r?\n/g, "↵").replace(/\t/g, " ");
+  const flat = visible(text).replace(LINE_BREAK, "↵").replace(TAB, " ");
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 

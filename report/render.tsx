@@ -8,12 +8,12 @@
  */
 import { createHash } from "node:crypto";
 import { render } from "preact-render-to-string";
-import type { AuditEvent } from "../lib/audit/event.ts";
 import type { SkippedLine } from "../lib/log/log_reader.ts";
 import { buildReportModel, type ReportModel } from "./model.ts";
 import { ReportPage } from "./page.tsx";
 import { REPORT_CSS } from "./styles.ts";
 import { CLIENT_SCRIPT } from "./client_script.ts";
+import type { PageData } from "./_page_script.ts";
 
 /** Options for {@linkcode renderReport}. */
 export interface RenderReportOptions {
@@ -104,7 +104,8 @@ function escapeHtml(text: string): string {
 /**
  * Renders audit events as one self-contained HTML document.
  *
- * @param events Audit events; anything that is not an event object is ignored.
+ * @param events Audit events (`AuditEvent`s, as `readLogs` returns them);
+ *   anything that is not an event object is ignored.
  * @param options Title, skipped lines and source file names.
  * @returns The HTML document.
  *
@@ -119,7 +120,7 @@ function escapeHtml(text: string): string {
  * ```
  */
 export function renderReport(
-  events: AuditEvent[] | unknown[],
+  events: readonly unknown[],
   options: RenderReportOptions = {},
 ): string {
   const o = { ...defaults, ...options };
@@ -150,13 +151,15 @@ function renderModel(
       generatedAt={o.generatedAt}
     />,
   );
-  const data = embedJson({
-    v: 1,
-    sessions: model.sessions.map((s) => ({ l: s.label, id: s.id })),
-    tools: model.tools,
-    entities: model.entities.map((e) => [e.type, e.value]),
-    rows: model.rows,
-  });
+  const data = embedJson(
+    {
+      v: 1,
+      sessions: model.sessions.map((s) => ({ l: s.label, id: s.id })),
+      tools: model.tools,
+      entities: model.entities.map((e) => [e.type, e.value]),
+      rows: model.rows,
+    } satisfies PageData,
+  );
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',

@@ -12,7 +12,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { readLogs } from "../lib/log/log_reader.ts";
-import { renderReport } from "../report/render.tsx";
+import { renderReport } from "../report/mod.ts";
 import { generateLog } from "./_log_fixture.ts";
 import { Browser } from "./_chromium.ts";
 

@@ -416,7 +416,7 @@ Deno.test("an invalid config rejects connect before the wrapped transport starts
   assert.equal(started, 0);
 });
 
-Deno.test("importing mod.ts loads no SDK code, and cli.ts never imports mod.ts", async () => {
+Deno.test("importing mod.ts loads no SDK code and no Preact, and cli.ts never imports mod.ts", async () => {
   const graph = async (entry: string): Promise<Set<string>> => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", new URL(entry, import.meta.url).pathname],
@@ -453,6 +453,8 @@ Deno.test("importing mod.ts loads no SDK code, and cli.ts never imports mod.ts",
     [...lib].filter((s) => s.includes("modelcontextprotocol")),
     [],
   );
+  // The report has its own export path: the API loads no Preact.
+  assert.deepEqual([...lib].filter((s) => s.includes("preact")), []);
   const cli = await graph("../cli.ts");
   assert.ok(!cli.has(new URL("../mod.ts", import.meta.url).href));
   assert.ok(![...cli].some((s) => s.includes("modelcontextprotocol")));
