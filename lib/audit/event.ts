@@ -17,32 +17,18 @@ import { z } from "zod";
 import type { Assert, Equals } from "../util/_type_check.ts";
 import type { Schema } from "./schema.ts";
 import { SCHEMA_VERSION } from "./schema_version.ts";
+import type { JsonRpcId } from "../wire/jsonrpc.ts";
+import type { Truncated } from "../wire/payload.ts";
 
+// The wire stage owns the shapes it produces; an event holds them as they are.
 export { SCHEMA_VERSION };
+export type { JsonRpcId, Truncated };
 
 // ---------------------------------------------------------------------------
 // The shape of an event.
 
 /** Which way a message travelled: `c2s` (client to server) or `s2c`. */
 export type Direction = "c2s" | "s2c";
-
-/** A JSON-RPC id as it appeared on the wire. */
-export type JsonRpcId = string | number | null;
-
-/**
- * A payload too large to log whole: its size and SHA-256 are kept so the
- * original can still be matched, with the first characters as a preview.
- */
-export interface Truncated {
-  /** Marks the payload as truncated. */
-  $truncated: true;
-  /** Byte length of the payload's JSON text. */
-  bytes: number;
-  /** Hex SHA-256 of the payload's JSON text (or of the whole frame for frames too large to parse). */
-  sha256: string;
-  /** The first characters of the payload's JSON text. */
-  preview: string;
-}
 
 /** A classification given to a tool call by a plugin, and where it came from. */
 export interface Classification {
