@@ -14,7 +14,7 @@ import type { JsonRpcMessage, ParsedFrame } from "../wire/jsonrpc.ts";
 import type {
   AuditEvent,
   Direction,
-  ErrorEvent,
+  ErrorResponseEvent,
   HandshakeEvent,
   InvalidEvent,
   JsonRpcId,
@@ -325,7 +325,7 @@ export class Correlator {
     const key = keyOf(m.id);
     const live = this.#live[requestDir].get(key);
     if (live) this.#live[requestDir].delete(key);
-    let event: (ResponseEvent | ErrorEvent) & { [FRAME]?: Frame };
+    let event: (ResponseEvent | ErrorResponseEvent) & { [FRAME]?: Frame };
     if (m.type === "response") {
       event = {
         ...this.base(),

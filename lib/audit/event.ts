@@ -181,8 +181,11 @@ export interface ResponseEvent extends ReplyEventBase {
   isError?: boolean;
 }
 
-/** A JSON-RPC error response. */
-export interface ErrorEvent extends ReplyEventBase {
+/**
+ * A JSON-RPC error response. (Not `ErrorEvent`: that name is the DOM's, a
+ * global in Deno, and an import of ours would shadow it.)
+ */
+export interface ErrorResponseEvent extends ReplyEventBase {
   /** The event kind. */
   kind: "error";
   /** The JSON-RPC error, or its truncation when too large to log. */
@@ -344,19 +347,22 @@ export type AuditEvent =
   | RequestEvent
   | NotificationEvent
   | ResponseEvent
-  | ErrorEvent
+  | ErrorResponseEvent
   | InvalidEvent
   | StderrEvent
   | GapEvent
   | SessionEndEvent
   | CheckpointEvent;
 
-/** Any event that carries a JSON-RPC message. */
-export type MessageEvent =
+/**
+ * Any event that carries a JSON-RPC message. (Not `MessageEvent`, the DOM
+ * global that a worker's `onmessage` receives.)
+ */
+export type JsonRpcMessageEvent =
   | RequestEvent
   | NotificationEvent
   | ResponseEvent
-  | ErrorEvent;
+  | ErrorResponseEvent;
 
 // ---------------------------------------------------------------------------
 // The zod schemas. Each is built untyped, checked against its interface at
@@ -498,8 +504,9 @@ const errorEvent = z.object({
   kind: z.literal("error"),
   error: z.union([JsonRpcErrorSchema, TruncatedSchema]),
 });
-/** Validates an {@linkcode ErrorEvent}. */
-export const ErrorEventSchema: z.ZodType<ErrorEvent> = errorEvent;
+/** Validates an {@linkcode ErrorResponseEvent}. */
+export const ErrorResponseEventSchema: z.ZodType<ErrorResponseEvent> =
+  errorEvent;
 
 const invalidEvent = z.object({
   ...base,
@@ -677,7 +684,7 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof requestEvent>, RequestEvent>>,
   Assert<Equals<z.output<typeof notificationEvent>, NotificationEvent>>,
   Assert<Equals<z.output<typeof responseEvent>, ResponseEvent>>,
-  Assert<Equals<z.output<typeof errorEvent>, ErrorEvent>>,
+  Assert<Equals<z.output<typeof errorEvent>, ErrorResponseEvent>>,
   Assert<Equals<z.output<typeof invalidEvent>, InvalidEvent>>,
   Assert<Equals<z.output<typeof stderrEvent>, StderrEvent>>,
   Assert<Equals<z.output<typeof gapEvent>, GapEvent>>,

@@ -14,7 +14,7 @@ import type {
   Direction,
   Entity,
   JsonRpcId,
-  MessageEvent,
+  JsonRpcMessageEvent,
 } from "../audit/event.ts";
 import type {
   FoundEntity,
@@ -54,7 +54,7 @@ class HookTimeout extends Error {}
 
 /** One event's way through the hooks. */
 interface Run {
-  event: MessageEvent;
+  event: JsonRpcMessageEvent;
   call: OpenCall | undefined;
   classes: Classification[];
   entities: Entity[];
@@ -161,7 +161,10 @@ export class Pipeline {
     return this.#run(event, this.#toolCall(event));
   }
 
-  #run(event: MessageEvent, call: OpenCall | undefined): void | Promise<void> {
+  #run(
+    event: JsonRpcMessageEvent,
+    call: OpenCall | undefined,
+  ): void | Promise<void> {
     const run: Run = {
       event,
       call,
@@ -303,7 +306,7 @@ export class Pipeline {
     return flat;
   }
 
-  #toolCall(event: MessageEvent): OpenCall | undefined {
+  #toolCall(event: JsonRpcMessageEvent): OpenCall | undefined {
     if (
       event.kind === "request" && event.method === "tools/call" &&
       event.tool !== undefined
@@ -370,7 +373,7 @@ export class Pipeline {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  #fail(event: MessageEvent, plugin: Plugin, error: unknown): void {
+  #fail(event: JsonRpcMessageEvent, plugin: Plugin, error: unknown): void {
     const timedOut = error instanceof HookTimeout;
     const message = timedOut
       ? `timed out after ${this.#timeoutMs} ms`
@@ -418,7 +421,7 @@ export class Pipeline {
     return changed ? current : undefined;
   };
 
-  #redactMessage(event: MessageEvent): void {
+  #redactMessage(event: JsonRpcMessageEvent): void {
     const e = event as unknown as Record<string, unknown>;
     for (const key of PAYLOAD_KEYS) {
       const value = e[key];
@@ -455,7 +458,7 @@ export class Pipeline {
   }
 }
 
-function isMessage(event: AuditEvent): event is MessageEvent {
+function isMessage(event: AuditEvent): event is JsonRpcMessageEvent {
   return event.kind === "request" || event.kind === "notification" ||
     event.kind === "response" ||
     event.kind === "error";
