@@ -83,7 +83,6 @@ export {
 } from "./lib/log/log_reader.ts";
 export {
   type AuditEvent,
-  AuditEventSchema,
   type CheckpointEvent,
   type Classification,
   type Direction,
@@ -112,6 +111,7 @@ export {
   type TraceContext,
   type Truncated,
 } from "./lib/audit/event.ts";
+export { AuditEventSchema } from "./lib/audit/event_schema.ts";
 export type {
   SafeParseResult,
   Schema,

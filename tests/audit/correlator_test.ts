@@ -261,6 +261,6 @@ Deno.test("the published JSON Schema of the log is the one generated from the zo
   assert.deepEqual(
     published,
     eventJsonSchema(),
-    "run `deno task schema` after changing lib/audit/event.ts",
+    "run `deno task schema` after changing lib/audit/event_schema.ts",
   );
 });
