@@ -145,7 +145,7 @@ if (import.meta.main) {
   if ("WorkerGlobalScope" in globalThis) {
     // In the bundle the log's worker runs this same file: serve the log.
     const { isLogThread, serveLogThread } = await import(
-      "./lib/log/log_thread.ts"
+      "./lib/log/log_thread_worker.ts"
     );
     if (isLogThread()) serveLogThread();
   } else {

@@ -125,8 +125,8 @@ export class NoLogFoundError extends Error {
 }
 
 /**
- * The newest `.jsonl` log in `dir` (by name, which starts with the time, then
- * by modification time). Throws {@linkcode NoLogFoundError}.
+ * The newest `.jsonl` log in `dir`: the last by name, which starts with the
+ * session's start time. Throws {@linkcode NoLogFoundError}.
  *
  * @example
  * ```ts
