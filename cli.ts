@@ -15,6 +15,7 @@ import type { Command, CommandContext } from "./lib/cli/command.ts";
 import { EXIT, EXIT_STATUS_HELP } from "./lib/cli/exit_codes.ts";
 import { UsageError } from "./lib/cli/usage_error.ts";
 import { didYouMean } from "./lib/cli/did_you_mean.ts";
+import { escapeControls } from "./lib/util/terminal_text.ts";
 
 const MAIN_HELP =
   `${NAME} ${VERSION}: an audit log for every tool call an AI agent makes over MCP.
@@ -72,12 +73,14 @@ export interface MainOptions {
   plugins?: Readonly<Record<string, Plugin>>;
 }
 
+// What commands print holds names and ids from servers, clients and logs:
+// control characters in it are shown escaped, never obeyed by the terminal.
 const context: CommandContext = {
   out(text: string): void {
-    console.log(text);
+    console.log(escapeControls(text));
   },
   err(text: string): void {
-    console.error(`${NAME}: ${text}`);
+    console.error(`${NAME}: ${escapeControls(text)}`);
   },
 };
 
@@ -131,7 +134,7 @@ export async function main(
     if (!(error instanceof UsageError)) throw error;
     // One line for what was wrong, the usage, and where the rest is.
     context.err(error.message);
-    console.error(error.usage);
+    console.error(escapeControls(error.usage));
     console.error(
       `Run "${NAME} ${load ? `${name} ` : ""}--help" for ${
         load ? "its options" : "more"

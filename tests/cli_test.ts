@@ -144,3 +144,42 @@ Deno.test("one table of exit codes: no log found and an unreadable log exit 4 fr
     assert.match(help, new RegExp(`^  ${code} +\\S`, "m"));
   }
 });
+
+Deno.test("names and ids from a log reach the terminal with their control characters escaped, never obeyed", async () => {
+  const { AuditLogger } = await import("../mod.ts");
+  const dir = await Deno.makeTempDir({ prefix: "mcp-audit-controls-" });
+  try {
+    const logPath = `${dir}/hostile.jsonl`;
+    // A window title, a screen clear, a carriage return and a right-to-left override.
+    const tool = "get\x1b]0;pwned\x07\x1b[2J\rdelete_all\u202egnp.exe";
+    const log = await AuditLogger.open({
+      logPath,
+      writeTools: ["get*"],
+      onWarning: () => {},
+    });
+    log.toolCall(tool, {}).error("boom\x1b[31m");
+    await log.close();
+    const commands = [
+      ["summary", logPath],
+      ["summary", logPath, "--json"],
+      ["check", logPath, "--fail-on", "write,error"],
+      ["verify", logPath],
+    ];
+    for (const args of commands) {
+      const out = await run(args);
+      const printed = decoder.decode(out.stdout) + decoder.decode(out.stderr);
+      assert.doesNotMatch(
+        printed,
+        // deno-lint-ignore no-control-regex -- looking for control characters
+        /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/,
+        `${args[0]} prints no raw control character`,
+      );
+      if (args[0] !== "verify") {
+        assert.match(printed, /get\\u001b\]0;pwned\\u0007/, args.join(" "));
+      }
+      if (args.includes("--json")) JSON.parse(decoder.decode(out.stdout));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
