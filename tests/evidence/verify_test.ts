@@ -396,6 +396,11 @@ Deno.test("prove: an inclusion proof verifies with the key, and fails for an alt
     bundlePath,
   ]);
   assert.equal(made.code, 0, made.stderr);
+  assert.equal(
+    (await Deno.stat(bundlePath)).mode! & 0o777,
+    0o600,
+    "the bundle holds a logged event: as private as the log",
+  );
   const bundle = JSON.parse(await Deno.readTextFile(bundlePath));
   assert.equal(bundle.event, f.lines[at - 1], "the event's line, as logged");
   const checkpoint = JSON.parse(bundle.checkpoint);
