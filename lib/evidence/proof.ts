@@ -12,6 +12,12 @@ import { checkpointMessage } from "../seal/seal.ts";
 import { readLines } from "../log/log_lines.ts";
 import { hex, hexInto } from "../seal/_hex.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
+import {
+  canonicalText,
+  isSealedText,
+  LEAF_PREFIX,
+  SEAL_SUFFIX,
+} from "../seal/sealed_line.ts";
 
 /** The `format` member of every bundle. */
 export const PROOF_FORMAT = "mcp-audit proof v1";
@@ -58,9 +64,9 @@ export interface BuildProofOptions {
   final?: boolean;
 }
 
-const SEAL_SUFFIX = 75;
+/** The canonical bytes' final `}`, in place of the seal suffix. */
 const CLOSE = new Uint8Array([0x7d]);
-const LEAF = new Uint8Array([0]);
+const LEAF = new Uint8Array([LEAF_PREFIX]);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -109,7 +115,7 @@ export async function buildProof(
     const parsed = parse(bytes);
     if (!parsed || parsed.record.session !== session) return;
     const { record, text } = parsed;
-    if (!sealed(text)) {
+    if (!isSealedText(text)) {
       if (record.kind === "gap" && !event) {
         throw new ProofError(
           `Cannot prove seq ${options.seq}: events were lost before it (the gap at ${path}:${line}), so its leaf index is unknown.`,
@@ -233,10 +239,10 @@ export async function verifyProof(
   }
   const event = parseText(b.event);
   const cp = parseText(b.checkpoint);
-  if (!event || !sealed(b.event)) {
+  if (!event || !isSealedText(b.event)) {
     problems.push("the event line is not a sealed JSON log line");
   }
-  if (!cp || !sealed(b.checkpoint) || cp.kind !== "checkpoint") {
+  if (!cp || !isSealedText(b.checkpoint) || cp.kind !== "checkpoint") {
     problems.push("the checkpoint line is not a sealed checkpoint line");
   }
   if (!event || !cp || problems.length > 0) return { problems };
@@ -265,9 +271,7 @@ export async function verifyProof(
       `leaf index ${b.leafIndex} is not in the checkpoint's tree of ${cp.treeSize}`,
     );
   }
-  const canonical = new TextEncoder().encode(
-    b.event.slice(0, -SEAL_SUFFIX) + "}",
-  );
+  const canonical = new TextEncoder().encode(canonicalText(b.event));
   const leaf = createHash("sha256").update(LEAF).update(canonical).digest();
   const path = b.proof.map((h) => fromHex(String(h)));
   if (
@@ -337,10 +341,6 @@ function parseText(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sealed(text: string): boolean {
-  return /,"hash":"[0-9a-f]{64}"\}$/.test(text);
 }
 
 function fromHex(text: string): Uint8Array | undefined {

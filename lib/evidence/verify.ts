@@ -16,6 +16,13 @@ import { orderLogFiles } from "../log/log_path.ts";
 import { chainStart, checkpointMessage } from "../seal/seal.ts";
 import { readLineRanges } from "../log/log_lines.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
+import {
+  HASH_HEX_FROM_END,
+  HASH_MEMBER_BYTES,
+  isSealed,
+  LEAF_PREFIX,
+  SEAL_SUFFIX,
+} from "../seal/sealed_line.ts";
 
 /** Where a line is: the file and its 1-based line number. */
 export interface LineLocation {
@@ -138,9 +145,6 @@ const defaults = {
   maxFindings: 1000,
 } satisfies VerifyOptions;
 
-/** `,"hash":"` + 64 hex + `"}`: what a sealed line ends with. */
-const SEAL_SUFFIX = 75;
-const HASH_PREFIX = new TextEncoder().encode(',"hash":"');
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder();
 /** Missing seqs remembered per session to recognise a reordering later. */
@@ -354,12 +358,14 @@ export class LogVerifier {
     const i = this.#waiting++;
     const at = i * LANE_BYTES;
     const memory = lanes.memory;
-    memory[at] = 0;
+    memory[at] = LEAF_PREFIX;
     memory.set(buf.subarray(start, hashAt), at + 1);
     memory[at + 1 + body] = 0x7d;
     lanes.pad(i, body + 2);
     const stored = at + LANE_BYTES - 64;
-    for (let j = 0; j < 64; j++) memory[stored + j] = buf[end - 66 + j];
+    for (let j = 0; j < 64; j++) {
+      memory[stored + j] = buf[end - HASH_HEX_FROM_END + j];
+    }
     const w = this.#waitingLines[i];
     w.path = path;
     w.line = line;
@@ -405,10 +411,10 @@ export class LogVerifier {
       bytes.set(
         memory.subarray(i * LANE_BYTES + 1, i * LANE_BYTES + 1 + w.body),
       );
-      bytes.set(HASH_PREFIX, w.body);
+      bytes.set(HASH_MEMBER_BYTES, w.body);
       bytes.set(
         memory.subarray(stored, stored + 64),
-        w.body + HASH_PREFIX.length,
+        w.body + HASH_MEMBER_BYTES.length,
       );
       bytes[bytes.length - 2] = 0x22;
       bytes[bytes.length - 1] = 0x7d;
@@ -432,7 +438,7 @@ export class LogVerifier {
     const hashAt = end - SEAL_SUFFIX;
     if (
       hashAt <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 ||
-      !matchAt(buf, hashAt, HASH_PREFIX)
+      !matchAt(buf, hashAt, HASH_MEMBER_BYTES)
     ) {
       return -1;
     }
@@ -467,14 +473,14 @@ export class LogVerifier {
     const state = this.#lastState!;
     const body = end - SEAL_SUFFIX - start;
     const scratch = this.#scratchFor(body);
-    scratch[31] = 0;
+    scratch[31] = LEAF_PREFIX;
     scratch.set(buf.subarray(start, start + body), 32);
     scratch[32 + body] = 0x7d;
     sha256Range(scratch, 31, 33 + body, LEAF);
     LINK_SCRATCH.set(state.head, 0);
     LINK_SCRATCH.set(LEAF, 32);
     sha256Range(LINK_SCRATCH, 0, 64, LINK);
-    if (!matchesHex(buf, end - 66, LINK)) return false;
+    if (!matchesHex(buf, end - HASH_HEX_FROM_END, LINK)) return false;
     this.#extend(state, path, line, seq, LEAF, 0);
     return true;
   }
@@ -655,14 +661,14 @@ export class LogVerifier {
     state.sealed++;
     const n = bytes.length;
     const body = bytes.subarray(0, n - SEAL_SUFFIX);
-    const stored = hashFromAscii(bytes, n - 66);
+    const stored = hashFromAscii(bytes, n - HASH_HEX_FROM_END);
     const before = state.head;
     // The canonical bytes go once into the scratch buffer after a 0x00
     // prefix: that is the leaf hash; the chain hashes the previous hash and it.
     const scratch = this.#scratchFor(body.length);
     scratch.set(body, 32);
     scratch[32 + body.length] = 0x7d;
-    scratch[31] = 0;
+    scratch[31] = LEAF_PREFIX;
     const leaf = new Uint8Array(32);
     sha256Range(scratch, 31, 33 + body.length, leaf);
     const link = chainLink(before, leaf);
@@ -1285,21 +1291,6 @@ function newSession(id: string, here: LineLocation): SessionState {
     covered: 0,
     problems: { failure: false, incomplete: false },
   };
-}
-
-function isSealed(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n < SEAL_SUFFIX + 2) return false;
-  if (bytes[n - 1] !== 0x7d || bytes[n - 2] !== 0x22) return false;
-  const at = n - SEAL_SUFFIX;
-  for (let i = 0; i < HASH_PREFIX.length; i++) {
-    if (bytes[at + i] !== HASH_PREFIX[i]) return false;
-  }
-  for (let i = n - 66; i < n - 2; i++) {
-    const c = bytes[i];
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

@@ -12,6 +12,7 @@ import type { CorrelatedEvent } from "../audit/correlator.ts";
 import { type LogLineOptions, toLogLine } from "./log_line.ts";
 import { LogWriter, type LogWriterOptions } from "./log_writer.ts";
 import { Sealer, type SealerOptions } from "../seal/seal.ts";
+import { SEAL_SUFFIX } from "../seal/sealed_line.ts";
 
 /** How a log is opened: the file's options, the lines', and the seal's. */
 export interface EventLogOptions extends LogWriterOptions, LogLineOptions {
@@ -158,7 +159,9 @@ export class LocalLog implements EventLog {
         to - from,
       );
     }
-    const out = new Uint8Array(ends[to - 1] - start + (to - from) * 75);
+    const out = new Uint8Array(
+      ends[to - 1] - start + (to - from) * SEAL_SUFFIX,
+    );
     const length = sealer.sealEncoded(bytes, ends, from, to, start, out);
     return this.#writer.writeBytes(seq, out.subarray(0, length), to - from);
   }

@@ -16,10 +16,10 @@ import { sha256Range } from "./_sha256.ts";
 import { hex, hexInto } from "./_hex.ts";
 import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
 import type { SigningKey } from "./signing_key.ts";
+import { HASH_MEMBER, HASH_MEMBER_BYTES, LEAF_PREFIX } from "./sealed_line.ts";
 
 const encoder = new TextEncoder();
-const LEAF_PREFIX = new Uint8Array([0]);
-const HASH_MEMBER = encoder.encode(',"hash":"');
+const LEAF = new Uint8Array([LEAF_PREFIX]);
 const HEX_DIGITS = encoder.encode("0123456789abcdef");
 /** Four leaf hashes. */
 const LEAF_SCRATCH = new Uint8Array(128);
@@ -186,15 +186,15 @@ export class Sealer {
       LEAF_SCRATCH.subarray(0, 32),
     );
     this.#link(LEAF_SCRATCH, 0, leaf);
-    return `${line.slice(0, -2)},"hash":"${hex(this.#head)}"}\n`;
+    return `${line.slice(0, -2)}${HASH_MEMBER}${hex(this.#head)}"}\n`;
   }
 
   /**
    * Seals lines given as bytes, as {@linkcode Sealer.seal} does one string:
    * line `i` (a serialised event ending in `}`, then a newline) ends at
    * `ends[i]` in `bytes`; lines `from` to `to - 1` are sealed, the first
-   * starting at `start`, into `out`, which needs 75 bytes more than the
-   * lines. Every one is a leaf. Returns the bytes written to `out`. Leaf
+   * starting at `start`, into `out`, which needs `SEAL_SUFFIX` (75) bytes
+   * more per line than the lines. Every one is a leaf. Returns the bytes written to `out`. Leaf
    * hashes are computed four lines at a time (WebAssembly SIMD).
    */
   sealEncoded(
@@ -219,13 +219,13 @@ export class Sealer {
         const end = ends[i + k] - 1;
         if (x4 && end - s + 1 <= LANE_BYTES - 72) {
           const lane = k * LANE_BYTES;
-          x4.memory[lane] = 0;
+          x4.memory[lane] = LEAF_PREFIX;
           x4.memory.set(bytes.subarray(s, end), lane + 1);
           x4.pad(k, end - s + 1);
           laned |= 1 << k;
         } else {
           hexInto(
-            createHash("sha256").update(LEAF_PREFIX).update(
+            createHash("sha256").update(LEAF).update(
               bytes.subarray(s, end),
             ).digest("hex"),
             leaves.subarray(32 * k, 32 * k + 32),
@@ -273,8 +273,8 @@ export class Sealer {
 
   /** Writes `,"hash":"<head>"}` and a newline at `at`; returns the end. */
   #hashMember(out: Uint8Array, at: number): number {
-    out.set(HASH_MEMBER, at);
-    let p = at + HASH_MEMBER.length;
+    out.set(HASH_MEMBER_BYTES, at);
+    let p = at + HASH_MEMBER_BYTES.length;
     const head = this.#head;
     for (let i = 0; i < 32; i++) {
       out[p++] = HEX_DIGITS[head[i] >> 4];

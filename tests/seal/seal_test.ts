@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Sealer } from "../../lib/seal/seal.ts";
+import { SEAL_SUFFIX } from "../../lib/seal/sealed_line.ts";
 import { seeded } from "../_seeded.ts";
 
 Deno.test("lines sealed as bytes, four at a time, equal lines sealed one by one as strings", async () => {
@@ -28,7 +29,9 @@ Deno.test("lines sealed as bytes, four at a time, equal lines sealed one by one 
   while (from < lines.length) {
     const to = Math.min(lines.length, from + 1 + Math.floor(rand() * 9));
     const start = from === 0 ? 0 : ends[from - 1];
-    const buffer = new Uint8Array(ends[to - 1] - start + (to - from) * 75);
+    const buffer = new Uint8Array(
+      ends[to - 1] - start + (to - from) * SEAL_SUFFIX,
+    );
     const length = many.sealEncoded(bytes, ends, from, to, start, buffer);
     out += new TextDecoder().decode(buffer.subarray(0, length));
     from = to;
