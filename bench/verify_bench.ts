@@ -44,13 +44,21 @@ async function generate(
   let bytes = 0;
   let lines = 0;
   let seq = 0;
-  let text = "";
+  /** Sealed lines not yet written, and their length. */
+  let sealed: Uint8Array[] = [];
+  let pending = 0;
   const ts = "2026-11-25T10:00:00.000Z";
   const head = (kind: string): string =>
     `{"v":1,"seq":${seq++},"ts":"${ts}","session":"${session}","kind":"${kind}"`;
   async function flush(): Promise<void> {
-    const chunk = encoder.encode(text);
-    text = "";
+    const chunk = new Uint8Array(pending);
+    let at = 0;
+    for (const line of sealed) {
+      chunk.set(line, at);
+      at += line.length;
+    }
+    sealed = [];
+    pending = 0;
     let offset = 0;
     while (offset < chunk.length) {
       offset += await file.write(chunk.subarray(offset));
@@ -58,7 +66,9 @@ async function generate(
     bytes += chunk.length;
   }
   function add(line: string, leaf = true): void {
-    text += sealer.seal(line, leaf);
+    const bytes = sealer.seal(encoder.encode(line), { leaf });
+    sealed.push(bytes);
+    pending += bytes.length;
     lines++;
   }
   async function checkpoint(): Promise<void> {
@@ -74,7 +84,7 @@ async function generate(
     },"command":["bench"],"proxyPid":1,"cwd":"/","proxy":{"name":"mcp-audit","version":"bench"},"chainStart":"${sealer.start}"}\n`,
   );
   let id = 0;
-  while (bytes + text.length < target) {
+  while (bytes + pending < target) {
     const words = Array.from(
       { length: 10 + Math.floor(random() * 60) },
       () => Math.floor(random() * 1e6).toString(36),
@@ -95,7 +105,7 @@ async function generate(
       },"durationMs":3,"result":{"content":[{"type":"text","text":"${words}"}]}}\n`,
     );
     if (sealer.sinceCheckpoint >= CHECKPOINT_EVERY) await checkpoint();
-    if (text.length >= FLUSH_BYTES) await flush();
+    if (pending >= FLUSH_BYTES) await flush();
   }
   add(
     `${

@@ -87,12 +87,14 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * const pubFile = await Deno.makeTempFile();
  * await Deno.writeTextFile(pubFile, pair.publicPem);
  * const sealer = new Sealer("s", { signingKey: await loadSigningKey(keyFile) });
+ * const seal = (line: string, leaf = true) =>
+ *   new TextDecoder().decode(sealer.seal(new TextEncoder().encode(line), { leaf }));
  * let log = "";
  * for (let seq = 0; seq < 3; seq++) {
- *   log += sealer.seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"stderr","text":"${seq}"}\n`, true);
+ *   log += seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"stderr","text":"${seq}"}\n`);
  * }
  * const cp = await sealer.checkpoint();
- * log += sealer.seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint",${JSON.stringify(cp).slice(1, -1)}}\n`, false);
+ * log += seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint",${JSON.stringify(cp).slice(1, -1)}}\n`, false);
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, log);
  * const bundle = await buildProof(path, { seq: 1 });

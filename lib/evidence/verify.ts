@@ -200,12 +200,14 @@ interface SessionState {
  * import assert from "node:assert/strict";
  *
  * const sealer = new Sealer("s");
+ * const seal = (line: string, leaf = true) =>
+ *   new TextDecoder().decode(sealer.seal(new TextEncoder().encode(line), { leaf }));
  * let log = "";
  * for (const [seq, kind] of ["session_start", "request", "session_end"].entries()) {
- *   log += sealer.seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"${kind}"}\n`, true);
+ *   log += seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"${kind}"}\n`);
  * }
  * const cp = await sealer.checkpoint();
- * log += sealer.seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
+ * log += seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, log);
  * assert.equal((await verifyLogs([path])).status, "verified");
@@ -237,10 +239,12 @@ export async function verifyLogs(
  * import assert from "node:assert/strict";
  *
  * const sealer = new Sealer("s");
- * let log = sealer.seal('{"v":1,"seq":0,"ts":"t","session":"s","kind":"session_start"}\n', true);
- * log += sealer.seal('{"v":1,"seq":1,"ts":"t","session":"s","kind":"session_end"}\n', true);
+ * const seal = (line: string, leaf = true) =>
+ *   new TextDecoder().decode(sealer.seal(new TextEncoder().encode(line), { leaf }));
+ * let log = seal('{"v":1,"seq":0,"ts":"t","session":"s","kind":"session_start"}\n');
+ * log += seal('{"v":1,"seq":1,"ts":"t","session":"s","kind":"session_end"}\n');
  * const cp = await sealer.checkpoint();
- * log += sealer.seal(`{"v":1,"seq":2,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
+ * log += seal(`{"v":1,"seq":2,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, log);
  * assert.equal((await verifyLog(path)).status, "verified");

@@ -465,6 +465,11 @@ Deno.test("summary: prints tool calls, classes and durations from session_end, o
   assert.equal(json[0].tools[0].name, "echo");
 });
 
+/** Seals one serialised line (ending in a newline) and returns it as text. */
+function sealText(sealer: Sealer, line: string, leaf = true): string {
+  return decoder.decode(sealer.seal(encoder.encode(line), { leaf }));
+}
+
 async function reseal(lines: string[]): Promise<string[]> {
   const session = JSON.parse(lines[0]).session;
   const sealer = new Sealer(session);
@@ -483,7 +488,9 @@ async function reseal(lines: string[]): Promise<string[]> {
         `"chain":{"head":"${sealer.head}"`,
       );
     }
-    out.push(sealer.seal(body + "\n", e.kind !== "checkpoint").slice(0, -1));
+    out.push(
+      sealText(sealer, body + "\n", e.kind !== "checkpoint").slice(0, -1),
+    );
   }
   return out;
 }
@@ -540,7 +547,8 @@ Deno.test("verify: tree roots of a 300-event session checkpointed at uneven coun
   async function checkpoint(): Promise<void> {
     const cp = await sealer.checkpoint();
     lines.push(
-      sealer.seal(
+      sealText(
+        sealer,
         `${
           head("checkpoint")
         },"treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`,
@@ -549,17 +557,17 @@ Deno.test("verify: tree roots of a 300-event session checkpointed at uneven coun
     );
   }
   lines.push(
-    sealer.seal(`${head("session_start")},"server":{"command":"x"}}\n`, true)
+    sealText(sealer, `${head("session_start")},"server":{"command":"x"}}\n`)
       .trimEnd(),
   );
   const checkpointsAt = new Set([1, 63, 64, 65, 128, 200, 257]);
   for (let i = 1; i < 300; i++) {
     lines.push(
-      sealer.seal(`${head("request")},"method":"m${i}"}\n`, true).trimEnd(),
+      sealText(sealer, `${head("request")},"method":"m${i}"}\n`).trimEnd(),
     );
     if (checkpointsAt.has(sealer.treeSize)) await checkpoint();
   }
-  lines.push(sealer.seal(`${head("session_end")}}\n`, true).trimEnd());
+  lines.push(sealText(sealer, `${head("session_end")}}\n`).trimEnd());
   await checkpoint();
   const log = `${dir.path}/tree.jsonl`;
   await Deno.writeTextFile(log, lines.join("\n") + "\n");
