@@ -10,7 +10,6 @@ import { createHash } from "node:crypto";
 import { inclusionProof, verifyInclusion } from "../seal/merkle.ts";
 import { checkpointMessage } from "../seal/seal.ts";
 import { readLines } from "../log/log_lines.ts";
-import { hex, hexInto } from "../seal/_hex.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
 import {
   canonicalText,
@@ -163,7 +162,7 @@ export async function buildProof(
     seq: options.seq,
     leafIndex: event.leafIndex,
     treeSize: checkpoint.size,
-    proof: proof.map(hex),
+    proof: proof.map((hash) => hash.toHex()),
     event: event.text,
     checkpoint: checkpoint.text,
     source: { path, eventLine: event.line, checkpointLine: checkpoint.line },
@@ -302,7 +301,7 @@ export async function verifyProof(
       valid = await crypto.subtle.verify(
         "Ed25519",
         key.publicKey,
-        Uint8Array.from(atob(cp.signature), (c) => c.charCodeAt(0)),
+        Uint8Array.fromBase64(cp.signature),
         checkpointMessage(
           String(cp.session),
           size,
@@ -346,8 +345,6 @@ function parseText(text: string): Record<string, unknown> | undefined {
 }
 
 function fromHex(text: string): Uint8Array | undefined {
-  if (!/^[0-9a-f]{64}$/.test(text)) return undefined;
-  const out = new Uint8Array(32);
-  hexInto(text, out);
-  return out;
+  // Lowercase only, as written: fromHex would take uppercase too.
+  return /^[0-9a-f]{64}$/.test(text) ? Uint8Array.fromHex(text) : undefined;
 }

@@ -10,7 +10,7 @@
  */
 import { sha256Range } from "../seal/_sha256.ts";
 import { LANE_BYTES, Sha256x4 } from "../seal/_sha256x4.ts";
-import { hashFromAscii, hex } from "../seal/_hex.ts";
+import { hashFromAscii, matchesHex } from "../seal/_hex.ts";
 import { MerkleBuilder } from "../seal/merkle.ts";
 import { orderLogFiles } from "../log/log_path.ts";
 import { chainStart, checkpointMessage } from "../seal/seal.ts";
@@ -820,7 +820,7 @@ export class LogVerifier {
     here: LineLocation,
     record: Record<string, unknown>,
   ): void {
-    const expected = hex(chainStart(state.id));
+    const expected = chainStart(state.id).toHex();
     if (record.chainStart !== undefined && record.chainStart !== expected) {
       this.#add({
         ...here,
@@ -843,7 +843,7 @@ export class LogVerifier {
     const chain = record.chain as { head?: unknown; events?: unknown };
     if (
       chain && typeof chain === "object" &&
-      (chain.head !== hex(before) || chain.events !== record.seq)
+      (chain.head !== before.toHex() || chain.events !== record.seq)
     ) {
       this.#add({
         ...here,
@@ -867,14 +867,14 @@ export class LogVerifier {
     state.checkpoints++;
     const size = state.tree.size;
     const problems: string[] = [];
-    if (record.head !== hex(before)) {
+    if (record.head !== before.toHex()) {
       problems.push("its head is not the hash of the line before it");
     }
     if (record.treeSize !== size) {
       problems.push(
         `it records treeSize ${record.treeSize} but ${size} events precede it`,
       );
-    } else if (!state.treeLost && record.root !== hex(state.tree.root())) {
+    } else if (!state.treeLost && record.root !== state.tree.root().toHex()) {
       problems.push("its root is not the root of the events before it");
     }
     if (problems.length > 0) {
@@ -917,7 +917,7 @@ export class LogVerifier {
           valid = await crypto.subtle.verify(
             "Ed25519",
             key.publicKey,
-            base64Bytes(record.signature),
+            Uint8Array.fromBase64(record.signature),
             message as Uint8Array<ArrayBuffer>,
           );
         } catch {
@@ -1160,26 +1160,11 @@ function lanes(): Sha256x4 | undefined {
 /** The hash of the line the fast path checks, and its chain value. */
 const LEAF = new Uint8Array(32);
 const LINK = new Uint8Array(32);
-const HEX_CODES = new TextEncoder().encode("0123456789abcdef");
 
 /** `buf[at, at + what.length)` equals `what`. */
 function matchAt(buf: Uint8Array, at: number, what: Uint8Array): boolean {
   for (let j = 0; j < what.length; j++) {
     if (buf[at + j] !== what[j]) return false;
-  }
-  return true;
-}
-
-/** The 64 bytes at `buf[at]` are the lowercase hex of the 32 of `hash`. */
-function matchesHex(buf: Uint8Array, at: number, hash: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) {
-    const b = hash[i];
-    if (
-      buf[at + 2 * i] !== HEX_CODES[b >>> 4] ||
-      buf[at + 2 * i + 1] !== HEX_CODES[b & 15]
-    ) {
-      return false;
-    }
   }
   return true;
 }
@@ -1301,10 +1286,6 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 /**
