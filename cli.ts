@@ -608,8 +608,9 @@ async function verifyCommand(argv: string[]): Promise<number> {
   if (typeof logs === "number") return logs;
   return await readingFiles(async () => {
     const { loadVerifyKey } = await import("./lib/seal/signing_key.ts");
-    const { formatVerifyReport, verifyLogs } = await import(
-      "./lib/evidence/verify.ts"
+    const { verifyLogs } = await import("./lib/evidence/verify.ts");
+    const { formatVerifyReport } = await import(
+      "./lib/evidence/verify_text.ts"
     );
     const report = await verifyLogs(logs, {
       publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
