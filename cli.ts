@@ -75,14 +75,22 @@ export interface MainOptions {
 
 // What commands print holds names and ids from servers, clients and logs:
 // control characters in it are shown escaped, never obeyed by the terminal.
+const toStdout = console.log.bind(console);
 const context: CommandContext = {
   out(text: string): void {
-    console.log(escapeControls(text));
+    toStdout(escapeControls(text));
   },
   err(text: string): void {
     console.error(`${NAME}: ${escapeControls(text)}`);
   },
 };
+
+/** Sends what code prints with `console.log`, `info` and `debug` to stderr, as `console.error` does. */
+function routeConsoleToStderr(): void {
+  console.log = console.error;
+  console.info = console.error;
+  console.debug = console.error;
+}
 
 /**
  * Runs the CLI with `args` and returns the exit status; it never ends the
@@ -107,6 +115,9 @@ export async function main(
     : undefined;
   try {
     if (load) {
+      // While proxying, stdout belongs to the MCP client alone: a plugin's
+      // console output would corrupt its stream, so it goes to stderr.
+      if (name === "proxy") routeConsoleToStderr();
       const command = await load();
       return await command(rest, { ...context, plugins: options.plugins });
     }
