@@ -282,6 +282,7 @@ export function reportPageScript(config: PageScriptConfig): void {
       ];
       if (r.pe !== undefined) parts.push("plugin failed", compact(r.pe));
       if (r.et) parts.push(r.et);
+      if (r.tv) parts.push("tampered", ...r.tv);
       (r.en || []).forEach((e) => {
         const en = ents[e[0]];
         if (en) parts.push(en[0] + ":" + en[1]);
@@ -404,6 +405,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     node.setAttribute("role", "listitem");
     node.setAttribute("data-i", String(i));
     const labels = (r.c || []).map((c) => c[0]).sort(labelCmp);
+    if (r.tv) node.classList.add("is-tampered");
     if (r.e) node.classList.add("is-error");
     else if (labels.indexOf("SENSITIVE") >= 0) {
       node.classList.add("is-sensitive");
@@ -434,6 +436,13 @@ export function reportPageScript(config: PageScriptConfig): void {
       b.title = tip;
       badges.appendChild(b);
       tips.push(tip);
+    }
+    if (r.tv) {
+      badge(
+        "badge tampered",
+        "TAMPERED",
+        "this line does not match the log's hashes: " + inline(r.tv[0], 200),
+      );
     }
     if (r.st === "error") {
       badge("badge error", "RPC ERROR", errorTypeText(r.et || ""));
@@ -568,6 +577,14 @@ export function reportPageScript(config: PageScriptConfig): void {
         : undefined,
     );
     box.appendChild(dl);
+    if (r.tv) {
+      box.appendChild(
+        el("h4", "", "Tampered: what the verifier found on this row's lines"),
+      );
+      r.tv.forEach((t) => {
+        box.appendChild(pre(t, "error"));
+      });
+    }
     if (r.c && r.c.length) {
       box.appendChild(el("h4", "", "Classifications"));
       const cl = el("div", "cls-list");

@@ -28,6 +28,7 @@ export const REPORT_CSS: string = `
   --write-bg: #fff2d6; --write-fg: #8a4b05; --write-bd: #f5d08a;
   --err-bg: #fde9e9; --err-fg: #b42318; --err-bd: #f6baba;
   --custom-bg: #eef0f3; --custom-fg: #3d4652; --custom-bd: #d3d8df;
+  --ok-bg: #e6f6ec; --ok-fg: #176b3a; --ok-bd: #a9dcbc;
   --row-hover: #f3f6fb; --row-open: #f7f9fc; --bar: #9db7ef;
   --mono: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace;
   --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -41,6 +42,7 @@ export const REPORT_CSS: string = `
     --write-bg: #382708; --write-fg: #f7c66b; --write-bd: #6b4b10;
     --err-bg: #3d1517; --err-fg: #ff9f9a; --err-bd: #74282b;
     --custom-bg: #232a34; --custom-fg: #c3cad4; --custom-bd: #38414e;
+    --ok-bg: #10281a; --ok-fg: #8fdcaa; --ok-bd: #235236;
     --row-hover: #1b222c; --row-open: #1a2029; --bar: #36568f;
   }
 }
@@ -69,6 +71,20 @@ section { background: var(--panel); border: 1px solid var(--border); border-radi
 .notice { background: var(--panel-2); border: 1px solid var(--border); border-radius: 10px; padding: 10px 14px; margin: 0; }
 .notice ul { margin: 6px 0 0; padding-left: 20px; }
 .notice-warn { background: var(--write-bg); border-color: var(--write-bd); color: var(--write-fg); }
+.integrity { border-width: 1px 1px 1px 5px; }
+.integrity h2 { display: flex; gap: 8px; align-items: baseline; margin-bottom: 6px; }
+.integrity p { margin: 0 0 4px; }
+.integrity-problems { margin: 8px 0 0; padding-left: 20px; }
+.integrity-problems li + li { margin-top: 3px; }
+.key-id { overflow-wrap: anywhere; }
+.integrity-signed { background: var(--ok-bg); border-color: var(--ok-bd); border-left-color: var(--ok-fg); }
+.integrity-signed h2 { color: var(--ok-fg); }
+.integrity-signature_not_checked, .integrity-unsigned { border-left-color: var(--ok-fg); }
+.integrity-signature_not_checked h2, .integrity-unsigned h2 { color: var(--ok-fg); }
+.integrity-incomplete, .integrity-not_verified { background: var(--write-bg); border-color: var(--write-bd); border-left-color: var(--write-fg); }
+.integrity-incomplete h2, .integrity-not_verified h2 { color: var(--write-fg); }
+.integrity-failed { background: var(--err-bg); border-color: var(--err-bd); border-left-color: var(--err-fg); }
+.integrity-failed h2 { color: var(--err-fg); }
 .note { display: block; color: var(--muted); font-size: 12.5px; }
 .empty { color: var(--muted); margin: 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
@@ -174,7 +190,8 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .row.is-error > .row-head { border-left-color: var(--err-fg); }
 .row.is-sensitive > .row-head { border-left-color: var(--sens-fg); }
 .row.is-write > .row-head { border-left-color: var(--write-fg); }
-.row.is-error > .row-head { border-left-color: var(--err-fg); }
+.row.is-tampered > .row-head { border-left: 3px double var(--err-fg); background: var(--err-bg); }
+.badge.tampered { background: var(--err-fg); color: var(--panel); border-color: var(--err-fg); }
 .chev { color: var(--muted); transition: transform .1s; display: inline-block; }
 .row.open .chev { transform: rotate(90deg); }
 .t-time { font-family: var(--mono); font-size: 12px; color: var(--muted); }
