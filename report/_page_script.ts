@@ -7,7 +7,7 @@
  * browser's globals, because only its own text reaches the page.
  *
  * It reads the embedded JSON, draws only the timeline rows in view, and
- * handles expand/collapse, filters, search and the access map's entity and
+ * handles expand/collapse, filters (tool calls only among them), search and the access map's entity and
  * tool links. It builds DOM with `textContent` only: no log string is ever
  * parsed as HTML.
  *
@@ -109,6 +109,7 @@ export function reportPageScript(config: PageScriptConfig): void {
   const fTool = byId<HTMLSelectElement>("f-tool");
   const fClass = byId<HTMLSelectElement>("f-class");
   const fEntity = byId<HTMLSelectElement>("f-entity");
+  const fCalls = byId<HTMLInputElement>("f-calls");
   const fErrors = byId<HTMLInputElement>("f-errors");
   const fText = byId<HTMLInputElement>("f-text");
   const fClear = byId<HTMLButtonElement>("f-clear");
@@ -117,6 +118,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     tool: -1,
     label: "",
     entity: -1,
+    calls: false,
     errors: false,
     text: "",
   };
@@ -298,6 +300,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     const r = rows[i], s = state;
     if (s.session >= 0 && r.s !== s.session) return false;
     if (s.tool >= 0 && r.n !== s.tool) return false;
+    if (s.calls && r.n === undefined) return false;
     if (s.errors && !r.e) return false;
     if (s.label && !(r.c || []).some((c) => c[0] === s.label)) return false;
     if (s.entity >= 0 && !(r.en || []).some((e) => e[0] === s.entity)) {
@@ -729,12 +732,13 @@ export function reportPageScript(config: PageScriptConfig): void {
     state.tool = Number(fTool.value);
     state.label = fClass.value;
     state.entity = Number(fEntity.value);
+    state.calls = fCalls.checked;
     state.errors = fErrors.checked;
     state.text = fText.value.trim().toLowerCase();
     applyFilters();
   }
   let textTimer: ReturnType<typeof setTimeout> | undefined;
-  [fSession, fTool, fClass, fEntity, fErrors].forEach((c) => {
+  [fSession, fTool, fClass, fEntity, fCalls, fErrors].forEach((c) => {
     if (c) c.addEventListener("change", readControls);
   });
   fText.addEventListener("input", () => {
@@ -750,6 +754,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     fTool.value = "-1";
     fClass.value = "";
     fEntity.value = "-1";
+    fCalls.checked = false;
     fErrors.checked = false;
     fText.value = "";
     readControls();
