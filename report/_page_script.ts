@@ -76,7 +76,9 @@ export function reportPageScript(config: PageScriptConfig): void {
   const tools = D.tools || [];
   const ents = D.entities || [];
   const sessions = D.sessions || [];
-  const ROW_H = 34, OVERSCAN = 10, MAX_PRE = 200000;
+  // A closed row's height (its head and its border) before it is measured:
+  // a long tool name wraps, and a row opened shows its details.
+  const ROW_H = 35, OVERSCAN = 10, MAX_PRE = 200000;
   const HIDDEN = new RegExp(config.hidden.source, config.hidden.flags);
   const REDACTED = new RegExp(`(${config.redaction.source})`);
   const LINE_BREAK = new RegExp(
@@ -351,7 +353,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     if (painting) return;
     painting = true;
     try {
-      // Opened rows are measured once drawn; redraw until the heights hold.
+      // Rows are measured once drawn; redraw until the heights hold.
       for (let pass = 0; pass < 3; pass++) {
         const top = scroller.scrollTop,
           h = scroller.clientHeight || 600,
@@ -375,8 +377,7 @@ export function reportPageScript(config: PageScriptConfig): void {
         }
         let changed = false;
         for (let q = 0; q < nodes.length; q++) {
-          const idx = view[start + q],
-            want = open.has(idx) ? nodes[q].offsetHeight : ROW_H;
+          const idx = view[start + q], want = nodes[q].offsetHeight || ROW_H;
           if ((heights.get(idx) || ROW_H) !== want) {
             if (want === ROW_H) heights.delete(idx);
             else heights.set(idx, want);
@@ -419,7 +420,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     head.appendChild(el("span", "chev", "\u203a"));
     head.appendChild(el("span", "t-time", fmtTime(r.t)));
     const sess = sessions[r.s] || { l: "?" };
-    const sb = el("span");
+    const sb = el("span", "t-sess");
     sb.appendChild(el("span", "sess sess-" + (r.s % 8), sess.l));
     head.appendChild(sb);
     head.appendChild(

@@ -14,8 +14,8 @@ export interface IntegrityBannerProps {
   integrity: IntegrityModel;
 }
 
-/** Most problems listed one by one. */
-const MAX_LISTED = 50;
+/** Most problems listed one by one; `mcp-audit verify` lists them all. */
+const MAX_LISTED = 12;
 
 const ICON: Record<IntegrityModel["state"], string> = {
   signed: "✔",
@@ -77,7 +77,13 @@ export function IntegrityBanner({ integrity }: IntegrityBannerProps): VNode {
               {inline(p.message, 400)}
             </li>
           ))}
-          {more > 0 && <li>and {formatCount(more)} more</li>}
+          {more > 0 && (
+            <li>
+              and {formatCount(more)} more: run <code>mcp-audit verify</code>
+              {" "}
+              on the log to list them all
+            </li>
+          )}
         </ul>
       )}
     </section>

@@ -98,12 +98,15 @@ section { background: var(--panel); border: 1px solid var(--border); border-radi
 .peers + .peers { margin-top: 4px; }
 .peer-label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .peer { font-weight: 600; unicode-bidi: isolate; }
-.table-wrap { overflow-x: auto; max-width: 100%; }
+/* A table is never squeezed below its longest word: on a narrow screen it
+   scrolls sideways inside its card instead. (The page's overflow-wrap:
+   anywhere would let cells shrink to one character.) */
+.table-wrap { overflow-x: auto; max-width: 100%; overscroll-behavior-x: contain; }
 .scroll-y { max-height: 420px; overflow-y: auto; }
 table { border-collapse: collapse; width: 100%; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; overflow-wrap: normal; }
 th { font-size: 12px; font-weight: 600; color: var(--muted); background: var(--panel); position: sticky; top: 0; }
-td.wrap { overflow-wrap: anywhere; word-break: break-word; }
+td.wrap { min-width: 12em; }
 table.sessions { margin-top: 14px; }
 table.sessions td .note { font-size: 12px; }
 .sess { display: inline-block; min-width: 26px; text-align: center; padding: 0 5px; border-radius: 4px; font-size: 11.5px; font-weight: 700; color: #fff; }
@@ -160,6 +163,8 @@ button.ent:hover { border-color: var(--accent); }
 button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .ent-type { color: var(--muted); font-size: 11px; white-space: nowrap; }
 .ent-value { font-family: var(--mono); overflow-wrap: anywhere; unicode-bidi: isolate; min-width: 0; }
+td .ent-value { overflow-wrap: normal; }
+td button.ent { max-width: none; }
 .tool-entities { padding: 8px 0; border-bottom: 1px solid var(--border); }
 .tool-entities-head { display: flex; justify-content: space-between; gap: 8px; margin-bottom: 6px; }
 .section-head { display: flex; justify-content: space-between; align-items: baseline; gap: 12px; }
@@ -181,7 +186,7 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .tl-scroll { height: 62vh; min-height: 320px; overflow-y: auto; overflow-x: hidden; position: relative; border-bottom: 1px solid var(--border); contain: strict; }
 .row { border-bottom: 1px solid var(--border); min-width: 0; }
 .row-head {
-  width: 100%; height: 34px; border: 0; background: none; cursor: pointer; text-align: left; font-size: 13px;
+  width: 100%; min-height: 34px; border: 0; background: none; cursor: pointer; text-align: left; font-size: 13px;
   white-space: nowrap; overflow: hidden; border-left: 3px solid transparent;
 }
 .row-head > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; unicode-bidi: isolate; }
@@ -196,6 +201,8 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .row.open .chev { transform: rotate(90deg); }
 .t-time { font-family: var(--mono); font-size: 12px; color: var(--muted); }
 .t-name { font-family: var(--mono); font-size: 12.5px; font-weight: 600; }
+/* A tool name is shown whole: it wraps in its column (the row grows). */
+.row-head > .t-name { white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; padding: 3px 0; }
 .t-kind { color: var(--muted); font-weight: 400; }
 .t-dir { color: var(--muted); text-align: center; }
 .t-preview { font-family: var(--mono); font-size: 12px; color: var(--muted); }
@@ -214,13 +221,28 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 }
 .detail pre.error { border-color: var(--err-bd); background: var(--err-bg); color: var(--err-fg); }
 .detail pre.plugin-failed { border-color: var(--write-bd); background: var(--write-bg); color: var(--write-fg); }
-.detail table { width: auto; max-width: 100%; font-size: 12.5px; }
+.detail table { width: auto; font-size: 12.5px; }
 .detail td, .detail th { padding: 3px 10px 3px 0; position: static; background: none; }
 .cls-list { display: flex; flex-direction: column; gap: 3px; font-size: 12.5px; }
 .truncated { border: 1px solid var(--write-bd); background: var(--write-bg); color: var(--write-fg); border-radius: 6px; padding: 6px 10px; font-size: 12.5px; margin-bottom: 6px; }
 .clip-note { color: var(--muted); font-size: 12px; margin-top: 4px; }
 @media (max-width: 760px) {
-  .tl-head, .row-head { grid-template-columns: 16px 80px 40px 16px minmax(90px, 1fr) 0 0 60px; }
+  /* A row in two or three lines: when, who and how long; the tool name on
+     a line of its own; the badges under it. The preview is in the details. */
+  .tl-head { display: none; }
+  .row-head {
+    grid-template-columns: 16px auto auto minmax(0, 1fr) auto;
+    grid-template-areas: "chev time sess dir dur" ". name name name name" ". badges badges badges badges";
+    gap: 0 8px; padding: 5px 10px;
+  }
+  .row-head > .chev { grid-area: chev; } .row-head > .t-time { grid-area: time; }
+  .row-head > .t-sess { grid-area: sess; } .row-head > .t-dir { grid-area: dir; text-align: left; }
+  .row-head > .t-dur { grid-area: dur; } .row-head > .t-name { grid-area: name; padding: 1px 0 0; }
+  .row-head > .t-badges { grid-area: badges; flex-wrap: wrap; margin-top: 3px; overflow: visible; }
+  .row-head > .t-badges:empty, .row-head > .t-preview { display: none; }
+  .detail { padding-left: 14px; }
   main { padding: 12px; }
+  header.top { padding: 14px 12px 10px; }
+  section { padding: 14px 12px; }
 }
 `;
