@@ -84,19 +84,18 @@ export {
 } from "./lib/log/log_reader.ts";
 export {
   type AuditEvent,
-  AuditEventSchema,
   type CheckpointEvent,
   type Classification,
   type Direction,
   type Entity,
-  type ErrorEvent,
+  type ErrorResponseEvent,
   type EventBase,
   type GapEvent,
   type HandshakeEvent,
   type InvalidEvent,
   type JsonRpcError,
   type JsonRpcId,
-  type MessageEvent,
+  type JsonRpcMessageEvent,
   type MessageEventBase,
   type NotificationEvent,
   type PeerInfo,
@@ -113,6 +112,7 @@ export {
   type TraceContext,
   type Truncated,
 } from "./lib/audit/event.ts";
+export { AuditEventSchema } from "./lib/audit/event_schema.ts";
 export type {
   SafeParseResult,
   Schema,

@@ -8,13 +8,13 @@
 import { seeded } from "./_seeded.ts";
 import {
   type AuditEvent,
-  AuditEventSchema,
   type Classification,
   type Entity,
   type PeerInfo,
   SCHEMA_VERSION,
   type Summary,
 } from "../lib/audit/event.ts";
+import { AuditEventSchema } from "../lib/audit/event_schema.ts";
 
 /** A tool call to put in the log as given (used for hostile input). */
 export interface FixtureCall {

@@ -24,9 +24,9 @@ import {
   ConfigError,
   type ConfigInput,
   definePlugin,
-  type ErrorEvent,
+  type ErrorResponseEvent,
+  type JsonRpcMessageEvent,
   loadConfig,
-  type MessageEvent,
   type RequestEvent,
   type ResponseEvent,
   type SessionEndEvent,
@@ -46,7 +46,7 @@ const DEMO_CONFIG = new URL("../demo/mcp-audit.jsonc", import.meta.url)
 /** One redaction key for both runs, so a value gets the same marker in both logs. */
 const REDACT_KEY = "api-test-redaction-key";
 
-function isMessage(event: AuditEvent): event is MessageEvent {
+function isMessage(event: AuditEvent): event is JsonRpcMessageEvent {
   return event.kind === "request" || event.kind === "notification" ||
     event.kind === "response" || event.kind === "error";
 }
@@ -61,7 +61,7 @@ function messageTrail(events: AuditEvent[]): unknown[] {
   const index = new Map(messages.map((e, i) => [e.seq, i]));
   return messages.map((e) => {
     const { seq: _seq, ts: _ts, session: _session, hash: _hash, ...rest } = e as
-      & MessageEvent
+      & JsonRpcMessageEvent
       & { hash?: string };
     const out: Record<string, unknown> = { ...rest };
     delete out.durationMs;
@@ -238,7 +238,9 @@ Deno.test("auditTransport on the server side logs the conversation exactly as th
     requests.every((r) => r.dir === "c2s"),
     "requests come from the client",
   );
-  const replies = ofServer.filter((e): e is ResponseEvent | ErrorEvent =>
+  const replies = ofServer.filter((
+    e,
+  ): e is ResponseEvent | ErrorResponseEvent =>
     e.kind === "response" || e.kind === "error"
   );
   assert.ok(replies.every((r) => r.dir === "s2c"), "replies go to the client");
@@ -308,14 +310,14 @@ Deno.test("AuditLogger turns calls recorded by hand into classified request/resp
     [4, "get_compliance_rules", "c2s"],
     [5, "search_employees", "c2s"],
   ]);
-  const replies = events.filter((e): e is ResponseEvent | ErrorEvent =>
+  const replies = events.filter((e): e is ResponseEvent | ErrorResponseEvent =>
     e.kind === "response" || e.kind === "error"
   );
   assert.equal(replies.length, 4, "the second answer to a call is not logged");
   assert.deepEqual(warnings, [
     'the call to "submit_time_off" (id 2) was answered twice; the second answer is not logged',
   ]);
-  const replyTo = (tool: string): ResponseEvent | ErrorEvent => {
+  const replyTo = (tool: string): ResponseEvent | ErrorResponseEvent => {
     const request = requests.find((r) => r.tool === tool)!;
     const reply = replies.find((r) => r.requestSeq === request.seq);
     assert.ok(reply, `the call to ${tool} has its reply`);

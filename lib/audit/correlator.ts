@@ -14,7 +14,7 @@ import type { JsonRpcMessage, ParsedFrame } from "../wire/jsonrpc.ts";
 import type {
   AuditEvent,
   Direction,
-  ErrorEvent,
+  ErrorResponseEvent,
   HandshakeEvent,
   InvalidEvent,
   JsonRpcId,
@@ -336,7 +336,7 @@ export class Correlator {
     const key = keyOf(m.id);
     const live = this.#live[requestDir].get(key);
     if (live) this.#live[requestDir].delete(key);
-    let event: (ResponseEvent | ErrorEvent) & {
+    let event: (ResponseEvent | ErrorResponseEvent) & {
       [FRAME]?: Frame;
       [REQUEST]?: RequestEvent;
     };

@@ -1,9 +1,9 @@
 /**
  * The audit event: the one record the log holds, one JSON object per line.
- * The interfaces below are its documented shape; the zod schemas validate it
- * and are checked at compile time to produce exactly those interfaces, and
- * the JSON Schema in `schema/event.schema.json` is generated from the zod
- * schemas (`deno task schema`).
+ * The interfaces below are its documented shape. The zod schemas that
+ * validate it are in `event_schema.ts`, checked at compile time to produce
+ * exactly these interfaces; they live apart so that the modules that make
+ * and write events (the proxy's hot path) never load zod.
  *
  * Field names follow the OpenTelemetry MCP semantic conventions in meaning:
  * `method` is `mcp.method.name`, `tool` is `gen_ai.tool.name`, `id` is
@@ -12,37 +12,16 @@
  *
  * @module
  */
-import { z } from "zod";
-
-import type { Assert, Equals } from "../util/_type_check.ts";
-import type { Schema } from "./schema.ts";
 import { SCHEMA_VERSION } from "./schema_version.ts";
+import type { JsonRpcId } from "../wire/jsonrpc.ts";
+import type { Truncated } from "../wire/payload.ts";
 
+// The wire stage owns the shapes it produces; an event holds them as they are.
 export { SCHEMA_VERSION };
-
-// ---------------------------------------------------------------------------
-// The shape of an event.
+export type { JsonRpcId, Truncated };
 
 /** Which way a message travelled: `c2s` (client to server) or `s2c`. */
 export type Direction = "c2s" | "s2c";
-
-/** A JSON-RPC id as it appeared on the wire. */
-export type JsonRpcId = string | number | null;
-
-/**
- * A payload too large to log whole: its size and SHA-256 are kept so the
- * original can still be matched, with the first characters as a preview.
- */
-export interface Truncated {
-  /** Marks the payload as truncated. */
-  $truncated: true;
-  /** Byte length of the payload's JSON text. */
-  bytes: number;
-  /** Hex SHA-256 of the payload's JSON text (or of the whole frame for frames too large to parse). */
-  sha256: string;
-  /** The first characters of the payload's JSON text. */
-  preview: string;
-}
 
 /** A classification given to a tool call by a plugin, and where it came from. */
 export interface Classification {
@@ -195,8 +174,11 @@ export interface ResponseEvent extends ReplyEventBase {
   isError?: boolean;
 }
 
-/** A JSON-RPC error response. */
-export interface ErrorEvent extends ReplyEventBase {
+/**
+ * A JSON-RPC error response. (Not `ErrorEvent`: that name is the DOM's, a
+ * global in Deno, and an import of ours would shadow it.)
+ */
+export interface ErrorResponseEvent extends ReplyEventBase {
   /** The event kind. */
   kind: "error";
   /** The JSON-RPC error, or its truncation when too large to log. */
@@ -358,348 +340,19 @@ export type AuditEvent =
   | RequestEvent
   | NotificationEvent
   | ResponseEvent
-  | ErrorEvent
+  | ErrorResponseEvent
   | InvalidEvent
   | StderrEvent
   | GapEvent
   | SessionEndEvent
   | CheckpointEvent;
 
-/** Any event that carries a JSON-RPC message. */
-export type MessageEvent =
+/**
+ * Any event that carries a JSON-RPC message. (Not `MessageEvent`, the DOM
+ * global that a worker's `onmessage` receives.)
+ */
+export type JsonRpcMessageEvent =
   | RequestEvent
   | NotificationEvent
   | ResponseEvent
-  | ErrorEvent;
-
-// ---------------------------------------------------------------------------
-// The zod schemas. Each is built untyped, checked against its interface at
-// the end of the file, and exported with that interface as its type.
-
-const direction = z.enum(["c2s", "s2c"]);
-/** Validates a {@linkcode Direction}. */
-export const DirectionSchema: z.ZodType<Direction> = direction;
-
-const jsonRpcId = z.union([z.string(), z.number(), z.null()]);
-/** Validates a {@linkcode JsonRpcId}. */
-export const JsonRpcIdSchema: z.ZodType<JsonRpcId> = jsonRpcId;
-
-const truncated = z.object({
-  $truncated: z.literal(true),
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string(),
-  preview: z.string(),
-});
-/** Validates a {@linkcode Truncated} payload. */
-export const TruncatedSchema: z.ZodType<Truncated> = truncated;
-
-const classification = z.object({
-  label: z.string(),
-  source: z.string(),
-});
-/** Validates a {@linkcode Classification}. */
-export const ClassificationSchema: z.ZodType<Classification> = classification;
-
-const entity = z.object({
-  type: z.string(),
-  value: z.string(),
-  path: z.string(),
-  tool: z.string().optional(),
-  source: z.string(),
-});
-/** Validates an {@linkcode Entity}. */
-export const EntitySchema: z.ZodType<Entity> = entity;
-
-const pluginFailure = z.object({
-  plugin: z.string(),
-  error: z.string(),
-});
-/** Validates a {@linkcode PluginFailure}. */
-export const PluginFailureSchema: z.ZodType<PluginFailure> = pluginFailure;
-
-const traceContext = z.object({
-  traceparent: z.string().optional(),
-  tracestate: z.string().optional(),
-  baggage: z.string().optional(),
-});
-/** Validates a {@linkcode TraceContext}. */
-export const TraceContextSchema: z.ZodType<TraceContext> = traceContext;
-
-const jsonRpcError = z.object({
-  code: z.number(),
-  message: z.string(),
-  data: z.unknown().optional(),
-});
-/** Validates a {@linkcode JsonRpcError}. */
-export const JsonRpcErrorSchema: z.ZodType<JsonRpcError> = jsonRpcError;
-
-const peerInfo = z.object({
-  name: z.string(),
-  version: z.string().optional(),
-  title: z.string().optional(),
-});
-/** Validates a {@linkcode PeerInfo}. */
-export const PeerInfoSchema: z.ZodType<PeerInfo> = peerInfo;
-
-/** {@linkcode EventBase}. */
-const base = {
-  v: z.literal(SCHEMA_VERSION),
-  seq: z.number().int().nonnegative(),
-  ts: z.string(),
-  session: z.string(),
-  hash: z.string().optional(),
-};
-
-/** {@linkcode MessageEventBase}. */
-const messageBase = {
-  ...base,
-  dir: DirectionSchema,
-  bytes: z.number().int().nonnegative(),
-  batch: z.object({ index: z.number().int(), size: z.number().int() })
-    .optional(),
-  classes: z.array(ClassificationSchema).optional(),
-  entities: z.array(EntitySchema).optional(),
-  pluginErrors: z.array(PluginFailureSchema).optional(),
-};
-
-const requestEvent = z.object({
-  ...messageBase,
-  kind: z.literal("request"),
-  id: JsonRpcIdSchema,
-  method: z.string(),
-  params: z.unknown().optional(),
-  tool: z.string().optional(),
-  trace: TraceContextSchema.optional(),
-});
-/** Validates a {@linkcode RequestEvent}. */
-export const RequestEventSchema: z.ZodType<RequestEvent> = requestEvent;
-
-const notificationEvent = z.object({
-  ...messageBase,
-  kind: z.literal("notification"),
-  method: z.string(),
-  params: z.unknown().optional(),
-  cancelsSeq: z.number().int().optional(),
-  trace: TraceContextSchema.optional(),
-});
-/** Validates a {@linkcode NotificationEvent}. */
-export const NotificationEventSchema: z.ZodType<NotificationEvent> =
-  notificationEvent;
-
-/** {@linkcode ReplyEventBase}. */
-const replyBase = {
-  ...messageBase,
-  id: JsonRpcIdSchema,
-  method: z.string().optional(),
-  tool: z.string().optional(),
-  requestSeq: z.number().int().optional(),
-  durationMs: z.number().optional(),
-  cancelled: z.boolean().optional(),
-  errorType: z.string().optional(),
-};
-
-const responseEvent = z.object({
-  ...replyBase,
-  kind: z.literal("response"),
-  result: z.unknown(),
-  isError: z.boolean().optional(),
-});
-/** Validates a {@linkcode ResponseEvent}. */
-export const ResponseEventSchema: z.ZodType<ResponseEvent> = responseEvent;
-
-const errorEvent = z.object({
-  ...replyBase,
-  kind: z.literal("error"),
-  error: z.union([JsonRpcErrorSchema, TruncatedSchema]),
-});
-/** Validates an {@linkcode ErrorEvent}. */
-export const ErrorEventSchema: z.ZodType<ErrorEvent> = errorEvent;
-
-const invalidEvent = z.object({
-  ...base,
-  kind: z.literal("invalid"),
-  dir: DirectionSchema,
-  bytes: z.number().int().nonnegative(),
-  reason: z.enum(["invalid_json", "not_jsonrpc", "invalid_utf8", "oversized"]),
-  excerpt: z.string(),
-  sha256: z.string(),
-});
-/** Validates an {@linkcode InvalidEvent}. */
-export const InvalidEventSchema: z.ZodType<InvalidEvent> = invalidEvent;
-
-const stderrEvent = z.object({
-  ...base,
-  kind: z.literal("stderr"),
-  text: z.string(),
-});
-/** Validates a {@linkcode StderrEvent}. */
-export const StderrEventSchema: z.ZodType<StderrEvent> = stderrEvent;
-
-const gapEvent = z.object({
-  ...base,
-  kind: z.literal("gap"),
-  lost: z.number().int().nonnegative(),
-  fromSeq: z.number().int().nonnegative(),
-  reason: z.string(),
-});
-/** Validates a {@linkcode GapEvent}. */
-export const GapEventSchema: z.ZodType<GapEvent> = gapEvent;
-
-const sessionStartEvent = z.object({
-  ...base,
-  kind: z.literal("session_start"),
-  command: z.array(z.string()),
-  pid: z.number().int().optional(),
-  proxyPid: z.number().int(),
-  cwd: z.string(),
-  proxy: z.object({ name: z.string(), version: z.string() }),
-  chainStart: z.string().optional(),
-});
-/** Validates a {@linkcode SessionStartEvent}. */
-export const SessionStartEventSchema: z.ZodType<SessionStartEvent> =
-  sessionStartEvent;
-
-const handshakeEvent = z.object({
-  ...base,
-  kind: z.literal("handshake"),
-  via: z.enum(["initialize", "server/discover", "_meta"]),
-  protocolVersion: z.string().optional(),
-  client: PeerInfoSchema.optional(),
-  server: PeerInfoSchema.optional(),
-});
-/** Validates a {@linkcode HandshakeEvent}. */
-export const HandshakeEventSchema: z.ZodType<HandshakeEvent> = handshakeEvent;
-
-const pending = z.object({
-  seq: z.number().int(),
-  dir: DirectionSchema,
-  id: JsonRpcIdSchema,
-  method: z.string(),
-  tool: z.string().optional(),
-  cancelled: z.boolean(),
-});
-/** Validates a {@linkcode Pending} request. */
-export const PendingSchema: z.ZodType<Pending> = pending;
-
-const summary = z.object({
-  toolCalls: z.number().int(),
-  tools: z.record(z.string(), z.number().int()),
-  toolClasses: z.record(z.string(), z.array(z.string())),
-  entities: z.array(z.object({ type: z.string(), value: z.string() })),
-  uniqueEntities: z.number().int(),
-  errors: z.number().int(),
-  messages: z.object({ c2s: z.number().int(), s2c: z.number().int() }),
-  invalid: z.number().int(),
-  durationMs: z.number(),
-});
-/** Validates a session {@linkcode Summary}. */
-export const SummarySchema: z.ZodType<Summary> = summary;
-
-const sessionEndEvent = z.object({
-  ...base,
-  kind: z.literal("session_end"),
-  reason: z.enum([
-    "client_closed",
-    "server_exited",
-    "signal",
-    "proxy_error",
-  ]),
-  failure: z.string().optional(),
-  exit: z.object({
-    code: z.number().int().nullable(),
-    signal: z.string().nullable(),
-  }),
-  summary: SummarySchema,
-  pending: z.array(PendingSchema),
-  protocolVersion: z.string().optional(),
-  client: PeerInfoSchema.optional(),
-  server: PeerInfoSchema.optional(),
-  stderr: z.object({
-    bytes: z.number().int(),
-    loggedBytes: z.number().int(),
-  }),
-  chain: z.object({ head: z.string(), events: z.number().int() }).optional(),
-});
-/** Validates a {@linkcode SessionEndEvent}. */
-export const SessionEndEventSchema: z.ZodType<SessionEndEvent> =
-  sessionEndEvent;
-
-const checkpointEvent = z.object({
-  ...base,
-  kind: z.literal("checkpoint"),
-  treeSize: z.number().int().nonnegative(),
-  root: z.string(),
-  head: z.string(),
-  keyId: z.string().optional(),
-  signature: z.string().optional(),
-});
-/** Validates a {@linkcode CheckpointEvent}. */
-export const CheckpointEventSchema: z.ZodType<CheckpointEvent> =
-  checkpointEvent;
-
-const auditEvent = z.discriminatedUnion("kind", [
-  sessionStartEvent,
-  handshakeEvent,
-  requestEvent,
-  notificationEvent,
-  responseEvent,
-  errorEvent,
-  invalidEvent,
-  stderrEvent,
-  gapEvent,
-  sessionEndEvent,
-  checkpointEvent,
-]);
-
-/**
- * The zod schema of any event, for tools that need zod itself (the JSON
- * Schema generator). The public API's view of it is {@linkcode AuditEventSchema}.
- */
-export const AuditEventZodSchema: z.ZodType<AuditEvent> = auditEvent;
-
-/**
- * Validates any event in the log, e.g. a parsed log line; `schema/event.schema.json`
- * is the same schema for other languages.
- *
- * @example
- * ```ts
- * import { AuditEventSchema } from "./event.ts";
- * import assert from "node:assert/strict";
- *
- * const line = '{"v":1,"seq":3,"ts":"2026-01-01T00:00:00Z","session":"s","kind":"stderr","text":"ready"}';
- * assert.equal(AuditEventSchema.parse(JSON.parse(line)).kind, "stderr");
- * assert.equal(AuditEventSchema.safeParse({ kind: "stderr" }).success, false);
- * ```
- */
-export const AuditEventSchema: Schema<AuditEvent> = auditEvent;
-
-// Each schema produces exactly its interface: a field added, removed or
-// retyped on one side only fails to compile here.
-type _SchemasMatchInterfaces = [
-  Assert<Equals<z.output<typeof direction>, Direction>>,
-  Assert<Equals<z.output<typeof jsonRpcId>, JsonRpcId>>,
-  Assert<Equals<z.output<typeof truncated>, Truncated>>,
-  Assert<Equals<z.output<typeof classification>, Classification>>,
-  Assert<Equals<z.output<typeof entity>, Entity>>,
-  Assert<Equals<z.output<typeof pluginFailure>, PluginFailure>>,
-  Assert<Equals<z.output<typeof traceContext>, TraceContext>>,
-  Assert<Equals<z.output<typeof jsonRpcError>, JsonRpcError>>,
-  Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,
-  Assert<Equals<z.output<z.ZodObject<typeof base>>, EventBase>>,
-  Assert<Equals<z.output<z.ZodObject<typeof messageBase>>, MessageEventBase>>,
-  Assert<Equals<z.output<z.ZodObject<typeof replyBase>>, ReplyEventBase>>,
-  Assert<Equals<z.output<typeof requestEvent>, RequestEvent>>,
-  Assert<Equals<z.output<typeof notificationEvent>, NotificationEvent>>,
-  Assert<Equals<z.output<typeof responseEvent>, ResponseEvent>>,
-  Assert<Equals<z.output<typeof errorEvent>, ErrorEvent>>,
-  Assert<Equals<z.output<typeof invalidEvent>, InvalidEvent>>,
-  Assert<Equals<z.output<typeof stderrEvent>, StderrEvent>>,
-  Assert<Equals<z.output<typeof gapEvent>, GapEvent>>,
-  Assert<Equals<z.output<typeof sessionStartEvent>, SessionStartEvent>>,
-  Assert<Equals<z.output<typeof handshakeEvent>, HandshakeEvent>>,
-  Assert<Equals<z.output<typeof pending>, Pending>>,
-  Assert<Equals<z.output<typeof summary>, Summary>>,
-  Assert<Equals<z.output<typeof sessionEndEvent>, SessionEndEvent>>,
-  Assert<Equals<z.output<typeof checkpointEvent>, CheckpointEvent>>,
-  Assert<Equals<z.output<typeof auditEvent>, AuditEvent>>,
-];
+  | ErrorResponseEvent;

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { AuditEventZodSchema } from "../audit/event.ts";
+import { AuditEventZodSchema } from "../audit/event_schema.ts";
 import { ConfigSchema } from "./config.ts";
 
 /**

@@ -6,7 +6,10 @@
  *
  * @module
  */
+import { type LineRangeHandler, LineSplitter } from "../wire/line_splitter.ts";
 import { LogReadError, openFailure, readFailure } from "./log_reader.ts";
+
+export type { LineRangeHandler };
 
 /** Called with each line: its 1-based number and its bytes without the `\n`. */
 export type LineHandler = (
@@ -25,18 +28,6 @@ export interface ReadLinesOptions {
 }
 
 const defaults = { blockBytes: 4 * 1024 * 1024 } satisfies ReadLinesOptions;
-
-/**
- * Called with each line as a range of a buffer: `buf[start, end)` without
- * the `\n`, its 1-based number, and whether a `\n` ended it.
- */
-export type LineRangeHandler = (
-  buf: Uint8Array,
-  start: number,
-  end: number,
-  line: number,
-  terminated: boolean,
-) => void | Promise<void>;
 
 /**
  * Calls `onLine` for every line of `path`, in order, with constant memory
@@ -146,26 +137,13 @@ export async function readLineRanges(
   const size = options.blockBytes ?? defaults.blockBytes;
   let block = new Uint8Array(size);
   let spare = new Uint8Array(size);
-  // The start of a line that runs past the end of a block.
-  let carry = new Uint8Array(0);
-  let carried = 0;
-  let lineNo = 0;
   let total = 0;
+  // The hash chain is over the bytes as written: a CR stays in the line.
+  const splitter = LineSplitter.ofRanges(onLine, { keepCr: true });
   function read(into: Uint8Array): Promise<number | null> {
     return file.read(into).catch(function readFailed(error): never {
-      throw readFailure(path, lineNo, error);
+      throw readFailure(path, splitter.lines, error);
     });
-  }
-  function keep(bytes: Uint8Array): void {
-    if (carried + bytes.length > carry.length) {
-      const grown = new Uint8Array(
-        Math.max(2 * carry.length, carried + bytes.length, 4096),
-      );
-      grown.set(carry.subarray(0, carried));
-      carry = grown;
-    }
-    carry.set(bytes, carried);
-    carried += bytes.length;
   }
   let pending: Promise<number | null> | undefined = read(block);
   try {
@@ -174,36 +152,17 @@ export async function readLineRanges(
       pending = undefined;
       if (n === null) break;
       total += n;
-      const chunk = block.subarray(0, n);
-      // Read the next block while this one is handled.
+      // Read the next block while this one is handled; the splitter keeps
+      // a copy of a line that runs past the block, which a later read reuses.
       pending = read(spare);
-      let start = 0;
-      let nl = chunk.indexOf(10);
-      if (nl !== -1 && carried > 0) {
-        keep(chunk.subarray(0, nl));
-        const length = carried;
-        carried = 0;
-        const done = onLine(carry, 0, length, ++lineNo, true);
-        if (done) await done;
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-      while (nl !== -1) {
-        const done = onLine(chunk, start, nl, ++lineNo, true);
-        if (done) await done;
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-      // The block is reused by a later read: keep a copy of the rest.
-      if (start < n) keep(chunk.subarray(start, n));
+      const done = splitter.push(block.subarray(0, n));
+      if (done) await done;
       const next = spare;
       spare = block;
       block = next;
     }
-    if (carried > 0) {
-      const done = onLine(carry, 0, carried, ++lineNo, false);
-      if (done) await done;
-    }
+    const done = splitter.end();
+    if (done) await done;
   } finally {
     // A read still under way is awaited before the file is closed.
     if (pending) await pending.catch(() => null);

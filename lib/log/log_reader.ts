@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { concat } from "../util/_bytes.ts";
+import { LineSplitter } from "../wire/line_splitter.ts";
 
 /**
  * One event as read from a log. Validation is deliberately loose: the fields
@@ -114,42 +114,28 @@ export async function readLog(path: string): Promise<ReadLogResult> {
   }
   const events: LogEvent[] = [];
   const skipped: SkippedLine[] = [];
-  let lineNo = 0;
-  const take = function takeLine(bytes: Uint8Array, terminated: boolean): void {
-    lineNo++;
-    const reason = parseLine(bytes, events);
-    if (reason === undefined) return;
-    // A crash mid-write leaves a final line without its newline: expected.
-    const cut = !terminated &&
-      (reason === "invalid JSON" || reason === "invalid UTF-8");
-    skipped.push({
-      path,
-      line: lineNo,
-      reason: cut ? TRUNCATED_LAST_LINE : reason,
-    });
-  };
-  let pending: Uint8Array[] = [];
+  // A CR before the LF is kept as written; JSON.parse takes it as whitespace.
+  const splitter = LineSplitter.ofRanges(
+    function takeLine(buf, start, end, line, terminated): void {
+      const reason = parseLine(buf.subarray(start, end), events);
+      if (reason === undefined) return;
+      // A crash mid-write leaves a final line without its newline: expected.
+      const cut = !terminated &&
+        (reason === "invalid JSON" || reason === "invalid UTF-8");
+      skipped.push({ path, line, reason: cut ? TRUNCATED_LAST_LINE : reason });
+    },
+    { keepCr: true },
+  );
   try {
-    for await (const chunk of file.readable) {
-      let start = 0;
-      let nl = chunk.indexOf(10, start);
-      while (nl !== -1) {
-        const piece = chunk.subarray(start, nl);
-        take(pending.length ? concat([...pending, piece]) : piece, true);
-        pending = [];
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-      // The chunk belongs to the stream and is not reused, so keep a view.
-      if (start < chunk.length) pending.push(chunk.subarray(start));
-    }
+    // The handler never waits: each chunk is split in full before the next.
+    for await (const chunk of file.readable) splitter.push(chunk);
   } catch (error) {
     if (error instanceof Deno.errors.IsADirectory) {
       throw new LogReadError(path, openFailure(path, error), { cause: error });
     }
-    throw readFailure(path, lineNo, error);
+    throw readFailure(path, splitter.lines, error);
   }
-  if (pending.length) take(concat(pending), false);
+  splitter.end();
   // Blank lines are harmless; they are not worth a reviewer's attention.
   return { events, skipped: skipped.filter((s) => s.reason !== "empty") };
 }

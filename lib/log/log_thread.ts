@@ -10,10 +10,10 @@
  * dropped: a batch counts against a bound until the worker has written it,
  * and `append` asks the caller to wait beyond that bound.
  *
- * The worker runs this module (under `deno run`) or the bundle it is part of
- * (whose entry, `cli.ts`, hands a worker named {@linkcode LOG_THREAD_NAME}
- * to {@linkcode serveLogThread}). When a worker cannot be started the log is
- * written in this thread, as {@linkcode LocalLog} does.
+ * This module is the main thread's side; the worker's is
+ * `log_thread_worker.ts`, and `_log_thread_messages.ts` holds what they say
+ * to each other. When a worker cannot be started the log is written in this
+ * thread, as {@linkcode LocalLog} does.
  *
  * @module
  */
@@ -25,52 +25,14 @@ import {
   needsSealer,
 } from "./event_log.ts";
 import type { AuditEvent } from "../audit/event.ts";
-import { type LogLineOptions, toLogLine } from "./log_line.ts";
-import { LogOpenError, type LogWriterOptions } from "./log_writer.ts";
-import type { SealerOptions } from "../seal/seal.ts";
-
-/** The name the log's worker is started with. */
-export const LOG_THREAD_NAME = "mcp-audit-log";
-
-/**
- * Lines encoded one after another in `buffer` (line `i` ends, newline
- * included, at `ends[i]` and is event `seqs[i]`), and the events the
- * worker makes lines of, each placed before line `at`.
- */
-interface Batch {
-  buffer: Uint8Array<ArrayBuffer>;
-  ends: number[];
-  seqs: number[];
-  events: { at: number; event: AuditEvent }[];
-  /** What the batch counts against the bound. */
-  bytes: number;
-}
-
-type ToWorker =
-  | {
-    type: "open";
-    path: string;
-    writer: Omit<LogWriterOptions, "onWarning">;
-    seal?: SealerOptions;
-    line: LogLineOptions;
-  }
-  | ({ type: "batch" } & Batch)
-  | { type: "flush" | "close"; id: number };
-
-type FromWorker =
-  | { type: "opened" }
-  | { type: "open_failed"; message: string }
-  | {
-    type: "ack";
-    bytes: number;
-    buffer: Uint8Array<ArrayBuffer>;
-    lost: number;
-    /** Only when a file was added since the last answer. */
-    paths?: string[];
-  }
-  | { type: "done"; id: number; lost: number; paths: string[] }
-  | { type: "warning"; message: string }
-  | { type: "failed"; message: string };
+import { toLogLine } from "./log_line.ts";
+import { LogOpenError } from "./log_writer.ts";
+import {
+  type Batch,
+  type FromWorker,
+  LOG_THREAD_NAME,
+  type ToWorker,
+} from "./_log_thread_messages.ts";
 
 /** Bytes posted and not yet written before `append` asks the caller to wait. */
 const HIGH_WATER_BYTES = 8 * 1024 * 1024;
@@ -86,6 +48,16 @@ const BATCH_BYTES = 256 * 1024;
 /** Batch buffers kept for reuse (the worker sends them back). */
 const POOL_SIZE = 4;
 const encoder = new TextEncoder();
+/**
+ * The worker's module. Under `deno run` (or from a registry) this module is
+ * a file of its own beside `log_thread_worker.ts`. In the bundle every
+ * module is one file with no siblings, so the worker runs the bundle
+ * itself, whose entry (`cli.ts`) serves the log when it finds itself in the
+ * log's worker.
+ */
+const WORKER_URL = import.meta.url.endsWith("/log_thread.ts")
+  ? new URL("./log_thread_worker.ts", import.meta.url).href
+  : import.meta.url;
 
 /**
  * An {@linkcode EventLog} whose sealing and writing run in a worker.
@@ -144,7 +116,7 @@ export class ThreadLog implements EventLog {
   ): Promise<EventLog> {
     let worker: Worker;
     try {
-      worker = new Worker(import.meta.url, {
+      worker = new Worker(WORKER_URL, {
         type: "module",
         name: LOG_THREAD_NAME,
       });
@@ -336,121 +308,3 @@ function localLog(
   );
   return LocalLog.open(path, options);
 }
-
-/**
- * Whether this code runs in the log's worker.
- *
- * @example
- * ```ts
- * import { isLogThread } from "./log_thread.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(isLogThread(), false); // The main thread.
- * ```
- */
-export function isLogThread(): boolean {
-  return "WorkerGlobalScope" in globalThis &&
-    (globalThis as { name?: unknown }).name === LOG_THREAD_NAME;
-}
-
-let serving = false;
-
-/**
- * The worker's side: opens the log, then seals and writes the batches it is
- * sent, in order. Called once per worker (again, it does nothing).
- *
- * @example A worker's entry
- * ```ts ignore
- * import { isLogThread, serveLogThread } from "./log_thread.ts";
- *
- * if (isLogThread()) serveLogThread();
- * ```
- */
-export function serveLogThread(): void {
-  if (serving) return;
-  serving = true;
-  const scope = globalThis as unknown as {
-    onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
-    postMessage(message: FromWorker, transfer?: Transferable[]): void;
-  };
-  const reply = (m: FromWorker): void => scope.postMessage(m);
-  let log: LocalLog | undefined;
-  let knownPaths = 1;
-  let chain: Promise<void> = Promise.resolve();
-  let failed = false;
-  const run = (task: () => Promise<void>): void => {
-    chain = chain.then(() => failed ? undefined : task()).catch((error) => {
-      // A bug, not a write error (the log reports those itself): stop, and
-      // let the main thread account for what follows rather than wait.
-      failed = true;
-      reply({ type: "failed", message: String(error) });
-    });
-  };
-  scope.onmessage = (e) => {
-    const m = e.data;
-    if (m.type === "open") {
-      run(async () => {
-        try {
-          log = await LocalLog.open(m.path, {
-            ...m.writer,
-            ...m.line,
-            seal: m.seal,
-            onWarning: (message) => reply({ type: "warning", message }),
-          });
-          reply({ type: "opened" });
-        } catch (error) {
-          const cause = error instanceof LogOpenError && error.cause
-            ? error.cause
-            : error;
-          reply({
-            type: "open_failed",
-            message: cause instanceof Error ? cause.message : String(cause),
-          });
-        }
-      });
-    } else if (m.type === "batch") {
-      run(async () => {
-        // Runs of lines between the events that need the sealer.
-        let line = 0;
-        let start = 0;
-        for (let e = 0; e <= m.events.length; e++) {
-          const stop = e < m.events.length ? m.events[e].at : m.ends.length;
-          if (stop > line) {
-            const wait = log!.appendEncoded(
-              m.seqs[line],
-              m.buffer,
-              m.ends,
-              line,
-              stop,
-              start,
-            );
-            start = m.ends[stop - 1];
-            line = stop;
-            if (wait) await wait;
-          }
-          if (e < m.events.length) {
-            const wait = log!.append(m.events[e].event as CorrelatedEvent);
-            if (wait) await wait;
-          }
-        }
-        const paths = log!.paths;
-        scope.postMessage({
-          type: "ack",
-          bytes: m.bytes,
-          buffer: m.buffer,
-          lost: log!.lost,
-          ...(paths.length !== knownPaths ? { paths } : {}),
-        }, [m.buffer.buffer]);
-        knownPaths = paths.length;
-      });
-    } else {
-      run(async () => {
-        if (m.type === "flush") await log!.flush();
-        else await log!.close();
-        reply({ type: "done", id: m.id, lost: log!.lost, paths: log!.paths });
-      });
-    }
-  };
-}
-
-if (isLogThread()) serveLogThread();

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { MessageEvent } from "../audit/event.ts";
+import type { JsonRpcMessageEvent } from "../audit/event.ts";
 import type { HookResult, Plugin, PluginFindings } from "./plugin.ts";
 
 /** One hook, as the dispatcher calls it. */
@@ -22,7 +22,7 @@ export interface Hook<Run> {
 /** What the dispatcher needs of a run: the event that failures are noted on. */
 export interface HookRun {
   /** The event the hooks run for; a failure is added to its `pluginErrors`. */
-  readonly event: MessageEvent;
+  readonly event: JsonRpcMessageEvent;
 }
 
 /** Takes what a hook found into the run. */
@@ -67,10 +67,10 @@ class HookTimeout extends Error {}
  * ```ts
  * import { Dispatcher, type Hook } from "./dispatch.ts";
  * import { definePlugin } from "./plugin.ts";
- * import type { MessageEvent } from "../audit/event.ts";
+ * import type { JsonRpcMessageEvent } from "../audit/event.ts";
  * import assert from "node:assert/strict";
  *
- * type Run = { event: MessageEvent; labels: string[] };
+ * type Run = { event: JsonRpcMessageEvent; labels: string[] };
  * const warnings: string[] = [];
  * const dispatcher = new Dispatcher<Run>((run, plugin, found) => {
  *   for (const c of found.classes ?? []) run.labels.push(`${plugin.name}:${c}`);
@@ -156,7 +156,7 @@ export class Dispatcher<Run extends HookRun> {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  #fail(event: MessageEvent, plugin: Plugin, error: unknown): void {
+  #fail(event: JsonRpcMessageEvent, plugin: Plugin, error: unknown): void {
     const timedOut = error instanceof HookTimeout;
     const message = timedOut
       ? `timed out after ${this.#timeoutMs} ms`

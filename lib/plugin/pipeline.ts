@@ -14,7 +14,7 @@ import type {
   AuditEvent,
   Classification,
   Entity,
-  MessageEvent,
+  JsonRpcMessageEvent,
   RequestEvent,
 } from "../audit/event.ts";
 import { type CorrelatedEvent, REQUEST } from "../audit/correlator.ts";
@@ -35,7 +35,7 @@ export type PipelineOptions = DispatcherOptions;
 
 /** One event's way through the hooks. */
 interface Run {
-  event: MessageEvent;
+  event: JsonRpcMessageEvent;
   call: OpenCall | undefined;
   classes: Classification[];
   entities: Entity[];
@@ -278,7 +278,7 @@ function contextOf(run: Run): HookContext {
  * request the correlator paired the response with: a reply the correlator
  * did not pair (an unknown or already answered id) is no tool call.
  */
-function toolCall(event: MessageEvent): OpenCall | undefined {
+function toolCall(event: JsonRpcMessageEvent): OpenCall | undefined {
   if (event.kind === "request") {
     if (event.method !== "tools/call" || event.tool === undefined) {
       return undefined;
@@ -322,7 +322,7 @@ function argumentsOf(params: unknown): unknown {
   return (params as { arguments?: unknown } | undefined)?.arguments;
 }
 
-function isMessage(event: AuditEvent): event is MessageEvent {
+function isMessage(event: AuditEvent): event is JsonRpcMessageEvent {
   return event.kind === "request" || event.kind === "notification" ||
     event.kind === "response" ||
     event.kind === "error";

@@ -6,7 +6,11 @@
  *
  * @module
  */
-import type { Classification, Entity, MessageEvent } from "../audit/event.ts";
+import type {
+  Classification,
+  Entity,
+  JsonRpcMessageEvent,
+} from "../audit/event.ts";
 import type { Schema } from "../audit/schema.ts";
 
 /** A tool call as the plugins see it, at its request or at its response. */
@@ -32,7 +36,7 @@ export interface ToolCall {
 /** What a hook sees besides its input: the event and what earlier plugins added. */
 export interface HookContext {
   /** The event being enriched (read-only). */
-  readonly event: Readonly<MessageEvent>;
+  readonly event: Readonly<JsonRpcMessageEvent>;
   /** Classifications added so far by earlier plugins (and, at a response, at the request); frozen. */
   readonly classes: readonly Classification[];
   /** Entities added so far by earlier plugins; frozen. */
@@ -74,7 +78,10 @@ export interface Plugin<Options = unknown> {
   /** Called for every `tools/call` request and its response. */
   onToolCall?(call: ToolCall, context: HookContext): HookResult;
   /** Called for every JSON-RPC message event (requests, notifications, responses, errors). */
-  onMessage?(event: Readonly<MessageEvent>, context: HookContext): HookResult;
+  onMessage?(
+    event: Readonly<JsonRpcMessageEvent>,
+    context: HookContext,
+  ): HookResult;
   /**
    * Redaction: called for every string the log would hold (arguments,
    * results, errors, excerpts, stderr, entity values) after all plugins have

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { AuditEvent, MessageEvent } from "../audit/event.ts";
+import type { AuditEvent, JsonRpcMessageEvent } from "../audit/event.ts";
 import type { Plugin } from "./plugin.ts";
 import { mapStrings } from "./kit/json_walk.ts";
 
@@ -52,7 +52,7 @@ export class Redaction {
   }
 
   /** Redacts a message event's payloads and entity values in place; the tool name is kept. */
-  message(event: MessageEvent): void {
+  message(event: JsonRpcMessageEvent): void {
     const e = event as unknown as Record<string, unknown>;
     for (const key of PAYLOAD_KEYS) {
       const value = e[key];

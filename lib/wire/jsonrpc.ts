@@ -6,9 +6,11 @@
  * @module
  */
 import type { Frame } from "./line_splitter.ts";
-import type { JsonRpcId, Truncated } from "../audit/event.ts";
 import { skimObject } from "./_skim.ts";
-import { sha256Hex } from "./payload.ts";
+import { sha256Hex, type Truncated } from "./payload.ts";
+
+/** A JSON-RPC id as it appeared on the wire. */
+export type JsonRpcId = string | number | null;
 
 /** A JSON-RPC request: a method with an id. */
 export interface JsonRpcRequest {

@@ -3,7 +3,8 @@
  * newline-delimited JSON, so a frame is one line. The splitter keeps raw
  * bytes (it never decodes), accepts chunks split anywhere, strips a trailing
  * CR, and bounds its memory: a line longer than `maxLineBytes` is hashed as
- * it streams past and only its head is kept.
+ * it streams past and only its head is kept. The log readers split their
+ * files with it too ({@linkcode LineSplitter.ofRanges}).
  *
  * @module
  */
@@ -48,11 +49,41 @@ export interface LineSplitterOptions {
    * @default {false}
    */
   reusedChunks?: boolean;
+  /**
+   * Keep a CR before the LF as part of the line, as the log readers do: a
+   * log's hash chain is over its lines' bytes as written.
+   * @default {false}
+   */
+  keepCr?: boolean;
 }
+
+/** Options for {@linkcode LineSplitter.ofRanges}. */
+export interface LineRangesOptions {
+  /**
+   * Keep a CR before the LF as part of the line.
+   * @default {false}
+   */
+  keepCr?: boolean;
+}
+
+/**
+ * Called with each line as a range of a buffer: `buf[start, end)` without
+ * its line ending, its 1-based number, and whether a newline ended it. `buf`
+ * is only valid during the call (and, when it returns a promise, until that
+ * settles) and must not be written to.
+ */
+export type LineRangeHandler = (
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  line: number,
+  terminated: boolean,
+) => void | Promise<void>;
 
 const defaults = {
   maxLineBytes: 64 * 1024 * 1024,
   headBytes: 4096,
+  keepCr: false,
 } satisfies LineSplitterOptions;
 /** The largest buffer kept for the next line; a longer line's is let go. */
 const KEEP_MAX = 16 * 1024 * 1024;
@@ -65,7 +96,8 @@ const CR = 13;
  * inside a chunk is emitted as a view of it; the bytes of a line that spans
  * chunks are gathered in one buffer reused from line to line (so a stream
  * of large messages allocates almost nothing per message), and its frame is
- * `transient`. Nothing of a chunk is kept after `push` returns.
+ * `transient`. Nothing of a chunk is kept after `push` returns (or, when it
+ * returns a promise, after that settles).
  *
  * @example Frames out of chunks split mid-line
  * ```ts
@@ -82,7 +114,10 @@ const CR = 13;
  * ```
  */
 export class LineSplitter {
-  #onFrame: (frame: Frame) => void;
+  #onFrame: ((frame: Frame) => void) | undefined;
+  #onRange: LineRangeHandler | undefined;
+  #lineNo = 0;
+  #keepCr: boolean;
   #max: number;
   #head: number;
   /** The start of the current line, when it spans chunks. */
@@ -102,34 +137,99 @@ export class LineSplitter {
     this.#max = options.maxLineBytes ?? defaults.maxLineBytes;
     this.#head = options.headBytes ?? defaults.headBytes;
     this.#reusedChunks = options.reusedChunks ?? false;
+    this.#keepCr = options.keepCr ?? defaults.keepCr;
   }
 
-  /** Feeds a chunk; complete lines in it are emitted before this returns. */
-  push(chunk: Uint8Array): void {
-    let start = 0;
+  /**
+   * A splitter for reading a file: each line goes to `onLine` as a range of
+   * a buffer with its number, so a reader makes no object per line; lines
+   * are kept whole however long; and when `onLine` returns a promise, the
+   * next line waits for it (`push` and `end` then return a promise).
+   *
+   * @example Numbered lines, the last one unterminated, out of split chunks
+   * ```ts
+   * import { LineSplitter } from "./line_splitter.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const seen: [string, number, boolean][] = [];
+   * const splitter = LineSplitter.ofRanges((buf, start, end, line, terminated) => {
+   *   seen.push([new TextDecoder().decode(buf.subarray(start, end)), line, terminated]);
+   * }, { keepCr: true });
+   * const enc = new TextEncoder();
+   * await splitter.push(enc.encode("a\r\nb"));
+   * await splitter.push(enc.encode("c\nd"));
+   * await splitter.end();
+   * assert.deepEqual(seen, [["a\r", 1, true], ["bc", 2, true], ["d", 3, false]]);
+   * ```
+   */
+  static ofRanges(
+    onLine: LineRangeHandler,
+    options: LineRangesOptions = {},
+  ): LineSplitter {
+    const splitter = new LineSplitter(() => {}, {
+      maxLineBytes: Infinity,
+      keepCr: options.keepCr,
+    });
+    splitter.#onFrame = undefined;
+    splitter.#onRange = onLine;
+    return splitter;
+  }
+
+  /** How many lines have been emitted. */
+  get lines(): number {
+    return this.#lineNo;
+  }
+
+  /**
+   * Feeds a chunk; complete lines in it are emitted before this returns,
+   * unless a line handler (of {@linkcode LineSplitter.ofRanges}) returns a
+   * promise: the rest then follows it, and this returns a promise of the
+   * whole chunk. Push the next chunk once it settles.
+   */
+  push(chunk: Uint8Array): Promise<void> | undefined {
+    return this.#scan(chunk, 0);
+  }
+
+  /**
+   * Ends the stream: a last line without a newline is emitted as
+   * `unterminated`. Returns the line handler's promise, if it returned one.
+   */
+  end(): Promise<void> | undefined {
+    if (this.#accLength > 0 || this.#hash !== undefined) {
+      return this.#flush(true);
+    }
+    return undefined;
+  }
+
+  #scan(chunk: Uint8Array, from: number): Promise<void> | undefined {
+    let start = from;
     while (start < chunk.length) {
       const nl = chunk.indexOf(LF, start);
       if (nl === -1) {
         this.#buffer(chunk.subarray(start));
-        return;
+        return undefined;
       }
-      const piece = chunk.subarray(start, nl);
+      const lineStart = start;
       start = nl + 1;
+      let wait: Promise<void> | undefined;
       if (
         this.#accLength === 0 && this.#hash === undefined &&
-        piece.length <= this.#max
+        nl - lineStart <= this.#max
       ) {
-        this.#emit(stripCr(piece), false, this.#reusedChunks);
+        wait = this.#emit(chunk, lineStart, nl, false, this.#reusedChunks);
       } else {
-        this.#buffer(piece);
-        this.#flush(false);
+        this.#buffer(chunk.subarray(lineStart, nl));
+        wait = this.#flush(false);
+      }
+      if (wait !== undefined) {
+        // A reader's handler that waits (verify, hashing lines in batches)
+        // holds back the rest of the chunk, so lines stay in order and the
+        // buffer it was given is not overwritten before it is done.
+        const rest = start;
+        return wait.then(() => this.#scan(chunk, rest));
       }
     }
-  }
-
-  /** Ends the stream: a last line without a newline is emitted as `unterminated`. */
-  end(): void {
-    if (this.#accLength > 0 || this.#hash !== undefined) this.#flush(true);
+    return undefined;
   }
 
   #buffer(piece: Uint8Array): void {
@@ -173,7 +273,7 @@ export class LineSplitter {
     if (this.#acc.length > KEEP_MAX) this.#acc = new Uint8Array(0);
   }
 
-  #flush(unterminated: boolean): void {
+  #flush(unterminated: boolean): Promise<void> | undefined {
     if (this.#hash !== undefined) {
       // A trailing CR was hashed as part of the line; it is a rare edge of an
       // already pathological line, so the length and hash keep it.
@@ -186,25 +286,38 @@ export class LineSplitter {
       this.#hash = undefined;
       this.#headBytes = undefined;
       this.#hashedLength = 0;
-      this.#onFrame(frame);
-      return;
+      this.#lineNo++;
+      this.#onFrame?.(frame);
+      return undefined;
     }
-    const line = this.#acc.subarray(0, this.#accLength);
+    const length = this.#accLength;
     this.#accLength = 0;
-    this.#emit(stripCr(line), unterminated, true);
+    const wait = this.#emit(this.#acc, 0, length, unterminated, true);
+    // A handler that waits still holds the buffer: let go of it afterwards.
+    if (wait !== undefined) return wait.then(() => this.#release());
     this.#release();
+    return undefined;
   }
 
-  #emit(bytes: Uint8Array, unterminated: boolean, transient = false): void {
+  /** Emits `buf[start, end)`, without the CR before its LF unless kept. */
+  #emit(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    unterminated: boolean,
+    transient: boolean,
+  ): Promise<void> | undefined {
+    if (!this.#keepCr && end > start && buf[end - 1] === CR) end--;
+    if (this.#onRange !== undefined) {
+      return this.#onRange(buf, start, end, ++this.#lineNo, !unterminated) ??
+        undefined;
+    }
+    this.#lineNo++;
+    const bytes = buf.subarray(start, end);
     const frame: Frame = { bytes, length: bytes.length };
     if (unterminated) frame.unterminated = true;
     if (transient) frame.transient = true;
-    this.#onFrame(frame);
+    this.#onFrame!(frame);
+    return undefined;
   }
-}
-
-function stripCr(line: Uint8Array): Uint8Array {
-  return line.length > 0 && line[line.length - 1] === CR
-    ? line.subarray(0, line.length - 1)
-    : line;
 }

@@ -6,7 +6,21 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Truncated } from "../audit/event.ts";
+
+/**
+ * A payload too large to log whole: its size and SHA-256 are kept so the
+ * original can still be matched, with the first characters as a preview.
+ */
+export interface Truncated {
+  /** Marks the payload as truncated. */
+  $truncated: true;
+  /** Byte length of the payload's JSON text. */
+  bytes: number;
+  /** Hex SHA-256 of the payload's JSON text (or of the whole frame for frames too large to parse). */
+  sha256: string;
+  /** The first characters of the payload's JSON text. */
+  preview: string;
+}
 
 /**
  * Hex SHA-256 of bytes or of a string's UTF-8 encoding.

@@ -5,7 +5,7 @@ import { LineSplitter } from "../../lib/wire/line_splitter.ts";
 import type {
   AuditEvent,
   Direction,
-  ErrorEvent,
+  ErrorResponseEvent,
   HandshakeEvent,
   ResponseEvent,
 } from "../../lib/audit/event.ts";
@@ -118,7 +118,7 @@ Deno.test("a JSON-RPC error response carries its code as error.type; a tool erro
     "s2c",
     '{"jsonrpc":"2.0","id":2,"result":{"content":[],"isError":true}}\n',
   );
-  assert.equal((err as ErrorEvent).errorType, "-32602");
+  assert.equal((err as ErrorResponseEvent).errorType, "-32602");
   assert.equal((toolErr as ResponseEvent).errorType, "tool_error");
   assert.equal((toolErr as ResponseEvent).isError, true);
 });
@@ -261,6 +261,6 @@ Deno.test("the published JSON Schema of the log is the one generated from the zo
   assert.deepEqual(
     published,
     eventJsonSchema(),
-    "run `deno task schema` after changing lib/audit/event.ts",
+    "run `deno task schema` after changing lib/audit/event_schema.ts",
   );
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { Dispatcher, type Hook } from "../../lib/plugin/dispatch.ts";
 import { definePlugin, type HookResult } from "../../lib/plugin/plugin.ts";
-import type { MessageEvent } from "../../lib/audit/event.ts";
+import type { JsonRpcMessageEvent } from "../../lib/audit/event.ts";
 
-type Run = { event: MessageEvent; found: string[] };
+type Run = { event: JsonRpcMessageEvent; found: string[] };
 
 function setup(
   options: { hookTimeoutMs?: number; maxTimeouts?: number },

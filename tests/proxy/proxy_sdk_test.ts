@@ -15,7 +15,7 @@ import {
 } from "../_helpers.ts";
 import type {
   AuditEvent,
-  ErrorEvent,
+  ErrorResponseEvent,
   RequestEvent,
   ResponseEvent,
 } from "../../lib/audit/event.ts";
@@ -135,7 +135,7 @@ Deno.test("an SDK client talks to server-everything through the proxy exactly as
   const requests = byKind(events, "request");
   const replies = events.filter((e) =>
     e.kind === "response" || e.kind === "error"
-  ) as (ResponseEvent | ErrorEvent)[];
+  ) as (ResponseEvent | ErrorResponseEvent)[];
   const calls = requests.filter((r) => r.method === "tools/call");
   assert.deepEqual(calls.map((c) => c.tool), [
     "echo",
@@ -229,7 +229,8 @@ Deno.test("the HR demo scenario through the proxy gives the same results as dire
     e.kind === "error" || (e.kind === "response" && e.isError)
   );
   assert.deepEqual(
-    errors.map((e) => (e as ResponseEvent | ErrorEvent).errorType).sort(),
+    errors.map((e) => (e as ResponseEvent | ErrorResponseEvent).errorType)
+      .sort(),
     ["-32602", "tool_error"],
   );
   assert.equal(end.client?.name, "proxy-test-client");

@@ -85,3 +85,100 @@ Deno.test("a caller may reuse one read buffer for every chunk: the frames are wh
   splitter.end();
   assert.deepEqual(hashes, lines.map(sha));
 });
+
+/** What splitting `text` must give: its lines, each with its number and whether a LF ended it. */
+function expectedLines(
+  text: string,
+  keepCr: boolean,
+): [string, number, boolean][] {
+  const parts = text.split("\n");
+  const last = parts.pop()!;
+  const lines: [string, number, boolean][] = parts.map((
+    p,
+    i,
+  ) => [keepCr ? p : p.replace(/\r$/, ""), i + 1, true]);
+  if (last !== "") {
+    lines.push([
+      keepCr ? last : last.replace(/\r$/, ""),
+      lines.length + 1,
+      false,
+    ]);
+  }
+  return lines;
+}
+
+// In the spirit of std's text_line_stream_test: every line ending, empty
+// lines, CRs inside a line and at a chunk's edge, and an unterminated last
+// line, cut at every position and then into random pieces.
+const TRICKY = 'a\r\n\nbc\rd\n\r\n\r\r\n{"x":"\u00e9"}\n\nlast\r';
+
+Deno.test("lines cut at any position come out whole, numbered, CRs stripped or kept, the last one unterminated", async () => {
+  const bytes = new TextEncoder().encode(TRICKY);
+  const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+  const rand = seeded(5);
+  const cuts: number[][] = [];
+  for (let i = 0; i <= bytes.length; i++) {
+    for (let j = i; j <= bytes.length; j++) cuts.push([i, j]);
+  }
+  for (let r = 0; r < 200; r++) {
+    cuts.push(
+      Array.from({ length: 6 }, () => Math.floor(rand() * bytes.length))
+        .sort((a, b) => a - b),
+    );
+  }
+  for (const keepCr of [false, true]) {
+    const want = expectedLines(TRICKY, keepCr);
+    for (const cut of cuts) {
+      const chunks = [0, ...cut, bytes.length].slice(1).map((end, k, ends) =>
+        bytes.slice(k === 0 ? 0 : ends[k - 1], end)
+      );
+      const frames: [string, number, boolean][] = [];
+      const framer = new LineSplitter(
+        (f) =>
+          frames.push([decode(f.bytes), frames.length + 1, !f.unterminated]),
+        { keepCr },
+      );
+      const ranges: [string, number, boolean][] = [];
+      const ranger = LineSplitter.ofRanges((buf, start, end, line, ended) => {
+        ranges.push([decode(buf.subarray(start, end)), line, ended]);
+        // Every other line waits: the rest of its chunk must follow it.
+        return line % 2 === 0 ? Promise.resolve() : undefined;
+      }, { keepCr });
+      for (const chunk of chunks) {
+        framer.push(chunk);
+        await ranger.push(chunk);
+      }
+      framer.end();
+      await ranger.end();
+      assert.deepEqual(frames, want, `frames, keepCr ${keepCr}, cut ${cut}`);
+      assert.deepEqual(ranges, want, `ranges, keepCr ${keepCr}, cut ${cut}`);
+      assert.equal(ranger.lines, want.length);
+    }
+  }
+});
+
+Deno.test("a range handler's promise holds back the next line, and its bytes stay intact until it settles", async () => {
+  const order: string[] = [];
+  const splitter = LineSplitter.ofRanges(async (buf, start, end, line) => {
+    const before = buf.slice(start, end);
+    order.push(`start ${line}`);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(buf.slice(start, end), before);
+    order.push(`end ${line}`);
+  });
+  const wire = new TextEncoder().encode("one\ntwo\nthree\nfour");
+  // A buffer reused for every chunk, as the log reader's blocks are.
+  const block = new Uint8Array(5);
+  for (let at = 0; at < wire.length; at += 5) {
+    const n = Math.min(5, wire.length - at);
+    block.set(wire.subarray(at, at + n));
+    const done = splitter.push(block.subarray(0, n));
+    if (done) await done;
+    block.fill(0);
+  }
+  await splitter.end();
+  assert.deepEqual(
+    order,
+    [1, 2, 3, 4].flatMap((l) => [`start ${l}`, `end ${l}`]),
+  );
+});

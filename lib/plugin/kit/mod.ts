@@ -64,7 +64,7 @@ export {
 export type {
   Classification,
   Entity,
-  MessageEvent,
+  JsonRpcMessageEvent,
 } from "../../audit/event.ts";
 export type { Schema } from "../../audit/schema.ts";
 export { walkStrings } from "./json_walk.ts";

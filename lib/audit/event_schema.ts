@@ -1,0 +1,374 @@
+/**
+ * The zod schemas of the audit event, one per interface in `event.ts`, each
+ * checked at compile time to produce exactly its interface. The JSON Schema
+ * in `schema/event.schema.json` is generated from them (`deno task schema`).
+ * Only the modules that validate logs or configs import this file: it loads
+ * zod, which the proxy's hot path does without.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+import type { Assert, Equals } from "../util/_type_check.ts";
+import type { Schema } from "./schema.ts";
+import { SCHEMA_VERSION } from "./schema_version.ts";
+import type {
+  AuditEvent,
+  CheckpointEvent,
+  Classification,
+  Direction,
+  Entity,
+  ErrorResponseEvent,
+  EventBase,
+  GapEvent,
+  HandshakeEvent,
+  InvalidEvent,
+  JsonRpcError,
+  JsonRpcId,
+  MessageEventBase,
+  NotificationEvent,
+  PeerInfo,
+  Pending,
+  PluginFailure,
+  ReplyEventBase,
+  RequestEvent,
+  ResponseEvent,
+  SessionEndEvent,
+  SessionStartEvent,
+  StderrEvent,
+  Summary,
+  TraceContext,
+  Truncated,
+} from "./event.ts";
+
+// Each schema is built untyped, checked against its interface at the end of
+// the file, and exported with that interface as its type.
+
+const direction = z.enum(["c2s", "s2c"]);
+/** Validates a {@linkcode Direction}. */
+export const DirectionSchema: z.ZodType<Direction> = direction;
+
+const jsonRpcId = z.union([z.string(), z.number(), z.null()]);
+/** Validates a {@linkcode JsonRpcId}. */
+export const JsonRpcIdSchema: z.ZodType<JsonRpcId> = jsonRpcId;
+
+const truncated = z.object({
+  $truncated: z.literal(true),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  preview: z.string(),
+});
+/** Validates a {@linkcode Truncated} payload. */
+export const TruncatedSchema: z.ZodType<Truncated> = truncated;
+
+const classification = z.object({
+  label: z.string(),
+  source: z.string(),
+});
+/** Validates a {@linkcode Classification}. */
+export const ClassificationSchema: z.ZodType<Classification> = classification;
+
+const entity = z.object({
+  type: z.string(),
+  value: z.string(),
+  path: z.string(),
+  tool: z.string().optional(),
+  source: z.string(),
+});
+/** Validates an {@linkcode Entity}. */
+export const EntitySchema: z.ZodType<Entity> = entity;
+
+const pluginFailure = z.object({
+  plugin: z.string(),
+  error: z.string(),
+});
+/** Validates a {@linkcode PluginFailure}. */
+export const PluginFailureSchema: z.ZodType<PluginFailure> = pluginFailure;
+
+const traceContext = z.object({
+  traceparent: z.string().optional(),
+  tracestate: z.string().optional(),
+  baggage: z.string().optional(),
+});
+/** Validates a {@linkcode TraceContext}. */
+export const TraceContextSchema: z.ZodType<TraceContext> = traceContext;
+
+const jsonRpcError = z.object({
+  code: z.number(),
+  message: z.string(),
+  data: z.unknown().optional(),
+});
+/** Validates a {@linkcode JsonRpcError}. */
+export const JsonRpcErrorSchema: z.ZodType<JsonRpcError> = jsonRpcError;
+
+const peerInfo = z.object({
+  name: z.string(),
+  version: z.string().optional(),
+  title: z.string().optional(),
+});
+/** Validates a {@linkcode PeerInfo}. */
+export const PeerInfoSchema: z.ZodType<PeerInfo> = peerInfo;
+
+/** {@linkcode EventBase}. */
+const base = {
+  v: z.literal(SCHEMA_VERSION),
+  seq: z.number().int().nonnegative(),
+  ts: z.string(),
+  session: z.string(),
+  hash: z.string().optional(),
+};
+
+/** {@linkcode MessageEventBase}. */
+const messageBase = {
+  ...base,
+  dir: DirectionSchema,
+  bytes: z.number().int().nonnegative(),
+  batch: z.object({ index: z.number().int(), size: z.number().int() })
+    .optional(),
+  classes: z.array(ClassificationSchema).optional(),
+  entities: z.array(EntitySchema).optional(),
+  pluginErrors: z.array(PluginFailureSchema).optional(),
+};
+
+const requestEvent = z.object({
+  ...messageBase,
+  kind: z.literal("request"),
+  id: JsonRpcIdSchema,
+  method: z.string(),
+  params: z.unknown().optional(),
+  tool: z.string().optional(),
+  trace: TraceContextSchema.optional(),
+});
+/** Validates a {@linkcode RequestEvent}. */
+export const RequestEventSchema: z.ZodType<RequestEvent> = requestEvent;
+
+const notificationEvent = z.object({
+  ...messageBase,
+  kind: z.literal("notification"),
+  method: z.string(),
+  params: z.unknown().optional(),
+  cancelsSeq: z.number().int().optional(),
+  trace: TraceContextSchema.optional(),
+});
+/** Validates a {@linkcode NotificationEvent}. */
+export const NotificationEventSchema: z.ZodType<NotificationEvent> =
+  notificationEvent;
+
+/** {@linkcode ReplyEventBase}. */
+const replyBase = {
+  ...messageBase,
+  id: JsonRpcIdSchema,
+  method: z.string().optional(),
+  tool: z.string().optional(),
+  requestSeq: z.number().int().optional(),
+  durationMs: z.number().optional(),
+  cancelled: z.boolean().optional(),
+  errorType: z.string().optional(),
+};
+
+const responseEvent = z.object({
+  ...replyBase,
+  kind: z.literal("response"),
+  result: z.unknown(),
+  isError: z.boolean().optional(),
+});
+/** Validates a {@linkcode ResponseEvent}. */
+export const ResponseEventSchema: z.ZodType<ResponseEvent> = responseEvent;
+
+const errorEvent = z.object({
+  ...replyBase,
+  kind: z.literal("error"),
+  error: z.union([JsonRpcErrorSchema, TruncatedSchema]),
+});
+/** Validates an {@linkcode ErrorResponseEvent}. */
+export const ErrorResponseEventSchema: z.ZodType<ErrorResponseEvent> =
+  errorEvent;
+
+const invalidEvent = z.object({
+  ...base,
+  kind: z.literal("invalid"),
+  dir: DirectionSchema,
+  bytes: z.number().int().nonnegative(),
+  reason: z.enum(["invalid_json", "not_jsonrpc", "invalid_utf8", "oversized"]),
+  excerpt: z.string(),
+  sha256: z.string(),
+});
+/** Validates an {@linkcode InvalidEvent}. */
+export const InvalidEventSchema: z.ZodType<InvalidEvent> = invalidEvent;
+
+const stderrEvent = z.object({
+  ...base,
+  kind: z.literal("stderr"),
+  text: z.string(),
+});
+/** Validates a {@linkcode StderrEvent}. */
+export const StderrEventSchema: z.ZodType<StderrEvent> = stderrEvent;
+
+const gapEvent = z.object({
+  ...base,
+  kind: z.literal("gap"),
+  lost: z.number().int().nonnegative(),
+  fromSeq: z.number().int().nonnegative(),
+  reason: z.string(),
+});
+/** Validates a {@linkcode GapEvent}. */
+export const GapEventSchema: z.ZodType<GapEvent> = gapEvent;
+
+const sessionStartEvent = z.object({
+  ...base,
+  kind: z.literal("session_start"),
+  command: z.array(z.string()),
+  pid: z.number().int().optional(),
+  proxyPid: z.number().int(),
+  cwd: z.string(),
+  proxy: z.object({ name: z.string(), version: z.string() }),
+  chainStart: z.string().optional(),
+});
+/** Validates a {@linkcode SessionStartEvent}. */
+export const SessionStartEventSchema: z.ZodType<SessionStartEvent> =
+  sessionStartEvent;
+
+const handshakeEvent = z.object({
+  ...base,
+  kind: z.literal("handshake"),
+  via: z.enum(["initialize", "server/discover", "_meta"]),
+  protocolVersion: z.string().optional(),
+  client: PeerInfoSchema.optional(),
+  server: PeerInfoSchema.optional(),
+});
+/** Validates a {@linkcode HandshakeEvent}. */
+export const HandshakeEventSchema: z.ZodType<HandshakeEvent> = handshakeEvent;
+
+const pending = z.object({
+  seq: z.number().int(),
+  dir: DirectionSchema,
+  id: JsonRpcIdSchema,
+  method: z.string(),
+  tool: z.string().optional(),
+  cancelled: z.boolean(),
+});
+/** Validates a {@linkcode Pending} request. */
+export const PendingSchema: z.ZodType<Pending> = pending;
+
+const summary = z.object({
+  toolCalls: z.number().int(),
+  tools: z.record(z.string(), z.number().int()),
+  toolClasses: z.record(z.string(), z.array(z.string())),
+  entities: z.array(z.object({ type: z.string(), value: z.string() })),
+  uniqueEntities: z.number().int(),
+  errors: z.number().int(),
+  messages: z.object({ c2s: z.number().int(), s2c: z.number().int() }),
+  invalid: z.number().int(),
+  durationMs: z.number(),
+});
+/** Validates a session {@linkcode Summary}. */
+export const SummarySchema: z.ZodType<Summary> = summary;
+
+const sessionEndEvent = z.object({
+  ...base,
+  kind: z.literal("session_end"),
+  reason: z.enum([
+    "client_closed",
+    "server_exited",
+    "signal",
+    "proxy_error",
+  ]),
+  failure: z.string().optional(),
+  exit: z.object({
+    code: z.number().int().nullable(),
+    signal: z.string().nullable(),
+  }),
+  summary: SummarySchema,
+  pending: z.array(PendingSchema),
+  protocolVersion: z.string().optional(),
+  client: PeerInfoSchema.optional(),
+  server: PeerInfoSchema.optional(),
+  stderr: z.object({
+    bytes: z.number().int(),
+    loggedBytes: z.number().int(),
+  }),
+  chain: z.object({ head: z.string(), events: z.number().int() }).optional(),
+});
+/** Validates a {@linkcode SessionEndEvent}. */
+export const SessionEndEventSchema: z.ZodType<SessionEndEvent> =
+  sessionEndEvent;
+
+const checkpointEvent = z.object({
+  ...base,
+  kind: z.literal("checkpoint"),
+  treeSize: z.number().int().nonnegative(),
+  root: z.string(),
+  head: z.string(),
+  keyId: z.string().optional(),
+  signature: z.string().optional(),
+});
+/** Validates a {@linkcode CheckpointEvent}. */
+export const CheckpointEventSchema: z.ZodType<CheckpointEvent> =
+  checkpointEvent;
+
+const auditEvent = z.discriminatedUnion("kind", [
+  sessionStartEvent,
+  handshakeEvent,
+  requestEvent,
+  notificationEvent,
+  responseEvent,
+  errorEvent,
+  invalidEvent,
+  stderrEvent,
+  gapEvent,
+  sessionEndEvent,
+  checkpointEvent,
+]);
+
+/**
+ * The zod schema of any event, for tools that need zod itself (the JSON
+ * Schema generator). The public API's view of it is {@linkcode AuditEventSchema}.
+ */
+export const AuditEventZodSchema: z.ZodType<AuditEvent> = auditEvent;
+
+/**
+ * Validates any event in the log, e.g. a parsed log line; `schema/event.schema.json`
+ * is the same schema for other languages.
+ *
+ * @example
+ * ```ts
+ * import { AuditEventSchema } from "./event_schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = '{"v":1,"seq":3,"ts":"2026-01-01T00:00:00Z","session":"s","kind":"stderr","text":"ready"}';
+ * assert.equal(AuditEventSchema.parse(JSON.parse(line)).kind, "stderr");
+ * assert.equal(AuditEventSchema.safeParse({ kind: "stderr" }).success, false);
+ * ```
+ */
+export const AuditEventSchema: Schema<AuditEvent> = auditEvent;
+
+// Each schema produces exactly its interface: a field added, removed or
+// retyped on one side only fails to compile here.
+type _SchemasMatchInterfaces = [
+  Assert<Equals<z.output<typeof direction>, Direction>>,
+  Assert<Equals<z.output<typeof jsonRpcId>, JsonRpcId>>,
+  Assert<Equals<z.output<typeof truncated>, Truncated>>,
+  Assert<Equals<z.output<typeof classification>, Classification>>,
+  Assert<Equals<z.output<typeof entity>, Entity>>,
+  Assert<Equals<z.output<typeof pluginFailure>, PluginFailure>>,
+  Assert<Equals<z.output<typeof traceContext>, TraceContext>>,
+  Assert<Equals<z.output<typeof jsonRpcError>, JsonRpcError>>,
+  Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,
+  Assert<Equals<z.output<z.ZodObject<typeof base>>, EventBase>>,
+  Assert<Equals<z.output<z.ZodObject<typeof messageBase>>, MessageEventBase>>,
+  Assert<Equals<z.output<z.ZodObject<typeof replyBase>>, ReplyEventBase>>,
+  Assert<Equals<z.output<typeof requestEvent>, RequestEvent>>,
+  Assert<Equals<z.output<typeof notificationEvent>, NotificationEvent>>,
+  Assert<Equals<z.output<typeof responseEvent>, ResponseEvent>>,
+  Assert<Equals<z.output<typeof errorEvent>, ErrorResponseEvent>>,
+  Assert<Equals<z.output<typeof invalidEvent>, InvalidEvent>>,
+  Assert<Equals<z.output<typeof stderrEvent>, StderrEvent>>,
+  Assert<Equals<z.output<typeof gapEvent>, GapEvent>>,
+  Assert<Equals<z.output<typeof sessionStartEvent>, SessionStartEvent>>,
+  Assert<Equals<z.output<typeof handshakeEvent>, HandshakeEvent>>,
+  Assert<Equals<z.output<typeof pending>, Pending>>,
+  Assert<Equals<z.output<typeof summary>, Summary>>,
+  Assert<Equals<z.output<typeof sessionEndEvent>, SessionEndEvent>>,
+  Assert<Equals<z.output<typeof checkpointEvent>, CheckpointEvent>>,
+  Assert<Equals<z.output<typeof auditEvent>, AuditEvent>>,
+];
