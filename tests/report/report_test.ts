@@ -595,6 +595,38 @@ Deno.test("`mcp-audit report a.jsonl b.jsonl -o out.html` merges two sessions in
   });
 });
 
+Deno.test("`mcp-audit report` over several sessions shows each session's server command", async () => {
+  await withTempDir(async (dir) => {
+    const commands = [
+      ["deno", "run", "-A", "hr_server.ts"],
+      ["npx", "-y", "finance-mcp", "--read-only"],
+    ];
+    for (const [i, session] of ["sess-a", "sess-b"].entries()) {
+      const events = generateLog({ seed: i + 1, calls: 3, session });
+      const start = events.find((e) => e.kind === "session_start");
+      assert.ok(start?.kind === "session_start");
+      start.command = commands[i];
+      await writeLog(`${dir}/${session}.jsonl`, events);
+    }
+    const result = await cli(
+      ["report", "sess-a.jsonl", "sess-b.jsonl", "-o", "out.html"],
+      { cwd: dir },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const html = await Deno.readTextFile(`${dir}/out.html`);
+    for (const [i, command] of commands.entries()) {
+      const row = html.match(
+        new RegExp(`<tr\\s+data-session="${i}">([\\s\\S]*?)</tr>`),
+      );
+      assert.ok(row, `session ${i} has a row`);
+      assert.ok(
+        row[1].includes(command.join(" ")),
+        `session ${i}'s row shows its command`,
+      );
+    }
+  });
+});
+
 Deno.test("`mcp-audit report` renders a log with a truncated last line, notes it and names the line on stderr", async () => {
   await withTempDir(async (dir) => {
     const events = generateLog({ seed: 4, calls: 5 });
