@@ -153,7 +153,9 @@ export async function writeReport(
     sources: logPaths.map((p) => p.split(/[\\/]/).pop() ?? p),
     verification,
   });
-  await Deno.writeTextFile(outPath, html);
+  // The page holds what the log holds: as private as the log (0600).
+  await Deno.writeTextFile(outPath, html, { mode: 0o600 });
+  await Deno.chmod(outPath, 0o600).catch(() => {});
   return {
     outPath,
     events: events.length,

@@ -547,6 +547,11 @@ Deno.test("`mcp-audit report` without a log renders the newest log in MCP_AUDIT_
       /Report written to out\.html \(\d+ events from 1 log/,
     );
     assert.equal(result.stderr, "");
+    assert.equal(
+      (await Deno.stat(`${dir}/out.html`)).mode! & 0o777,
+      0o600,
+      "the report holds what the log holds: as private as the log",
+    );
     const html = await Deno.readTextFile(`${dir}/out.html`);
     assert.match(html, /2026-02-01T09-00-00-000Z_hr-server_bbbbbbbb\.jsonl/);
     assert.ok(html.includes("sess-newer"));
