@@ -32,7 +32,10 @@ Options:
   --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
                           present; "mcp-audit init" writes a starter one.
   --server "CMD ARGS"     The server as one command line, split like a shell
-                          would (the mcp-audit-trail form).
+                          would (the mcp-audit-trail form). Without "--" and
+                          --server: $MCP_AUDIT_SERVER (the same form), else the
+                          config's "server": { "command", "args" } (for
+                          launchers like the MCP Inspector that take "--").
   --sensitive-tools a,b   Tools to tag SENSITIVE (names or globs); replaces the
                           config's rules.sensitive.
   --write-tools c,d       Tools to tag WRITE (names or globs); replaces rules.write.
@@ -111,6 +114,18 @@ export async function proxyCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
+  const { splitShellWords } = await import("../cli/shell_words.ts");
+  const fromEnv = Deno.env.get("MCP_AUDIT_SERVER");
+  if (values.server === undefined && command.length === 0 && fromEnv) {
+    try {
+      command = splitShellWords(fromEnv);
+    } catch (error) {
+      throw new UsageError(
+        `MCP_AUDIT_SERVER: ${(error as Error).message}`,
+        PROXY_HELP,
+      );
+    }
+  }
   if (values.server !== undefined) {
     if (command.length > 0) {
       throw new UsageError(
@@ -118,18 +133,11 @@ export async function proxyCommand(
         PROXY_HELP,
       );
     }
-    const { splitShellWords } = await import("../cli/shell_words.ts");
     try {
       command = splitShellWords(values.server);
     } catch (error) {
       throw new UsageError((error as Error).message, PROXY_HELP);
     }
-  }
-  if (command.length === 0) {
-    throw new UsageError(
-      `no server command: put it after "--" or pass --server "<command line>"`,
-      PROXY_HELP,
-    );
   }
   const maxPayloadBytes = positiveInt(values["max-payload"], "--max-payload");
   const graceMs = positiveInt(values["grace-ms"], "--grace-ms");
@@ -154,6 +162,16 @@ export async function proxyCommand(
       signingKeyPath: values["signing-key"],
       onWarning: (message) => context.err(message),
     });
+    const server = audit.config.server;
+    if (command.length === 0 && server) {
+      command = [server.command, ...(server.args ?? [])];
+    }
+    if (command.length === 0) {
+      throw new UsageError(
+        `no server command: put it after "--", pass --server "<command line>", set MCP_AUDIT_SERVER, or give "server" in the config`,
+        PROXY_HELP,
+      );
+    }
     const result = await runProxy({
       command,
       logPath: values.log,

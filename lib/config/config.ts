@@ -46,6 +46,14 @@ export interface SigningConfig {
   checkpointSeconds?: number;
 }
 
+/** The server the proxy starts, for launchers that cannot pass it after `--`. */
+export interface ServerConfig {
+  /** The executable, found on PATH. */
+  command: string;
+  /** Its arguments. @default {[]} */
+  args?: string[];
+}
+
 /**
  * A config as written: what `mcp-audit.jsonc` holds, or the object given
  * as `config` to `auditTransport`, with every defaulted field optional.
@@ -76,6 +84,12 @@ export interface ConfigInput {
   hookTimeoutMs?: number;
   /** Tamper evidence: the Ed25519 private key file that signs checkpoints, and how often they come. */
   signing?: SigningConfig;
+  /**
+   * The server `mcp-audit proxy` starts when none is given after `--` or
+   * with `--server` (for launchers such as the MCP Inspector, which take
+   * both for themselves).
+   */
+  server?: ServerConfig;
 }
 
 /** The config file's content as parsed: the plugins' defaults filled in. */
@@ -112,6 +126,10 @@ const configFile = z.object({
     key: z.string().optional(),
     checkpointEvery: z.number().int().positive().optional(),
     checkpointSeconds: z.number().positive().optional(),
+  }).strict().optional(),
+  server: z.object({
+    command: z.string().min(1),
+    args: z.array(z.string()).optional(),
   }).strict().optional(),
 }).strict();
 /** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */
@@ -357,8 +375,9 @@ export async function loadConfig(
   }
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await readCapped(file, MAX_CONFIG_BYTES);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(
       file,
       `cannot read the config file (${
@@ -369,6 +388,36 @@ export async function loadConfig(
     );
   }
   return { config: parseConfig(text, file), path: file };
+}
+
+/** The largest config file read: a config is a few kilobytes; more is a mistake (or `/dev/zero`). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Reads a file as UTF-8, stopping with a {@linkcode ConfigError} past `max` bytes, whatever the file is. */
+async function readCapped(path: string, max: number): Promise<string> {
+  using file = await Deno.open(path, { read: true });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const buffer = new Uint8Array(64 * 1024);
+  for (;;) {
+    const n = await file.read(buffer);
+    if (n === null) break;
+    size += n;
+    if (size > max) {
+      throw new ConfigError(
+        path,
+        `the file is over ${max} bytes; a config is a few kilobytes. Check the path given to --config.`,
+      );
+    }
+    chunks.push(buffer.slice(0, n));
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 type Node = NonNullable<ReturnType<typeof parseTree>>;

@@ -142,6 +142,31 @@ async function loadOne(
   return await loadModule(use, pluginOptions, base);
 }
 
+/** The largest plugin module loaded: a plugin is code, not data. */
+export const MAX_PLUGIN_BYTES = 4 * 1024 * 1024;
+
+/** A local plugin module must be a regular file of a plausible size, so that `/dev/zero` or a huge file never reaches the importer. */
+function checkModuleFile(use: string, url: URL): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(url);
+  } catch {
+    return; // The import itself reports a missing file.
+  }
+  if (!info.isFile) {
+    throw new PluginLoadError(
+      use,
+      `"${url.pathname}" is not a regular file. Give the path of a .ts or .js module.`,
+    );
+  }
+  if (info.size > MAX_PLUGIN_BYTES) {
+    throw new PluginLoadError(
+      use,
+      `"${url.pathname}" is ${info.size} bytes, more than the ${MAX_PLUGIN_BYTES} a plugin module may have.`,
+    );
+  }
+}
+
 async function loadModule(
   use: string,
   pluginOptions: unknown,
@@ -160,6 +185,7 @@ async function loadModule(
   const specifier = looksLikePath
     ? new URL(use.replace(/\\/g, "/"), base).href
     : use;
+  if (specifier.startsWith("file:")) checkModuleFile(use, new URL(specifier));
   let mod: Record<string, unknown>;
   try {
     mod = await import(specifier);

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../lib/config/config.ts";
-import { cliArgs, tempDir } from "../_helpers.ts";
+import { cliArgs, fixtureServer, tempDir } from "../_helpers.ts";
 
 async function proxyWithConfig(
   dir: string,
@@ -91,4 +91,79 @@ Deno.test("ConfigError lists its problems for programs", () => {
     assert.deepEqual([error.line, error.column], [1, 22]);
     assert.deepEqual(error.problems.map((p) => p.column), [22, 34]);
   }
+});
+
+Deno.test("the server can come from the config's server key or MCP_AUDIT_SERVER, for launchers that take -- for themselves", async () => {
+  await using dir = await tempDir();
+  const [deno, ...args] = fixtureServer("scripted_server.ts");
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ server: { command: deno, args } }),
+  );
+  const run = async (
+    extra: string[],
+    env: Record<string, string> = {},
+  ): Promise<{ code: number; command: string[] }> => {
+    const log = `${dir.path}/${crypto.randomUUID()}.jsonl`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: cliArgs(["proxy", "--quiet", "--log", log, ...extra]),
+      env,
+      stdin: "null",
+    }).output();
+    const start = JSON.parse((await Deno.readTextFile(log)).split("\n")[0]);
+    return { code: out.code, command: start.command };
+  };
+  const fromConfig = await run(["--config", config]);
+  assert.equal(fromConfig.code, 0);
+  assert.deepEqual(fromConfig.command, [deno, ...args]);
+
+  const line = [deno, ...args].map((a) => `'${a}'`).join(" ");
+  const fromEnv = await run([], { MCP_AUDIT_SERVER: line });
+  assert.equal(fromEnv.code, 0);
+  assert.deepEqual(fromEnv.command, [deno, ...args]);
+
+  // What comes after "--" wins over both.
+  const given = await run(["--config", config, "--", "true"], {
+    MCP_AUDIT_SERVER: line,
+  });
+  assert.deepEqual(given.command, ["true"]);
+});
+
+Deno.test("a config or plugin path that is no small regular file (/dev/zero) stops with a clear error instead of reading without end", async () => {
+  await using dir = await tempDir();
+  const proxy = async (
+    config: string,
+  ): Promise<{ code: number; stderr: string }> => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: cliArgs([
+        "proxy",
+        "--log",
+        `${dir.path}/l.jsonl`,
+        "--config",
+        config,
+        "--",
+        "true",
+      ]),
+      stdin: "null",
+    }).output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  };
+  const zero = await proxy("/dev/zero");
+  assert.equal(zero.code, 1);
+  assert.match(zero.stderr, /\/dev\/zero: the file is over 1048576 bytes/);
+  const big = `${dir.path}/big.jsonc`;
+  await Deno.writeTextFile(big, `{ "$schema": "${"x".repeat(1024 * 1024)}" }`);
+  assert.match((await proxy(big)).stderr, /the file is over 1048576 bytes/);
+  const pluginZero = `${dir.path}/plugin-zero.jsonc`;
+  await Deno.writeTextFile(
+    pluginZero,
+    JSON.stringify({ plugins: ["/dev/zero"] }),
+  );
+  const plugin = await proxy(pluginZero);
+  assert.equal(plugin.code, 1);
+  assert.match(
+    plugin.stderr,
+    /Cannot load plugin "\/dev\/zero": .*not a regular file/,
+  );
 });
