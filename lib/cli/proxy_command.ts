@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { NAME } from "../util/version.ts";
 import { type CommandContext, parseCommand } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -160,6 +161,9 @@ export async function proxyCommand(
         writeTools: list(values["write-tools"]),
       },
       signingKeyPath: values["signing-key"],
+      stateDir: values.log === undefined
+        ? undefined
+        : dirname(resolve(values.log)),
       onWarning: (message) => context.err(message),
     });
     const server = audit.config.server;

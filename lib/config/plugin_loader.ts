@@ -54,6 +54,11 @@ export interface LoadPluginsOptions {
   /** The key for redaction hashes (see {@linkcode redactionKey}). */
   redactKey?: string;
   /**
+   * Where plugins may remember what they learnt across sessions (the
+   * `annotations` plugin keeps each server's tool list there).
+   */
+  stateDir?: string;
+  /**
    * Plugins compiled into the program, by the name the config uses for
    * them: how a binary carries custom plugins (see the README).
    */
@@ -116,7 +121,11 @@ async function loadOne(
         return sensitivityPlugin(rules);
       }
       case "annotations":
-        return annotationsPlugin(pluginOptions as AnnotationsOptions ?? {});
+        return annotationsPlugin({
+          ...(options.stateDir &&
+            { memory: `${options.stateDir}/annotations` }),
+          ...(pluginOptions as AnnotationsOptions ?? {}),
+        });
       case "entities":
         return entitiesPlugin({
           extractors: config.entities ?? [],

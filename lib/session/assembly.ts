@@ -58,6 +58,12 @@ export interface AssemblyOptions {
   rules?: AuditRules;
   /** The signing key's path, instead of the config's `signing.key`. */
   signingKeyPath?: string;
+  /**
+   * Where plugins remember what they learn across sessions: the directory
+   * the session's log goes to.
+   * @default {config.logDir ?? defaultLogDir()}
+   */
+  stateDir?: string;
   /** Receives warnings from the pipeline. */
   onWarning?: (message: string) => void;
 }
@@ -126,6 +132,7 @@ export async function assembleAudit(
       writeTools: rules.writeTools,
     },
     redactKey: config.redact === false ? undefined : await sharedRedactKey(),
+    stateDir: options.stateDir ?? config.logDir ?? defaultLogDir(),
   });
   const keyPath = options.signingKeyPath ??
     (config.signing?.key === undefined

@@ -13,6 +13,7 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Assert } from "../util/_type_check.ts";
 import { AuditSession, type SessionEndInfo } from "./audit_session.ts";
+import { dirname, resolve } from "node:path";
 import type { ConfigInput } from "../config/config.ts";
 import type { Direction, SessionEndEvent } from "../audit/event.ts";
 import type { Plugin } from "../plugin/plugin.ts";
@@ -144,6 +145,9 @@ export async function openAuditSession(
     plugins: options.plugins,
     rules,
     onWarning,
+    stateDir: options.logPath === undefined
+      ? options.logDir
+      : dirname(resolve(options.logPath)),
   });
   return await AuditSession.open({
     ...session,

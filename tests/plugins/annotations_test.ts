@@ -25,6 +25,7 @@ const TOOLS = [
 async function classesOf(
   dir: string,
   config: string,
+  { list = true } = {},
 ): Promise<Map<string, string[]>> {
   const log = `${dir}/${crypto.randomUUID()}.jsonl`;
   const child = new Deno.Command(Deno.execPath(), {
@@ -56,7 +57,11 @@ async function classesOf(
       clientInfo: { name: "t", version: "1" },
     },
   });
-  await send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+  await send(
+    list
+      ? { jsonrpc: "2.0", id: 2, method: "tools/list" }
+      : { jsonrpc: "2.0", id: 2, method: "ping" },
+  );
   // The annotations are known once the list's answer has passed the proxy.
   const reader = child.stdout.getReader();
   let out = "";
@@ -126,4 +131,33 @@ Deno.test("with defer, the annotations classify only calls no rule classified", 
   assert.deepEqual(classes.get("read_file"), [
     "READ<-annotations:readOnlyHint",
   ]);
+});
+
+Deno.test("a session that calls tools without listing them is classified from what the same server listed last, and says so", async () => {
+  await using dir = await tempDir();
+  const config = `${dir.path}/c.jsonc`;
+  await Deno.writeTextFile(config, "{}");
+  const unlisted = await classesOf(dir.path, config, { list: false });
+  assert.deepEqual(unlisted.get("write_file"), [], "nothing known yet");
+
+  const listed = await classesOf(dir.path, config);
+  assert.deepEqual(listed.get("write_file"), [
+    "WRITE<-annotations:readOnlyHint=false",
+    "DESTRUCTIVE<-annotations:destructiveHint",
+  ]);
+  const later = await classesOf(dir.path, config, { list: false });
+  const classes = later.get("write_file")!;
+  assert.deepEqual(classes.map((c) => c.split("<-")[0]), [
+    "WRITE",
+    "DESTRUCTIVE",
+  ]);
+  for (const c of classes) {
+    assert.match(c, /, as scripted listed it at \d{4}-\d\d-\d\dT/);
+  }
+  // Remembered beside the logs, by the server's name.
+  const files = [...Deno.readDirSync(`${dir.path}/annotations`)].map((e) =>
+    e.name
+  );
+  assert.equal(files.length, 1);
+  assert.match(files[0], /^scripted-[0-9a-f]+\.json$/);
 });
