@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs the mcp-audit binary for this machine (Linux or macOS, x64 or arm64)
 # from a GitHub release, after checking it against the release's SHA256SUMS.
-#
-#   curl -fsSL https://raw.githubusercontent.com/OWNER/mcp-audit/main/install.sh | sh
+# Each release lists this script beside the binaries: download it from the
+# release page and run it with sh, with MCP_AUDIT_REPO set to the GitHub
+# owner/name of the repository that published the release.
 #
 # Environment:
-#   MCP_AUDIT_REPO         GitHub owner/name to download from (default below)
+#   MCP_AUDIT_REPO         GitHub owner/name to download from (no default: the
+#                          script cannot know where it was downloaded from)
 #   MCP_AUDIT_VERSION      release tag, e.g. v0.1.0 (default: the latest release)
 #   MCP_AUDIT_BASE_URL     where the release files are instead: an https:// or
 #                          file:// URL, or a local directory (for mirrors and tests)
@@ -13,7 +15,7 @@
 #                          root, else ~/.local/bin)
 set -eu
 
-MCP_AUDIT_REPO="${MCP_AUDIT_REPO:-OWNER/mcp-audit}"
+MCP_AUDIT_REPO="${MCP_AUDIT_REPO:-}"
 
 say() { printf 'mcp-audit install: %s\n' "$*" >&2; }
 die() {
@@ -44,6 +46,8 @@ asset="mcp-audit-${arch_part}-${os_part}"
 # --- Where the release files are. ---
 if [ -n "${MCP_AUDIT_BASE_URL:-}" ]; then
   base="${MCP_AUDIT_BASE_URL%/}"
+elif [ -z "$MCP_AUDIT_REPO" ]; then
+  die "no release to download from: set MCP_AUDIT_REPO to the GitHub owner/name of the repository whose release page lists this script (the part of its address after github.com/), or MCP_AUDIT_BASE_URL to a URL or directory holding the release files."
 elif [ -n "${MCP_AUDIT_VERSION:-}" ]; then
   base="https://github.com/${MCP_AUDIT_REPO}/releases/download/${MCP_AUDIT_VERSION}"
 else

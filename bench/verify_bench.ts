@@ -16,6 +16,7 @@
 import { parseArgs } from "node:util";
 import { seeded } from "../tests/_seeded.ts";
 import { Sealer } from "../lib/seal/seal.ts";
+import { SEAL_SUFFIX } from "../lib/seal/sealed_line.ts";
 import { generateKeyPair, loadSigningKey } from "../lib/seal/signing_key.ts";
 import { cliArgs } from "../tests/_helpers.ts";
 
@@ -44,27 +45,63 @@ async function generate(
   let bytes = 0;
   let lines = 0;
   let seq = 0;
-  let text = "";
+  /** Sealed lines not yet written, and their length. */
+  let sealed: Uint8Array[] = [];
+  let pending = 0;
+  /** Events not yet sealed: sealed in runs, as the log thread does. */
+  let unsealed: string[] = [];
+  let unsealedLength = 0;
   const ts = "2026-11-25T10:00:00.000Z";
   const head = (kind: string): string =>
     `{"v":1,"seq":${seq++},"ts":"${ts}","session":"${session}","kind":"${kind}"`;
   async function flush(): Promise<void> {
-    const chunk = encoder.encode(text);
-    text = "";
+    sealRun();
+    const chunk = new Uint8Array(pending);
+    let at = 0;
+    for (const line of sealed) {
+      chunk.set(line, at);
+      at += line.length;
+    }
+    sealed = [];
+    pending = 0;
     let offset = 0;
     while (offset < chunk.length) {
       offset += await file.write(chunk.subarray(offset));
     }
     bytes += chunk.length;
   }
-  function add(line: string, leaf = true): void {
-    text += sealer.seal(line, leaf);
+  /** Seals the events waiting in `unsealed`, four at a time in the lanes. */
+  function sealRun(): void {
+    if (unsealed.length === 0) return;
+    const run = encoder.encode(unsealed.join(""));
+    const ends: number[] = [];
+    let end = 0;
+    for (const line of unsealed) ends.push(end += encoder.encode(line).length);
+    push(sealer.seal(run, { ends }));
+    unsealed = [];
+    unsealedLength = 0;
+  }
+  function push(bytes: Uint8Array): void {
+    sealed.push(bytes);
+    pending += bytes.length;
+  }
+  function add(line: string): void {
+    unsealed.push(line);
+    unsealedLength += line.length + SEAL_SUFFIX - 1; // As sealed.
+    lines++;
+    if (unsealed.length === 256) sealRun();
+  }
+  /** Lines that need the sealer's state wait for the events before them. */
+  function addSealed(line: () => string, leaf = true): void {
+    sealRun();
+    push(sealer.seal(encoder.encode(line()), { leaf }));
     lines++;
   }
   async function checkpoint(): Promise<void> {
+    sealRun();
     const cp = await sealer.checkpoint();
-    add(
-      `${head("checkpoint")},${JSON.stringify(cp).slice(1, -1)}}\n`,
+    addSealed(
+      () => `${head("checkpoint")},${JSON.stringify(cp).slice(1, -1)}}\n`,
       false,
     );
   }
@@ -74,7 +111,7 @@ async function generate(
     },"command":["bench"],"proxyPid":1,"cwd":"/","proxy":{"name":"mcp-audit","version":"bench"},"chainStart":"${sealer.start}"}\n`,
   );
   let id = 0;
-  while (bytes + text.length < target) {
+  while (bytes + pending + unsealedLength < target) {
     const words = Array.from(
       { length: 10 + Math.floor(random() * 60) },
       () => Math.floor(random() * 1e6).toString(36),
@@ -94,15 +131,17 @@ async function generate(
         seq - 2
       },"durationMs":3,"result":{"content":[{"type":"text","text":"${words}"}]}}\n`,
     );
-    if (sealer.sinceCheckpoint >= CHECKPOINT_EVERY) await checkpoint();
-    if (text.length >= FLUSH_BYTES) await flush();
+    if (sealer.sinceCheckpoint + unsealed.length >= CHECKPOINT_EVERY) {
+      await checkpoint();
+    }
+    if (pending >= FLUSH_BYTES) await flush();
   }
-  add(
+  addSealed(() =>
     `${
       head("session_end")
     },"reason":"client_closed","exit":{"code":0,"signal":null},"summary":{"toolCalls":${id},"tools":{"search":${id}},"toolClasses":{},"entities":[],"uniqueEntities":0,"errors":0,"messages":{"c2s":${id},"s2c":${id}},"invalid":0,"durationMs":1},"pending":[],"stderr":{"bytes":0,"loggedBytes":0},"chain":{"head":"${sealer.head}","events":${
       seq - 1
-    }}}\n`,
+    }}}\n`
   );
   await checkpoint();
   await flush();

@@ -1,17 +1,35 @@
 /**
  * Built-in plugin `annotations`: learns the server's own tool annotations
  * from its `tools/list` answers (readOnlyHint, destructiveHint,
- * idempotentHint, openWorldHint) and classifies calls from them when no
- * earlier plugin has classified the call as READ or WRITE. Each label's
- * source names the hint it came from.
+ * idempotentHint, openWorldHint) and classifies calls from them. What the
+ * annotations say adds to what name rules said: a `write_*` rule's WRITE
+ * and the server's DESTRUCTIVE both stand (a label already there is not
+ * added twice). With `defer: true` the annotations are used only for calls
+ * no earlier plugin classified READ or WRITE. Each label's source names the
+ * hint it came from.
  *
  * @module
  */
+import { z } from "zod";
 import {
   definePlugin,
   type Plugin,
   type PluginFindings,
 } from "../lib/plugin/kit/mod.ts";
+
+/** Options of the `annotations` plugin. */
+export interface AnnotationsOptions {
+  /**
+   * Use the annotations only for calls that no earlier plugin classified
+   * READ or WRITE, instead of adding them to what name rules said.
+   * @default {false}
+   */
+  defer?: boolean;
+}
+
+/** Validates {@linkcode AnnotationsOptions}. */
+export const AnnotationsOptionsSchema: z.ZodType<AnnotationsOptions> = z
+  .object({ defer: z.boolean().optional() }).strict();
 
 interface Hints {
   readOnlyHint?: boolean;
@@ -30,7 +48,7 @@ const HINTS = [
 /**
  * Creates the `annotations` plugin. Per the MCP specification's defaults, a
  * tool that is not read-only is taken as destructive unless it says
- * `destructiveHint: false`.
+ * `destructiveHint: false`. Throws a zod error for invalid options.
  *
  * @example
  * ```ts
@@ -51,7 +69,8 @@ const HINTS = [
  * );
  * ```
  */
-export function annotationsPlugin(): Plugin {
+export function annotationsPlugin(options: AnnotationsOptions = {}): Plugin {
+  const { defer = false } = AnnotationsOptionsSchema.parse(options);
   const tools = new Map<string, Hints>();
   return definePlugin({
     name: "annotations",
@@ -73,21 +92,26 @@ export function annotationsPlugin(): Plugin {
       const hints = tools.get(call.name);
       if (!hints || !HINTS.some((h) => typeof hints[h] === "boolean")) return;
       if (
+        defer &&
         context.classes.some((c) => c.label === "READ" || c.label === "WRITE")
       ) return;
-      const classes: { label: string; source: string }[] = [];
+      const derived: { label: string; source: string }[] = [];
       if (hints.readOnlyHint === true) {
-        classes.push({ label: "READ", source: "readOnlyHint" });
+        derived.push({ label: "READ", source: "readOnlyHint" });
       } else {
-        classes.push({ label: "WRITE", source: "readOnlyHint=false" });
+        derived.push({ label: "WRITE", source: "readOnlyHint=false" });
         if (hints.destructiveHint !== false) {
-          classes.push({ label: "DESTRUCTIVE", source: "destructiveHint" });
+          derived.push({ label: "DESTRUCTIVE", source: "destructiveHint" });
         }
       }
       if (hints.openWorldHint === true) {
-        classes.push({ label: "OPEN_WORLD", source: "openWorldHint" });
+        derived.push({ label: "OPEN_WORLD", source: "openWorldHint" });
       }
-      return { classes };
+      // Add up with what earlier plugins said: each label once.
+      const classes = derived.filter((d) =>
+        !context.classes.some((c) => c.label === d.label)
+      );
+      return classes.length > 0 ? { classes } : undefined;
     },
   });
 }

@@ -7,7 +7,7 @@
  * browser's globals, because only its own text reaches the page.
  *
  * It reads the embedded JSON, draws only the timeline rows in view, and
- * handles expand/collapse, filters, search and the access map's entity and
+ * handles expand/collapse, filters (tool calls only among them), search and the access map's entity and
  * tool links. It builds DOM with `textContent` only: no log string is ever
  * parsed as HTML.
  *
@@ -76,7 +76,9 @@ export function reportPageScript(config: PageScriptConfig): void {
   const tools = D.tools || [];
   const ents = D.entities || [];
   const sessions = D.sessions || [];
-  const ROW_H = 34, OVERSCAN = 10, MAX_PRE = 200000;
+  // A closed row's height (its head and its border) before it is measured:
+  // a long tool name wraps, and a row opened shows its details.
+  const ROW_H = 35, OVERSCAN = 10, MAX_PRE = 200000;
   const HIDDEN = new RegExp(config.hidden.source, config.hidden.flags);
   const REDACTED = new RegExp(`(${config.redaction.source})`);
   const LINE_BREAK = new RegExp(
@@ -109,6 +111,7 @@ export function reportPageScript(config: PageScriptConfig): void {
   const fTool = byId<HTMLSelectElement>("f-tool");
   const fClass = byId<HTMLSelectElement>("f-class");
   const fEntity = byId<HTMLSelectElement>("f-entity");
+  const fCalls = byId<HTMLInputElement>("f-calls");
   const fErrors = byId<HTMLInputElement>("f-errors");
   const fText = byId<HTMLInputElement>("f-text");
   const fClear = byId<HTMLButtonElement>("f-clear");
@@ -117,6 +120,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     tool: -1,
     label: "",
     entity: -1,
+    calls: false,
     errors: false,
     text: "",
   };
@@ -282,6 +286,7 @@ export function reportPageScript(config: PageScriptConfig): void {
       ];
       if (r.pe !== undefined) parts.push("plugin failed", compact(r.pe));
       if (r.et) parts.push(r.et);
+      if (r.tv) parts.push("tampered", ...r.tv);
       (r.en || []).forEach((e) => {
         const en = ents[e[0]];
         if (en) parts.push(en[0] + ":" + en[1]);
@@ -297,6 +302,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     const r = rows[i], s = state;
     if (s.session >= 0 && r.s !== s.session) return false;
     if (s.tool >= 0 && r.n !== s.tool) return false;
+    if (s.calls && r.n === undefined) return false;
     if (s.errors && !r.e) return false;
     if (s.label && !(r.c || []).some((c) => c[0] === s.label)) return false;
     if (s.entity >= 0 && !(r.en || []).some((e) => e[0] === s.entity)) {
@@ -347,7 +353,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     if (painting) return;
     painting = true;
     try {
-      // Opened rows are measured once drawn; redraw until the heights hold.
+      // Rows are measured once drawn; redraw until the heights hold.
       for (let pass = 0; pass < 3; pass++) {
         const top = scroller.scrollTop,
           h = scroller.clientHeight || 600,
@@ -371,8 +377,7 @@ export function reportPageScript(config: PageScriptConfig): void {
         }
         let changed = false;
         for (let q = 0; q < nodes.length; q++) {
-          const idx = view[start + q],
-            want = open.has(idx) ? nodes[q].offsetHeight : ROW_H;
+          const idx = view[start + q], want = nodes[q].offsetHeight || ROW_H;
           if ((heights.get(idx) || ROW_H) !== want) {
             if (want === ROW_H) heights.delete(idx);
             else heights.set(idx, want);
@@ -404,6 +409,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     node.setAttribute("role", "listitem");
     node.setAttribute("data-i", String(i));
     const labels = (r.c || []).map((c) => c[0]).sort(labelCmp);
+    if (r.tv) node.classList.add("is-tampered");
     if (r.e) node.classList.add("is-error");
     else if (labels.indexOf("SENSITIVE") >= 0) {
       node.classList.add("is-sensitive");
@@ -414,7 +420,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     head.appendChild(el("span", "chev", "\u203a"));
     head.appendChild(el("span", "t-time", fmtTime(r.t)));
     const sess = sessions[r.s] || { l: "?" };
-    const sb = el("span");
+    const sb = el("span", "t-sess");
     sb.appendChild(el("span", "sess sess-" + (r.s % 8), sess.l));
     head.appendChild(sb);
     head.appendChild(
@@ -434,6 +440,13 @@ export function reportPageScript(config: PageScriptConfig): void {
       b.title = tip;
       badges.appendChild(b);
       tips.push(tip);
+    }
+    if (r.tv) {
+      badge(
+        "badge tampered",
+        "TAMPERED",
+        "this line does not match the log's hashes: " + inline(r.tv[0], 200),
+      );
     }
     if (r.st === "error") {
       badge("badge error", "RPC ERROR", errorTypeText(r.et || ""));
@@ -568,6 +581,14 @@ export function reportPageScript(config: PageScriptConfig): void {
         : undefined,
     );
     box.appendChild(dl);
+    if (r.tv) {
+      box.appendChild(
+        el("h4", "", "Tampered: what the verifier found on this row's lines"),
+      );
+      r.tv.forEach((t) => {
+        box.appendChild(pre(t, "error"));
+      });
+    }
     if (r.c && r.c.length) {
       box.appendChild(el("h4", "", "Classifications"));
       const cl = el("div", "cls-list");
@@ -712,12 +733,13 @@ export function reportPageScript(config: PageScriptConfig): void {
     state.tool = Number(fTool.value);
     state.label = fClass.value;
     state.entity = Number(fEntity.value);
+    state.calls = fCalls.checked;
     state.errors = fErrors.checked;
     state.text = fText.value.trim().toLowerCase();
     applyFilters();
   }
   let textTimer: ReturnType<typeof setTimeout> | undefined;
-  [fSession, fTool, fClass, fEntity, fErrors].forEach((c) => {
+  [fSession, fTool, fClass, fEntity, fCalls, fErrors].forEach((c) => {
     if (c) c.addEventListener("change", readControls);
   });
   fText.addEventListener("input", () => {
@@ -733,6 +755,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     fTool.value = "-1";
     fClass.value = "";
     fEntity.value = "-1";
+    fCalls.checked = false;
     fErrors.checked = false;
     fText.value = "";
     readControls();

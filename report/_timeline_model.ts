@@ -61,6 +61,8 @@ export interface TimelineRow {
   x?: unknown;
   /** Plugin failures (`pluginErrors` of the request and reply). */
   pe?: unknown;
+  /** What the verifier found wrong on this row's lines (`file:line: kind: message`): tampered. */
+  tv?: string[];
 }
 
 /** What {@linkcode buildTimeline} returns. */
@@ -96,6 +98,7 @@ interface Tables {
  *
  * @param events The events, in log order.
  * @param sessionIndex Session id -> session index, for every event's session.
+ * @param flags Event object -> what the verifier found wrong on its line.
  *
  * @example
  * ```ts
@@ -118,6 +121,7 @@ interface Tables {
 export function buildTimeline(
   events: readonly LooseEvent[],
   sessionIndex: ReadonlyMap<string, number>,
+  flags: ReadonlyMap<unknown, readonly string[]> = new Map(),
 ): TimelineModel {
   const t: Tables = {
     rows: [],
@@ -144,6 +148,8 @@ export function buildTimeline(
       row.n !== undefined ? t.tools[row.n].name : row.m,
     );
     addPluginErrors(row, event.fields.pluginErrors);
+    const problems = flags.get(event.fields);
+    if (problems) (row.tv ??= []).push(...problems);
   }
   return {
     rows: inTimeOrder(t.rows, t.rowMs, sessionIndex.size > 1),
@@ -290,6 +296,7 @@ function newRow(s: number, event: LooseEvent): TimelineRow {
     et: undefined,
     x: undefined,
     pe: undefined,
+    tv: undefined,
   };
 }
 

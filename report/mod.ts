@@ -21,6 +21,14 @@
  * @module
  */
 export { renderReport, type RenderReportOptions } from "./render.tsx";
-export { writeReport, type WriteReportResult } from "./write_report.ts";
+export {
+  NoAuditEventsError,
+  writeReport,
+  type WriteReportOptions,
+  type WriteReportResult,
+} from "./write_report.ts";
 // The types the report's signatures name, so this entry point documents them.
 export type { SkippedLine } from "../lib/log/log_reader.ts";
+export type { ReportVerification } from "./_integrity_model.ts";
+export type { LineLocation, VerifyReport } from "../lib/evidence/verify.ts";
+export type { VerifyKey } from "../lib/seal/signing_key.ts";

@@ -24,12 +24,23 @@ import {
   countPluginFailures,
   type PluginFailure,
 } from "./_plugin_failures_model.ts";
+import {
+  buildIntegrity,
+  type IntegrityModel,
+  type ReportVerification,
+} from "./_integrity_model.ts";
 
 export type { Peer, SessionModel, SummaryNumbers } from "./_sessions_model.ts";
 export type { RowClass, RowEntity, TimelineRow } from "./_timeline_model.ts";
 export type { LabelTotal, ToolLabel, ToolUsage } from "./_tool_usage_model.ts";
 export type { EntityAccess } from "./_access_map_model.ts";
 export type { PluginFailure } from "./_plugin_failures_model.ts";
+export type {
+  IntegrityModel,
+  IntegrityProblem,
+  IntegrityState,
+  ReportVerification,
+} from "./_integrity_model.ts";
 
 /** Everything the report shows. */
 export interface ReportModel {
@@ -52,11 +63,14 @@ export interface ReportModel {
   errorKinds: { rpc: number; tool: number };
   /** Plugins that threw or timed out, most failures first. */
   pluginFailures: PluginFailure[];
+  /** Whether the log can be trusted: the verifier's verdict. */
+  integrity: IntegrityModel;
 }
 
 /**
  * Derives the report model from events (schema-valid or not: anything that
- * is not an object with a `kind` and `session` is ignored).
+ * is not an object with a `kind` and `session` is ignored) and, when given,
+ * what the verifier said about the log they were read from.
  *
  * @example
  * ```ts
@@ -73,12 +87,20 @@ export interface ReportModel {
  * assert.equal(model.rows.length, 1);
  * assert.equal(model.totals.toolCalls, 1);
  * assert.deepEqual(model.entities[0].tools, [{ name: "get", calls: 1 }]);
+ * assert.equal(model.integrity.state, "not_verified");
  * ```
  */
-export function buildReportModel(events: readonly unknown[]): ReportModel {
+export function buildReportModel(
+  events: readonly unknown[],
+  verification?: ReportVerification,
+): ReportModel {
+  const { integrity, flagged } = buildIntegrity(verification);
+  // The flags are by event index; the builders see the events they keep.
+  const flags = new Map<unknown, string[]>();
+  for (const [i, problems] of flagged) flags.set(events[i], problems);
   const read = readLooseEvents(events);
   const { sessions, totals, indexOf } = buildSessions(read);
-  const timeline = buildTimeline(read, indexOf);
+  const timeline = buildTimeline(read, indexOf, flags);
   const { toolUsage, labels } = buildToolUsage(timeline.tools, timeline.rows);
   return {
     sessions,
@@ -91,5 +113,6 @@ export function buildReportModel(events: readonly unknown[]): ReportModel {
     eventCount: read.length,
     errorKinds: timeline.errorKinds,
     pluginFailures: countPluginFailures(read),
+    integrity,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The page body: the header with the log files read and the lines skipped,
- * then summary, tool usage, access map and timeline, in the order a
+ * The page body: the header with the log files read, the verdict on the
+ * log's integrity and the lines skipped, then summary, tool usage, access map and timeline, in the order a
  * reviewer asks their questions.
  *
  * @module
@@ -12,6 +12,7 @@ import { Summary } from "./summary.tsx";
 import { ToolUsageSection } from "./tool_usage.tsx";
 import { AccessMap } from "./access_map.tsx";
 import { Timeline } from "./timeline.tsx";
+import { IntegrityBanner } from "./integrity.tsx";
 import { formatCount, formatTime, inline } from "./_text.ts";
 
 /** Props of {@linkcode ReportPage}. */
@@ -77,6 +78,7 @@ export function ReportPage(props: ReportPageProps): VNode {
         </nav>
       </header>
       <main>
+        <IntegrityBanner integrity={model.integrity} />
         {skipped.length > 0 && <Skipped skipped={skipped} />}
         {model.eventCount === 0 && (
           <p class="notice">This log holds no events.</p>

@@ -14,6 +14,7 @@ import { ReportPage } from "./page.tsx";
 import { REPORT_CSS } from "./styles.ts";
 import { CLIENT_SCRIPT } from "./client_script.ts";
 import type { PageData } from "./_page_script.ts";
+import type { ReportVerification } from "./_integrity_model.ts";
 
 /** Options for {@linkcode renderReport}. */
 export interface RenderReportOptions {
@@ -37,6 +38,14 @@ export interface RenderReportOptions {
    * @default {new Date()}
    */
   generatedAt?: Date;
+  /**
+   * What `verifyLogs` said about the log the events were read from (with
+   * each event's file and line, so the failures' events are marked), or why
+   * it was not verified. Without it the page says the events were not
+   * verified.
+   * @default {undefined}
+   */
+  verification?: ReportVerification;
 }
 
 const defaults = {
@@ -124,7 +133,7 @@ export function renderReport(
   options: RenderReportOptions = {},
 ): string {
   const o = { ...defaults, ...options };
-  const model = buildReportModel(events);
+  const model = buildReportModel(events, options.verification);
   return renderModel(model, {
     title: o.title,
     skipped: o.skipped,

@@ -28,6 +28,7 @@ export const REPORT_CSS: string = `
   --write-bg: #fff2d6; --write-fg: #8a4b05; --write-bd: #f5d08a;
   --err-bg: #fde9e9; --err-fg: #b42318; --err-bd: #f6baba;
   --custom-bg: #eef0f3; --custom-fg: #3d4652; --custom-bd: #d3d8df;
+  --ok-bg: #e6f6ec; --ok-fg: #176b3a; --ok-bd: #a9dcbc;
   --row-hover: #f3f6fb; --row-open: #f7f9fc; --bar: #9db7ef;
   --mono: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace;
   --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -41,6 +42,7 @@ export const REPORT_CSS: string = `
     --write-bg: #382708; --write-fg: #f7c66b; --write-bd: #6b4b10;
     --err-bg: #3d1517; --err-fg: #ff9f9a; --err-bd: #74282b;
     --custom-bg: #232a34; --custom-fg: #c3cad4; --custom-bd: #38414e;
+    --ok-bg: #10281a; --ok-fg: #8fdcaa; --ok-bd: #235236;
     --row-hover: #1b222c; --row-open: #1a2029; --bar: #36568f;
   }
 }
@@ -69,6 +71,20 @@ section { background: var(--panel); border: 1px solid var(--border); border-radi
 .notice { background: var(--panel-2); border: 1px solid var(--border); border-radius: 10px; padding: 10px 14px; margin: 0; }
 .notice ul { margin: 6px 0 0; padding-left: 20px; }
 .notice-warn { background: var(--write-bg); border-color: var(--write-bd); color: var(--write-fg); }
+.integrity { border-width: 1px 1px 1px 5px; }
+.integrity h2 { display: flex; gap: 8px; align-items: baseline; margin-bottom: 6px; }
+.integrity p { margin: 0 0 4px; }
+.integrity-problems { margin: 8px 0 0; padding-left: 20px; }
+.integrity-problems li + li { margin-top: 3px; }
+.key-id { overflow-wrap: anywhere; }
+.integrity-signed { background: var(--ok-bg); border-color: var(--ok-bd); border-left-color: var(--ok-fg); }
+.integrity-signed h2 { color: var(--ok-fg); }
+.integrity-signature_not_checked, .integrity-unsigned { border-left-color: var(--ok-fg); }
+.integrity-signature_not_checked h2, .integrity-unsigned h2 { color: var(--ok-fg); }
+.integrity-incomplete, .integrity-not_verified { background: var(--write-bg); border-color: var(--write-bd); border-left-color: var(--write-fg); }
+.integrity-incomplete h2, .integrity-not_verified h2 { color: var(--write-fg); }
+.integrity-failed { background: var(--err-bg); border-color: var(--err-bd); border-left-color: var(--err-fg); }
+.integrity-failed h2 { color: var(--err-fg); }
 .note { display: block; color: var(--muted); font-size: 12.5px; }
 .empty { color: var(--muted); margin: 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
@@ -82,12 +98,15 @@ section { background: var(--panel); border: 1px solid var(--border); border-radi
 .peers + .peers { margin-top: 4px; }
 .peer-label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .peer { font-weight: 600; unicode-bidi: isolate; }
-.table-wrap { overflow-x: auto; max-width: 100%; }
+/* A table is never squeezed below its longest word: on a narrow screen it
+   scrolls sideways inside its card instead. (The page's overflow-wrap:
+   anywhere would let cells shrink to one character.) */
+.table-wrap { overflow-x: auto; max-width: 100%; overscroll-behavior-x: contain; }
 .scroll-y { max-height: 420px; overflow-y: auto; }
 table { border-collapse: collapse; width: 100%; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; overflow-wrap: normal; }
 th { font-size: 12px; font-weight: 600; color: var(--muted); background: var(--panel); position: sticky; top: 0; }
-td.wrap { overflow-wrap: anywhere; word-break: break-word; }
+td.wrap { min-width: 12em; }
 table.sessions { margin-top: 14px; }
 table.sessions td .note { font-size: 12px; }
 .sess { display: inline-block; min-width: 26px; text-align: center; padding: 0 5px; border-radius: 4px; font-size: 11.5px; font-weight: 700; color: #fff; }
@@ -144,6 +163,8 @@ button.ent:hover { border-color: var(--accent); }
 button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .ent-type { color: var(--muted); font-size: 11px; white-space: nowrap; }
 .ent-value { font-family: var(--mono); overflow-wrap: anywhere; unicode-bidi: isolate; min-width: 0; }
+td .ent-value { overflow-wrap: normal; }
+td button.ent { max-width: none; }
 .tool-entities { padding: 8px 0; border-bottom: 1px solid var(--border); }
 .tool-entities-head { display: flex; justify-content: space-between; gap: 8px; margin-bottom: 6px; }
 .section-head { display: flex; justify-content: space-between; align-items: baseline; gap: 12px; }
@@ -165,7 +186,7 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .tl-scroll { height: 62vh; min-height: 320px; overflow-y: auto; overflow-x: hidden; position: relative; border-bottom: 1px solid var(--border); contain: strict; }
 .row { border-bottom: 1px solid var(--border); min-width: 0; }
 .row-head {
-  width: 100%; height: 34px; border: 0; background: none; cursor: pointer; text-align: left; font-size: 13px;
+  width: 100%; min-height: 34px; border: 0; background: none; cursor: pointer; text-align: left; font-size: 13px;
   white-space: nowrap; overflow: hidden; border-left: 3px solid transparent;
 }
 .row-head > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; unicode-bidi: isolate; }
@@ -174,11 +195,14 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 .row.is-error > .row-head { border-left-color: var(--err-fg); }
 .row.is-sensitive > .row-head { border-left-color: var(--sens-fg); }
 .row.is-write > .row-head { border-left-color: var(--write-fg); }
-.row.is-error > .row-head { border-left-color: var(--err-fg); }
+.row.is-tampered > .row-head { border-left: 3px double var(--err-fg); background: var(--err-bg); }
+.badge.tampered { background: var(--err-fg); color: var(--panel); border-color: var(--err-fg); }
 .chev { color: var(--muted); transition: transform .1s; display: inline-block; }
 .row.open .chev { transform: rotate(90deg); }
 .t-time { font-family: var(--mono); font-size: 12px; color: var(--muted); }
 .t-name { font-family: var(--mono); font-size: 12.5px; font-weight: 600; }
+/* A tool name is shown whole: it wraps in its column (the row grows). */
+.row-head > .t-name { white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; padding: 3px 0; }
 .t-kind { color: var(--muted); font-weight: 400; }
 .t-dir { color: var(--muted); text-align: center; }
 .t-preview { font-family: var(--mono); font-size: 12px; color: var(--muted); }
@@ -197,13 +221,28 @@ button.ent.active { background: var(--read-bg); border-color: var(--accent); }
 }
 .detail pre.error { border-color: var(--err-bd); background: var(--err-bg); color: var(--err-fg); }
 .detail pre.plugin-failed { border-color: var(--write-bd); background: var(--write-bg); color: var(--write-fg); }
-.detail table { width: auto; max-width: 100%; font-size: 12.5px; }
+.detail table { width: auto; font-size: 12.5px; }
 .detail td, .detail th { padding: 3px 10px 3px 0; position: static; background: none; }
 .cls-list { display: flex; flex-direction: column; gap: 3px; font-size: 12.5px; }
 .truncated { border: 1px solid var(--write-bd); background: var(--write-bg); color: var(--write-fg); border-radius: 6px; padding: 6px 10px; font-size: 12.5px; margin-bottom: 6px; }
 .clip-note { color: var(--muted); font-size: 12px; margin-top: 4px; }
 @media (max-width: 760px) {
-  .tl-head, .row-head { grid-template-columns: 16px 80px 40px 16px minmax(90px, 1fr) 0 0 60px; }
+  /* A row in two or three lines: when, who and how long; the tool name on
+     a line of its own; the badges under it. The preview is in the details. */
+  .tl-head { display: none; }
+  .row-head {
+    grid-template-columns: 16px auto auto minmax(0, 1fr) auto;
+    grid-template-areas: "chev time sess dir dur" ". name name name name" ". badges badges badges badges";
+    gap: 0 8px; padding: 5px 10px;
+  }
+  .row-head > .chev { grid-area: chev; } .row-head > .t-time { grid-area: time; }
+  .row-head > .t-sess { grid-area: sess; } .row-head > .t-dir { grid-area: dir; text-align: left; }
+  .row-head > .t-dur { grid-area: dur; } .row-head > .t-name { grid-area: name; padding: 1px 0 0; }
+  .row-head > .t-badges { grid-area: badges; flex-wrap: wrap; margin-top: 3px; overflow: visible; }
+  .row-head > .t-badges:empty, .row-head > .t-preview { display: none; }
+  .detail { padding-left: 14px; }
   main { padding: 12px; }
+  header.top { padding: 14px 12px 10px; }
+  section { padding: 14px 12px; }
 }
 `;

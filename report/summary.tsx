@@ -194,6 +194,12 @@ function SessionTable({ model }: SummaryProps): VNode {
               </td>
               <td class="wrap">
                 {peerText(s.client)} → {peerText(s.server)}
+                {/* One session has its command above the table. */}
+                {model.sessions.length > 1 && s.command && (
+                  <code class="command note" data-command={s.index}>
+                    {inline(s.command.join(" "), 300)}
+                  </code>
+                )}
               </td>
               <td>{formatTime(s.start)}</td>
               <td class="num">{formatDuration(s.numbers.durationMs)}</td>

@@ -64,6 +64,10 @@ export function Timeline({ model }: TimelineProps): VNode {
           </select>
         </label>
         <label class="check">
+          <input type="checkbox" id="f-calls" />
+          <span>Tool calls only</span>
+        </label>
+        <label class="check">
           <input type="checkbox" id="f-errors" />
           <span>Errors only</span>
         </label>

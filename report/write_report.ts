@@ -1,11 +1,40 @@
 /**
- * What `mcp-audit report` runs: read the logs, render the report, write the
- * HTML file.
+ * What `mcp-audit report` runs: read the logs, verify them with the same
+ * code as `mcp-audit verify`, render the report, write the HTML file.
  *
  * @module
  */
-import { readLogs, type SkippedLine } from "../lib/log/log_reader.ts";
+import {
+  LogReadError,
+  readLog,
+  type SkippedLine,
+} from "../lib/log/log_reader.ts";
+import {
+  type LineLocation,
+  verifyLogs,
+  type VerifyReport,
+} from "../lib/evidence/verify.ts";
+import type { VerifyKey } from "../lib/seal/signing_key.ts";
 import { renderReport } from "./render.tsx";
+import type { ReportVerification } from "./_integrity_model.ts";
+
+/** Options for {@linkcode writeReport}. */
+export interface WriteReportOptions {
+  /**
+   * Verify the logs (hash chain, tree roots, signatures) and show the
+   * verdict at the top of the page; `false` skips it and the page says so.
+   * @default {true}
+   */
+  verify?: boolean;
+  /**
+   * Check the checkpoints' signatures with this key, as `verify --pubkey`
+   * does; without it signed checkpoints are "signed, signature not checked".
+   * @default {undefined}
+   */
+  publicKey?: VerifyKey;
+}
+
+const defaults = { verify: true } satisfies WriteReportOptions;
 
 /** What {@linkcode writeReport} did. */
 export interface WriteReportResult {
@@ -15,15 +44,62 @@ export interface WriteReportResult {
   events: number;
   /** Lines skipped while reading the logs. */
   skipped: SkippedLine[];
+  /** What the verifier said, as the page shows it; absent with `verify: false`. */
+  verification?: VerifyReport;
 }
 
 /**
- * Reads the audit logs at `logPaths` and writes one HTML report to `outPath`.
+ * A file given to the report holds no audit event (an empty file, or not a
+ * log at all); nothing is written. A {@linkcode LogReadError}, so callers
+ * that handle unreadable logs handle this too.
  *
- * @param logPaths JSONL audit logs; several sessions merge into one report.
+ * @example
+ * ```ts
+ * import { NoAuditEventsError } from "./write_report.ts";
+ * import { LogReadError } from "../lib/log/log_reader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new NoAuditEventsError("README.md", 12);
+ * assert.ok(error instanceof LogReadError);
+ * assert.match(error.message, /^no audit events in "README\.md"/);
+ * ```
+ */
+export class NoAuditEventsError extends LogReadError {
+  /**
+   * Creates the error for the file at `path`.
+   *
+   * @param path The file that holds no audit event.
+   * @param lines Lines the file has.
+   */
+  constructor(path: string, lines: number) {
+    super(
+      path,
+      `no audit events in "${path}": ${
+        lines === 0
+          ? "the file is empty"
+          : lines === 1
+          ? "its one line is not an audit event"
+          : `none of its ${lines} lines is an audit event`
+      }. Pass a JSONL log written by "mcp-audit proxy"; no report was written.`,
+    );
+    this.name = "NoAuditEventsError";
+  }
+}
+
+/**
+ * Reads the audit logs at `logPaths`, verifies them and writes one HTML
+ * report to `outPath`. A log that fails verification is still rendered,
+ * with the verdict at the top and its tampered events marked; the caller
+ * decides what that means for its exit status.
+ *
+ * @param logPaths JSONL audit logs, in session order; several sessions
+ *   merge into one report.
  * @param outPath Where to write the HTML.
- * @returns The path written, the number of events and the skipped lines.
- * @throws {LogReadError} When a log cannot be read.
+ * @param options Whether to verify, and the key to check signatures with.
+ * @returns The path written, the number of events, the skipped lines and
+ *   the verifier's report.
+ * @throws {LogReadError} When a log cannot be read, and
+ *   {@linkcode NoAuditEventsError} when one holds no audit event.
  *
  * @example
  * ```ts
@@ -34,6 +110,7 @@ export interface WriteReportResult {
  * await Deno.writeTextFile(`${dir}/a.jsonl`, '{"v":1,"seq":0,"kind":"stderr","session":"s","ts":"2025-01-01T00:00:00Z","text":"hi"}\n');
  * const result = await writeReport([`${dir}/a.jsonl`], `${dir}/r.html`);
  * assert.equal(result.events, 1);
+ * assert.equal(result.verification?.status, "incomplete", "no hashes: nothing to check");
  * assert.match(await Deno.readTextFile(`${dir}/r.html`), /<!DOCTYPE html>/);
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -41,12 +118,48 @@ export interface WriteReportResult {
 export async function writeReport(
   logPaths: string[],
   outPath: string,
+  options: WriteReportOptions = {},
 ): Promise<WriteReportResult> {
-  const { events, skipped } = await readLogs(logPaths);
+  const o = { ...defaults, ...options };
+  const events: unknown[] = [];
+  const locations: LineLocation[] = [];
+  const skipped: SkippedLine[] = [];
+  for (const path of logPaths) {
+    const read = await readLog(path);
+    if (read.events.length === 0) {
+      throw new NoAuditEventsError(path, read.skipped.length);
+    }
+    // readLog keeps every line as an event or lists it as skipped, both in
+    // line order: the lines not skipped are the events' lines, in turn.
+    const skippedLines = new Set(read.skipped.map((s) => s.line));
+    let line = 0;
+    for (const event of read.events) {
+      do line++; while (skippedLines.has(line));
+      events.push(event);
+      locations.push({ path, line });
+    }
+    skipped.push(...read.skipped);
+  }
+  let verification: ReportVerification;
+  let report: VerifyReport | undefined;
+  if (o.verify) {
+    report = await verifyLogs(logPaths, { publicKey: o.publicKey });
+    verification = { report, locations };
+  } else {
+    verification = { skipped: "--no-verify was given" };
+  }
   const html = renderReport(events, {
     skipped,
     sources: logPaths.map((p) => p.split(/[\\/]/).pop() ?? p),
+    verification,
   });
-  await Deno.writeTextFile(outPath, html);
-  return { outPath, events: events.length, skipped };
+  // The page holds what the log holds: as private as the log (0600).
+  await Deno.writeTextFile(outPath, html, { mode: 0o600 });
+  await Deno.chmod(outPath, 0o600).catch(() => {});
+  return {
+    outPath,
+    events: events.length,
+    skipped,
+    ...(report ? { verification: report } : {}),
+  };
 }

@@ -1,9 +1,10 @@
 /**
  * Makes the README screenshots `docs/report-light.png` and
- * `docs/report-dark.png` from a report. By default the report is rendered
- * from the demo's log, `demo-output/hr-demo.jsonl` (run `deno task demo`
- * first); pass JSONL log paths to use others, or `--fixture` for the
- * generated fixture log.
+ * `docs/report-dark.png` from a report. By default the report is written,
+ * verified as `mcp-audit report` does, from the demo's log,
+ * `demo-output/hr-demo.jsonl` (run `deno task demo` first); pass JSONL log
+ * paths to use others, or `--fixture` for the generated fixture log (not
+ * sealed, so not verified).
  *
  *     deno task demo
  *     deno run --allow-run --allow-read --allow-write --allow-env --allow-net=127.0.0.1 tests/_screenshot.ts [LOG...]
@@ -11,8 +12,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { readLogs } from "../lib/log/log_reader.ts";
-import { renderReport } from "../report/mod.ts";
+import { renderReport, writeReport } from "../report/mod.ts";
 import { generateLog } from "./_log_fixture.ts";
 import { Browser } from "./_chromium.ts";
 
@@ -75,11 +75,10 @@ if (import.meta.main) {
     });
   } else {
     const logs = Deno.args.length ? Deno.args : ["demo-output/hr-demo.jsonl"];
-    const { events, skipped } = await readLogs(logs);
-    html = renderReport(events, {
-      skipped,
-      sources: logs.map((p) => p.split(/[\\/]/).pop() ?? p),
-    });
+    const out = await Deno.makeTempFile({ suffix: ".html" });
+    await writeReport(logs, out);
+    html = await Deno.readTextFile(out);
+    await Deno.remove(out);
   }
   for (const out of await takeScreenshots(html, docs)) {
     // deno-lint-ignore no-console

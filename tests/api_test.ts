@@ -10,8 +10,6 @@ import assert from "node:assert/strict";
 // The SDK's "./*" export map has no .d.ts for "*.js" under Deno; name the types explicitly.
 // @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/client/stdio"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/inMemory"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 // @ts-types="@modelcontextprotocol/sdk/shared/transport"
@@ -32,14 +30,15 @@ import {
   type SessionEndEvent,
   type Summary,
 } from "../mod.ts";
-import {
-  AGENT_NAME,
-  AGENT_VERSION,
-  runAgentScenario,
-  type ScenarioResult,
-} from "../demo/agent.ts";
+import { AGENT_NAME, AGENT_VERSION, runAgentScenario } from "../demo/agent.ts";
 import { startHrServer } from "../demo/hr_server.ts";
-import { cliArgs, HR_SERVER, readEvents, tempDir } from "./_helpers.ts";
+import { readEvents, tempDir } from "./_helpers.ts";
+import { loadedModules } from "./_module_graph.ts";
+import {
+  completeLog,
+  scenarioThroughProxy,
+  withRedactKey as withKey,
+} from "./_hr_scenario.ts";
 
 const DEMO_CONFIG = new URL("../demo/mcp-audit.jsonc", import.meta.url)
   .pathname;
@@ -88,53 +87,8 @@ function sessionEnd(events: AuditEvent[]): SessionEndEvent {
   return rest as SessionEndEvent;
 }
 
-async function withRedactKey<T>(run: () => Promise<T>): Promise<T> {
-  const before = Deno.env.get("MCP_AUDIT_REDACT_KEY");
-  Deno.env.set("MCP_AUDIT_REDACT_KEY", REDACT_KEY);
-  try {
-    return await run();
-  } finally {
-    if (before === undefined) Deno.env.delete("MCP_AUDIT_REDACT_KEY");
-    else Deno.env.set("MCP_AUDIT_REDACT_KEY", before);
-  }
-}
-
-/** The HR scenario through `mcp-audit proxy --config demo/mcp-audit.jsonc` as a subprocess. */
-async function scenarioThroughProxy(log: string): Promise<ScenarioResult> {
-  const client = new Client({ name: AGENT_NAME, version: AGENT_VERSION });
-  await client.connect(
-    new StdioClientTransport({
-      command: Deno.execPath(),
-      args: cliArgs([
-        "proxy",
-        "--quiet",
-        "--log",
-        log,
-        "--config",
-        DEMO_CONFIG,
-        "--",
-        ...HR_SERVER,
-      ]),
-      env: { MCP_AUDIT_REDACT_KEY: REDACT_KEY },
-      stderr: "ignore",
-    }),
-  );
-  try {
-    return await runAgentScenario(client);
-  } finally {
-    await client.close();
-  }
-}
-
-/** Waits for the proxy, which ends its session as the server exits, to write `session_end`. */
-async function completeLog(log: string): Promise<AuditEvent[]> {
-  for (let i = 0; i < 200; i++) {
-    const { events } = await readEvents(log);
-    if (events.some((e) => e.kind === "session_end")) return events;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`The proxy did not finish the session in ${log}.`);
-}
+const withRedactKey = <T>(run: () => Promise<T>): Promise<T> =>
+  withKey(REDACT_KEY, run);
 
 Deno.test("auditTransport on an in-process SDK client logs the same events and summary as the proxy in front of the same server", async () => {
   await using dir = await tempDir();
@@ -157,7 +111,7 @@ Deno.test("auditTransport on an in-process SDK client logs the same events and s
     await server.close();
     return { result, end };
   });
-  const proxied = await scenarioThroughProxy(proxyLog);
+  const proxied = await scenarioThroughProxy(proxyLog, DEMO_CONFIG, REDACT_KEY);
   assert.deepEqual(inProcess.result.steps, proxied.steps);
 
   const ours = (await readEvents(inProcessLog)).events;
@@ -419,34 +373,8 @@ Deno.test("an invalid config rejects connect before the wrapped transport starts
 });
 
 Deno.test("importing mod.ts loads no SDK code and no Preact, and cli.ts never imports mod.ts", async () => {
-  const graph = async (entry: string): Promise<Set<string>> => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", new URL(entry, import.meta.url).pathname],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert.ok(out.success, `deno info ${entry}`);
-    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-      roots: string[];
-      modules: {
-        specifier: string;
-        dependencies?: { code?: { specifier: string } }[];
-      }[];
-    };
-    const modules = new Map(info.modules.map((m) => [m.specifier, m]));
-    // Follow code dependencies only (static and dynamic); `import type` is not loaded.
-    const seen = new Set<string>();
-    const todo = [...info.roots];
-    while (todo.length > 0) {
-      const specifier = todo.pop()!;
-      if (seen.has(specifier)) continue;
-      seen.add(specifier);
-      for (const dep of modules.get(specifier)?.dependencies ?? []) {
-        if (dep.code) todo.push(dep.code.specifier);
-      }
-    }
-    return seen;
-  };
+  const graph = (entry: string): Promise<Set<string>> =>
+    loadedModules(new URL(entry, import.meta.url).pathname);
   const lib = await graph("../mod.ts");
   assert.ok(
     [...lib].some((s) => s.endsWith("/lib/session/audit_transport.ts")),

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { COMMANDS, main } from "../cli.ts";
-import { cliArgs } from "./_helpers.ts";
+import { cliArgs, fixtureServer } from "./_helpers.ts";
 
 const decoder = new TextDecoder();
 
@@ -142,5 +142,122 @@ Deno.test("one table of exit codes: no log found and an unreadable log exit 4 fr
   assert.match(help, /Exit status, the same for every command:/);
   for (const code of [0, 1, 2, 3, 4, 127]) {
     assert.match(help, new RegExp(`^  ${code} +\\S`, "m"));
+  }
+});
+
+Deno.test("names and ids from a log reach the terminal with their control characters escaped, never obeyed", async () => {
+  const { AuditLogger } = await import("../mod.ts");
+  const dir = await Deno.makeTempDir({ prefix: "mcp-audit-controls-" });
+  try {
+    const logPath = `${dir}/hostile.jsonl`;
+    // A window title, a screen clear, a carriage return and a right-to-left override.
+    const tool = "get\x1b]0;pwned\x07\x1b[2J\rdelete_all\u202egnp.exe";
+    const log = await AuditLogger.open({
+      logPath,
+      writeTools: ["get*"],
+      onWarning: () => {},
+    });
+    log.toolCall(tool, {}).error("boom\x1b[31m");
+    await log.close();
+    const commands = [
+      ["summary", logPath],
+      ["summary", logPath, "--json"],
+      ["check", logPath, "--fail-on", "write,error"],
+      ["verify", logPath],
+    ];
+    for (const args of commands) {
+      const out = await run(args);
+      const printed = decoder.decode(out.stdout) + decoder.decode(out.stderr);
+      assert.doesNotMatch(
+        printed,
+        // deno-lint-ignore no-control-regex -- looking for control characters
+        /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/,
+        `${args[0]} prints no raw control character`,
+      );
+      if (args[0] !== "verify") {
+        assert.match(printed, /get\\u001b\]0;pwned\\u0007/, args.join(" "));
+      }
+      if (args.includes("--json")) JSON.parse(decoder.decode(out.stdout));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("while proxying, a plugin's console output goes to stderr and the client's stdout carries only the server's messages", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mcp-audit-chatty-" });
+  try {
+    const config = `${dir}/mcp-audit.jsonc`;
+    const plugin = new URL("./fixtures/chatty_plugin.ts", import.meta.url).href;
+    await Deno.writeTextFile(config, JSON.stringify({ plugins: [plugin] }));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: cliArgs([
+        "proxy",
+        "--quiet",
+        "--log",
+        `${dir}/log.jsonl`,
+        "--config",
+        config,
+        "--",
+        ...fixtureServer("scripted_server.ts"),
+      ]),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    const lines = [
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-11-25",
+          capabilities: {},
+          clientInfo: { name: "t", version: "1" },
+        },
+      },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "echo", arguments: { text: "hi" } },
+      },
+    ];
+    for (const line of lines) {
+      await writer.write(new TextEncoder().encode(JSON.stringify(line) + "\n"));
+    }
+    // Wait for the answer to the call before closing, so the plugin has run.
+    const reader = child.stdout.getReader();
+    let stdout = "";
+    while (!stdout.includes('"id":2')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stdout += decoder.decode(value);
+    }
+    await writer.close();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stdout += decoder.decode(value);
+    }
+    const status = await child.status;
+    const stderr = decoder.decode(
+      await new Response(child.stderr).arrayBuffer(),
+    );
+    assert.equal(status.code, 0, stderr);
+    assert.doesNotMatch(stdout, /chatty/);
+    for (const line of stdout.split("\n").filter(Boolean)) {
+      assert.equal(
+        JSON.parse(line).jsonrpc,
+        "2.0",
+        "stdout holds JSON-RPC only",
+      );
+    }
+    assert.match(stderr, /chatty plugin saw echo/);
+    assert.match(stderr, /chatty info line/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -46,7 +46,7 @@ export const EXIT = {
  */
 export const EXIT_STATUS_HELP: string =
   `Exit status, the same for every command:
-  ${EXIT.ok}    success; for verify, check and verify-proof, nothing was found wrong
+  ${EXIT.ok}    success; for verify, check, verify-proof and report, nothing was found wrong
   ${EXIT.failed}    something was found wrong (tampering, a forbidden call, a proof that
        fails), or the command could not do its job (a file exists already; the
        proxy's log, config, plugin or key cannot be used, so no server was started)

@@ -83,7 +83,11 @@ export async function proveCommand(
         final: values.final,
       });
       const output = values.output ?? `proof-${seq}.json`;
-      await Deno.writeTextFile(output, JSON.stringify(bundle, null, 2) + "\n");
+      // The bundle holds a logged event: as private as the log (0600).
+      await Deno.writeTextFile(output, JSON.stringify(bundle, null, 2) + "\n", {
+        mode: 0o600,
+      });
+      await Deno.chmod(output, 0o600).catch(() => {});
       context.out(
         `Wrote ${output}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${bundle.source?.path}:${bundle.source?.checkpointLine}`,
       );

@@ -7,20 +7,36 @@ import { NAME } from "../util/version.ts";
 import { type CommandContext, parseCommand } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** The help of `mcp-audit report`. */
-export const REPORT_HELP = `Usage: ${NAME} report [LOG...] [-o FILE]
+export const REPORT_HELP =
+  `Usage: ${NAME} report [LOG...] [-o FILE] [--pubkey FILE] [--no-verify]
 
 Renders one self-contained HTML file (no network at view time) from one or
 more audit logs; several sessions merge into one report. Without LOG, the
 latest session in the default log directory is used.
 
+The logs are verified first, with the same checks as "${NAME} verify", and
+the page opens with the verdict: verified and signed (with --pubkey, naming
+the key's fingerprint), verified with signatures not checked (no --pubkey),
+verified but unsigned, incomplete (a session still running or ended without
+a session_end), or failed (tampered: the lines are named and their events
+marked in the timeline). A report is written in every case.
+
 Options:
   -o, --output FILE   Where to write the report. Default: report.html
+  --pubkey FILE       Check the checkpoints' Ed25519 signatures with this
+                      public key (PEM, from "${NAME} keygen"), as verify does.
+  --no-verify         Do not verify (faster on a large log); the page says
+                      the log was not verified.
   -h, --help          This help.
 
-Exit status: 0 on success, 2 for a usage error, 4 when a log cannot be read
-or none is found.`;
+Exit status: 0 when the report was written (the log verified, is incomplete,
+or was not verified); 1 when it was written but the log failed verification
+(tampering, a forged or wrongly signed checkpoint), so that CI notices;
+2 for a usage error; 4 when a log or the key cannot be read, none is found,
+or a log holds no audit events (then nothing is written).`;
 
 /**
  * Runs `mcp-audit report` with its arguments and returns the exit status;
@@ -45,26 +61,64 @@ export async function reportCommand(
     argv,
     {
       output: { type: "string", short: "o" },
+      pubkey: { type: "string" },
+      "no-verify": { type: "boolean" },
     },
     REPORT_HELP,
     context,
     { positionals: true },
   );
   if (!parsed) return EXIT.ok;
+  const { values } = parsed;
+  if (values.pubkey !== undefined && values["no-verify"]) {
+    throw new UsageError(
+      "--pubkey and --no-verify cannot be used together: the key is used only to verify",
+      REPORT_HELP,
+    );
+  }
   const logs = await logArgs(parsed.positionals, context);
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
+    const { loadVerifyKey } = await import("../seal/signing_key.ts");
     const { writeReport } = await import("../../report/write_report.ts");
     const result = await writeReport(
       logs,
-      parsed.values.output ?? "report.html",
+      values.output ?? "report.html",
+      {
+        verify: !values["no-verify"],
+        publicKey: values.pubkey
+          ? await loadVerifyKey(values.pubkey)
+          : undefined,
+      },
     );
     for (const s of result.skipped) {
       context.err(`skipped ${s.path}:${s.line}: ${s.reason}`);
     }
+    const v = result.verification;
     context.out(
-      `Report written to ${result.outPath} (${result.events} events from ${logs.length} log(s))`,
+      `Report written to ${result.outPath} (${result.events} events from ${logs.length} log(s)); ${
+        v === undefined
+          ? "not verified (--no-verify)"
+          : v.status === "verified"
+          ? v.signatures === "checked"
+            ? `verified and signed (key ${v.keyId})`
+            : v.signatures === "not_checked"
+            ? "verified; signed, signature not checked (no --pubkey)"
+            : "verified, unsigned"
+          : v.status === "failed"
+          ? "FAILED verification"
+          : "incomplete (not everything could be checked)"
+      }`,
     );
-    return EXIT.ok;
+    if (v?.status !== "failed") return EXIT.ok;
+    for (const f of v.findings) {
+      if (f.severity === "failure") {
+        context.err(`${f.path}${f.line > 0 ? `:${f.line}` : ""}: ${f.message}`);
+      }
+    }
+    context.err(
+      `the log failed verification; the report shows it at the top and marks the events`,
+    );
+    return EXIT.failed;
   });
 }

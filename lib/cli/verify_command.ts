@@ -75,9 +75,8 @@ export async function verifyCommand(
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
     const { loadVerifyKey } = await import("../seal/signing_key.ts");
-    const { formatVerifyReport, verifyLogs } = await import(
-      "../evidence/verify.ts"
-    );
+    const { verifyLogs } = await import("../evidence/verify.ts");
+    const { formatVerifyReport } = await import("../evidence/verify_text.ts");
     const report = await verifyLogs(logs, {
       publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
       requireSignature: values["require-signature"],

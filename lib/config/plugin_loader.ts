@@ -10,7 +10,10 @@
 import type { Config } from "./config.ts";
 import type { Plugin } from "../plugin/plugin.ts";
 import { sensitivityPlugin } from "../../plugins/sensitivity.ts";
-import { annotationsPlugin } from "../../plugins/annotations.ts";
+import {
+  type AnnotationsOptions,
+  annotationsPlugin,
+} from "../../plugins/annotations.ts";
 import { entitiesPlugin } from "../../plugins/entities.ts";
 import { redactPlugin } from "../../plugins/redact.ts";
 
@@ -113,7 +116,7 @@ async function loadOne(
         return sensitivityPlugin(rules);
       }
       case "annotations":
-        return annotationsPlugin();
+        return annotationsPlugin(pluginOptions as AnnotationsOptions ?? {});
       case "entities":
         return entitiesPlugin({
           extractors: config.entities ?? [],

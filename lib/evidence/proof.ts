@@ -10,8 +10,13 @@ import { createHash } from "node:crypto";
 import { inclusionProof, verifyInclusion } from "../seal/merkle.ts";
 import { checkpointMessage } from "../seal/seal.ts";
 import { readLines } from "../log/log_lines.ts";
-import { hex, hexInto } from "../seal/_hex.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
+import {
+  canonicalText,
+  isSealedText,
+  LEAF_PREFIX,
+  SEAL_SUFFIX,
+} from "../seal/sealed_line.ts";
 
 /** The `format` member of every bundle. */
 export const PROOF_FORMAT = "mcp-audit proof v1";
@@ -58,9 +63,9 @@ export interface BuildProofOptions {
   final?: boolean;
 }
 
-const SEAL_SUFFIX = 75;
+/** The canonical bytes' final `}`, in place of the seal suffix. */
 const CLOSE = new Uint8Array([0x7d]);
-const LEAF = new Uint8Array([0]);
+const LEAF = new Uint8Array([LEAF_PREFIX]);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -81,12 +86,14 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * const pubFile = await Deno.makeTempFile();
  * await Deno.writeTextFile(pubFile, pair.publicPem);
  * const sealer = new Sealer("s", { signingKey: await loadSigningKey(keyFile) });
+ * const seal = (line: string, leaf = true) =>
+ *   new TextDecoder().decode(sealer.seal(new TextEncoder().encode(line), { leaf }));
  * let log = "";
  * for (let seq = 0; seq < 3; seq++) {
- *   log += sealer.seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"stderr","text":"${seq}"}\n`, true);
+ *   log += seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"stderr","text":"${seq}"}\n`);
  * }
  * const cp = await sealer.checkpoint();
- * log += sealer.seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint",${JSON.stringify(cp).slice(1, -1)}}\n`, false);
+ * log += seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint",${JSON.stringify(cp).slice(1, -1)}}\n`, false);
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, log);
  * const bundle = await buildProof(path, { seq: 1 });
@@ -109,7 +116,7 @@ export async function buildProof(
     const parsed = parse(bytes);
     if (!parsed || parsed.record.session !== session) return;
     const { record, text } = parsed;
-    if (!sealed(text)) {
+    if (!isSealedText(text)) {
       if (record.kind === "gap" && !event) {
         throw new ProofError(
           `Cannot prove seq ${options.seq}: events were lost before it (the gap at ${path}:${line}), so its leaf index is unknown.`,
@@ -155,7 +162,7 @@ export async function buildProof(
     seq: options.seq,
     leafIndex: event.leafIndex,
     treeSize: checkpoint.size,
-    proof: proof.map(hex),
+    proof: proof.map((hash) => hash.toHex()),
     event: event.text,
     checkpoint: checkpoint.text,
     source: { path, eventLine: event.line, checkpointLine: checkpoint.line },
@@ -233,10 +240,10 @@ export async function verifyProof(
   }
   const event = parseText(b.event);
   const cp = parseText(b.checkpoint);
-  if (!event || !sealed(b.event)) {
+  if (!event || !isSealedText(b.event)) {
     problems.push("the event line is not a sealed JSON log line");
   }
-  if (!cp || !sealed(b.checkpoint) || cp.kind !== "checkpoint") {
+  if (!cp || !isSealedText(b.checkpoint) || cp.kind !== "checkpoint") {
     problems.push("the checkpoint line is not a sealed checkpoint line");
   }
   if (!event || !cp || problems.length > 0) return { problems };
@@ -265,9 +272,7 @@ export async function verifyProof(
       `leaf index ${b.leafIndex} is not in the checkpoint's tree of ${cp.treeSize}`,
     );
   }
-  const canonical = new TextEncoder().encode(
-    b.event.slice(0, -SEAL_SUFFIX) + "}",
-  );
+  const canonical = new TextEncoder().encode(canonicalText(b.event));
   const leaf = createHash("sha256").update(LEAF).update(canonical).digest();
   const path = b.proof.map((h) => fromHex(String(h)));
   if (
@@ -296,7 +301,7 @@ export async function verifyProof(
       valid = await crypto.subtle.verify(
         "Ed25519",
         key.publicKey,
-        Uint8Array.from(atob(cp.signature), (c) => c.charCodeAt(0)),
+        Uint8Array.fromBase64(cp.signature),
         checkpointMessage(
           String(cp.session),
           size,
@@ -339,13 +344,7 @@ function parseText(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function sealed(text: string): boolean {
-  return /,"hash":"[0-9a-f]{64}"\}$/.test(text);
-}
-
 function fromHex(text: string): Uint8Array | undefined {
-  if (!/^[0-9a-f]{64}$/.test(text)) return undefined;
-  const out = new Uint8Array(32);
-  hexInto(text, out);
-  return out;
+  // Lowercase only, as written: fromHex would take uppercase too.
+  return /^[0-9a-f]{64}$/.test(text) ? Uint8Array.fromHex(text) : undefined;
 }

@@ -4,18 +4,26 @@
  * (docs/evidence.md), streaming, with constant memory per session (the chain
  * head and the Merkle compact stack). Every problem is reported with its
  * file and line and sorted into what it means: tampering, or a log that stops
- * short (a crash) and so cannot be fully checked.
+ * short (a crash) and so cannot be fully checked. Ordinary lines are taken
+ * by the fast path (`_verify_fast_path.ts`); `verify_text.ts` prints the
+ * report.
  *
  * @module
  */
 import { sha256Range } from "../seal/_sha256.ts";
-import { LANE_BYTES, Sha256x4 } from "../seal/_sha256x4.ts";
-import { hashFromAscii, hex } from "../seal/_hex.ts";
+import { hashFromAscii } from "../seal/_hex.ts";
 import { MerkleBuilder } from "../seal/merkle.ts";
 import { orderLogFiles } from "../log/log_path.ts";
 import { chainStart, checkpointMessage } from "../seal/seal.ts";
 import { readLineRanges } from "../log/log_lines.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
+import {
+  HASH_HEX_FROM_END,
+  isSealed,
+  LEAF_PREFIX,
+  SEAL_SUFFIX,
+} from "../seal/sealed_line.ts";
+import { fastHeader, FastPath } from "./_verify_fast_path.ts";
 
 /** Where a line is: the file and its 1-based line number. */
 export interface LineLocation {
@@ -138,9 +146,6 @@ const defaults = {
   maxFindings: 1000,
 } satisfies VerifyOptions;
 
-/** `,"hash":"` + 64 hex + `"}`: what a sealed line ends with. */
-const SEAL_SUFFIX = 75;
-const HASH_PREFIX = new TextEncoder().encode(',"hash":"');
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder();
 /** Missing seqs remembered per session to recognise a reordering later. */
@@ -196,12 +201,14 @@ interface SessionState {
  * import assert from "node:assert/strict";
  *
  * const sealer = new Sealer("s");
+ * const seal = (line: string, leaf = true) =>
+ *   new TextDecoder().decode(sealer.seal(new TextEncoder().encode(line), { leaf }));
  * let log = "";
  * for (const [seq, kind] of ["session_start", "request", "session_end"].entries()) {
- *   log += sealer.seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"${kind}"}\n`, true);
+ *   log += seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"${kind}"}\n`);
  * }
  * const cp = await sealer.checkpoint();
- * log += sealer.seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
+ * log += seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, log);
  * assert.equal((await verifyLogs([path])).status, "verified");
@@ -233,10 +240,12 @@ export async function verifyLogs(
  * import assert from "node:assert/strict";
  *
  * const sealer = new Sealer("s");
- * let log = sealer.seal('{"v":1,"seq":0,"ts":"t","session":"s","kind":"session_start"}\n', true);
- * log += sealer.seal('{"v":1,"seq":1,"ts":"t","session":"s","kind":"session_end"}\n', true);
+ * const seal = (line: string, leaf = true) =>
+ *   new TextDecoder().decode(sealer.seal(new TextEncoder().encode(line), { leaf }));
+ * let log = seal('{"v":1,"seq":0,"ts":"t","session":"s","kind":"session_start"}\n');
+ * log += seal('{"v":1,"seq":1,"ts":"t","session":"s","kind":"session_end"}\n');
  * const cp = await sealer.checkpoint();
- * log += sealer.seal(`{"v":1,"seq":2,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
+ * log += seal(`{"v":1,"seq":2,"ts":"t","session":"s","kind":"checkpoint","treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`, false);
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, log);
  * assert.equal((await verifyLog(path)).status, "verified");
@@ -279,14 +288,14 @@ export class LogVerifier {
   #bytes = 0;
   /** The session of the last line read: the fast path's candidate. */
   #lastState?: SessionState;
-  /** Lanes for leaf hashes; undefined without WebAssembly SIMD. */
-  #lanes = lanes();
-  /** Lines waiting in the lanes, and what is known of them. */
-  #waiting = 0;
-  #waitingLines = Array.from(
-    { length: 4 },
-    () => ({ path: "", line: 0, seq: 0, body: 0 }),
-  );
+  /** Takes the ordinary lines off {@linkcode LogVerifier.line}. */
+  #fast = new FastPath<SessionState>({
+    candidate: () => this.#lastState,
+    extend: (state, path, line, seq, leaves, at, link) =>
+      this.#extend(state, path, line, seq, leaves, at, link),
+    check: (path, line, bytes, terminated) =>
+      this.line(path, line, bytes, terminated),
+  });
   #anySigned = false;
 
   /** A verifier with `options`. */
@@ -301,185 +310,15 @@ export class LogVerifier {
     this.#bytes += await readLineRanges(
       path,
       (buf, start, end, line, terminated) =>
-        this.#readLine(path, buf, start, end, line, terminated),
+        this.#fast.read(path, buf, start, end, line, terminated),
     );
-    await this.#settle(0);
-  }
-
-  #readLine(
-    path: string,
-    buf: Uint8Array,
-    start: number,
-    end: number,
-    line: number,
-    terminated: boolean,
-  ): Promise<void> | undefined {
-    if (terminated && this.#stage(path, line, buf, start, end)) {
-      return this.#waiting === 4 ? this.#settle(0) : undefined;
-    }
-    // Lines wait only while nothing else comes between them.
-    const settled = this.#settle(0);
-    if (settled) {
-      return settled.then(() =>
-        this.#one(path, line, buf, start, end, terminated)
-      );
-    }
-    return this.#one(path, line, buf, start, end, terminated);
+    await this.#fast.flush();
   }
 
   /**
-   * The common case goes four lines at a time: an ordinary event (not a
-   * checkpoint, session start or end, or gap) of the session of the line
-   * before, sealed. Its leaf hash waits in a lane of {@linkcode Sha256x4}
-   * until four are there; then each is chained in order by
-   * {@linkcode LogVerifier.#settle}. Returns false, having changed nothing,
-   * for any other line: it is checked in full once the waiting lines are.
+   * What {@linkcode LogVerifier.#event} does for a line that extends the
+   * chain, with chain value `link`: for the fast path.
    */
-  #stage(
-    path: string,
-    line: number,
-    buf: Uint8Array,
-    start: number,
-    end: number,
-  ): boolean {
-    const body = end - SEAL_SUFFIX - start;
-    const lanes = this.#lanes;
-    // Too long for a lane (or no WebAssembly): one line at a time.
-    if (!lanes || body + 2 + 72 + 64 > LANE_BYTES) return false;
-    const seq = this.#ordinary(buf, start, end);
-    if (seq < 0) return false;
-    const hashAt = start + body;
-    // The leaf hash's input, SHA-256(0x00 || the line without its hash
-    // member), and the stored hash at the end of the lane.
-    const i = this.#waiting++;
-    const at = i * LANE_BYTES;
-    const memory = lanes.memory;
-    memory[at] = 0;
-    memory.set(buf.subarray(start, hashAt), at + 1);
-    memory[at + 1 + body] = 0x7d;
-    lanes.pad(i, body + 2);
-    const stored = at + LANE_BYTES - 64;
-    for (let j = 0; j < 64; j++) memory[stored + j] = buf[end - 66 + j];
-    const w = this.#waitingLines[i];
-    w.path = path;
-    w.line = line;
-    w.seq = seq;
-    w.body = body;
-    return true;
-  }
-
-  /**
-   * Hashes the waiting lines and chains them, in order, from lane `from`.
-   * A line whose hash does not extend the chain is checked in full.
-   */
-  #settle(from: number): Promise<void> | undefined {
-    const count = this.#waiting;
-    if (count === 0) return undefined;
-    const lanes = this.#lanes!;
-    if (from === 0) lanes.hash(count);
-    const state = this.#lastState!;
-    const memory = lanes.memory;
-    const digests = lanes.digests;
-    for (let i = from; i < count; i++) {
-      const w = this.#waitingLines[i];
-      const head = state.head;
-      for (let j = 0; j < 32; j++) {
-        LINK_SCRATCH[j] = head[j];
-        LINK_SCRATCH[32 + j] = digests[32 * i + j];
-      }
-      sha256Range(LINK_SCRATCH, 0, 64, LINK);
-      const stored = i * LANE_BYTES + LANE_BYTES - 64;
-      if (matchesHex(memory, stored, LINK)) {
-        this.#extend(
-          state,
-          w.path,
-          w.line,
-          w.seq,
-          digests,
-          32 * i,
-        );
-        continue;
-      }
-      // Put the line back together and check it in full.
-      const bytes = new Uint8Array(w.body + SEAL_SUFFIX);
-      bytes.set(
-        memory.subarray(i * LANE_BYTES + 1, i * LANE_BYTES + 1 + w.body),
-      );
-      bytes.set(HASH_PREFIX, w.body);
-      bytes.set(
-        memory.subarray(stored, stored + 64),
-        w.body + HASH_PREFIX.length,
-      );
-      bytes[bytes.length - 2] = 0x22;
-      bytes[bytes.length - 1] = 0x7d;
-      const done = this.line(w.path, w.line, bytes, true);
-      if (done) {
-        return done.then(() => this.#settle(i + 1));
-      }
-    }
-    this.#waiting = 0;
-    return undefined;
-  }
-
-  /**
-   * The seq of a line {@linkcode LogVerifier.#stage} takes: sealed, of the
-   * session of the line before, and of an ordinary kind; or -1.
-   */
-  #ordinary(buf: Uint8Array, start: number, end: number): number {
-    const state = this.#lastState;
-    if (!state || state.end || state.resync) return -1;
-    // `,"hash":"` + 64 hex + `"}` at the end.
-    const hashAt = end - SEAL_SUFFIX;
-    if (
-      hashAt <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 ||
-      !matchAt(buf, hashAt, HASH_PREFIX)
-    ) {
-      return -1;
-    }
-    return ordinaryHeader(buf, start, hashAt, state.id);
-  }
-
-  /** One line, when no line waits in a lane. */
-  #one(
-    path: string,
-    line: number,
-    buf: Uint8Array,
-    start: number,
-    end: number,
-    terminated: boolean,
-  ): Promise<void> | undefined {
-    if (terminated && this.#fastLine(path, line, buf, start, end)) {
-      return undefined;
-    }
-    return this.line(path, line, buf.subarray(start, end), terminated);
-  }
-
-  /** {@linkcode LogVerifier.#stage} for one line, hashed in JavaScript. */
-  #fastLine(
-    path: string,
-    line: number,
-    buf: Uint8Array,
-    start: number,
-    end: number,
-  ): boolean {
-    const seq = this.#ordinary(buf, start, end);
-    if (seq < 0) return false;
-    const state = this.#lastState!;
-    const body = end - SEAL_SUFFIX - start;
-    const scratch = this.#scratchFor(body);
-    scratch[31] = 0;
-    scratch.set(buf.subarray(start, start + body), 32);
-    scratch[32 + body] = 0x7d;
-    sha256Range(scratch, 31, 33 + body, LEAF);
-    LINK_SCRATCH.set(state.head, 0);
-    LINK_SCRATCH.set(LEAF, 32);
-    sha256Range(LINK_SCRATCH, 0, 64, LINK);
-    if (!matchesHex(buf, end - 66, LINK)) return false;
-    this.#extend(state, path, line, seq, LEAF, 0);
-    return true;
-  }
-
-  /** What {@linkcode LogVerifier.#event} does for a line that extends the chain (`LINK`). */
   #extend(
     state: SessionState,
     path: string,
@@ -487,6 +326,7 @@ export class LogVerifier {
     seq: number,
     leaves: Uint8Array,
     leaf: number,
+    link: Uint8Array,
   ): void {
     const here = { path, line };
     state.lines++;
@@ -504,7 +344,7 @@ export class LogVerifier {
       : pool[1] !== state.head && pool[1] !== state.beforeLast
       ? pool[1]
       : pool[2];
-    head.set(LINK);
+    head.set(link);
     state.beforeLast = state.head;
     state.head = head;
     state.expectedSeq = Math.max(state.expectedSeq, seq + 1);
@@ -655,14 +495,14 @@ export class LogVerifier {
     state.sealed++;
     const n = bytes.length;
     const body = bytes.subarray(0, n - SEAL_SUFFIX);
-    const stored = hashFromAscii(bytes, n - 66);
+    const stored = hashFromAscii(bytes, n - HASH_HEX_FROM_END);
     const before = state.head;
     // The canonical bytes go once into the scratch buffer after a 0x00
     // prefix: that is the leaf hash; the chain hashes the previous hash and it.
     const scratch = this.#scratchFor(body.length);
     scratch.set(body, 32);
     scratch[32 + body.length] = 0x7d;
-    scratch[31] = 0;
+    scratch[31] = LEAF_PREFIX;
     const leaf = new Uint8Array(32);
     sha256Range(scratch, 31, 33 + body.length, leaf);
     const link = chainLink(before, leaf);
@@ -810,7 +650,7 @@ export class LogVerifier {
     here: LineLocation,
     record: Record<string, unknown>,
   ): void {
-    const expected = hex(chainStart(state.id));
+    const expected = chainStart(state.id).toHex();
     if (record.chainStart !== undefined && record.chainStart !== expected) {
       this.#add({
         ...here,
@@ -833,7 +673,7 @@ export class LogVerifier {
     const chain = record.chain as { head?: unknown; events?: unknown };
     if (
       chain && typeof chain === "object" &&
-      (chain.head !== hex(before) || chain.events !== record.seq)
+      (chain.head !== before.toHex() || chain.events !== record.seq)
     ) {
       this.#add({
         ...here,
@@ -857,14 +697,14 @@ export class LogVerifier {
     state.checkpoints++;
     const size = state.tree.size;
     const problems: string[] = [];
-    if (record.head !== hex(before)) {
+    if (record.head !== before.toHex()) {
       problems.push("its head is not the hash of the line before it");
     }
     if (record.treeSize !== size) {
       problems.push(
         `it records treeSize ${record.treeSize} but ${size} events precede it`,
       );
-    } else if (!state.treeLost && record.root !== hex(state.tree.root())) {
+    } else if (!state.treeLost && record.root !== state.tree.root().toHex()) {
       problems.push("its root is not the root of the events before it");
     }
     if (problems.length > 0) {
@@ -907,7 +747,7 @@ export class LogVerifier {
           valid = await crypto.subtle.verify(
             "Ed25519",
             key.publicKey,
-            base64Bytes(record.signature),
+            Uint8Array.fromBase64(record.signature),
             message as Uint8Array<ArrayBuffer>,
           );
         } catch {
@@ -1085,181 +925,6 @@ export class LogVerifier {
   }
 }
 
-const SPECIAL = new Set(["checkpoint", "session_start", "session_end", "gap"]);
-const SPECIAL_BYTES = [...SPECIAL].map(ascii);
-const P_START = ascii('{"v":1,"seq":');
-const P_TS = ascii(',"ts":"');
-const P_SESSION = ascii(',"session":"');
-const P_KIND = ascii(',"kind":"');
-
-function ascii(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-/**
- * The writer serialises every event as `{"v":1,"seq":N,"ts":"…","session":
- * "…","kind":"…",…`: read those three members without parsing the line.
- * Lines of the kinds whose other members are checked, and anything that
- * does not look exactly so, are parsed as JSON instead. Skipping the parse
- * is safe because a line's authenticity comes from its hash, not its syntax.
- */
-function fastHeader(
-  bytes: Uint8Array,
-  lastSession: string,
-): { seq: number; session: string; kind: string } | undefined {
-  let i = expect(bytes, 0, P_START);
-  if (i < 0) return undefined;
-  let seq = 0;
-  const digits = i;
-  while (i < bytes.length && bytes[i] >= 0x30 && bytes[i] <= 0x39) {
-    seq = seq * 10 + bytes[i++] - 0x30;
-  }
-  if (i === digits || i - digits > 15) return undefined;
-  i = expect(bytes, i, P_TS);
-  if (i < 0) return undefined;
-  i = bytes.indexOf(0x22, i);
-  if (i < 0) return undefined;
-  i = expect(bytes, i + 1, P_SESSION);
-  if (i < 0) return undefined;
-  const sessionStart = i;
-  i = plainString(bytes, i);
-  if (i < 0) return undefined;
-  const sessionEnd = i;
-  let session = lastSession;
-  if (!sameAscii(bytes, sessionStart, sessionEnd, lastSession)) {
-    session = String.fromCharCode(...bytes.subarray(sessionStart, sessionEnd));
-  }
-  i = expect(bytes, i + 1, P_KIND);
-  if (i < 0) return undefined;
-  const kindStart = i;
-  i = plainString(bytes, i);
-  if (i < 0) return undefined;
-  const kind = String.fromCharCode(...bytes.subarray(kindStart, i));
-  if (SPECIAL.has(kind) || bytes[i + 1] !== 0x2c) return undefined;
-  return { seq, session, kind };
-}
-
-function lanes(): Sha256x4 | undefined {
-  try {
-    return new Sha256x4();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The hash of the line the fast path checks, and its chain value. */
-const LEAF = new Uint8Array(32);
-const LINK = new Uint8Array(32);
-const HEX_CODES = new TextEncoder().encode("0123456789abcdef");
-
-/** `buf[at, at + what.length)` equals `what`. */
-function matchAt(buf: Uint8Array, at: number, what: Uint8Array): boolean {
-  for (let j = 0; j < what.length; j++) {
-    if (buf[at + j] !== what[j]) return false;
-  }
-  return true;
-}
-
-/** The 64 bytes at `buf[at]` are the lowercase hex of the 32 of `hash`. */
-function matchesHex(buf: Uint8Array, at: number, hash: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) {
-    const b = hash[i];
-    if (
-      buf[at + 2 * i] !== HEX_CODES[b >>> 4] ||
-      buf[at + 2 * i + 1] !== HEX_CODES[b & 15]
-    ) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/**
- * {@linkcode fastHeader} for the fast path, on `buf[start, end)`: the seq of
- * an event of session `session` whose kind is not one of {@linkcode SPECIAL},
- * or -1 (anything else, or anything unusual).
- */
-function ordinaryHeader(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-  session: string,
-): number {
-  let i = start + P_START.length;
-  if (i >= end || !matchAt(buf, start, P_START)) return -1;
-  let seq = 0;
-  const digits = i;
-  while (i < end && buf[i] >= 0x30 && buf[i] <= 0x39) {
-    seq = seq * 10 + buf[i++] - 0x30;
-  }
-  if (i === digits || i - digits > 15) return -1;
-  if (i + P_TS.length > end || !matchAt(buf, i, P_TS)) return -1;
-  i = buf.indexOf(0x22, i + P_TS.length);
-  if (i < 0 || i >= end) return -1;
-  i++;
-  if (
-    i + P_SESSION.length + session.length + 1 + P_KIND.length > end ||
-    !matchAt(buf, i, P_SESSION)
-  ) {
-    return -1;
-  }
-  i += P_SESSION.length;
-  for (let j = 0; j < session.length; j++) {
-    const c = buf[i + j];
-    // As plainString: ASCII, no escapes.
-    if (c !== session.charCodeAt(j) || c >= 0x80 || c === 0x5c || c < 0x20) {
-      return -1;
-    }
-  }
-  i += session.length;
-  if (buf[i] !== 0x22 || !matchAt(buf, i + 1, P_KIND)) return -1;
-  i += 1 + P_KIND.length;
-  const kindStart = i;
-  for (; i < end; i++) {
-    const c = buf[i];
-    if (c === 0x22) break;
-    if (c === 0x5c || c >= 0x80 || c < 0x20) return -1;
-  }
-  if (i + 1 >= end || buf[i + 1] !== 0x2c) return -1;
-  for (const special of SPECIAL_BYTES) {
-    if (i - kindStart === special.length && matchAt(buf, kindStart, special)) {
-      return -1;
-    }
-  }
-  return seq;
-}
-
-function expect(bytes: Uint8Array, at: number, what: Uint8Array): number {
-  if (at + what.length > bytes.length) return -1;
-  for (let j = 0; j < what.length; j++) {
-    if (bytes[at + j] !== what[j]) return -1;
-  }
-  return at + what.length;
-}
-
-/** The index of the closing quote of a string without escapes or non-ASCII, or -1. */
-function plainString(bytes: Uint8Array, at: number): number {
-  for (let i = at; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (c === 0x22) return i;
-    if (c === 0x5c || c >= 0x80 || c < 0x20) return -1;
-  }
-  return -1;
-}
-
-function sameAscii(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  text: string,
-): boolean {
-  if (end - start !== text.length) return false;
-  for (let i = 0; i < text.length; i++) {
-    if (bytes[start + i] !== text.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 function newSession(id: string, here: LineLocation): SessionState {
   return {
     id,
@@ -1287,92 +952,10 @@ function newSession(id: string, here: LineLocation): SessionState {
   };
 }
 
-function isSealed(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n < SEAL_SUFFIX + 2) return false;
-  if (bytes[n - 1] !== 0x7d || bytes[n - 2] !== 0x22) return false;
-  const at = n - SEAL_SUFFIX;
-  for (let i = 0; i < HASH_PREFIX.length; i++) {
-    if (bytes[at + i] !== HASH_PREFIX[i]) return false;
-  }
-  for (let i = n - 66; i < n - 2; i++) {
-    const c = bytes[i];
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
-
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-/**
- * The report as text for a terminal: one line per session, one per
- * finding (`file:line: kind: message`), and the verdict.
- *
- * @example
- * ```ts
- * import { formatVerifyReport } from "./verify.ts";
- * import assert from "node:assert/strict";
- *
- * const text = formatVerifyReport({
- *   status: "incomplete", signatures: "none", files: ["a.jsonl"], sessions: [],
- *   findings: [], omittedFindings: 0, bytes: 0,
- * });
- * assert.match(text, /INCOMPLETE/);
- * ```
- */
-export function formatVerifyReport(report: VerifyReport): string {
-  const out: string[] = [];
-  for (const s of report.sessions) {
-    const where = s.first.path === s.last.path
-      ? `${s.first.path}:${s.first.line}-${s.last.line}`
-      : `${s.first.path}:${s.first.line} to ${s.last.path}:${s.last.line}`;
-    const sigs = s.signedCheckpoints === 0
-      ? "unsigned"
-      : report.signatures === "checked"
-      ? `${s.verifiedSignatures}/${s.signedCheckpoints} signatures valid`
-      : `${s.signedCheckpoints} signed, not checked`;
-    out.push(
-      `session ${s.session} (${where}): ${s.status}; ${s.lines} lines, ${s.events} events, ${s.checkpoints} checkpoint(s) (${sigs})${
-        s.finished ? "" : ", not finished"
-      }`,
-    );
-  }
-  for (const f of report.findings) {
-    const at = f.line > 0 ? `${f.path}:${f.line}: ` : "";
-    const label = f.severity === "failure"
-      ? "FAIL"
-      : f.severity === "incomplete"
-      ? "INCOMPLETE"
-      : "note";
-    out.push(`${at}${label} ${f.kind}: ${f.message}`);
-  }
-  if (report.omittedFindings > 0) {
-    out.push(`... and ${report.omittedFindings} more finding(s)`);
-  }
-  const failures =
-    report.findings.filter((f) => f.severity === "failure").length;
-  out.push(
-    report.status === "verified"
-      ? `VERIFIED: ${report.sessions.length} session(s); chains, tree roots${
-        report.signatures === "checked"
-          ? " and signatures (key " + report.keyId + ")"
-          : ""
-      } hold${
-        report.signatures === "not_checked" ? " (signatures not checked)" : ""
-      }`
-      : report.status === "failed"
-      ? `FAILED: ${failures + report.omittedFindings} problem(s) found`
-      : "INCOMPLETE: nothing contradicts the log, but not everything could be checked (see above)",
-  );
-  return out.join("\n");
 }
 
 const LINK_SCRATCH = new Uint8Array(128);

@@ -13,6 +13,8 @@ import { type LogLineOptions, toLogLine } from "./log_line.ts";
 import { LogWriter, type LogWriterOptions } from "./log_writer.ts";
 import { Sealer, type SealerOptions } from "../seal/seal.ts";
 
+const encoder = new TextEncoder();
+
 /** How a log is opened: the file's options, the lines', and the seal's. */
 export interface EventLogOptions extends LogWriterOptions, LogLineOptions {
   /** Seal the log with these options; unsealed without. */
@@ -158,19 +160,17 @@ export class LocalLog implements EventLog {
         to - from,
       );
     }
-    const out = new Uint8Array(ends[to - 1] - start + (to - from) * 75);
-    const length = sealer.sealEncoded(bytes, ends, from, to, start, out);
-    return this.#writer.writeBytes(seq, out.subarray(0, length), to - from);
+    const sealed = sealer.seal(bytes, { ends, from, to, start });
+    return this.#writer.writeBytes(seq, sealed, to - from);
   }
 
   #write(event: CorrelatedEvent): Promise<void> | undefined {
     const line = toLogLine(event, this.#lineOptions);
-    return this.#writer.write(
-      event.seq,
-      this.#sealer
-        ? this.#sealer.seal(line, event.kind !== "checkpoint")
-        : line,
-    );
+    if (!this.#sealer) return this.#writer.write(event.seq, line);
+    const sealed = this.#sealer.seal(encoder.encode(line), {
+      leaf: event.kind !== "checkpoint",
+    });
+    return this.#writer.writeBytes(event.seq, sealed, 1);
   }
 
   /** Resolves when everything appended so far is written. */

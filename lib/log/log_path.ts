@@ -60,6 +60,9 @@ export function defaultLogDir(env: LogDirEnv = processEnv()): string {
  *
  * const name = sessionLogName(["npx", "-y", "@acme/server"], new Date(0), "abcdef12-0000");
  * assert.equal(name, "1970-01-01T00-00-00-000Z_acme-server_abcdef12.jsonl");
+ * const installed = ["node", "/usr/lib/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js", "/tmp"];
+ * assert.match(sessionLogName(installed, new Date(0), "ab"), /_modelcontextprotocol-server-filesystem_ab\.jsonl$/);
+ * assert.match(sessionLogName(["node", "/src/weather-mcp/build/index.js"], new Date(0), "ab"), /_weather-mcp_ab\.jsonl$/);
  * ```
  */
 export function sessionLogName(
@@ -70,6 +73,66 @@ export function sessionLogName(
   const time = start.toISOString().replace(/[:.]/g, "-");
   return `${time}_${serverLabel(command)}_${session.slice(0, 8)}.jsonl`;
 }
+
+/**
+ * Creates the directory a log will be written in, when it does not exist
+ * yet (mode 0700), and returns it; `undefined` when it existed or could
+ * not be made (opening the log then says why). Callers say once that they
+ * created it, since a mistyped `--log` directory would otherwise pass
+ * unnoticed.
+ *
+ * @example
+ * ```ts
+ * import { ensureLogDir } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const root = await Deno.makeTempDir();
+ * assert.equal(await ensureLogDir(`${root}/new/a.jsonl`), `${root}/new`);
+ * assert.equal(await ensureLogDir(`${root}/new/b.jsonl`), undefined);
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function ensureLogDir(
+  logPath: string,
+): Promise<string | undefined> {
+  const dir = logPath.replace(/[\\/][^\\/]*$/, "");
+  if (!dir || dir === logPath) return undefined;
+  try {
+    await Deno.stat(dir);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return undefined;
+  }
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Script names that say nothing of the server: its package or directory does. */
+const GENERIC_SCRIPTS = new Set([
+  "index",
+  "main",
+  "server",
+  "cli",
+  "bin",
+  "start",
+  "app",
+  "mod",
+]);
+/** Build and source folders to look past for a server's name. */
+const BUILD_DIRS = new Set([
+  "dist",
+  "build",
+  "lib",
+  "src",
+  "bin",
+  "out",
+  "esm",
+  "cjs",
+]);
 
 /** A short, file-name-safe name for the server a command starts. */
 function serverLabel(command: string[]): string {
@@ -94,12 +157,32 @@ function serverLabel(command: string[]): string {
     );
     if (rest.length > 0) pick = rest[0];
   }
-  const label = basename(pick).replace(/\.(ts|js|mjs|py|cmd|exe)$/, "").replace(
+  const label = scriptName(pick).replace(
     /^@/,
     "",
   )
     .replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
   return label || "server";
+}
+
+/**
+ * What names a script: the package it sits in under `node_modules`
+ * (`@scope/name` as `scope-name`), else its file name, or its folder's
+ * when the file is called `index.js` and the like.
+ */
+function scriptName(path: string): string {
+  const parts = path.split(/[\\/]/).filter(Boolean);
+  const modules = parts.lastIndexOf("node_modules");
+  if (modules !== -1 && modules + 1 < parts.length - 1) {
+    const scoped = parts[modules + 1].startsWith("@");
+    return scoped
+      ? `${parts[modules + 1]}-${parts[modules + 2] ?? ""}`
+      : parts[modules + 1];
+  }
+  const file = basename(path).replace(/\.(ts|js|mjs|cjs|py|cmd|exe)$/, "");
+  if (!GENERIC_SCRIPTS.has(file)) return file;
+  const dirs = parts.slice(0, -1).filter((d) => !BUILD_DIRS.has(d));
+  return dirs.at(-1) ?? file;
 }
 
 function basename(path: string): string {

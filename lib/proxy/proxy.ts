@@ -21,6 +21,7 @@ import { relay } from "./relay.ts";
 import { relayStderr } from "./stderr_relay.ts";
 import { forwardSignals } from "./signals.ts";
 import { describeFailure } from "./failure.ts";
+import { escapeControls } from "../util/terminal_text.ts";
 
 /** Options for {@linkcode runProxy}. */
 export interface ProxyOptions {
@@ -138,7 +139,9 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   const warn = (message: string): void => {
     if (warned.has(message)) return;
     warned.add(message);
-    errorsWriter.write(encoder.encode(`mcp-audit: ${message}\n`)).catch(
+    errorsWriter.write(
+      encoder.encode(`mcp-audit: ${escapeControls(message)}\n`),
+    ).catch(
       () => {},
     );
   };

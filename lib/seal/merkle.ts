@@ -10,8 +10,9 @@
 import { createHash } from "node:crypto";
 import { sha256Range } from "./_sha256.ts";
 import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
+import { LEAF_PREFIX, NODE_PREFIX } from "./sealed_line.ts";
 
-const LEAF = new Uint8Array([0]);
+const LEAF = new Uint8Array([LEAF_PREFIX]);
 /** 65 bytes of input plus room for SHA-256 padding. */
 const NODE_SCRATCH = new Uint8Array(128);
 /**
@@ -220,7 +221,7 @@ function hashNode(
   out: Uint8Array,
 ): void {
   const buf = NODE_SCRATCH;
-  buf[0] = 1;
+  buf[0] = NODE_PREFIX;
   for (let i = 0; i < 32; i++) {
     buf[1 + i] = left[l + i];
     buf[33 + i] = right[r + i];
@@ -235,10 +236,10 @@ function nodeLanes(): Sha256x4 | null {
   if (sharedLanes === undefined) {
     try {
       sharedLanes = new Sha256x4();
-      // Every message is 65 bytes, 0x01 first: write that byte and the
+      // Every message is 65 bytes, NODE_PREFIX first: write that byte and the
       // padding once; hashing reads the lanes and writes only the digests.
       for (let k = 0; k < 4; k++) {
-        sharedLanes.memory[k * LANE_BYTES] = 1;
+        sharedLanes.memory[k * LANE_BYTES] = NODE_PREFIX;
         sharedLanes.pad(k, 65);
       }
     } catch {

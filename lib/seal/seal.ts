@@ -13,14 +13,13 @@
 import { createHash } from "node:crypto";
 import { MerkleBuilder } from "./merkle.ts";
 import { sha256Range } from "./_sha256.ts";
-import { hex, hexInto } from "./_hex.ts";
+import { writeHex } from "./_hex.ts";
 import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
 import type { SigningKey } from "./signing_key.ts";
+import { HASH_MEMBER_BYTES, LEAF_PREFIX, SEAL_SUFFIX } from "./sealed_line.ts";
 
 const encoder = new TextEncoder();
-const LEAF_PREFIX = new Uint8Array([0]);
-const HASH_MEMBER = encoder.encode(',"hash":"');
-const HEX_DIGITS = encoder.encode("0123456789abcdef");
+const LEAF = new Uint8Array([LEAF_PREFIX]);
 /** Four leaf hashes. */
 const LEAF_SCRATCH = new Uint8Array(128);
 let sharedLanes: Sha256x4 | null | undefined;
@@ -109,6 +108,37 @@ export interface SealerOptions {
   checkpointSeconds?: number;
 }
 
+/** Options for {@linkcode Sealer.seal}: which lines of the bytes to seal, and how. */
+export interface SealOptions {
+  /**
+   * Where each line ends in the bytes, its newline included: line `i` ends
+   * at `ends[i]`.
+   * @default {[bytes.length]} (the bytes are one line)
+   */
+  ends?: readonly number[];
+  /**
+   * The first line to seal.
+   * @default {0}
+   */
+  from?: number;
+  /**
+   * One past the last line to seal.
+   * @default {ends.length}
+   */
+  to?: number;
+  /**
+   * Where line `from` starts in the bytes.
+   * @default {from === 0 ? 0 : ends[from - 1]}
+   */
+  start?: number;
+  /**
+   * The lines are leaves of the Merkle tree; false for a checkpoint line,
+   * which is chained but is not a leaf.
+   * @default {true}
+   */
+  leaf?: boolean;
+}
+
 /**
  * Seals log lines into the hash chain and the Merkle tree.
  *
@@ -118,8 +148,11 @@ export interface SealerOptions {
  * import assert from "node:assert/strict";
  *
  * const sealer = new Sealer("s");
- * const line = sealer.seal('{"v":1,"seq":0}\n', true);
- * assert.match(line, /^\{"v":1,"seq":0,"hash":"[0-9a-f]{64}"\}\n$/);
+ * const sealed = sealer.seal(new TextEncoder().encode('{"v":1,"seq":0}\n'));
+ * assert.match(
+ *   new TextDecoder().decode(sealed),
+ *   /^\{"v":1,"seq":0,"hash":"[0-9a-f]{64}"\}\n$/,
+ * );
  * const cp = await sealer.checkpoint();
  * assert.equal(cp.treeSize, 1);
  * ```
@@ -141,12 +174,12 @@ export class Sealer {
 
   /** Hex of the chain's starting value. */
   get start(): string {
-    return hex(chainStart(this.#session));
+    return chainStart(this.#session).toHex();
   }
 
   /** Hex hash of the last sealed line. */
   get head(): string {
-    return hex(this.#head);
+    return this.#head.toHex();
   }
 
   /** Leaves in the tree. */
@@ -170,42 +203,39 @@ export class Sealer {
   }
 
   /**
-   * Adds the `hash` member to a serialised event line (which must end in
-   * `}\n`) and chains it; `leaf` adds it to the tree too.
+   * Seals serialised event lines given as UTF-8 bytes: each (ending in `}`,
+   * then a newline) gets the `hash` member, last, and is chained and, unless
+   * `options.leaf` is false, added to the tree. Returns the sealed lines, a
+   * new array, each {@linkcode SEAL_SUFFIX} - 1 bytes longer. Throws a
+   * `RangeError` for a line that does not end in `}` and a newline.
+   *
+   * @example Several lines at once, as the log thread hands them over
+   * ```ts
+   * import { Sealer } from "./seal.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const lines = ['{"seq":0}\n', '{"seq":1}\n', '{"seq":2}\n'];
+   * const bytes = new TextEncoder().encode(lines.join(""));
+   * const ends = [10, 20, 30];
+   * const sealer = new Sealer("s");
+   * const sealed = new TextDecoder().decode(sealer.seal(bytes, { ends, from: 1 }));
+   * assert.match(sealed, /^\{"seq":1,"hash":"[0-9a-f]{64}"\}\n\{"seq":2,"hash":"[0-9a-f]{64}"\}\n$/);
+   * assert.equal(sealer.treeSize, 2);
+   * ```
    */
-  seal(line: string, leaf: boolean): string {
-    // The line's bytes are hashed once, as its leaf hash (hashing the text
-    // lets the hash op encode it); the chain then hashes 64 bytes.
-    // A hex digest is about twice as fast as a Buffer one (no Buffer to
-    // build); "\0" is the leaf prefix byte 0x00 in UTF-8, hashed apart so
-    // the line is not copied to prepend it.
-    hexInto(
-      createHash("sha256").update("\0").update(line.slice(0, -1)).digest(
-        "hex",
-      ),
-      LEAF_SCRATCH.subarray(0, 32),
+  seal(bytes: Uint8Array, options: SealOptions = {}): Uint8Array {
+    const ends = options.ends ?? [bytes.length];
+    const from = options.from ?? 0;
+    const to = options.to ?? ends.length;
+    const leaf = options.leaf ?? true;
+    const start = options.start ?? (from === 0 ? 0 : ends[from - 1]);
+    if (to <= from) return new Uint8Array(0);
+    const out = new Uint8Array(
+      ends[to - 1] - start + (to - from) * (SEAL_SUFFIX - 1),
     );
-    this.#link(LEAF_SCRATCH, 0, leaf);
-    return `${line.slice(0, -2)},"hash":"${hex(this.#head)}"}\n`;
-  }
-
-  /**
-   * Seals lines given as bytes, as {@linkcode Sealer.seal} does one string:
-   * line `i` (a serialised event ending in `}`, then a newline) ends at
-   * `ends[i]` in `bytes`; lines `from` to `to - 1` are sealed, the first
-   * starting at `start`, into `out`, which needs 75 bytes more than the
-   * lines. Every one is a leaf. Returns the bytes written to `out`. Leaf
-   * hashes are computed four lines at a time (WebAssembly SIMD).
-   */
-  sealEncoded(
-    bytes: Uint8Array,
-    ends: number[],
-    from: number,
-    to: number,
-    start: number,
-    out: Uint8Array,
-  ): number {
-    const x4 = leafLanes();
+    // Four lines at a time through the lanes; a lone line goes to
+    // node:crypto, which hashes one line faster than a quarter-full lane set.
+    const x4 = to - from > 1 ? leafLanes() : undefined;
     const leaves = LEAF_SCRATCH;
     let at = 0;
     for (let i = from; i < to; i += 4) {
@@ -217,18 +247,25 @@ export class Sealer {
       let laned = 0;
       for (let k = 0; k < n; k++) {
         const end = ends[i + k] - 1;
+        if (end <= s || bytes[end] !== 0x0a || bytes[end - 1] !== 0x7d) {
+          throw new RangeError(
+            `Cannot seal line ${i + k} (bytes ${s} to ${
+              end + 1
+            }): it does not end in "}" and a newline; pass whole serialised events.`,
+          );
+        }
         if (x4 && end - s + 1 <= LANE_BYTES - 72) {
           const lane = k * LANE_BYTES;
-          x4.memory[lane] = 0;
+          x4.memory[lane] = LEAF_PREFIX;
           x4.memory.set(bytes.subarray(s, end), lane + 1);
           x4.pad(k, end - s + 1);
           laned |= 1 << k;
         } else {
-          hexInto(
-            createHash("sha256").update(LEAF_PREFIX).update(
-              bytes.subarray(s, end),
-            ).digest("hex"),
-            leaves.subarray(32 * k, 32 * k + 32),
+          // A hex digest is about twice as fast as a Buffer one (no Buffer
+          // to build).
+          leaves.subarray(32 * k, 32 * k + 32).setFromHex(
+            createHash("sha256").update(LEAF).update(bytes.subarray(s, end))
+              .digest("hex"),
           );
           x4?.pad(k, 0);
         }
@@ -245,7 +282,7 @@ export class Sealer {
       // Chain, tree and the sealed line, in order.
       s = first;
       for (let k = 0; k < n; k++) {
-        this.#link(leaves, 32 * k, true);
+        this.#link(leaves, 32 * k, leaf);
         const end = ends[i + k] - 2; // Without "}" and the newline.
         out.set(bytes.subarray(s, end), at);
         at += end - s;
@@ -253,7 +290,7 @@ export class Sealer {
         s = ends[i + k];
       }
     }
-    return at;
+    return out;
   }
 
   /**
@@ -273,13 +310,8 @@ export class Sealer {
 
   /** Writes `,"hash":"<head>"}` and a newline at `at`; returns the end. */
   #hashMember(out: Uint8Array, at: number): number {
-    out.set(HASH_MEMBER, at);
-    let p = at + HASH_MEMBER.length;
-    const head = this.#head;
-    for (let i = 0; i < 32; i++) {
-      out[p++] = HEX_DIGITS[head[i] >> 4];
-      out[p++] = HEX_DIGITS[head[i] & 15];
-    }
+    out.set(HASH_MEMBER_BYTES, at);
+    let p = writeHex(this.#head, out, at + HASH_MEMBER_BYTES.length);
     out[p++] = 0x22; // "
     out[p++] = 0x7d; // }
     out[p++] = 0x0a; // newline
@@ -290,7 +322,7 @@ export class Sealer {
   async checkpoint(): Promise<CheckpointFields> {
     const fields: CheckpointFields = {
       treeSize: this.#tree.size,
-      root: hex(this.#tree.root()),
+      root: this.#tree.root().toHex(),
       head: this.head,
     };
     this.#sinceCheckpoint = 0;
@@ -308,9 +340,7 @@ export class Sealer {
         message as Uint8Array<ArrayBuffer>,
       );
       fields.keyId = key.keyId;
-      fields.signature = btoa(
-        String.fromCharCode(...new Uint8Array(signature)),
-      );
+      fields.signature = new Uint8Array(signature).toBase64();
     }
     return fields;
   }

@@ -186,21 +186,24 @@ async function readPem(
   const m = new RegExp(`-----BEGIN ${label}-----([^-]+)-----END ${label}-----`)
     .exec(text);
   if (!m) throw new KeyFileError(path, `it holds no "${label}" PEM block`);
-  return Uint8Array.from(
-    atob(m[1].replace(/\s+/g, "")),
-    (c) => c.charCodeAt(0),
-  );
+  try {
+    return Uint8Array.fromBase64(m[1].replace(/\s+/g, ""));
+  } catch (error) {
+    throw new KeyFileError(
+      path,
+      `its "${label}" PEM block is not base64 (${error})`,
+      { cause: error },
+    );
+  }
 }
 
 function pem(label: string, der: Uint8Array): string {
-  const b64 = btoa(String.fromCharCode(...der));
+  const b64 = der.toBase64();
   return `-----BEGIN ${label}-----\n${
     b64.replace(/(.{64})/g, "$1\n").trim()
   }\n-----END ${label}-----\n`;
 }
 
 function base64UrlDecode(s: string): Uint8Array {
-  const b64 = s.replace(/-/g, "+").replace(/_/g, "/") +
-    "=".repeat((4 - (s.length % 4)) % 4);
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return Uint8Array.fromBase64(s, { alphabet: "base64url" });
 }

@@ -23,7 +23,11 @@ import { type Frame, LineSplitter } from "../wire/line_splitter.ts";
 import { AuditSink, type EventProcessor } from "./audit_sink.ts";
 import { type EventLog, LocalLog } from "../log/event_log.ts";
 import { ThreadLog } from "../log/log_thread.ts";
-import { defaultLogDir, sessionLogName } from "../log/log_path.ts";
+import {
+  defaultLogDir,
+  ensureLogDir,
+  sessionLogName,
+} from "../log/log_path.ts";
 import { NAME, VERSION } from "../util/version.ts";
 import { Sealer } from "../seal/seal.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
@@ -176,6 +180,10 @@ export class AuditSession {
       session,
       onWarning: options.onWarning,
     };
+    const created = await ensureLogDir(logPath);
+    if (created) {
+      options.onWarning?.(`created the log directory "${created}" (mode 0700)`);
+    }
     const log = await (options.thread ? ThreadLog : LocalLog).open(logPath, {
       ...writing,
       seal: options.seal === false ? undefined : sealing,

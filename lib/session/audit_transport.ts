@@ -17,6 +17,7 @@ import type { ConfigInput } from "../config/config.ts";
 import type { Direction, SessionEndEvent } from "../audit/event.ts";
 import type { Plugin } from "../plugin/plugin.ts";
 import { assembleAudit, type AuditRules } from "./assembly.ts";
+import { escapeControls } from "../util/terminal_text.ts";
 
 /** Options for {@linkcode McpTransport.send}, as the MCP SDK defines them. */
 export interface McpTransportSendOptions {
@@ -163,7 +164,9 @@ export function stderrWarnings(): (message: string) => void {
     if (seen.has(message)) return;
     seen.add(message);
     try {
-      Deno.stderr.writeSync(encoder.encode(`mcp-audit: ${message}\n`));
+      Deno.stderr.writeSync(
+        encoder.encode(`mcp-audit: ${escapeControls(message)}\n`),
+      );
     } catch {
       // No stderr to write to: nothing else can be done without breaking the conversation.
     }

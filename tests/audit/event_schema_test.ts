@@ -1,33 +1,10 @@
 import assert from "node:assert/strict";
 import { AuditEventSchema } from "../../lib/audit/event_schema.ts";
+import { loadedModules as loadedFrom } from "../_module_graph.ts";
 
-/** The modules `entry` loads when run: code dependencies, static and dynamic (`import type` is not loaded). */
+/** The modules `entry` (relative to this file) loads when run. */
 async function loadedModules(entry: string): Promise<string[]> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL(entry, import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  assert.ok(out.success, `deno info ${entry}`);
-  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    roots: string[];
-    modules: {
-      specifier: string;
-      dependencies?: { code?: { specifier: string } }[];
-    }[];
-  };
-  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
-  const seen = new Set<string>();
-  const todo = [...info.roots];
-  while (todo.length > 0) {
-    const specifier = todo.pop()!;
-    if (seen.has(specifier)) continue;
-    seen.add(specifier);
-    for (const dep of modules.get(specifier)?.dependencies ?? []) {
-      if (dep.code) todo.push(dep.code.specifier);
-    }
-  }
-  return [...seen];
+  return [...await loadedFrom(new URL(entry, import.meta.url).pathname)];
 }
 
 Deno.test("the proxy's modules load no zod: the event interfaces are apart from their schemas", async () => {

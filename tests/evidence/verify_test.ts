@@ -1,111 +1,18 @@
 import assert from "node:assert/strict";
-import { cliArgs, fixtureServer, readAll, tempDir } from "../_helpers.ts";
+import { cliArgs, tempDir } from "../_helpers.ts";
+import {
+  cli,
+  isEcho,
+  lineOf,
+  record,
+  signedSession,
+  tampered,
+} from "./_session_fixture.ts";
 import { verify as independentVerify } from "./_independent_verifier.ts";
 import { Sealer } from "../../lib/seal/seal.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], cwd?: string): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: cliArgs(args),
-    stdout: "piped",
-    stderr: "piped",
-    cwd,
-  }).output();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
-}
-
-/** Records a real session through the proxy: initialize and three echo calls. */
-async function record(log: string, proxyArgs: string[]): Promise<void> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs([
-      "proxy",
-      "--quiet",
-      "--checkpoint-every",
-      "3",
-      ...proxyArgs,
-      "--log",
-      log,
-      "--",
-      ...fixtureServer("scripted_server.ts"),
-    ]),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const messages = [
-    {
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "verify-test", version: "1" },
-      },
-    },
-    ...["alpha", "bravo", "charlie"].map((text, i) => ({
-      jsonrpc: "2.0",
-      id: i + 1,
-      method: "tools/call",
-      params: { name: "echo", arguments: { text } },
-    })),
-  ];
-  const writer = child.stdin.getWriter();
-  const reader = child.stdout.getReader();
-  let seen = 0;
-  for (const m of messages) {
-    await writer.write(encoder.encode(JSON.stringify(m) + "\n"));
-    // One answer per message before the next, so the log's order is fixed.
-    while (seen <= m.id) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value.filter((b) => b === 10).length;
-    }
-  }
-  await writer.close();
-  reader.releaseLock();
-  await child.stdout.cancel();
-  await readAll(child.stderr);
-  const status = await child.status;
-  assert.equal(status.code, 0, "the recorded session ends cleanly");
-}
-
-interface Fixture {
-  dir: string;
-  log: string;
-  key: string;
-  pub: string;
-  otherPub: string;
-  lines: string[];
-}
-
-async function signedSession(dir: string): Promise<Fixture> {
-  assert.equal((await cli(["keygen", "--out", `${dir}/k`])).code, 0);
-  assert.equal((await cli(["keygen", "--out", `${dir}/other`])).code, 0);
-  const log = `${dir}/session.jsonl`;
-  await record(log, ["--signing-key", `${dir}/k.key`]);
-  const lines = (await Deno.readTextFile(log)).split("\n").slice(0, -1);
-  return {
-    dir,
-    log,
-    key: `${dir}/k.key`,
-    pub: `${dir}/k.pub`,
-    otherPub: `${dir}/other.pub`,
-    lines,
-  };
-}
 
 interface Verdict {
   code: number;
@@ -160,30 +67,6 @@ async function loadIndependentKey(
     .map((b) => b.toString(16).padStart(2, "0")).join("");
   return { key, id };
 }
-
-async function tampered(
-  f: Fixture,
-  name: string,
-  lines: string[],
-  tail = "\n",
-): Promise<string> {
-  const path = `${f.dir}/${name}.jsonl`;
-  await Deno.writeTextFile(path, lines.join("\n") + tail);
-  return path;
-}
-
-/** 1-based line number of the first line matching `test`. */
-function lineOf(
-  lines: string[],
-  test: (e: Record<string, unknown>) => boolean,
-): number {
-  const i = lines.findIndex((l) => test(JSON.parse(l)));
-  assert.ok(i >= 0, "the fixture has such a line");
-  return i + 1;
-}
-
-const isEcho = (text: string) => (e: Record<string, unknown>) =>
-  e.kind === "response" && JSON.stringify(e.result).includes(text);
 
 Deno.test("verify: a clean signed session verifies with the key, and says signatures were not checked without it", async () => {
   await using dir = await tempDir();
@@ -381,89 +264,10 @@ Deno.test("verify: several sessions in one file are checked apart; the latest lo
   assert.match(decoder.decode(latest.stdout), /2026-01-01T00-00-00-000Z_x_1/);
 });
 
-Deno.test("prove: an inclusion proof verifies with the key, and fails for an altered event or another key", async () => {
-  await using dir = await tempDir();
-  const f = await signedSession(dir.path);
-  const at = lineOf(f.lines, isEcho("bravo"));
-  const seq = JSON.parse(f.lines[at - 1]).seq;
-  const bundlePath = `${f.dir}/proof.json`;
-  const made = await cli([
-    "prove",
-    f.log,
-    "--event",
-    String(seq),
-    "-o",
-    bundlePath,
-  ]);
-  assert.equal(made.code, 0, made.stderr);
-  const bundle = JSON.parse(await Deno.readTextFile(bundlePath));
-  assert.equal(bundle.event, f.lines[at - 1], "the event's line, as logged");
-  const checkpoint = JSON.parse(bundle.checkpoint);
-  assert.equal(checkpoint.kind, "checkpoint");
-  assert.ok(bundle.leafIndex < checkpoint.treeSize);
-  assert.ok(
-    f.lines.indexOf(bundle.checkpoint) > at - 1,
-    "the first checkpoint after the event",
-  );
-
-  const ok = await cli(["verify-proof", bundlePath, "--pubkey", f.pub]);
-  assert.equal(ok.code, 0, ok.stdout);
-  assert.match(ok.stdout, /VERIFIED: seq \d+ \(response echo\)/);
-
-  const altered = `${f.dir}/altered.json`;
-  await Deno.writeTextFile(
-    altered,
-    JSON.stringify({
-      ...bundle,
-      event: bundle.event.replace("bravo", "bravO"),
-    }),
-  );
-  const bad = await cli(["verify-proof", altered, "--pubkey", f.pub]);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /inclusion proof does not lead/);
-
-  const other = await cli(["verify-proof", bundlePath, "--pubkey", f.otherPub]);
-  assert.equal(other.code, 1);
-  assert.match(other.stdout, /not with the given key/);
-
-  const final = await cli([
-    "prove",
-    f.log,
-    "--event",
-    String(seq),
-    "--final",
-    "-o",
-    `${f.dir}/final.json`,
-  ]);
-  assert.equal(final.code, 0);
-  assert.equal(
-    (await cli(["verify-proof", `${f.dir}/final.json`, "--pubkey", f.pub]))
-      .code,
-    0,
-  );
-  const checkpointSeq = JSON.parse(f.lines[at]).kind === "checkpoint"
-    ? JSON.parse(f.lines[at]).seq
-    : undefined;
-  if (checkpointSeq !== undefined) {
-    const none = await cli(["prove", f.log, "--event", String(checkpointSeq)]);
-    assert.equal(none.code, 1, "a checkpoint is not a leaf");
-  }
-});
-
-Deno.test("summary: prints tool calls, classes and durations from session_end, or from the events without it", async () => {
-  await using dir = await tempDir();
-  const f = await signedSession(dir.path);
-  const text = await cli(["summary", f.log]);
-  assert.equal(text.code, 0);
-  assert.match(text.stdout, /tool calls:\s+3/);
-  assert.match(text.stdout, /echo\s+3 call\(s\)/);
-  const end = lineOf(f.lines, (e) => e.kind === "session_end");
-  const cut = await tampered(f, "cut", f.lines.slice(0, end - 1));
-  const json = JSON.parse((await cli(["summary", "--json", cut])).stdout);
-  assert.equal(json[0].source, "events");
-  assert.equal(json[0].summary.toolCalls, 3);
-  assert.equal(json[0].tools[0].name, "echo");
-});
+/** Seals one serialised line (ending in a newline) and returns it as text. */
+function sealText(sealer: Sealer, line: string, leaf = true): string {
+  return decoder.decode(sealer.seal(encoder.encode(line), { leaf }));
+}
 
 async function reseal(lines: string[]): Promise<string[]> {
   const session = JSON.parse(lines[0]).session;
@@ -483,7 +287,9 @@ async function reseal(lines: string[]): Promise<string[]> {
         `"chain":{"head":"${sealer.head}"`,
       );
     }
-    out.push(sealer.seal(body + "\n", e.kind !== "checkpoint").slice(0, -1));
+    out.push(
+      sealText(sealer, body + "\n", e.kind !== "checkpoint").slice(0, -1),
+    );
   }
   return out;
 }
@@ -540,7 +346,8 @@ Deno.test("verify: tree roots of a 300-event session checkpointed at uneven coun
   async function checkpoint(): Promise<void> {
     const cp = await sealer.checkpoint();
     lines.push(
-      sealer.seal(
+      sealText(
+        sealer,
         `${
           head("checkpoint")
         },"treeSize":${cp.treeSize},"root":"${cp.root}","head":"${cp.head}"}\n`,
@@ -549,17 +356,17 @@ Deno.test("verify: tree roots of a 300-event session checkpointed at uneven coun
     );
   }
   lines.push(
-    sealer.seal(`${head("session_start")},"server":{"command":"x"}}\n`, true)
+    sealText(sealer, `${head("session_start")},"server":{"command":"x"}}\n`)
       .trimEnd(),
   );
   const checkpointsAt = new Set([1, 63, 64, 65, 128, 200, 257]);
   for (let i = 1; i < 300; i++) {
     lines.push(
-      sealer.seal(`${head("request")},"method":"m${i}"}\n`, true).trimEnd(),
+      sealText(sealer, `${head("request")},"method":"m${i}"}\n`).trimEnd(),
     );
     if (checkpointsAt.has(sealer.treeSize)) await checkpoint();
   }
-  lines.push(sealer.seal(`${head("session_end")}}\n`, true).trimEnd());
+  lines.push(sealText(sealer, `${head("session_end")}}\n`).trimEnd());
   await checkpoint();
   const log = `${dir.path}/tree.jsonl`;
   await Deno.writeTextFile(log, lines.join("\n") + "\n");

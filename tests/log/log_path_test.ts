@@ -8,7 +8,7 @@ import {
   orderLogFiles,
   sessionLogName,
 } from "../../lib/log/log_path.ts";
-import { tempDir } from "../_helpers.ts";
+import { cliArgs, tempDir } from "../_helpers.ts";
 
 function env(os: LogDirEnv["os"], vars: Record<string, string>): LogDirEnv {
   return { os, get: (name) => vars[name] };
@@ -64,9 +64,10 @@ Deno.test("a session's log is named by its start time, the server the command ru
     name(["npx", "-y", "@acme/server"]).split("_")[1],
     "acme-server",
   );
+  // A generic script name (main, index, server) says less than its folder.
   assert.equal(
     name(["deno", "run", "-A", "srv/main.ts"]).split("_")[1],
-    "main",
+    "srv",
   );
   assert.equal(name(["python3", "C:\\mcp\\tool.py"]).split("_")[1], "tool");
   assert.equal(name(["uvx"]).split("_")[1], "uvx");
@@ -137,4 +138,57 @@ Deno.test("rotated parts given in any order are put in order, each session where
     ],
   );
   assert.deepEqual(orderLogFiles([]), []);
+});
+
+Deno.test("logs of node servers are named by their package under node_modules, or by their folder for index.js", () => {
+  const at = new Date(0);
+  const cases: [string[], string][] = [
+    [
+      [
+        "node",
+        "/usr/lib/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js",
+        "/srv",
+      ],
+      "modelcontextprotocol-server-filesystem",
+    ],
+    [
+      ["node", "C:\\npm\\node_modules\\mcp-weather\\build\\index.js"],
+      "mcp-weather",
+    ],
+    [["node", "/home/me/src/jira-mcp/build/index.js"], "jira-mcp"],
+    [["node", "/home/me/tools/server.js"], "tools"],
+    [["node", "/home/me/tools/hr_server.js"], "hr_server"],
+    [["npx", "-y", "@acme/server"], "acme-server"],
+  ];
+  for (const [command, label] of cases) {
+    assert.equal(
+      sessionLogName(command, at, "abcdef12"),
+      `1970-01-01T00-00-00-000Z_${label}_abcdef12.jsonl`,
+      command.join(" "),
+    );
+  }
+});
+
+Deno.test("a --log into a directory that does not exist creates it and says so once on stderr", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mcp-audit-logdir-" });
+  try {
+    const run = async (log: string): Promise<string> => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: cliArgs(["proxy", "--log", log, "--", "true"]),
+        stdin: "null",
+      }).output();
+      assert.equal(out.code, 0);
+      return new TextDecoder().decode(out.stderr);
+    };
+    const first = await run(`${root}/not/yet/a.jsonl`);
+    assert.match(
+      first,
+      new RegExp(`created the log directory "${root}/not/yet"`),
+    );
+    assert.equal((await Deno.stat(`${root}/not/yet`)).mode! & 0o777, 0o700);
+    const second = await run(`${root}/not/yet/b.jsonl`);
+    assert.doesNotMatch(second, /created the log directory/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

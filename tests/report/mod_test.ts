@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as report from "../../report/mod.ts";
 import { renderReport } from "../../report/render.tsx";
-import { writeReport } from "../../report/write_report.ts";
+import { NoAuditEventsError, writeReport } from "../../report/write_report.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -13,8 +13,13 @@ Deno.test("the report has its own export path, ./report, apart from the main mod
   assert.notEqual(config.exports["."], config.exports["./report"]);
 });
 
-Deno.test("report/mod.ts exports renderReport and writeReport and nothing else at run time", () => {
-  assert.deepEqual(Object.keys(report).sort(), ["renderReport", "writeReport"]);
+Deno.test("report/mod.ts exports renderReport, writeReport and NoAuditEventsError and nothing else at run time", () => {
+  assert.deepEqual(Object.keys(report).sort(), [
+    "NoAuditEventsError",
+    "renderReport",
+    "writeReport",
+  ]);
   assert.equal(report.renderReport, renderReport);
   assert.equal(report.writeReport, writeReport);
+  assert.equal(report.NoAuditEventsError, NoAuditEventsError);
 });

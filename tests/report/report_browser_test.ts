@@ -185,6 +185,46 @@ Deno.test("filters by tool, class, errors only and free text narrow the timeline
   });
 });
 
+Deno.test('the "tool calls only" switch, off by default, hides every row but the tool calls and is worked by the keyboard', async () => {
+  const events = generateLog({ seed: 4, calls: 8 });
+  const calls =
+    events.filter((e) => e.kind === "request" && e.method === "tools/call")
+      .length;
+  await withReport(events, async (page) => {
+    const before = await count(page);
+    assert.ok(before.total > calls + 4, "the timeline has other rows");
+    assert.equal(before.shown, before.total, "off by default");
+    const label = await page.evaluate<string>(
+      `document.getElementById("f-calls").closest("label").textContent`,
+    );
+    assert.equal(label, "Tool calls only");
+    // From the tool filter, one Tab reaches the switch; Space turns it on.
+    await page.evaluate(`document.getElementById("f-entity").focus()`);
+    await page.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement.id"), "f-calls");
+    await page.press(" ");
+    assert.equal(await page.evaluate("document.activeElement.checked"), true);
+    assert.deepEqual(await count(page), { shown: calls, total: before.total });
+    const drawn = await page.evaluate<string[]>(`(() => {
+      const data = JSON.parse(document.getElementById("report-data").textContent);
+      return [...document.querySelectorAll("#tl-list > .row")]
+        .map((r) => data.rows[Number(r.dataset.i)].m);
+    })()`);
+    assert.equal(drawn.length, calls);
+    assert.ok(drawn.every((m) => m === "tools/call"), "only tool calls drawn");
+    await page.press(" ");
+    assert.deepEqual(await count(page), before);
+    await page.press(" ");
+    await page.click("#f-clear");
+    assert.deepEqual(await count(page), before, "Clear turns it off");
+    assert.equal(
+      await page.evaluate(`document.getElementById("f-calls").checked`),
+      false,
+    );
+    assert.deepEqual(page.problems, []);
+  });
+});
+
 Deno.test("timeline rows are reachable and expandable with the keyboard", async () => {
   await withReport(generateLog({ seed: 4, calls: 10 }), async (page) => {
     await page.evaluate(

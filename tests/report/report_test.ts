@@ -547,6 +547,11 @@ Deno.test("`mcp-audit report` without a log renders the newest log in MCP_AUDIT_
       /Report written to out\.html \(\d+ events from 1 log/,
     );
     assert.equal(result.stderr, "");
+    assert.equal(
+      (await Deno.stat(`${dir}/out.html`)).mode! & 0o777,
+      0o600,
+      "the report holds what the log holds: as private as the log",
+    );
     const html = await Deno.readTextFile(`${dir}/out.html`);
     assert.match(html, /2026-02-01T09-00-00-000Z_hr-server_bbbbbbbb\.jsonl/);
     assert.ok(html.includes("sess-newer"));
@@ -592,6 +597,38 @@ Deno.test("`mcp-audit report a.jsonl b.jsonl -o out.html` merges two sessions in
       "sess-a",
       "sess-b",
     ]);
+  });
+});
+
+Deno.test("`mcp-audit report` over several sessions shows each session's server command", async () => {
+  await withTempDir(async (dir) => {
+    const commands = [
+      ["deno", "run", "-A", "hr_server.ts"],
+      ["npx", "-y", "finance-mcp", "--read-only"],
+    ];
+    for (const [i, session] of ["sess-a", "sess-b"].entries()) {
+      const events = generateLog({ seed: i + 1, calls: 3, session });
+      const start = events.find((e) => e.kind === "session_start");
+      assert.ok(start?.kind === "session_start");
+      start.command = commands[i];
+      await writeLog(`${dir}/${session}.jsonl`, events);
+    }
+    const result = await cli(
+      ["report", "sess-a.jsonl", "sess-b.jsonl", "-o", "out.html"],
+      { cwd: dir },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const html = await Deno.readTextFile(`${dir}/out.html`);
+    for (const [i, command] of commands.entries()) {
+      const row = html.match(
+        new RegExp(`<tr\\s+data-session="${i}">([\\s\\S]*?)</tr>`),
+      );
+      assert.ok(row, `session ${i} has a row`);
+      assert.ok(
+        row[1].includes(command.join(" ")),
+        `session ${i}'s row shows its command`,
+      );
+    }
   });
 });
 

@@ -9,8 +9,6 @@
 import assert from "node:assert/strict";
 // @ts-types="@modelcontextprotocol/sdk/client/index"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/client/stdio"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/inMemory"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import {
@@ -28,7 +26,12 @@ import {
   runAgentScenario,
 } from "../../demo/agent.ts";
 import { startHrServer } from "../../demo/hr_server.ts";
-import { cliArgs, HR_SERVER, readEvents, tempDir } from "../_helpers.ts";
+import { cliArgs, readEvents, tempDir } from "../_helpers.ts";
+import {
+  completeLog,
+  scenarioThroughProxy,
+  withRedactKey,
+} from "../_hr_scenario.ts";
 
 const REDACT_KEY = "assembly-test-redaction-key";
 
@@ -56,41 +59,12 @@ async function signedConfig(root: string): Promise<
 }
 
 async function throughProxy(log: string, config: string): Promise<void> {
-  const client = new Client({ name: AGENT_NAME, version: AGENT_VERSION });
-  await client.connect(
-    new StdioClientTransport({
-      command: Deno.execPath(),
-      args: cliArgs([
-        "proxy",
-        "--quiet",
-        "--log",
-        log,
-        "--config",
-        config,
-        "--",
-        ...HR_SERVER,
-      ]),
-      env: { MCP_AUDIT_REDACT_KEY: REDACT_KEY },
-      stderr: "inherit",
-    }),
-  );
-  await runAgentScenario(client);
-  await client.close();
-  for (let i = 0; i < 400; i++) {
-    const { events } = await readEvents(log);
-    if (
-      events.at(-1)?.kind === "checkpoint" &&
-      events.some((e) => e.kind === "session_end")
-    ) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`the proxy did not finish ${log}`);
+  await scenarioThroughProxy(log, config, REDACT_KEY);
+  await completeLog(log);
 }
 
 async function throughApi(log: string, config: string): Promise<void> {
-  const before = Deno.env.get("MCP_AUDIT_REDACT_KEY");
-  Deno.env.set("MCP_AUDIT_REDACT_KEY", REDACT_KEY);
-  try {
+  await withRedactKey(REDACT_KEY, async () => {
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     const server = await startHrServer(serverSide);
     const transport = auditTransport(clientSide, { logPath: log, config });
@@ -100,10 +74,7 @@ async function throughApi(log: string, config: string): Promise<void> {
     await client.close();
     await transport.ended;
     await server.close();
-  } finally {
-    if (before === undefined) Deno.env.delete("MCP_AUDIT_REDACT_KEY");
-    else Deno.env.set("MCP_AUDIT_REDACT_KEY", before);
-  }
+  });
 }
 
 function checkpoints(events: AuditEvent[]): CheckpointEvent[] {

@@ -1,0 +1,70 @@
+/**
+ * The verifier's report as text for a terminal, what `mcp-audit verify`
+ * prints without `--json`; the report itself comes from `verify.ts`.
+ *
+ * @module
+ */
+import type { VerifyReport } from "./verify.ts";
+
+/**
+ * The report as text for a terminal: one line per session, one per
+ * finding (`file:line: kind: message`), and the verdict.
+ *
+ * @example
+ * ```ts
+ * import { formatVerifyReport } from "./verify_text.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = formatVerifyReport({
+ *   status: "incomplete", signatures: "none", files: ["a.jsonl"], sessions: [],
+ *   findings: [], omittedFindings: 0, bytes: 0,
+ * });
+ * assert.match(text, /INCOMPLETE/);
+ * ```
+ */
+export function formatVerifyReport(report: VerifyReport): string {
+  const out: string[] = [];
+  for (const s of report.sessions) {
+    const where = s.first.path === s.last.path
+      ? `${s.first.path}:${s.first.line}-${s.last.line}`
+      : `${s.first.path}:${s.first.line} to ${s.last.path}:${s.last.line}`;
+    const sigs = s.signedCheckpoints === 0
+      ? "unsigned"
+      : report.signatures === "checked"
+      ? `${s.verifiedSignatures}/${s.signedCheckpoints} signatures valid`
+      : `${s.signedCheckpoints} signed, not checked`;
+    out.push(
+      `session ${s.session} (${where}): ${s.status}; ${s.lines} lines, ${s.events} events, ${s.checkpoints} checkpoint(s) (${sigs})${
+        s.finished ? "" : ", not finished"
+      }`,
+    );
+  }
+  for (const f of report.findings) {
+    const at = f.line > 0 ? `${f.path}:${f.line}: ` : "";
+    const label = f.severity === "failure"
+      ? "FAIL"
+      : f.severity === "incomplete"
+      ? "INCOMPLETE"
+      : "note";
+    out.push(`${at}${label} ${f.kind}: ${f.message}`);
+  }
+  if (report.omittedFindings > 0) {
+    out.push(`... and ${report.omittedFindings} more finding(s)`);
+  }
+  const failures =
+    report.findings.filter((f) => f.severity === "failure").length;
+  out.push(
+    report.status === "verified"
+      ? `VERIFIED: ${report.sessions.length} session(s); chains, tree roots${
+        report.signatures === "checked"
+          ? " and signatures (key " + report.keyId + ")"
+          : ""
+      } hold${
+        report.signatures === "not_checked" ? " (signatures not checked)" : ""
+      }`
+      : report.status === "failed"
+      ? `FAILED: ${failures + report.omittedFindings} problem(s) found`
+      : "INCOMPLETE: nothing contradicts the log, but not everything could be checked (see above)",
+  );
+  return out.join("\n");
+}
