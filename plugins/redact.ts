@@ -3,9 +3,12 @@
  * logged (never in the forwarded traffic) with a type marker and a short
  * keyed hash, `[REDACTED:email:1a2b3c4d]`, so the same value can still be
  * followed across events without being stored. Covers API keys and bearer
- * tokens of the common providers, private keys, JWTs, values of arguments
- * named like passwords or tokens, emails, card numbers (Luhn-checked) and
- * patterns from the config.
+ * tokens of the common providers, private keys, JWTs, values under keys
+ * named like passwords or tokens (at any depth, and as `key=value` or
+ * `"key": value` in text), emails, card numbers (Luhn-checked) and
+ * patterns from the config. A value too guessable to hash with the shared
+ * key (see {@linkcode SHARED_KEY_BITS}) is hashed with a key that lives
+ * only in this process, so that no key file lets its marker be reversed.
  *
  * @module
  */
@@ -36,7 +39,13 @@ export interface RedactPattern {
 export interface RedactOptions {
   /** Redact API keys, tokens, private keys and JWTs. @default {true} */
   secrets?: boolean;
-  /** Redact whole values of arguments whose key looks like a secret. @default {true} */
+  /**
+   * Redact whole values under a key that looks like a secret (`password`,
+   * `api_key`, `token`, ...), wherever they are: arguments, results,
+   * errors, `_meta`, a command line's `--password x`; and the value of such
+   * a key written as `key=value` or `"key": value` in text.
+   * @default {true}
+   */
   secretArguments?: boolean;
   /** Redact email addresses. @default {true} */
   emails?: boolean;
@@ -44,7 +53,7 @@ export interface RedactOptions {
   cards?: boolean;
   /** Extra patterns: `{ "type": "ssn", "pattern": "\\b\\d{3}-\\d{2}-\\d{4}\\b" }`. @default {[]} */
   patterns?: RedactPattern[];
-  /** Extra argument keys (case-insensitive regular expression) whose values are always redacted. */
+  /** Extra keys (case-insensitive regular expression) whose values are always redacted, wherever they are. */
   argumentKeys?: string;
   /** The key for the hashes; keep it stable to correlate across sessions. Set by the loader from a key file when absent. */
   key?: string;
@@ -54,7 +63,7 @@ export interface RedactOptions {
 export interface ParsedRedactOptions extends RedactOptions {
   /** Redact API keys, tokens, private keys and JWTs. */
   secrets: boolean;
-  /** Redact whole values of arguments whose key looks like a secret. */
+  /** Redact whole values under keys that look like secrets, anywhere. */
   secretArguments: boolean;
   /** Redact email addresses. */
   emails: boolean;
@@ -113,7 +122,142 @@ const SECRET_PATTERNS: [string, RegExp][] = [
 const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 const SECRET_KEY =
-  /pass(?:word|wd|phrase)?$|secret|token|api[_-]?key|credential|private[_-]?key|^auth(?:orization)?$|^pin$|^cvv$/i;
+  /pass(?:word|wd|phrase)?$|secret|token|api[_-]?key|credential|private[_-]?key|^auth(?:orization)?$|^pin$|^cvv$|^pwd$/i;
+/** Keys that {@linkcode SECRET_KEY} would take but that hold no secret: MCP's progress token, token counts. */
+const NOT_SECRET_KEY = /^progress_?token$|.tokens$/i;
+/** Where a key that may name a secret is, in text: found, then read whole around the match. */
+const KEY_WORD =
+  /pass|pwd|secret|token|api[_-]?key|credential|private[_-]?key|auth|pin|cvv/gi;
+/** Authorization schemes: in `Authorization: Bearer x` the secret is `x`. */
+const SCHEME = /^(?:Bearer|Basic|Token|Digest)[ \t]+/i;
+/** Longest key read around a {@linkcode KEY_WORD} match; longest quoted value taken. */
+const MAX_KEY = 64;
+
+/**
+ * Estimated bits of entropy a value must have for its marker to be keyed
+ * with the shared key (the key file, `MCP_AUDIT_REDACT_KEY`), so that the
+ * same value gets the same marker in every log. Whoever holds that key can
+ * test guesses against a marker; at 2^64 guesses a value is out of reach.
+ * A value below it (a PIN, a short password, a card number) is keyed with
+ * a random key of this process, never stored: its markers still match
+ * each other within the log, and nothing can reverse them.
+ */
+export const SHARED_KEY_BITS = 64;
+
+/**
+ * An estimate of the bits of entropy in `value`: its length times the
+ * Shannon entropy of its characters. It never overestimates what a
+ * guesser must try for a value drawn from its own characters: `1234`
+ * gives 8, `4111111111111111` 5.4, a random 16-digit number about 50.
+ *
+ * @example
+ * ```ts
+ * import { entropyBits } from "./redact.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(entropyBits("1234"), 8);
+ * assert.equal(entropyBits("aaaaaaaa"), 0);
+ * assert.ok(entropyBits("sk-ant-api03-Vx7Qm2pL9rT4wZ8kY1nB6cJ3hF5dG0sA") > 64);
+ * ```
+ */
+export function entropyBits(value: string): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let bits = 0;
+  for (const count of counts.values()) {
+    bits -= count * Math.log2(count / value.length);
+  }
+  return bits;
+}
+
+/** Whether a key (`password`, `db.api_key`, `--token`) names a secret, and which kind. */
+function keyKind(key: string, extra: RegExp | undefined): string | null {
+  if (SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key)) {
+    return /pass/i.test(key) ? "password" : "secret";
+  }
+  return extra?.test(key) ? "secret" : null;
+}
+
+/** A character of a key as text writes it: a word character, `.` or `-`. */
+function isKeyCode(c: number): boolean {
+  return isWordCode(c) || c === 46 || c === 45;
+}
+
+/** A character that ends an unquoted value in text. */
+function endsValue(c: number): boolean {
+  // Whitespace, " ' , ; & < > ( ) [ ] { }
+  return c <= 32 || c === 34 || c === 39 || c === 44 || c === 59 ||
+    c === 38 || c === 60 || c === 62 || c === 40 || c === 41 || c === 91 ||
+    c === 93 || c === 123 || c === 125;
+}
+
+/**
+ * The values of secret-named keys written in `text` (`password=x`,
+ * `"api_key": "x"`, `--token x` is the command line's business):
+ * `[start, end, kind]` of each value. Found by {@linkcode KEY_WORD}, then
+ * read by hand around the match, so the cost stays linear: no expression
+ * backtracks over a key or a value.
+ */
+function keyedValues(
+  text: string,
+  extra: RegExp | undefined,
+): [number, number, string][] {
+  let found: [number, number, string][] | undefined;
+  const n = text.length;
+  KEY_WORD.lastIndex = 0;
+  for (let m = KEY_WORD.exec(text); m !== null; m = KEY_WORD.exec(text)) {
+    let start = m.index;
+    const floor = Math.max(0, start - MAX_KEY);
+    while (start > floor && isKeyCode(text.charCodeAt(start - 1))) start--;
+    let end = m.index + m[0].length;
+    const ceiling = Math.min(n, end + MAX_KEY);
+    while (end < ceiling && isKeyCode(text.charCodeAt(end))) end++;
+    KEY_WORD.lastIndex = end;
+    // A marker's own type (`[REDACTED:github_token:...]`) is no key.
+    if (text.startsWith("[REDACTED:", start - 10)) continue;
+    const kind = keyKind(text.slice(start, end), extra);
+    if (kind === null) continue;
+    // The key's closing quote, escaped too (JSON in a JSON string: `\"`).
+    let i = end;
+    if (text.charCodeAt(i) === 92 && text.charCodeAt(i + 1) === 34) i++;
+    const q0 = text.charCodeAt(i);
+    if (q0 === 34 || q0 === 39) i++;
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+    const sep = text.charCodeAt(i);
+    if (sep !== 61 && sep !== 58) continue; // = or :
+    i++;
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+    const escaped = text.charCodeAt(i) === 92 && text.charCodeAt(i + 1) === 34;
+    if (escaped) i++;
+    const quote = text.charCodeAt(i);
+    let vs: number;
+    let ve: number;
+    if (quote === 34 || quote === 39) {
+      vs = i + 1;
+      ve = vs;
+      // To the closing quote (for an escaped one, its backslash), or the
+      // end of a cut text.
+      while (ve < n) {
+        const c = text.charCodeAt(ve);
+        if (c === quote || (escaped && c === 92)) break;
+        ve += c === 92 ? 2 : 1;
+      }
+      ve = Math.min(ve, n);
+    } else {
+      const scheme = SCHEME.exec(text.slice(i, i + 16));
+      vs = scheme ? i + scheme[0].length : i;
+      ve = vs;
+      while (ve < n && !endsValue(text.charCodeAt(ve))) ve++;
+    }
+    if (ve === vs || text.startsWith("[REDACTED:", vs)) continue;
+    (found ??= []).push([vs, ve, kind]);
+    KEY_WORD.lastIndex = ve;
+  }
+  return found ?? [];
+}
 
 /**
  * Whether a digit string passes the Luhn check (card numbers do).
@@ -255,6 +399,8 @@ export function findCardNumbers(text: string): readonly [number, number][] {
 export function redactPlugin(options: RedactOptions = {}): Plugin {
   const o = RedactOptionsSchema.parse(options);
   const key = o.key ?? crypto.randomUUID();
+  // For values too guessable for the shared key: never stored anywhere.
+  const localKey = crypto.getRandomValues(new Uint8Array(32));
   const extraKey = o.argumentKeys ? new RegExp(o.argumentKeys, "i") : undefined;
   const patterns: [string, RegExp][] = [
     ...(o.secrets ? SECRET_PATTERNS : []),
@@ -277,28 +423,45 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
   }));
   const marker = (type: string, value: string): string =>
     `[REDACTED:${type}:${
-      createHmac("sha256", key).update(value).digest("hex").slice(0, 8)
+      createHmac(
+        "sha256",
+        entropyBits(value) >= SHARED_KEY_BITS ? key : localKey,
+      ).update(value).digest("hex").slice(0, 8)
     }]`;
-  const isMarker = (s: string): boolean =>
-    s.startsWith("[REDACTED:") && s.endsWith("]");
-  // What an argument's path says of its value: a password, another secret,
-  // or nothing (null); by path, as the same few paths come back every call.
+  // Only a marker of a type this plugin writes is left alone: text that
+  // merely looks like one (`[REDACTED:ghp_...:00000000]`) is redacted.
+  const types = new Set([
+    ...patterns.map(([type]) => type),
+    "email",
+    "card",
+    "password",
+    "secret",
+  ]);
+  const isMarker = (s: string): boolean => {
+    if (!s.startsWith("[REDACTED:") || s.length > 100) return false;
+    const colon = s.length - 10;
+    return s.charCodeAt(colon) === 58 && s.endsWith("]") &&
+      types.has(s.slice(10, colon)) &&
+      /^[0-9a-f]{8}$/.test(s.slice(colon + 1, -1));
+  };
+  // What a path says of its value: under a key that names a password,
+  // another secret, or nothing (null); by path, as the same few paths come
+  // back every call.
   const secretKind = memoize((path): string | null => {
-    const lastKey = path.slice(path.lastIndexOf(".") + 1).replace(
-      /\[\d+\]$/,
-      "",
-    );
-    return SECRET_KEY.test(lastKey) || extraKey?.test(lastKey)
-      ? SECRET_KEY.test(lastKey) && /pass/i.test(lastKey)
-        ? "password"
-        : "secret"
-      : null;
+    let kind: string | null = null;
+    for (const segment of path.split(/[.[\]]/)) {
+      if (segment === "" || /^\d+$/.test(segment)) continue;
+      const k = keyKind(segment, extraKey);
+      if (k === "password") return k;
+      kind ??= k;
+    }
+    return kind;
   });
   return definePlugin({
     name: "redact",
     redact(value, path): string | undefined {
       if (isMarker(value)) return undefined;
-      if (o.secretArguments && path.startsWith("arguments.")) {
+      if (o.secretArguments) {
         const kind = secretKind(path);
         if (kind !== null) return marker(kind, value);
       }
@@ -314,6 +477,21 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
             : "";
           return bearer + marker(type, m.slice(bearer.length));
         });
+      }
+      if (
+        o.secretArguments && (out.includes("=") || out.includes(":"))
+      ) {
+        const keyed = keyedValues(out, extraKey);
+        if (keyed.length > 0) {
+          let replaced = "";
+          let last = 0;
+          for (const [start, end, kind] of keyed) {
+            replaced += out.slice(last, start) +
+              marker(kind, out.slice(start, end));
+            last = end;
+          }
+          out = replaced + out.slice(last);
+        }
       }
       if (hasAt) {
         out = out.replace(EMAIL, (m) => marker("email", m.toLowerCase()));

@@ -92,6 +92,43 @@ function isExecutable(path: string, windows: boolean): boolean {
   }
 }
 
+/**
+ * Variables of ours that the server never inherits: the redaction key
+ * would let the server, and anything it runs, reverse the log's markers.
+ */
+export const WITHHELD_ENV: readonly string[] = ["MCP_AUDIT_REDACT_KEY"];
+
+/**
+ * The server's environment: ours with `extra` over it, less
+ * {@linkcode WITHHELD_ENV}; `undefined` (inherit) when ours cannot be read,
+ * as then no key can have been read from it either.
+ *
+ * @example
+ * ```ts
+ * import { serverEnv } from "./server_process.ts";
+ * import assert from "node:assert/strict";
+ *
+ * Deno.env.set("MCP_AUDIT_REDACT_KEY", "k");
+ * const env = serverEnv({ DEBUG: "1" });
+ * assert.equal(env?.DEBUG, "1");
+ * assert.equal(env?.MCP_AUDIT_REDACT_KEY, undefined);
+ * assert.equal(env?.PATH, Deno.env.get("PATH"));
+ * Deno.env.delete("MCP_AUDIT_REDACT_KEY");
+ * ```
+ */
+export function serverEnv(
+  extra: Record<string, string> = {},
+): Record<string, string> | undefined {
+  let env: Record<string, string>;
+  try {
+    env = { ...Deno.env.toObject(), ...extra };
+  } catch {
+    return undefined;
+  }
+  for (const name of WITHHELD_ENV) delete env[name];
+  return env;
+}
+
 /** A started server. */
 export interface ServerProcess {
   child: Deno.ChildProcess;
@@ -102,7 +139,8 @@ export interface ServerProcess {
 }
 
 /**
- * Starts the server with piped stdio, in its own process group on Unix.
+ * Starts the server with piped stdio, in its own process group on Unix,
+ * with our environment (and `env` over it) less {@linkcode WITHHELD_ENV}.
  * Windows `.cmd`/`.bat` files are run through `cmd.exe /c`.
  *
  * @example
@@ -129,6 +167,7 @@ export function startServer(
   const windows = Deno.build.os === "windows";
   const viaCmd = windows && /\.(cmd|bat)$/i.test(executable);
   let child: Deno.ChildProcess;
+  const env = serverEnv(options.env);
   try {
     child = new Deno.Command(viaCmd ? "cmd.exe" : executable, {
       args: viaCmd ? ["/d", "/s", "/c", executable, ...args] : args,
@@ -137,7 +176,7 @@ export function startServer(
       stderr: "piped",
       // A new process group on Unix, so the server's own children can be stopped with it.
       detached: !windows,
-      env: options.env,
+      ...(env === undefined ? { env: options.env } : { env, clearEnv: true }),
     }).spawn();
   } catch (error) {
     if (

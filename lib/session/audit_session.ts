@@ -89,6 +89,12 @@ export interface ByteTap {
 
 const encoder = new TextEncoder();
 
+/** Server stderr held back at most while waiting for the end of a line. */
+const MAX_HELD_STDERR = 64 * 1024;
+/** What stands in the log for a held stderr line that the log's bound cut short. */
+export const WITHHELD_STDERR =
+  "[WITHHELD: a stderr line cut short by the log's bound]";
+
 /**
  * An open audit session.
  *
@@ -123,6 +129,8 @@ export class AuditSession {
   #ended: Promise<SessionEndEvent> | undefined;
   #sealer: Sealer;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** Server stderr not yet recorded: the line being written. */
+  #stderrHeld = "";
 
   private constructor(
     session: string,
@@ -278,11 +286,23 @@ export class AuditSession {
     }
   }
 
-  /** Records text the server wrote on stderr. */
+  /**
+   * Records text the server wrote on stderr, by whole lines: a write ends
+   * anywhere, and a secret split across two writes must reach redaction
+   * in one piece. A private key block is held until its END line. The rest
+   * of a line is held until its newline (or {@linkcode MAX_HELD_STDERR}),
+   * and the last one is recorded at the session's end.
+   */
   stderr(text: string): void {
-    if (text) {
-      this.#sink.accept({ ...this.#correlator.base(), kind: "stderr", text });
-    }
+    if (!text) return;
+    const all = this.#stderrHeld + text;
+    const cut = stderrCut(all);
+    this.#stderrHeld = all.slice(cut);
+    if (cut > 0) this.#recordStderr(all.slice(0, cut));
+  }
+
+  #recordStderr(text: string): void {
+    this.#sink.accept({ ...this.#correlator.base(), kind: "stderr", text });
   }
 
   /** Requests not answered so far. */
@@ -315,6 +335,13 @@ export class AuditSession {
   }
 
   async #end(info: SessionEndInfo): Promise<SessionEndEvent> {
+    if (this.#stderrHeld) {
+      // Cut by the bound, the last line may end inside a secret.
+      const cut = info.stderr !== undefined &&
+        info.stderr.loggedBytes < info.stderr.bytes;
+      this.#recordStderr(cut ? WITHHELD_STDERR : this.#stderrHeld);
+      this.#stderrHeld = "";
+    }
     await this.#sink.drain();
     const summary: Summary = this.#sink.summary.build(
       performance.now() - this.#started,
@@ -343,6 +370,26 @@ export class AuditSession {
     await this.#log.close();
     return event;
   }
+}
+
+/**
+ * Where held stderr text can be recorded up to: after its last newline,
+ * but before an unfinished private key block; everything once too much is
+ * held (at a line or a space when there is one).
+ */
+function stderrCut(text: string): number {
+  let cut = text.lastIndexOf("\n") + 1;
+  const begin = text.lastIndexOf("-----BEGIN ");
+  if (begin >= 0 && text.indexOf("-----END ", begin) < 0) {
+    cut = Math.min(cut, text.lastIndexOf("\n", begin) + 1);
+  }
+  if (text.length - cut <= MAX_HELD_STDERR) return cut;
+  const space = Math.max(
+    text.lastIndexOf("\n"),
+    text.lastIndexOf(" "),
+    text.lastIndexOf("\t"),
+  );
+  return space > 0 ? space + 1 : text.length;
 }
 
 function maxPayload(options: AuditSessionOptions): number {

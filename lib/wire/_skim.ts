@@ -202,3 +202,150 @@ function parseSlice(bytes: Uint8Array, start: number, end: number): unknown {
     return undefined;
   }
 }
+
+/**
+ * The JSON value that the start of a cut JSON text holds as far as it is
+ * whole: open objects and arrays are closed, and a string, number, literal
+ * or key cut by the end (or anything after a syntax error) is left out, so
+ * no part of a value passes for the whole. `undefined` when not even the
+ * first value has begun. This is how a skimmed frame's preview, the first
+ * characters of its raw text, can be redacted as parsed values are: each
+ * string unescaped, each key known as a key. Iterative, so depth costs no
+ * stack.
+ *
+ * @example
+ * ```ts
+ * import { parsePrefix } from "./_skim.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(
+ *   parsePrefix('{"id":1,"params":{"password":"hunter2","note":"ana\\u0040exam'),
+ *   { id: 1, params: { password: "hunter2" } },
+ * );
+ * assert.deepEqual(parsePrefix('[1, [2, 3], 45'), [1, [2, 3]]);
+ * assert.equal(parsePrefix("  "), undefined);
+ * ```
+ */
+export function parsePrefix(text: string): unknown {
+  const n = text.length;
+  const stack: (unknown[] | Record<string, unknown>)[] = [];
+  let root: unknown;
+  /** The key awaiting its value in the innermost object. */
+  let key: string | undefined;
+  /** "value" (a value may come), "key" (a key or the close), "next" (a comma or the close). */
+  let state: "value" | "key" | "next" = "value";
+  let i = 0;
+  const add = (v: unknown): void => {
+    const top = stack[stack.length - 1];
+    if (top === undefined) root = v;
+    else if (Array.isArray(top)) top.push(v);
+    else top[key!] = v;
+  };
+  while (true) {
+    i = skipText(text, i);
+    if (i >= n) break;
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (state === "next") {
+      if (c === 0x2c && top !== undefined) {
+        state = Array.isArray(top) ? "value" : "key";
+        i++;
+        continue;
+      }
+      if ((c === 0x7d || c === 0x5d) && top !== undefined) {
+        stack.pop();
+        i++;
+        if (stack.length === 0) break;
+        continue;
+      }
+      break;
+    }
+    if (state === "key") {
+      if (c === 0x7d) {
+        stack.pop();
+        i++;
+        state = "next";
+        if (stack.length === 0) break;
+        continue;
+      }
+      const end = c === QUOTE ? stringEnd(text, i) : -1;
+      if (end < 0) break;
+      const k = parseText(text, i, end);
+      i = skipText(text, end);
+      if (typeof k !== "string" || text.charCodeAt(i) !== 0x3a) break;
+      key = k;
+      i++;
+      state = "value";
+      continue;
+    }
+    // A value, or the close of an empty array.
+    if (c === 0x5d && Array.isArray(top) && top.length === 0) {
+      stack.pop();
+      i++;
+      state = "next";
+      if (stack.length === 0) break;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      const container = c === 0x7b ? {} : [];
+      add(container);
+      stack.push(container);
+      i++;
+      state = c === 0x7b ? "key" : "value";
+      continue;
+    }
+    let end: number;
+    if (c === QUOTE) end = stringEnd(text, i);
+    else {
+      end = i;
+      while (end < n && !endsScalar(text.charCodeAt(end))) end++;
+      // Cut by the end of the text: perhaps only part of a number.
+      if (end >= n) end = -1;
+    }
+    if (end < 0) break;
+    const v = parseText(text, i, end);
+    if (v === undefined) break;
+    add(v);
+    i = end;
+    state = "next";
+    if (stack.length === 0) break;
+  }
+  return root;
+}
+
+function skipText(text: string, i: number): number {
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** `i` is at an opening quote; the index after the closing one, or -1. */
+function stringEnd(text: string, i: number): number {
+  let from = i + 1;
+  while (true) {
+    const q = text.indexOf('"', from);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    for (let k = q - 1; k > i && text.charCodeAt(k) === BACKSLASH; k--) {
+      backslashes++;
+    }
+    if (backslashes % 2 === 0) return q + 1;
+    from = q + 1;
+  }
+}
+
+function endsScalar(c: number): boolean {
+  return c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a ||
+    c === 0x0d || c === 0x09;
+}
+
+function parseText(text: string, start: number, end: number): unknown {
+  try {
+    return JSON.parse(text.slice(start, end));
+  } catch {
+    return undefined;
+  }
+}

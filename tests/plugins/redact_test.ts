@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
+  entropyBits,
   findCardNumbers,
   luhnValid,
   redactPlugin,
+  SHARED_KEY_BITS,
 } from "../../plugins/redact.ts";
 import { pick, randomText, seeded } from "../_seeded.ts";
 import { parseConfig } from "../../lib/config/config.ts";
@@ -92,7 +94,11 @@ Deno.test("redact: a pattern's g flag changes nothing, and y is refused at confi
       key: "k",
       patterns: [{ type: "ssn", pattern: "\\b\\d{3}-\\d{2}-\\d{4}\\b", flags }],
     }).redact?.(text, "result.text");
-  assert.equal(redacted("g"), redacted());
+  // Tags apart: an SSN is too guessable for the shared key, so each
+  // plugin tags it with a key of its own.
+  const untagged = (s: string | undefined) =>
+    s?.replace(/:[0-9a-f]{8}\]/g, "]");
+  assert.equal(untagged(redacted("g")), untagged(redacted()));
   assert.match(
     redacted("g") ?? "",
     /^ssn \[REDACTED:ssn:[0-9a-f]{8}\] and \[REDACTED:ssn:[0-9a-f]{8}\]$/,
@@ -105,4 +111,86 @@ Deno.test("redact: a pattern's g flag changes nothing, and y is refused at confi
       ),
     /"redact\.patterns\.0\.flags": flag "y" \(sticky\) is not supported/,
   );
+});
+
+Deno.test("redact: values under secret-named keys are redacted at any path, but not progress tokens or token counts", () => {
+  const plugin = redactPlugin({ key: "k" });
+  for (
+    const path of [
+      "result.structuredContent.password",
+      "error.data.credentials.user",
+      "_meta.api_key",
+      "command.token",
+    ]
+  ) {
+    assert.match(
+      plugin.redact?.("x1", path) ?? "",
+      /^\[REDACTED:(password|secret):/,
+      path,
+    );
+  }
+  assert.equal(plugin.redact?.("7", "_meta.progressToken"), undefined);
+  assert.equal(plugin.redact?.("100", "params.maxTokens"), undefined);
+  assert.equal(plugin.redact?.("100", "result.usage.total_tokens"), undefined);
+});
+
+Deno.test('redact: key=value and "key": value in text, escaped or not, lose their value and keep their key', () => {
+  const plugin = redactPlugin({ key: "k" });
+  const cases: [string, RegExp][] = [
+    [
+      "db password=hunter2; ok",
+      /^db password=\[REDACTED:password:[0-9a-f]{8}\]; ok$/,
+    ],
+    [
+      '{"api_key": "abc123", "n": 1}',
+      /^\{"api_key": "\[REDACTED:secret:[0-9a-f]{8}\]", "n": 1\}$/,
+    ],
+    [
+      '{\\"token\\":\\"abc123\\"}',
+      /^\{\\"token\\":\\"\[REDACTED:secret:[0-9a-f]{8}\]\\"\}$/,
+    ],
+    ["--password=hunter2", /^--password=\[REDACTED:password:[0-9a-f]{8}\]$/],
+    [
+      "Authorization: Basic dXNlcjpwYXNz",
+      /^Authorization: Basic \[REDACTED:secret:[0-9a-f]{8}\]$/,
+    ],
+    ["pin: 4821", /^pin: \[REDACTED:secret:[0-9a-f]{8}\]$/],
+  ];
+  for (const [text, expected] of cases) {
+    assert.match(plugin.redact?.(text, "result.text") ?? "", expected, text);
+  }
+  assert.equal(
+    plugin.redact?.("spinning: yes, max_tokens=5", "result.text"),
+    undefined,
+  );
+  // What the plugin wrote is left as it is.
+  const once = plugin.redact?.("token=abc123", "x") ?? "";
+  assert.equal(plugin.redact?.(once, "x"), undefined);
+  const marker = plugin.redact?.("ghp_" + "a".repeat(36), "x") ?? "";
+  assert.equal(plugin.redact?.(marker, "x"), undefined);
+});
+
+Deno.test("redact: text that only looks like a marker is redacted all the same", () => {
+  const plugin = redactPlugin({ key: "k" });
+  const token = "ghp_" + "Ab1".repeat(12);
+  assert.doesNotMatch(
+    plugin.redact?.(`[REDACTED:${token}:00000000]`, "x") ?? "",
+    /ghp_/,
+  );
+  assert.doesNotMatch(
+    plugin.redact?.(`[REDACTED:secret:00000000] ${token} ]`, "x") ?? "",
+    /ghp_/,
+  );
+});
+
+Deno.test("redact: a guessable value's marker is keyed by the plugin alone, a strong one's by the shared key", () => {
+  const a = redactPlugin({ key: "shared" });
+  const b = redactPlugin({ key: "shared" });
+  assert.ok(entropyBits("4821") < SHARED_KEY_BITS);
+  const pin = (p: typeof a) => p.redact?.("4821", "arguments.pin");
+  assert.equal(pin(a), pin(a));
+  assert.notEqual(pin(a), pin(b));
+  const strong = "sk-ant-api03-Vx7Qm2pL9rT4wZ8kY1nB6cJ3hF5dG0sA";
+  assert.ok(entropyBits(strong) >= SHARED_KEY_BITS);
+  assert.equal(a.redact?.(strong, "x"), b.redact?.(strong, "x"));
 });

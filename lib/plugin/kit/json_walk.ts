@@ -38,7 +38,7 @@ export function walkStrings(
     return built = p;
   };
   const walk = (v: unknown, key: string | undefined, depth: number): void => {
-    if (depth > 64) return;
+    if (depth > MAX_DEPTH) return;
     if (typeof v === "string") {
       built = undefined;
       visit(v, key, path);
@@ -63,36 +63,80 @@ export function walkStrings(
   walk(value, undefined, 0);
 }
 
+/** How deep a JSON value is walked: deeper values are not visited, or are withheld. */
+export const MAX_DEPTH = 256;
+
+/** What {@linkcode mapStrings} puts in place of a value nested deeper than its `maxDepth`. */
+export const WITHHELD_DEPTH = "[WITHHELD:depth]";
+
+/** Options for {@linkcode mapStrings}. */
+export interface MapStringsOptions {
+  /**
+   * Passes each object key, with the path of the object it is in; a
+   * replaced key renames its member, and the paths below it are built with
+   * the new name. Keys recur, so this is a function of its own (one that
+   * may remember its answers). Without it keys are kept.
+   */
+  keys?: (key: string, path: string) => string | undefined;
+  /**
+   * Pass numbers through `replace` too, as text; a replaced number becomes
+   * the string returned.
+   * @default {false}
+   */
+  numbers?: boolean;
+  /**
+   * Values nested deeper than this are replaced whole by
+   * {@linkcode WITHHELD_DEPTH}: never passed through unseen, and never
+   * deep enough to exhaust the stack.
+   * @default {MAX_DEPTH}
+   */
+  maxDepth?: number;
+}
+
 /**
  * A deep copy of `value` in which every string is passed through `replace`
- * (returning `undefined` keeps it). Objects without any replaced string are
- * returned as they were, so nothing is copied when nothing changes.
+ * (returning `undefined` keeps it), and with `keys` and `numbers` every key
+ * and number too. Objects without any replaced string are returned as they
+ * were, so nothing is copied when nothing changes. A value nested deeper
+ * than `maxDepth` is replaced by {@linkcode WITHHELD_DEPTH}: what a walk
+ * has not seen must not pass as seen.
  *
  * @example
  * ```ts
- * import { mapStrings } from "./json_walk.ts";
+ * import { mapStrings, WITHHELD_DEPTH } from "./json_walk.ts";
  * import assert from "node:assert/strict";
  *
  * const out = mapStrings({ password: "hunter2", n: 1 }, "arguments", (s, path) =>
  *   path.endsWith("password") ? "[REDACTED]" : undefined);
  * assert.deepEqual(out, { password: "[REDACTED]", n: 1 });
+ * const hide = (s: string) => (s.includes("@") || s.length > 12 ? "[x]" : undefined);
+ * const all = mapStrings({ "ana@example.com": 4111111111111111 }, "", hide, { keys: hide, numbers: true });
+ * assert.deepEqual(all, { "[x]": "[x]" });
+ * assert.deepEqual(mapStrings([[["deep"]]], "", () => undefined, { maxDepth: 2 }), [[WITHHELD_DEPTH]]);
  * ```
  */
 export function mapStrings(
   value: unknown,
   root: string,
   replace: (text: string, path: string) => string | undefined,
+  options: MapStringsOptions = {},
 ): unknown {
+  const keys = options.keys;
+  const numbers = options.numbers ?? false;
+  const maxDepth = options.maxDepth ?? MAX_DEPTH;
   const map = (v: unknown, path: string, depth: number): unknown => {
-    if (depth > 64) return v;
     if (typeof v === "string") return replace(v, path) ?? v;
+    if (typeof v === "number") {
+      return numbers ? replace(String(v), path) ?? v : v;
+    }
     if (v === null || typeof v !== "object") return v;
+    if (depth >= maxDepth) return WITHHELD_DEPTH;
     // The copy is made at the first change only: most values have none.
     if (Array.isArray(v)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < v.length; i++) {
         const item = v[i];
-        if (!holdsStrings(item)) continue;
+        if (!holdsStrings(item, numbers)) continue;
         const m = map(item, childPath(path, i), depth + 1);
         if (m === item) continue;
         out ??= v.slice();
@@ -100,21 +144,22 @@ export function mapStrings(
       }
       return out ?? v;
     }
-    const keys = Object.keys(v);
+    const names = Object.keys(v);
     const values = v as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
+    for (let i = 0; i < names.length; i++) {
+      const k = names[i];
       const item = values[k];
-      const m = holdsStrings(item)
-        ? map(item, childPath(path, k), depth + 1)
+      const name = keys ? keys(k, path) ?? k : k;
+      const m = holdsStrings(item, numbers)
+        ? map(item, childPath(path, name), depth + 1)
         : item;
       if (out === undefined) {
-        if (m === item) continue;
+        if (m === item && name === k) continue;
         out = {};
-        for (let j = 0; j < i; j++) out[keys[j]] = values[keys[j]];
+        for (let j = 0; j < i; j++) out[names[j]] = values[names[j]];
       }
-      out[k] = m;
+      out[name] = m;
     }
     return out ?? v;
   };
@@ -165,7 +210,8 @@ function joinPath(parent: string, segment: string | number): string {
     : segment;
 }
 
-/** Whether `replace` may see anything in `v`: a string, an object or an array. */
-function holdsStrings(v: unknown): boolean {
-  return typeof v === "string" || (typeof v === "object" && v !== null);
+/** Whether `replace` may see anything in `v`: a string, an object or an array (or a number, when numbers are seen). */
+function holdsStrings(v: unknown, numbers: boolean): boolean {
+  return typeof v === "string" || (typeof v === "object" && v !== null) ||
+    (numbers && typeof v === "number");
 }
