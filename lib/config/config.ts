@@ -281,7 +281,21 @@ export function parseConfig(text: string, path: string): Config {
   }
   const value = nodeValue(tree);
   const result = ConfigSchema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) {
+    const bad = patternProblems(value);
+    if (bad.length === 0) return result.data;
+    const problems = bad.map(({ where, message }) => {
+      const node = findNodeAtLocation(tree, where);
+      return {
+        message: `"${where.join(".")}": ${message}`,
+        ...position(text, node?.offset ?? 0),
+      };
+    });
+    throw new ConfigError(path, problems[0].message, problems[0], {
+      problems,
+      text,
+    });
+  }
   // A misspelt key also leaves its rightly spelt one missing: the spelling
   // is what to fix, so a missing key beside an unknown one is not reported.
   const issues = result.error.issues;
@@ -306,6 +320,67 @@ export function parseConfig(text: string, path: string): Config {
     text,
     cause: result.error,
   });
+}
+
+/** Where the built-in plugins' regular expressions sit in a config, sections and plugin options alike. */
+function patternPlaces(
+  value: unknown,
+): { where: (string | number)[]; rule: unknown }[] {
+  const v = value as Record<string, unknown>;
+  const places: { where: (string | number)[]; rule: unknown }[] = [];
+  const list = (where: (string | number)[], items: unknown): void => {
+    if (!Array.isArray(items)) return;
+    items.forEach((rule, i) => places.push({ where: [...where, i], rule }));
+  };
+  list(["rules", "arguments"], (v.rules as Record<string, unknown>)?.arguments);
+  list(["entities"], v.entities);
+  list(["redact", "patterns"], (v.redact as Record<string, unknown>)?.patterns);
+  const inOptions: Record<string, string> = {
+    sensitivity: "arguments",
+    entities: "extractors",
+    redact: "patterns",
+  };
+  (Array.isArray(v.plugins) ? v.plugins : []).forEach((entry, i) => {
+    const use = (entry as { use?: unknown })?.use;
+    const key = typeof use === "string" ? inOptions[use] : undefined;
+    const options = (entry as { options?: Record<string, unknown> }).options;
+    if (key && options) list(["plugins", i, "options", key], options[key]);
+  });
+  return places;
+}
+
+/**
+ * Regular expressions in the config that do not compile, each with its
+ * key path, so that a typo in a pattern is reported at its line like any
+ * other config error rather than by the plugin that fails to use it.
+ */
+function patternProblems(
+  value: unknown,
+): { where: (string | number)[]; message: string }[] {
+  const problems: { where: (string | number)[]; message: string }[] = [];
+  for (const { where, rule } of patternPlaces(value)) {
+    const { pattern, flags } = (rule ?? {}) as {
+      pattern?: unknown;
+      flags?: unknown;
+    };
+    if (typeof pattern !== "string") continue;
+    try {
+      new RegExp(
+        pattern,
+        typeof flags === "string" ? flags.replace(/[gy]/g, "") : "",
+      );
+    } catch (error) {
+      const reason = error instanceof Error
+        ? error.message.replace(/^.*: /, "")
+        : String(error);
+      problems.push({
+        where: [...where, "pattern"],
+        message:
+          `not a valid regular expression (${reason}). Fix the pattern; in JSON a backslash is written "\\\\".`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Where an issue is, as a key path (an unknown key's own name included). */

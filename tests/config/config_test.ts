@@ -167,3 +167,37 @@ Deno.test("a config or plugin path that is no small regular file (/dev/zero) sto
     /Cannot load plugin "\/dev\/zero": .*not a regular file/,
   );
 });
+
+Deno.test("a regular expression that does not compile is reported at its line, in sections and plugin options alike, before any server starts", async () => {
+  await using dir = await tempDir();
+  const { code, stderr } = await proxyWithConfig(
+    dir.path,
+    [
+      "{",
+      '  "rules": { "arguments": [{ "label": "X", "key": "q", "pattern": "(" }] },',
+      '  "entities": [{ "type": "t", "pattern": "[a-" }],',
+      '  "plugins": ["sensitivity", { "use": "entities", "options": { "extractors": [{ "type": "a", "pattern": "*x" }] } }]',
+      "}",
+    ].join("\n"),
+  );
+  assert.equal(code, 1);
+  const file = `${dir.path}/mcp-audit.jsonc`;
+  assert.match(stderr, new RegExp(`^mcp-audit: 3 problems in ${file}:\n`));
+  assert.match(
+    stderr,
+    new RegExp(
+      `${file}:2:67: "rules\\.arguments\\.0\\.pattern": not a valid regular expression \\(Unterminated group\\)`,
+    ),
+  );
+  assert.match(
+    stderr,
+    new RegExp(
+      `${file}:3:42: "entities\\.0\\.pattern": not a valid regular expression \\(Unterminated character class\\)`,
+    ),
+  );
+  assert.match(
+    stderr,
+    /:4:\d+: "plugins\.1\.options\.extractors\.0\.pattern": not a valid regular expression \(Nothing to repeat\)/,
+  );
+  assert.doesNotMatch(stderr, /Cannot load plugin/);
+});
