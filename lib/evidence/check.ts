@@ -174,7 +174,12 @@ function matches(rule: FailRule, e: Record<string, unknown>): string[] {
   switch (rule.kind) {
     case "class": {
       const classes = Array.isArray(e.classes) ? e.classes : [];
-      return classes.some((c) => c?.label === rule.label) ? [rule.label] : [];
+      // Labels are matched without regard to case: class:destructive finds DESTRUCTIVE.
+      const wanted = rule.label.toUpperCase();
+      const hit = classes.find((c) =>
+        typeof c?.label === "string" && c.label.toUpperCase() === wanted
+      );
+      return hit ? [hit.label as string] : [];
     }
     case "error":
       if (e.kind === "error") {

@@ -151,7 +151,8 @@ function countTool(acc: Accumulator, e: Record<string, unknown>): void {
     t.errors++;
   }
   if (typeof e.durationMs === "number") {
-    t.totalMs += e.durationMs;
+    // Sums of fractional milliseconds gather float noise (10.722999999999999): keep microseconds.
+    t.totalMs = Math.round((t.totalMs + e.durationMs) * 1000) / 1000;
     t.maxMs = Math.max(t.maxMs, e.durationMs);
   }
   for (const c of (e.classes ?? []) as { label?: unknown }[]) {

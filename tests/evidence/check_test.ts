@@ -102,3 +102,44 @@ Deno.test("check: unverified fails a tampered log and lists the problems; an unk
   assert.equal(missing.code, 4);
   assert.match(missing.stderr, /no such file/);
 });
+
+Deno.test("check: class names are matched without regard to case, so class:destructive finds DESTRUCTIVE", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/destructive.jsonl`;
+  await Deno.writeTextFile(
+    log,
+    JSON.stringify({
+      v: 1,
+      seq: 0,
+      ts: "2026-01-01T00:00:00.000Z",
+      session: "s",
+      kind: "request",
+      dir: "c2s",
+      bytes: 1,
+      id: 1,
+      method: "tools/call",
+      tool: "drop_db",
+      classes: [{
+        label: "DESTRUCTIVE",
+        source: "annotations:destructiveHint",
+      }],
+    }) + "\n",
+  );
+  for (
+    const rule of [
+      "class:destructive",
+      "class:Destructive",
+      "class:DESTRUCTIVE",
+    ]
+  ) {
+    const out = await cli([
+      "check",
+      log,
+      "--fail-on",
+      rule,
+    ]);
+    assert.equal(out.code, 1, `${rule} fails the log`);
+    assert.match(out.stdout, /drop_db/);
+    assert.match(out.stdout, /DESTRUCTIVE/);
+  }
+});
