@@ -21,8 +21,8 @@
  * @module
  */
 export { renderReport, type RenderReportOptions } from "./render.tsx";
+export { NoAuditEventsError } from "../lib/log/log_reader.ts";
 export {
-  NoAuditEventsError,
   writeReport,
   type WriteReportOptions,
   type WriteReportResult,

@@ -5,7 +5,8 @@
  * @module
  */
 import {
-  LogReadError,
+  type LogReadError,
+  NoAuditEventsError,
   readLog,
   type SkippedLine,
 } from "../lib/log/log_reader.ts";
@@ -46,44 +47,6 @@ export interface WriteReportResult {
   skipped: SkippedLine[];
   /** What the verifier said, as the page shows it; absent with `verify: false`. */
   verification?: VerifyReport;
-}
-
-/**
- * A file given to the report holds no audit event (an empty file, or not a
- * log at all); nothing is written. A {@linkcode LogReadError}, so callers
- * that handle unreadable logs handle this too.
- *
- * @example
- * ```ts
- * import { NoAuditEventsError } from "./write_report.ts";
- * import { LogReadError } from "../lib/log/log_reader.ts";
- * import assert from "node:assert/strict";
- *
- * const error = new NoAuditEventsError("README.md", 12);
- * assert.ok(error instanceof LogReadError);
- * assert.match(error.message, /^no audit events in "README\.md"/);
- * ```
- */
-export class NoAuditEventsError extends LogReadError {
-  /**
-   * Creates the error for the file at `path`.
-   *
-   * @param path The file that holds no audit event.
-   * @param lines Lines the file has.
-   */
-  constructor(path: string, lines: number) {
-    super(
-      path,
-      `no audit events in "${path}": ${
-        lines === 0
-          ? "the file is empty"
-          : lines === 1
-          ? "its one line is not an audit event"
-          : `none of its ${lines} lines is an audit event`
-      }. Pass a JSONL log written by "mcp-audit proxy"; no report was written.`,
-    );
-    this.name = "NoAuditEventsError";
-  }
 }
 
 /**

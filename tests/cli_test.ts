@@ -261,3 +261,35 @@ Deno.test("while proxying, a plugin's console output goes to stderr and the clie
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("no command says OK about a file with no audit events: check, summary, verify, prove and report on README.md or an empty file exit 4 and say so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mcp-audit-noevents-" });
+  try {
+    const readme = new URL("../README.md", import.meta.url).pathname;
+    const empty = `${dir}/empty.jsonl`;
+    await Deno.writeTextFile(empty, "");
+    for (const file of [readme, empty]) {
+      for (
+        const args of [
+          ["check", file, "--fail-on", "write"],
+          ["summary", file],
+          ["summary", file, "--json"],
+          ["verify", file],
+          ["prove", file, "--event", "1"],
+          ["report", file, "-o", `${dir}/r.html`],
+        ]
+      ) {
+        const out = await run(args);
+        assert.equal(out.code, 4, `${args.join(" ")} exits 4`);
+        assert.match(
+          decoder.decode(out.stderr),
+          /no audit events in ".*(README\.md|empty\.jsonl)"/,
+        );
+        assert.doesNotMatch(decoder.decode(out.stdout), /OK|No sessions found/);
+      }
+    }
+    await assert.rejects(Deno.stat(`${dir}/r.html`), "no report was written");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -9,14 +9,26 @@ import { EXIT } from "./exit_codes.ts";
 
 /**
  * The logs named on the command line, in session order, or the latest
- * session's when none is named; the exit status when there is none.
+ * session's when none is named; the exit status (4, with the reason on
+ * stderr) when there is none, one cannot be read, or one holds no audit
+ * event.
  *
  * @example
  * ```ts
  * import { logArgs } from "./log_files.ts";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(await logArgs(["a.2.jsonl", "a.jsonl"], { err: () => {} }), ["a.jsonl", "a.2.jsonl"]);
+ * const dir = await Deno.makeTempDir();
+ * const event = '{"v":1,"seq":0,"kind":"session_start","session":"s"}\n';
+ * await Deno.writeTextFile(`${dir}/a.jsonl`, event);
+ * await Deno.writeTextFile(`${dir}/a.2.jsonl`, event);
+ * await Deno.writeTextFile(`${dir}/README.md`, "# Not a log\n");
+ * const said: string[] = [];
+ * const err = (t: string) => said.push(t);
+ * assert.deepEqual(await logArgs([`${dir}/a.2.jsonl`, `${dir}/a.jsonl`], { err }), [`${dir}/a.jsonl`, `${dir}/a.2.jsonl`]);
+ * assert.equal(await logArgs([`${dir}/README.md`], { err }), 4);
+ * assert.match(said[0], /^no audit events in /);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function logArgs(
@@ -26,11 +38,20 @@ export async function logArgs(
   const { latestLogs, NoLogFoundError, orderLogFiles } = await import(
     "../log/log_path.ts"
   );
-  if (positionals.length > 0) return orderLogFiles(positionals);
+  const { hasAuditEvent, LogReadError, NoAuditEventsError } = await import(
+    "../log/log_reader.ts"
+  );
   try {
-    return await latestLogs();
+    const logs = positionals.length > 0
+      ? orderLogFiles(positionals)
+      : await latestLogs();
+    // A command that reads no event checks nothing: it must not say "OK".
+    for (const log of logs) {
+      if (!await hasAuditEvent(log)) throw new NoAuditEventsError(log);
+    }
+    return logs;
   } catch (error) {
-    if (error instanceof NoLogFoundError) {
+    if (error instanceof NoLogFoundError || error instanceof LogReadError) {
       context.err(error.message);
       return EXIT.unreadable;
     }

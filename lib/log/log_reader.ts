@@ -74,6 +74,100 @@ export class LogReadError extends Error {
     this.path = path;
   }
 }
+/**
+ * A file given as a log holds no audit event (an empty file, or not a log
+ * at all, such as a README). A {@linkcode LogReadError}, so callers that
+ * handle unreadable logs handle this too; no command reports on such a
+ * file as if it had checked something.
+ *
+ * @example
+ * ```ts
+ * import { LogReadError, NoAuditEventsError } from "./log_reader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new NoAuditEventsError("README.md", 12);
+ * assert.ok(error instanceof LogReadError);
+ * assert.match(error.message, /^no audit events in "README\.md"/);
+ * ```
+ */
+export class NoAuditEventsError extends LogReadError {
+  /**
+   * Creates the error for the file at `path`.
+   *
+   * @param path The file that holds no audit event.
+   * @param lines Lines the file has, when counted.
+   */
+  constructor(path: string, lines?: number) {
+    super(
+      path,
+      `no audit events in "${path}": ${
+        lines === undefined
+          ? "no line of it is an audit event"
+          : lines === 0
+          ? "the file is empty"
+          : lines === 1
+          ? "its one line is not an audit event"
+          : `none of its ${lines} lines is an audit event`
+      }. Pass a JSONL log written by "mcp-audit proxy".`,
+    );
+    this.name = "NoAuditEventsError";
+  }
+}
+
+/**
+ * Whether the file at `path` holds at least one audit event: a line that
+ * is a JSON object with a string `kind` and `session`. Reads only as far as
+ * the first one (the first line of any log the proxy wrote), so it costs
+ * nothing on a real log and tells a README or an empty file from one.
+ * Throws {@linkcode LogReadError} when the file cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { hasAuditEvent } from "./log_reader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "# Not a log\n\nJust text.\n");
+ * assert.equal(await hasAuditEvent(path), false);
+ * await Deno.writeTextFile(path, '{"v":1,"seq":0,"kind":"session_start","session":"s"}\n');
+ * assert.equal(await hasAuditEvent(path), true);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function hasAuditEvent(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw new LogReadError(path, openFailure(path, error), { cause: error });
+  }
+  let found = false;
+  const decoder = new TextDecoder();
+  const splitter = new LineSplitter((frame) => {
+    if (found) return;
+    try {
+      const value = JSON.parse(decoder.decode(frame.bytes));
+      found = typeof value === "object" && value !== null &&
+        typeof value.kind === "string" && typeof value.session === "string";
+    } catch {
+      // Not JSON: not an event; the next line may be.
+    }
+  });
+  try {
+    const block = new Uint8Array(64 * 1024);
+    while (!found) {
+      const n = await file.read(block).catch((error) => {
+        throw readFailure(path, 0, error);
+      });
+      if (n === null) break;
+      splitter.push(block.subarray(0, n));
+    }
+    if (!found) splitter.end();
+    return found;
+  } finally {
+    file.close();
+  }
+}
 
 /** The reason given for a damaged final line without a newline (a crash mid-write). */
 export const TRUNCATED_LAST_LINE = "truncated last line";

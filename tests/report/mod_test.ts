@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as report from "../../report/mod.ts";
 import { renderReport } from "../../report/render.tsx";
-import { NoAuditEventsError, writeReport } from "../../report/write_report.ts";
+import { writeReport } from "../../report/write_report.ts";
+import { NoAuditEventsError } from "../../lib/log/log_reader.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
