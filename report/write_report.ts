@@ -5,7 +5,6 @@
  * @module
  */
 import {
-  type LogReadError,
   NoAuditEventsError,
   readLog,
   type SkippedLine,
@@ -61,7 +60,7 @@ export interface WriteReportResult {
  * @param options Whether to verify, and the key to check signatures with.
  * @returns The path written, the number of events, the skipped lines and
  *   the verifier's report.
- * @throws {LogReadError} When a log cannot be read, and
+ * @throws {Error} `LogReadError` when a log cannot be read, and
  *   {@linkcode NoAuditEventsError} when one holds no audit event.
  *
  * @example
