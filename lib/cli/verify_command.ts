@@ -36,8 +36,11 @@ Options:
 Exit status: 0 when everything holds; 1 when something does not (tampering,
 a forged or wrongly signed checkpoint, a required signature missing);
 3 when nothing contradicts the log but it is incomplete (a session without
-session_end, a truncated last line, lost events, lines without a hash);
-2 for a usage error; 4 when a log or the key cannot be read.`;
+session_end, a truncated last line, lines without a hash); 5 when nothing
+contradicts the log and nothing else is missing, but the writer recorded
+events it could not write (gap lines: a write failed, e.g. the disk was
+full; not tampering); 2 for a usage error; 4 when a log or the key cannot be
+read.`;
 
 /**
  * Runs `mcp-audit verify` with its arguments and returns the exit status;
@@ -90,6 +93,8 @@ export async function verifyCommand(
       ? EXIT.ok
       : report.status === "failed"
       ? EXIT.failed
+      : report.status === "gap"
+      ? EXIT.gap
       : EXIT.incomplete;
   });
 }
