@@ -7,9 +7,21 @@
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 
+/** Options for {@linkcode logArgs}. */
+export interface LogArgsOptions {
+  /**
+   * Say on stderr which session and files were picked when no LOG is
+   * given (the checking commands do: a gate must show what it checked).
+   * @default {false}
+   */
+  announce?: boolean;
+}
+
 /**
  * The logs named on the command line, in session order, or the latest
- * session's when none is named; the exit status when there is none.
+ * session's when none is named (chosen by its signed start time, not by
+ * file name; which session and files is said on stderr); the exit status
+ * when there is none.
  *
  * @example
  * ```ts
@@ -22,13 +34,27 @@ import { EXIT } from "./exit_codes.ts";
 export async function logArgs(
   positionals: string[],
   context: Pick<CommandContext, "err">,
+  options: LogArgsOptions = {},
 ): Promise<string[] | number> {
-  const { latestLogs, NoLogFoundError, orderLogFiles } = await import(
+  const { latestSession, NoLogFoundError, orderLogFiles } = await import(
     "../log/log_path.ts"
   );
   if (positionals.length > 0) return orderLogFiles(positionals);
   try {
-    return await latestLogs();
+    const latest = await latestSession();
+    const when = latest.by === "session_start"
+      ? `session ${latest.session}, started ${latest.start} (its session_start)`
+      : `a file without a session_start, modified ${
+        latest.modified ?? "at an unknown time"
+      }`;
+    if (options.announce) {
+      context.err(
+        `no LOG given: reading the latest session, ${when}, in ${
+          latest.paths.map((p) => `"${p}"`).join(", ")
+        }`,
+      );
+    }
+    return latest.paths;
   } catch (error) {
     if (error instanceof NoLogFoundError) {
       context.err(error.message);

@@ -72,7 +72,7 @@ export async function proveCommand(
       PROVE_HELP,
     );
   }
-  const logs = await logArgs(positionals, context);
+  const logs = await logArgs(positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
     const { buildProof, ProofError } = await import("../evidence/proof.ts");

@@ -20,7 +20,9 @@ next file given. Reports, with file and line, every edited, inserted,
 deleted or reordered line, forged checkpoint, checkpoint signed with another
 key, truncated last line (the event in flight at a crash, not tampering),
 lost events (gap lines), lines without a hash, and sessions without a
-session_end. Without LOG, the latest session in the default log directory.
+session_end. Without LOG, the latest session in the default log directory:
+the one that started last by its session_start (signed with the log, not
+the file name), named on stderr.
 
 Without --pubkey, signatures cannot be checked: the output says so, and the
 log still verifies when chains and roots hold (pass --require-signature to
@@ -74,7 +76,7 @@ export async function verifyCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
-  const logs = await logArgs(parsed.positionals, context);
+  const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
     const { loadVerifyKey } = await import("../seal/signing_key.ts");
