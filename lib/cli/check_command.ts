@@ -24,7 +24,9 @@ Rules (comma-separated):
   class:LABEL    a tool call with any other class label
   error          a JSON-RPC error response or a tool result with isError
   entity:TYPE    an event that touched an entity of TYPE (e.g. entity:ssn)
-  unverified     the log does not verify ("${NAME} verify" would not exit 0)
+  unverified     the log does not verify ("${NAME} verify" would not exit 0),
+                 or events come after the last signed checkpoint (a crash,
+                 or a log rolled back and continued; listed with seq range)
 
 Options:
   --fail-on RULES        The rules (required).
