@@ -394,6 +394,56 @@ async function modified(path: string): Promise<Date | undefined> {
 }
 
 /**
+ * Every part of the rotated log that `path` belongs to, found by name in
+ * its directory, in order: for `d/a.jsonl` or `d/a.2.jsonl`, `d/a.jsonl`,
+ * `d/a.2.jsonl`, `d/a.3.jsonl`, ... (those that exist). A path whose
+ * directory cannot be read is returned alone.
+ *
+ * @example
+ * ```ts
+ * import { logParts } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * for (const name of ["a.jsonl", "a.2.jsonl", "a.10.jsonl", "ab.jsonl", "b.2.jsonl"]) {
+ *   await Deno.writeTextFile(`${dir}/${name}`, "");
+ * }
+ * const all = [`${dir}/a.jsonl`, `${dir}/a.2.jsonl`, `${dir}/a.10.jsonl`];
+ * assert.deepEqual(await logParts(`${dir}/a.2.jsonl`), all);
+ * assert.deepEqual(await logParts(`${dir}/a.jsonl`), all);
+ * // Without its first file, a part is a log of its own.
+ * assert.deepEqual(await logParts(`${dir}/b.2.jsonl`), [`${dir}/b.2.jsonl`]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function logParts(path: string): Promise<string[]> {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const dir = cut >= 0 ? path.slice(0, cut) : ".";
+  const prefix = cut >= 0 ? path.slice(0, cut + 1) : "";
+  const name = path.slice(cut + 1);
+  const names = new Set<string>();
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile) names.add(entry.name);
+    }
+  } catch {
+    return [path];
+  }
+  const part = /^(.*)\.(\d+)\.jsonl$/.exec(name);
+  const base = part && names.has(`${part[1]}.jsonl`)
+    ? part[1]
+    : name.endsWith(".jsonl")
+    ? name.slice(0, -".jsonl".length)
+    : undefined;
+  if (base === undefined || !names.has(`${base}.jsonl`)) return [path];
+  const parts = [...names].map((n) => /^(.*)\.(\d+)\.jsonl$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && m[1] === base)
+    .sort((a, b) => Number(a[2]) - Number(b[2]))
+    .map((m) => m[0]);
+  return [`${base}.jsonl`, ...parts].map((n) => prefix + n);
+}
+
+/**
  * Puts the parts of rotated logs in order (`a.jsonl`, `a.2.jsonl`, ...,
  * `a.10.jsonl`), whatever order a shell glob gave them in; other files keep
  * their place relative to each other.
