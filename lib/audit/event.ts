@@ -217,8 +217,14 @@ export interface GapEvent extends EventBase {
   lost: number;
   /** Seq of the first lost event. */
   fromSeq: number;
+  /** Seq of the last lost event (`fromSeq + lost - 1`); older logs lack it. */
+  toSeq?: number;
   /** Why they were lost. */
   reason: string;
+  /** The `hash` of the last lost line, so the chain can be checked across the gap. */
+  head?: string;
+  /** Bytes of a line cut short by the failed write that could not be cut off (the line before). */
+  torn?: number;
 }
 
 /** The first event of a session. */

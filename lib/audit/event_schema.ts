@@ -209,7 +209,10 @@ const gapEvent = z.object({
   kind: z.literal("gap"),
   lost: z.number().int().nonnegative(),
   fromSeq: z.number().int().nonnegative(),
+  toSeq: z.number().int().nonnegative().optional(),
   reason: z.string(),
+  head: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  torn: z.number().int().positive().optional(),
 });
 /** Validates a {@linkcode GapEvent}. */
 export const GapEventSchema: z.ZodType<GapEvent> = gapEvent;

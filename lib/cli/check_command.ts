@@ -15,7 +15,8 @@ export const CHECK_HELP =
 
 A gate for CI jobs that run agents: lists, with file, line, seq and tool,
 every event the rules forbid, and fails when there is one. Without LOG, the
-latest session in the default log directory.
+latest session in the default log directory: the one that started last by
+its session_start (signed with the log, not the file name), named on stderr.
 
 Rules (comma-separated):
   write          a tool call classified WRITE
@@ -23,7 +24,9 @@ Rules (comma-separated):
   class:LABEL    a tool call with any other class label
   error          a JSON-RPC error response or a tool result with isError
   entity:TYPE    an event that touched an entity of TYPE (e.g. entity:ssn)
-  unverified     the log does not verify ("${NAME} verify" would not exit 0)
+  unverified     the log does not verify ("${NAME} verify" would not exit 0),
+                 or events come after the last signed checkpoint (a crash,
+                 or a log rolled back and continued; listed with seq range)
 
 Options:
   --fail-on RULES        The rules (required).
@@ -77,7 +80,7 @@ export async function checkCommand(
   } catch (error) {
     throw new UsageError((error as Error).message, CHECK_HELP);
   }
-  const logs = await logArgs(parsed.positionals, context);
+  const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
     const { loadVerifyKey } = await import("../seal/signing_key.ts");

@@ -16,6 +16,7 @@
  *
  * assert.equal(EXIT.usage, 2);
  * assert.equal(EXIT.unreadable, 4);
+ * assert.equal(EXIT.gap, 5);
  * ```
  */
 export const EXIT = {
@@ -29,6 +30,11 @@ export const EXIT = {
   incomplete: 3,
   /** A log, bundle or key cannot be read, or holds no audit events. */
   unreadable: 4,
+  /**
+   * Nothing contradicts the log and nothing else is missing, but the
+   * writer recorded events it could not write (a full disk): `gap` lines.
+   */
+  gap: 5,
   /** The server command was not found. */
   notFound: 127,
 } as const;
@@ -54,5 +60,8 @@ export const EXIT_STATUS_HELP: string =
   ${EXIT.incomplete}    verify: nothing contradicts the log, but it is incomplete
   ${EXIT.unreadable}    a log, a bundle or a key cannot be read, none was found, or a file
        holds no audit events
+  ${EXIT.gap}    verify: nothing contradicts the log and nothing else is missing, but the
+       writer recorded events it could not write (a write failed, e.g. the disk
+       was full: the log's gap lines); not tampering, but those events are lost
   ${EXIT.notFound}  proxy: the server command was not found
 The proxy otherwise exits with the server's own status (128+N when killed by signal N).`;

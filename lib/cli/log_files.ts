@@ -7,11 +7,22 @@
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 
+/** Options for {@linkcode logArgs}. */
+export interface LogArgsOptions {
+  /**
+   * Say on stderr which session and files were picked when no LOG is
+   * given (the checking commands do: a gate must show what it checked).
+   * @default {false}
+   */
+  announce?: boolean;
+}
+
 /**
  * The logs named on the command line, in session order, or the latest
- * session's when none is named; the exit status (4, with the reason on
- * stderr) when there is none, one cannot be read, or one holds no audit
- * event.
+ * session's when none is named (chosen by its signed start time, not by
+ * file name; which session and files is said on stderr when asked); the
+ * exit status (4, with the reason on stderr) when there is none, one cannot
+ * be read, or one holds no audit event.
  *
  * @example
  * ```ts
@@ -34,17 +45,33 @@ import { EXIT } from "./exit_codes.ts";
 export async function logArgs(
   positionals: string[],
   context: Pick<CommandContext, "err">,
+  options: LogArgsOptions = {},
 ): Promise<string[] | number> {
-  const { latestLogs, NoLogFoundError, orderLogFiles } = await import(
+  const { latestSession, NoLogFoundError, orderLogFiles } = await import(
     "../log/log_path.ts"
   );
   const { hasAuditEvent, LogReadError, NoAuditEventsError } = await import(
     "../log/log_reader.ts"
   );
   try {
-    const logs = positionals.length > 0
-      ? orderLogFiles(positionals)
-      : await latestLogs();
+    let logs: string[];
+    if (positionals.length > 0) logs = orderLogFiles(positionals);
+    else {
+      const latest = await latestSession();
+      const when = latest.by === "session_start"
+        ? `session ${latest.session}, started ${latest.start} (its session_start)`
+        : `a file without a session_start, modified ${
+          latest.modified ?? "at an unknown time"
+        }`;
+      if (options.announce) {
+        context.err(
+          `no LOG given: reading the latest session, ${when}, in ${
+            latest.paths.map((p) => `"${p}"`).join(", ")
+          }`,
+        );
+      }
+      logs = latest.paths;
+    }
     // A command that reads no event checks nothing: it must not say "OK".
     for (const log of logs) {
       if (!await hasAuditEvent(log)) throw new NoAuditEventsError(log);

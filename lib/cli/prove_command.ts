@@ -11,13 +11,16 @@ import { logArgs, readingFiles } from "./log_files.ts";
 
 /** The help of `mcp-audit prove`. */
 export const PROVE_HELP =
-  `Usage: ${NAME} prove LOG --event SEQ [--session ID] [--final] [-o BUNDLE]
+  `Usage: ${NAME} prove [LOG...] --event SEQ [--session ID] [--final] [-o BUNDLE]
 
 Writes a proof bundle for one event (docs/evidence.md): its line, its leaf
 index, and its RFC 6962 inclusion proof against the first checkpoint after
 it (or, with --final, the session's last checkpoint), with that checkpoint's
 line. A reviewer checks it with "${NAME} verify-proof BUNDLE --pubkey FILE"
-without seeing the rest of the session.
+without seeing the rest of the session. The parts of a rotated log
+(a.jsonl, a.2.jsonl, ...) are read together: give any of them, and the
+others are found by name beside it. Without LOG, the latest session in the
+default log directory, named on stderr.
 
 Options:
   --event SEQ       The event's seq (required).
@@ -62,7 +65,6 @@ export async function proveCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError("give one LOG", PROVE_HELP);
   const seq = Number(values.event);
   if (values.event === undefined || !Number.isInteger(seq) || seq < 0) {
     throw new UsageError(
@@ -72,12 +74,24 @@ export async function proveCommand(
       PROVE_HELP,
     );
   }
-  const logs = await logArgs(positionals, context);
-  if (typeof logs === "number") return logs;
+  const given = await logArgs(positionals, context, { announce: true });
+  if (typeof given === "number") return given;
+  const { logParts, orderLogFiles } = await import("../log/log_path.ts");
+  const logs = orderLogFiles([
+    ...new Set((await Promise.all(given.map(logParts))).flat()),
+  ]);
+  const found = logs.filter((p) => !given.includes(p));
+  if (found.length > 0) {
+    context.err(
+      `reading the other parts of the rotated log too: ${
+        found.map((p) => `"${p}"`).join(", ")
+      }`,
+    );
+  }
   return await readingFiles(context, async () => {
     const { buildProof, ProofError } = await import("../evidence/proof.ts");
     try {
-      const bundle = await buildProof(logs[0], {
+      const bundle = await buildProof(logs, {
         seq,
         session: values.session,
         final: values.final,
@@ -89,7 +103,9 @@ export async function proveCommand(
       });
       await Deno.chmod(output, 0o600).catch(() => {});
       context.out(
-        `Wrote ${output}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${bundle.source?.path}:${bundle.source?.checkpointLine}`,
+        `Wrote ${output}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${
+          bundle.source?.checkpointPath ?? bundle.source?.path
+        }:${bundle.source?.checkpointLine}`,
       );
       return EXIT.ok;
     } catch (error) {

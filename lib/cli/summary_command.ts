@@ -12,9 +12,11 @@ import { logArgs, readingFiles } from "./log_files.ts";
 export const SUMMARY_HELP = `Usage: ${NAME} summary [LOG...] [--json]
 
 Prints each session's summary: tool calls, tools with their classes, errors,
-unique entities by type, durations. Taken from the session's session_end
+unique entities by type, durations, and which events (seq range, count) no
+signed checkpoint covers: they are counted, but no signature vouches for them. Taken from the session's session_end
 when it has one; otherwise computed from its events. Without LOG, the
-latest session in the default log directory.
+latest session in the default log directory (the one that started last by
+its session_start, not by file name), named on stderr.
 
 Options:
   --json       Print the summaries as JSON.
@@ -51,7 +53,7 @@ export async function summaryCommand(
     { positionals: true },
   );
   if (!parsed) return EXIT.ok;
-  const logs = await logArgs(parsed.positionals, context);
+  const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
     const { formatSummaries, summarizeLogs } = await import(

@@ -20,7 +20,9 @@ next file given. Reports, with file and line, every edited, inserted,
 deleted or reordered line, forged checkpoint, checkpoint signed with another
 key, truncated last line (the event in flight at a crash, not tampering),
 lost events (gap lines), lines without a hash, and sessions without a
-session_end. Without LOG, the latest session in the default log directory.
+session_end. Without LOG, the latest session in the default log directory:
+the one that started last by its session_start (signed with the log, not
+the file name), named on stderr.
 
 Without --pubkey, signatures cannot be checked: the output says so, and the
 log still verifies when chains and roots hold (pass --require-signature to
@@ -36,8 +38,11 @@ Options:
 Exit status: 0 when everything holds; 1 when something does not (tampering,
 a forged or wrongly signed checkpoint, a required signature missing);
 3 when nothing contradicts the log but it is incomplete (a session without
-session_end, a truncated last line, lost events, lines without a hash);
-2 for a usage error; 4 when a log or the key cannot be read.`;
+session_end, a truncated last line, lines without a hash); 5 when nothing
+contradicts the log and nothing else is missing, but the writer recorded
+events it could not write (gap lines: a write failed, e.g. the disk was
+full; not tampering); 2 for a usage error; 4 when a log or the key cannot be
+read.`;
 
 /**
  * Runs `mcp-audit verify` with its arguments and returns the exit status;
@@ -71,7 +76,7 @@ export async function verifyCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
-  const logs = await logArgs(parsed.positionals, context);
+  const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
     const { loadVerifyKey } = await import("../seal/signing_key.ts");
@@ -90,6 +95,8 @@ export async function verifyCommand(
       ? EXIT.ok
       : report.status === "failed"
       ? EXIT.failed
+      : report.status === "gap"
+      ? EXIT.gap
       : EXIT.incomplete;
   });
 }

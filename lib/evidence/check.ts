@@ -8,6 +8,11 @@
  */
 import { readRecords } from "../log/log_lines.ts";
 import { verifyLogs, type VerifyOptions, type VerifyReport } from "./verify.ts";
+import {
+  CoverageTracker,
+  describeUncovered,
+  type Uncovered,
+} from "./_coverage.ts";
 
 /** One rule of `--fail-on`. */
 export type FailRule =
@@ -36,6 +41,12 @@ export interface CheckReport {
   ok: boolean;
   rules: string[];
   offences: Offence[];
+  /**
+   * Events no signed checkpoint covers, per session (the rules were
+   * applied to them all the same). With `unverified` they are offences when
+   * the session has a signed checkpoint or signatures are required.
+   */
+  uncovered: Uncovered[];
   /** The verification, when `unverified` was among the rules. */
   verify?: VerifyReport;
 }
@@ -111,31 +122,33 @@ export async function checkLogs(
   const eventRules = rules.filter((r) => r.kind !== "unverified");
   // Requests already listed per rule, so their responses are not listed again.
   const listed = new Set<string>();
-  if (eventRules.length > 0) {
-    for (const path of paths) {
-      await readRecords(path, (e, line) => {
-        const at = {
-          path,
-          line,
-          session: typeof e.session === "string" ? e.session : undefined,
-          seq: typeof e.seq === "number" ? e.seq : undefined,
-          kind: typeof e.kind === "string" ? e.kind : undefined,
-          tool: typeof e.tool === "string" ? e.tool : undefined,
-        };
-        for (const rule of eventRules) {
-          for (const detail of matches(rule, e)) {
-            if (rule.kind === "class") {
-              const request = e.kind === "request" ? e.seq : e.requestSeq;
-              const key = `${rule.name}\u0000${e.session}\u0000${request}`;
-              if (request !== undefined && listed.has(key)) continue;
-              if (request !== undefined) listed.add(key);
-            }
-            offences.push({ rule: rule.name, ...at, detail });
+  const coverage = new CoverageTracker();
+  for (const path of paths) {
+    await readRecords(path, (e, line) => {
+      coverage.add(e, path, line);
+      if (eventRules.length === 0) return;
+      const at = {
+        path,
+        line,
+        session: typeof e.session === "string" ? e.session : undefined,
+        seq: typeof e.seq === "number" ? e.seq : undefined,
+        kind: typeof e.kind === "string" ? e.kind : undefined,
+        tool: typeof e.tool === "string" ? e.tool : undefined,
+      };
+      for (const rule of eventRules) {
+        for (const detail of matches(rule, e)) {
+          if (rule.kind === "class") {
+            const request = e.kind === "request" ? e.seq : e.requestSeq;
+            const key = `${rule.name}\u0000${e.session}\u0000${request}`;
+            if (request !== undefined && listed.has(key)) continue;
+            if (request !== undefined) listed.add(key);
           }
+          offences.push({ rule: rule.name, ...at, detail });
         }
-      });
-    }
+      }
+    });
   }
+  const uncovered = coverage.uncovered();
   let verify: VerifyReport | undefined;
   const unverified = rules.find((r) => r.kind === "unverified");
   if (unverified) {
@@ -161,11 +174,25 @@ export async function checkLogs(
         });
       }
     }
+    const required = verifyOptions.publicKey !== undefined ||
+      verifyOptions.requireSignature === true;
+    for (const u of uncovered) {
+      if (!u.signed && !required) continue;
+      offences.push({
+        rule: unverified.name,
+        path: u.path,
+        line: u.line,
+        session: u.session,
+        seq: u.fromSeq,
+        detail: `not_covered: ${describeUncovered(u)}`,
+      });
+    }
   }
   return {
     ok: offences.length === 0,
     rules: rules.map((r) => r.name),
     offences,
+    uncovered,
     verify,
   };
 }
@@ -213,12 +240,25 @@ function matches(rule: FailRule, e: Record<string, unknown>): string[] {
  * import { formatCheckReport } from "./check.ts";
  * import assert from "node:assert/strict";
  *
- * assert.match(formatCheckReport({ ok: true, rules: ["write"], offences: [] }), /^OK/);
+ * assert.match(formatCheckReport({ ok: true, rules: ["write"], offences: [], uncovered: [] }), /^OK/);
  * ```
  */
 export function formatCheckReport(report: CheckReport): string {
+  // The tail of a signed session is said whether or not it offends: the
+  // rules were applied to events that no signature vouches for.
+  const notes = report.uncovered.filter((u) =>
+    u.signed &&
+    !report.offences.some((o) =>
+      o.session === u.session && o.detail.startsWith("not_covered:")
+    )
+  ).map((u) =>
+    `note: ${u.path}:${u.line}: session ${u.session}: ${describeUncovered(u)}`
+  );
   if (report.ok) {
-    return `OK: nothing forbidden by --fail-on ${report.rules.join(",")}`;
+    return [
+      ...notes,
+      `OK: nothing forbidden by --fail-on ${report.rules.join(",")}`,
+    ].join("\n");
   }
   const lines = report.offences.map((o) => {
     const at = o.line > 0 ? `${o.path}:${o.line}` : o.path;
@@ -229,6 +269,7 @@ export function formatCheckReport(report: CheckReport): string {
     ].filter(Boolean).join(", ");
     return `${at}: ${o.rule}: ${what ? `${what}: ` : ""}${o.detail}`;
   });
+  lines.push(...notes);
   lines.push(
     `FAILED: ${report.offences.length} event(s) forbidden by --fail-on ${
       report.rules.join(",")

@@ -38,7 +38,14 @@ export interface ProofBundle {
   /** The checkpoint's line exactly as in the log, without its newline. */
   checkpoint: string;
   /** Where the lines came from; informative, not checked. */
-  source?: { path: string; eventLine: number; checkpointLine: number };
+  source?: {
+    /** The file of the event. */
+    path: string;
+    eventLine: number;
+    checkpointLine: number;
+    /** The file of the checkpoint, when it is another part of a rotated log. */
+    checkpointPath?: string;
+  };
 }
 
 /** A proof cannot be made: the event or a covering checkpoint is not in the log. */
@@ -69,9 +76,10 @@ const LEAF = new Uint8Array([LEAF_PREFIX]);
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Makes the proof bundle for event `seq` of a session in `path`. Holds the
- * leaf hashes of that one session in memory. Throws {@linkcode ProofError}
- * and `LogReadError`.
+ * Makes the proof bundle for event `seq` of a session in `path`, or in the
+ * files `path` lists in order (the parts of a rotated log: the event may be
+ * in one and its checkpoint in the next). Holds the leaf hashes of that one
+ * session in memory. Throws {@linkcode ProofError} and `LogReadError`.
  *
  * @example
  * ```ts
@@ -103,55 +111,66 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * ```
  */
 export async function buildProof(
-  path: string,
+  path: string | string[],
   options: BuildProofOptions,
 ): Promise<ProofBundle> {
-  const session = options.session ?? await onlySession(path);
+  const paths = typeof path === "string" ? [path] : path;
+  const named = paths.length === 1
+    ? `"${paths[0]}"`
+    : `"${paths.join('", "')}"`;
+  const session = options.session ?? await onlySession(paths, named);
   const leaves: Uint8Array[] = [];
-  let event: { text: string; line: number; leafIndex: number } | undefined;
-  let checkpoint: { text: string; line: number; size: number } | undefined;
+  let event:
+    | { text: string; path: string; line: number; leafIndex: number }
+    | undefined;
+  let checkpoint:
+    | { text: string; path: string; line: number; size: number }
+    | undefined;
   let done = false;
-  await readLines(path, (bytes, line, terminated) => {
-    if (done || !terminated) return;
-    const parsed = parse(bytes);
-    if (!parsed || parsed.record.session !== session) return;
-    const { record, text } = parsed;
-    if (!isSealedText(text)) {
-      if (record.kind === "gap" && !event) {
-        throw new ProofError(
-          `Cannot prove seq ${options.seq}: events were lost before it (the gap at ${path}:${line}), so its leaf index is unknown.`,
-        );
+  for (const path of paths) {
+    if (done) break;
+    await readLines(path, (bytes, line, terminated) => {
+      if (done || !terminated) return;
+      const parsed = parse(bytes);
+      if (!parsed || parsed.record.session !== session) return;
+      const { record, text } = parsed;
+      if (!isSealedText(text)) {
+        if (record.kind === "gap" && !event) {
+          throw new ProofError(
+            `Cannot prove seq ${options.seq}: events were lost before it (the gap at ${path}:${line}), so its leaf index is unknown.`,
+          );
+        }
+        return;
       }
-      return;
-    }
-    const body = bytes.subarray(0, bytes.length - SEAL_SUFFIX);
-    if (record.kind === "checkpoint") {
-      if (event) {
-        checkpoint = { text, line, size: Number(record.treeSize) };
-        if (!options.final) done = true;
+      const body = bytes.subarray(0, bytes.length - SEAL_SUFFIX);
+      if (record.kind === "checkpoint") {
+        if (event) {
+          checkpoint = { text, path, line, size: Number(record.treeSize) };
+          if (!options.final) done = true;
+        }
+        return;
       }
-      return;
-    }
-    if (record.seq === options.seq && !event) {
-      event = { text, line, leafIndex: leaves.length };
-    }
-    leaves.push(
-      createHash("sha256").update(LEAF).update(body).update(CLOSE).digest(),
-    );
-  });
+      if (record.seq === options.seq && !event) {
+        event = { text, path, line, leafIndex: leaves.length };
+      }
+      leaves.push(
+        createHash("sha256").update(LEAF).update(body).update(CLOSE).digest(),
+      );
+    });
+  }
   if (!event) {
     throw new ProofError(
-      `No event with seq ${options.seq} in session ${session} of "${path}" (checkpoints cannot be proved: they are not leaves).`,
+      `No event with seq ${options.seq} in session ${session} of ${named} (checkpoints cannot be proved: they are not leaves).`,
     );
   }
   if (!checkpoint) {
     throw new ProofError(
-      `No checkpoint after seq ${options.seq} in session ${session} of "${path}": the session ended before one was written, so nothing covers the event.`,
+      `No checkpoint after seq ${options.seq} in session ${session} of ${named}: the session ended before one was written, or it is in a later part of a rotated log not given (give every part, or the first: its parts are found by name), so nothing here covers the event.`,
     );
   }
   if (checkpoint.size > leaves.length || checkpoint.size <= event.leafIndex) {
     throw new ProofError(
-      `The checkpoint at ${path}:${checkpoint.line} records treeSize ${checkpoint.size}, which does not match the log; run "mcp-audit verify" on it.`,
+      `The checkpoint at ${checkpoint.path}:${checkpoint.line} records treeSize ${checkpoint.size}, which does not match the log; run "mcp-audit verify" on it.`,
     );
   }
   const tree = leaves.slice(0, checkpoint.size);
@@ -165,25 +184,34 @@ export async function buildProof(
     proof: proof.map((hash) => hash.toHex()),
     event: event.text,
     checkpoint: checkpoint.text,
-    source: { path, eventLine: event.line, checkpointLine: checkpoint.line },
+    source: {
+      path: event.path,
+      eventLine: event.line,
+      checkpointLine: checkpoint.line,
+      ...(checkpoint.path !== event.path
+        ? { checkpointPath: checkpoint.path }
+        : {}),
+    },
   };
 }
 
-async function onlySession(path: string): Promise<string> {
+async function onlySession(paths: string[], named: string): Promise<string> {
   const sessions = new Set<string>();
-  await readLines(path, (bytes, _line, terminated) => {
-    if (!terminated) return;
-    const parsed = parse(bytes);
-    if (parsed && typeof parsed.record.session === "string") {
-      sessions.add(parsed.record.session);
-    }
-  });
+  for (const path of paths) {
+    await readLines(path, (bytes, _line, terminated) => {
+      if (!terminated) return;
+      const parsed = parse(bytes);
+      if (parsed && typeof parsed.record.session === "string") {
+        sessions.add(parsed.record.session);
+      }
+    });
+  }
   if (sessions.size === 1) return [...sessions][0];
   if (sessions.size === 0) {
-    throw new ProofError(`"${path}" holds no events.`);
+    throw new ProofError(`${named} holds no events.`);
   }
   throw new ProofError(
-    `"${path}" holds ${sessions.size} sessions; choose one with --session (${
+    `${named} holds ${sessions.size} sessions; choose one with --session (${
       [...sessions].join(", ")
     }).`,
   );

@@ -10,6 +10,11 @@
 import type { AuditEvent, Summary } from "../audit/event.ts";
 import { readRecords } from "../log/log_lines.ts";
 import { SummaryBuilder } from "../audit/summary.ts";
+import {
+  CoverageTracker,
+  describeUncovered,
+  type Uncovered,
+} from "./_coverage.ts";
 
 /** One tool's calls in a session. */
 export interface ToolSummary {
@@ -41,6 +46,8 @@ export interface SessionSummary {
   tools: ToolSummary[];
   /** Unique entities per type. */
   entitiesByType: Record<string, number>;
+  /** The events no signed checkpoint covers (counted above all the same), when there are any. */
+  uncovered?: Uncovered;
 }
 
 interface Accumulator {
@@ -78,9 +85,11 @@ export async function summarizeLogs(
   paths: string[],
 ): Promise<SessionSummary[]> {
   const sessions = new Map<string, Accumulator>();
+  const coverage = new CoverageTracker();
   for (const path of paths) {
-    await readRecords(path, (e) => {
+    await readRecords(path, (e, line) => {
       if (typeof e.session !== "string") return;
+      coverage.add(e, path, line);
       let acc = sessions.get(e.session);
       if (!acc) {
         acc = {
@@ -100,6 +109,7 @@ export async function summarizeLogs(
       countTool(acc, e);
     });
   }
+  const uncovered = new Map(coverage.uncovered().map((u) => [u.session, u]));
   return [...sessions].map(([session, acc]) => {
     const end = acc.sessionEnd;
     const elapsed = acc.start && acc.end
@@ -126,6 +136,7 @@ export async function summarizeLogs(
         classes: [...labels].sort(),
       })).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name)),
       entitiesByType,
+      ...(uncovered.has(session) ? { uncovered: uncovered.get(session) } : {}),
     };
   });
 }
@@ -204,6 +215,9 @@ export function formatSummaries(sessions: SessionSummary[]): string {
           : ""
       }`,
     ];
+    if (s.uncovered) {
+      lines.push(`  not signed:      ${describeUncovered(s.uncovered)}`);
+    }
     if (s.tools.length > 0) {
       lines.push("  tools:");
       const width = Math.max(...s.tools.map((t) => t.name.length));

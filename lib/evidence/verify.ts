@@ -100,10 +100,17 @@ export interface SessionVerdict {
   keyIds: string[];
   /** The session has a `session_end` followed by a final checkpoint. */
   finished: boolean;
+  /** Events its `gap` lines say the writer lost. */
+  lostEvents: number;
 }
 
-/** `verified`: everything holds; `failed`: something does not; `incomplete`: nothing contradicts, but not everything could be checked. */
-export type VerifyStatus = "verified" | "failed" | "incomplete";
+/**
+ * `verified`: everything holds; `failed`: something does not; `incomplete`:
+ * nothing contradicts, but not everything could be checked; `gap`: nothing
+ * contradicts and nothing else is missing, but the writer recorded events
+ * it could not write (`gap` lines: a write failed, e.g. the disk was full).
+ */
+export type VerifyStatus = "verified" | "failed" | "incomplete" | "gap";
 
 /** What {@linkcode verifyLogs} returns. */
 export interface VerifyReport {
@@ -162,6 +169,8 @@ interface SessionState {
   tree: MerkleBuilder;
   /** The tree cannot be checked: events were lost (a gap). */
   treeLost?: LineLocation;
+  /** Lines the gap records say were lost. */
+  lostLines: number;
   /** The next sealed line cannot be chained (after a gap). */
   resync: boolean;
   expectedSeq: number;
@@ -186,7 +195,7 @@ interface SessionState {
   keyIds: Set<string>;
   /** Leaves covered by the last checkpoint. */
   covered: number;
-  problems: { failure: boolean; incomplete: boolean };
+  problems: { failure: boolean; incomplete: boolean; gap: boolean };
 }
 
 /**
@@ -364,7 +373,9 @@ export class LogVerifier {
       return undefined;
     }
     const fast = fastHeader(bytes, this.#lastSession);
-    if (fast) {
+    // An unsealed line is parsed whole: it may be a cut-short line with the
+    // next one glued on (older writers after a failed write).
+    if (fast && isSealed(bytes)) {
       this.#lastSession = fast.session;
       return this.#event(path, line, bytes, fast);
     }
@@ -425,7 +436,7 @@ export class LogVerifier {
         // Not that case: the line is damaged.
       }
     }
-    this.#add({
+    this.#lastInvalid = this.#add({
       path,
       line,
       kind: "invalid_line",
@@ -607,24 +618,7 @@ export class LogVerifier {
     record: Record<string, unknown>,
   ): void {
     if (kind === "gap") {
-      const lost = typeof record.lost === "number" ? record.lost : 0;
-      const from = typeof record.fromSeq === "number" ? record.fromSeq : seq;
-      this.#add({
-        ...here,
-        kind: "gap",
-        severity: "incomplete",
-        session: state.id,
-        seq,
-        message:
-          `line ${here.line} records ${lost} event(s) lost (seq ${from} to ${
-            from + lost - 1
-          }, ${
-            String(record.reason ?? "")
-          }): the writer failed; the chain resumes after it and the tree roots after it cannot be checked`,
-      }, state);
-      state.resync = true;
-      state.treeLost ??= here;
-      state.expectedSeq = Math.max(state.expectedSeq, from + lost);
+      this.#gap(state, here, seq, record);
       return;
     }
     if (state.sealed > 0) {
@@ -643,6 +637,68 @@ export class LogVerifier {
     // the first sealed one: decided when the session is finished.
     state.unsealedCount++;
     if (state.unsealed.length < 100) state.unsealed.push(here);
+  }
+
+  /**
+   * A gap record: the writer lost seqs `fromSeq` to `toSeq`. With `head`
+   * (the last lost line's hash) the chain is checked on across the gap;
+   * the tree roots after it cannot be, as the lost leaves are unknown.
+   */
+  #gap(
+    state: SessionState,
+    here: LineLocation,
+    seq: number,
+    record: Record<string, unknown>,
+  ): void {
+    const lost = typeof record.lost === "number" ? record.lost : 0;
+    const from = typeof record.fromSeq === "number" ? record.fromSeq : seq;
+    const to = typeof record.toSeq === "number"
+      ? record.toSeq
+      : from + lost - 1;
+    const head = typeof record.head === "string" &&
+        /^[0-9a-f]{64}$/.test(record.head)
+      ? Uint8Array.fromHex(record.head)
+      : undefined;
+    const torn = typeof record.torn === "number" ? record.torn : 0;
+    const invalid = this.#lastInvalid;
+    if (
+      torn > 0 && invalid && invalid.path === here.path &&
+      invalid.line === here.line - 1
+    ) {
+      // The line the failed write cut short and could not cut off.
+      invalid.kind = "gap";
+      invalid.severity = "incomplete";
+      invalid.session = state.id;
+      invalid.message =
+        `line ${invalid.line} was cut short by the failed write that line ${here.line} records (${torn} bytes); not evidence of tampering`;
+      state.problems.gap = true;
+    }
+    this.#add({
+      ...here,
+      kind: "gap",
+      severity: "incomplete",
+      session: state.id,
+      seq,
+      message: `line ${here.line} records ${lost} event(s) lost (seq ${from}${
+        to > from ? ` to ${to}` : ""
+      }, ${
+        String(record.reason ?? "")
+      }): the writer could not write them (e.g. the disk was full); ${
+        head
+          ? "the chain is checked across the gap"
+          : "the chain resumes after it"
+      }, and the tree roots after it cannot be checked`,
+    }, state);
+    if (head) {
+      state.head = head;
+      state.beforeLast = undefined;
+      state.resync = false;
+    } else {
+      state.resync = true;
+    }
+    state.treeLost ??= here;
+    state.lostLines += Math.max(lost, 0);
+    state.expectedSeq = Math.max(state.expectedSeq, to + 1);
   }
 
   #sessionStart(
@@ -700,7 +756,18 @@ export class LogVerifier {
     if (record.head !== before.toHex()) {
       problems.push("its head is not the hash of the line before it");
     }
-    if (record.treeSize !== size) {
+    if (state.treeLost) {
+      // Lost lines were leaves, or checkpoints: between the two.
+      const treeSize = Number(record.treeSize);
+      if (
+        !Number.isInteger(treeSize) || treeSize < size ||
+        treeSize > size + state.lostLines
+      ) {
+        problems.push(
+          `it records treeSize ${record.treeSize} but ${size} events precede it and ${state.lostLines} were lost`,
+        );
+      }
+    } else if (record.treeSize !== size) {
       problems.push(
         `it records treeSize ${record.treeSize} but ${size} events precede it`,
       );
@@ -785,6 +852,8 @@ export class LogVerifier {
 
   #scratch = new Uint8Array(64 * 1024);
   #lastSession = "";
+  /** The `invalid_line` finding on the line just read, if it was one. */
+  #lastInvalid?: Finding;
 
   #scratchFor(length: number): Uint8Array {
     if (this.#scratch.length < length + 33 + 128) {
@@ -796,7 +865,10 @@ export class LogVerifier {
   #add(finding: Finding, state?: SessionState): Finding | undefined {
     if (state) {
       if (finding.severity === "failure") state.problems.failure = true;
-      if (finding.severity === "incomplete") state.problems.incomplete = true;
+      if (finding.severity === "incomplete") {
+        if (finding.kind === "gap") state.problems.gap = true;
+        else state.problems.incomplete = true;
+      }
       if (
         finding.line === state.last.line && finding.path === state.last.path
       ) {
@@ -872,6 +944,8 @@ export class LogVerifier {
         ? "failed"
         : state.problems.incomplete
         ? "incomplete"
+        : state.problems.gap
+        ? "gap"
         : "verified";
       sessions.push({
         session: state.id,
@@ -885,6 +959,7 @@ export class LogVerifier {
         verifiedSignatures: state.verifiedSignatures,
         keyIds: [...state.keyIds],
         finished: state.end !== undefined && state.finalCheckpoint,
+        lostEvents: state.lostLines,
       });
     }
     const signatures = key
@@ -907,10 +982,13 @@ export class LogVerifier {
     const status: VerifyStatus = all.some((f) => f.severity === "failure") ||
         sessions.some((s) => s.status === "failed")
       ? "failed"
-      : all.some((f) => f.severity === "incomplete") ||
+      : all.some((f) => f.severity === "incomplete" && f.kind !== "gap") ||
           sessions.some((s) => s.status === "incomplete") ||
           sessions.length === 0
       ? "incomplete"
+      : all.some((f) => f.kind === "gap") ||
+          sessions.some((s) => s.status === "gap")
+      ? "gap"
       : "verified";
     return {
       status,
@@ -948,7 +1026,8 @@ function newSession(id: string, here: LineLocation): SessionState {
     verifiedSignatures: 0,
     keyIds: new Set(),
     covered: 0,
-    problems: { failure: false, incomplete: false },
+    lostLines: 0,
+    problems: { failure: false, incomplete: false, gap: false },
   };
 }
 

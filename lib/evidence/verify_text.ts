@@ -43,6 +43,8 @@ export function formatVerifyReport(report: VerifyReport): string {
     const at = f.line > 0 ? `${f.path}:${f.line}: ` : "";
     const label = f.severity === "failure"
       ? "FAIL"
+      : f.kind === "gap"
+      ? "GAP"
       : f.severity === "incomplete"
       ? "INCOMPLETE"
       : "note";
@@ -64,6 +66,10 @@ export function formatVerifyReport(report: VerifyReport): string {
       }`
       : report.status === "failed"
       ? `FAILED: ${failures + report.omittedFindings} problem(s) found`
+      : report.status === "gap"
+      ? `GAP: nothing contradicts the log, but the writer recorded ${
+        report.sessions.reduce((n, s) => n + s.lostEvents, 0)
+      } event(s) it could not write (a failed write, e.g. a full disk; see above); everything else holds. Not evidence of tampering as such, but the lost events are not in the log`
       : "INCOMPLETE: nothing contradicts the log, but not everything could be checked (see above)",
   );
   return out.join("\n");

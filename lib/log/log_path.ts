@@ -208,8 +208,8 @@ export class NoLogFoundError extends Error {
 }
 
 /**
- * The newest `.jsonl` log in `dir`: the last by name, which starts with the
- * session's start time. Throws {@linkcode NoLogFoundError}.
+ * The newest `.jsonl` log in `dir` (see {@linkcode latestSession}).
+ * Throws {@linkcode NoLogFoundError}.
  *
  * @example
  * ```ts
@@ -217,16 +217,17 @@ export class NoLogFoundError extends Error {
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${dir}/2026-01-01T00-00-00-000Z_a_1.jsonl`, "");
- * await Deno.writeTextFile(`${dir}/2026-02-01T00-00-00-000Z_b_2.jsonl`, "");
- * assert.equal(await latestLog(dir), `${dir}/2026-02-01T00-00-00-000Z_b_2.jsonl`);
+ * const start = (ts: string) => `{"v":1,"seq":0,"ts":"${ts}","session":"s","kind":"session_start"}\n`;
+ * await Deno.writeTextFile(`${dir}/2026-01-01T00-00-00-000Z_a_1.jsonl`, start("2026-02-01T00:00:00.000Z"));
+ * await Deno.writeTextFile(`${dir}/2026-02-01T00-00-00-000Z_b_2.jsonl`, start("2026-01-01T00:00:00.000Z"));
+ * assert.equal(await latestLog(dir), `${dir}/2026-01-01T00-00-00-000Z_a_1.jsonl`);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function latestLog(
   dir: string = defaultLogDir(),
 ): Promise<string> {
-  return (await latestLogs(dir))[0];
+  return (await latestSession(dir)).paths[0];
 }
 
 /**
@@ -243,6 +244,7 @@ export async function latestLog(
  * for (const name of ["2026-01-01T00_a_1.jsonl", "2026-02-01T00_b_2.jsonl", "2026-02-01T00_b_2.2.jsonl"]) {
  *   await Deno.writeTextFile(`${dir}/${name}`, "");
  * }
+ * await Deno.utime(`${dir}/2026-01-01T00_a_1.jsonl`, 0, 0);
  * assert.deepEqual(await latestLogs(dir), [`${dir}/2026-02-01T00_b_2.jsonl`, `${dir}/2026-02-01T00_b_2.2.jsonl`]);
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -250,6 +252,50 @@ export async function latestLog(
 export async function latestLogs(
   dir: string = defaultLogDir(),
 ): Promise<string[]> {
+  return (await latestSession(dir)).paths;
+}
+
+/** The newest session in a directory, and what made it the newest. */
+export interface LatestSession {
+  /** Its files: the log and its rotated parts, in order. */
+  paths: string[];
+  /** The session id, from its `session_start`. */
+  session?: string;
+  /** Its start time, `session_start`'s `ts`. */
+  start?: string;
+  /** When its first file was last modified (ISO 8601). */
+  modified?: string;
+  /** What it was chosen by: its `session_start` (signed when the log is), or, without one, the file's modification time. */
+  by: "session_start" | "modified";
+}
+
+/**
+ * The newest session in `dir`: the one whose `session_start` (the first
+ * line of its file; its `ts` is covered by the checkpoints' signatures)
+ * started last, or, for a file without one, whose file was modified last.
+ * Not by file name: a name is what anyone can change, and an old, clean
+ * log copied to a later name must not stand in for the latest session.
+ * Throws {@linkcode NoLogFoundError}.
+ *
+ * @example
+ * ```ts
+ * import { latestSession } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/2099-01-01_old.jsonl`,
+ *   '{"v":1,"seq":0,"ts":"2026-01-01T00:00:00.000Z","session":"old","kind":"session_start"}\n');
+ * await Deno.writeTextFile(`${dir}/2026-06-01_new.jsonl`,
+ *   '{"v":1,"seq":0,"ts":"2026-06-01T00:00:00.000Z","session":"new","kind":"session_start"}\n');
+ * const latest = await latestSession(dir);
+ * assert.equal(latest.session, "new");
+ * assert.equal(latest.by, "session_start");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function latestSession(
+  dir: string = defaultLogDir(),
+): Promise<LatestSession> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
@@ -263,15 +309,138 @@ export async function latestLogs(
     const m = part.exec(n);
     return !m || !names.includes(`${m[1]}.jsonl`);
   }).sort();
-  const first = firsts.at(-1);
-  if (first === undefined) throw new NoLogFoundError(dir);
+  if (firsts.length === 0) throw new NoLogFoundError(dir);
+  const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
+  let best:
+    | { name: string; at: number; start?: SessionStart; mtime?: Date }
+    | undefined;
+  for (const name of firsts) {
+    const path = `${dir}${sep}${name}`;
+    const start = await readSessionStart(path);
+    const mtime = start ? undefined : await modified(path);
+    const at = start?.at ?? mtime?.getTime() ?? 0;
+    // Later wins; at the same time, the later name (the list is sorted).
+    if (!best || at >= best.at) best = { name, at, start, mtime };
+  }
+  const first = best!.name;
   const base = first.slice(0, -".jsonl".length);
   const parts = names.map((n) => ({ n, m: part.exec(n) }))
     .filter(({ m }) => m && m[1] === base)
     .sort((a, b) => Number(a.m![2]) - Number(b.m![2]))
     .map(({ n }) => n);
-  const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";
-  return [first, ...parts].map((n) => `${dir}${sep}${n}`);
+  const paths = [first, ...parts].map((n) => `${dir}${sep}${n}`);
+  const mtime = best!.mtime ?? await modified(paths[0]);
+  return {
+    paths,
+    session: best!.start?.session,
+    start: best!.start?.ts,
+    modified: mtime?.toISOString(),
+    by: best!.start ? "session_start" : "modified",
+  };
+}
+
+interface SessionStart {
+  session: string;
+  ts: string;
+  at: number;
+}
+
+/** The `session_start` on the first line of `path`, when there is one. */
+async function readSessionStart(
+  path: string,
+): Promise<SessionStart | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    // A session_start is small: its line fits in the first 64 KiB.
+    const buffer = new Uint8Array(64 * 1024);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = await file.read(buffer.subarray(filled));
+      if (n === null) break;
+      filled += n;
+      if (buffer.subarray(0, filled).includes(0x0a)) break;
+    }
+    const end = buffer.subarray(0, filled).indexOf(0x0a);
+    if (end < 0) return undefined;
+    const record = JSON.parse(
+      new TextDecoder().decode(buffer.subarray(0, end)),
+    );
+    const at = Date.parse(record?.ts);
+    if (
+      record?.kind !== "session_start" || typeof record.session !== "string" ||
+      typeof record.ts !== "string" || !Number.isFinite(at)
+    ) {
+      return undefined;
+    }
+    return { session: record.session, ts: record.ts, at };
+  } catch {
+    return undefined;
+  } finally {
+    file.close();
+  }
+}
+
+async function modified(path: string): Promise<Date | undefined> {
+  try {
+    return (await Deno.stat(path)).mtime ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every part of the rotated log that `path` belongs to, found by name in
+ * its directory, in order: for `d/a.jsonl` or `d/a.2.jsonl`, `d/a.jsonl`,
+ * `d/a.2.jsonl`, `d/a.3.jsonl`, ... (those that exist). A path whose
+ * directory cannot be read is returned alone.
+ *
+ * @example
+ * ```ts
+ * import { logParts } from "./log_path.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * for (const name of ["a.jsonl", "a.2.jsonl", "a.10.jsonl", "ab.jsonl", "b.2.jsonl"]) {
+ *   await Deno.writeTextFile(`${dir}/${name}`, "");
+ * }
+ * const all = [`${dir}/a.jsonl`, `${dir}/a.2.jsonl`, `${dir}/a.10.jsonl`];
+ * assert.deepEqual(await logParts(`${dir}/a.2.jsonl`), all);
+ * assert.deepEqual(await logParts(`${dir}/a.jsonl`), all);
+ * // Without its first file, a part is a log of its own.
+ * assert.deepEqual(await logParts(`${dir}/b.2.jsonl`), [`${dir}/b.2.jsonl`]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function logParts(path: string): Promise<string[]> {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const dir = cut >= 0 ? path.slice(0, cut) : ".";
+  const prefix = cut >= 0 ? path.slice(0, cut + 1) : "";
+  const name = path.slice(cut + 1);
+  const names = new Set<string>();
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile) names.add(entry.name);
+    }
+  } catch {
+    return [path];
+  }
+  const part = /^(.*)\.(\d+)\.jsonl$/.exec(name);
+  const base = part && names.has(`${part[1]}.jsonl`)
+    ? part[1]
+    : name.endsWith(".jsonl")
+    ? name.slice(0, -".jsonl".length)
+    : undefined;
+  if (base === undefined || !names.has(`${base}.jsonl`)) return [path];
+  const parts = [...names].map((n) => /^(.*)\.(\d+)\.jsonl$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && m[1] === base)
+    .sort((a, b) => Number(a[2]) - Number(b[2]))
+    .map((m) => m[0]);
+  return [`${base}.jsonl`, ...parts].map((n) => prefix + n);
 }
 
 /**

@@ -5,11 +5,19 @@
  * bounded: past its high-water mark `write` returns a promise that resolves
  * when it drains, which is how the relay applies backpressure. A write that
  * fails does not throw: it is counted, reported once through `onWarning`,
- * and a `gap` event is written when writing works again.
+ * and a `gap` event is written when writing works again. A write cut short
+ * (a full disk takes what fits) is cut back to its last whole line, so
+ * every line in the file is whole and the gap names exactly the seqs that
+ * are not in the file.
  *
  * @module
  */
 import { SCHEMA_VERSION } from "../audit/schema_version.ts";
+import {
+  HASH_HEX_FROM_END,
+  HASH_HEX_LENGTH,
+  isSealed,
+} from "../seal/sealed_line.ts";
 
 /** The log file could not be opened; nothing was started. */
 export class LogOpenError extends Error {
@@ -72,6 +80,10 @@ export class LogWriter {
   #path: string;
   #paths: string[];
   #fileBytes = 0;
+  /** The file's size: where the next write starts. */
+  #size: number;
+  /** A cut-short line could not be cut off: the next write starts a line. */
+  #torn = 0;
   #buffer = new Uint8Array(0);
   #rotateBytes: number;
   #session: string;
@@ -82,16 +94,19 @@ export class LogWriter {
   #loop: Promise<void> = Promise.resolve();
   #running = false;
   #drainWaiters: (() => void)[] = [];
-  #lost: { fromSeq: number; count: number; reason: string } | undefined;
+  #lost: LostRun | undefined;
+  #lostTotal = 0;
   #closed = false;
   #written = 0;
 
   private constructor(
     file: Deno.FsFile,
     path: string,
+    size: number,
     options: LogWriterOptions,
   ) {
     this.#file = file;
+    this.#size = size;
     this.#path = path;
     this.#paths = [path];
     this.#rotateBytes = options.rotateBytes ?? Infinity;
@@ -118,8 +133,8 @@ export class LogWriter {
         append: true,
         mode: 0o600,
       });
-      await endWithNewline(file, path);
-      return new LogWriter(file, path, options);
+      const size = await endWithNewline(file, path);
+      return new LogWriter(file, path, size, options);
     } catch (error) {
       throw new LogOpenError(path, { cause: error });
     }
@@ -142,7 +157,7 @@ export class LogWriter {
 
   /** Events lost to failed writes so far. */
   get lost(): number {
-    return this.#lost?.count ?? 0;
+    return this.#lostTotal;
   }
 
   /**
@@ -228,88 +243,173 @@ export class LogWriter {
     this.#path = next;
     this.#paths.push(next);
     this.#fileBytes = 0;
+    this.#size = (await file.stat()).size;
   }
 
   async #writeBatch(batch: QueuedLines[]): Promise<void> {
     let gap = "";
-    if (this.#lost) {
-      gap = JSON.stringify({
-        v: SCHEMA_VERSION,
-        seq: this.#lost.fromSeq,
-        ts: new Date().toISOString(),
-        session: this.#session,
-        kind: "gap",
-        lost: this.#lost.count,
-        fromSeq: this.#lost.fromSeq,
-        reason: this.#lost.reason,
-      }) + "\n";
-    }
+    if (this.#lost) gap = gapLine(this.#session, this.#lost, this.#torn);
+    // After a cut-short line that could not be cut off, start a fresh line.
+    const lead = this.#torn > 0 ? "\n" : "";
     let lines = 0;
-    try {
-      // Into a reused buffer: encodeInto is many times faster than
-      // encode(), and there is no large allocation per batch. One write
-      // runs at a time.
-      let size = gap.length * 3;
-      for (const item of batch) {
-        size += item.text !== undefined
-          ? item.text.length * 3
-          : item.bytes!.length;
-        lines += item.lines;
+    let written = 0;
+    // Into a reused buffer: encodeInto is many times faster than
+    // encode(), and there is no large allocation per batch. One write
+    // runs at a time.
+    let size = (lead.length + gap.length) * 3;
+    for (const item of batch) {
+      size += item.text !== undefined
+        ? item.text.length * 3
+        : item.bytes!.length;
+      lines += item.lines;
+    }
+    if (this.#buffer.length < size) {
+      this.#buffer = new Uint8Array(Math.max(size, 64 * 1024));
+    }
+    // Runs of text lines are joined first: a flat string encodes several
+    // times faster than a rope.
+    let texts: string[] = lead || gap ? [lead + gap] : [];
+    const flushTexts = (): void => {
+      if (texts.length === 0) return;
+      written += encoder.encodeInto(
+        texts.length === 1 ? texts[0] : texts.join(""),
+        this.#buffer.subarray(written),
+      ).written;
+      texts = [];
+    };
+    for (const item of batch) {
+      if (item.text !== undefined) texts.push(item.text);
+      else {
+        flushTexts();
+        this.#buffer.set(item.bytes!, written);
+        written += item.bytes!.length;
       }
-      if (this.#buffer.length < size) {
-        this.#buffer = new Uint8Array(Math.max(size, 64 * 1024));
-      }
-      let written = 0;
-      // Runs of text lines are joined first: a flat string encodes several
-      // times faster than a rope.
-      let texts: string[] = gap ? [gap] : [];
-      const flushTexts = (): void => {
-        if (texts.length === 0) return;
-        written += encoder.encodeInto(
-          texts.length === 1 ? texts[0] : texts.join(""),
-          this.#buffer.subarray(written),
-        ).written;
-        texts = [];
-      };
-      for (const item of batch) {
-        if (item.text !== undefined) texts.push(item.text);
-        else {
-          flushTexts();
-          this.#buffer.set(item.bytes!, written);
-          written += item.bytes!.length;
-        }
-      }
-      flushTexts();
-      const bytes = this.#buffer.subarray(0, written);
-      // The next file is started when there is something to put in it, so
-      // a session never leaves an empty last part.
-      if (this.#fileBytes >= this.#rotateBytes) {
-        await this.#rotate().catch((error) =>
-          this.#onWarning(
-            `cannot start the next log file (${error}); writing goes on in "${this.#path}"`,
-          )
-        );
-      }
-      await writeAll(this.#file, bytes);
-      this.#fileBytes += bytes.length;
-      if (this.#lost) {
+    }
+    flushTexts();
+    const bytes = this.#buffer.subarray(0, written);
+    // The next file is started when there is something to put in it, so
+    // a session never leaves an empty last part.
+    if (this.#fileBytes >= this.#rotateBytes) {
+      await this.#rotate().catch((error) =>
         this.#onWarning(
-          `writing the audit log works again; ${this.#lost.count} event(s) were lost and a gap event records them`,
-        );
-        this.#lost = undefined;
-      }
+          `cannot start the next log file (${error}); writing goes on in "${this.#path}"`,
+        )
+      );
+    }
+    const progress = { done: 0 };
+    try {
+      await writeAll(this.#file, bytes, progress);
+      this.#size += bytes.length;
+      this.#fileBytes += bytes.length;
+      this.#torn = 0;
+      if (this.#lost) this.#recovered(this.#lost);
       this.#written += lines;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (!this.#lost) {
-        this.#lost = { fromSeq: batch[0].seq, count: 0, reason };
-        this.#onWarning(
-          `writing the audit log "${this.#path}" failed (${reason}); the conversation goes on, lost events are counted`,
-        );
-      }
-      this.#lost.count += lines;
+      await this.#failed(batch, bytes, progress.done, gap !== "", error);
     }
   }
+
+  #recovered(lost: LostRun): void {
+    this.#onWarning(
+      `writing the audit log works again; ${lost.count} event(s) (seq ${lost.fromSeq} to ${lost.toSeq}) were lost and a gap event records them`,
+    );
+    this.#lost = undefined;
+  }
+
+  /**
+   * A write failed after `done` of `bytes`: keeps the whole lines written,
+   * cuts off a line written in part, and counts the rest lost.
+   */
+  async #failed(
+    batch: QueuedLines[],
+    bytes: Uint8Array,
+    done: number,
+    withGap: boolean,
+    error: unknown,
+  ): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    const whole = done === 0 ? 0 : bytes.lastIndexOf(0x0a, done - 1) + 1;
+    let complete = 0;
+    for (let i = bytes.indexOf(0x0a); i >= 0 && i < whole;) {
+      complete++;
+      i = bytes.indexOf(0x0a, i + 1);
+    }
+    if (this.#torn > 0 && complete > 0) complete--; // The fresh line's newline.
+    if (whole > 0) this.#torn = 0;
+    if (done > whole) {
+      try {
+        await this.#file.truncate(this.#size + whole);
+      } catch {
+        // The part stays; the next write starts on a fresh line and the gap
+        // says how long the cut-short line is.
+        this.#torn = done - whole;
+      }
+    }
+    this.#size += this.#torn > 0 ? done : whole;
+    this.#fileBytes += this.#torn > 0 ? done : whole;
+    if (withGap && complete > 0) {
+      this.#recovered(this.#lost!);
+      complete--;
+    }
+    this.#written += complete;
+    // The first line not written whole, and the last of the batch.
+    let skip = complete;
+    let fromSeq = -1;
+    let lastSeq = -1;
+    for (const item of batch) {
+      if (fromSeq < 0 && skip < item.lines) fromSeq = item.seq + skip;
+      skip -= Math.min(skip, item.lines);
+      lastSeq = item.seq + item.lines - 1;
+    }
+    if (fromSeq < 0) return;
+    const head = lastHash(bytes);
+    if (!this.#lost) {
+      this.#lost = { fromSeq, toSeq: lastSeq, count: 0, reason, head };
+      this.#onWarning(
+        `writing the audit log "${this.#path}" failed (${reason}); the conversation goes on, lost events are counted`,
+      );
+    }
+    const count = lastSeq - fromSeq + 1;
+    this.#lost.count += count;
+    this.#lost.toSeq = lastSeq;
+    this.#lost.head = head;
+    this.#lostTotal += count;
+  }
+}
+
+/** Events lost in one run of failed writes: seqs `fromSeq` to `toSeq`. */
+interface LostRun {
+  fromSeq: number;
+  toSeq: number;
+  count: number;
+  reason: string;
+  /** The `hash` of the last line lost, when it was sealed. */
+  head: string | undefined;
+}
+
+/** The writer's own (unsealed) record of a run of lost events. */
+function gapLine(session: string, lost: LostRun, torn: number): string {
+  return JSON.stringify({
+    v: SCHEMA_VERSION,
+    seq: lost.fromSeq,
+    ts: new Date().toISOString(),
+    session,
+    kind: "gap",
+    lost: lost.count,
+    fromSeq: lost.fromSeq,
+    toSeq: lost.toSeq,
+    reason: lost.reason,
+    ...(lost.head ? { head: lost.head } : {}),
+    ...(torn > 0 ? { torn } : {}),
+  }) + "\n";
+}
+
+/** The `hash` of the last line of `bytes` (newline included) when it is sealed. */
+function lastHash(bytes: Uint8Array): string | undefined {
+  const line = bytes.subarray(0, bytes.length - 1);
+  if (bytes.at(-1) !== 0x0a || !isSealed(line)) return undefined;
+  const at = line.length - HASH_HEX_FROM_END;
+  return String.fromCharCode(...line.subarray(at, at + HASH_HEX_LENGTH));
 }
 
 /** Queued lines: one as text, or several already encoded. */
@@ -331,9 +431,12 @@ export function rotatedName(first: string, n: number): string {
  * A log cut mid-line by a crash must not glue the next session's first line
  * onto the fragment: end it first.
  */
-async function endWithNewline(file: Deno.FsFile, path: string): Promise<void> {
+async function endWithNewline(
+  file: Deno.FsFile,
+  path: string,
+): Promise<number> {
   const size = (await file.stat()).size;
-  if (size === 0) return;
+  if (size === 0) return 0;
   const last = new Uint8Array(1);
   const reader = await Deno.open(path, { read: true });
   try {
@@ -342,12 +445,18 @@ async function endWithNewline(file: Deno.FsFile, path: string): Promise<void> {
   } finally {
     reader.close();
   }
-  if (last[0] !== 0x0a) await writeAll(file, new Uint8Array([0x0a]));
+  if (last[0] === 0x0a) return size;
+  await writeAll(file, new Uint8Array([0x0a]), { done: 0 });
+  return size + 1;
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    offset += await file.write(bytes.subarray(offset));
+/** Writes all of `bytes`; `progress.done` says how many made it when it throws. */
+async function writeAll(
+  file: Deno.FsFile,
+  bytes: Uint8Array,
+  progress: { done: number },
+): Promise<void> {
+  while (progress.done < bytes.length) {
+    progress.done += await file.write(bytes.subarray(progress.done));
   }
 }

@@ -67,6 +67,8 @@ interface Session {
   leaves: Uint8Array[];
   resync: boolean;
   lost: boolean;
+  /** Lines gap records say were lost. */
+  lostLines: number;
   lastLine: number;
   ended: boolean;
   final: boolean;
@@ -82,6 +84,8 @@ export async function verify(
   const tail = lines.pop()!;
   const failures = new Set<number>();
   const incomplete = new Set<number>();
+  /** Lines of writer's gap records (and lines they say were cut short). */
+  const gaps = new Set<number>();
   const sessions = new Map<string, Session>();
   for (let i = 0; i < lines.length; i++) {
     const n = i + 1;
@@ -100,6 +104,7 @@ export async function verify(
         leaves: [],
         resync: false,
         lost: false,
+        lostLines: 0,
         lastLine: n,
         ended: false,
         final: false,
@@ -111,10 +116,16 @@ export async function verify(
     const m = /,"hash":"([0-9a-f]{64})"\}$/.exec(lines[i]);
     if (!m) {
       if (e.kind === "gap") {
-        incomplete.add(n);
-        s.resync = true;
+        gaps.add(n);
+        // With the last lost line's hash the chain goes on across the gap.
+        if (typeof e.head === "string") {
+          s.prev = unhex(e.head);
+          s.beforePrev = undefined;
+        } else s.resync = true;
         s.lost = true;
-        s.seq = Math.max(s.seq, e.fromSeq + e.lost);
+        s.lostLines += e.lost;
+        s.seq = Math.max(s.seq, (e.toSeq ?? e.fromSeq + e.lost - 1) + 1);
+        if (e.torn > 0 && failures.delete(n - 1)) gaps.add(n - 1);
       } else failures.add(n);
       continue;
     }
@@ -136,7 +147,11 @@ export async function verify(
     s.seq = Math.max(s.seq, e.seq + 1);
     if (e.kind === "checkpoint") {
       if (
-        e.treeSize !== s.leaves.length || e.head !== hex(before) ||
+        (s.lost
+          ? e.treeSize < s.leaves.length ||
+            e.treeSize > s.leaves.length + s.lostLines
+          : e.treeSize !== s.leaves.length) ||
+        e.head !== hex(before) ||
         (!s.lost && e.root !== hex(await mth(s.leaves)))
       ) failures.add(n);
       if (key) {
@@ -174,9 +189,11 @@ export async function verify(
       ? "failed"
       : incomplete.size
       ? "incomplete"
+      : gaps.size
+      ? "gap"
       : "verified",
     failures: [...failures].sort((a, b) => a - b),
-    incomplete: [...incomplete].sort((a, b) => a - b),
+    incomplete: [...incomplete, ...gaps].sort((a, b) => a - b),
   };
 }
 

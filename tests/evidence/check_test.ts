@@ -143,3 +143,37 @@ Deno.test("check: class names are matched without regard to case, so class:destr
     assert.match(out.stdout, /DESTRUCTIVE/);
   }
 });
+
+Deno.test("check without LOG: an old clean log copied to a later name does not stand in for the latest session; stderr names the session and file checked", async () => {
+  await using dir = await tempDir();
+  const { signedSession, record } = await import("./_session_fixture.ts");
+  const f = await signedSession(dir.path);
+  const logDir = `${dir.path}/logs`;
+  await Deno.mkdir(logDir);
+  // The latest session was recorded without the key: with --pubkey it fails.
+  const latest = `${logDir}/2026-06-01T00-00-00-000Z_scripted_2.jsonl`;
+  await record(latest, []);
+  const latestId = JSON.parse((await Deno.readTextFile(latest)).split("\n")[0])
+    .session;
+  // An old, clean, signed log copied to a name dated 2099.
+  const decoy = `${logDir}/2099-01-01T00-00-00-000Z_scripted_1.jsonl`;
+  await Deno.copyFile(f.log, decoy);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs([
+      "check",
+      "--fail-on",
+      "write,unverified",
+      "--pubkey",
+      f.pub,
+    ]),
+    env: { MCP_AUDIT_LOG_DIR: logDir },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = decoder.decode(out.stderr);
+  assert.equal(out.code, 1, decoder.decode(out.stdout) + stderr);
+  assert.match(decoder.decode(out.stdout), /unsigned_checkpoint/);
+  assert.ok(stderr.includes(`session ${latestId}, started `), stderr);
+  assert.ok(stderr.includes(`"${latest}"`), stderr);
+  assert.ok(!stderr.includes("2099"), stderr);
+});

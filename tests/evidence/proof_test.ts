@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { tempDir } from "../_helpers.ts";
-import { cli, isEcho, lineOf, signedSession } from "./_session_fixture.ts";
+import {
+  cli,
+  isEcho,
+  lineOf,
+  record,
+  signedSession,
+} from "./_session_fixture.ts";
 
 Deno.test("prove: an inclusion proof verifies with the key, and fails for an altered event or another key", async () => {
   await using dir = await tempDir();
@@ -73,5 +79,63 @@ Deno.test("prove: an inclusion proof verifies with the key, and fails for an alt
   if (checkpointSeq !== undefined) {
     const none = await cli(["prove", f.log, "--event", String(checkpointSeq)]);
     assert.equal(none.code, 1, "a checkpoint is not a leaf");
+  }
+});
+
+Deno.test("prove: every event of a rotated session is proved from any one of its parts, or from the parts given", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/rotated.jsonl`;
+  const key = `${dir.path}/key`;
+  assert.equal((await cli(["keygen", "--out", key])).code, 0);
+  await record(log, ["--rotate", "1KiB", "--signing-key", `${key}.key`]);
+  const parts = [log];
+  for (let n = 2;; n++) {
+    const part = log.replace(/\.jsonl$/, `.${n}.jsonl`);
+    try {
+      await Deno.stat(part);
+    } catch {
+      break;
+    }
+    parts.push(part);
+  }
+  assert.ok(parts.length >= 3, `the session was split (${parts.length})`);
+  // Events (not checkpoints) with the part each is in.
+  const events: { seq: number; part: string }[] = [];
+  for (const part of parts) {
+    for (const line of (await Deno.readTextFile(part)).split("\n")) {
+      if (!line) continue;
+      const e = JSON.parse(line);
+      if (e.kind !== "checkpoint") events.push({ seq: e.seq, part });
+    }
+  }
+  // The last event of the first part: its checkpoint is in the next part.
+  const lastOfFirst = events.filter((e) => e.part === log).at(-1)!;
+  const inSecond = events.find((e) => e.part === parts[1])!;
+  for (
+    const [event, args] of [
+      [lastOfFirst, [log]],
+      [inSecond, [parts[1]]],
+      [inSecond, [...parts].reverse()],
+    ] as const
+  ) {
+    const bundle = `${dir.path}/proof-${event.seq}-${args.length}.json`;
+    const made = await cli([
+      "prove",
+      ...args,
+      "--event",
+      String(event.seq),
+      "-o",
+      bundle,
+    ]);
+    assert.equal(made.code, 0, made.stdout + made.stderr);
+    if (args.length === 1) {
+      assert.match(made.stderr, /other parts of the rotated log/);
+    }
+    const ok = await cli(["verify-proof", bundle, "--pubkey", `${key}.pub`]);
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(bundle)).source.path,
+      event.part,
+    );
   }
 });

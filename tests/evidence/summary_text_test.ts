@@ -76,3 +76,76 @@ Deno.test("summary --json rounds summed durations to microseconds instead of pri
   assert.equal(tool.totalMs, 10.723);
   assert.doesNotMatch(out.stdout, /\d\.\d{4,}/);
 });
+
+Deno.test("a log rolled back to an earlier checkpoint: summary and check say which events no signed checkpoint covers, and check --fail-on unverified fails on them", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const checkpoints = f.lines.flatMap((l, i) =>
+    JSON.parse(l).kind === "checkpoint" ? [i] : []
+  );
+  // Up to the second checkpoint and the two events after it.
+  const keep = checkpoints[1] + 3;
+  const tail = f.lines.slice(checkpoints[1] + 1, keep).map((l) =>
+    JSON.parse(l)
+  );
+  assert.ok(tail.every((e) => e.kind !== "checkpoint"));
+  const [from, to] = [tail[0].seq, tail[1].seq];
+  const log = await tampered(f, "rolled-back", f.lines.slice(0, keep));
+  assert.equal((await cli(["verify", "--pubkey", f.pub, log])).code, 3);
+
+  const text = await cli(["summary", log]);
+  assert.equal(text.code, 0);
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `not signed: +seq ${from} to ${to} \\(2 events\\) are not covered by a signed checkpoint`,
+    ),
+  );
+  const json = JSON.parse((await cli(["summary", "--json", log])).stdout);
+  assert.deepEqual(
+    [
+      json[0].uncovered.fromSeq,
+      json[0].uncovered.toSeq,
+      json[0].uncovered.events,
+    ],
+    [from, to, 2],
+  );
+
+  const gate = await cli([
+    "check",
+    "--fail-on",
+    "unverified",
+    "--pubkey",
+    f.pub,
+    log,
+  ]);
+  assert.equal(gate.code, 1);
+  assert.match(
+    gate.stdout,
+    new RegExp(
+      `:${
+        checkpoints[1] + 2
+      }: unverified: seq ${from}: not_covered: seq ${from} to ${to} \\(2 events\\)`,
+    ),
+  );
+  const writes = await cli(["check", "--fail-on", "write", log]);
+  assert.equal(writes.code, 0);
+  assert.match(
+    writes.stdout,
+    new RegExp(
+      `^note: .*seq ${from} to ${to} \\(2 events\\) are not covered`,
+      "m",
+    ),
+  );
+  // A finished signed session has nothing uncovered.
+  const clean = await cli([
+    "check",
+    "--fail-on",
+    "unverified",
+    "--pubkey",
+    f.pub,
+    f.log,
+  ]);
+  assert.equal(clean.code, 0, clean.stdout);
+  assert.doesNotMatch(clean.stdout, /not covered/);
+});

@@ -46,7 +46,7 @@ async function verifyBoth(log: string, pubkey?: string): Promise<Verdict> {
   );
   assert.equal(
     run.code,
-    { verified: 0, failed: 1, incomplete: 3 }[report.status as string],
+    { verified: 0, failed: 1, incomplete: 3, gap: 5 }[report.status as string],
   );
   return { code: run.code, status: report.status, problems };
 }
@@ -220,6 +220,121 @@ Deno.test("verify: a file cut mid-line reports the event in flight, not tamperin
   ]);
   const run = await cli(["verify", "--pubkey", f.pub, path]);
   assert.match(run.stdout, /not evidence of tampering/);
+});
+
+/** The writer's gap record for lines `from` to `to` (0-based) of `lines`. */
+function gapFor(
+  lines: string[],
+  from: number,
+  to: number,
+  extra: Record<string, unknown> = {},
+): string {
+  const first = JSON.parse(lines[from]);
+  const last = JSON.parse(lines[to]);
+  return JSON.stringify({
+    v: 1,
+    seq: first.seq,
+    ts: first.ts,
+    session: first.session,
+    kind: "gap",
+    lost: to - from + 1,
+    fromSeq: first.seq,
+    toSeq: last.seq,
+    reason: "No space left on device (os error 28)",
+    head: last.hash,
+    ...extra,
+  });
+}
+
+Deno.test("verify: lines the writer lost, recorded by its gap line, verify as a gap (exit 5), with the chain checked across it", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const from = lineOf(f.lines, isEcho("bravo")) - 2;
+  const to = from + 3;
+  assert.ok(
+    f.lines.slice(from, to + 1).some((l) => l.includes('"checkpoint"')),
+    "a checkpoint is among the lost lines",
+  );
+  const lost = [
+    ...f.lines.slice(0, from),
+    gapFor(f.lines, from, to),
+    ...f.lines.slice(to + 1),
+  ];
+  const v = await verifyBoth(await tampered(f, "gap", lost), f.pub);
+  assert.equal(v.status, "gap");
+  assert.equal(v.code, 5);
+  assert.deepEqual(v.problems.map((p) => [p.line, p.kind]), [
+    [from + 1, "gap"],
+  ]);
+  const run = await cli(["verify", "--pubkey", f.pub, `${f.dir}/gap.jsonl`]);
+  assert.match(run.stdout, /^GAP: .* recorded 4 event\(s\)/m);
+  assert.doesNotMatch(run.stdout, /FAIL/);
+
+  // The chain goes on from the gap's head: a head that is not the last
+  // lost line's breaks it at the next line.
+  const wrongHead = [
+    ...f.lines.slice(0, from),
+    gapFor(f.lines, from, to, { head: JSON.parse(f.lines[to - 1]).hash }),
+    ...f.lines.slice(to + 1),
+  ];
+  const w = await verifyBoth(await tampered(f, "gap-head", wrongHead), f.pub);
+  assert.equal(w.status, "failed");
+  assert.equal(
+    w.problems.find((p) => p.severity === "failure")?.line,
+    from + 2,
+  );
+});
+
+Deno.test("verify: a line cut short that the writer could not cut off, then its gap line saying so, is part of the gap", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const from = lineOf(f.lines, isEcho("bravo")) - 2;
+  const to = from + 3;
+  const torn = [
+    ...f.lines.slice(0, from),
+    f.lines[from].slice(0, 50),
+    gapFor(f.lines, from, to, { torn: 50 }),
+    ...f.lines.slice(to + 1),
+  ];
+  const v = await verifyBoth(await tampered(f, "torn", torn), f.pub);
+  assert.equal(v.status, "gap");
+  assert.deepEqual(v.problems.map((p) => [p.line, p.kind]), [
+    [from + 1, "gap"],
+    [from + 2, "gap"],
+  ]);
+});
+
+Deno.test("verify: an older writer's gap line glued onto the line a full disk cut short is read, and is not tampering", async () => {
+  await using dir = await tempDir();
+  const f = await signedSession(dir.path);
+  const from = lineOf(f.lines, isEcho("bravo")) - 2;
+  const to = from + 3;
+  const first = JSON.parse(f.lines[from]);
+  const old = JSON.stringify({
+    v: 1,
+    seq: first.seq,
+    ts: first.ts,
+    session: first.session,
+    kind: "gap",
+    lost: to - from + 1,
+    fromSeq: first.seq,
+    reason: "No space left on device (os error 28)",
+  });
+  const glued = [
+    ...f.lines.slice(0, from),
+    f.lines[from].slice(0, 50) + old,
+    ...f.lines.slice(to + 1),
+  ];
+  const path = await tampered(f, "glued", glued);
+  const run = await cli(["verify", "--json", "--pubkey", f.pub, path]);
+  const report = JSON.parse(run.stdout);
+  assert.deepEqual(
+    report.findings.filter((x: { severity: string }) => x.severity !== "note")
+      .map((x: { line: number; kind: string }) => [x.line, x.kind]),
+    [[from + 1, "truncated_tail"], [from + 1, "gap"]],
+  );
+  assert.equal(report.status, "incomplete");
+  assert.equal(run.code, 3);
 });
 
 Deno.test("verify: checkpoints signed with another key are rejected, unsigned ones fail with --pubkey", async () => {

@@ -14,6 +14,7 @@ const session = {
   verifiedSignatures: 1,
   keyIds: ["k"],
   finished: true,
+  lostEvents: 0,
 };
 
 Deno.test("verify_text: a failed report lists each session, each finding at its file and line, and the count of problems", () => {

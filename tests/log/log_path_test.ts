@@ -3,6 +3,7 @@ import {
   defaultLogDir,
   latestLog,
   latestLogs,
+  latestSession,
   type LogDirEnv,
   NoLogFoundError,
   orderLogFiles,
@@ -82,19 +83,26 @@ Deno.test("a session's log is named by its start time, the server the command ru
   assert.deepEqual([later, earlier].sort(), [earlier, later]);
 });
 
-Deno.test("the latest log is the newest session by name, with its rotated parts in numeric order; other files are ignored", async () => {
+Deno.test("the latest log is the session that started last by its session_start, not by name, with its rotated parts in numeric order; other files are ignored", async () => {
   await using dir = await tempDir();
-  const names = [
-    "2026-01-01T00-00-00-000Z_a_1.jsonl",
-    "2026-03-01T00-00-00-000Z_c_3.jsonl",
-    "2026-03-01T00-00-00-000Z_c_3.10.jsonl",
-    "2026-03-01T00-00-00-000Z_c_3.2.jsonl",
-    "2026-02-01T00-00-00-000Z_b_2.jsonl",
-    "2026-04-01T00-00-00-000Z_d_4.txt",
-    // A part without its first file is a session of its own, sorted by name.
-    "2026-00-orphan.2.jsonl",
-  ];
-  for (const name of names) await Deno.writeTextFile(`${dir.path}/${name}`, "");
+  const start = (session: string, ts: string): string =>
+    `{"v":1,"seq":0,"ts":"${ts}","session":"${session}","kind":"session_start"}\n`;
+  const files: Record<string, string> = {
+    "2026-01-01T00-00-00-000Z_a_1.jsonl": start("a", "2026-01-01T00:00:00Z"),
+    // Named as if newest; started before c.
+    "2099-01-01T00-00-00-000Z_b_2.jsonl": start("b", "2026-02-01T00:00:00Z"),
+    "2026-03-01T00-00-00-000Z_c_3.jsonl": start("c", "2026-03-01T00:00:00Z"),
+    "2026-03-01T00-00-00-000Z_c_3.10.jsonl": "",
+    "2026-03-01T00-00-00-000Z_c_3.2.jsonl": "",
+    "2026-04-01T00-00-00-000Z_d_4.txt": start("d", "2026-04-01T00:00:00Z"),
+    // A part without its first file is a session of its own; without a
+    // session_start it counts by when it was modified.
+    "2026-00-orphan.2.jsonl": "",
+  };
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir.path}/${name}`, text);
+  }
+  await Deno.utime(`${dir.path}/2026-00-orphan.2.jsonl`, 0, 0);
   await Deno.mkdir(`${dir.path}/2026-05-01T00-00-00-000Z_dir.jsonl`);
   const c = "2026-03-01T00-00-00-000Z_c_3";
   assert.deepEqual(await latestLogs(dir.path), [
@@ -103,6 +111,20 @@ Deno.test("the latest log is the newest session by name, with its rotated parts 
     `${dir.path}/${c}.10.jsonl`,
   ]);
   assert.equal(await latestLog(dir.path), `${dir.path}/${c}.jsonl`);
+  const latest = await latestSession(dir.path);
+  assert.equal(latest.session, "c");
+  assert.equal(latest.start, "2026-03-01T00:00:00Z");
+  assert.equal(latest.by, "session_start");
+  // A file without a session_start modified after c started is newer.
+  await Deno.utime(
+    `${dir.path}/2026-00-orphan.2.jsonl`,
+    new Date("2026-03-02T00:00:00Z"),
+    new Date("2026-03-02T00:00:00Z"),
+  );
+  const orphan = await latestSession(dir.path);
+  assert.deepEqual(orphan.paths, [`${dir.path}/2026-00-orphan.2.jsonl`]);
+  assert.equal(orphan.by, "modified");
+  assert.equal(orphan.modified, "2026-03-02T00:00:00.000Z");
 });
 
 Deno.test("no log found: an empty or missing directory is a NoLogFoundError naming it", async () => {
