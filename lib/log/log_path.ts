@@ -134,6 +134,9 @@ const BUILD_DIRS = new Set([
   "cjs",
 ]);
 
+/** Flags whose value is a secret, however the launcher spells them. */
+const SECRET_FLAG = /^--?[\w-]*(token|secret|pass|key|auth|cred)[\w-]*$/i;
+
 /** A short, file-name-safe name for the server a command starts. */
 function serverLabel(command: string[]): string {
   // For launchers (npx, uvx, deno run, node, python) the package or script names the server.
@@ -152,8 +155,11 @@ function serverLabel(command: string[]): string {
   let pick = command[0] ?? "server";
   const first = basename(pick);
   if (launchers.has(first)) {
-    const rest = command.slice(1).filter((a) =>
-      !a.startsWith("-") && a !== "run" && a !== "dlx"
+    // The file name is not redacted: never name a log after a flag's value
+    // that may be a secret (`npx --token ghp_... server`) or an assignment.
+    const rest = command.slice(1).filter((a, i, all) =>
+      !a.startsWith("-") && a !== "run" && a !== "dlx" && !a.includes("=") &&
+      !SECRET_FLAG.test(all[i - 1] ?? "")
     );
     if (rest.length > 0) pick = rest[0];
   }

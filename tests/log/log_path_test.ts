@@ -181,6 +181,10 @@ Deno.test("logs of node servers are named by their package under node_modules, o
     [["node", "/home/me/tools/server.js"], "tools"],
     [["node", "/home/me/tools/hr_server.js"], "hr_server"],
     [["npx", "-y", "@acme/server"], "acme-server"],
+    // A secret flag's value never names the file: file names are not redacted.
+    [["npx", "--token", "ghp_abcdefghijklmnop", "@acme/server"], "acme-server"],
+    [["uvx", "--api-key", "sk-live-123", "weather-mcp"], "weather-mcp"],
+    [["deno", "run", "-A", "API_KEY=sk-1", "srv/weather.ts"], "weather"],
   ];
   for (const [command, label] of cases) {
     assert.equal(
