@@ -158,6 +158,35 @@ const lossy = new TextDecoder();
 /** Missing seqs remembered per session to recognise a reordering later. */
 const MAX_MISSING = 1024;
 
+/**
+ * Whether the proxy that wrote a session runs still: a live process with
+ * that pid whose command line is an `mcp-audit proxy` (so a reused pid of
+ * another program does not count), read from /proc or, where that is not
+ * there or not allowed, from `ps`.
+ */
+function proxyRunning(pid: number | undefined): boolean {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
+  let args: string[];
+  try {
+    args = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+  } catch (error) {
+    // No such process; but Deno may refuse /proc without --allow-all: ask ps.
+    if (error instanceof Deno.errors.NotFound) return false;
+    try {
+      const out = new Deno.Command("ps", {
+        args: ["-p", String(pid), "-o", "command="],
+        stdout: "piped",
+        stderr: "null",
+      }).outputSync();
+      args = new TextDecoder().decode(out.stdout).trim().split(/\s+/);
+    } catch {
+      return false;
+    }
+  }
+  return args.includes("proxy") &&
+    args.some((a) => /mcp-audit|cli\.ts$/.test(a));
+}
+
 interface SessionState {
   id: string;
   /** The chain value the next line must extend. */
@@ -188,6 +217,8 @@ interface SessionState {
   unsealed: LineLocation[];
   unsealedCount: number;
   end?: LineLocation;
+  /** The proxy's pid, from session_start: a session without an end may still be running. */
+  proxyPid?: number;
   finalCheckpoint: boolean;
   checkpoints: number;
   signed: number;
@@ -706,6 +737,7 @@ export class LogVerifier {
     here: LineLocation,
     record: Record<string, unknown>,
   ): void {
+    if (typeof record.proxyPid === "number") state.proxyPid = record.proxyPid;
     const expected = chainStart(state.id).toHex();
     if (record.chainStart !== undefined && record.chainStart !== expected) {
       this.#add({
@@ -923,12 +955,12 @@ export class LogVerifier {
           kind: "missing_session_end",
           severity: "incomplete",
           session: state.id,
-          message:
-            `session ${state.id} has no session_end: it did not finish (the proxy crashed or was killed), or its last lines were cut off; its last line is ${state.last.line} (seq ${state.lastSeq})${
-              uncovered > 0
-                ? `, and its last ${uncovered} event(s) are not covered by a checkpoint`
-                : ""
-            }`,
+          message: (proxyRunning(state.proxyPid)
+            ? `session ${state.id} is still being written: its proxy (pid ${state.proxyPid}) is running, so it has no session_end yet; its last line so far is ${state.last.line} (seq ${state.lastSeq})`
+            : `session ${state.id} has no session_end: it did not finish (the proxy crashed or was killed), or its last lines were cut off; its last line is ${state.last.line} (seq ${state.lastSeq})`) +
+            (uncovered > 0
+              ? `, and its last ${uncovered} event(s) are not covered by a checkpoint`
+              : ""),
         }, state);
       } else if (!state.finalCheckpoint && state.sealed > 0) {
         this.#add({

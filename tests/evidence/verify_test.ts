@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cliArgs, tempDir } from "../_helpers.ts";
+import { cliArgs, fixtureServer, tempDir } from "../_helpers.ts";
 import {
   cli,
   isEcho,
@@ -502,4 +502,56 @@ Deno.test("verify: tree roots of a 300-event session checkpointed at uneven coun
     line: at + 1,
     kind: "edited",
   });
+});
+
+Deno.test("verify tells a session still being written (its proxy runs) from one whose proxy died", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/live.jsonl`;
+  const proxy = new Deno.Command(Deno.execPath(), {
+    args: cliArgs([
+      "proxy",
+      "--quiet",
+      "--log",
+      log,
+      "--",
+      ...fixtureServer("scripted_server.ts"),
+    ]),
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    for (let i = 0; i < 400; i++) {
+      const text = await Deno.readTextFile(log).catch(() => "");
+      if (text.includes('"session_start"')) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const verify = async (): Promise<{ code: number; out: string }> => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: cliArgs(["verify", log]),
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, out: decoder.decode(out.stdout) };
+    };
+    const live = await verify();
+    assert.equal(live.code, 3);
+    assert.match(
+      live.out,
+      /is still being written: its proxy \(pid \d+\) is running/,
+    );
+    assert.doesNotMatch(live.out, /crashed or was killed/);
+    proxy.kill("SIGKILL");
+    await proxy.status;
+    const dead = await verify();
+    assert.equal(dead.code, 3);
+    assert.match(dead.out, /the proxy crashed or was killed/);
+  } finally {
+    try {
+      proxy.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await proxy.status;
+  }
 });
