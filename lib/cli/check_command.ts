@@ -32,11 +32,61 @@ Options:
   --fail-on RULES        The rules (required).
   --pubkey FILE          For unverified: check signatures with this key.
   --require-signature    For unverified: fail unless signatures are checked.
+  --config FILE          The config the proxy used (default ./mcp-audit.jsonc
+                         if present): entity:TYPE rules whose type none of its
+                         extractors yields are warned about.
   --json                 Print the result as JSON.
   -h, --help             This help.
 
 Exit status: 0 when nothing is forbidden; 1 when something is; 2 for a usage
 error; 4 when a log or the key cannot be read.`;
+
+/**
+ * Warns for each `entity:TYPE` rule whose type no extractor of the config
+ * yields: a log recorded with that config cannot hold such an entity, so
+ * the rule would pass by construction, which a gate must not do silently.
+ */
+async function warnUnyieldedEntities(
+  rules: { kind: string; type?: string; name: string }[],
+  configPath: string | undefined,
+  context: CommandContext,
+): Promise<void> {
+  const wanted = rules.filter((r) => r.kind === "entity");
+  if (wanted.length === 0) return;
+  const { loadConfig } = await import("../config/config.ts");
+  let config;
+  try {
+    ({ config } = await loadConfig(configPath));
+  } catch (error) {
+    context.err(`${(error as Error).message} (read to check the entity rules)`);
+    return;
+  }
+  const types = new Set((config.entities ?? []).map((x) => x.type));
+  for (const entry of config.plugins ?? []) {
+    if (typeof entry === "object" && entry.use === "entities") {
+      const extractors =
+        (entry.options as { extractors?: { type?: unknown }[] })
+          ?.extractors ?? [];
+      for (const x of extractors) {
+        if (typeof x?.type === "string") types.add(x.type);
+      }
+    }
+  }
+  const ids = config.idArguments !== false;
+  for (const rule of wanted) {
+    const type = rule.type!;
+    if (types.has(type)) continue;
+    context.err(
+      `warning: ${rule.name}: no extractor in ${
+        configPath ?? "the config"
+      } yields entities of type "${type}" (it has: ${
+        types.size > 0 ? [...types].join(", ") : "none"
+      }${
+        ids ? `; arguments named like ${type}_id would` : ""
+      }), so a log recorded with it holds none and the rule cannot fail. Add an extractor for "${type}" to "entities", or pass the config the proxy used with --config.`,
+    );
+  }
+}
 
 /**
  * Runs `mcp-audit check` with its arguments and returns the exit status;
@@ -64,6 +114,7 @@ export async function checkCommand(
       pubkey: { type: "string" },
       "require-signature": { type: "boolean" },
       json: { type: "boolean" },
+      config: { type: "string" },
     },
     CHECK_HELP,
     context,
@@ -80,6 +131,7 @@ export async function checkCommand(
   } catch (error) {
     throw new UsageError((error as Error).message, CHECK_HELP);
   }
+  await warnUnyieldedEntities(rules, values.config, context);
   const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {

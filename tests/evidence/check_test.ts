@@ -73,8 +73,27 @@ Deno.test("check: the demo session fails --fail-on write at the time-off request
   const ssn = await cli(["check", log, "--fail-on", "entity:ssn,unverified"]);
   assert.equal(ssn.code, 0, ssn.stdout);
   assert.match(ssn.stdout, /^OK/);
+  // No config says ssn is extracted: a pass by construction is said aloud.
+  assert.match(
+    ssn.stderr,
+    /warning: entity:ssn: no extractor in the config yields entities of type "ssn"/,
+  );
 
-  const employee = await cli(["check", log, "--fail-on", "entity:employee"]);
+  const demoConfig = new URL("../../demo/mcp-audit.jsonc", import.meta.url)
+    .pathname;
+  const employee = await cli([
+    "check",
+    log,
+    "--fail-on",
+    "entity:employee",
+    "--config",
+    demoConfig,
+  ]);
+  assert.doesNotMatch(
+    employee.stderr,
+    /warning/,
+    "the demo config extracts employees",
+  );
   assert.equal(employee.code, 1);
   assert.match(employee.stdout, /entity:employee: seq \d+, .*employee=E\d+/);
 });
