@@ -141,6 +141,7 @@ export class ThreadLog implements EventLog {
         writer: {
           session: writer.session,
           rotateBytes: writer.rotateBytes,
+          followSymlink: writer.followSymlink,
           highWaterBytes: writer.highWaterBytes,
         },
         seal: options.seal,
