@@ -11,6 +11,7 @@
 import type { Frame } from "../wire/line_splitter.ts";
 import { sha256Hex } from "../wire/payload.ts";
 import type { JsonRpcMessage, ParsedFrame } from "../wire/jsonrpc.ts";
+import { isRawNumber, numberKey, numberText } from "../wire/raw_number.ts";
 import type {
   AuditEvent,
   Direction,
@@ -174,11 +175,11 @@ export class Correlator {
   pending(): Pending[] {
     const all: Pending[] = [];
     for (const dir of ["c2s", "s2c"] as const) {
-      for (const [key, live] of this.#live[dir]) {
+      for (const live of this.#live[dir].values()) {
         const p: Pending = {
           seq: live.event.seq,
           dir,
-          id: idFromKey(key),
+          id: live.event.id,
           method: live.method,
           cancelled: live.cancelled,
         };
@@ -209,6 +210,19 @@ export class Correlator {
   }
 
   #message(dir: Direction, frame: Frame, m: JsonRpcMessage): CorrelatedEvent[] {
+    const events = this.#messageEvents(dir, frame, m);
+    // Rare: the message had a repeated key, which peers may read differently.
+    if (m.duplicateKeys) {
+      (events[0] as RequestEvent).duplicateKeys = m.duplicateKeys;
+    }
+    return events;
+  }
+
+  #messageEvents(
+    dir: Direction,
+    frame: Frame,
+    m: JsonRpcMessage,
+  ): CorrelatedEvent[] {
     switch (m.type) {
       case "request":
         return this.#request(
@@ -364,7 +378,7 @@ export class Correlator {
         bytes: frame.length,
         id: m.id,
         error: m.error,
-        errorType: String(m.error.code),
+        errorType: numberText(m.error.code),
       };
     }
     event[FRAME] = frame;
@@ -421,17 +435,22 @@ export class Correlator {
   }
 }
 
+/**
+ * The pairing key of an id: exact, so two ids a double cannot tell apart
+ * (12345678901234567890 and 12345678901234567891) stay two.
+ */
 function keyOf(id: JsonRpcId): string {
-  return typeof id === "number" ? `n:${id}` : id === null ? "null" : `s:${id}`;
-}
-
-function idFromKey(key: string): JsonRpcId {
-  if (key === "null") return null;
-  return key.startsWith("n:") ? Number(key.slice(2)) : key.slice(2);
+  return typeof id === "number"
+    ? `n:${id}`
+    : typeof id === "string"
+    ? `s:${id}`
+    : id === null
+    ? "null"
+    : `n:${numberKey(id)}`;
 }
 
 function isIdValue(id: unknown): boolean {
-  return typeof id === "string" || typeof id === "number";
+  return typeof id === "string" || typeof id === "number" || isRawNumber(id);
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

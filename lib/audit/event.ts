@@ -10,15 +10,24 @@
  * `jsonrpc.request.id`, `session` is `mcp.session.id` and `errorType` is
  * `error.type`.
  *
+ * Numbers are written as the peer wrote them when a JavaScript number
+ * cannot hold them: an id such as `12345678901234567890` (past 2^53), a
+ * number with more significant digits than a double keeps, or one out of
+ * its range (`1e400`) is written as the same JSON number token, digit for
+ * digit, never rounded and never `null`. In an event in memory such a
+ * number is a {@linkcode RawNumber} (`JSON.rawJSON`); a reader that wants
+ * it exactly parses the log with a parser that keeps number text (Python's
+ * `json`, or `JSON.parse` with a reviver reading `context.source`).
+ *
  * @module
  */
 import { SCHEMA_VERSION } from "./schema_version.ts";
-import type { JsonRpcId } from "../wire/jsonrpc.ts";
+import type { DuplicateKey, JsonRpcId, RawNumber } from "../wire/jsonrpc.ts";
 import type { Truncated } from "../wire/payload.ts";
 
 // The wire stage owns the shapes it produces; an event holds them as they are.
 export { SCHEMA_VERSION };
-export type { JsonRpcId, Truncated };
+export type { DuplicateKey, JsonRpcId, RawNumber, Truncated };
 
 /** Which way a message travelled: `c2s` (client to server) or `s2c`. */
 export type Direction = "c2s" | "s2c";
@@ -65,8 +74,8 @@ export interface TraceContext {
 
 /** A JSON-RPC error object. */
 export interface JsonRpcError {
-  /** The JSON-RPC error code. */
-  code: number;
+  /** The JSON-RPC error code (a {@linkcode RawNumber} when a double cannot hold it). */
+  code: number | RawNumber;
   /** The error message. */
   message: string;
   /** Additional information, as the peer sent it. */
@@ -114,6 +123,12 @@ export interface MessageEventBase extends EventBase {
   entities?: Entity[];
   /** Plugins that threw or timed out on this event. */
   pluginErrors?: PluginFailure[];
+  /**
+   * Keys that occurred more than once in one object of the message. The
+   * logged message holds the last value of each (as `JSON.parse` keeps);
+   * a peer that keeps the first read something else.
+   */
+  duplicateKeys?: DuplicateKey[];
 }
 
 /** A JSON-RPC request (has an id and a method). */

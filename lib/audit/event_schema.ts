@@ -12,11 +12,13 @@ import { z } from "zod";
 import type { Assert, Equals } from "../util/_type_check.ts";
 import type { Schema } from "./schema.ts";
 import { SCHEMA_VERSION } from "./schema_version.ts";
+import { isRawNumber } from "../wire/raw_number.ts";
 import type {
   AuditEvent,
   CheckpointEvent,
   Classification,
   Direction,
+  DuplicateKey,
   Entity,
   ErrorResponseEvent,
   EventBase,
@@ -30,6 +32,7 @@ import type {
   PeerInfo,
   Pending,
   PluginFailure,
+  RawNumber,
   ReplyEventBase,
   RequestEvent,
   ResponseEvent,
@@ -48,7 +51,21 @@ const direction = z.enum(["c2s", "s2c"]);
 /** Validates a {@linkcode Direction}. */
 export const DirectionSchema: z.ZodType<Direction> = direction;
 
-const jsonRpcId = z.union([z.string(), z.number(), z.null()]);
+// In a log read back a RawNumber is a number again: the JSON Schema says
+// "number", with the note on exactness.
+const rawNumber = z.custom<RawNumber>(isRawNumber).meta({
+  type: "number",
+  description:
+    "A number a JavaScript number cannot hold (past 2^53, more digits than a double keeps, or out of its range such as 1e400), written as the peer's exact token.",
+});
+/** Validates a {@linkcode RawNumber} (an event in memory; a parsed log holds numbers). */
+export const RawNumberSchema: z.ZodType<RawNumber> = rawNumber;
+
+const jsonRpcId = z.union([z.string(), z.number(), rawNumber, z.null()])
+  .meta({
+    description:
+      "The JSON-RPC id. A number id is written as the exact token the peer sent, so ids past 2^53 such as 12345678901234567890 keep every digit; read them with a parser that keeps number text.",
+  });
 /** Validates a {@linkcode JsonRpcId}. */
 export const JsonRpcIdSchema: z.ZodType<JsonRpcId> = jsonRpcId;
 
@@ -94,7 +111,7 @@ const traceContext = z.object({
 export const TraceContextSchema: z.ZodType<TraceContext> = traceContext;
 
 const jsonRpcError = z.object({
-  code: z.number(),
+  code: z.union([z.number(), rawNumber]),
   message: z.string(),
   data: z.unknown().optional(),
 });
@@ -108,6 +125,13 @@ const peerInfo = z.object({
 });
 /** Validates a {@linkcode PeerInfo}. */
 export const PeerInfoSchema: z.ZodType<PeerInfo> = peerInfo;
+
+const duplicateKey = z.object({
+  path: z.string(),
+  key: z.string(),
+});
+/** Validates a {@linkcode DuplicateKey}. */
+export const DuplicateKeySchema: z.ZodType<DuplicateKey> = duplicateKey;
 
 /** {@linkcode EventBase}. */
 const base = {
@@ -128,6 +152,10 @@ const messageBase = {
   classes: z.array(ClassificationSchema).optional(),
   entities: z.array(EntitySchema).optional(),
   pluginErrors: z.array(PluginFailureSchema).optional(),
+  duplicateKeys: z.array(DuplicateKeySchema).optional().meta({
+    description:
+      'Keys that occurred more than once in one object of the message: the object\'s path from the message root ("" for the message itself) and the key. The logged message holds the last value of each; a peer that keeps the first read something else.',
+  }),
 };
 
 const requestEvent = z.object({
@@ -354,6 +382,8 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof classification>, Classification>>,
   Assert<Equals<z.output<typeof entity>, Entity>>,
   Assert<Equals<z.output<typeof pluginFailure>, PluginFailure>>,
+  Assert<Equals<z.output<typeof duplicateKey>, DuplicateKey>>,
+  Assert<Equals<z.output<typeof rawNumber>, RawNumber>>,
   Assert<Equals<z.output<typeof traceContext>, TraceContext>>,
   Assert<Equals<z.output<typeof jsonRpcError>, JsonRpcError>>,
   Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,

@@ -24,12 +24,14 @@ audit log as it happens. Put it in front of the server command in your
 client's config.
 
 Options:
-  --log FILE              Append the log to FILE (created with mode 0600).
+  --log FILE              Append the log to FILE (created with mode 0600; an
+                          existing one is made 0600). A symbolic link is refused.
                           Default: a new file per session in
                           $XDG_STATE_HOME/mcp-audit/ (~/.local/state/mcp-audit/),
                           ~/Library/Logs/mcp-audit/ on macOS,
                           %LOCALAPPDATA%\\mcp-audit\\logs on Windows;
                           MCP_AUDIT_LOG_DIR overrides the directory.
+  --follow-symlink        Write the log through --log FILE when it is a symbolic link.
   --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
                           present; "mcp-audit init" writes a starter one.
   --server "CMD ARGS"     The server as one command line, split like a shell
@@ -96,6 +98,7 @@ export async function proxyCommand(
     own,
     {
       log: { type: "string" },
+      "follow-symlink": { type: "boolean" },
       config: { type: "string" },
       server: { type: "string" },
       "sensitive-tools": { type: "string" },
@@ -179,6 +182,7 @@ export async function proxyCommand(
     const result = await runProxy({
       command,
       logPath: values.log,
+      followSymlink: values["follow-symlink"],
       logDir: audit.session.logDir,
       processor: audit.pipeline,
       maxPayloadBytes: maxPayloadBytes ?? audit.session.maxPayloadBytes,

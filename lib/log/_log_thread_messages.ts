@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { AuditEvent } from "../audit/event.ts";
 import type { LogLineOptions } from "./log_line.ts";
 import type { LogWriterOptions } from "./log_writer.ts";
 import type { SealerOptions } from "../seal/seal.ts";
@@ -16,13 +15,16 @@ export const LOG_THREAD_NAME = "mcp-audit-log";
 /**
  * Lines encoded one after another in `buffer` (line `i` ends, newline
  * included, at `ends[i]` and is event `seqs[i]`), and the events the
- * worker makes lines of, each placed before line `at`.
+ * worker makes lines of, each placed before line `at`, as JSON text: an
+ * event may hold exact numbers (`JSON.rawJSON` values, e.g. a pending
+ * request's id past 2^53), which structured cloning refuses; the worker
+ * parses them back with `parseExact`.
  */
 export interface Batch {
   buffer: Uint8Array<ArrayBuffer>;
   ends: number[];
   seqs: number[];
-  events: { at: number; event: AuditEvent }[];
+  events: { at: number; json: string }[];
   /** What the batch counts against the bound. */
   bytes: number;
 }

@@ -24,7 +24,6 @@ import {
   LocalLog,
   needsSealer,
 } from "./event_log.ts";
-import type { AuditEvent } from "../audit/event.ts";
 import { toLogLine } from "./log_line.ts";
 import { LogOpenError } from "./log_writer.ts";
 import {
@@ -82,7 +81,7 @@ export class ThreadLog implements EventLog {
   #pos = 0;
   #ends: number[] = [];
   #seqs: number[] = [];
-  #events: { at: number; event: AuditEvent }[] = [];
+  #events: { at: number; json: string }[] = [];
   #eventBytes = 0;
   #pool: Uint8Array<ArrayBuffer>[] = [];
   #scheduled = false;
@@ -142,6 +141,7 @@ export class ThreadLog implements EventLog {
         writer: {
           session: writer.session,
           rotateBytes: writer.rotateBytes,
+          followSymlink: writer.followSymlink,
           highWaterBytes: writer.highWaterBytes,
         },
         seal: options.seal,
@@ -180,7 +180,7 @@ export class ThreadLog implements EventLog {
       return undefined;
     }
     if (this.#options.seal && needsSealer(event)) {
-      this.#events.push({ at: this.#ends.length, event: event as AuditEvent });
+      this.#events.push({ at: this.#ends.length, json: JSON.stringify(event) });
       this.#eventBytes += 1024;
     } else {
       const line = toLogLine(event, this.#options);

@@ -11,6 +11,7 @@
  */
 import type { CorrelatedEvent } from "../audit/correlator.ts";
 import { LocalLog } from "./event_log.ts";
+import { parseExact } from "../wire/raw_number.ts";
 import { LogOpenError } from "./log_writer.ts";
 import {
   type FromWorker,
@@ -110,7 +111,8 @@ export function serveLogThread(): void {
             if (wait) await wait;
           }
           if (e < m.events.length) {
-            const wait = log!.append(m.events[e].event as CorrelatedEvent);
+            const event = parseExact(m.events[e].json) as CorrelatedEvent;
+            const wait = log!.append(event);
             if (wait) await wait;
           }
         }

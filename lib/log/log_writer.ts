@@ -51,6 +51,13 @@ export interface LogWriterOptions {
    * split; the hash chain and the tree simply continue in the next file.
    */
   rotateBytes?: number;
+  /**
+   * Write through `path` when it is a symbolic link. Without it such a
+   * path is refused: a link planted where the log goes would send the
+   * audit (and its mode) to a file of someone else's choosing.
+   * @default {false}
+   */
+  followSymlink?: boolean;
 }
 
 const defaults = {
@@ -117,7 +124,10 @@ export class LogWriter {
 
   /**
    * Opens (creating with mode 0600, appending if it exists) the log at
-   * `path`; its directory is created too. Throws {@linkcode LogOpenError}.
+   * `path`; its directory is created too. A symbolic link is refused
+   * unless `followSymlink`; an existing file with a looser mode is made
+   * 0600, with a warning (and a warning when it cannot be). Throws
+   * {@linkcode LogOpenError}.
    */
   static async open(
     path: string,
@@ -128,12 +138,23 @@ export class LogWriter {
       if (dir && dir !== path) {
         await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
       }
+      const follow = options.followSymlink ?? false;
+      if (!follow) await refuseSymlink(path);
       const file = await Deno.open(path, {
         create: true,
         append: true,
         mode: 0o600,
       });
-      const size = await endWithNewline(file, path);
+      let size: number;
+      try {
+        // A link put in place between the check and the open is caught here.
+        if (!follow) await refuseSymlink(path, await file.stat());
+        await tightenMode(file, path, options.onWarning);
+        size = await endWithNewline(file, path);
+      } catch (error) {
+        file.close();
+        throw error;
+      }
       return new LogWriter(file, path, size, options);
     } catch (error) {
       throw new LogOpenError(path, { cause: error });
@@ -431,6 +452,58 @@ export function rotatedName(first: string, n: number): string {
  * A log cut mid-line by a crash must not glue the next session's first line
  * onto the fragment: end it first.
  */
+/**
+ * Throws when `path` is a symbolic link, or (given the opened file's
+ * stat) no longer the file that was opened.
+ */
+async function refuseSymlink(
+  path: string,
+  opened?: Deno.FileInfo,
+): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound && !opened) return;
+    throw error;
+  }
+  if (info.isSymlink) {
+    const target = await Deno.readLink(path).catch(() => "?");
+    throw new Error(
+      `it is a symbolic link to "${target}", and the log is not written through a link unless --follow-symlink is given`,
+    );
+  }
+  if (
+    opened && opened.ino !== null &&
+    (opened.ino !== info.ino || opened.dev !== info.dev)
+  ) {
+    throw new Error(
+      "it was replaced while being opened; open it again, or pass --follow-symlink to write through a link",
+    );
+  }
+}
+
+/** Makes an existing log's mode 0600 when it is looser, saying so; warns when it cannot. */
+async function tightenMode(
+  file: Deno.FsFile,
+  path: string,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<void> {
+  const mode = (await file.stat()).mode;
+  // No POSIX modes (Windows).
+  if (mode === null || (mode & 0o777) === 0o600) return;
+  const was = (mode & 0o777).toString(8).padStart(4, "0");
+  try {
+    await Deno.chmod(path, 0o600);
+    onWarning?.(`the log "${path}" had mode ${was}; it is now 0600`);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    onWarning?.(
+      `the log "${path}" has mode ${was} and could not be made 0600 (${why}): other users may be able to read it`,
+    );
+  }
+}
+
 async function endWithNewline(
   file: Deno.FsFile,
   path: string,

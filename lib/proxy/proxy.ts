@@ -60,6 +60,8 @@ export interface ProxyOptions {
   forwardSignals?: boolean;
   /** Start a new log file after this many bytes (`a.jsonl`, `a.2.jsonl`, ...). */
   rotateBytes?: number;
+  /** Write the log through `logPath` when it is a symbolic link (refused otherwise). @default {false} */
+  followSymlink?: boolean;
   /** Seal lines into the hash chain and Merkle tree, with checkpoints. @default {true} */
   seal?: boolean;
   /** Signs checkpoints (see `loadSigningKey`); unsigned checkpoints without it. */
@@ -158,6 +160,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       onWarning: warn,
       seal: opts.seal,
       rotateBytes: opts.rotateBytes,
+      followSymlink: opts.followSymlink,
       signingKey: opts.signingKey,
       checkpointEvery: opts.checkpointEvery,
       checkpointSeconds: opts.checkpointSeconds,

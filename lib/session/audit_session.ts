@@ -52,6 +52,8 @@ export interface AuditSessionOptions {
   onWarning?: (message: string) => void;
   /** Start a new log file after this many bytes (`a.jsonl`, `a.2.jsonl`, ...). */
   rotateBytes?: number;
+  /** Write the log through `logPath` when it is a symbolic link (refused otherwise). @default {false} */
+  followSymlink?: boolean;
   /**
    * Seal lines into the hash chain and Merkle tree, with checkpoints.
    * @default {true}
@@ -177,6 +179,7 @@ export class AuditSession {
     const sealer = new Sealer(session, sealing);
     const writing = {
       rotateBytes: options.rotateBytes,
+      followSymlink: options.followSymlink,
       session,
       onWarning: options.onWarning,
     };

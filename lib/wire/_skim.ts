@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { mayHoldInexactNumber, parseExact } from "./raw_number.ts";
 
 // Works on the bytes: structural characters are ASCII, and no byte of a
 // multi-byte UTF-8 sequence is ASCII, so the frame need not be decoded (a
@@ -64,7 +65,7 @@ export function skimObject(bytes: Uint8Array): Skimmed | undefined {
         break;
       case "id":
         out.hasId = true;
-        out.id = parseSlice(bytes, start, end);
+        out.id = parseSlice(bytes, start, end, true);
         break;
       case "method":
         out.method = parseSlice(bytes, start, end);
@@ -95,7 +96,7 @@ export function skimObject(bytes: Uint8Array): Skimmed | undefined {
         out.hasError = true;
         if (bytes[start] === 0x7b) {
           members(bytes, start, (k, s, e) => {
-            if (k === "code") out.errorCode = parseSlice(bytes, s, e);
+            if (k === "code") out.errorCode = parseSlice(bytes, s, e, true);
             else if (k === "message" && e - s < 65536) {
               out.errorMessage = parseSlice(bytes, s, e);
             }
@@ -195,9 +196,18 @@ function skipValue(bytes: Uint8Array, i: number): number {
   return i > start ? i : -1;
 }
 
-function parseSlice(bytes: Uint8Array, start: number, end: number): unknown {
+function parseSlice(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  exact = false,
+): unknown {
   try {
-    return JSON.parse(decoder.decode(bytes.subarray(start, end)));
+    const text = decoder.decode(bytes.subarray(start, end));
+    // Ids and codes a double cannot hold stay as their token.
+    return exact && mayHoldInexactNumber(text)
+      ? parseExact(text)
+      : JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -8,9 +8,18 @@
 import type { Frame } from "./line_splitter.ts";
 import { skimObject } from "./_skim.ts";
 import { sha256Hex, type Truncated } from "./payload.ts";
+import { isRawNumber, parseExact, type RawNumber } from "./raw_number.ts";
+import type { DuplicateKey } from "./duplicate_keys.ts";
+import { parseLosses } from "./_parse_losses.ts";
 
-/** A JSON-RPC id as it appeared on the wire. */
-export type JsonRpcId = string | number | null;
+export type { DuplicateKey, RawNumber };
+
+/**
+ * A JSON-RPC id as it appeared on the wire. A number id that a JavaScript
+ * number cannot hold (past 2^53, say) is a {@linkcode RawNumber} of its
+ * exact token.
+ */
+export type JsonRpcId = string | number | RawNumber | null;
 
 /** A JSON-RPC request: a method with an id. */
 export interface JsonRpcRequest {
@@ -20,12 +29,16 @@ export interface JsonRpcRequest {
   params?: unknown;
   /** For a skimmed frame (params is then a `Truncated` record): `params.name`. */
   paramsName?: string;
+  /** Keys that occur more than once in the message (the last one is kept). */
+  duplicateKeys?: DuplicateKey[];
 }
 /** A JSON-RPC notification: a method without an id. */
 export interface JsonRpcNotification {
   type: "notification";
   method: string;
   params?: unknown;
+  /** Keys that occur more than once in the message (the last one is kept). */
+  duplicateKeys?: DuplicateKey[];
 }
 /** A JSON-RPC success response. */
 export interface JsonRpcResponse {
@@ -34,12 +47,16 @@ export interface JsonRpcResponse {
   result: unknown;
   /** For a skimmed frame (result is then a `Truncated` record): `result.isError`. */
   isError?: boolean;
+  /** Keys that occur more than once in the message (the last one is kept). */
+  duplicateKeys?: DuplicateKey[];
 }
 /** A JSON-RPC error response. */
 export interface JsonRpcErrorResponse {
   type: "error";
   id: JsonRpcId;
-  error: { code: number; message: string; data?: unknown };
+  error: { code: number | RawNumber; message: string; data?: unknown };
+  /** Keys that occur more than once in the message (the last one is kept). */
+  duplicateKeys?: DuplicateKey[];
 }
 /** Any JSON-RPC message. */
 export type JsonRpcMessage =
@@ -155,13 +172,23 @@ export function parseFrame(
       excerpt: text.slice(0, EXCERPT_CHARS),
     };
   }
+  const losses = parseLosses(text, value);
+  const duplicates = losses.duplicates;
+  // Rare: a number JSON.parse rounded (or made Infinity) is parsed again,
+  // this time kept as its token. Safe-integer ids never come here.
+  if (losses.inexact) value = parseExact(text);
   if (Array.isArray(value)) {
     const messages: JsonRpcMessage[] = [];
     const invalid: InvalidFrame[] = [];
-    for (const element of value) {
+    for (let index = 0; index < value.length; index++) {
+      const element = value[index];
       const message = toMessage(element);
-      if (message) messages.push(message);
-      else invalid.push(notJsonRpc(element));
+      if (message) {
+        if (duplicates.length > 0) {
+          withDuplicates(message, duplicates, `[${index}]`);
+        }
+        messages.push(message);
+      } else invalid.push(notJsonRpc(element));
     }
     if (messages.length === 0) {
       return {
@@ -180,7 +207,24 @@ export function parseFrame(
       excerpt: text.slice(0, EXCERPT_CHARS),
     };
   }
+  if (duplicates.length > 0) message.duplicateKeys = duplicates;
   return { type: "messages", messages: [message], batch: false, invalid: [] };
+}
+
+/** Gives a batch element the duplicates under `prefix`, with paths from the element. */
+function withDuplicates(
+  message: JsonRpcMessage,
+  duplicates: DuplicateKey[],
+  prefix: string,
+): void {
+  const own: DuplicateKey[] = [];
+  for (const d of duplicates) {
+    if (d.path === prefix) own.push({ path: "", key: d.key });
+    else if (d.path.startsWith(prefix + ".")) {
+      own.push({ path: d.path.slice(prefix.length + 1), key: d.key });
+    }
+  }
+  if (own.length > 0) message.duplicateKeys = own;
 }
 
 function skim(frame: Frame, previewChars: number): ParsedFrame {
@@ -200,8 +244,7 @@ function skim(frame: Frame, previewChars: number): ParsedFrame {
     preview: lenientDecoder.decode(frame.bytes.subarray(0, previewChars * 4))
       .slice(0, previewChars),
   });
-  const idOk = !s.hasId || typeof s.id === "string" ||
-    typeof s.id === "number" || s.id === null;
+  const idOk = !s.hasId || isId(s.id);
   let message: JsonRpcMessage | undefined;
   if (s.jsonrpc === "2.0" && idOk) {
     const id = s.id as JsonRpcId;
@@ -217,7 +260,10 @@ function skim(frame: Frame, previewChars: number): ParsedFrame {
     } else if (s.hasId && s.hasResult) {
       message = { type: "response", id, result: payload() };
       if (s.isError !== undefined) message.isError = s.isError;
-    } else if (s.hasId && s.hasError && typeof s.errorCode === "number") {
+    } else if (
+      s.hasId && s.hasError &&
+      (typeof s.errorCode === "number" || isRawNumber(s.errorCode))
+    ) {
       message = {
         type: "error",
         id,
@@ -283,15 +329,18 @@ export function toMessage(value: unknown): JsonRpcMessage | undefined {
     return { type: "response", id: id as JsonRpcId, result: m.result };
   }
   const error = m.error;
+  const code = (error as Record<string, unknown> | null)?.code;
   if (
     typeof error === "object" && error !== null &&
-    typeof (error as Record<string, unknown>).code === "number"
+    (typeof code === "number" || isRawNumber(code))
   ) {
     const e = error as Record<string, unknown>;
     const out: JsonRpcErrorResponse["error"] = {
-      code: e.code as number,
+      code,
       message: typeof e.message === "string"
         ? e.message
+        : isRawNumber(e.message)
+        ? e.message.rawJSON
         : String(e.message ?? ""),
     };
     if ("data" in e) out.data = e.data;
@@ -301,7 +350,8 @@ export function toMessage(value: unknown): JsonRpcMessage | undefined {
 }
 
 function isId(id: unknown): boolean {
-  return typeof id === "string" || typeof id === "number" || id === null;
+  return typeof id === "string" || typeof id === "number" || id === null ||
+    isRawNumber(id);
 }
 
 function notJsonRpc(element: unknown): InvalidFrame {

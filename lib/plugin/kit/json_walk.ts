@@ -5,6 +5,7 @@
  * @module
  */
 import { flatString } from "./_flat_string.ts";
+import { isRawNumber } from "../../wire/raw_number.ts";
 
 /**
  * Calls `visit` for every string (and every number, as text) in `value`,
@@ -54,6 +55,12 @@ export function walkStrings(
     } else if (v !== null && typeof v === "object") {
       for (const k in v) {
         if (!Object.hasOwn(v, k)) continue;
+        // A number kept as its token (lib/wire/raw_number.ts) is a number.
+        if (k === "rawJSON" && isRawNumber(v)) {
+          built = undefined;
+          visit(v.rawJSON, key, path);
+          break;
+        }
         segments.push(k);
         walk((v as Record<string, unknown>)[k], k, depth + 1);
         segments.pop();
@@ -145,6 +152,10 @@ export function mapStrings(
       return out ?? v;
     }
     const names = Object.keys(v);
+    // A number kept as its token is a number: left as it is.
+    if (names.length === 1 && names[0] === "rawJSON" && isRawNumber(v)) {
+      return v;
+    }
     const values = v as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
     for (let i = 0; i < names.length; i++) {
