@@ -6,87 +6,17 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { cliArgs, fixtureServer, readAll } from "../_helpers.ts";
+import { cli, recordSession } from "../_recorded_session.ts";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** What a CLI run printed and returned. */
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `mcp-audit` with `args`. */
-export async function cli(args: string[], cwd?: string): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: cliArgs(args),
-    stdout: "piped",
-    stderr: "piped",
-    cwd,
-  }).output();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
-}
+export { cli, type Run } from "../_recorded_session.ts";
 
 /** Records a real session through the proxy: initialize and three echo calls. */
 export async function record(log: string, proxyArgs: string[]): Promise<void> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs([
-      "proxy",
-      "--quiet",
-      "--checkpoint-every",
-      "3",
-      ...proxyArgs,
-      "--log",
-      log,
-      "--",
-      ...fixtureServer("scripted_server.ts"),
-    ]),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const messages = [
-    {
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "verify-test", version: "1" },
-      },
-    },
-    ...["alpha", "bravo", "charlie"].map((text, i) => ({
-      jsonrpc: "2.0",
-      id: i + 1,
-      method: "tools/call",
-      params: { name: "echo", arguments: { text } },
-    })),
-  ];
-  const writer = child.stdin.getWriter();
-  const reader = child.stdout.getReader();
-  let seen = 0;
-  for (const m of messages) {
-    await writer.write(encoder.encode(JSON.stringify(m) + "\n"));
-    // One answer per message before the next, so the log's order is fixed.
-    while (seen <= m.id) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value.filter((b) => b === 10).length;
-    }
-  }
-  await writer.close();
-  reader.releaseLock();
-  await child.stdout.cancel();
-  await readAll(child.stderr);
-  const status = await child.status;
-  assert.equal(status.code, 0, "the recorded session ends cleanly");
+  await recordSession(log, {
+    texts: ["alpha", "bravo", "charlie"],
+    proxyArgs,
+    client: "verify-test",
+  });
 }
 
 /** A recorded signed session, its keys and its lines. */
