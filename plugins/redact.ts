@@ -16,8 +16,10 @@ import {
   compilePattern,
   definePlugin,
   type Equals,
+  linearPatternIssue,
   memoize,
   PatternFlagsSchema,
+  patternProblem,
   type Plugin,
   searcher,
 } from "../lib/plugin/kit/mod.ts";
@@ -74,10 +76,15 @@ const redactOptions = z.object({
       type: z.string().min(1),
       pattern: z.string(),
       flags: PatternFlagsSchema.optional(),
-    }).strict(),
+    }).strict().superRefine(linearPatternIssue()),
   )
     .default([]),
-  argumentKeys: z.string().optional(),
+  argumentKeys: z.string().superRefine((keys, context) => {
+    const problem = patternProblem(keys, "i");
+    if (problem !== undefined) {
+      context.addIssue({ code: "custom", message: problem });
+    }
+  }).optional(),
   key: z.string().optional(),
 }).strict();
 /** Validates {@linkcode RedactOptions} and fills in the defaults. */
@@ -110,7 +117,6 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   // A literal start, not a lookbehind: a lookbehind is tried at every position.
   ["bearer_token", /\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g],
 ];
-const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 const SECRET_KEY =
   /pass(?:word|wd|phrase)?$|secret|token|api[_-]?key|credential|private[_-]?key|^auth(?:orization)?$|^pin$|^cvv$/i;
@@ -233,6 +239,94 @@ export function findCardNumbers(text: string): readonly [number, number][] {
   return found ?? NO_CARDS;
 }
 
+/** A character of an email's local part (`[A-Za-z0-9._%+-]`). */
+function isLocalCode(c: number): boolean {
+  return isWordCode(c) || c === 46 || c === 37 || c === 43 || c === 45;
+}
+
+/** A character of an email's domain (`[A-Za-z0-9.-]`). */
+function isDomainCode(c: number): boolean {
+  return (isWordCode(c) && c !== 95) || c === 46 || c === 45;
+}
+
+/** An ASCII letter's code. */
+function isLetterCode(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** What {@linkcode findEmails} returns when there are none. */
+const NO_EMAILS: readonly [number, number][] = Object.freeze([]);
+
+/**
+ * The email addresses in `text`, as `[start, end]` pairs: exactly the
+ * matches of a global search with
+ * `\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b`, found in linear
+ * time. The expression itself backtracks: over a long run of local-part
+ * characters it tries every start, and each start scans the run again, so
+ * `a.a.a.…@b.b.b.…1` took seconds. Here each `@` is looked at once: the
+ * match is the earliest word boundary of the local-part run before it, up
+ * to the end of the last `.letters` (two or more, then a boundary) of the
+ * domain run after it, as the greedy expression finds it. Runs before two
+ * `@`s never overlap (a local part holds no `@`), nor do the domains after
+ * them, so each character is read a bounded number of times.
+ *
+ * @example
+ * ```ts
+ * import { findEmails } from "./redact.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(findEmails("mail ana@example.com, or bo@x.co.uk."), [[5, 20], [25, 35]]);
+ * assert.deepEqual(findEmails("a.".repeat(50_000) + "@" + "b.".repeat(50_000) + "1"), []);
+ * ```
+ */
+export function findEmails(text: string): readonly [number, number][] {
+  let found: [number, number][] | undefined;
+  let from = 0;
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    // The local-part run before the `@`, from where the search stands.
+    let runStart = at;
+    while (runStart > from && isLocalCode(text.charCodeAt(runStart - 1))) {
+      runStart--;
+    }
+    if (runStart === at) continue;
+    // The earliest word boundary in it (`\b` before the first character).
+    let start = -1;
+    for (let p = runStart; p < at; p++) {
+      if (
+        isWordCode(text.charCodeAt(p - 1)) !== isWordCode(text.charCodeAt(p))
+      ) {
+        start = p;
+        break;
+      }
+    }
+    if (start < 0) continue;
+    // The domain run after it; the expression's `[A-Za-z0-9.-]+` gives
+    // back characters from its end until `\.[A-Za-z]{2,}\b` fits, so the
+    // last dot that works is taken, at least one character in.
+    let runEnd = at + 1;
+    while (runEnd < text.length && isDomainCode(text.charCodeAt(runEnd))) {
+      runEnd++;
+    }
+    let end = -1;
+    for (let dot = runEnd - 1; dot >= at + 2; dot--) {
+      if (text.charCodeAt(dot) !== 46) continue;
+      let e = dot + 1;
+      while (e < runEnd && isLetterCode(text.charCodeAt(e))) e++;
+      // Letters then a boundary: the next character is no word character
+      // (inside the run, a digit after the letters is one).
+      if (e - dot - 1 >= 2 && !isWordCode(text.charCodeAt(e))) {
+        end = e;
+        break;
+      }
+    }
+    if (end < 0) continue;
+    (found ??= []).push([start, end]);
+    from = end;
+    at = end - 1;
+  }
+  return found ?? NO_EMAILS;
+}
+
 /**
  * Creates the `redact` plugin.
  *
@@ -255,7 +349,9 @@ export function findCardNumbers(text: string): readonly [number, number][] {
 export function redactPlugin(options: RedactOptions = {}): Plugin {
   const o = RedactOptionsSchema.parse(options);
   const key = o.key ?? crypto.randomUUID();
-  const extraKey = o.argumentKeys ? new RegExp(o.argumentKeys, "i") : undefined;
+  const extraKey = o.argumentKeys
+    ? searcher(compilePattern(o.argumentKeys, "i", { global: true }))
+    : undefined;
   const patterns: [string, RegExp][] = [
     ...(o.secrets ? SECRET_PATTERNS : []),
     ...o.patterns.map((p) =>
@@ -270,11 +366,7 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
   ];
   // Each pattern behind its search: most strings hold nothing to redact,
   // and a missing literal (`sk-`, `eyJ`, `Bearer`) rejects them cheaply.
-  const tests = patterns.map(([type, re]) => ({
-    type,
-    re,
-    search: searcher(re),
-  }));
+  const tests = patterns.map(([type, re]) => ({ type, search: searcher(re) }));
   const marker = (type: string, value: string): string =>
     `[REDACTED:${type}:${
       createHmac("sha256", key).update(value).digest("hex").slice(0, 8)
@@ -288,7 +380,8 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
       /\[\d+\]$/,
       "",
     );
-    return SECRET_KEY.test(lastKey) || extraKey?.test(lastKey)
+    return SECRET_KEY.test(lastKey) ||
+        (extraKey && extraKey(lastKey, 0) !== null)
       ? SECRET_KEY.test(lastKey) && /pass/i.test(lastKey)
         ? "password"
         : "secret"
@@ -302,21 +395,38 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
         const kind = secretKind(path);
         if (kind !== null) return marker(kind, value);
       }
-      const hasAt = o.emails && value.includes("@");
       let out = value;
-      for (const { type, re, search } of tests) {
-        if (search(out, 0) === null) continue;
-        re.lastIndex = 0;
-        out = out.replace(re, (m) => {
+      for (const { type, search } of tests) {
+        let match = search(out, 0);
+        if (match === null) continue;
+        let replaced = "";
+        let last = 0;
+        while (match !== null) {
+          const m = match[0];
           // Keep the scheme word: only the token itself is secret.
           const bearer = type === "bearer_token"
             ? /^Bearer\s+/.exec(m)?.[0] ?? ""
             : "";
-          return bearer + marker(type, m.slice(bearer.length));
-        });
+          replaced += out.slice(last, match.index) + bearer +
+            marker(type, m.slice(bearer.length));
+          last = match.index + m.length;
+          // After an empty match the search moves on one, as `replace` does.
+          match = search(out, m === "" ? last + 1 : last);
+        }
+        out = replaced + out.slice(last);
       }
-      if (hasAt) {
-        out = out.replace(EMAIL, (m) => marker("email", m.toLowerCase()));
+      const emails = o.emails && out.includes("@")
+        ? findEmails(out)
+        : NO_EMAILS;
+      if (emails.length > 0) {
+        let replaced = "";
+        let last = 0;
+        for (const [start, end] of emails) {
+          replaced += out.slice(last, start) +
+            marker("email", out.slice(start, end).toLowerCase());
+          last = end;
+        }
+        out = replaced + out.slice(last);
       }
       // Cards in what is left once other secrets are replaced.
       const cards = o.cards ? findCardNumbers(out) : NO_CARDS;

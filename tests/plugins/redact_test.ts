@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   findCardNumbers,
+  findEmails,
   luhnValid,
   redactPlugin,
 } from "../../plugins/redact.ts";
@@ -105,4 +106,29 @@ Deno.test("redact: a pattern's g flag changes nothing, and y is refused at confi
       ),
     /"redact\.patterns\.0\.flags": flag "y" \(sticky\) is not supported/,
   );
+});
+
+/** What the email search must find: the expression it replaces, searched globally. */
+const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
+
+Deno.test("the email search finds exactly the matches of the email pattern, in linear time", () => {
+  const rand = seeded(25);
+  const alphabet = [..."ab1_.-@%+ Z.co@é\n"];
+  for (let t = 0; t < 100_000; t++) {
+    let text = "";
+    for (let k = Math.floor(rand() * 24); k > 0; k--) {
+      text += pick(rand, alphabet);
+    }
+    const want = [...text.matchAll(EMAIL)].map((
+      m,
+    ) => [m.index, m.index + m[0].length]);
+    assert.deepEqual(findEmails(text), want, JSON.stringify(text));
+  }
+  // The shape that took the expression seconds per 100 KB.
+  const hostile = "a.".repeat(500_000) + "@" + "b.".repeat(500_000) + "1";
+  assert.deepEqual(findEmails(hostile), []);
+  assert.deepEqual(findEmails(`${hostile} x@y.io`), [[
+    hostile.length + 1,
+    hostile.length + 7,
+  ]]);
 });

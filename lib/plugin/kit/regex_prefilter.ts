@@ -11,8 +11,14 @@
  * letters) it requires nothing, so a pre-test never rejects a string the
  * expression would match.
  *
+ * Texts longer than `LINEAR_ABOVE` are searched by the pattern's linear
+ * twin instead (see `linear.ts`), so no text can make a search take more
+ * than linear time.
+ *
  * @module
  */
+import { LINEAR_ABOVE, linearTwin } from "./linear.ts";
+import { spendBudget } from "./budget.ts";
 
 /** A test that is false only when the expression cannot match the text. */
 export type Prefilter = (text: string) => boolean;
@@ -225,7 +231,8 @@ export function spanSearcher(re: RegExp): SpanSearch {
 
 /** Both searches for `re`, skipping texts too short to hold a match. */
 function searchers(re: RegExp): { search: Search; span: SpanSearch } {
-  const full = fullSearchers(re);
+  const fast = fullSearchers(re);
+  const full = linearAbove(re, fast);
   // Most strings are short (names, ids, flags): too short to hold a match.
   const min = minMatchLength(re.source, re.flags);
   if (min <= 1) return full;
@@ -234,6 +241,58 @@ function searchers(re: RegExp): { search: Search; span: SpanSearch } {
       text.length - from < min ? null : full.search(text, from),
     span: (text, from, span) =>
       text.length - from >= min && full.span(text, from, span),
+  };
+}
+
+/** Searches on short texts between two reads of the clock (see `budget.ts`). */
+const SEARCHES_PER_BUDGET_CHECK = 32;
+let searchesSinceCheck = 0;
+
+/**
+ * `fast` for texts of up to {@linkcode LINEAR_ABOVE} characters, where the
+ * backtracking engine's cost is bounded (and V8 falls back to its linear
+ * engine after `--regexp-backtracks-before-fallback` backtracks at one
+ * place); for longer ones `re`'s linear twin, searching once from `from`
+ * (sticky tries at each candidate could each scan to the end, quadratic in
+ * all). Each search spends the running hook's budget. Without a twin (no
+ * linear engine in this process, or a pattern it does not run, which a
+ * config cannot give) long texts go to `fast` too.
+ */
+function linearAbove(
+  re: RegExp,
+  fast: { search: Search; span: SpanSearch },
+): { search: Search; span: SpanSearch } {
+  const twin = linearTwin(re);
+  const may = twin === undefined ? undefined : prefilter(re);
+  const search = (text: string, from: number): RegExpExecArray | null => {
+    if (twin === undefined || text.length - from <= LINEAR_ABOVE) {
+      if (++searchesSinceCheck >= SEARCHES_PER_BUDGET_CHECK) {
+        searchesSinceCheck = 0;
+        spendBudget();
+      }
+      return fast.search(text, from);
+    }
+    spendBudget();
+    if (from === 0 && !may!(text)) return null;
+    twin.lastIndex = from;
+    return twin.exec(text);
+  };
+  return {
+    search,
+    span(text, from, span): boolean {
+      if (twin === undefined || text.length - from <= LINEAR_ABOVE) {
+        if (++searchesSinceCheck >= SEARCHES_PER_BUDGET_CHECK) {
+          searchesSinceCheck = 0;
+          spendBudget();
+        }
+        return fast.span(text, from, span);
+      }
+      const match = search(text, from);
+      if (match === null) return false;
+      span.start = match.index;
+      span.end = match.index + match[0].length;
+      return true;
+    },
   };
 }
 
