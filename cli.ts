@@ -142,12 +142,19 @@ export async function main(
 }
 
 if (import.meta.main) {
+  const { isMainThread } = await import("node:worker_threads");
   if ("WorkerGlobalScope" in globalThis) {
     // In the bundle the log's worker runs this same file: serve the log.
     const { isLogThread, serveLogThread } = await import(
       "./lib/log/log_thread.ts"
     );
     if (isLogThread()) serveLogThread();
+  } else if (!isMainThread) {
+    // And so does a plugin module's worker: serve the plugin.
+    const { isPluginThread, servePluginThread } = await import(
+      "./lib/config/plugin_thread.ts"
+    );
+    if (isPluginThread()) servePluginThread();
   } else {
     Deno.exit(await main(Deno.args));
   }
