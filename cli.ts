@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { isMainThread } from "node:worker_threads";
 import { NAME, VERSION } from "./lib/util/version.ts";
 import type { Plugin } from "./lib/plugin/plugin.ts";
 import type { Command, CommandContext } from "./lib/cli/command.ts";
@@ -142,7 +143,6 @@ export async function main(
 }
 
 if (import.meta.main) {
-  const { isMainThread } = await import("node:worker_threads");
   if ("WorkerGlobalScope" in globalThis) {
     // In the bundle the log's worker runs this same file: serve the log.
     const { isLogThread, serveLogThread } = await import(

@@ -29,6 +29,8 @@ import type { MessageEvent } from "../audit/event.ts";
 import { BATCH_REDACT, type BatchRedact } from "../plugin/redaction.ts";
 import { CLOSE_PLUGIN } from "../plugin/pipeline.ts";
 import { HookTimeoutError, SELF_TIMED } from "../plugin/dispatch.ts";
+// A cycle (the loader starts threads), used only once both have loaded.
+import { preparePlugin } from "./plugin_loader.ts";
 
 /** The key in `workerData` that marks a plugin's worker. */
 export const PLUGIN_THREAD = "mcp-audit-plugin-thread";
@@ -363,7 +365,12 @@ export function isPluginThread(): boolean {
       true;
 }
 
-let serving = false;
+/**
+ * Set once a worker serves its plugin. On the global object, not in this
+ * module: in the bundle, a plugin that imports mod.ts loads a second copy
+ * of this module, which must not answer too.
+ */
+const SERVING = Symbol.for("mcp-audit.plugin-thread.serving");
 
 /**
  * The worker's side: loads the plugin module it is told to (validating its
@@ -378,8 +385,9 @@ let serving = false;
  * ```
  */
 export function servePluginThread(): void {
-  if (serving || parentPort === null) return;
-  serving = true;
+  const global = globalThis as { [SERVING]?: boolean };
+  if (global[SERVING] || parentPort === null) return;
+  global[SERVING] = true;
   const port = parentPort;
   let plugin: Plugin | undefined;
   let ready: Promise<void> = Promise.resolve();
@@ -450,7 +458,6 @@ export function servePluginThread(): void {
 
 /** Imports the module and prepares its plugin, as the loader does. */
 async function load(specifier: string, options: unknown): Promise<Plugin> {
-  const { preparePlugin } = await import("./plugin_loader.ts");
   let mod: Record<string, unknown>;
   try {
     mod = await import(specifier);
