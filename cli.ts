@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-run --allow-read --allow-write --allow-env --v8-flags=--no-allocation-site-pretenuring
+#!/usr/bin/env -S deno run --allow-run --allow-read --allow-write --allow-env --v8-flags=--no-allocation-site-pretenuring,--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks,--regexp-backtracks-before-fallback=1000
 // deno-lint-ignore-file no-console -- only the CLI talks to the terminal
 /**
  * The `mcp-audit` command line: a table of subcommands, each loaded only
@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { isMainThread } from "node:worker_threads";
 import { NAME, VERSION } from "./lib/util/version.ts";
 import type { Plugin } from "./lib/plugin/plugin.ts";
 import type { Command, CommandContext } from "./lib/cli/command.ts";
@@ -162,6 +163,12 @@ if (import.meta.main) {
       "./lib/log/log_thread_worker.ts"
     );
     if (isLogThread()) serveLogThread();
+  } else if (!isMainThread) {
+    // And so does a plugin module's worker: serve the plugin.
+    const { isPluginThread, servePluginThread } = await import(
+      "./lib/config/plugin_thread.ts"
+    );
+    if (isPluginThread()) servePluginThread();
   } else {
     Deno.exit(await main(Deno.args));
   }

@@ -15,12 +15,16 @@
  *    against the proxy's peak RSS when it relays a single 1 MB message;
  *    and, for information, of the default sealed proxy (with its log
  *    thread) on the 256 MB stream.
+ * 5. The built-in plugins with ten extractors, and a sealed log, against
+ *    the bare proxy (see `casePipelines`).
+ * 6. Hostile strings through the default config against benign ones (see
+ *    `caseHostile`): the relay must never wait on auditing.
  *
  * Input is made in-process and written to the subprocess's stdin while its
  * stdout is read concurrently; the bytes that come back are counted (and
  * hashed with SHA-256 in case 1) and must equal what went in. MB means MiB.
  *
- *     deno task bench [--quick] [--only 1kb,1mb,latency,pipelines,rss] [--profile DIR]
+ *     deno task bench [--quick] [--only 1kb,1mb,latency,pipelines,rss,hostile] [--profile DIR]
  *                     [--deno-flags="--v8-flags=..."] [--cli path/to/cli.ts]
  *
  * `--quick` scales every workload down 10x; `--profile DIR` runs the proxy
@@ -33,6 +37,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { messages, type Workload } from "./_workload.ts";
+import { hostileMessages, type Shape } from "./_hostile.ts";
 import { concat } from "../lib/util/_bytes.ts";
 // What the binary runs with: its permissions and its V8 flag (see the README).
 import { PROXY_FLAGS } from "../tests/_helpers.ts";
@@ -616,6 +621,75 @@ async function casePipelines(
   ];
 }
 
+/** Characters of each hostile string: under the 512 KiB parse limit, so plugins read it whole. */
+const HOSTILE_LENGTH = 480 * 1024;
+/** Hostile strings relayed per round in a full run. */
+const HOSTILE_COUNT = 48;
+
+/**
+ * 6. Strings shaped to make a backtracking pattern search take quadratic
+ * time or worse (issue 15's `a.a.…@b.b.…1`; prefixes of the secret
+ * patterns, none completed), through the default config (the four
+ * built-in plugins), against benign strings of the same length in the
+ * same round: the time until the last byte is back. Three rounds; the
+ * median ratio is reported.
+ */
+async function caseHostile(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const count = Math.max(4, Math.round(HOSTILE_COUNT / scale));
+  const config = `${dir}/default.jsonc`;
+  await Deno.writeTextFile(config, "{}");
+  note(
+    `hostile: ${count} strings of ${
+      mb(HOSTILE_LENGTH)
+    } each (benign, a.a.…@b.b.…1, secret prefixes) through the default config, ${PIPELINE_ROUNDS} rounds ...`,
+  );
+  const run = async (shape: Shape): Promise<number> => {
+    const log = `${dir}/hostile-${shape}.jsonl`;
+    const r = await stream(
+      proxySubject(["cat"], log, { ...options, config }),
+      hostileMessages(shape, count, HOSTILE_LENGTH),
+    );
+    await Deno.remove(log);
+    for (const w of warnings(r.stderr)) note(`proxy (${shape}): ${w}`);
+    return r.relaySeconds;
+  };
+  const rounds: Record<Shape, number>[] = [];
+  for (let r = 0; r < PIPELINE_ROUNDS; r++) {
+    rounds.push({
+      benign: await run("benign"),
+      email: await run("email"),
+      secrets: await run("secrets"),
+    });
+  }
+  const row = (
+    metric: string,
+    of: "email" | "secrets",
+    target?: number,
+  ): Row => {
+    const ratios = rounds.map((r) => r[of] / r.benign);
+    const mid = rounds[ratios.indexOf(median(ratios))];
+    note(`${metric}: ratios ${ratios.map((x) => fmt(x, 3)).join(", ")}`);
+    const mbs = (seconds: number): string =>
+      `${fmt((count * HOSTILE_LENGTH) / MB / seconds)} MB/s`;
+    return {
+      metric,
+      baseline: `benign ${mbs(mid.benign)}`,
+      proxy: mbs(mid[of]),
+      ratio: `${fmt(mid[of] / mid.benign, 3)}x time`,
+      target: target === undefined ? "(info)" : `<= ${target}x of benign`,
+      pass: target === undefined ? undefined : mid[of] / mid.benign <= target,
+    };
+  };
+  return [
+    row("hostile a.a.…@b.b.…1, default config", "email", 1.2),
+    row("hostile secret prefixes, default config", "secrets"),
+  ];
+}
+
 /** The middle value (the lower of the two middle ones for an even count). */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -772,7 +846,7 @@ async function caseRss(
 
 // ---------------------------------------------------------------- main
 
-const CASES = ["1kb", "1mb", "latency", "pipelines", "rss"] as const;
+const CASES = ["1kb", "1mb", "latency", "pipelines", "rss", "hostile"] as const;
 
 /** Parses the bench's own arguments. */
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -847,6 +921,9 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
     }
     if (options.only.has("rss")) {
       await attempt("peak RSS", () => caseRss(dir, options, scale));
+    }
+    if (options.only.has("hostile")) {
+      await attempt("hostile", () => caseHostile(dir, options, scale));
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

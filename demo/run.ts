@@ -28,7 +28,7 @@ const proxyArgs = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--v8-flags=--no-allocation-site-pretenuring",
+  "--v8-flags=--no-allocation-site-pretenuring,--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks,--regexp-backtracks-before-fallback=1000",
   cli,
   "proxy",
   "--quiet",

@@ -15,6 +15,7 @@ import {
   type Equals,
   type FoundEntity,
   groupCount,
+  linearPatternIssue,
   memoize,
   PatternFlagsSchema,
   type Plugin,
@@ -53,7 +54,7 @@ const extractor = z.object({
   flags: PatternFlagsSchema.optional(),
   in: z.array(z.enum(["arguments", "result"])).optional(),
   tools: z.array(z.string()).optional(),
-}).strict();
+}).strict().superRefine(linearPatternIssue());
 /** Validates an {@linkcode Extractor}. */
 export const ExtractorSchema: z.ZodType<Extractor, Extractor> = extractor;
 

@@ -19,8 +19,10 @@ import {
   compilePattern,
   definePlugin,
   type Equals,
+  linearPatternIssue,
   memoize,
   PatternFlagsSchema,
+  patternProblem,
   type Plugin,
   searcher,
 } from "../lib/plugin/kit/mod.ts";
@@ -83,10 +85,15 @@ const redactOptions = z.object({
       type: z.string().min(1),
       pattern: z.string(),
       flags: PatternFlagsSchema.optional(),
-    }).strict(),
+    }).strict().superRefine(linearPatternIssue()),
   )
     .default([]),
-  argumentKeys: z.string().optional(),
+  argumentKeys: z.string().superRefine((keys, context) => {
+    const problem = patternProblem(keys, "i");
+    if (problem !== undefined) {
+      context.addIssue({ code: "custom", message: problem });
+    }
+  }).optional(),
   key: z.string().optional(),
 }).strict();
 /** Validates {@linkcode RedactOptions} and fills in the defaults. */
@@ -119,7 +126,6 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   // A literal start, not a lookbehind: a lookbehind is tried at every position.
   ["bearer_token", /\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g],
 ];
-const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 const SECRET_KEY =
   /pass(?:word|wd|phrase)?$|secret|token|api[_-]?key|credential|private[_-]?key|^auth(?:orization)?$|^pin$|^cvv$|^pwd$/i;
@@ -377,6 +383,74 @@ export function findCardNumbers(text: string): readonly [number, number][] {
   return found ?? NO_CARDS;
 }
 
+/** A character of an email's local part (`[A-Za-z0-9._%+-]`). */
+function isLocalCode(c: number): boolean {
+  return isWordCode(c) || c === 46 || c === 37 || c === 43 || c === 45;
+}
+
+/** What {@linkcode findEmails} returns when there are none. */
+const NO_EMAILS: readonly [number, number][] = Object.freeze([]);
+
+/** The longest local part of an address (RFC 5321). */
+const MAX_LOCAL = 64;
+
+/**
+ * The domain of an address, tried right after its `@`: at most 253
+ * characters, then a dot and 2 to 63 letters at a word boundary. Its
+ * bounds bound the backtracking.
+ */
+const DOMAIN_AT = /[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}\b/y;
+
+/**
+ * The email addresses in `text`, as `[start, end]` pairs: exactly the
+ * matches of a global search with
+ * `\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}\b`
+ * (RFC 5321's lengths), found in linear time. The expression run by the
+ * engine would try every start in a long run of local-part characters, and
+ * the unbounded one it replaces took 33 s on a 120 KB `a.a.…@b.b.…1`; here
+ * only the `@`s are looked for, and around each one at most the 64
+ * characters before and the few hundred after: the match starts at the
+ * earliest word boundary of the local-part run before it (not before where
+ * the last match ended), and ends where the domain ends.
+ *
+ * @example
+ * ```ts
+ * import { findEmails } from "./redact.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(findEmails("mail ana@example.com, or bo@x.co.uk."), [[5, 20], [25, 35]]);
+ * assert.deepEqual(findEmails("a.".repeat(50_000) + "@" + "b.".repeat(50_000) + "1"), []);
+ * ```
+ */
+export function findEmails(text: string): readonly [number, number][] {
+  let found: [number, number][] | undefined;
+  let from = 0;
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    // The local-part run before the `@`, at most 64 long, not before the
+    // last match's end.
+    const limit = Math.max(from, at - MAX_LOCAL);
+    let runStart = at;
+    while (runStart > limit && isLocalCode(text.charCodeAt(runStart - 1))) {
+      runStart--;
+    }
+    // Its earliest word boundary (`\b` before the first character).
+    let start = runStart;
+    while (
+      start < at &&
+      isWordCode(text.charCodeAt(start - 1)) ===
+        isWordCode(text.charCodeAt(start))
+    ) start++;
+    if (start >= at) continue;
+    DOMAIN_AT.lastIndex = at + 1;
+    if (!DOMAIN_AT.test(text)) continue;
+    const end = DOMAIN_AT.lastIndex;
+    (found ??= []).push([start, end]);
+    from = end;
+    at = end - 1;
+  }
+  return found ?? NO_EMAILS;
+}
+
 /**
  * Creates the `redact` plugin.
  *
@@ -401,7 +475,10 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
   const key = o.key ?? crypto.randomUUID();
   // For values too guessable for the shared key: never stored anywhere.
   const localKey = crypto.getRandomValues(new Uint8Array(32));
-  const extraKey = o.argumentKeys ? new RegExp(o.argumentKeys, "i") : undefined;
+  // Keys are short: a plain test, no search over long texts.
+  const extraKey = o.argumentKeys
+    ? compilePattern(o.argumentKeys, "i")
+    : undefined;
   const patterns: [string, RegExp][] = [
     ...(o.secrets ? SECRET_PATTERNS : []),
     ...o.patterns.map((p) =>
@@ -416,11 +493,7 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
   ];
   // Each pattern behind its search: most strings hold nothing to redact,
   // and a missing literal (`sk-`, `eyJ`, `Bearer`) rejects them cheaply.
-  const tests = patterns.map(([type, re]) => ({
-    type,
-    re,
-    search: searcher(re),
-  }));
+  const tests = patterns.map(([type, re]) => ({ type, search: searcher(re) }));
   const marker = (type: string, value: string): string =>
     `[REDACTED:${type}:${
       createHmac(
@@ -465,18 +538,25 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
         const kind = secretKind(path);
         if (kind !== null) return marker(kind, value);
       }
-      const hasAt = o.emails && value.includes("@");
       let out = value;
-      for (const { type, re, search } of tests) {
-        if (search(out, 0) === null) continue;
-        re.lastIndex = 0;
-        out = out.replace(re, (m) => {
+      for (const { type, search } of tests) {
+        let match = search(out, 0);
+        if (match === null) continue;
+        let replaced = "";
+        let last = 0;
+        while (match !== null) {
+          const m = match[0];
           // Keep the scheme word: only the token itself is secret.
           const bearer = type === "bearer_token"
             ? /^Bearer\s+/.exec(m)?.[0] ?? ""
             : "";
-          return bearer + marker(type, m.slice(bearer.length));
-        });
+          replaced += out.slice(last, match.index) + bearer +
+            marker(type, m.slice(bearer.length));
+          last = match.index + m.length;
+          // After an empty match the search moves on one, as `replace` does.
+          match = search(out, m === "" ? last + 1 : last);
+        }
+        out = replaced + out.slice(last);
       }
       if (
         o.secretArguments && (out.includes("=") || out.includes(":"))
@@ -493,8 +573,18 @@ export function redactPlugin(options: RedactOptions = {}): Plugin {
           out = replaced + out.slice(last);
         }
       }
-      if (hasAt) {
-        out = out.replace(EMAIL, (m) => marker("email", m.toLowerCase()));
+      const emails = o.emails && out.includes("@")
+        ? findEmails(out)
+        : NO_EMAILS;
+      if (emails.length > 0) {
+        let replaced = "";
+        let last = 0;
+        for (const [start, end] of emails) {
+          replaced += out.slice(last, start) +
+            marker("email", out.slice(start, end).toLowerCase());
+          last = end;
+        }
+        out = replaced + out.slice(last);
       }
       // Cards in what is left once other secrets are replaced.
       const cards = o.cards ? findCardNumbers(out) : NO_CARDS;

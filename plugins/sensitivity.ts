@@ -12,10 +12,12 @@ import {
   definePlugin,
   type Equals,
   globMatcher,
+  linearPatternIssue,
   memoize,
   PatternFlagsSchema,
   type Plugin,
   type PluginFindings,
+  searcher,
   walkStrings,
 } from "../lib/plugin/kit/mod.ts";
 
@@ -58,7 +60,7 @@ const argumentRule = z.object({
   pattern: z.string(),
   flags: PatternFlagsSchema.optional(),
   tools: z.array(z.string()).optional(),
-}).strict();
+}).strict().superRefine(linearPatternIssue("i"));
 /** Validates an {@linkcode ArgumentRule}. */
 export const ArgumentRuleSchema: z.ZodType<ArgumentRule, ArgumentRule> =
   argumentRule;
@@ -121,9 +123,11 @@ export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
   const argumentRules = o.arguments.map((rule) => ({
     label: rule.label,
     key: rule.key,
-    // Tested once per value, so never global: a `g` from the config would
-    // carry `lastIndex` from one call to the next.
-    re: compilePattern(rule.pattern, rule.flags ?? "i"),
+    // Searched from the start of each value (the search keeps no place
+    // between calls), linear in time on a long one.
+    search: searcher(
+      compilePattern(rule.pattern, rule.flags ?? "i", { global: true }),
+    ),
     tools: rule.tools ? globMatcher(rule.tools) : () => true,
   }));
   type Rule = typeof argumentRules[number];
@@ -156,7 +160,7 @@ export function sensitivityPlugin(options: SensitivityOptions = {}): Plugin {
           if (
             hits[i] === undefined &&
             (rule.key === undefined || key === rule.key) &&
-            rule.re.test(text)
+            rule.search(text, 0) !== null
           ) hits[i] = path();
         }
       });

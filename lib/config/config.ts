@@ -314,7 +314,17 @@ export function parseConfig(text: string, path: string): Config {
   ).map((issue) => ({
     message: `${keyText(issue)}: ${describe(issue)}`,
     ...position(text, issueOffset(tree, issue)),
-  })).sort((a, b) => a.line - b.line || a.column - b.column);
+  }));
+  // Patterns in plugin options are not in the schema: report them too.
+  const reported = new Set(issues.map((i) => JSON.stringify(i.path)));
+  for (const { where, message } of patternProblems(value)) {
+    if (reported.has(JSON.stringify(where))) continue;
+    problems.push({
+      message: `"${where.join(".")}": ${message}`,
+      ...position(text, findNodeAtLocation(tree, where)?.offset ?? 0),
+    });
+  }
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
   throw new ConfigError(path, problems[0].message, problems[0], {
     problems,
     text,

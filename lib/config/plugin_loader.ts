@@ -16,6 +16,7 @@ import {
 } from "../../plugins/annotations.ts";
 import { entitiesPlugin } from "../../plugins/entities.ts";
 import { redactPlugin } from "../../plugins/redact.ts";
+import { PluginThreadLoadError, threadPlugin } from "./plugin_thread.ts";
 
 /** A plugin could not be loaded or set up. */
 export class PluginLoadError extends Error {
@@ -63,6 +64,12 @@ export interface LoadPluginsOptions {
    * them: how a binary carries custom plugins (see the README).
    */
   registry?: Readonly<Record<string, Plugin>>;
+  /**
+   * Load plugin modules into this thread instead of a worker each: their
+   * hooks then share the relay's thread, and one that loops stops it.
+   * @default {false}
+   */
+  inProcess?: boolean;
 }
 
 /**
@@ -147,8 +154,14 @@ async function loadOne(
     });
   }
   const compiledIn = options.registry?.[use];
-  if (compiledIn) return await prepare(use, compiledIn, pluginOptions);
-  return await loadModule(use, pluginOptions, base);
+  if (compiledIn) return await preparePlugin(use, compiledIn, pluginOptions);
+  return await loadModule(
+    use,
+    pluginOptions,
+    base,
+    options,
+    config.hookTimeoutMs,
+  );
 }
 
 /** The largest plugin module loaded: a plugin is code, not data. */
@@ -180,6 +193,8 @@ async function loadModule(
   use: string,
   pluginOptions: unknown,
   base: URL,
+  options: LoadPluginsOptions,
+  hookTimeoutMs: number | undefined,
 ): Promise<Plugin> {
   const looksLikePath = /^(\.{0,2}[\\/]|[A-Za-z]:[\\/])/.test(use);
   const looksLikeSpecifier = /^(file|https?|npm|jsr):/.test(use);
@@ -195,6 +210,17 @@ async function loadModule(
     ? new URL(use.replace(/\\/g, "/"), base).href
     : use;
   if (specifier.startsWith("file:")) checkModuleFile(use, new URL(specifier));
+  if (!options.inProcess) {
+    // In a worker of its own, where a hook that loops cannot stop the relay.
+    try {
+      return await threadPlugin(specifier, pluginOptions, {
+        budgetMs: hookTimeoutMs,
+      });
+    } catch (error) {
+      if (!(error instanceof PluginThreadLoadError)) throw error;
+      throw new PluginLoadError(use, error.message, { cause: error });
+    }
+  }
   let mod: Record<string, unknown>;
   try {
     mod = await import(specifier);
@@ -209,15 +235,29 @@ async function loadModule(
       },
     );
   }
-  return await prepare(
+  return await preparePlugin(
     use,
     (mod.default ?? mod.plugin) as Plugin | undefined,
     pluginOptions,
   );
 }
 
-/** Checks a plugin object, validates its options and runs its setup. */
-async function prepare(
+/**
+ * Checks a plugin object, validates its options and runs its setup; throws
+ * a {@linkcode PluginLoadError} naming `use` for what is wrong. A plugin's
+ * worker prepares it the same way (`plugin_thread.ts`).
+ *
+ * @example
+ * ```ts
+ * import { preparePlugin } from "./plugin_loader.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const plugin = await preparePlugin("mine", { name: "mine", onMessage: () => {} }, {});
+ * assert.equal(plugin.name, "mine");
+ * await assert.rejects(preparePlugin("none", { name: "none" }, {}), /has no hook/);
+ * ```
+ */
+export async function preparePlugin(
   use: string,
   plugin: Plugin | undefined,
   pluginOptions: unknown,

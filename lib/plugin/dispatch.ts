@@ -1,15 +1,27 @@
 /**
  * Hook dispatch for the pipeline: runs one event's classifier hooks in
- * order, each isolated from the rest. A hook that throws or rejects, or
- * that takes longer than the timeout, loses its findings for that event;
- * the failure is noted on the event and reported once, a plugin that keeps
- * timing out is switched off, and the other hooks run as if nothing
- * happened. Every failure takes the one path, `#fail`.
+ * order, each isolated from the rest and each with a time budget. A hook
+ * that throws or rejects, that spends its budget (a synchronous one, in
+ * the kit's searches: see `kit/budget.ts`), whose promise takes longer
+ * than the budget, or that is still pending when the audit queue fills up
+ * or the session ends ({@linkcode Dispatcher.impatient}), loses its findings for
+ * that event; the failure is noted on the event and reported once, a
+ * plugin that keeps timing out is switched off, and the other hooks run as
+ * if nothing happened. Every failure takes the one path, `#fail`.
  *
  * @module
  */
 import type { JsonRpcMessageEvent } from "../audit/event.ts";
 import type { HookResult, Plugin, PluginFindings } from "./plugin.ts";
+import { BudgetExceededError, withBudget } from "./kit/budget.ts";
+
+/**
+ * Marks a plugin whose promises keep their own time (a plugin in a worker
+ * of its own, whose watchdog gives each call its budget once the worker is
+ * running): the dispatcher does not time them, though it still gives up
+ * on them when impatient.
+ */
+export const SELF_TIMED: unique symbol = Symbol("self-timed");
 
 /** One hook, as the dispatcher calls it. */
 export interface Hook<Run> {
@@ -35,7 +47,9 @@ export type Merge<Run> = (
 /** Options for {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
   /**
-   * How long an asynchronous hook may take before it is abandoned for that event.
+   * Each hook's budget for one event: how long an asynchronous hook may
+   * take, and how long a synchronous one may search (see `kit/budget.ts`),
+   * before its work on that event is dropped.
    * @default {1000}
    */
   hookTimeoutMs?: number;
@@ -57,7 +71,21 @@ const defaults = {
   onWarning: (): void => {},
 } satisfies DispatcherOptions;
 
-class HookTimeout extends Error {}
+/**
+ * A hook that did not answer within its budget: its work on the event is
+ * dropped, and a plugin that keeps timing out is switched off. Thrown by
+ * the dispatcher's own timer, and by a self-timed plugin's watchdog.
+ */
+export class HookTimeoutError extends Error {
+  /** Creates the error; `message` says what happened, e.g. `timed out after 1000 ms`. */
+  constructor(message: string) {
+    super(message);
+    this.name = "HookTimeoutError";
+  }
+}
+
+/** A pending hook given up on before its time ran out: the queue filled up, the session ended. */
+class HookCut extends Error {}
 
 /**
  * Runs hooks in order, isolating each, for one session: which plugins
@@ -99,6 +127,11 @@ export class Dispatcher<Run extends HookRun> {
   #timeouts = new Map<string, number>();
   #disabled = new Set<string>();
   #reported = new Set<string>();
+  /** The pending hooks' timeouts, to give up on them early. */
+  #pending = new Set<(error: Error) => void>();
+  /** Set by {@linkcode impatient}: why no hook is waited for now. */
+  #impatient: string | undefined;
+  #final = false;
 
   /** Creates a dispatcher that hands every hook's findings to `merge`. */
   constructor(merge: Merge<Run>, options: DispatcherOptions = {}) {
@@ -122,9 +155,11 @@ export class Dispatcher<Run extends HookRun> {
       const { plugin, call } = hooks[i];
       if (this.#disabled.size > 0 && this.#disabled.has(plugin.name)) continue;
       try {
-        const out = call(run);
+        const out = withBudget(this.#timeoutMs, () => call(run));
         if (out instanceof Promise) {
-          return this.#withTimeout(out)
+          const selfTimed =
+            (plugin as { [SELF_TIMED]?: boolean })[SELF_TIMED] === true;
+          return this.#withTimeout(out, selfTimed)
             .then((found) => {
               if (found) this.#merge(run, plugin, found);
             })
@@ -148,18 +183,60 @@ export class Dispatcher<Run extends HookRun> {
     this.#onWarning(message);
   }
 
-  #withTimeout<T>(promise: Promise<T>): Promise<T> {
+  /**
+   * While `reason` is set, waits for no hook: every hook still pending is
+   * given up on at once, and so is every promise a hook returns, with
+   * `reason` noted on its event. Set while the audit queue is full (the
+   * relay must not wait for a slow plugin) and, `final`, when the session
+   * is ending; `undefined` waits again, unless a final reason was set.
+   */
+  impatient(reason: string | undefined, final = false): void {
+    if (this.#final) return;
+    this.#final = final && reason !== undefined;
+    this.#impatient = reason;
+    if (reason === undefined) return;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const reject of pending) reject(new HookCut(reason));
+  }
+
+  #withTimeout<T>(promise: Promise<T>, selfTimed: boolean): Promise<T> {
+    // Nobody waits for a plugin's promise: handled here, whatever it does later.
+    promise.catch(() => {});
+    if (this.#impatient !== undefined) {
+      return Promise.reject(new HookCut(this.#impatient));
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let rejectTimeout: (error: Error) => void = () => {};
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HookTimeout()), this.#timeoutMs);
+      rejectTimeout = reject;
+      if (!selfTimed) {
+        timer = setTimeout(
+          () =>
+            reject(
+              new HookTimeoutError(
+                `timed out after ${this.#timeoutMs} ms; its work on this event was dropped`,
+              ),
+            ),
+          this.#timeoutMs,
+        );
+      }
     });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    this.#pending.add(rejectTimeout);
+    return Promise.race([promise, timeout]).finally(() => {
+      clearTimeout(timer);
+      this.#pending.delete(rejectTimeout);
+    });
   }
 
   #fail(event: JsonRpcMessageEvent, plugin: Plugin, error: unknown): void {
-    const timedOut = error instanceof HookTimeout;
+    const timedOut = error instanceof HookTimeoutError;
     const message = timedOut
-      ? `timed out after ${this.#timeoutMs} ms`
+      ? error.message
+      : error instanceof HookCut
+      ? `had not answered when ${error.message}; its work on this event was dropped`
+      : error instanceof BudgetExceededError
+      ? error.message
       : error instanceof Error
       ? `${error.name}: ${error.message}`
       : String(error);

@@ -60,6 +60,12 @@ interface OpenCall {
 const SENT_PARAMS: unique symbol = Symbol("sent params");
 type Request = RequestEvent & { [SENT_PARAMS]?: unknown };
 
+/**
+ * A plugin's way to be stopped when the session ends (a plugin in a worker
+ * of its own stops the worker); {@linkcode Pipeline.close} calls it.
+ */
+export const CLOSE_PLUGIN: unique symbol = Symbol("close plugin");
+
 /** What hooks see when nothing has been added yet. */
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -100,12 +106,14 @@ export class Pipeline {
   /** The hooks of a tool call, in order: each plugin's onMessage, then its onToolCall. */
   #callHooks: Hook<Run>[] = [];
   #dispatcher: Dispatcher<Run>;
+  #plugins: readonly Plugin[];
   #redaction: Redaction | undefined;
   #strings = new Map<string, string>();
   #sources = new Map<string, Map<string, string>>();
 
   /** Creates a pipeline of `plugins`, run in this order. */
   constructor(plugins: Plugin[], options: PipelineOptions = {}) {
+    this.#plugins = plugins;
     for (const plugin of plugins) {
       if (plugin.onMessage) {
         const hook: Hook<Run> = {
@@ -135,20 +143,34 @@ export class Pipeline {
       this.#redaction = new Redaction(
         redactors,
         (plugin, message) => this.#dispatcher.warnOnce(plugin, message),
+        { budgetMs: options.hookTimeoutMs },
       );
+    }
+  }
+
+  /**
+   * While `reason` is set, waits for no hook, noting `reason` on the events
+   * whose hooks are given up on: the sink sets it while its queue is full,
+   * so the relay never waits for a slow plugin, and (`final`, for good)
+   * when the session ends.
+   */
+  impatient(reason: string | undefined, final = false): void {
+    this.#dispatcher.impatient(reason, final);
+  }
+
+  /** Stops what the plugins run beside the pipeline (their workers), once the session has ended. */
+  close(): void {
+    for (const plugin of this.#plugins) {
+      (plugin as { [CLOSE_PLUGIN]?: () => void })[CLOSE_PLUGIN]?.();
     }
   }
 
   /** Enriches one event in place: classes, entities, plugin errors, redactions. */
   process(event: AuditEvent): void | Promise<void> {
-    if (!isMessage(event)) {
-      this.#redaction?.other(event);
-      return;
-    }
+    if (!isMessage(event)) return this.#redaction?.other(event);
     if (this.#callHooks.length === 0) {
       // Nothing classifies: only redaction to run.
-      this.#redaction?.message(event);
-      return;
+      return this.#redaction?.message(event);
     }
     const call = toolCall(event);
     const run: Run = {
@@ -164,18 +186,22 @@ export class Pipeline {
       run,
     );
     if (pending) return pending.then(() => this.#finish(run));
-    this.#finish(run);
+    return this.#finish(run);
   }
 
-  #finish({ event, call, classes, entities }: Run): void {
+  #finish({ event, call, classes, entities }: Run): void | Promise<void> {
     if (classes.length > 0) event.classes = classes;
     if (entities.length > 0) event.entities = entities;
     if (this.#redaction === undefined) return;
     const sent = event.kind === "request" ? event.params : undefined;
-    this.#redaction.message(event);
-    if (call && event.kind === "request" && event.params !== sent) {
-      (event as Request)[SENT_PARAMS] = sent;
-    }
+    const keep = (): void => {
+      if (call && event.kind === "request" && event.params !== sent) {
+        (event as Request)[SENT_PARAMS] = sent;
+      }
+    };
+    const pending = this.#redaction.message(event);
+    if (pending) return pending.then(keep);
+    keep();
   }
 
   /** Adds what a hook found to the run: labels not yet given, entities not yet found. */

@@ -254,6 +254,13 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
 
   const status = await server.child.status;
   serverExited = true;
+  // The session is over: plugins get the grace period to finish what they
+  // are doing, then nothing more is waited for, so no plugin keeps the
+  // process alive past it.
+  const stopWaiting = setTimeout(
+    () => opts.processor?.impatient("the session ended", true),
+    opts.graceMs,
+  );
   // Stop whatever the server left running in its group, then let the pipes finish.
   server.signal("SIGTERM");
   const killLeftovers = setTimeout(
@@ -282,6 +289,8 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     failure,
     stderr: stderr.counts(),
   });
+  clearTimeout(stopWaiting);
+  opts.processor?.close();
   await stderr.flushed();
   errorsWriter.releaseLock();
   const result: ProxyResult = {

@@ -16,6 +16,11 @@ import { SummaryBuilder } from "../audit/summary.ts";
 export interface EventProcessor {
   /** Adds classes, entities and redactions to `event`; may be async. */
   process(event: AuditEvent): void | Promise<void>;
+  /**
+   * While `reason` is set, `process` waits for nothing (a plugin's promise
+   * is given up on, `reason` noted on the event); `undefined` waits again.
+   */
+  impatient?(reason: string | undefined, final?: boolean): void;
 }
 
 /** Options for {@linkcode AuditSink}. */
@@ -69,6 +74,8 @@ export class AuditSink {
   #lastWasCheckpoint = false;
   #waiters: (() => void)[] = [];
   #summary = new SummaryBuilder();
+  /** Why plugins are no longer waited for, once {@linkcode stopWaiting} is called. */
+  #stopped: string | undefined;
 
   /** Creates a sink appending to `log`. */
   constructor(log: EventLog, options: AuditSinkOptions = {}) {
@@ -104,9 +111,25 @@ export class AuditSink {
       this.#worker = this.#run();
     }
     if (this.#queue.length - this.#head > this.#max) {
+      // A plugin that is slow to answer must not hold the relay back:
+      // while the relay waits, the events go on without what plugins
+      // still owe them, so the queue drains as fast as the log writes.
+      if (this.#stopped === undefined) {
+        this.#options.processor?.impatient?.("the audit queue was full");
+      }
       return new Promise((resolve) => this.#waiters.push(resolve));
     }
     return undefined;
+  }
+
+  /**
+   * Stops waiting for plugins for good: every hook still pending is given
+   * up on, and later ones are not waited for, so draining takes no longer
+   * than the log's own writing. For the end of a session.
+   */
+  stopWaiting(reason: string): void {
+    this.#stopped = reason;
+    this.#options.processor?.impatient?.(reason, true);
   }
 
   /** Queues a checkpoint over everything accepted so far, if anything new was. */
@@ -168,6 +191,9 @@ export class AuditSink {
         ) {
           const waiters = this.#waiters;
           this.#waiters = [];
+          if (this.#stopped === undefined) {
+            this.#options.processor?.impatient?.(undefined);
+          }
           for (const w of waiters) w();
         }
       }
@@ -175,6 +201,9 @@ export class AuditSink {
       this.#running = false;
       const waiters = this.#waiters;
       this.#waiters = [];
+      if (waiters.length > 0 && this.#stopped === undefined) {
+        this.#options.processor?.impatient?.(undefined);
+      }
       for (const w of waiters) w();
     }
   }

@@ -186,13 +186,13 @@ Deno.test("a regular expression that does not compile is reported at its line, i
   assert.match(
     stderr,
     new RegExp(
-      `${file}:2:67: "rules\\.arguments\\.0\\.pattern": not a valid regular expression \\(Unterminated group\\)`,
+      `${file}:2:67: "rules\\.arguments\\.0\\.pattern": .*not a valid regular expression.*Unterminated group`,
     ),
   );
   assert.match(
     stderr,
     new RegExp(
-      `${file}:3:42: "entities\\.0\\.pattern": not a valid regular expression \\(Unterminated character class\\)`,
+      `${file}:3:42: "entities\\.0\\.pattern": .*not a valid regular expression.*Unterminated character class`,
     ),
   );
   assert.match(

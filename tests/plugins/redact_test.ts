@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   entropyBits,
   findCardNumbers,
+  findEmails,
   luhnValid,
   redactPlugin,
   SHARED_KEY_BITS,
@@ -193,4 +194,40 @@ Deno.test("redact: a guessable value's marker is keyed by the plugin alone, a st
   const strong = "sk-ant-api03-Vx7Qm2pL9rT4wZ8kY1nB6cJ3hF5dG0sA";
   assert.ok(entropyBits(strong) >= SHARED_KEY_BITS);
   assert.equal(a.redact?.(strong, "x"), b.redact?.(strong, "x"));
+});
+
+/** What the email search must find: this expression, searched globally. */
+const EMAIL =
+  /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}\b/g;
+
+Deno.test("the email search finds exactly the matches of the email pattern, in linear time", () => {
+  const rand = seeded(25);
+  const alphabet = [..."ab1_.-@%+ Z.co@é\n"];
+  for (let t = 0; t < 100_000; t++) {
+    let text = "";
+    for (let k = Math.floor(rand() * 24); k > 0; k--) {
+      text += pick(rand, alphabet);
+    }
+    const want = [...text.matchAll(EMAIL)].map((
+      m,
+    ) => [m.index, m.index + m[0].length]);
+    assert.deepEqual(findEmails(text), want, JSON.stringify(text));
+  }
+  // Long runs, where the lengths' bounds matter.
+  const long = [..."aaaaaaaab.-_%@@ cc.dd1"];
+  for (let t = 0; t < 3000; t++) {
+    let text = "";
+    for (let k = Math.floor(rand() * 700); k > 0; k--) text += pick(rand, long);
+    const want = [...text.matchAll(EMAIL)].map((
+      m,
+    ) => [m.index, m.index + m[0].length]);
+    assert.deepEqual(findEmails(text), want, JSON.stringify(text));
+  }
+  // The shape that took the expression seconds per 100 KB.
+  const hostile = "a.".repeat(500_000) + "@" + "b.".repeat(500_000) + "1";
+  assert.deepEqual(findEmails(hostile), []);
+  assert.deepEqual(findEmails(`${hostile} x@y.io`), [[
+    hostile.length + 1,
+    hostile.length + 7,
+  ]]);
 });

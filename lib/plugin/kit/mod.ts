@@ -16,6 +16,11 @@
  *   strings that cannot match, cheaply.
  * - {@linkcode PatternFlagsSchema} and {@linkcode compilePattern}: what
  *   regular-expression flags from a config mean, the same in every plugin.
+ * - {@linkcode linearPatternIssue}, {@linkcode linearTwin} and the rest of
+ *   `linear.ts`: patterns under a linear-time guarantee, refused at config
+ *   load when they cannot have it.
+ * - {@linkcode spendBudget}: a long loop in a hook gives up when the hook's
+ *   time budget is spent ({@linkcode BudgetExceededError}).
  * - `Assert` and `Equals`: compile-time checks that an options interface
  *   and its zod schema agree.
  *
@@ -83,7 +88,17 @@ export {
 export {
   compilePattern,
   type CompilePatternOptions,
+  linearPatternIssue,
   patternFlagsProblem,
   PatternFlagsSchema,
+  patternProblem,
 } from "./pattern.ts";
+export {
+  caseFolded,
+  LINEAR_ABOVE,
+  linearEngineAvailable,
+  linearProblem,
+  linearTwin,
+} from "./linear.ts";
+export { BudgetExceededError, spendBudget } from "./budget.ts";
 export type { Assert, Equals } from "../../util/_type_check.ts";

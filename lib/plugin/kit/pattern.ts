@@ -6,10 +6,16 @@
  * accepted and ignored (a plugin that wants every match searches for every
  * match itself), and `y` is refused: a sticky expression keeps its place
  * between calls, so the same value would match on one call and not the next.
+ * And a pattern must be one that V8's linear-time engine runs (no
+ * back-references, lookaheads, group modifiers, flags `u` or `v`; see
+ * `linear.ts`), so that no text can make it stall the audit: the plugins'
+ * schemas refuse any other with {@linkcode linearPatternIssue}, naming
+ * the key, at config load.
  *
  * @module
  */
 import { z } from "zod";
+import { linearProblem } from "./linear.ts";
 
 /** Options for {@linkcode compilePattern}. */
 export interface CompilePatternOptions {
@@ -101,4 +107,69 @@ export function compilePattern(
   }
   const meaning = flags.replaceAll("g", "");
   return new RegExp(pattern, options.global ? `${meaning}g` : meaning);
+}
+
+/**
+ * What is wrong with `pattern` as a config's pattern with `flags`: not a
+ * regular expression, or one that cannot be run in linear time (see
+ * `linear.ts`); `undefined` when nothing is. Flags are checked by
+ * {@linkcode patternFlagsProblem}.
+ *
+ * @example
+ * ```ts
+ * import { patternProblem } from "./pattern.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(patternProblem("\\bE\\d{3}\\b"), undefined);
+ * assert.match(patternProblem("(a") ?? "", /not a valid regular expression/);
+ * assert.match(patternProblem("(\\w+)\\s\\1") ?? "", /back-reference/);
+ * ```
+ */
+export function patternProblem(
+  pattern: string,
+  flags = "",
+): string | undefined {
+  try {
+    new RegExp(pattern, flags.replace(/[gy]/g, ""));
+  } catch (error) {
+    return `/${pattern}/ is not a valid regular expression (${
+      (error as Error).message
+    })`;
+  }
+  return linearProblem(pattern, flags);
+}
+
+/**
+ * A zod refinement for an object with a `pattern` (and maybe `flags`): an
+ * issue at `pattern` when {@linkcode patternProblem} finds one, so a config
+ * names the place. `defaultFlags` are the flags the plugin uses when the
+ * object gives none.
+ *
+ * @example
+ * ```ts
+ * import { linearPatternIssue } from "./pattern.ts";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const rule = z.object({ pattern: z.string(), flags: z.string().optional() })
+ *   .superRefine(linearPatternIssue());
+ * assert.equal(rule.safeParse({ pattern: "\\d+" }).success, true);
+ * const bad = rule.safeParse({ pattern: "(a)\\1" });
+ * assert.deepEqual(bad.error?.issues[0].path, ["pattern"]);
+ * ```
+ */
+export function linearPatternIssue(
+  defaultFlags = "",
+): (
+  value: { pattern: string; flags?: string },
+  context: z.RefinementCtx,
+) => void {
+  return function checkPattern(value, context): void {
+    const flags = value.flags ?? defaultFlags;
+    if (patternFlagsProblem(flags) !== undefined) return; // Told at `flags`.
+    const problem = patternProblem(value.pattern, flags);
+    if (problem !== undefined) {
+      context.addIssue({ code: "custom", message: problem, path: ["pattern"] });
+    }
+  };
 }

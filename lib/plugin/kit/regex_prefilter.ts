@@ -11,8 +11,14 @@
  * letters) it requires nothing, so a pre-test never rejects a string the
  * expression would match.
  *
+ * Texts longer than `LINEAR_ABOVE` are searched by the pattern's linear
+ * twin instead (see `linear.ts`), so no text can make a search take more
+ * than linear time.
+ *
  * @module
  */
+import { LINEAR_ABOVE, linearTwin } from "./linear.ts";
+import { spendBudget } from "./budget.ts";
 
 /** A test that is false only when the expression cannot match the text. */
 export type Prefilter = (text: string) => boolean;
@@ -225,7 +231,9 @@ export function spanSearcher(re: RegExp): SpanSearch {
 
 /** Both searches for `re`, skipping texts too short to hold a match. */
 function searchers(re: RegExp): { search: Search; span: SpanSearch } {
-  const full = fullSearchers(re);
+  const twin = linearTwin(re);
+  const fast = fullSearchers(re, twin);
+  const full = linearAbove(re, fast, twin);
   // Most strings are short (names, ids, flags): too short to hold a match.
   const min = minMatchLength(re.source, re.flags);
   if (min <= 1) return full;
@@ -237,15 +245,74 @@ function searchers(re: RegExp): { search: Search; span: SpanSearch } {
   };
 }
 
+/** Searches on short texts between two reads of the clock (see `budget.ts`). */
+const SEARCHES_PER_BUDGET_CHECK = 32;
+let searchesSinceCheck = 0;
+
+/**
+ * `fast` for texts of up to {@linkcode LINEAR_ABOVE} characters, where the
+ * backtracking engine's cost is bounded (and V8 falls back to its linear
+ * engine after `--regexp-backtracks-before-fallback` backtracks at one
+ * place); for longer ones `re`'s linear twin, searching once from `from`
+ * (a search for every start could scan on from each, quadratic in all), or
+ * the search by a fixed-offset literal whose failed tries may take about
+ * as long as the twin would before the twin takes over (`long`, see
+ * {@linkcode FAILED_TRIES_PER_CHECK}). Each
+ * search spends the running hook's budget. Without a twin (no linear
+ * engine in this process, or a pattern it does not run, which a config
+ * cannot give) long texts go to `fast` too.
+ */
+function linearAbove(
+  re: RegExp,
+  fast: { search: Search; span: SpanSearch; long?: Search },
+  twin: RegExp | undefined,
+): { search: Search; span: SpanSearch } {
+  const may = twin === undefined ? undefined : prefilter(re);
+  const search = (text: string, from: number): RegExpExecArray | null => {
+    if (twin === undefined || text.length - from <= LINEAR_ABOVE) {
+      if (++searchesSinceCheck >= SEARCHES_PER_BUDGET_CHECK) {
+        searchesSinceCheck = 0;
+        spendBudget();
+      }
+      return fast.search(text, from);
+    }
+    spendBudget();
+    if (fast.long !== undefined) return fast.long(text, from);
+    if (from === 0 && !may!(text)) return null;
+    twin.lastIndex = from;
+    return twin.exec(text);
+  };
+  return {
+    search,
+    span(text, from, span): boolean {
+      if (twin === undefined || text.length - from <= LINEAR_ABOVE) {
+        if (++searchesSinceCheck >= SEARCHES_PER_BUDGET_CHECK) {
+          searchesSinceCheck = 0;
+          spendBudget();
+        }
+        return fast.span(text, from, span);
+      }
+      const match = search(text, from);
+      if (match === null) return false;
+      span.start = match.index;
+      span.end = match.index + match[0].length;
+      return true;
+    },
+  };
+}
+
 /** {@linkcode searchers} without the length test. */
-function fullSearchers(re: RegExp): { search: Search; span: SpanSearch } {
+function fullSearchers(
+  re: RegExp,
+  twin: RegExp | undefined,
+): { search: Search; span: SpanSearch; long?: Search } {
   const anchors = anchorLiterals(re.source, re.flags);
   if (
     anchors !== undefined &&
     commonness(anchors[0][1][rarestIndex(anchors[0][1])]) <=
       MAX_ANCHOR_COMMONNESS
   ) {
-    return anchoredSearchers(re, anchors);
+    return anchoredSearchers(re, anchors, twin);
   }
   const may = prefilter(re);
   const global = new RegExp(
@@ -299,7 +366,8 @@ export function minMatchLength(source: string, flags = ""): number {
 function anchoredSearchers(
   re: RegExp,
   anchors: [number, string][],
-): { search: Search; span: SpanSearch } {
+  twin: RegExp | undefined,
+): { search: Search; span: SpanSearch; long?: Search } {
   const [offset, literal] = anchors[0];
   const sticky = new RegExp(
     unrolled(re.source, re.flags),
@@ -338,7 +406,44 @@ function anchoredSearchers(
     }
     return -1;
   };
+  // A long text's failed tries so far, and when its search began: past
+  // its allowance of time, the twin goes on.
+  let longText: string | undefined;
+  let failures = 0;
+  let began = 0;
+  const long = twin === undefined ? undefined : function searchLong(
+    text: string,
+    from: number,
+  ): RegExpExecArray | null {
+    if (text !== longText) {
+      longText = text;
+      failures = 0;
+      began = performance.now();
+    }
+    for (
+      let at = candidate(text, from);
+      at >= 0;
+      at = candidate(text, at + 1)
+    ) {
+      if (
+        failures >= FAILED_TRIES_PER_CHECK &&
+        failures % FAILED_TRIES_PER_CHECK === 0 &&
+        performance.now() - began >
+          ALLOWANCE_MS + text.length * ALLOWANCE_MS_PER_CHAR
+      ) {
+        twin.lastIndex = at;
+        return twin.exec(text);
+      }
+      sticky.lastIndex = at;
+      const match = sticky.exec(text);
+      if (match !== null) return match;
+      failures++;
+    }
+    longText = undefined;
+    return null;
+  };
   return {
+    long,
     search(text, from): RegExpExecArray | null {
       for (
         let at = candidate(text, from);
@@ -369,6 +474,19 @@ function anchoredSearchers(
     },
   };
 }
+
+/**
+ * Failed tries at candidate places of a long text between two reads of the
+ * clock. A failed try may have scanned far (a run of token characters with
+ * no end), and many in one run add up to quadratic time; so once the tries
+ * on a text have taken longer than the linear twin would take over all of
+ * it (about 45 ns a character, allowed 20 plus half a millisecond), the
+ * twin searches the rest. Either way the matches are the same; only the
+ * time is bounded.
+ */
+const FAILED_TRIES_PER_CHECK = 16;
+const ALLOWANCE_MS = 0.5;
+const ALLOWANCE_MS_PER_CHAR = 20e-6;
 
 /** Checks made in place before the expression is tried, at most. */
 const MAX_CHECKS = 2;
