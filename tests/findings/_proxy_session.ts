@@ -53,13 +53,14 @@ export function toolError(text: string): unknown {
   return { content: [{ type: "text", text }], isError: true };
 }
 
-/** Records a session through `mcp-audit proxy` and returns its events. */
+/** Records a session through `mcp-audit proxy` (into `log`, or a temporary file) and returns its events. */
 export async function recordSession(
   tools: ScriptedTool[],
   calls: ScriptedCall[],
+  log?: string,
 ): Promise<AuditEvent[]> {
   await using dir = await tempDir();
-  const log = `${dir.path}/session.jsonl`;
+  log ??= `${dir.path}/session.jsonl`;
   const config = `${dir.path}/mcp-audit.json`;
   await Deno.writeTextFile(config, JSON.stringify(FINDINGS_CONFIG));
   const results: Record<string, unknown> = {};
@@ -125,10 +126,10 @@ export async function recordSession(
   return (await readEvents(log)).events;
 }
 
-/** The HR demo scenario recorded by the proxy with the demo's config. */
-export async function recordHrDemo(): Promise<AuditEvent[]> {
+/** The HR demo scenario recorded by the proxy with the demo's config (into `log`, or a temporary file). */
+export async function recordHrDemo(log?: string): Promise<AuditEvent[]> {
   await using dir = await tempDir();
-  const log = `${dir.path}/hr.jsonl`;
+  log ??= `${dir.path}/hr.jsonl`;
   await scenarioThroughProxy(
     log,
     new URL("../../demo/mcp-audit.jsonc", import.meta.url).pathname,
