@@ -10,6 +10,9 @@ import type { ReportModel } from "./model.ts";
 import { RedactedText } from "./redacted_text.tsx";
 import { formatCount, inline } from "./_text.ts";
 
+/** Most findings listed; `summary` and `check` list them all. */
+const MAX_LISTED = 200;
+
 /** Props of {@linkcode FindingsSection}. */
 export interface FindingsProps {
   model: ReportModel;
@@ -52,7 +55,7 @@ export function FindingsSection({ model }: FindingsProps): VNode {
         )
         : (
           <ol class="findings">
-            {findings.map((f, i) => (
+            {findings.slice(0, MAX_LISTED).map((f, i) => (
               <li>
                 <details
                   class={`finding sev-${f.severity}`}
@@ -104,6 +107,12 @@ export function FindingsSection({ model }: FindingsProps): VNode {
                 </details>
               </li>
             ))}
+            {findings.length > MAX_LISTED && (
+              <li class="note">
+                and {formatCount(findings.length - MAX_LISTED)}{" "}
+                more, the least severe; "mcp-audit summary" lists them all.
+              </li>
+            )}
           </ol>
         )}
     </section>

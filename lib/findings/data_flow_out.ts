@@ -12,12 +12,17 @@ import {
   isOutward,
   seenBefore,
   type SessionCalls,
+  standsIn,
   stringLeaves,
+  tokenize,
   type ToolCall,
 } from "./session_calls.ts";
 
 /** A redaction marker, `[REDACTED:<type>:<hash>]`; its type is group 1. */
 const MARKER = /\[REDACTED:([A-Za-z0-9_.:-]{1,64}):[0-9a-f]{6,64}\]/g;
+
+/** Most values of one answer followed. */
+const MAX_VALUES = 200;
 
 interface Candidate extends FindingEntity {
   /** Where in the sensitive answer it was. */
@@ -53,6 +58,7 @@ export const dataFlowOut: FindingRule = {
     "a value a SENSITIVE call returned appears later in the arguments of another tool",
   find: function findDataFlowOut(session: SessionCalls): Finding[] {
     const findings: Finding[] = [];
+    let byWord: Map<string, number[]> | undefined;
     for (const source of session.calls) {
       if (!source.classes.has("SENSITIVE") || source.replySeq === undefined) {
         continue;
@@ -62,19 +68,26 @@ export const dataFlowOut: FindingRule = {
         !seenBefore(session, c.value, replySeq, "c2s")
       );
       if (candidates.length === 0) continue;
-      for (const target of session.calls) {
-        if (target.requestSeq <= replySeq || target.tool === source.tool) {
-          continue;
-        }
-        const leaves = stringLeaves(target.arguments, "arguments");
-        const hits: { c: Candidate; at: string }[] = [];
-        for (const c of candidates) {
-          const leaf = leaves.find(([, text]) => contains(text, c.value));
-          if (leaf && !hits.some((h) => h.c.value === c.value)) {
-            hits.push({ c, at: leaf[0] });
+      byWord ??= argumentWords(session.calls);
+      // Target call index -> the values found in its arguments, and where.
+      const found = new Map<number, { c: Candidate; at: string }[]>();
+      for (const c of candidates) {
+        for (const i of callsWithWords(byWord, c.value)) {
+          const target = session.calls[i];
+          if (target.requestSeq <= replySeq || target.tool === source.tool) {
+            continue;
           }
+          const leaf = stringLeaves(target.arguments, "arguments").find((
+            [, text],
+          ) => contains(text, c.value));
+          if (!leaf) continue;
+          const hits = found.get(i) ?? [];
+          hits.push({ c, at: leaf[0] });
+          found.set(i, hits);
         }
-        if (hits.length === 0) continue;
+      }
+      for (const [i, hits] of [...found].sort((a, b) => a[0] - b[0])) {
+        const target = session.calls[i];
         const outward = isOutward(target, session.hints.get(target.tool));
         const first = hits[0];
         const more = hits.length > 1 ? ` and ${hits.length - 1} more` : "";
@@ -102,6 +115,32 @@ export const dataFlowOut: FindingRule = {
   },
 };
 
+/** Word -> indices of the calls whose arguments hold it. */
+function argumentWords(calls: readonly ToolCall[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  calls.forEach((call, i) => {
+    for (const [, text] of stringLeaves(call.arguments)) {
+      for (const word of tokenize(text)) {
+        const list = index.get(word);
+        if (!list) index.set(word, [i]);
+        else if (list[list.length - 1] !== i) list.push(i);
+      }
+    }
+  });
+  return index;
+}
+
+/** The calls whose arguments hold every word of `value`: the rarest word's list. */
+function callsWithWords(index: Map<string, number[]>, value: string): number[] {
+  let best: number[] | undefined;
+  for (const word of tokenize(value)) {
+    const list = index.get(word);
+    if (!list) return [];
+    if (!best || list.length < best.length) best = list;
+  }
+  return best ?? [];
+}
+
 /** The values of a sensitive answer worth following. */
 function valuesOf(call: ToolCall): Candidate[] {
   const out: Candidate[] = [];
@@ -124,7 +163,8 @@ function valuesOf(call: ToolCall): Candidate[] {
   for (const e of call.resultEntities) {
     if (e.value.length >= 2) add({ ...e, from: "result" });
   }
-  return out;
+  // A huge answer is followed by its first values, to keep the rule linear.
+  return out.slice(0, MAX_VALUES);
 }
 
 /** String leaves of a result: structured content, and text content (parsed when it is JSON). */
@@ -151,17 +191,9 @@ function answerLeaves(result: unknown): [string, string][] {
   return leaves;
 }
 
-/** Whether `text` holds `value`: whole, or inside it (at word bounds when short). */
+/** Whether `text` holds `value`: whole, or inside it at word bounds (as the word index finds it). */
 function contains(text: string, value: string): boolean {
-  if (text === value) return true;
-  const at = text.indexOf(value);
-  if (at === -1) return false;
-  if (value.length >= 8) return true;
-  for (let i = at; i !== -1; i = text.indexOf(value, i + 1)) {
-    const before = text[i - 1] ?? " ", after = text[i + value.length] ?? " ";
-    if (!/\w/.test(before) && !/\w/.test(after)) return true;
-  }
-  return false;
+  return text === value || standsIn(text, value);
 }
 
 function describe(c: Candidate): string {

@@ -146,7 +146,9 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
 
 /**
  * Whether `value` occurs in a message of the session before `seq`, from
- * either side or only from `dir`.
+ * either side or only from `dir`. It counts where it stands as a whole:
+ * `E003` is not in `E0031` (an end of the value that is a letter, digit,
+ * `_` or `-` may not touch another such character).
  *
  * @example
  * ```ts
@@ -154,8 +156,9 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
  * import assert from "node:assert/strict";
  *
  * const s = { session: "s", calls: [], hints: new Map(),
- *   messages: [{ seq: 1, dir: "s2c" as const, text: '{"id":"E1"}' }] };
+ *   messages: [{ seq: 1, dir: "s2c" as const, text: '{"id":"E1","n":"E20"}' }] };
  * assert.equal(seenBefore(s, "E1", 2), true);
+ * assert.equal(seenBefore(s, "E2", 2), false);
  * assert.equal(seenBefore(s, "E1", 1), false);
  * assert.equal(seenBefore(s, "E1", 2, "c2s"), false);
  * ```
@@ -168,12 +171,118 @@ export function seenBefore(
 ): boolean {
   // JSON text escapes quotes and backslashes; look for the value as it is written there.
   const written = json(value).slice(1, -1);
-  for (const m of session.messages) {
+  // A value standing whole in a text brings its words whole: the word
+  // index rules most values out without a scan, and the exact scan starts
+  // where the last of its words first appeared. Without it each question
+  // would read the whole session, quadratic over a long log.
+  const words = tokenize(written);
+  let from = -Infinity;
+  if (words.length > 0) {
+    const index = wordIndex(session);
+    for (const word of words) {
+      const first = index.get(word);
+      const at = first === undefined
+        ? undefined
+        : dir === "c2s"
+        ? first[0]
+        : dir === "s2c"
+        ? first[1]
+        : Math.min(first[0], first[1]);
+      if (at === undefined || at >= seq) return false;
+      if (at > from) from = at;
+    }
+  }
+  const messages = session.messages;
+  for (let i = firstAtOrAfter(messages, from); i < messages.length; i++) {
+    const m = messages[i];
     if (m.seq >= seq) break;
     if (dir !== undefined && m.dir !== dir) continue;
-    if (m.text.includes(written)) return true;
+    if (standsIn(m.text, written)) return true;
   }
   return false;
+}
+
+/**
+ * Whether `written` occurs in `text` with no word character glued to an end
+ * of it that is a word character.
+ *
+ * @example
+ * ```ts
+ * import { standsIn } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(standsIn("id E003.", "E003"), true);
+ * assert.equal(standsIn("E0031 E003", "E003"), true);
+ * assert.equal(standsIn("E0031", "E003"), false);
+ * ```
+ */
+export function standsIn(text: string, written: string): boolean {
+  if (written === "") return true;
+  const head = isWord(written[0]), tail = isWord(written[written.length - 1]);
+  for (
+    let i = text.indexOf(written);
+    i !== -1;
+    i = text.indexOf(written, i + 1)
+  ) {
+    if (head && isWord(text[i - 1])) continue;
+    if (tail && isWord(text[i + written.length])) continue;
+    return true;
+  }
+  return false;
+}
+
+function isWord(c: string | undefined): boolean {
+  return c !== undefined && /[\p{L}\p{N}_-]/u.test(c);
+}
+
+/**
+ * The words of a text: runs of letters, digits, `_` and `-`. Any text
+ * that holds a value holds its words.
+ *
+ * @example
+ * ```ts
+ * import { tokenize } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(tokenize('{"id":"E003","note":"[REDACTED:email:1a2b]"}'),
+ *   ["id", "E003", "note", "REDACTED", "email", "1a2b"]);
+ * ```
+ */
+export function tokenize(text: string): string[] {
+  return text.match(/[\p{L}\p{N}_-]+/gu) ?? [];
+}
+
+const wordIndexes = new WeakMap<SessionCalls, Map<string, [number, number]>>();
+
+/** Word -> the seq of the first c2s and s2c message holding it (Infinity when none). */
+function wordIndex(session: SessionCalls): Map<string, [number, number]> {
+  let index = wordIndexes.get(session);
+  if (index) return index;
+  index = new Map();
+  for (const m of session.messages) {
+    const side = m.dir === "c2s" ? 0 : 1;
+    for (const word of tokenize(m.text)) {
+      let first = index.get(word);
+      if (!first) {
+        first = [Infinity, Infinity];
+        index.set(word, first);
+      }
+      if (first[side] === Infinity) first[side] = m.seq;
+    }
+  }
+  wordIndexes.set(session, index);
+  return index;
+}
+
+/** Index of the first message whose seq is `seq` or later (messages are in seq order). */
+function firstAtOrAfter(messages: SessionMessage[], seq: number): number {
+  let lo = 0, hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid].seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Finding, FindingEntity, FindingRule } from "./finding.ts";
-import type { SessionCalls, ToolCall } from "./session_calls.ts";
+import { type SessionCalls, stringLeaves } from "./session_calls.ts";
 
 /**
  * Finds writes on entities not read before in the session.
@@ -32,16 +32,23 @@ export const writeWithoutRead: FindingRule = {
     "a WRITE or DESTRUCTIVE call on an entity no earlier call of the session read",
   find: function findWriteWithoutRead(session: SessionCalls): Finding[] {
     const findings: Finding[] = [];
-    session.calls.forEach((call, index) => {
+    // What the reading calls so far named or returned: entities and string values.
+    const read = new Set<string>();
+    for (const call of session.calls) {
       const hints = session.hints.get(call.tool);
       const destructive = call.classes.has("DESTRUCTIVE") ||
         hints?.destructiveHint === true;
-      if (!destructive && !call.classes.has("WRITE")) return;
-      const earlier = session.calls.slice(0, index).filter((c) => !writes(c));
+      if (!destructive && !call.classes.has("WRITE")) {
+        for (const e of [...call.argumentEntities, ...call.resultEntities]) {
+          read.add(key(e));
+        }
+        for (const [, text] of stringLeaves(call.result)) read.add(text.trim());
+        continue;
+      }
       const unread = call.argumentEntities.filter((e) =>
-        !earlier.some((c) => touched(c, e))
+        !read.has(key(e)) && !read.has(e.value)
       );
-      if (unread.length === 0) return;
+      if (unread.length === 0) continue;
       const names = unread.map((e) => `${e.type} "${e.value}"`).join(", ");
       const kind = destructive ? "destructive" : "write";
       findings.push({
@@ -59,26 +66,11 @@ export const writeWithoutRead: FindingRule = {
         ],
         entities: unread,
       });
-    });
+    }
     return findings;
   },
 };
 
-function writes(call: ToolCall): boolean {
-  return call.classes.has("WRITE") || call.classes.has("DESTRUCTIVE");
-}
-
-/** Whether a (reading) call named the entity or returned it. */
-function touched(call: ToolCall, e: FindingEntity): boolean {
-  const same = (x: FindingEntity) => x.type === e.type && x.value === e.value;
-  if (call.argumentEntities.some(same) || call.resultEntities.some(same)) {
-    return true;
-  }
-  try {
-    return JSON.stringify(call.result ?? null).includes(
-      JSON.stringify(e.value).slice(1, -1),
-    );
-  } catch {
-    return false;
-  }
+function key(e: FindingEntity): string {
+  return `${e.type}\u0000${e.value}`;
 }
