@@ -47,6 +47,8 @@ export interface PageData {
   /** Type and value of each entity, by its index. */
   entities: [type: string, value: string][];
   rows: TimelineRow[];
+  /** Each finding's session index and the seqs it rests on, by its index in the Findings section. */
+  findings?: [session: number, seqs: number[]][];
 }
 
 /**
@@ -76,6 +78,7 @@ export function reportPageScript(config: PageScriptConfig): void {
   const tools = D.tools || [];
   const ents = D.entities || [];
   const sessions = D.sessions || [];
+  const findings = D.findings || [];
   // A closed row's height (its head and its border) before it is measured:
   // a long tool name wraps, and a row opened shows its details.
   const ROW_H = 35, OVERSCAN = 10, MAX_PRE = 200000;
@@ -123,6 +126,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     calls: false,
     errors: false,
     text: "",
+    finding: -1,
   };
   let view: number[] = [];
   let offsets = new Float64Array(1);
@@ -309,6 +313,15 @@ export function reportPageScript(config: PageScriptConfig): void {
       return false;
     }
     if (s.text && haystack(i).indexOf(s.text) === -1) return false;
+    if (s.finding >= 0) {
+      const f = findings[s.finding];
+      if (!f || r.s !== f[0]) return false;
+      if (
+        f[1].indexOf(r.q) < 0 && (r.rq === undefined || f[1].indexOf(r.rq) < 0)
+      ) {
+        return false;
+      }
+    }
     return true;
   }
   function applyFilters(): void {
@@ -324,6 +337,11 @@ export function reportPageScript(config: PageScriptConfig): void {
       total.toLocaleString("en-US") + (total === 1 ? " row" : " rows");
     countOut.setAttribute("data-shown", String(v.length));
     countOut.setAttribute("data-total", String(total));
+    document.querySelectorAll("button.finding-filter").forEach((b) => {
+      const on = Number(b.getAttribute("data-f")) === state.finding;
+      b.classList.toggle("active", on);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
     document.querySelectorAll("button.ent").forEach((b) => {
       b.classList.toggle(
         "active",
@@ -758,6 +776,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     fCalls.checked = false;
     fErrors.checked = false;
     fText.value = "";
+    state.finding = -1;
     readControls();
   });
   function focusTimeline(): void {
@@ -774,6 +793,22 @@ export function reportPageScript(config: PageScriptConfig): void {
       );
       readControls();
       focusTimeline();
+      return;
+    }
+    const ff = t.closest("button.finding-filter");
+    if (ff) {
+      // The finding's rows alone; the other filters are cleared so none hides them.
+      const f = Number(ff.getAttribute("data-f"));
+      if (fSession) fSession.value = "-1";
+      fTool.value = "-1";
+      fClass.value = "";
+      fEntity.value = "-1";
+      fCalls.checked = false;
+      fErrors.checked = false;
+      fText.value = "";
+      state.finding = state.finding === f ? -1 : f;
+      readControls();
+      if (state.finding >= 0) focusTimeline();
       return;
     }
     const tf = t.closest("button.tool-filter");

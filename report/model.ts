@@ -1,6 +1,6 @@
 /**
  * The report model: what the HTML report shows, derived from audit events.
- * Sessions with their summaries, tool calls joined request with reply, tool
+ * Findings, sessions with their summaries, tool calls joined request with reply, tool
  * usage, and the data access map (entity -> tools and calls, and back). Each
  * part has its builder in a file of its own; this module composes them.
  * Events are read loosely, so any log that parses renders.
@@ -24,6 +24,7 @@ import {
   countPluginFailures,
   type PluginFailure,
 } from "./_plugin_failures_model.ts";
+import { buildFindings, type ReportFinding } from "./_findings_model.ts";
 import {
   buildIntegrity,
   type IntegrityModel,
@@ -35,6 +36,7 @@ export type { RowClass, RowEntity, TimelineRow } from "./_timeline_model.ts";
 export type { LabelTotal, ToolLabel, ToolUsage } from "./_tool_usage_model.ts";
 export type { EntityAccess } from "./_access_map_model.ts";
 export type { PluginFailure } from "./_plugin_failures_model.ts";
+export type { ReportFinding } from "./_findings_model.ts";
 export type {
   IntegrityModel,
   IntegrityProblem,
@@ -65,6 +67,8 @@ export interface ReportModel {
   pluginFailures: PluginFailure[];
   /** Whether the log can be trusted: the verifier's verdict. */
   integrity: IntegrityModel;
+  /** What the built-in finding rules found, most severe first. */
+  findings: ReportFinding[];
 }
 
 /**
@@ -114,5 +118,6 @@ export function buildReportModel(
     errorKinds: timeline.errorKinds,
     pluginFailures: countPluginFailures(read),
     integrity,
+    findings: buildFindings(events, indexOf),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The page body: the header with the log files read, the verdict on the
- * log's integrity and the lines skipped, then summary, tool usage, access map and timeline, in the order a
+ * log's integrity and the lines skipped, then findings, summary, tool usage, access map and timeline, in the order a
  * reviewer asks their questions.
  *
  * @module
@@ -9,6 +9,7 @@ import type { VNode } from "preact";
 import type { SkippedLine } from "../lib/log/log_reader.ts";
 import type { ReportModel } from "./model.ts";
 import { Summary } from "./summary.tsx";
+import { FindingsSection } from "./findings.tsx";
 import { ToolUsageSection } from "./tool_usage.tsx";
 import { AccessMap } from "./access_map.tsx";
 import { Timeline } from "./timeline.tsx";
@@ -71,6 +72,7 @@ export function ReportPage(props: ReportPageProps): VNode {
           </p>
         </div>
         <nav aria-label="Sections">
+          <a href="#findings">Findings</a>
           <a href="#summary">Summary</a>
           <a href="#tools">Tools</a>
           <a href="#access">Data access</a>
@@ -83,6 +85,7 @@ export function ReportPage(props: ReportPageProps): VNode {
         {model.eventCount === 0 && (
           <p class="notice">This log holds no events.</p>
         )}
+        <FindingsSection model={model} />
         <Summary model={model} />
         <ToolUsageSection model={model} />
         <AccessMap model={model} />

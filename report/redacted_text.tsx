@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { VNode } from "preact";
+import { Fragment, type VNode } from "preact";
 import { inline, REDACTED_TITLE, splitRedactions } from "./_text.ts";
 
 /** Props of {@linkcode RedactedText}. */
@@ -30,6 +30,7 @@ export interface RedactedTextProps {
  *
  * const html = render(<RedactedText text="[REDACTED:email:1a2b3c4d]" />);
  * assert.match(html, /class="redacted" title="redacted by mcp-audit"/);
+ * assert.equal(render(<RedactedText text={'say "hi"'} />), "say &quot;hi&quot;");
  * ```
  */
 export function RedactedText({ text, max = 160 }: RedactedTextProps): VNode {
@@ -39,7 +40,9 @@ export function RedactedText({ text, max = 160 }: RedactedTextProps): VNode {
       {parts.map((part, i) =>
         i % 2 === 1
           ? <span key={i} class="redacted" title={REDACTED_TITLE}>{part}</span>
-          : part
+          // A bare string in the array would be escaped twice by the
+          // precompiled JSX (a quote came out as &amp;quot;); a fragment is not.
+          : <Fragment key={i}>{part}</Fragment>
       )}
     </>
   );

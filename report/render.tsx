@@ -167,6 +167,7 @@ function renderModel(
       tools: model.tools,
       entities: model.entities.map((e) => [e.type, e.value]),
       rows: model.rows,
+      findings: model.findings.map((f) => [f.sessionIndex, f.seqs]),
     } satisfies PageData,
   );
   return [

@@ -168,6 +168,17 @@ td button.ent { max-width: none; }
 .tool-entities { padding: 8px 0; border-bottom: 1px solid var(--border); }
 .tool-entities-head { display: flex; justify-content: space-between; gap: 8px; margin-bottom: 6px; }
 .section-head { display: flex; justify-content: space-between; align-items: baseline; gap: 12px; }
+ol.findings { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; }
+.finding { border: 1px solid var(--border); border-left-width: 4px; border-radius: 8px; background: var(--panel); padding: 6px 12px; }
+.finding > summary { cursor: pointer; }
+.finding > p { margin: 6px 0; }
+.finding.sev-high { border-left-color: var(--err-fg); }
+.finding.sev-medium { border-left-color: var(--write-fg); }
+.finding.sev-low { border-left-color: var(--border); }
+.badge.sev-high { background: var(--err-fg); color: var(--panel); border-color: var(--err-fg); }
+.badge.sev-medium { background: var(--write-bg); color: var(--write-fg); border-color: var(--write-bd); }
+.badge.sev-low { background: var(--panel-2); color: var(--muted); border-color: var(--border); }
+button.finding-filter.active { border-color: var(--read-fg); color: var(--read-fg); }
 #tl-count { color: var(--muted); font-size: 12.5px; }
 .filters { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: flex-end; margin-bottom: 12px; }
 .filters label { display: flex; flex-direction: column; gap: 3px; font-size: 12px; color: var(--muted); min-width: 0; }

@@ -28,13 +28,23 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
   "lib/plugin": ["lib/util", "lib/wire", "lib/audit"],
   "lib/seal": ["lib/util"],
   "lib/log": ["lib/util", "lib/wire", "lib/audit", "lib/seal"],
-  "lib/evidence": ["lib/util", "lib/wire", "lib/audit", "lib/seal", "lib/log"],
+  // Findings are computed from events alone, offline or (later) live.
+  "lib/findings": ["lib/util", "lib/wire", "lib/audit"],
+  "lib/evidence": [
+    "lib/util",
+    "lib/wire",
+    "lib/audit",
+    "lib/seal",
+    "lib/log",
+    "lib/findings",
+  ],
   // The only place under lib/ that knows the built-in plugins.
   "lib/config": ["lib/util", "lib/wire", "lib/audit", "lib/plugin", "plugins"],
   "lib/session": [
     "lib/util",
     "lib/wire",
     "lib/audit",
+    "lib/findings",
     "lib/plugin",
     "lib/seal",
     "lib/log",
@@ -59,6 +69,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/seal",
     "lib/log",
     "lib/evidence",
+    "lib/findings",
     "lib/config",
     "lib/session",
     "lib/proxy",
@@ -74,6 +85,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/seal",
     "lib/log",
     "lib/evidence",
+    "lib/findings",
   ],
   // The front door re-exports the library (the report has its own export path).
   "mod.ts": [
@@ -84,6 +96,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/seal",
     "lib/log",
     "lib/evidence",
+    "lib/findings",
     "lib/config",
     "lib/session",
     "lib/proxy",

@@ -24,6 +24,11 @@ Rules (comma-separated):
   class:LABEL    a tool call with any other class label
   error          a JSON-RPC error response or a tool result with isError
   entity:TYPE    an event that touched an entity of TYPE (e.g. entity:ssn)
+  finding:SEVERITY
+                 a finding of that severity or worse (high, medium, low),
+                 listed at the first event it rests on
+  finding:RULE   a finding of that rule: data-flow-out, unseen-identifier,
+                 write-without-read, repeated-call, error-storm
   unverified     the log does not verify ("${NAME} verify" would not exit 0),
                  or events come after the last signed checkpoint (a crash,
                  or a log rolled back and continued; listed with seq range)

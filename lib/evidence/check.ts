@@ -1,12 +1,20 @@
 /**
  * Policy gates over audit logs for CI (`mcp-audit check --fail-on ...`):
  * lists the events a pipeline forbids (a WRITE tool call, a SENSITIVE one,
- * an error, an entity of some type) with their line numbers, and whether
- * the log verifies.
+ * an error, an entity of some type, a finding) with their line numbers, and
+ * whether the log verifies.
  *
  * @module
  */
 import { readRecords } from "../log/log_lines.ts";
+import { findFindings } from "../findings/find_findings.ts";
+import { BUILTIN_RULES } from "../findings/builtin_rules.ts";
+import {
+  atLeast,
+  type Finding,
+  SEVERITIES,
+  type Severity,
+} from "../findings/finding.ts";
 import { verifyLogs, type VerifyOptions, type VerifyReport } from "./verify.ts";
 import {
   CoverageTracker,
@@ -19,7 +27,8 @@ export type FailRule =
   | { kind: "class"; label: string; name: string }
   | { kind: "error"; name: string }
   | { kind: "unverified"; name: string }
-  | { kind: "entity"; type: string; name: string };
+  | { kind: "entity"; type: string; name: string }
+  | { kind: "finding"; severity?: Severity; rule?: string; name: string };
 
 /** An event (or the log) that a rule forbids. */
 export interface Offence {
@@ -32,8 +41,10 @@ export interface Offence {
   /** The event's kind. */
   kind?: string;
   tool?: string;
-  /** The class label, entity (`type=value`) or error that matched. */
+  /** The class label, entity (`type=value`), error or finding that matched. */
   detail: string;
+  /** For a `finding:` rule: the finding. */
+  finding?: Finding;
 }
 
 /** What {@linkcode checkLogs} returns. */
@@ -53,7 +64,8 @@ export interface CheckReport {
 
 /**
  * Parses a `--fail-on` list: `write`, `sensitive`, `error`, `unverified`,
- * `class:<LABEL>`, `entity:<type>`, comma-separated. Throws `RangeError`.
+ * `class:<LABEL>`, `entity:<type>`, `finding:<severity>` (that severity or
+ * worse) or `finding:<rule-id>`, comma-separated. Throws `RangeError`.
  *
  * @example
  * ```ts
@@ -61,7 +73,9 @@ export interface CheckReport {
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parseFailOn("write,entity:ssn").map((r) => r.kind), ["class", "entity"]);
+ * assert.deepEqual(parseFailOn("finding:high")[0], { kind: "finding", severity: "high", name: "finding:high" });
  * assert.throws(() => parseFailOn("writes"), RangeError);
+ * assert.throws(() => parseFailOn("finding:nonsense"), RangeError);
  * ```
  */
 export function parseFailOn(text: string): FailRule[] {
@@ -77,20 +91,37 @@ export function parseFailOn(text: string): FailRule[] {
       rules.push({ kind: "unverified", name: raw });
     } else if (lower.startsWith("entity:") && raw.length > 7) {
       rules.push({ kind: "entity", type: raw.slice(7), name: raw });
+    } else if (lower.startsWith("finding:") && raw.length > 8) {
+      rules.push(findingRule(raw));
     } else if (lower.startsWith("class:") && raw.length > 6) {
       rules.push({ kind: "class", label: raw.slice(6), name: raw });
     } else {
       throw new RangeError(
-        `Unknown --fail-on rule "${raw}": use write, sensitive, error, unverified, entity:<type> or class:<LABEL>.`,
+        `Unknown --fail-on rule "${raw}": use write, sensitive, error, unverified, entity:<type>, class:<LABEL> or finding:<severity|rule-id>.`,
       );
     }
   }
   if (rules.length === 0) {
     throw new RangeError(
-      `--fail-on needs at least one rule: write, sensitive, error, unverified, entity:<type> or class:<LABEL>.`,
+      `--fail-on needs at least one rule: write, sensitive, error, unverified, entity:<type>, class:<LABEL> or finding:<severity|rule-id>.`,
     );
   }
   return rules;
+}
+
+function findingRule(raw: string): FailRule {
+  const what = raw.slice(8).toLowerCase();
+  if ((SEVERITIES as readonly string[]).includes(what)) {
+    return { kind: "finding", severity: what as Severity, name: raw };
+  }
+  if (BUILTIN_RULES.some((r) => r.id === what)) {
+    return { kind: "finding", rule: what, name: raw };
+  }
+  throw new RangeError(
+    `Unknown finding in --fail-on rule "${raw}": use finding:high, finding:medium, finding:low or a rule id (${
+      BUILTIN_RULES.map((r) => r.id).join(", ")
+    }).`,
+  );
 }
 
 /**
@@ -119,13 +150,26 @@ export async function checkLogs(
   verifyOptions: VerifyOptions = {},
 ): Promise<CheckReport> {
   const offences: Offence[] = [];
-  const eventRules = rules.filter((r) => r.kind !== "unverified");
+  const eventRules = rules.filter((r) =>
+    r.kind !== "unverified" && r.kind !== "finding"
+  );
+  const findingRules = rules.filter((r) => r.kind === "finding");
+  // Findings rest on whole sessions: their events are kept, with where each line is.
+  const kept: Record<string, unknown>[] = [];
+  const lineOf = new Map<
+    string,
+    { path: string; line: number; e: Record<string, unknown> }
+  >();
   // Requests already listed per rule, so their responses are not listed again.
   const listed = new Set<string>();
   const coverage = new CoverageTracker();
   for (const path of paths) {
     await readRecords(path, (e, line) => {
       coverage.add(e, path, line);
+      if (findingRules.length > 0) {
+        kept.push(e);
+        lineOf.set(`${e.session}\u0000${e.seq}`, { path, line, e });
+      }
       if (eventRules.length === 0) return;
       const at = {
         path,
@@ -147,6 +191,31 @@ export async function checkLogs(
         }
       }
     });
+  }
+  if (findingRules.length > 0) {
+    for (const finding of findFindings(kept)) {
+      for (const rule of findingRules) {
+        if (rule.kind !== "finding") continue;
+        if (rule.rule !== undefined && rule.rule !== finding.rule) continue;
+        if (rule.severity && !atLeast(finding.severity, rule.severity)) {
+          continue;
+        }
+        const at = lineOf.get(`${finding.session}\u0000${finding.seqs[0]}`);
+        offences.push({
+          rule: rule.name,
+          path: at?.path ?? paths[0] ?? "",
+          line: at?.line ?? 0,
+          session: finding.session,
+          seq: finding.seqs[0],
+          kind: typeof at?.e.kind === "string" ? at.e.kind : undefined,
+          tool: typeof at?.e.tool === "string" ? at.e.tool : undefined,
+          detail: `${finding.severity} ${finding.rule}: ${finding.title} (seq ${
+            finding.seqs.join(", ")
+          })`,
+          finding,
+        });
+      }
+    }
   }
   const uncovered = coverage.uncovered();
   let verify: VerifyReport | undefined;

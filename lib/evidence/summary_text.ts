@@ -2,14 +2,16 @@
  * Session summaries for `mcp-audit summary`: read from each session's
  * `session_end` when it has one, otherwise computed from its events with the
  * same {@linkcode SummaryBuilder} the proxy uses; per-tool calls, classes,
- * errors and durations are always counted from the events. Also renders
- * them as text.
+ * errors and durations are always counted from the events, and so are the
+ * session's findings. Also renders them as text.
  *
  * @module
  */
 import type { AuditEvent, Summary } from "../audit/event.ts";
 import { readRecords } from "../log/log_lines.ts";
 import { SummaryBuilder } from "../audit/summary.ts";
+import { findFindings } from "../findings/find_findings.ts";
+import type { Finding } from "../findings/finding.ts";
 import {
   CoverageTracker,
   describeUncovered,
@@ -48,6 +50,8 @@ export interface SessionSummary {
   entitiesByType: Record<string, number>;
   /** The events no signed checkpoint covers (counted above all the same), when there are any. */
   uncovered?: Uncovered;
+  /** What the built-in finding rules found, most severe first. */
+  findings: Finding[];
 }
 
 interface Accumulator {
@@ -57,6 +61,8 @@ interface Accumulator {
   start?: string;
   end?: string;
   sessionEnd?: Record<string, unknown>;
+  /** The session's events, for the finding rules. */
+  events: Record<string, unknown>[];
 }
 
 /**
@@ -96,6 +102,7 @@ export async function summarizeLogs(
           paths: new Set(),
           builder: new SummaryBuilder(),
           tools: new Map(),
+          events: [],
         };
         sessions.set(e.session, acc);
       }
@@ -106,6 +113,7 @@ export async function summarizeLogs(
       }
       if (e.kind === "session_end") acc.sessionEnd = e;
       acc.builder.add(e as unknown as AuditEvent);
+      acc.events.push(e);
       countTool(acc, e);
     });
   }
@@ -137,6 +145,7 @@ export async function summarizeLogs(
       })).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name)),
       entitiesByType,
       ...(uncovered.has(session) ? { uncovered: uncovered.get(session) } : {}),
+      findings: findFindings(acc.events),
     };
   });
 }
@@ -183,9 +192,12 @@ function countTool(acc: Accumulator, e: Record<string, unknown>): void {
  *   session: "s", paths: ["a.jsonl"], source: "events",
  *   summary: { toolCalls: 0, tools: {}, toolClasses: {}, entities: [], uniqueEntities: 0,
  *     errors: 0, messages: { c2s: 0, s2c: 0 }, invalid: 0, durationMs: 0 },
- *   tools: [], entitiesByType: {},
+ *   tools: [], entitiesByType: {}, findings: [{ rule: "repeated-call", severity: "low",
+ *     title: "ls was called 3 times with the same arguments", explanation: "",
+ *     session: "s", seqs: [1, 3, 5], entities: [] }],
  * }]);
  * assert.match(text, /not finished/);
+ * assert.match(text, /low {4}repeated-call: ls was called 3 times .*\(seq 1, 3, 5\)/);
  * ```
  */
 export function formatSummaries(sessions: SessionSummary[]): string {
@@ -235,6 +247,15 @@ export function formatSummaries(sessions: SessionSummary[]): string {
     }
     for (const [label, tools] of Object.entries(m.toolClasses)) {
       lines.push(`  ${label}: ${tools.join(", ")}`);
+    }
+    const findings = s.findings ?? [];
+    lines.push(`  findings:        ${findings.length || "none"}`);
+    for (const f of findings) {
+      lines.push(
+        `    ${f.severity.padEnd(6)} ${f.rule}: ${f.title} (seq ${
+          f.seqs.join(", ")
+        })`,
+      );
     }
     return lines.join("\n");
   });

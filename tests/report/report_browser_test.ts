@@ -351,7 +351,8 @@ function pageState(page: Page): Promise<PageState> {
     const ours = new Set(["HTML", "HEAD", "META", "LINK", "TITLE", "STYLE", "BODY", "SCRIPT", "HEADER",
       "DIV", "H1", "H2", "H3", "H4", "P", "CODE", "NAV", "A", "MAIN", "SECTION", "SPAN", "TABLE",
       "THEAD", "TBODY", "TR", "TH", "TD", "BUTTON", "svg", "rect", "FORM", "LABEL", "SELECT",
-      "OPTION", "INPUT", "OUTPUT", "NOSCRIPT", "UL", "LI", "STRONG", "DL", "DT", "DD", "PRE"]);
+      "OPTION", "INPUT", "OUTPUT", "NOSCRIPT", "UL", "OL", "LI", "STRONG", "DL", "DT", "DD", "PRE",
+      "DETAILS", "SUMMARY"]);
     const foreign = all.filter((e) => !ours.has(e.tagName)).map((e) => e.tagName);
     const scripts = document.querySelectorAll("script").length;
     if (scripts !== 2) foreign.push("script count " + scripts);

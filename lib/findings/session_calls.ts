@@ -1,0 +1,421 @@
+/**
+ * A session as the finding rules read it: its tool calls (each request
+ * joined with its reply by `requestSeq`), the tools' annotations from
+ * `tools/list`, and what every message said, for "was this value seen
+ * before?". Events are read loosely: anything that is not an object with a
+ * `session` and a numeric `seq` is passed over, so any log that parses works.
+ *
+ * @module
+ */
+import type { FindingEntity } from "./finding.ts";
+
+type Rec = Record<string, unknown>;
+
+/** One `tools/call`, request and reply. */
+export interface ToolCall {
+  /** The tool's name. */
+  tool: string;
+  /** Seq of the request. */
+  requestSeq: number;
+  /** Seq of the reply, when one was logged. */
+  replySeq?: number;
+  /** `params.arguments` of the request. */
+  arguments: unknown;
+  /** `result` of a response. */
+  result?: unknown;
+  /** The reply was a JSON-RPC error or a result with `isError`. */
+  failed: boolean;
+  /** The reply found nothing: no content, empty text, a zero count or only empty lists. */
+  empty: boolean;
+  /** Class labels of the request and reply, upper case. */
+  classes: Set<string>;
+  /** Entities found in the arguments. */
+  argumentEntities: FindingEntity[];
+  /** Entities found in the reply. */
+  resultEntities: FindingEntity[];
+}
+
+/** What a tool's `tools/list` annotations said. */
+export interface ToolHints {
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** A message event in brief: who sent it and its payload as JSON text. */
+export interface SessionMessage {
+  seq: number;
+  dir: "c2s" | "s2c";
+  /** `params`, `result` or `error` as JSON text. */
+  text: string;
+}
+
+/** One session, ready for the rules. */
+export interface SessionCalls {
+  session: string;
+  /** Tool calls in request order. */
+  calls: ToolCall[];
+  /** Every message of the session in seq order. */
+  messages: SessionMessage[];
+  /** Tool name -> its annotations, from `tools/list` answers. */
+  hints: Map<string, ToolHints>;
+}
+
+/**
+ * Splits events into sessions and joins each `tools/call` with its reply.
+ *
+ * @example
+ * ```ts
+ * import { sessionCalls } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const [s] = sessionCalls([
+ *   { seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "get",
+ *     params: { name: "get", arguments: { id: "E9" } },
+ *     entities: [{ type: "employee", value: "E9", path: "arguments.id" }] },
+ *   { seq: 2, session: "s", kind: "response", dir: "s2c", requestSeq: 1,
+ *     result: { content: [], isError: true }, isError: true },
+ * ]);
+ * assert.equal(s.calls[0].failed, true);
+ * assert.deepEqual(s.calls[0].argumentEntities, [{ type: "employee", value: "E9" }]);
+ * assert.deepEqual(s.messages.map((m) => m.dir), ["c2s", "s2c"]);
+ * ```
+ */
+export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
+  const sessions = new Map<string, SessionCalls>();
+  const pending = new Map<string, ToolCall>();
+  for (const item of events) {
+    const e = rec(item);
+    if (!e || typeof e.session !== "string" || typeof e.seq !== "number") {
+      continue;
+    }
+    let s = sessions.get(e.session);
+    if (!s) {
+      s = { session: e.session, calls: [], messages: [], hints: new Map() };
+      sessions.set(e.session, s);
+    }
+    const kind = e.kind;
+    if (
+      kind !== "request" && kind !== "response" && kind !== "error" &&
+      kind !== "notification"
+    ) continue;
+    const dir = e.dir === "s2c" ? "s2c" : "c2s";
+    const payload = kind === "response"
+      ? e.result
+      : kind === "error"
+      ? e.error
+      : e.params;
+    s.messages.push({ seq: e.seq, dir, text: json(payload) });
+    if (kind === "request" && e.method === "tools/call") {
+      const params = rec(e.params);
+      const call: ToolCall = {
+        tool: typeof e.tool === "string"
+          ? e.tool
+          : String(params?.name ?? "(unnamed)"),
+        requestSeq: e.seq,
+        arguments: params?.arguments,
+        failed: false,
+        empty: false,
+        classes: labels(e.classes),
+        argumentEntities: entities(e.entities, "arguments"),
+        resultEntities: [],
+      };
+      s.calls.push(call);
+      pending.set(`${e.session}\u0000${e.seq}`, call);
+    } else if (kind === "response" || kind === "error") {
+      if (e.method === "tools/list" && kind === "response") {
+        readHints(s.hints, e.result);
+      }
+      const key = `${e.session}\u0000${e.requestSeq}`;
+      const call = pending.get(key);
+      if (!call) continue;
+      pending.delete(key);
+      call.replySeq = e.seq;
+      for (const label of labels(e.classes)) call.classes.add(label);
+      call.resultEntities = entities(e.entities, "");
+      if (kind === "error") call.failed = true;
+      else {
+        call.result = e.result;
+        call.failed = e.isError === true || rec(e.result)?.isError === true;
+        call.empty = foundNothing(e.result);
+      }
+    }
+  }
+  return [...sessions.values()];
+}
+
+/**
+ * Whether `value` occurs in a message of the session before `seq`, from
+ * either side or only from `dir`. It counts where it stands as a whole:
+ * `E003` is not in `E0031` (an end of the value that is a letter, digit,
+ * `_` or `-` may not touch another such character).
+ *
+ * @example
+ * ```ts
+ * import { seenBefore } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s = { session: "s", calls: [], hints: new Map(),
+ *   messages: [{ seq: 1, dir: "s2c" as const, text: '{"id":"E1","n":"E20"}' }] };
+ * assert.equal(seenBefore(s, "E1", 2), true);
+ * assert.equal(seenBefore(s, "E2", 2), false);
+ * assert.equal(seenBefore(s, "E1", 1), false);
+ * assert.equal(seenBefore(s, "E1", 2, "c2s"), false);
+ * ```
+ */
+export function seenBefore(
+  session: SessionCalls,
+  value: string,
+  seq: number,
+  dir?: "c2s" | "s2c",
+): boolean {
+  // JSON text escapes quotes and backslashes; look for the value as it is written there.
+  const written = json(value).slice(1, -1);
+  // A value standing whole in a text brings its words whole: the word
+  // index rules most values out without a scan, and the exact scan starts
+  // where the last of its words first appeared. Without it each question
+  // would read the whole session, quadratic over a long log.
+  const words = tokenize(written);
+  let from = -Infinity;
+  if (words.length > 0) {
+    const index = wordIndex(session);
+    for (const word of words) {
+      const first = index.get(word);
+      const at = first === undefined
+        ? undefined
+        : dir === "c2s"
+        ? first[0]
+        : dir === "s2c"
+        ? first[1]
+        : Math.min(first[0], first[1]);
+      if (at === undefined || at >= seq) return false;
+      if (at > from) from = at;
+    }
+  }
+  const messages = session.messages;
+  for (let i = firstAtOrAfter(messages, from); i < messages.length; i++) {
+    const m = messages[i];
+    if (m.seq >= seq) break;
+    if (dir !== undefined && m.dir !== dir) continue;
+    if (standsIn(m.text, written)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `written` occurs in `text` with no word character glued to an end
+ * of it that is a word character.
+ *
+ * @example
+ * ```ts
+ * import { standsIn } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(standsIn("id E003.", "E003"), true);
+ * assert.equal(standsIn("E0031 E003", "E003"), true);
+ * assert.equal(standsIn("E0031", "E003"), false);
+ * ```
+ */
+export function standsIn(text: string, written: string): boolean {
+  if (written === "") return true;
+  const head = isWord(written[0]), tail = isWord(written[written.length - 1]);
+  for (
+    let i = text.indexOf(written);
+    i !== -1;
+    i = text.indexOf(written, i + 1)
+  ) {
+    if (head && isWord(text[i - 1])) continue;
+    if (tail && isWord(text[i + written.length])) continue;
+    return true;
+  }
+  return false;
+}
+
+function isWord(c: string | undefined): boolean {
+  return c !== undefined && /[\p{L}\p{N}_-]/u.test(c);
+}
+
+/**
+ * The words of a text: runs of letters, digits, `_` and `-`. Any text
+ * that holds a value holds its words.
+ *
+ * @example
+ * ```ts
+ * import { tokenize } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(tokenize('{"id":"E003","note":"[REDACTED:email:1a2b]"}'),
+ *   ["id", "E003", "note", "REDACTED", "email", "1a2b"]);
+ * ```
+ */
+export function tokenize(text: string): string[] {
+  return text.match(/[\p{L}\p{N}_-]+/gu) ?? [];
+}
+
+const wordIndexes = new WeakMap<SessionCalls, Map<string, [number, number]>>();
+
+/** Word -> the seq of the first c2s and s2c message holding it (Infinity when none). */
+function wordIndex(session: SessionCalls): Map<string, [number, number]> {
+  let index = wordIndexes.get(session);
+  if (index) return index;
+  index = new Map();
+  for (const m of session.messages) {
+    const side = m.dir === "c2s" ? 0 : 1;
+    for (const word of tokenize(m.text)) {
+      let first = index.get(word);
+      if (!first) {
+        first = [Infinity, Infinity];
+        index.set(word, first);
+      }
+      if (first[side] === Infinity) first[side] = m.seq;
+    }
+  }
+  wordIndexes.set(session, index);
+  return index;
+}
+
+/** Index of the first message whose seq is `seq` or later (messages are in seq order). */
+function firstAtOrAfter(messages: SessionMessage[], seq: number): number {
+  let lo = 0, hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid].seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The string leaves of a value with their paths, strings inside text
+ * content parsed as JSON when they are JSON.
+ *
+ * @example
+ * ```ts
+ * import { stringLeaves } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(stringLeaves({ a: ["x", { b: "y" }], n: 1 }), [["a[0]", "x"], ["a[1].b", "y"]]);
+ * ```
+ */
+export function stringLeaves(value: unknown, path = ""): [string, string][] {
+  const out: [string, string][] = [];
+  walk(value, path, out, 0);
+  return out;
+}
+
+function walk(
+  value: unknown,
+  path: string,
+  out: [string, string][],
+  depth: number,
+): void {
+  if (depth > 32) return;
+  if (typeof value === "string") out.push([path, value]);
+  else if (Array.isArray(value)) {
+    value.forEach((v, i) => walk(v, `${path}[${i}]`, out, depth + 1));
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      walk(v, path ? `${path}.${k}` : k, out, depth + 1);
+    }
+  }
+}
+
+/**
+ * Whether a call writes or reaches outside the session's systems: classed
+ * WRITE, DESTRUCTIVE or OPEN_WORLD, or annotated `openWorldHint: true` or
+ * `readOnlyHint: false` by its server.
+ *
+ * @example
+ * ```ts
+ * import { isOutward, type ToolCall } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const call = { classes: new Set(["READ"]) } as ToolCall;
+ * assert.equal(isOutward(call, undefined), false);
+ * assert.equal(isOutward(call, { openWorldHint: true }), true);
+ * ```
+ */
+export function isOutward(
+  call: ToolCall,
+  hints: ToolHints | undefined,
+): boolean {
+  return call.classes.has("WRITE") || call.classes.has("DESTRUCTIVE") ||
+    call.classes.has("OPEN_WORLD") || hints?.openWorldHint === true ||
+    hints?.readOnlyHint === false;
+}
+
+function readHints(hints: Map<string, ToolHints>, result: unknown): void {
+  const tools = rec(result)?.tools;
+  if (!Array.isArray(tools)) return;
+  for (const t of tools) {
+    const name = rec(t)?.name;
+    const a = rec(rec(t)?.annotations);
+    if (typeof name !== "string" || !a) continue;
+    const h: ToolHints = {};
+    for (
+      const k of ["readOnlyHint", "destructiveHint", "openWorldHint"] as const
+    ) {
+      if (typeof a[k] === "boolean") h[k] = a[k] as boolean;
+    }
+    hints.set(name, h);
+  }
+}
+
+function foundNothing(result: unknown): boolean {
+  const r = rec(result);
+  if (!r) return result === undefined || result === null;
+  const structured = rec(r.structuredContent);
+  if (structured) {
+    if (structured.count === 0 || structured.total === 0) return true;
+    const lists = Object.values(structured).filter(Array.isArray);
+    if (
+      lists.length > 0 && lists.length === Object.keys(structured).length &&
+      lists.every((l) => l.length === 0)
+    ) return true;
+    return false;
+  }
+  if (!Array.isArray(r.content)) return false;
+  return r.content.every((c) => {
+    const text = rec(c)?.text;
+    return rec(c)?.type === "text" && typeof text === "string" &&
+      text.trim() === "";
+  });
+}
+
+function labels(classes: unknown): Set<string> {
+  const out = new Set<string>();
+  if (!Array.isArray(classes)) return out;
+  for (const c of classes) {
+    const label = rec(c)?.label;
+    if (typeof label === "string") out.add(label.toUpperCase());
+  }
+  return out;
+}
+
+function entities(list: unknown, under: string): FindingEntity[] {
+  const out: FindingEntity[] = [];
+  if (!Array.isArray(list)) return out;
+  for (const x of list) {
+    const r = rec(x);
+    if (typeof r?.type !== "string" || typeof r.value !== "string") continue;
+    const path = typeof r.path === "string" ? r.path : "";
+    if (under && !path.startsWith(under)) continue;
+    if (out.some((o) => o.type === r.type && o.value === r.value)) continue;
+    out.push({ type: r.type, value: r.value });
+  }
+  return out;
+}
+
+function rec(value: unknown): Rec | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? value as Rec
+    : undefined;
+}
+
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The findings of the report: what the built-in rules of `lib/findings/`
+ * found in the events, with each finding's session index so that the page
+ * can filter the timeline to the rows it rests on.
+ *
+ * @module
+ */
+import { findFindings } from "../lib/findings/find_findings.ts";
+import type { Finding } from "../lib/findings/finding.ts";
+
+/** A finding as the report shows it. */
+export interface ReportFinding extends Finding {
+  /** Index of its session in the report, for the timeline filter. */
+  sessionIndex: number;
+}
+
+/**
+ * Finds the findings of `events`, most severe first, each with its session's index.
+ *
+ * @example
+ * ```ts
+ * import { buildFindings } from "./_findings_model.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const [f] = buildFindings([
+ *   { seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "get",
+ *     params: { name: "get", arguments: { id: "E9" } },
+ *     entities: [{ type: "employee", value: "E9", path: "arguments.id" }] },
+ *   { seq: 2, session: "s", kind: "error", dir: "s2c", requestSeq: 1, error: {} },
+ * ], new Map([["s", 0]]));
+ * assert.deepEqual([f.rule, f.sessionIndex], ["unseen-identifier", 0]);
+ * ```
+ */
+export function buildFindings(
+  events: readonly unknown[],
+  sessionIndex: ReadonlyMap<string, number>,
+): ReportFinding[] {
+  return findFindings(events).map((f) => ({
+    ...f,
+    sessionIndex: sessionIndex.get(f.session) ?? 0,
+  }));
+}

@@ -1,0 +1,101 @@
+/**
+ * Findings where a user meets them on the command line: `check --fail-on
+ * finding:...` gates on them and `summary` prints them, text and JSON, on
+ * logs the real proxy wrote.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { cliArgs, tempDir } from "../_helpers.ts";
+import { recordHrDemo, recordSession, structured } from "./_proxy_session.ts";
+
+async function cli(
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: o.code,
+    out: new TextDecoder().decode(o.stdout),
+    err: new TextDecoder().decode(o.stderr),
+  };
+}
+
+Deno.test("check --fail-on finding:...: the HR demo passes finding:high and fails finding:medium and finding:unseen-identifier at the E999 lookup", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/hr.jsonl`;
+  const events = await recordHrDemo(log);
+  const lookup = events.find((e) =>
+    e.kind === "request" && JSON.stringify(e.params ?? null).includes("E999")
+  )!;
+  const line = events.indexOf(lookup) + 1;
+
+  const high = await cli(["check", log, "--fail-on", "finding:high"]);
+  assert.equal(high.code, 0, high.out + high.err);
+  assert.match(high.out, /^OK/);
+
+  for (const rule of ["finding:medium", "finding:unseen-identifier"]) {
+    const r = await cli(["check", log, "--fail-on", rule]);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(
+      r.out,
+      new RegExp(
+        `hr\\.jsonl:${line}: ${rule}: seq ${lookup.seq}, request, tool get_employee: medium unseen-identifier: .*E999`,
+      ),
+    );
+  }
+  const other = await cli(["check", log, "--fail-on", "finding:data-flow-out"]);
+  assert.equal(other.code, 0, other.out);
+
+  const json = await cli(["check", log, "--json", "--fail-on", "finding:low"]);
+  const report = JSON.parse(json.out);
+  assert.deepEqual(
+    report.offences.map((o: { finding: { rule: string } }) => o.finding.rule),
+    ["unseen-identifier"],
+  );
+});
+
+Deno.test("check --fail-on finding:high fails on a SENSITIVE value sent on by a WRITE tool; an unknown finding rule is a usage error", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/flow.jsonl`;
+  await recordSession([
+    { name: "get_pay", result: structured({ iban: "DE44500105175407324931" }) },
+    { name: "send_email" },
+  ], [
+    { tool: "get_pay", arguments: {} },
+    { tool: "send_email", arguments: { body: "DE44500105175407324931" } },
+  ], log);
+  const r = await cli(["check", log, "--fail-on", "finding:high"]);
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(
+    r.out,
+    /high data-flow-out: Data from get_pay went into a call to send_email/,
+  );
+  const bad = await cli(["check", log, "--fail-on", "finding:leaks"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /Unknown finding .*"finding:leaks".*data-flow-out/);
+});
+
+Deno.test("summary prints the findings of each session, as text and in --json", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/hr.jsonl`;
+  await recordHrDemo(log);
+  const text = await cli(["summary", log]);
+  assert.equal(text.code, 0, text.err);
+  assert.match(
+    text.out,
+    /findings: {8}1\n {4}medium unseen-identifier: get_employee was called with employee "E999"/,
+  );
+  const json = await cli(["summary", log, "--json"]);
+  const [session] = JSON.parse(json.out);
+  assert.deepEqual(
+    session.findings.map((
+      f: { rule: string; entities: unknown },
+    ) => [f.rule, f.entities]),
+    [["unseen-identifier", [{ type: "employee", value: "E999" }]]],
+  );
+});

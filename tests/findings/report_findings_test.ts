@@ -1,0 +1,105 @@
+/**
+ * The report's Findings section on sessions the real proxy recorded: it
+ * comes first, most severe first, each finding opens, and its button
+ * filters the timeline to the rows of its events (in headless Chromium).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { AuditEvent } from "../../lib/audit/event.ts";
+import { renderReport } from "../../report/render.tsx";
+import { Browser, type Page } from "../_chromium.ts";
+import { tempDir } from "../_helpers.ts";
+import { recordHrDemo, recordSession, structured } from "./_proxy_session.ts";
+
+async function withReport(
+  events: AuditEvent[],
+  fn: (page: Page, html: string) => Promise<void>,
+): Promise<void> {
+  await using dir = await tempDir();
+  const file = `${dir.path}/report.html`;
+  const html = renderReport(events);
+  await Deno.writeTextFile(file, html);
+  const browser = await Browser.launch();
+  try {
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.open(file);
+    await page.waitFor("document.documentElement.dataset.ready === '1'");
+    await fn(page, html);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Seqs (`q` and `rq`) of the timeline rows shown. */
+function shownSeqs(page: Page): Promise<number[]> {
+  return page.evaluate(`(() => {
+    const rows = JSON.parse(document.getElementById("report-data").textContent).rows;
+    return [...document.querySelectorAll("#tl-list > .row")].flatMap((r) => {
+      const row = rows[Number(r.dataset.i)];
+      return row.rq === undefined ? [row.q] : [row.q, row.rq];
+    });
+  })()`);
+}
+
+Deno.test("the HR demo's report opens with its finding, and clicking it shows only the failed E999 lookup", async () => {
+  const events = await recordHrDemo();
+  const lookup = events.find((e) =>
+    e.kind === "request" && JSON.stringify(e.params ?? null).includes("E999")
+  )!;
+  await withReport(events, async (page, html) => {
+    // First section of the page, before the summary.
+    assert.ok(html.indexOf('id="findings"') < html.indexOf('id="summary"'));
+    const titles = await page.evaluate<string[]>(
+      `[...document.querySelectorAll("#findings details.finding")].map((d) => d.dataset.rule + " " + d.dataset.severity)`,
+    );
+    assert.deepEqual(titles, ["unseen-identifier medium"]);
+    await page.click("#findings details.finding > summary");
+    assert.equal(
+      await page.evaluate<boolean>(
+        `document.querySelector("#findings details.finding").open`,
+      ),
+      true,
+    );
+    await page.click("#findings button.finding-filter");
+    const seqs = await shownSeqs(page);
+    assert.deepEqual(seqs, [lookup.seq, lookup.seq + 1]);
+    // Clicking again shows everything.
+    await page.click("#findings button.finding-filter");
+    assert.ok((await shownSeqs(page)).length > 4);
+  });
+});
+
+Deno.test("a data flow is listed before a loop, and its button filters to the SENSITIVE answer and the WRITE call", async () => {
+  const events = await recordSession([
+    { name: "get_pay", result: structured({ iban: "DE44500105175407324931" }) },
+    { name: "send_email" },
+    { name: "search_docs" },
+  ], [
+    ...[1, 2, 3].map(() => ({ tool: "search_docs", arguments: { q: "x" } })),
+    { tool: "get_pay", arguments: {} },
+    { tool: "send_email", arguments: { body: "DE44500105175407324931" } },
+  ]);
+  const answer = events.find((e) =>
+    e.kind === "response" && e.tool === "get_pay"
+  )!;
+  const send = events.find((e) =>
+    e.kind === "request" && e.tool === "send_email"
+  )!;
+  await withReport(events, async (page) => {
+    const order = await page.evaluate<string[]>(
+      `[...document.querySelectorAll("#findings details.finding")].map((d) => d.dataset.severity)`,
+    );
+    assert.deepEqual(order, ["high", "low"]);
+    await page.click("#findings li:first-child summary");
+    await page.click("#findings li:first-child button.finding-filter");
+    const seqs = await shownSeqs(page);
+    assert.ok(seqs.includes(answer.seq) && seqs.includes(send.seq), `${seqs}`);
+    assert.equal(
+      seqs.length,
+      4,
+      "two rows: the get_pay call and the send_email call",
+    );
+  });
+});
