@@ -8,6 +8,7 @@
  * @module
  */
 import { mayHoldInexactNumber, parseExact } from "./raw_number.ts";
+import { stringEnd as skipString } from "./_string_end.ts";
 
 // Works on the bytes: structural characters are ASCII, and no byte of a
 // multi-byte UTF-8 sequence is ASCII, so the frame need not be decoded (a
@@ -169,21 +170,6 @@ function skipWs(bytes: Uint8Array, i: number): number {
     i++;
   }
   return i;
-}
-
-/** `i` is at an opening quote; returns the index after the closing one, or -1. */
-function skipString(bytes: Uint8Array, i: number): number {
-  let from = i + 1;
-  while (true) {
-    const q = bytes.indexOf(QUOTE, from);
-    if (q < 0) return -1;
-    let backslashes = 0;
-    for (let k = q - 1; k > i && bytes[k] === BACKSLASH; k--) {
-      backslashes++;
-    }
-    if (backslashes % 2 === 0) return q + 1;
-    from = q + 1;
-  }
 }
 
 function skipValue(bytes: Uint8Array, i: number): number {
