@@ -88,129 +88,45 @@ function scanner(): Scanner {
   return instance;
 }
 
-/** `end(n, escaped)`: params 0 (n), 1 (escaped); locals 2 (i), 3 (m), 4 (p), 5 (v: v128). */
+/** `end(n, escaped)`: params 0 (n), 1 (escaped); locals 2 (i), 3 (m: the quotes and backslashes of 16 bytes), 4 (t), 5 (v: v128). */
 function assemble(): Uint8Array {
   const splat = (b: number): number[] => [0xfd, 0x0c, ...new Array(16).fill(b)];
   const get = (l: number): number[] => [0x20, l];
   const set = (l: number): number[] => [0x21, l];
   const tee = (l: number): number[] => [0x22, l];
+  const BACKSLASH_LEB = [0xdc, 0x00]; // 0x5c as a signed LEB128
+  // deno-fmt-ignore
   const code = [
-    ...get(1),
-    ...set(2),
-    0x02,
-    0x40, // block $tail
-    0x03,
-    0x40, // loop $vec
-    ...get(2),
-    0x41,
-    16,
-    0x6a,
-    ...get(0),
-    0x4b,
-    0x0d,
-    1, // i + 16 > n: br_if $tail
-    ...get(2),
-    0xfd,
-    0x00,
-    0,
-    0,
-    ...tee(5),
-    ...splat(QUOTE),
-    0xfd,
-    0x23, // i8x16.eq
-    ...get(5),
-    ...splat(BACKSLASH),
-    0xfd,
-    0x23,
-    0xfd,
-    0x50,
-    0xfd,
-    0x64,
-    ...tee(3),
-    0x45, // or, bitmask, eqz
-    0x04,
-    0x40,
-    ...get(2),
-    0x41,
-    16,
-    0x6a,
-    ...set(2),
-    0x0c,
-    1,
-    0x0b, // none: i += 16, continue
-    ...get(2),
-    ...get(3),
-    0x68,
-    0x6a,
-    ...tee(4), // p = i + ctz(m)
-    0x2d,
-    0,
-    0,
-    0x41,
-    QUOTE,
-    0x46, // load8_u(p) == '"'
-    0x04,
-    0x40,
-    ...get(4),
-    0x0f,
-    0x0b, // return p
-    ...get(4),
-    0x41,
-    2,
-    0x6a,
-    ...set(2),
-    0x0c,
-    0, // a backslash: i = p + 2, continue
-    0x0b,
-    0x0b, // end loop, end block
-    0x03,
-    0x40, // loop $scalar
-    ...get(2),
-    ...get(0),
-    0x4f, // i >= n
-    0x04,
-    0x40,
-    0x41,
-    0x7f,
-    0x41,
-    0x7e,
-    ...get(2),
-    ...get(0),
-    0x46,
-    0x1b,
-    0x0f,
-    0x0b, // return i == n ? -1 : -2
-    ...get(2),
-    0x2d,
-    0,
-    0,
-    ...tee(3),
-    0x41,
-    QUOTE,
-    0x46,
-    0x04,
-    0x40,
-    ...get(2),
-    0x0f,
-    0x0b, // return i
-    ...get(2),
-    0x41,
-    2,
-    0x41,
-    1,
-    ...get(3),
-    0x41,
-    0xdc,
-    0x00,
-    0x46, /* BACKSLASH as a signed LEB128 */
-    0x1b,
-    0x6a,
-    ...set(2), // i += b == '\\' ? 2 : 1
-    0x0c,
-    0,
-    0x0b, // continue, end loop
-    0x00,
-    0x0b, // unreachable, end
+    ...get(1), ...set(2), // i = escaped (skips an escaped first byte)
+    0x02, 0x40, // block $tail
+    0x03, 0x40, // loop $vec
+    ...get(2), 0x41, 16, 0x6a, ...get(0), 0x4b, 0x0d, 1, // i + 16 > n: br_if $tail
+    ...get(2), 0xfd, 0x00, 0, 0, ...tee(5), ...splat(QUOTE), 0xfd, 0x23, // v128.load, i8x16.eq
+    ...get(5), ...splat(BACKSLASH), 0xfd, 0x23,
+    0xfd, 0x50, 0xfd, 0x64, ...set(3), // v128.or, i8x16.bitmask
+    0x02, 0x40, // block $next
+    0x03, 0x40, // loop $bits
+    ...get(3), 0x45, 0x0d, 1, // m == 0: br_if $next
+    ...get(3), 0x68, ...set(4), // t = ctz(m)
+    ...get(2), ...get(4), 0x6a, 0x2d, 0, 0, 0x41, QUOTE, 0x46, // load8_u(i + t) == '"'
+    0x04, 0x40, ...get(2), ...get(4), 0x6a, 0x0f, 0x0b, // return i + t
+    // A backslash: the byte after it is escaped. In the next 16: go on from there.
+    ...get(4), 0x41, 15, 0x46,
+    0x04, 0x40, ...get(2), ...get(4), 0x6a, 0x41, 2, 0x6a, ...set(2), 0x0c, 3, 0x0b,
+    ...get(3), 0x41, 0x7f, ...get(4), 0x41, 2, 0x6a, 0x74, 0x71, ...set(3), // m &= -1 << (t + 2)
+    0x0c, 0, // br $bits
+    0x0b, 0x0b, // end loop $bits, end block $next
+    ...get(2), 0x41, 16, 0x6a, ...set(2), 0x0c, 0, // i += 16, br $vec
+    0x0b, 0x0b, // end loop $vec, end block $tail
+    // The last bytes of the window, one at a time.
+    0x03, 0x40, // loop $scalar
+    ...get(2), ...get(0), 0x4f, // i >= n: return i == n ? -1 : -2
+    0x04, 0x40, 0x41, 0x7f, 0x41, 0x7e, ...get(2), ...get(0), 0x46, 0x1b, 0x0f, 0x0b,
+    ...get(2), 0x2d, 0, 0, ...tee(3), 0x41, QUOTE, 0x46,
+    0x04, 0x40, ...get(2), 0x0f, 0x0b, // return i
+    ...get(2), 0x41, 2, 0x41, 1, ...get(3), 0x41, ...BACKSLASH_LEB, 0x46, 0x1b, 0x6a, ...set(2), // i += b == '\\' ? 2 : 1
+    0x0c, 0, 0x0b, // br $scalar, end loop
+    0x00, 0x0b, // unreachable, end
   ];
   const body = [2, 3, 0x7f, 1, 0x7b, ...code];
   const pages = (WINDOW + 16) / 65536 + 1;
