@@ -6,6 +6,8 @@
  * @module
  */
 
+import { wasmFunction } from "./_wasm.ts";
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -75,21 +77,19 @@ let instance: Scanner | undefined;
 
 function scanner(): Scanner {
   if (instance) return instance;
-  const exports = new WebAssembly.Instance(
-    new WebAssembly.Module(assemble() as Uint8Array<ArrayBuffer>),
-  ).exports as {
-    memory: WebAssembly.Memory;
-    end: (n: number, escaped: number) => number;
-  };
-  instance = {
-    memory: new Uint8Array(exports.memory.buffer),
-    end: exports.end,
-  };
+  const { f, memory } = wasmFunction({
+    params: 2,
+    i32Locals: 3,
+    v128Locals: 1,
+    code: code(),
+    pages: (WINDOW + 16) / 65536 + 1,
+  });
+  instance = { memory, end: f };
   return instance;
 }
 
 /** `end(n, escaped)`: params 0 (n), 1 (escaped); locals 2 (i), 3 (m: the quotes and backslashes of 16 bytes), 4 (t), 5 (v: v128). */
-function assemble(): Uint8Array {
+function code(): number[] {
   const splat = (b: number): number[] => [0xfd, 0x0c, ...new Array(16).fill(b)];
   const get = (l: number): number[] => [0x20, l];
   const set = (l: number): number[] => [0x21, l];
@@ -128,38 +128,5 @@ function assemble(): Uint8Array {
     0x0c, 0, 0x0b, // br $scalar, end loop
     0x00, 0x0b, // unreachable, end
   ];
-  const body = [2, 3, 0x7f, 1, 0x7b, ...code];
-  const pages = (WINDOW + 16) / 65536 + 1;
-  const name = [...new TextEncoder().encode("end")];
-  const mem = [...new TextEncoder().encode("memory")];
-  const section = (
-    id: number,
-    b: number[],
-  ): number[] => [id, ...leb(b.length), ...b];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, ...leb(Math.floor(pages))]),
-    ...section(7, [2, name.length, ...name, 0, 0, mem.length, ...mem, 2, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
-}
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
+  return code;
 }
