@@ -57,7 +57,17 @@ export function stringEnd(bytes: Uint8Array, i: number): number {
   return -1;
 }
 
-/** The same, one byte at a time (short strings, and the reference in tests). */
+/**
+ * The same, one byte at a time (short strings, and the reference in tests).
+ *
+ * @example
+ * ```ts
+ * import { scalarEnd } from "./_string_end.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(scalarEnd(new TextEncoder().encode('"a\\\\"b'), 0), 5);
+ * ```
+ */
 export function scalarEnd(bytes: Uint8Array, i: number): number {
   for (let k = i + 1; k < bytes.length; k++) {
     const b = bytes[k];
