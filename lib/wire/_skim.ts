@@ -8,6 +8,7 @@
  * @module
  */
 import { mayHoldInexactNumber, parseExact } from "./raw_number.ts";
+import { stringEnd as skipString } from "./_string_end.ts";
 
 // Works on the bytes: structural characters are ASCII, and no byte of a
 // multi-byte UTF-8 sequence is ASCII, so the frame need not be decoded (a
@@ -58,84 +59,108 @@ export function skimObject(bytes: Uint8Array): Skimmed | undefined {
     hasResult: false,
     hasError: false,
   };
-  const ok = members(bytes, skipWs(bytes, 0), (key, start, end) => {
+  // Each byte is walked once: the members of params, result and error are
+  // read on the way through them, and their end is where the walk stops,
+  // so the large value inside is never skipped twice.
+  const value = (start: number): number => skipValue(bytes, start);
+  const end = members(bytes, skipWs(bytes, 0), (key, start) => {
     switch (key) {
       case "jsonrpc":
-        out.jsonrpc = parseSlice(bytes, start, end);
-        break;
+        return scalar(start, (v) => {
+          out.jsonrpc = v;
+        });
       case "id":
         out.hasId = true;
-        out.id = parseSlice(bytes, start, end, true);
-        break;
+        return scalar(start, (v) => {
+          out.id = v;
+        }, true);
       case "method":
-        out.method = parseSlice(bytes, start, end);
-        break;
+        return scalar(start, (v) => {
+          out.method = v;
+        });
       case "params":
         out.hasParams = true;
-        if (bytes[start] === 0x7b) {
-          members(bytes, start, (k, s, e) => {
-            if (k === "name" && bytes[s] === QUOTE) {
-              const v = parseSlice(bytes, s, e);
-              if (typeof v === "string") out.paramsName = v;
-            }
+        if (bytes[start] !== 0x7b) return value(start);
+        return members(bytes, start, (k, s) => {
+          if (k !== "name" || bytes[s] !== QUOTE) return value(s);
+          return scalar(s, (v) => {
+            if (typeof v === "string") out.paramsName = v;
           });
-        }
-        break;
+        });
       case "result":
         out.hasResult = true;
-        if (bytes[start] === 0x7b) {
-          members(bytes, start, (k, s, e) => {
-            if (k === "isError") {
-              const v = parseSlice(bytes, s, e);
-              if (typeof v === "boolean") out.isError = v;
-            }
+        if (bytes[start] !== 0x7b) return value(start);
+        return members(bytes, start, (k, s) => {
+          if (k !== "isError") return value(s);
+          return scalar(s, (v) => {
+            if (typeof v === "boolean") out.isError = v;
           });
-        }
-        break;
+        });
       case "error":
         out.hasError = true;
-        if (bytes[start] === 0x7b) {
-          members(bytes, start, (k, s, e) => {
-            if (k === "code") out.errorCode = parseSlice(bytes, s, e, true);
-            else if (k === "message" && e - s < 65536) {
-              out.errorMessage = parseSlice(bytes, s, e);
-            }
-          });
-        }
-        break;
+        if (bytes[start] !== 0x7b) return value(start);
+        return members(bytes, start, (k, s) => {
+          if (k === "code") {
+            return scalar(s, (v) => {
+              out.errorCode = v;
+            }, true);
+          }
+          if (k !== "message") return value(s);
+          const e = value(s);
+          if (e >= 0 && e - s < 65536) {
+            out.errorMessage = parseSlice(bytes, s, e);
+          }
+          return e;
+        });
+      default:
+        return value(start);
     }
   });
-  return ok ? out : undefined;
+  return end >= 0 ? out : undefined;
+
+  /** Skips the value at `start`, handing it parsed to `keep`; its end or -1. */
+  function scalar(
+    start: number,
+    keep: (v: unknown) => void,
+    exact = false,
+  ): number {
+    const e = value(start);
+    if (e >= 0) keep(parseSlice(bytes, start, e, exact));
+    return e;
+  }
 }
 
-/** Walks the members of the object starting at `i`; false when it is malformed. */
+/**
+ * Walks the members of the object starting at `i`, each value skipped by
+ * `visit` (which returns where it ends, or -1); the index after the
+ * object's close, or -1 when it is malformed.
+ */
 function members(
   bytes: Uint8Array,
   i: number,
-  visit: (key: string, start: number, end: number) => void,
-): boolean {
-  if (bytes[i] !== 0x7b) return false;
+  visit: (key: string | undefined, start: number) => number,
+): number {
+  if (bytes[i] !== 0x7b) return -1;
   i = skipWs(bytes, i + 1);
-  if (bytes[i] === 0x7d) return true;
+  if (bytes[i] === 0x7d) return i + 1;
   while (i < bytes.length) {
-    if (bytes[i] !== QUOTE) return false;
+    if (bytes[i] !== QUOTE) return -1;
     const keyEnd = skipString(bytes, i);
-    if (keyEnd < 0) return false;
+    if (keyEnd < 0) return -1;
     const key = keyEnd - i < 64 ? parseSlice(bytes, i, keyEnd) : undefined;
     i = skipWs(bytes, keyEnd);
-    if (bytes[i] !== 0x3a) return false;
+    if (bytes[i] !== 0x3a) return -1;
     const start = skipWs(bytes, i + 1);
-    const end = skipValue(bytes, start);
-    if (end < 0) return false;
-    if (typeof key === "string") visit(key, start, end);
+    const end = visit(typeof key === "string" ? key : undefined, start);
+    if (end < 0) return -1;
     i = skipWs(bytes, end);
     if (bytes[i] === 0x2c) {
       i = skipWs(bytes, i + 1);
       continue;
     }
-    return bytes[i] === 0x7d;
+    return bytes[i] === 0x7d ? i + 1 : -1;
   }
-  return false;
+  return -1;
 }
 
 function skipWs(bytes: Uint8Array, i: number): number {
@@ -145,21 +170,6 @@ function skipWs(bytes: Uint8Array, i: number): number {
     i++;
   }
   return i;
-}
-
-/** `i` is at an opening quote; returns the index after the closing one, or -1. */
-function skipString(bytes: Uint8Array, i: number): number {
-  let from = i + 1;
-  while (true) {
-    const q = bytes.indexOf(QUOTE, from);
-    if (q < 0) return -1;
-    let backslashes = 0;
-    for (let k = q - 1; k > i && bytes[k] === BACKSLASH; k--) {
-      backslashes++;
-    }
-    if (backslashes % 2 === 0) return q + 1;
-    from = q + 1;
-  }
 }
 
 function skipValue(bytes: Uint8Array, i: number): number {

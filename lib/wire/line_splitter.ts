@@ -9,6 +9,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
+import { findByte } from "./_find_byte.ts";
 
 /** One line of the stream, without its line ending. */
 export interface Frame {
@@ -204,7 +205,7 @@ export class LineSplitter {
   #scan(chunk: Uint8Array, from: number): Promise<void> | undefined {
     let start = from;
     while (start < chunk.length) {
-      const nl = chunk.indexOf(LF, start);
+      const nl = findByte(chunk, LF, start);
       if (nl === -1) {
         this.#buffer(chunk.subarray(start));
         return undefined;

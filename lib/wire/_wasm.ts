@@ -1,0 +1,93 @@
+/**
+ * A few bytes of WebAssembly assembler for the wire's scanning loops
+ * (`_string_end.ts`, `_find_byte.ts`): one exported function over one
+ * exported memory, assembled at load so no binary is shipped.
+ *
+ * @module
+ */
+
+/** What {@linkcode wasmFunction} builds. */
+export interface WasmFunctionSpec {
+  /** Parameters, all i32. */
+  params: number;
+  /** i32 locals after the parameters. */
+  i32Locals: number;
+  /** v128 locals after those. */
+  v128Locals: number;
+  /** The body's instructions, ending with `end` (0x0b); the result is an i32. */
+  code: number[];
+  /** Memory pages (64 KiB each). */
+  pages: number;
+}
+
+/**
+ * Instantiates a module of one function `f` returning an i32, with its
+ * memory as a byte array.
+ *
+ * @example
+ * ```ts
+ * import { wasmFunction } from "./_wasm.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // f(a, b) = a + b
+ * const { f } = wasmFunction({ params: 2, i32Locals: 0, v128Locals: 0, code: [0x20, 0, 0x20, 1, 0x6a, 0x0b], pages: 1 });
+ * assert.equal(f(2, 3), 5);
+ * ```
+ */
+export function wasmFunction(spec: WasmFunctionSpec): {
+  f: (...args: number[]) => number;
+  memory: Uint8Array;
+} {
+  const locals = [
+    ...(spec.i32Locals ? [[spec.i32Locals, 0x7f]] : []),
+    ...(spec.v128Locals ? [[spec.v128Locals, 0x7b]] : []),
+  ];
+  const body = [locals.length, ...locals.flat(), ...spec.code];
+  const f = [...new TextEncoder().encode("f")];
+  const mem = [...new TextEncoder().encode("memory")];
+  const section = (id: number, b: number[]): number[] => [
+    id,
+    ...leb(b.length),
+    ...b,
+  ];
+  const bytes = new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, [
+      1,
+      0x60,
+      spec.params,
+      ...new Array(spec.params).fill(0x7f),
+      1,
+      0x7f,
+    ]),
+    ...section(3, [1, 0]),
+    ...section(5, [1, 0, ...leb(spec.pages)]),
+    ...section(7, [2, f.length, ...f, 0, 0, mem.length, ...mem, 2, 0]),
+    ...section(10, [1, ...leb(body.length), ...body]),
+  ]);
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes))
+    .exports as {
+      memory: WebAssembly.Memory;
+      f: (...args: number[]) => number;
+    };
+  return { f: exports.f, memory: new Uint8Array(exports.memory.buffer) };
+}
+
+/** Unsigned LEB128. */
+function leb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
