@@ -10,6 +10,7 @@
  * @module
  */
 
+import { leb, section, sleb } from "../util/_wasm.ts";
 import { INIT as IV, K, pad } from "./_sha256.ts";
 
 /** The longest message (after padding) a lane holds. */
@@ -94,37 +95,6 @@ const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
 const I32_CONST = 0x41;
 const SIMD = 0xfd;
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  while (true) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if (
-      (value === 0 && (byte & 0x40) === 0) ||
-      (value === -1 && (byte & 0x40) !== 0)
-    ) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...leb(body.length), ...body];
-}
 
 /** The module: memory, and `hash4(blocks0, blocks1, blocks2, blocks3)`. */
 function assemble(): Uint8Array {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { wasmFunction } from "./_wasm.ts";
+import { wasmFunction } from "../util/_wasm.ts";
 
 /** Bytes copied into the module's memory per call, at most. */
 const WINDOW = 64 * 1024;

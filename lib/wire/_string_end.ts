@@ -6,7 +6,7 @@
  * @module
  */
 
-import { wasmFunction } from "./_wasm.ts";
+import { wasmFunction } from "../util/_wasm.ts";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -1,7 +1,8 @@
 /**
- * A few bytes of WebAssembly assembler for the wire's scanning loops
- * (`_string_end.ts`, `_find_byte.ts`): one exported function over one
- * exported memory, assembled at load so no binary is shipped.
+ * A few bytes of WebAssembly assembler, for the modules that are assembled
+ * at load so that no binary is shipped: the wire's scanning loops
+ * (`_string_end.ts`, `_find_byte.ts`: one exported function over one
+ * exported memory) and the four-way SHA-256 (`lib/seal/_sha256x4.ts`).
  *
  * @module
  */
@@ -45,11 +46,6 @@ export function wasmFunction(spec: WasmFunctionSpec): {
   const body = [locals.length, ...locals.flat(), ...spec.code];
   const f = [...new TextEncoder().encode("f")];
   const mem = [...new TextEncoder().encode("memory")];
-  const section = (id: number, b: number[]): number[] => [
-    id,
-    ...leb(b.length),
-    ...b,
-  ];
   const bytes = new Uint8Array([
     0x00,
     0x61,
@@ -80,8 +76,61 @@ export function wasmFunction(spec: WasmFunctionSpec): {
   return { f: exports.f, memory: new Uint8Array(exports.memory.buffer) };
 }
 
-/** Unsigned LEB128. */
-function leb(value: number): number[] {
+/**
+ * A module section: its id, its length as LEB128, and its bytes.
+ *
+ * @example
+ * ```ts
+ * import { section } from "./_wasm.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(section(3, [1, 0]), [3, 2, 1, 0]);
+ * ```
+ */
+export function section(id: number, body: number[]): number[] {
+  return [id, ...leb(body.length), ...body];
+}
+
+/**
+ * Signed LEB128, for `i32.const` immediates.
+ *
+ * @example
+ * ```ts
+ * import { sleb } from "./_wasm.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(sleb(-1), [0x7f]);
+ * assert.deepEqual(sleb(64), [0xc0, 0x00]);
+ * ```
+ */
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  while (true) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if (
+      (value === 0 && (byte & 0x40) === 0) ||
+      (value === -1 && (byte & 0x40) !== 0)
+    ) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/**
+ * Unsigned LEB128, for sizes, counts and indices.
+ *
+ * @example
+ * ```ts
+ * import { leb } from "./_wasm.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(leb(624485), [0xe5, 0x8e, 0x26]);
+ * ```
+ */
+export function leb(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;
