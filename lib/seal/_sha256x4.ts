@@ -10,7 +10,7 @@
  * @module
  */
 
-import { leb, section, sleb } from "../util/_wasm.ts";
+import { functionModule, leb, sleb } from "../util/_wasm.ts";
 import { INIT as IV, K, pad } from "./_sha256.ts";
 
 /** The longest message (after padding) a lane holds. */
@@ -86,7 +86,7 @@ export class Sha256x4 {
 let compiled: WebAssembly.Module | undefined;
 
 function module(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(assemble() as Uint8Array<ArrayBuffer>);
+  compiled ??= new WebAssembly.Module(assemble());
   return compiled;
 }
 
@@ -97,7 +97,7 @@ const I32_CONST = 0x41;
 const SIMD = 0xfd;
 
 /** The module: memory, and `hash4(blocks0, blocks1, blocks2, blocks3)`. */
-function assemble(): Uint8Array {
+function assemble(): Uint8Array<ArrayBuffer> {
   const code: number[] = [];
   // Parameters 0-3: block counts. Then i32 locals, then v128 locals.
   const k = 4, p = 5, max = 6; // block index, lane 0 pointer, most blocks
@@ -244,31 +244,5 @@ function assemble(): Uint8Array {
     ...code,
   ];
   const pages = Math.ceil((4 * LANE_BYTES + 128) / 65536);
-  const name = [...new TextEncoder().encode("hash4")];
-  const memName = [...new TextEncoder().encode("memory")];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, ...leb(pages)]),
-    ...section(7, [
-      2,
-      name.length,
-      ...name,
-      0,
-      0,
-      memName.length,
-      ...memName,
-      2,
-      0,
-    ]),
-    ...section(10, [1, ...leb(body.length), ...body]),
-  ]);
+  return functionModule({ name: "hash4", params: 4, results: 0, pages, body });
 }

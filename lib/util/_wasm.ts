@@ -44,9 +44,57 @@ export function wasmFunction(spec: WasmFunctionSpec): {
     ...(spec.v128Locals ? [[spec.v128Locals, 0x7b]] : []),
   ];
   const body = [locals.length, ...locals.flat(), ...spec.code];
-  const f = [...new TextEncoder().encode("f")];
-  const mem = [...new TextEncoder().encode("memory")];
-  const bytes = new Uint8Array([
+  const bytes = functionModule({
+    name: "f",
+    params: spec.params,
+    results: 1,
+    pages: spec.pages,
+    body,
+  });
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes))
+    .exports as {
+      memory: WebAssembly.Memory;
+      f: (...args: number[]) => number;
+    };
+  return { f: exports.f, memory: new Uint8Array(exports.memory.buffer) };
+}
+
+/** What {@linkcode functionModule} assembles. */
+export interface FunctionModuleSpec {
+  /** The function's export name. */
+  name: string;
+  /** Parameters, all i32. */
+  params: number;
+  /** Results, all i32 (0 or 1). */
+  results: number;
+  /** Memory pages (64 KiB each), exported as `memory`. */
+  pages: number;
+  /** The function body: its local declarations, then its code. */
+  body: number[];
+}
+
+/**
+ * The bytes of a module with one exported function of i32 parameters and
+ * results, and one exported memory.
+ *
+ * @example
+ * ```ts
+ * import { functionModule } from "./_wasm.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = functionModule({ name: "one", params: 0, results: 1, pages: 1, body: [0, 0x41, 1, 0x0b] });
+ * const { one } = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as { one: () => number };
+ * assert.equal(one(), 1);
+ * ```
+ */
+export function functionModule(
+  spec: FunctionModuleSpec,
+): Uint8Array<ArrayBuffer> {
+  const name = [...new TextEncoder().encode(spec.name)];
+  const memory = [...new TextEncoder().encode("memory")];
+  const i32s = (n: number): number[] => new Array(n).fill(0x7f);
+  return new Uint8Array([
+    // "\0asm", version 1.
     0x00,
     0x61,
     0x73,
@@ -59,21 +107,25 @@ export function wasmFunction(spec: WasmFunctionSpec): {
       1,
       0x60,
       spec.params,
-      ...new Array(spec.params).fill(0x7f),
-      1,
-      0x7f,
+      ...i32s(spec.params),
+      spec.results,
+      ...i32s(spec.results),
     ]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0, ...leb(spec.pages)]),
-    ...section(7, [2, f.length, ...f, 0, 0, mem.length, ...mem, 2, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    ...section(7, [
+      2,
+      name.length,
+      ...name,
+      0,
+      0,
+      memory.length,
+      ...memory,
+      2,
+      0,
+    ]),
+    ...section(10, [1, ...leb(spec.body.length), ...spec.body]),
   ]);
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes))
-    .exports as {
-      memory: WebAssembly.Memory;
-      f: (...args: number[]) => number;
-    };
-  return { f: exports.f, memory: new Uint8Array(exports.memory.buffer) };
 }
 
 /**
