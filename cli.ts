@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-run --allow-read --allow-write --allow-env --v8-flags=--no-allocation-site-pretenuring,--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks,--regexp-backtracks-before-fallback=1000
+#!/usr/bin/env -S deno run --allow-run --allow-read --allow-write --allow-env --allow-net --v8-flags=--no-allocation-site-pretenuring,--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks,--regexp-backtracks-before-fallback=1000
 // deno-lint-ignore-file no-console -- only the CLI talks to the terminal
 /**
  * The `mcp-audit` command line: a table of subcommands, each loaded only

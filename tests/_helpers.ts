@@ -19,6 +19,7 @@ export const PROXY_PERMISSIONS: string[] = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
+  "--allow-net",
 ];
 
 /**
