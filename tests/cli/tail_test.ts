@@ -1,0 +1,123 @@
+/**
+ * `mcp-audit tail` as a user sees it: through a real pseudo-terminal
+ * (util-linux `script`), while the real proxy is writing a log that
+ * rotates, with colour on a terminal, off with NO_COLOR or a pipe, and a
+ * hostile tool name shown escaped.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { cliArgs, tempDir } from "../_helpers.ts";
+import { firstLogs, LIVE_CONFIG, liveProxy, runCli } from "./_live_proxy.ts";
+
+const HOSTILE = "evil\x1b]0;pwned\x07\x1b[2J";
+const HOSTILE_SHOWN = "evil\\u001b]0;pwned\\u0007\\u001b[2J";
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Starts `command` in a pseudo-terminal; its output is what the terminal got. */
+function inTerminal(command: string[], env: Record<string, string> = {}): {
+  output(): string;
+  until(text: string, ms: number): Promise<void>;
+  status: Promise<Deno.CommandStatus>;
+} {
+  const child = new Deno.Command("script", {
+    args: ["-q", "-e", "-c", command.map(shellQuote).join(" "), "/dev/null"],
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const reading = (async () => {
+    for await (const chunk of child.stdout) {
+      text += new TextDecoder().decode(chunk);
+    }
+  })();
+  child.stderr.cancel();
+  return {
+    output: () => text,
+    async until(expected: string, ms: number): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!text.includes(expected)) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `"${expected}" not shown; the terminal got:\n${text}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    status: (async () => {
+      const status = await child.status;
+      await child.stdin.close().catch(() => {});
+      await reading;
+      return status;
+    })(),
+  };
+}
+
+Deno.test("tail -f shows each call in a terminal while the proxy writes, coloured as the report, across rotated parts, hostile names escaped; no colour with NO_COLOR or a pipe", async () => {
+  await using dir = await tempDir();
+  const logs = `${dir.path}/logs`;
+  const config = `${dir.path}/mcp-audit.json`;
+  await Deno.writeTextFile(config, JSON.stringify(LIVE_CONFIG));
+  await using proxy = await liveProxy(logs, config, ["--rotate", "1KiB"]);
+  const [log] = await firstLogs(logs);
+  const tail = inTerminal([
+    Deno.execPath(),
+    ...cliArgs(["tail", "-f", "--dir", logs, log]),
+  ]);
+  await proxy.call("get_pay", { id: "E003" });
+  await tail.until("E003", 20_000);
+  await proxy.call(HOSTILE, { note: "x" });
+  for (let i = 0; i < 4; i++) await proxy.call("send_mail", { to: `E10${i}` });
+  // Shown while the session is still open, from a later part of the log.
+  await tail.until("E103", 20_000);
+  const parts = [...Deno.readDirSync(logs)].length;
+  assert.ok(parts > 2, `the log rotated (${parts} files)`);
+  await proxy.close();
+  const status = await tail.status;
+  assert.equal(status.code, 0, tail.output());
+  const seen = tail.output();
+  assert.ok(seen.includes("\x1b[35mSENSITIVE\x1b[0m"), "SENSITIVE in purple");
+  assert.ok(seen.includes("\x1b[33mWRITE\x1b[0m"), "WRITE in amber");
+  assert.ok(seen.includes("\x1b[31mtool error\x1b[0m"), "the error in red");
+  assert.ok(seen.includes(HOSTILE_SHOWN), "the hostile name is shown escaped");
+  assert.ok(!seen.includes("\x1b]0;pwned"), "and never reaches the terminal");
+  assert.match(seen, /get_pay.*id="E003".*ok.*\d+ms\r?\n +employee E003\r?\n/);
+  assert.equal(seen.match(/send_mail/g)?.length, 4, "each call once");
+  assert.match(seen, /session .* ended \(client_closed\)/);
+
+  const plain = inTerminal(
+    [Deno.execPath(), ...cliArgs(["tail", "--dir", logs, log])],
+    { NO_COLOR: "1" },
+  );
+  assert.equal((await plain.status).code, 0);
+  assert.ok(plain.output().includes("SENSITIVE"));
+  assert.ok(!plain.output().includes("\x1b["), "no colour with NO_COLOR");
+  assert.ok(plain.output().includes(HOSTILE_SHOWN));
+
+  const piped = await runCli(["tail", "--dir", logs]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.ok(!piped.stdout.includes("\x1b"), "no colour into a pipe");
+  assert.equal(
+    piped.stdout.match(/send_mail/g)?.length,
+    4,
+    "--latest by default",
+  );
+  assert.ok(piped.stdout.includes(HOSTILE_SHOWN));
+});
+
+Deno.test("tail names a session it cannot find, exit 4", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(
+    `${dir.path}/2026-01-01T00-00-00-000Z_hr_1a2b3c4d.jsonl`,
+    "",
+  );
+  const result = await runCli(["tail", "--dir", dir.path, "ffff"]);
+  assert.equal(result.code, 4);
+  assert.match(result.stderr, /no log of session "ffff"/);
+});
