@@ -33,11 +33,12 @@ export interface LiveProxy extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Starts the proxy logging into `dir` (its default log directory), with `args` added, and initialises the session. */
+/** Starts the proxy logging into `dir` (its default log directory), with `args` added, and initialises the session as `client`. */
 export async function liveProxy(
   dir: string,
   config: string,
   args: string[] = [],
+  client = "live-test",
 ): Promise<LiveProxy> {
   const child = new Deno.Command(Deno.execPath(), {
     args: cliArgs([
@@ -86,7 +87,7 @@ export async function liveProxy(
   await ask("initialize", {
     protocolVersion: "2025-11-25",
     capabilities: {},
-    clientInfo: { name: "live-test", version: "1" },
+    clientInfo: { name: client, version: "1" },
   });
   await ask("tools/list");
   return {
