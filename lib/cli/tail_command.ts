@@ -33,7 +33,7 @@ characters and escape sequences escaped (\\u001b), never obeyed.
 
 Options:
   -f, --follow   Keep printing calls as the proxy logs them, until the
-                 session ends (Ctrl-C stops). With --latest (or no SESSION),
+                 session ends or its proxy is gone (Ctrl-C stops). With --latest (or no SESSION),
                  wait for a session when there is none yet, and go on to the
                  next session when one ends.
   --latest       The session that started last (the default).
@@ -88,6 +88,7 @@ export async function tailCommand(
   const { followLog } = await import("../log/log_follower.ts");
   const { ToolCallFeed } = await import("../evidence/tool_call_feed.ts");
   const { formatCall } = await import("../evidence/tail_text.ts");
+  const { proxyRunning } = await import("../evidence/proxy_running.ts");
   const dir = values.dir ?? defaultLogDir();
   const colour = context.raw !== undefined && !Deno.env.get("NO_COLOR") &&
     Deno.stdout.isTerminal();
@@ -128,7 +129,13 @@ export async function tailCommand(
       context.err(`tail of ${first}`);
       const feed = new ToolCallFeed();
       let ended = false;
+      let proxyPid: number | undefined;
       await followLog(first, (record) => {
+        if (
+          record.kind === "session_start" && typeof record.proxyPid === "number"
+        ) {
+          proxyPid = record.proxyPid;
+        }
         for (const item of feed.add(record)) {
           if (item.kind === "end") {
             context.err(`session ${item.session} ended (${item.reason})`);
@@ -138,7 +145,16 @@ export async function tailCommand(
           }
         }
         return ended;
-      }, { follow });
+      }, {
+        follow,
+        // A proxy that died (crash, kill) writes no session_end: stop then.
+        onIdle: () => proxyPid !== undefined && !proxyRunning(proxyPid),
+      });
+      if (follow && !ended && !latest) {
+        context.err(
+          `the session's proxy (pid ${proxyPid}) is not running: it ended without a session_end`,
+        );
+      }
       if (!follow || !latest) return EXIT.ok;
     }
   });

@@ -108,6 +108,10 @@ export async function sessionOverviews(
 ): Promise<SessionOverview[]> {
   const out: SessionOverview[] = [];
   for (const paths of await sessionFiles(dir)) {
+    // A log not written to since the cut has no event after it: unread.
+    if (options.since && await writtenBefore(paths.at(-1)!, options.since)) {
+      continue;
+    }
     const label = serverLabel(paths[0]);
     const sessions = new Map<string, Acc>();
     let last: Acc | undefined;
@@ -170,6 +174,15 @@ export async function sessionOverviews(
   return out.sort((a, b) =>
     (Date.parse(b.start ?? "") || 0) - (Date.parse(a.start ?? "") || 0)
   );
+}
+
+async function writtenBefore(path: string, cut: Date): Promise<boolean> {
+  try {
+    const mtime = (await Deno.stat(path)).mtime;
+    return mtime !== null && mtime.getTime() < cut.getTime() - 1000;
+  } catch {
+    return false;
+  }
 }
 
 function count(acc: Acc, e: Record<string, unknown>): void {

@@ -32,6 +32,12 @@ export interface FollowLogOptions {
   pollMs?: number;
   /** Stops following (at the next look). */
   signal?: AbortSignal;
+  /**
+   * Asked at the end of the log, while following, whether nothing more
+   * will come (the writer is gone); on `true` the log is read to its end
+   * once more, for what was written meanwhile, and the call returns.
+   */
+  onIdle?: () => boolean;
 }
 
 const defaults = { follow: false, pollMs: 200 } satisfies FollowLogOptions;
@@ -78,6 +84,7 @@ export async function followLog(
   let held = new Uint8Array(0);
   let line = 0;
   let drained = false;
+  let stopping = false;
   const buffer = new Uint8Array(256 * 1024);
   try {
     while (!o.signal?.aborted) {
@@ -127,7 +134,11 @@ export async function followLog(
         drained = false;
         continue;
       }
-      if (!o.follow) return;
+      if (!o.follow || stopping) return;
+      if (o.onIdle?.()) {
+        stopping = true;
+        continue;
+      }
       await sleep(o.pollMs, o.signal);
     }
   } finally {

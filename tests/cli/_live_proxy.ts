@@ -31,6 +31,8 @@ export interface LiveProxy extends AsyncDisposable {
   call(tool: string, args: Record<string, unknown>): Promise<void>;
   /** Closes the client's side and waits for the proxy to end the session. */
   close(): Promise<void>;
+  /** Kills the proxy with SIGKILL: no session_end is written. */
+  kill(): Promise<void>;
 }
 
 /** Starts the proxy logging into `dir` (its default log directory), with `args` added, and initialises the session as `client`. */
@@ -93,6 +95,10 @@ export async function liveProxy(
   return {
     call: (tool, args) => ask("tools/call", { name: tool, arguments: args }),
     close,
+    async kill(): Promise<void> {
+      child.kill("SIGKILL");
+      await close();
+    },
     [Symbol.asyncDispose]: close,
   };
 }

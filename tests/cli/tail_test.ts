@@ -121,3 +121,78 @@ Deno.test("tail names a session it cannot find, exit 4", async () => {
   assert.equal(result.code, 4);
   assert.match(result.stderr, /no log of session "ffff"/);
 });
+
+/** Starts `mcp-audit <args>` with its output piped, collected as it comes. */
+function piped(args: string[]): {
+  stdout(): string;
+  stderr(): string;
+  until(text: string, ms: number): Promise<void>;
+  child: Deno.ChildProcess;
+} {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  let err = "";
+  (async () => {
+    for await (const c of child.stdout) out += new TextDecoder().decode(c);
+  })();
+  (async () => {
+    for await (const c of child.stderr) err += new TextDecoder().decode(c);
+  })();
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    child,
+    async until(expected: string, ms: number): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!out.includes(expected) && !err.includes(expected)) {
+        if (Date.now() > deadline) {
+          throw new Error(`"${expected}" not shown:\n${out}\n${err}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
+Deno.test("tail -f without a SESSION waits for a session to start, and goes on to the next when it ends", async () => {
+  await using dir = await tempDir();
+  const logs = `${dir.path}/logs`;
+  const config = `${dir.path}/mcp-audit.json`;
+  await Deno.writeTextFile(config, JSON.stringify(LIVE_CONFIG));
+  const tail = piped(["tail", "-f", "--dir", logs]);
+  try {
+    await tail.until("waiting for a session", 20_000);
+    await using first = await liveProxy(logs, config);
+    await first.call("get_pay", { id: "E001" });
+    await tail.until("E001", 20_000);
+    await first.close();
+    await tail.until("ended (client_closed)", 20_000);
+    await using second = await liveProxy(logs, config);
+    await second.call("get_employee", { id: "E002" });
+    await tail.until("E002", 20_000);
+    assert.equal(tail.stdout().match(/get_pay/g)?.length, 1);
+  } finally {
+    tail.child.kill("SIGTERM");
+    await tail.child.status;
+  }
+});
+
+Deno.test("tail -f of a session whose proxy is killed stops and says so", async () => {
+  await using dir = await tempDir();
+  const logs = `${dir.path}/logs`;
+  const config = `${dir.path}/mcp-audit.json`;
+  await Deno.writeTextFile(config, JSON.stringify(LIVE_CONFIG));
+  await using proxy = await liveProxy(logs, config);
+  await proxy.call("get_pay", { id: "E001" });
+  const [log] = await firstLogs(logs);
+  const tail = piped(["tail", "-f", "--dir", logs, log]);
+  await tail.until("E001", 20_000);
+  await proxy.kill();
+  const status = await tail.child.status;
+  assert.equal(status.code, 0);
+  assert.match(tail.stderr(), /proxy \(pid \d+\) is not running/);
+});
