@@ -128,29 +128,34 @@ export async function tailCommand(
       shown = first;
       context.err(`tail of ${first}`);
       const feed = new ToolCallFeed();
+      // A file the proxy appends to (`--log` of a fixed path) holds one
+      // session after another: following ends when none is open.
+      const open = new Set<string>();
       let ended = false;
       let proxyPid: number | undefined;
       await followLog(first, (record) => {
-        if (
-          record.kind === "session_start" && typeof record.proxyPid === "number"
-        ) {
-          proxyPid = record.proxyPid;
+        if (record.kind === "session_start") {
+          if (typeof record.session === "string") open.add(record.session);
+          if (typeof record.proxyPid === "number") proxyPid = record.proxyPid;
         }
         for (const item of feed.add(record)) {
           if (item.kind === "end") {
             context.err(`session ${item.session} ended (${item.reason})`);
+            open.delete(item.session);
             ended = true;
           } else {
             for (const line of formatCall(item.call, { colour })) print(line);
           }
         }
-        return ended;
       }, {
         follow,
-        // A proxy that died (crash, kill) writes no session_end: stop then.
-        onIdle: () => proxyPid !== undefined && !proxyRunning(proxyPid),
+        // Nothing more will come once every session ended, or once the
+        // proxy died (a crash or a kill writes no session_end).
+        onIdle: () =>
+          (ended && open.size === 0) ||
+          (proxyPid !== undefined && !proxyRunning(proxyPid)),
       });
-      if (follow && !ended && !latest) {
+      if (follow && open.size > 0) {
         context.err(
           `the session's proxy (pid ${proxyPid}) is not running: it ended without a session_end`,
         );

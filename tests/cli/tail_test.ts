@@ -196,3 +196,18 @@ Deno.test("tail -f of a session whose proxy is killed stops and says so", async 
   assert.equal(status.code, 0);
   assert.match(tail.stderr(), /proxy \(pid \d+\) is not running/);
 });
+
+Deno.test("tail reads every session of a log the proxy appended to, not only the first", async () => {
+  await using dir = await tempDir();
+  const config = `${dir.path}/mcp-audit.json`;
+  await Deno.writeTextFile(config, JSON.stringify(LIVE_CONFIG));
+  const log = `${dir.path}/fixed.jsonl`;
+  for (const id of ["E001", "E002"]) {
+    await using proxy = await liveProxy(dir.path, config, ["--log", log]);
+    await proxy.call("get_pay", { id });
+  }
+  const result = await runCli(["tail", log]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /E001[^]*E002/);
+  assert.equal(result.stderr.match(/ended \(client_closed\)/g)?.length, 2);
+});
