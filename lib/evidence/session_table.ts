@@ -66,8 +66,8 @@ export function formatSessionTable(sessions: SessionOverview[]): string {
   const rows = sessions.map((s) => [
     s.start ? localTime(new Date(s.start)) : "?",
     duration(s.durationMs),
-    `${s.client ?? "?"} -> ${s.server ?? s.label}`,
-    s.transport,
+    oneLine(`${s.client ?? "?"} -> ${s.server ?? s.label}`),
+    oneLine(s.transport),
     String(s.calls),
     String(s.writes),
     String(s.sensitive),
@@ -99,6 +99,11 @@ export function formatSessionTable(sessions: SessionOverview[]): string {
     }
   }
   return lines.join("\n");
+}
+
+/** A tab or newline from a peer's name would break the row. */
+function oneLine(text: string): string {
+  return text.replace(/\n/g, "\\n").replace(/\t/g, "\\t");
 }
 
 function localTime(d: Date): string {

@@ -109,6 +109,12 @@ Deno.test("tail -f shows each call in a terminal while the proxy writes, coloure
     "--latest by default",
   );
   assert.ok(piped.stdout.includes(HOSTILE_SHOWN));
+
+  // A session named by the start of its id, as "sessions" shows it.
+  const id = /_([0-9a-f]{8})\.jsonl$/.exec(log)![1];
+  const named = await runCli(["tail", "--dir", logs, id.slice(0, 6)]);
+  assert.equal(named.code, 0, named.stderr);
+  assert.equal(named.stdout, piped.stdout);
 });
 
 Deno.test("tail names a session it cannot find, exit 4", async () => {
