@@ -31,6 +31,8 @@ Usage:
   ${NAME} verify-proof BUNDLE --pubkey FILE                check an inclusion proof
   ${NAME} summary [LOG...] [--json]                        print the session summary
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
+  ${NAME} sessions [--since 24h] [--json]                  list the sessions in the log directory
+  ${NAME} tail [SESSION | --latest] [-f]                   print each tool call as it happens
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -63,6 +65,9 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   summary: async () =>
     (await import("./lib/cli/summary_command.ts")).summaryCommand,
   check: async () => (await import("./lib/cli/check_command.ts")).checkCommand,
+  sessions: async () =>
+    (await import("./lib/cli/sessions_command.ts")).sessionsCommand,
+  tail: async () => (await import("./lib/cli/tail_command.ts")).tailCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */
@@ -83,6 +88,10 @@ const context: CommandContext = {
   },
   err(text: string): void {
     console.error(`${NAME}: ${escapeControls(text)}`);
+  },
+  // For `tail`'s colours: it escapes every outside string itself.
+  raw(text: string): void {
+    toStdout(text);
   },
 };
 

@@ -29,7 +29,9 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
     "prove",
     "proxy",
     "report",
+    "sessions",
     "summary",
+    "tail",
     "verify",
     "verify-proof",
   ]);

@@ -18,6 +18,12 @@ export interface CommandContext {
   /** Prints a diagnostic line (stderr, prefixed with the program's name). */
   err(text: string): void;
   /**
+   * Prints a line of output as it is, colour codes and all (stdout): for
+   * text whose every outside string the command has escaped already. When
+   * absent, commands print with {@linkcode out}, without colour.
+   */
+  raw?(text: string): void;
+  /**
    * Plugins compiled in, by the name a config's `plugins` list uses for
    * them.
    */

@@ -24,6 +24,7 @@ import {
   SEAL_SUFFIX,
 } from "../seal/sealed_line.ts";
 import { fastHeader, FastPath } from "./_verify_fast_path.ts";
+import { proxyRunning } from "./proxy_running.ts";
 
 /** Where a line is: the file and its 1-based line number. */
 export interface LineLocation {
@@ -157,35 +158,6 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder();
 /** Missing seqs remembered per session to recognise a reordering later. */
 const MAX_MISSING = 1024;
-
-/**
- * Whether the proxy that wrote a session runs still: a live process with
- * that pid whose command line is an `mcp-audit proxy` (so a reused pid of
- * another program does not count), read from /proc or, where that is not
- * there or not allowed, from `ps`.
- */
-function proxyRunning(pid: number | undefined): boolean {
-  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
-  let args: string[];
-  try {
-    args = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
-  } catch (error) {
-    // No such process; but Deno may refuse /proc without --allow-all: ask ps.
-    if (error instanceof Deno.errors.NotFound) return false;
-    try {
-      const out = new Deno.Command("ps", {
-        args: ["-p", String(pid), "-o", "command="],
-        stdout: "piped",
-        stderr: "null",
-      }).outputSync();
-      args = new TextDecoder().decode(out.stdout).trim().split(/\s+/);
-    } catch {
-      return false;
-    }
-  }
-  return args.includes("proxy") &&
-    args.some((a) => /mcp-audit|cli\.ts$/.test(a));
-}
 
 interface SessionState {
   id: string;
