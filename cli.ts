@@ -31,6 +31,8 @@ Usage:
   ${NAME} verify-proof BUNDLE --pubkey FILE                check an inclusion proof
   ${NAME} summary [LOG...] [--json]                        print the session summary
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
+  ${NAME} wrap <client> [--dry-run] | --all | --status  wire mcp-audit into an MCP client's config
+  ${NAME} unwrap <client>                              restore the client's config
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -63,6 +65,9 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   summary: async () =>
     (await import("./lib/cli/summary_command.ts")).summaryCommand,
   check: async () => (await import("./lib/cli/check_command.ts")).checkCommand,
+  wrap: async () => (await import("./lib/cli/wrap_command.ts")).wrapCommand,
+  unwrap: async () =>
+    (await import("./lib/cli/unwrap_command.ts")).unwrapCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */
