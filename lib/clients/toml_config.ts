@@ -262,7 +262,7 @@ export function tomlRefusal(
  * const text = '[mcp_servers.docs]\ncommand = "npx" # launcher\nargs = [\n  "-y",\n  "docs",\n]\nenv = { A = "1" }\n';
  * const [span] = tomlEntries(text, "config.toml", codexCli).spans;
  * const out = setTomlCommand(text, span, { command: "/bin/mcp-audit", args: ["proxy", "--", "npx"] }, codexCli);
- * assert.equal(out, '[mcp_servers.docs]\ncommand = "/bin/mcp-audit" # launcher\nargs = ["proxy","--","npx"]\nenv = { A = "1" }\n');
+ * assert.equal(out, '[mcp_servers.docs]\ncommand = "/bin/mcp-audit" # launcher\nargs = ["proxy", "--", "npx"]\nenv = { A = "1" }\n');
  * ```
  */
 export function setTomlCommand(
@@ -275,7 +275,7 @@ export function setTomlCommand(
   const find = (key: string): TomlKeyValue | undefined =>
     kvs.find((k) => k.key === key);
   const command = JSON.stringify(line.command);
-  const args = JSON.stringify(line.args);
+  const args = `[${line.args.map((a) => JSON.stringify(a)).join(", ")}]`;
   const edits: { start: number; end: number; text: string }[] = [];
   const cmd = find("command");
   if (cmd) {
