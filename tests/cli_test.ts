@@ -30,8 +30,10 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
     "proxy",
     "report",
     "summary",
+    "unwrap",
     "verify",
     "verify-proof",
+    "wrap",
   ]);
   for (const name of names) {
     const out = await run([name, "--help"]);
