@@ -309,12 +309,12 @@ export async function latestSession(
   const names: string[] = [];
   const label = options.server === undefined
     ? undefined
-    : `_${serverLabel([options.server])}_`;
+    : serverLabel([options.server]);
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (
         entry.isFile && entry.name.endsWith(".jsonl") &&
-        (label === undefined || entry.name.includes(label))
+        (label === undefined || labelOf(entry.name) === label)
       ) names.push(entry.name);
     }
   } catch (error) {
@@ -362,6 +362,13 @@ export interface LatestSessionOptions {
    * name (their files are named after it). @default {every session}
    */
   server?: string;
+}
+
+/** The server label in a log's name: `<time>_<label>_<id>.jsonl` (or `.N.jsonl`). */
+function labelOf(name: string): string {
+  const base = name.replace(/(\.\d+)?\.jsonl$/, "");
+  const rest = base.slice(base.indexOf("_") + 1);
+  return rest.slice(0, rest.lastIndexOf("_"));
 }
 
 interface SessionStart {
