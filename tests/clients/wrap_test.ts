@@ -2,16 +2,16 @@
  * `mcp-audit wrap` and `unwrap` on each client's config, through the real
  * CLI in a temporary HOME: realistic configs after each client's
  * documentation (comments, env, inputs, several servers, a remote entry),
- * wrapped, the wrapped entry started the way the client starts it (for a
- * JSONC and the TOML client: an SDK client reaches the HR server through
- * the proxy and a log appears), wrapped again (no change), unwrapped
+ * wrapped, the wrapped entry started the way the client starts it (for
+ * Claude Desktop, VS Code and Codex: an SDK client reaches the HR server
+ * through the proxy and a log named after the entry appears), wrapped again (no change), unwrapped
  * (byte-identical); dry runs write nothing; broken files and entries of
  * other tools are refused and left untouched.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { isAbsolute } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { parse as parseJsonc } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -287,7 +287,8 @@ async function startAsClient(home: string, entry: Entry): Promise<void> {
     command: entry.command!,
     args: entry.args,
     env: { ...envFor(home), ...(entry.env ?? {}) },
-    cwd: entry.cwd ?? home,
+    // Relative to where the client runs, here HOME.
+    cwd: resolve(home, entry.cwd ?? "."),
     stderr: "pipe",
   });
   const client = new Client({ name: "wrap-test", version: "1.0.0" });
@@ -307,8 +308,12 @@ async function startAsClient(home: string, entry: Entry): Promise<void> {
   }
 }
 
-/** The clients whose wrapped entry is started for real: one JSONC, the TOML one. */
-const STARTED = new Set(["vscode", "codex"]);
+/**
+ * The clients whose wrapped entry is started for real: plain JSON, JSONC
+ * and TOML (each spawn costs a proxy and a server; the other clients' files
+ * differ only in paths and keys, checked above).
+ */
+const STARTED = new Set(["claude-desktop", "vscode", "codex"]);
 
 for (const c of CASES) {
   Deno.test(`wrap ${c.id}: every entry wrapped in place, started as the client would, wrapped twice is a no-op, unwrap is byte-identical`, async () => {
@@ -317,6 +322,7 @@ for (const c of CASES) {
     const path = `${home}/${c.file}`;
     await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
     await Deno.writeTextFile(path, c.text);
+    await Deno.mkdir(`${home}/server-directory`);
     const before = read(c, c.text);
 
     const dry = await cli(home, ["wrap", c.id, "--dry-run"]);
@@ -371,6 +377,12 @@ for (const c of CASES) {
     assert.equal(remote.args![remote.args!.indexOf("--header") + 1], c.header);
     if (typeof before[c.remote].type === "string") {
       assert.equal(remote.type, "stdio");
+    }
+    if (c.id === "vscode") {
+      assert.deepEqual(
+        parseJsonc(wrapped, [], { allowTrailingComma: true }).inputs,
+        parseJsonc(c.text, [], { allowTrailingComma: true }).inputs,
+      );
     }
     // Nothing outside the entries changed: the comments are all still there.
     for (const comment of c.text.match(/(\/\/|#|\/\*).*$/gm) ?? []) {
@@ -508,4 +520,27 @@ Deno.test("wrap --all wraps every client config found and prints a table", async
   assert.match(out.stdout, /^cursor\s+\S+mcp\.json\s+3\s+0\s+0$/m);
   assert.match(out.stdout, /^windsurf\s+\S+mcp_config\.json\s+3\s+0\s+0$/m);
   assert.doesNotMatch(out.stdout, /^vscode/m);
+});
+
+Deno.test("unwrap restores the entries exactly and keeps what the user changed elsewhere in the file since", async () => {
+  await using dir = await tempDir();
+  const c = CASES[0];
+  const path = `${dir.path}/${c.file}`;
+  await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
+  await Deno.writeTextFile(path, c.text);
+  assert.equal((await cli(dir.path, ["wrap", c.id])).code, 0);
+  const edit = (t: string): string =>
+    t.replace('"globalShortcut": ""', '"globalShortcut": "Ctrl+Space"');
+  await Deno.writeTextFile(path, edit(await Deno.readTextFile(path)));
+  const out = await cli(dir.path, ["unwrap", c.id, "--server", "hr"]);
+  assert.equal(out.code, 0, out.stderr);
+  const text = await Deno.readTextFile(path);
+  assert.ok(text.includes('"globalShortcut": "Ctrl+Space"'));
+  assert.deepEqual(read(c, text).hr, read(c, c.text).hr);
+  assert.ok(
+    read(c, text).linear.args?.includes("--upstream"),
+    "the other entry stays wrapped",
+  );
+  assert.equal((await cli(dir.path, ["unwrap", c.id])).code, 0);
+  assert.equal(await Deno.readTextFile(path), edit(c.text));
 });
