@@ -27,8 +27,9 @@ Wires mcp-audit into an MCP client's config: each stdio server entry becomes
 (url, httpUrl, serverUrl) the stdio bridge "<mcp-audit> proxy --name NAME
 --upstream URL", its headers moved to --header "Name: value" arguments with
 \${...} and \${input:...} references kept as written. env, cwd, envFile, type
-and other keys stay as they were; comments and formatting too. mcp-audit is
-written by absolute path (clients start servers with a minimal PATH), and the
+and other keys stay as they were; comments and formatting too. (Without the
+proxy's --upstream, remote entries are listed as skipped, with the reason.)
+mcp-audit is written by absolute path (clients start servers with a minimal PATH), and the
 output says which. Before writing, the file is copied to <file>.<time>.bak;
 <file>.mcp-audit.json keeps what "${NAME} unwrap" needs to restore each entry
 byte for byte. Wrapping twice changes nothing the second time. Restart the
@@ -108,6 +109,9 @@ export async function wrapCommand(
   const { unifiedDiff } = await import("../clients/_unified_diff.ts");
   const { CLIENTS } = await import("../clients/clients.ts");
   const self = await selfCommand();
+  const { PROXY_HELP } = await import("./proxy_command.ts");
+  // Remote entries need the proxy's Streamable HTTP bridge.
+  const bridge = PROXY_HELP.includes("--upstream");
   const dryRun = values["dry-run"] === true;
   if (values.all) {
     if (positionals.length > 0 || values.config || values.project) {
@@ -133,6 +137,7 @@ export async function wrapCommand(
           mode: "wrap",
           self,
           servers: values.server,
+          bridge,
         });
         if (!plan) continue;
         if (dryRun) context.out(unifiedDiff(plan.before, plan.after, file));
@@ -178,6 +183,7 @@ export async function wrapCommand(
       mode: "wrap",
       self,
       servers: values.server,
+      bridge,
     });
     if (!plan) {
       context.err(

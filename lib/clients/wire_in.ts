@@ -59,6 +59,12 @@ export interface PlanOptions {
   self: SelfCommand;
   /** Only these entries (by name). @default {all} */
   servers?: readonly string[];
+  /**
+   * The proxy has the Streamable HTTP bridge (`proxy --upstream`): remote
+   * entries are wrapped; without it they are skipped, saying why.
+   * @default {true}
+   */
+  bridge?: boolean;
 }
 
 /** Where a file's restore record is kept. */
@@ -195,9 +201,12 @@ export async function planFile(
         });
         continue;
       }
-      const refusal = client.format === "toml"
+      const refusal = (client.format === "toml"
         ? tomlRefusal(text, span, client)
-        : undefined;
+        : undefined) ??
+        (state.kind === "remote" && options.bridge === false
+          ? "it is remote, and this mcp-audit has no Streamable HTTP bridge (proxy --upstream) yet"
+          : undefined);
       if (refusal) {
         outcomes.push({ name: entry.name, action: "skipped", reason: refusal });
         continue;

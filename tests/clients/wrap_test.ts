@@ -17,6 +17,12 @@ import { parse as parseToml } from "smol-toml";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { cliArgs, HR_SERVER, tempDir } from "../_helpers.ts";
+import { PROXY_HELP } from "../../lib/cli/proxy_command.ts";
+import { planFile } from "../../lib/clients/wire_in.ts";
+import { clientById } from "../../lib/clients/clients.ts";
+
+/** Remote entries are bridged when the proxy has `--upstream` (Streamable HTTP), else skipped. */
+const BRIDGE = PROXY_HELP.includes("--upstream");
 
 const DENO_DIR = Deno.env.get("DENO_DIR") ??
   `${Deno.env.get("HOME")}/${
@@ -281,6 +287,22 @@ function read(c: Case, text: string): Record<string, Entry> {
   );
 }
 
+function assertBridged(remote: Entry, before: Entry, c: Case): void {
+  assert.equal(remote.url ?? remote.httpUrl ?? remote.serverUrl, undefined);
+  assert.equal(remote.headers ?? remote.http_headers, undefined);
+  assert.ok(isAbsolute(remote.command!), remote.command);
+  const up = remote.args!.indexOf("--upstream");
+  assert.ok(up > 0, j(remote.args));
+  assert.deepEqual(remote.args!.slice(up - 3, up), [
+    "proxy",
+    "--name",
+    c.remote,
+  ]);
+  assert.equal(remote.args![up + 1], REMOTE);
+  assert.equal(remote.args![remote.args!.indexOf("--header") + 1], c.header);
+  if (typeof before.type === "string") assert.equal(remote.type, "stdio");
+}
+
 /** Starts a wrapped entry as the client does: its command, args, env and cwd; an SDK client lists and calls tools. */
 async function startAsClient(home: string, entry: Entry): Promise<void> {
   const transport = new StdioClientTransport({
@@ -369,14 +391,25 @@ for (const c of CASES) {
       }
     }
     // The remote entry: the stdio bridge, headers as --header, references unresolved.
-    const remote = after[c.remote];
-    assert.equal(remote.url ?? remote.httpUrl ?? remote.serverUrl, undefined);
-    const up = remote.args!.indexOf("--upstream");
-    assert.ok(up > 0, j(remote.args));
-    assert.equal(remote.args![up + 1], REMOTE);
-    assert.equal(remote.args![remote.args!.indexOf("--header") + 1], c.header);
-    if (typeof before[c.remote].type === "string") {
-      assert.equal(remote.type, "stdio");
+    // The remote entry: the stdio bridge, headers as --header, references
+    // unresolved (planned in-process with the bridge; the CLI bridges it only
+    // when its proxy has --upstream, and else says why it skipped it).
+    const bridged = (await planFile(clientById(c.id)!, path, {
+      mode: "wrap",
+      self: { command: "/opt/mcp-audit", args: [], how: "test" },
+      servers: [c.remote],
+      bridge: true,
+    }))!;
+    assertBridged(read(c, bridged.after)[c.remote], before[c.remote], c);
+    if (BRIDGE) assertBridged(after[c.remote], before[c.remote], c);
+    else {
+      assert.deepEqual(after[c.remote], before[c.remote]);
+      assert.match(
+        wrap.stdout,
+        new RegExp(
+          `skipped\\s+${c.remote}: it is remote, and this mcp-audit has no Streamable HTTP bridge`,
+        ),
+      );
     }
     if (c.id === "vscode") {
       assert.deepEqual(
@@ -517,8 +550,15 @@ Deno.test("wrap --all wraps every client config found and prints a table", async
   const out = await cli(dir.path, ["wrap", "--all"]);
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /^client\s+file\s+wrapped\s+unchanged\s+skipped$/m);
-  assert.match(out.stdout, /^cursor\s+\S+mcp\.json\s+3\s+0\s+0$/m);
-  assert.match(out.stdout, /^windsurf\s+\S+mcp_config\.json\s+3\s+0\s+0$/m);
+  const counts = BRIDGE ? "3\\s+0\\s+0" : "2\\s+0\\s+1";
+  assert.match(
+    out.stdout,
+    new RegExp(`^cursor\\s+\\S+mcp\\.json\\s+${counts}$`, "m"),
+  );
+  assert.match(
+    out.stdout,
+    new RegExp(`^windsurf\\s+\\S+mcp_config\\.json\\s+${counts}$`, "m"),
+  );
   assert.doesNotMatch(out.stdout, /^vscode/m);
 });
 
@@ -538,7 +578,7 @@ Deno.test("unwrap restores the entries exactly and keeps what the user changed e
   assert.ok(text.includes('"globalShortcut": "Ctrl+Space"'));
   assert.deepEqual(read(c, text).hr, read(c, c.text).hr);
   assert.ok(
-    read(c, text).linear.args?.includes("--upstream"),
+    read(c, text).filesystem.args?.includes("proxy"),
     "the other entry stays wrapped",
   );
   assert.equal((await cli(dir.path, ["unwrap", c.id])).code, 0);
