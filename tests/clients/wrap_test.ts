@@ -584,3 +584,45 @@ Deno.test("unwrap restores the entries exactly and keeps what the user changed e
   assert.equal((await cli(dir.path, ["unwrap", c.id])).code, 0);
   assert.equal(await Deno.readTextFile(path), edit(c.text));
 });
+
+Deno.test("--project DIR wraps the project's config, and a client without a project scope says so", async () => {
+  await using dir = await tempDir();
+  const project = `${dir.path}/app`;
+  await Deno.mkdir(`${project}/.vscode`, { recursive: true });
+  const text =
+    '{ "servers": { "fs": { "type": "stdio", "command": "npx", "args": ["-y", "fs"] } } }\n';
+  await Deno.writeTextFile(`${project}/.vscode/mcp.json`, text);
+  const out = await cli(dir.path, ["wrap", "vscode", "--project", project]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.ok(out.stdout.includes(`VS Code: ${project}/.vscode/mcp.json`));
+  const fs =
+    parseJsonc(await Deno.readTextFile(`${project}/.vscode/mcp.json`)).servers
+      .fs;
+  assert.equal(fs.type, "stdio");
+  assert.deepEqual(fs.args.slice(-6), [
+    "--name",
+    "fs",
+    "--",
+    "npx",
+    "-y",
+    "fs",
+  ]);
+  const status = await cli(dir.path, [
+    "wrap",
+    "--status",
+    "--project",
+    project,
+  ]);
+  assert.match(status.stdout, /fs: audited/);
+  const windsurf = await cli(dir.path, [
+    "wrap",
+    "windsurf",
+    "--project",
+    project,
+  ]);
+  assert.equal(windsurf.code, 2);
+  assert.match(windsurf.stderr, /Windsurf has no project-scope config/);
+  const missing = await cli(dir.path, ["wrap", "cursor"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /\.cursor\/mcp\.json: not found/);
+});
