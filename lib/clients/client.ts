@@ -44,6 +44,8 @@ export interface McpClient {
   moreServerMaps?(root: unknown): string[][];
   /** The documentation the paths and keys were taken from. */
   docs: readonly string[];
+  // Agent hooks (`wrap <agent> --hooks`) plug in here as another optional
+  // field of the record, next to the MCP config it already describes.
 }
 
 /** The user's home directory, on every platform. */

@@ -89,7 +89,13 @@ export async function selfCommand(
   }
   return {
     command: facts.execPath,
-    args: ["run", ...RUN_FLAGS, script],
+    // The bundle carries its imports: no deno.json of the client's directory may change them.
+    args: [
+      "run",
+      ...(script.endsWith(".js") ? ["--no-config"] : []),
+      ...RUN_FLAGS,
+      script,
+    ],
     how: `Deno running ${script}`,
   };
 }
