@@ -229,7 +229,7 @@ export async function wrapCommand(
 }
 
 /** Rows as columns padded to their widest cell. */
-export function table(rows: string[][]): string {
+function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) =>
     Math.max(...rows.map((r) => r[i].length))
   );

@@ -48,7 +48,17 @@ export interface McpClient {
   // field of the record, next to the MCP config it already describes.
 }
 
-/** The user's home directory, on every platform. */
+/**
+ * The user's home directory, on every platform (`%USERPROFILE%` on Windows).
+ *
+ * @example
+ * ```ts
+ * import { home } from "./client.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(home({ os: "windows", get: (k) => k === "USERPROFILE" ? "C:\\Users\\ada" : undefined }), "C:\\Users\\ada");
+ * ```
+ */
 export function home(env: ClientEnv): string {
   return (env.os === "windows"
     ? env.get("USERPROFILE") ?? env.get("HOME")
@@ -71,7 +81,17 @@ export function inHome(env: ClientEnv, ...parts: string[]): string {
   return join(env, home(env), ...parts);
 }
 
-/** `parts` joined with the platform's separator. */
+/**
+ * `parts` joined with the platform's separator.
+ *
+ * @example
+ * ```ts
+ * import { join } from "./client.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(join({ os: "windows", get: () => undefined }, "C:", "a"), "C:\\a");
+ * ```
+ */
 export function join(env: ClientEnv, ...parts: string[]): string {
   return parts.join(env.os === "windows" ? "\\" : "/");
 }

@@ -27,7 +27,17 @@ export class ClientConfigError extends Error {
   }
 }
 
-/** Line and column (1-based) of `offset` in `text`. */
+/**
+ * Line and column (1-based) of `offset` in `text`.
+ *
+ * @example
+ * ```ts
+ * import { lineColumn } from "./config_error.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(lineColumn("ab\ncd", 4), { line: 2, column: 2 });
+ * ```
+ */
 export function lineColumn(
   text: string,
   offset: number,

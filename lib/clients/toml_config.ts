@@ -11,7 +11,18 @@ import type { McpClient } from "./client.ts";
 import { ClientConfigError } from "./config_error.ts";
 import type { EntrySpan } from "./json_config.ts";
 
-/** Parses `text`, or throws {@linkcode ClientConfigError} naming file, line and column. */
+/**
+ * Parses `text`, or throws {@linkcode ClientConfigError} naming file, line
+ * and column.
+ *
+ * @example
+ * ```ts
+ * import { parseToml } from "./toml_config.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parseToml('a = "x', "config.toml"), /^ClientConfigError: config\.toml:1:\d+: the file does not parse/);
+ * ```
+ */
 export function parseToml(text: string, file: string): Record<string, unknown> {
   try {
     return parse(text) as Record<string, unknown>;
@@ -113,7 +124,20 @@ export interface TomlKeyValue {
   lineEnd: number;
 }
 
-/** The top-level key/value lines between `start` and `end` (a table's body). */
+/**
+ * The top-level key/value lines between `start` and `end` (a table's body).
+ *
+ * @example
+ * ```ts
+ * import { keyValues } from "./toml_config.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = 'a = [\n  "x", # c\n]\nb = 1\n';
+ * const [a, b] = keyValues(text, 0, text.length);
+ * assert.equal(text.slice(a.valueStart, a.valueEnd), '[\n  "x", # c\n]');
+ * assert.equal(b.key, "b");
+ * ```
+ */
 export function keyValues(
   text: string,
   start: number,
@@ -218,7 +242,20 @@ export function tomlEntries(
   return { spans, unsupported };
 }
 
-/** Why a TOML entry cannot be wrapped by span edits, or `undefined` when it can. */
+/**
+ * Why a TOML entry cannot be wrapped by span edits, or `undefined` when it can.
+ *
+ * @example
+ * ```ts
+ * import { tomlEntries, tomlRefusal } from "./toml_config.ts";
+ * import { codexCli } from "./codex_cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = '[mcp_servers.gh]\nurl = "https://x/mcp"\nbearer_token_env_var = "GH"\n';
+ * const [span] = tomlEntries(text, "config.toml", codexCli).spans;
+ * assert.match(tomlRefusal(text, span, codexCli)!, /bearer_token_env_var/);
+ * ```
+ */
 export function tomlRefusal(
   text: string,
   span: EntrySpan,

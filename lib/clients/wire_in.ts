@@ -67,7 +67,17 @@ export interface PlanOptions {
   bridge?: boolean;
 }
 
-/** Where a file's restore record is kept. */
+/**
+ * Where a file's restore record is kept: beside it.
+ *
+ * @example
+ * ```ts
+ * import { recordPath } from "./wire_in.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(recordPath("/h/.cursor/mcp.json"), "/h/.cursor/mcp.json.mcp-audit.json");
+ * ```
+ */
 export function recordPath(file: string): string {
   return `${file}.mcp-audit.json`;
 }
@@ -84,7 +94,19 @@ async function readRecord(file: string): Promise<WrapRecord> {
   return { version: 1, entries: {} };
 }
 
-/** The entries of a file, by its format. */
+/**
+ * The entries of a file, by its format, and those it leaves alone.
+ *
+ * @example
+ * ```ts
+ * import { entriesOf } from "./wire_in.ts";
+ * import { geminiCli } from "./gemini_cli.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { spans } = entriesOf('{ "mcpServers": { "gh": { "httpUrl": "https://x/mcp" } } }', "settings.json", geminiCli);
+ * assert.equal(spans[0].entry.url, "https://x/mcp");
+ * ```
+ */
 export function entriesOf(
   text: string,
   file: string,
@@ -281,6 +303,25 @@ export interface WriteOptions {
  * holds the file locked (where the OS says so), copies the file to
  * `<file>.<time>.bak` beside it, writes the new text, and the restore
  * record (removed once it holds nothing). Returns the backup's path.
+ *
+ * @example
+ * ```ts
+ * import { planFile, recordPath, writePlan } from "./wire_in.ts";
+ * import { windsurf } from "./windsurf.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const file = `${dir}/mcp_config.json`;
+ * const text = '{ "mcpServers": { "git": { "command": "uvx", "args": ["mcp-server-git"] } } }';
+ * await Deno.writeTextFile(file, text);
+ * const self = { command: "/bin/mcp-audit", args: [], how: "binary" };
+ * const backup = await writePlan((await planFile(windsurf, file, { mode: "wrap", self }))!);
+ * assert.equal(await Deno.readTextFile(backup!), text);
+ * await writePlan((await planFile(windsurf, file, { mode: "unwrap", self }))!);
+ * assert.equal(await Deno.readTextFile(file), text);
+ * await assert.rejects(Deno.stat(recordPath(file)));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function writePlan(
   plan: FilePlan,
