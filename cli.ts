@@ -33,6 +33,8 @@ Usage:
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
   ${NAME} sessions [--since 24h] [--json]                  list the sessions in the log directory
   ${NAME} tail [SESSION | --latest] [-f]                   print each tool call as it happens
+  ${NAME} wrap <client> [--dry-run] | --all | --status  wire mcp-audit into an MCP client's config
+  ${NAME} unwrap <client>                              restore the client's config
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -68,6 +70,9 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   sessions: async () =>
     (await import("./lib/cli/sessions_command.ts")).sessionsCommand,
   tail: async () => (await import("./lib/cli/tail_command.ts")).tailCommand,
+  wrap: async () => (await import("./lib/cli/wrap_command.ts")).wrapCommand,
+  unwrap: async () =>
+    (await import("./lib/cli/unwrap_command.ts")).unwrapCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */

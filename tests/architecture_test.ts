@@ -60,6 +60,8 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/config",
     "lib/session",
   ],
+  // The MCP clients' config files, and wiring the proxy into them.
+  "lib/clients": ["lib/util"],
   // `mcp-audit report` renders the report (imported lazily).
   "lib/cli": [
     "lib/util",
@@ -73,6 +75,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/config",
     "lib/session",
     "lib/proxy",
+    "lib/clients",
     "report",
   ],
   // Built-in plugins are written against the public plugin kit only, as a user's would be.

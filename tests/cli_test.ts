@@ -32,8 +32,10 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
     "sessions",
     "summary",
     "tail",
+    "unwrap",
     "verify",
     "verify-proof",
+    "wrap",
   ]);
   for (const name of names) {
     const out = await run([name, "--help"]);

@@ -32,6 +32,9 @@ Options:
                           %LOCALAPPDATA%\\mcp-audit\\logs on Windows;
                           MCP_AUDIT_LOG_DIR overrides the directory.
   --follow-symlink        Write the log through --log FILE when it is a symbolic link.
+  --name NAME             The server's name, as the client's config calls it:
+                          the log's file name carries it, and "wrap --status"
+                          finds the entry's sessions by it ("wrap" writes it).
   --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
                           present; "mcp-audit init" writes a starter one.
   --server "CMD ARGS"     The server as one command line, split like a shell
@@ -99,6 +102,7 @@ export async function proxyCommand(
     {
       log: { type: "string" },
       "follow-symlink": { type: "boolean" },
+      name: { type: "string" },
       config: { type: "string" },
       server: { type: "string" },
       "sensitive-tools": { type: "string" },
@@ -182,6 +186,7 @@ export async function proxyCommand(
     const result = await runProxy({
       command,
       logPath: values.log,
+      name: values.name,
       followSymlink: values["follow-symlink"],
       logDir: audit.session.logDir,
       processor: audit.pipeline,

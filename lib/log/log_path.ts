@@ -69,9 +69,12 @@ export function sessionLogName(
   command: string[],
   start: Date,
   session: string,
+  name?: string,
 ): string {
   const time = start.toISOString().replace(/[:.]/g, "-");
-  return `${time}_${serverLabel(command)}_${session.slice(0, 8)}.jsonl`;
+  return `${time}_${serverLabel(name === undefined ? command : [name])}_${
+    session.slice(0, 8)
+  }.jsonl`;
 }
 
 /**
@@ -301,11 +304,18 @@ export interface LatestSession {
  */
 export async function latestSession(
   dir: string = defaultLogDir(),
+  options: LatestSessionOptions = {},
 ): Promise<LatestSession> {
   const names: string[] = [];
+  const label = options.server === undefined
+    ? undefined
+    : serverLabel([options.server]);
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".jsonl")) names.push(entry.name);
+      if (
+        entry.isFile && entry.name.endsWith(".jsonl") &&
+        (label === undefined || labelOf(entry.name) === label)
+      ) names.push(entry.name);
     }
   } catch (error) {
     throw new NoLogFoundError(dir, { cause: error });
@@ -343,6 +353,22 @@ export async function latestSession(
     modified: mtime?.toISOString(),
     by: best!.start ? "session_start" : "modified",
   };
+}
+
+/** Options for {@linkcode latestSession}. */
+export interface LatestSessionOptions {
+  /**
+   * Only sessions of the server that `mcp-audit proxy --name` gave this
+   * name (their files are named after it). @default {every session}
+   */
+  server?: string;
+}
+
+/** The server label in a log's name: `<time>_<label>_<id>.jsonl` (or `.N.jsonl`). */
+function labelOf(name: string): string {
+  const base = name.replace(/(\.\d+)?\.jsonl$/, "");
+  const rest = base.slice(base.indexOf("_") + 1);
+  return rest.slice(0, rest.lastIndexOf("_"));
 }
 
 interface SessionStart {

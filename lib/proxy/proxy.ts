@@ -34,6 +34,8 @@ export interface ProxyOptions {
   logPath?: string;
   /** Where a session's log goes when `logPath` is not given. @default {defaultLogDir()} */
   logDir?: string;
+  /** The server's name, for the log's file name (`--name`). @default {taken from the command} */
+  name?: string;
   /** The plugin pipeline; without it, events are logged as correlated. */
   processor?: Pipeline;
   /** The client's side: where requests come from. @default {Deno.stdin.readable} */
@@ -153,6 +155,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       logPath: opts.logPath,
       logDir: opts.logDir,
       command: opts.command,
+      name: opts.name,
       processor: opts.processor,
       maxPayloadBytes: opts.maxPayloadBytes,
       maxParseBytes: opts.maxParseBytes,

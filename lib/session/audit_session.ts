@@ -40,6 +40,8 @@ export interface AuditSessionOptions {
   logDir?: string;
   /** What is audited, for the log's name and `session_start`: the server command. @default {["in-process"]} */
   command?: string[];
+  /** The server's name for the log's file name (`proxy --name`), instead of one taken from `command`. */
+  name?: string;
   /** The plugin pipeline. */
   processor?: EventProcessor;
   /** Messages larger than this have their payload truncated in the log. @default {65536} */
@@ -169,7 +171,12 @@ export class AuditSession {
     const session = crypto.randomUUID();
     const logPath = options.logPath ??
       `${options.logDir ?? defaultLogDir()}/${
-        sessionLogName(options.command ?? ["in-process"], new Date(), session)
+        sessionLogName(
+          options.command ?? ["in-process"],
+          new Date(),
+          session,
+          options.name,
+        )
       }`;
     const sealing = {
       signingKey: options.signingKey,

@@ -218,3 +218,32 @@ Deno.test("a --log into a directory that does not exist creates it and says so o
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("the latest session of one server is found by the name proxy --name gave its log, not by a longer name that starts the same", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const start = (ts: string, id: string): string =>
+      `{"v":1,"seq":0,"ts":"${ts}","session":"${id}","kind":"session_start"}\n`;
+    const hr = sessionLogName(["deno"], new Date(0), "aaaaaaaa", "hr");
+    const hrServer = sessionLogName(
+      ["deno"],
+      new Date(0),
+      "bbbbbbbb",
+      "hr_server",
+    );
+    await Deno.writeTextFile(
+      `${dir}/${hr}`,
+      start("2026-01-01T00:00:00.000Z", "a"),
+    );
+    await Deno.writeTextFile(
+      `${dir}/${hrServer}`,
+      start("2026-02-01T00:00:00.000Z", "b"),
+    );
+    const latest = await latestSession(dir, { server: "hr" });
+    assert.equal(latest.session, "a");
+    assert.equal((await latestSession(dir)).session, "b");
+    await assert.rejects(latestSession(dir, { server: "fs" }), NoLogFoundError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
