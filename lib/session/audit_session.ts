@@ -365,6 +365,7 @@ export class AuditSession {
     }
     if (handshake.client) event.client = handshake.client;
     if (handshake.server) event.server = handshake.server;
+    if (handshake.protocolEra) event.protocolEra = handshake.protocolEra;
     clearInterval(this.#timer);
     this.#sink.accept(event);
     // The final checkpoint covers the whole session, session_end included.
