@@ -496,7 +496,7 @@ export class Correlator {
     if (m.type === "response" && live) {
       const r = asRecord(m.result);
       if (live.method === "initialize" && r) {
-        const info: HandshakeInfo = {};
+        const info: HandshakeInfo = { protocolEra: "2025" };
         const version = typeof r.protocolVersion === "string"
           ? r.protocolVersion
           : this.#initializeVersion;
