@@ -24,10 +24,12 @@
 import { SCHEMA_VERSION } from "./schema_version.ts";
 import type { DuplicateKey, JsonRpcId, RawNumber } from "../wire/jsonrpc.ts";
 import type { Truncated } from "../wire/payload.ts";
+import type { McpHeaders } from "../wire/mcp_headers.ts";
 
 // The wire stage owns the shapes it produces; an event holds them as they are.
 export { SCHEMA_VERSION };
 export type { DuplicateKey, JsonRpcId, RawNumber, Truncated };
+export type { McpHeaders };
 
 /** Which way a message travelled: `c2s` (client to server) or `s2c`. */
 export type Direction = "c2s" | "s2c";
@@ -175,6 +177,8 @@ export interface RequestEvent extends MessageEventBase {
   trace?: TraceContext;
   /** The logical call this request continues (a retry with `inputResponses`, or `tasks/get` on its task). */
   call?: LogicalCall;
+  /** Over Streamable HTTP: the request's MCP headers, decoded; redacted as arguments are. */
+  mcpHeaders?: McpHeaders;
 }
 
 /** A JSON-RPC notification (a method without an id). */

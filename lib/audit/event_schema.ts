@@ -28,6 +28,7 @@ import type {
   JsonRpcError,
   JsonRpcId,
   LogicalCall,
+  McpHeaders,
   MessageEventBase,
   NotificationEvent,
   PeerInfo,
@@ -149,6 +150,16 @@ const logicalCall = z.object({
 /** Validates a {@linkcode LogicalCall}. */
 export const LogicalCallSchema: z.ZodType<LogicalCall> = logicalCall;
 
+const mcpHeaders = z.object({
+  protocolVersion: z.string().optional(),
+  method: z.string().optional(),
+  name: z.string().optional(),
+  params: z.record(z.string(), z.string()).optional(),
+  malformed: z.array(z.string()).optional(),
+});
+/** Validates {@linkcode McpHeaders}. */
+export const McpHeadersSchema: z.ZodType<McpHeaders> = mcpHeaders;
+
 /** {@linkcode EventBase}. */
 const base = {
   v: z.literal(SCHEMA_VERSION),
@@ -184,6 +195,7 @@ const requestEvent = z.object({
   tool: z.string().optional(),
   trace: TraceContextSchema.optional(),
   call: LogicalCallSchema.optional(),
+  mcpHeaders: McpHeadersSchema.optional(),
 });
 /** Validates a {@linkcode RequestEvent}. */
 export const RequestEventSchema: z.ZodType<RequestEvent> = requestEvent;
@@ -417,6 +429,7 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,
   Assert<Equals<z.output<typeof protocolEra>, ProtocolEra>>,
   Assert<Equals<z.output<typeof logicalCall>, LogicalCall>>,
+  Assert<Equals<z.output<typeof mcpHeaders>, McpHeaders>>,
   Assert<Equals<z.output<z.ZodObject<typeof base>>, EventBase>>,
   Assert<Equals<z.output<z.ZodObject<typeof messageBase>>, MessageEventBase>>,
   Assert<Equals<z.output<z.ZodObject<typeof replyBase>>, ReplyEventBase>>,
