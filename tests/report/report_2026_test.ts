@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { cliArgs, readEvents, tempDir } from "../_helpers.ts";
+import { buildReportModel } from "../../report/model.ts";
+import { Mcp2026Client } from "../peers/mcp2026_client.ts";
+
+const SERVER = [
+  Deno.execPath(),
+  "run",
+  "--quiet",
+  new URL("../peers/mcp2026_server.ts", import.meta.url).pathname,
+];
+
+Deno.test("the report shows a 2026-07-28 logical call as one row with its rounds, and counts it once", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/2026.jsonl`;
+  const client = Mcp2026Client.stdio(
+    [
+      Deno.execPath(),
+      ...cliArgs(["proxy", "--quiet", "--log", log, "--", ...SERVER]),
+    ],
+    { elicit: () => ({ action: "accept", content: { name: "octocat" } }) },
+  );
+  try {
+    await client.discover();
+    await client.callTool("echo", { text: "hi" });
+    await client.callTool("login");
+    await client.callTool("build", { target: "docs" });
+  } finally {
+    await client.close();
+  }
+  const { events } = await readEvents(log);
+  const model = buildReportModel(events);
+  const rowOf = (tool: string) =>
+    model.rows.filter((r) => r.n !== undefined && model.tools[r.n] === tool);
+  // Each call is one row, whatever the number of requests it took.
+  assert.equal(rowOf("echo").length, 1);
+  assert.equal(rowOf("echo")[0].rd, undefined);
+  const [login] = rowOf("login");
+  assert.equal(rowOf("login").length, 1);
+  assert.equal(login.st, "ok");
+  assert.deepEqual(login.rd?.map((r) => r[2]), ["input_required", "complete"]);
+  const [build] = rowOf("build");
+  assert.equal(rowOf("build").length, 1);
+  assert.equal(build.st, "ok");
+  assert.deepEqual(build.rd?.map((r) => r[2]), [
+    "working",
+    "working",
+    "completed",
+  ]);
+  // The last round's reply is the row's reply: the task's real result.
+  assert.equal(build.rq, build.rd?.at(-1)?.[1]);
+  assert.match(JSON.stringify(build.r), /built docs/);
+  // No request of these calls is left as a row of its own.
+  assert.equal(model.rows.filter((r) => r.m === "tasks/get").length, 0);
+  assert.equal(model.totals.toolCalls, 3);
+  assert.deepEqual(
+    model.toolUsage.map((t) => [t.name, t.calls]).sort(),
+    [["build", 1], ["echo", 1], ["login", 1]],
+  );
+});
