@@ -72,6 +72,16 @@ export interface TimelineRow {
   rd?: [request: number, reply?: number, outcome?: string][];
 }
 
+/** Error replies and tool errors counted, and the error replies by kind. */
+export interface ErrorKinds {
+  /** JSON-RPC error replies. */
+  rpc: number;
+  /** Tool results with `isError`. */
+  tool: number;
+  /** JSON-RPC error replies by the name their revision gives the code (`HeaderMismatch`), else the code. */
+  byKind?: Record<string, number>;
+}
+
 /** What {@linkcode buildTimeline} returns. */
 export interface TimelineModel {
   /** Rows in time order. */
@@ -81,7 +91,7 @@ export interface TimelineModel {
   /** Entities by {@linkcode RowEntity} index, in first-seen order. */
   entities: EntityTally[];
   /** JSON-RPC error replies and tool results with `isError`. */
-  errorKinds: { rpc: number; tool: number };
+  errorKinds: ErrorKinds;
 }
 
 /** The state of one read of the events. */
@@ -99,7 +109,7 @@ interface Tables {
   byId: Map<string, number>;
   /** Session and seq of the first request of a logical call of several rounds -> its row. */
   byCall: Map<string, number>;
-  errorKinds: { rpc: number; tool: number };
+  errorKinds: ErrorKinds;
 }
 
 /**
@@ -142,7 +152,7 @@ export function buildTimeline(
     bySeq: new Map(),
     byId: new Map(),
     byCall: new Map(),
-    errorKinds: { rpc: 0, tool: 0 },
+    errorKinds: { rpc: 0, tool: 0, byKind: {} },
   };
   for (const event of events) {
     const session = sessionIndex.get(event.session) ?? 0;
@@ -216,8 +226,13 @@ function joinReply(t: Tables, event: LooseEvent, session: number): number {
     row.ms = event.ms - t.rowMs[rowIndex];
   }
   if (isError || isToolError) row.e = 1;
-  if (isError) t.errorKinds.rpc++;
-  else if (isToolError) t.errorKinds.tool++;
+  if (isError) {
+    t.errorKinds.rpc++;
+    const kind = str(e.errorName) ?? str(e.errorType) ??
+      String(num(rec(e.error)?.code) ?? "?");
+    const byKind = t.errorKinds.byKind ??= {};
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+  } else if (isToolError) t.errorKinds.tool++;
   const errorType = str(e.errorType);
   if (errorType !== undefined) row.et = clipString(errorType, 80);
   else if (isToolError) row.et = "tool_error";

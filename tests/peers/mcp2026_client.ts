@@ -94,18 +94,22 @@ export class Mcp2026Client {
     );
   }
 
-  /** Sends a request with a fresh id; resolves to the whole reply message. */
+  /**
+   * Sends a request with a fresh id; resolves to the whole reply message.
+   * `meta` replaces `_meta` fields, for tests of a server's refusals.
+   */
   async send(
     method: string,
     params: Record<string, unknown> = {},
     notify: (n: Message) => void = () => {},
+    meta: Record<string, unknown> = {},
   ): Promise<Message> {
     const id = this.#next++;
     return await this.#channel.request({
       jsonrpc: "2.0",
       id,
       method,
-      params: { ...params, _meta: this.#meta() },
+      params: { ...params, _meta: { ...this.#meta(), ...meta } },
     }, notify);
   }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cliArgs, readEvents, tempDir } from "../_helpers.ts";
 import { buildReportModel } from "../../report/model.ts";
+import { renderReport } from "../../report/mod.ts";
 import { Mcp2026Client } from "../peers/mcp2026_client.ts";
 
 const SERVER = [
@@ -25,6 +26,18 @@ Deno.test("the report shows a 2026-07-28 logical call as one row with its rounds
     await client.callTool("echo", { text: "hi" });
     await client.callTool("login");
     await client.callTool("build", { target: "docs" });
+    // Two refusals the 2026-07-28 revision names.
+    const version = await client.send("tools/list", {}, undefined, {
+      "io.modelcontextprotocol/protocolVersion": "2099-01-01",
+    });
+    assert.equal(version.error?.code, -32022);
+    const capability = await client.send(
+      "tools/call",
+      { name: "login", arguments: {} },
+      undefined,
+      { "io.modelcontextprotocol/clientCapabilities": {} },
+    );
+    assert.equal(capability.error?.code, -32021);
   } finally {
     await client.close();
   }
@@ -36,7 +49,8 @@ Deno.test("the report shows a 2026-07-28 logical call as one row with its rounds
   assert.equal(rowOf("echo").length, 1);
   assert.equal(rowOf("echo")[0].rd, undefined);
   const [login] = rowOf("login");
-  assert.equal(rowOf("login").length, 1);
+  // The logical call, and the call refused for want of a capability.
+  assert.deepEqual(rowOf("login").map((r) => r.st), ["ok", "error"]);
   assert.equal(login.st, "ok");
   assert.deepEqual(login.rd?.map((r) => r[2]), ["input_required", "complete"]);
   const [build] = rowOf("build");
@@ -52,9 +66,23 @@ Deno.test("the report shows a 2026-07-28 logical call as one row with its rounds
   assert.match(JSON.stringify(build.r), /built docs/);
   // No request of these calls is left as a row of its own.
   assert.equal(model.rows.filter((r) => r.m === "tasks/get").length, 0);
-  assert.equal(model.totals.toolCalls, 3);
+  assert.equal(model.totals.toolCalls, 4);
+  assert.deepEqual(model.errorKinds.byKind, {
+    MissingRequiredClientCapability: 1,
+    UnsupportedProtocolVersion: 1,
+  });
+  const end = events.find((e) => e.kind === "session_end");
+  assert.deepEqual(end?.kind === "session_end" && end.summary.errorKinds, {
+    UnsupportedProtocolVersion: 1,
+    MissingRequiredClientCapability: 1,
+  });
+  const html = renderReport(events);
+  assert.match(
+    html,
+    /2 JSON-RPC \(MissingRequiredClientCapability 1, UnsupportedProtocolVersion 1\) · 0 tool/,
+  );
   assert.deepEqual(
     model.toolUsage.map((t) => [t.name, t.calls]).sort(),
-    [["build", 1], ["echo", 1], ["login", 1]],
+    [["build", 1], ["echo", 1], ["login", 2]],
   );
 });
