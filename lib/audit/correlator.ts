@@ -23,6 +23,7 @@ import type {
   InvalidEvent,
   JsonRpcId,
   LogicalCall,
+  McpHeaders,
   NotificationEvent,
   PeerInfo,
   Pending,
@@ -90,6 +91,12 @@ export interface HandshakeInfo {
   client?: PeerInfo;
   server?: PeerInfo;
   protocolEra?: ProtocolEra;
+}
+
+/** What a transport knows of a frame beside its bytes (Streamable HTTP). */
+export interface FrameContext {
+  /** The request's MCP headers, from `mcpHeaders()` (`lib/wire/mcp_headers.ts`): set on its request events. */
+  mcpHeaders?: McpHeaders;
 }
 
 /** Options for {@linkcode Correlator}. */
@@ -192,8 +199,16 @@ export class Correlator {
     };
   }
 
-  /** Turns one parsed frame into events (none for a blank line). */
-  frame(dir: Direction, frame: Frame, parsed: ParsedFrame): CorrelatedEvent[] {
+  /**
+   * Turns one parsed frame into events (none for a blank line); `context`
+   * adds what the transport knew of it (the HTTP request's MCP headers).
+   */
+  frame(
+    dir: Direction,
+    frame: Frame,
+    parsed: ParsedFrame,
+    context?: FrameContext,
+  ): CorrelatedEvent[] {
     if (parsed.type === "blank") return [];
     if (parsed.type === "invalid") {
       return [this.#invalid(dir, frame, parsed.reason, parsed.excerpt)];
@@ -205,6 +220,9 @@ export class Correlator {
       for (const event of events) {
         if (parsed.batch && "dir" in event && event.kind !== "invalid") {
           (event as RequestEvent).batch = { index, size };
+        }
+        if (context?.mcpHeaders && event.kind === "request") {
+          event.mcpHeaders = context.mcpHeaders;
         }
         out.push(event);
       }

@@ -7,6 +7,9 @@ import { Redaction } from "../../lib/plugin/redaction.ts";
 import { redactPlugin } from "../../plugins/redact.ts";
 import { RequestEventSchema } from "../../lib/audit/event_schema.ts";
 import type { RequestEvent } from "../../lib/audit/event.ts";
+import { AuditSession } from "../../lib/session/audit_session.ts";
+import { assembleAudit } from "../../lib/session/assembly.ts";
+import { cliArgs, readEvents, tempDir } from "../_helpers.ts";
 
 Deno.test("the spec's encoding examples decode to their original values", () => {
   // streamable-http.mdx, "Value Encoding": original -> encoded header value.
@@ -92,4 +95,48 @@ Deno.test("Mcp-Param-* values logged on a request are redacted as arguments are"
   assert.equal(event.mcpHeaders?.params?.region, "us-west1");
   assert.match(args.owner, /^\[REDACTED:email:[0-9a-f]{8}\]$/);
   assert.equal(RequestEventSchema.safeParse(event).success, true);
+});
+
+Deno.test("an audit session logs the MCP headers given with a message on its request event, redacted, and the log verifies", async () => {
+  await using dir = await tempDir();
+  const logPath = `${dir.path}/http.jsonl`;
+  // The session as the proxy assembles it from the default config.
+  const audit = await assembleAudit({ config: {}, stateDir: dir.path });
+  const session = await AuditSession.open({ logPath, ...audit.session });
+  session.start();
+  const secret = "ghp_" + "A1b2C3d4E5".repeat(4);
+  await session.message("c2s", {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "deploy", arguments: { token: secret, region: "eu" } },
+  }, {
+    mcpHeaders: mcpHeaders(
+      new Headers({
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "deploy",
+        "Mcp-Param-Token": secret,
+        "Mcp-Param-Region": "eu",
+      }),
+    ),
+  });
+  await session.message("s2c", {
+    jsonrpc: "2.0",
+    id: 1,
+    result: { resultType: "complete", content: [] },
+  });
+  await session.end({ reason: "client_closed" });
+  const bytes = await Deno.readTextFile(logPath);
+  assert.equal(bytes.includes(secret), false);
+  const { events } = await readEvents(logPath);
+  const request = events.find((e) => e.kind === "request") as RequestEvent;
+  assert.equal(request.mcpHeaders?.method, "tools/call");
+  assert.equal(request.mcpHeaders?.params?.region, "eu");
+  assert.match(request.mcpHeaders?.params?.token ?? "", /^\[REDACTED:/);
+  const verify = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["verify", logPath]),
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.equal(verify.code, 0);
 });
