@@ -279,3 +279,42 @@ Deno.test("a 2025-era session: initialize sets the era, -32002 on resources/read
   assert.equal(gone.protocolEra, "2025");
   assert.equal(gone.errorName, "ResourceNotFound");
 });
+
+Deno.test("a dual-era client's server/discover probe refused by a 2025 server, then initialize: the probe is 2026, the session 2025", () => {
+  const feed = feeder();
+  const [probe] = feed("c2s", {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "server/discover",
+    params: { _meta: META },
+  }) as RequestEvent[];
+  assert.equal(probe.protocolEra, "2026");
+  const [refused] = feed("s2c", {
+    jsonrpc: "2.0",
+    id: 1,
+    error: { code: -32601, message: "Method not found" },
+  }) as ErrorResponseEvent[];
+  assert.equal(refused.errorName, "MethodNotFound");
+  feed("c2s", {
+    jsonrpc: "2.0",
+    id: 2,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {} },
+  });
+  feed("s2c", {
+    jsonrpc: "2.0",
+    id: 2,
+    result: { protocolVersion: "2025-11-25", capabilities: {} },
+  });
+  const [note] = feed("c2s", {
+    jsonrpc: "2.0",
+    method: "notifications/initialized",
+  }) as NotificationEvent[];
+  const [list] = feed("c2s", {
+    jsonrpc: "2.0",
+    id: 3,
+    method: "tools/list",
+  }) as RequestEvent[];
+  assert.equal(note.protocolEra, "2025");
+  assert.equal(list.protocolEra, "2025");
+});
