@@ -97,11 +97,14 @@ export {
   type JsonRpcError,
   type JsonRpcId,
   type JsonRpcMessageEvent,
+  type LogicalCall,
+  type McpHeaders,
   type MessageEventBase,
   type NotificationEvent,
   type PeerInfo,
   type Pending,
   type PluginFailure,
+  type ProtocolEra,
   type RawNumber,
   type ReplyEventBase,
   type RequestEvent,
@@ -115,6 +118,9 @@ export {
   type Truncated,
 } from "./lib/audit/event.ts";
 export { AuditEventSchema } from "./lib/audit/event_schema.ts";
+export { protocolEraOf } from "./lib/audit/protocol_era.ts";
+export { errorNameOf } from "./lib/audit/error_name.ts";
+export { decodeMcpHeaderValue, mcpHeaders } from "./lib/wire/mcp_headers.ts";
 export type {
   SafeParseResult,
   Schema,

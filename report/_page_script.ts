@@ -471,6 +471,14 @@ export function reportPageScript(config: PageScriptConfig): void {
     } else if (r.st === "tool_error") {
       badge("badge error", "TOOL ERROR", errorTypeText("tool_error"));
     } else if (r.e) badge("badge error", "ERROR", r.k);
+    if (r.rd !== undefined && r.rd.length > 1) {
+      badge(
+        "badge rounds",
+        r.rd.length + " ROUNDS",
+        "one logical call over " + r.rd.length +
+          " requests: " + r.rd.map((d) => d[2] || "?").join(" \u2192 "),
+      );
+    }
     if (r.pe !== undefined) {
       badge(
         "badge plugin",
@@ -693,6 +701,13 @@ export function reportPageScript(config: PageScriptConfig): void {
       );
     }
     if (r.er !== undefined) payload(box, "Error", r.er, "error");
+    if (r.rd !== undefined) {
+      payload(
+        box,
+        "Rounds of this logical call (request seq, reply seq, outcome)",
+        r.rd,
+      );
+    }
     if (r.x !== undefined) payload(box, "Event", r.x);
     if (r.pe !== undefined) {
       payload(

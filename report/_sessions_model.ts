@@ -191,7 +191,8 @@ function readInto(b: Building, event: LooseEvent): void {
       if (event.kind === "error" || e.isError === true) b.errors++;
       break;
     case "request":
-      if (event.method === "tools/call") {
+      // A retry after input_required is the same logical call (`call`).
+      if (event.method === "tools/call" && e.call === undefined) {
         const name = event.tool ?? str(rec(e.params)?.name) ?? "(unnamed)";
         b.toolCalls++;
         session.tools.set(name, (session.tools.get(name) ?? 0) + 1);

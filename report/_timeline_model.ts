@@ -63,6 +63,23 @@ export interface TimelineRow {
   pe?: unknown;
   /** What the verifier found wrong on this row's lines (`file:line: kind: message`): tampered. */
   tv?: string[];
+  /**
+   * The rounds of a logical call of several requests (a 2026-07-28 retry
+   * after `input_required`, or a task's `tasks/get` polls), in order: the
+   * request's seq, its reply's seq, and the outcome (`input_required`,
+   * `task`, a task status, `complete`, or the error's name or code).
+   */
+  rd?: [request: number, reply?: number, outcome?: string][];
+}
+
+/** Error replies and tool errors counted, and the error replies by kind. */
+export interface ErrorKinds {
+  /** JSON-RPC error replies. */
+  rpc: number;
+  /** Tool results with `isError`. */
+  tool: number;
+  /** JSON-RPC error replies by the name their revision gives the code (`HeaderMismatch`), else the code. */
+  byKind?: Record<string, number>;
 }
 
 /** What {@linkcode buildTimeline} returns. */
@@ -74,7 +91,7 @@ export interface TimelineModel {
   /** Entities by {@linkcode RowEntity} index, in first-seen order. */
   entities: EntityTally[];
   /** JSON-RPC error replies and tool results with `isError`. */
-  errorKinds: { rpc: number; tool: number };
+  errorKinds: ErrorKinds;
 }
 
 /** The state of one read of the events. */
@@ -90,7 +107,9 @@ interface Tables {
   bySeq: Map<string, number>;
   /** Session, direction and id of a request -> its row. */
   byId: Map<string, number>;
-  errorKinds: { rpc: number; tool: number };
+  /** Session and seq of the first request of a logical call of several rounds -> its row. */
+  byCall: Map<string, number>;
+  errorKinds: ErrorKinds;
 }
 
 /**
@@ -132,13 +151,14 @@ export function buildTimeline(
     entities: [],
     bySeq: new Map(),
     byId: new Map(),
-    errorKinds: { rpc: 0, tool: 0 },
+    byCall: new Map(),
+    errorKinds: { rpc: 0, tool: 0, byKind: {} },
   };
   for (const event of events) {
     const session = sessionIndex.get(event.session) ?? 0;
     const rowIndex = event.kind === "response" || event.kind === "error"
       ? joinReply(t, event, session)
-      : addEventRow(t, event, session);
+      : joinRound(t, event) ?? addEventRow(t, event, session);
     const row = t.rows[rowIndex];
     addClasses(row, event.fields.classes);
     addEntities(
@@ -164,8 +184,10 @@ function joinReply(t: Tables, event: LooseEvent, session: number): number {
   const e = event.fields;
   const requestSeq = num(e.requestSeq);
   let target: number | undefined;
+  let targetKey: string | undefined;
   if (requestSeq !== undefined) {
-    target = t.bySeq.get(`${event.session}\u0000${requestSeq}`);
+    targetKey = `${event.session}\u0000${requestSeq}`;
+    target = t.bySeq.get(targetKey);
   }
   if (target === undefined && "id" in e) {
     // The request went the other way.
@@ -184,8 +206,9 @@ function joinReply(t: Tables, event: LooseEvent, session: number): number {
   } else {
     rowIndex = target;
     row = t.rows[target];
-    t.bySeq.delete(`${event.session}\u0000${row.q}`);
+    t.bySeq.delete(targetKey ?? `${event.session}\u0000${row.q}`);
   }
+  const interim = roundOf(t, event, rowIndex);
   row.rq = event.seq;
   const duration = num(e.durationMs);
   if (duration !== undefined) row.ms = duration;
@@ -195,10 +218,21 @@ function joinReply(t: Tables, event: LooseEvent, session: number): number {
     ? "tool_error"
     : e.cancelled === true
     ? "cancelled"
+    : interim
+    ? "pending"
     : "ok";
+  if (row.rd !== undefined && !interim && Number.isFinite(event.ms)) {
+    // The logical call lasted from its first request to its last reply.
+    row.ms = event.ms - t.rowMs[rowIndex];
+  }
   if (isError || isToolError) row.e = 1;
-  if (isError) t.errorKinds.rpc++;
-  else if (isToolError) t.errorKinds.tool++;
+  if (isError) {
+    t.errorKinds.rpc++;
+    const kind = str(e.errorName) ?? str(e.errorType) ??
+      String(num(rec(e.error)?.code) ?? "?");
+    const byKind = t.errorKinds.byKind ??= {};
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+  } else if (isToolError) t.errorKinds.tool++;
   const errorType = str(e.errorType);
   if (errorType !== undefined) row.et = clipString(errorType, 80);
   else if (isToolError) row.et = "tool_error";
@@ -214,12 +248,62 @@ function joinReply(t: Tables, event: LooseEvent, session: number): number {
   if (row.n !== undefined) {
     const tally = t.tools[row.n];
     if (isError || isToolError) tally.errors++;
-    if (duration !== undefined) {
-      tally.totalMs += duration;
+    if (row.ms !== undefined && !interim) {
+      tally.totalMs += row.ms;
       tally.timed++;
     }
   }
   return rowIndex;
+}
+
+/**
+ * Puts a request that continues a logical call (its `call` names the first
+ * request) on that call's row, as a new round; returns the row's index, or
+ * `undefined` when the event is not such a request or the row is unknown.
+ */
+function joinRound(t: Tables, event: LooseEvent): number | undefined {
+  if (event.kind !== "request") return undefined;
+  const first = num(rec(event.fields.call)?.seq);
+  if (first === undefined) return undefined;
+  const rowIndex = t.byCall.get(`${event.session}\u0000${first}`);
+  if (rowIndex === undefined) return undefined;
+  const row = t.rows[rowIndex];
+  (row.rd ??= [[row.q, row.rq]]).push([event.seq]);
+  row.st = "pending";
+  t.bySeq.set(`${event.session}\u0000${event.seq}`, rowIndex);
+  t.byId.set(
+    `${event.session}\u0000${event.dir}\u0000${
+      JSON.stringify(event.fields.id)
+    }`,
+    rowIndex,
+  );
+  return rowIndex;
+}
+
+/**
+ * Records a reply's round on a logical call's row; whether the reply is an
+ * interim one (`input_required`, a new task, a task still working), after
+ * which the call goes on.
+ */
+function roundOf(t: Tables, event: LooseEvent, rowIndex: number): boolean {
+  const e = event.fields;
+  const row = t.rows[rowIndex];
+  const first = num(rec(e.call)?.seq);
+  if (first === undefined) return false;
+  if (first === row.q) t.byCall.set(`${event.session}\u0000${first}`, rowIndex);
+  const outcome = event.kind === "error"
+    ? str(e.errorName) ?? str(e.errorType)
+    : str(e.taskStatus) ?? str(e.resultType) ?? "complete";
+  const last = row.rd?.at(-1);
+  if (last !== undefined) {
+    last[1] = event.seq;
+    if (outcome !== undefined) last[2] = clipString(outcome, 40);
+  } else if (outcome !== undefined) {
+    row.rd = [[row.q, event.seq, clipString(outcome, 40)]];
+  }
+  return event.kind === "response" &&
+    (e.resultType === "input_required" || e.resultType === "task" ||
+      e.taskStatus === "working" || e.taskStatus === "input_required");
 }
 
 /** Adds the row of an event that is not a reply; returns its index. */
@@ -297,6 +381,7 @@ function newRow(s: number, event: LooseEvent): TimelineRow {
     x: undefined,
     pe: undefined,
     tv: undefined,
+    rd: undefined,
   };
 }
 

@@ -13,7 +13,11 @@ import {
   type SessionModel,
   type SummaryNumbers,
 } from "./_sessions_model.ts";
-import { buildTimeline, type TimelineRow } from "./_timeline_model.ts";
+import {
+  buildTimeline,
+  type ErrorKinds,
+  type TimelineRow,
+} from "./_timeline_model.ts";
 import {
   buildToolUsage,
   type LabelTotal,
@@ -32,7 +36,12 @@ import {
 } from "./_integrity_model.ts";
 
 export type { Peer, SessionModel, SummaryNumbers } from "./_sessions_model.ts";
-export type { RowClass, RowEntity, TimelineRow } from "./_timeline_model.ts";
+export type {
+  ErrorKinds,
+  RowClass,
+  RowEntity,
+  TimelineRow,
+} from "./_timeline_model.ts";
 export type { LabelTotal, ToolLabel, ToolUsage } from "./_tool_usage_model.ts";
 export type { EntityAccess } from "./_access_map_model.ts";
 export type { PluginFailure } from "./_plugin_failures_model.ts";
@@ -62,7 +71,7 @@ export interface ReportModel {
   /** Events read. */
   eventCount: number;
   /** Errors counted from the events: JSON-RPC error replies and tool results with `isError`. */
-  errorKinds: { rpc: number; tool: number };
+  errorKinds: ErrorKinds;
   /** Plugins that threw or timed out, most failures first. */
   pluginFailures: PluginFailure[];
   /** Whether the log can be trusted: the verifier's verdict. */

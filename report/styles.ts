@@ -125,6 +125,7 @@ table.sessions td .note { font-size: 12px; }
 .badge.error { background: var(--err-bg); color: var(--err-fg); border-color: var(--err-bd); }
 .badge.destructive { background: var(--err-fg); color: var(--panel); border-color: var(--err-fg); }
 .badge.plugin { background: var(--write-bg); color: var(--write-fg); border-color: var(--write-fg); border-style: dashed; }
+.badge.rounds { background: var(--custom-bg); color: var(--custom-fg); border-color: var(--custom-bd); border-style: dotted; }
 .redacted {
   font-family: var(--mono); font-size: .95em; color: var(--muted); background: var(--panel-2);
   border: 1px dotted var(--muted); border-radius: 3px; padding: 0 2px; cursor: help; unicode-bidi: isolate;

@@ -49,7 +49,7 @@ export function Summary({ model }: SummaryProps): VNode {
           value={t.errors}
           class={errorClass}
           note={kinds.rpc + kinds.tool === t.errors && t.errors > 0
-            ? `${formatCount(kinds.rpc)} JSON-RPC · ${
+            ? `${formatCount(kinds.rpc)} JSON-RPC${rpcKinds(kinds)} · ${
               formatCount(kinds.tool)
             } tool`
             : undefined}
@@ -235,4 +235,29 @@ function Ending({ session: s }: { session: SessionModel }): VNode {
       {notes.map((n, i) => <span key={i} class="note">{n}</span>)}
     </>
   );
+}
+
+/** The JSON-RPC 2.0 names: the note names only the errors MCP defines. */
+const JSON_RPC_NAMES = new Set([
+  "ParseError",
+  "InvalidRequest",
+  "MethodNotFound",
+  "InvalidParams",
+  "InternalError",
+]);
+
+/**
+ * The JSON-RPC errors of the kinds MCP names (`HeaderMismatch`,
+ * `UnsupportedProtocolVersion`, ...), most first, as ` (HeaderMismatch 2)`.
+ */
+function rpcKinds(kinds: ReportModel["errorKinds"]): string {
+  const entries = Object.entries(kinds.byKind ?? {}).filter(([k]) =>
+    !JSON_RPC_NAMES.has(k) && !/^-?\d+$/.test(k)
+  ).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (entries.length === 0) return "";
+  const shown = entries.slice(0, 3).map(([k, n]) =>
+    `${k.length > 40 ? k.slice(0, 39) + "\u2026" : k} ${formatCount(n)}`
+  );
+  if (entries.length > 3) shown.push(`+${entries.length - 3} more`);
+  return ` (${shown.join(", ")})`;
 }

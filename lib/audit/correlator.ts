@@ -3,7 +3,10 @@
  * response per direction (the same id may be live both ways at once), times
  * each call, follows `notifications/cancelled`, picks up the handshake from
  * `initialize`, `server/discover` or request `_meta`, and records W3C trace
- * context. Its sequence numbers are provisional: the audit sink numbers
+ * context. It records each message's protocol era and links the requests of
+ * one 2026-07-28 logical call: a retry after an `input_required` result,
+ * and `tasks/get`, `tasks/update` and `tasks/cancel` on a task handle
+ * (docs/protocol-eras.md). Its sequence numbers are provisional: the audit sink numbers
  * events in the order they enter the log.
  *
  * @module
@@ -19,14 +22,19 @@ import type {
   HandshakeEvent,
   InvalidEvent,
   JsonRpcId,
+  LogicalCall,
+  McpHeaders,
   NotificationEvent,
   PeerInfo,
   Pending,
+  ProtocolEra,
   RequestEvent,
   ResponseEvent,
   TraceContext,
 } from "./event.ts";
 import { SCHEMA_VERSION } from "./schema_version.ts";
+import { protocolEraOf } from "./protocol_era.ts";
+import { errorNameOf } from "./error_name.ts";
 
 /**
  * The frame an event came from, kept beside the event (not serialised) so
@@ -54,6 +62,27 @@ interface Live {
   method: string;
   tool?: string;
   cancelled: boolean;
+  /** The request's own era, when it said (or the session's when it was sent). */
+  era?: ProtocolEra;
+  /** The logical call the request continues, and the call's first request. */
+  call?: LogicalCall;
+  root?: RequestEvent;
+}
+
+/** A call that got `input_required`, waiting for the client's retry. */
+interface Awaiting {
+  root: RequestEvent;
+  round: number;
+  method: string;
+  target?: string;
+  requestState?: string;
+  keys: string[];
+}
+
+/** A task handle and the call it came from. */
+interface TaskLink {
+  root: RequestEvent;
+  rounds: number;
 }
 
 /** What the correlator has learnt of the handshake. */
@@ -61,6 +90,13 @@ export interface HandshakeInfo {
   protocolVersion?: string;
   client?: PeerInfo;
   server?: PeerInfo;
+  protocolEra?: ProtocolEra;
+}
+
+/** What a transport knows of a frame beside its bytes (Streamable HTTP). */
+export interface FrameContext {
+  /** The request's MCP headers, from `mcpHeaders()` (`lib/wire/mcp_headers.ts`): set on its request events. */
+  mcpHeaders?: McpHeaders;
 }
 
 /** Options for {@linkcode Correlator}. */
@@ -76,6 +112,15 @@ const MAX_LIVE = 100_000;
 
 const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 const META_CLIENT = "io.modelcontextprotocol/clientInfo";
+const META_SERVER = "io.modelcontextprotocol/serverInfo";
+const META_SUBSCRIPTION = "io.modelcontextprotocol/subscriptionId";
+
+/** The requests that may answer `input_required` (2026-07-28 MRTR, "Supported Requests"). */
+const RETRYABLE = new Set(["tools/call", "prompts/get", "resources/read"]);
+/** The tasks extension's requests on a task handle. */
+const TASK_METHODS = new Set(["tasks/get", "tasks/update", "tasks/cancel"]);
+/** Calls awaiting a retry, and task handles, remembered; older ones are forgotten past this. */
+const MAX_LINKS = 10_000;
 
 /**
  * Turns parsed frames into audit events.
@@ -112,6 +157,12 @@ export class Correlator {
   #initializeClient?: PeerInfo;
   #initializeVersion?: string;
   #sawMeta = false;
+  /** The session's era: from `initialize` (2025) or a request's `_meta` version. */
+  #era?: ProtocolEra;
+  /** Calls answered `input_required`, oldest first. */
+  #awaiting: Awaiting[] = [];
+  /** Task id -> the call that created it. */
+  #tasks = new Map<string, TaskLink>();
   #lastMs = -1;
   #lastIso = "";
 
@@ -148,8 +199,16 @@ export class Correlator {
     };
   }
 
-  /** Turns one parsed frame into events (none for a blank line). */
-  frame(dir: Direction, frame: Frame, parsed: ParsedFrame): CorrelatedEvent[] {
+  /**
+   * Turns one parsed frame into events (none for a blank line); `context`
+   * adds what the transport knew of it (the HTTP request's MCP headers).
+   */
+  frame(
+    dir: Direction,
+    frame: Frame,
+    parsed: ParsedFrame,
+    context?: FrameContext,
+  ): CorrelatedEvent[] {
     if (parsed.type === "blank") return [];
     if (parsed.type === "invalid") {
       return [this.#invalid(dir, frame, parsed.reason, parsed.excerpt)];
@@ -161,6 +220,9 @@ export class Correlator {
       for (const event of events) {
         if (parsed.batch && "dir" in event && event.kind !== "invalid") {
           (event as RequestEvent).batch = { index, size };
+        }
+        if (context?.mcpHeaders && event.kind === "request") {
+          event.mcpHeaders = context.mcpHeaders;
         }
         out.push(event);
       }
@@ -184,6 +246,7 @@ export class Correlator {
           cancelled: live.cancelled,
         };
         if (live.tool !== undefined) p.tool = live.tool;
+        if (live.method === "subscriptions/listen") p.subscription = true;
         all.push(p);
       }
     }
@@ -276,6 +339,21 @@ export class Correlator {
       cancelled: false,
     };
     if (tool !== undefined) live.tool = tool;
+    const metaVersion = meta?.[META_VERSION];
+    let era: ProtocolEra | undefined;
+    if (method === "initialize") {
+      era = "2025";
+      this.#era = era;
+    } else if (typeof metaVersion === "string") {
+      era = protocolEraOf(metaVersion);
+      // After an initialize the session stays in the 2025 era.
+      this.#era ??= era;
+    } else era = this.#era;
+    if (era !== undefined) {
+      event.protocolEra = era;
+      live.era = era;
+    }
+    if (dir === "c2s" && p) this.#link(event, live, method, p);
     const live_ = this.#live[dir];
     live_.set(keyOf(id), live);
     // A peer that never answers must not grow memory without bound.
@@ -290,6 +368,7 @@ export class Correlator {
     }
     const out: CorrelatedEvent[] = [event];
     if (method === "initialize" && p) {
+      this.#handshake.protocolEra = "2025";
       const client = peerOf(p.clientInfo);
       if (client) this.#initializeClient = client;
       if (typeof p.protocolVersion === "string") {
@@ -302,6 +381,7 @@ export class Correlator {
       this.#sawMeta = true;
       const info: HandshakeInfo = {
         protocolVersion: meta[META_VERSION] as string,
+        protocolEra: protocolEraOf(meta[META_VERSION] as string),
       };
       const client = peerOf(meta[META_CLIENT]);
       if (client) info.client = client;
@@ -328,8 +408,31 @@ export class Correlator {
     };
     if (params !== undefined) event.params = params;
     const p = asRecord(params);
-    const trace = traceOf(asRecord(p?._meta));
+    const nmeta = asRecord(p?._meta);
+    const trace = traceOf(nmeta);
     if (trace) event.trace = trace;
+    if (this.#era !== undefined) event.protocolEra = this.#era;
+    const subscription = nmeta?.[META_SUBSCRIPTION];
+    if (isIdValue(subscription)) {
+      // The value is the id of the listen request, sent the other way.
+      const other: Direction = dir === "c2s" ? "s2c" : "c2s";
+      const listen = this.#live[other].get(keyOf(subscription as JsonRpcId));
+      if (listen?.method === "subscriptions/listen") {
+        event.subscriptionSeq = listen.event.seq;
+      }
+    }
+    if (method === "notifications/tasks" && typeof p?.taskId === "string") {
+      const task = this.#tasks.get(p.taskId);
+      if (task) {
+        event.call = {
+          seq: task.root.seq,
+          id: task.root.id,
+          via: "task",
+          round: task.rounds,
+          taskId: p.taskId,
+        };
+      }
+    }
     if (method === "notifications/cancelled" && p && isIdValue(p.requestId)) {
       // The sender cancels a request it sent itself, so look in its own direction.
       const live = this.#live[dir].get(keyOf(p.requestId as JsonRpcId));
@@ -364,6 +467,13 @@ export class Correlator {
         result: m.result,
       };
       const r = asRecord(m.result);
+      if (r && typeof r.resultType === "string") {
+        event.resultType = r.resultType;
+      }
+      if (
+        r && typeof r.status === "string" &&
+        (r.resultType === "task" || live?.method === "tasks/get")
+      ) event.taskStatus = r.status;
       if (r && typeof r.isError === "boolean") {
         event.isError = r.isError;
         if (r.isError && live?.method === "tools/call") {
@@ -380,6 +490,11 @@ export class Correlator {
         error: m.error,
         errorType: numberText(m.error.code),
       };
+      const era = live?.era ?? this.#era;
+      const name = typeof m.error.code === "number"
+        ? errorNameOf(m.error.code, era, live?.method)
+        : undefined;
+      if (name !== undefined) event.errorName = name;
     }
     event[FRAME] = frame;
     if (live) {
@@ -388,13 +503,18 @@ export class Correlator {
       event.durationMs = round(this.#now() - live.start);
       if (live.tool !== undefined) event.tool = live.tool;
       if (live.cancelled) event.cancelled = true;
+      if (live.era !== undefined) event.protocolEra = live.era;
+      if (live.call) event.call = live.call;
       event[REQUEST] = live.event;
-    }
+      if (m.type === "response") {
+        this.#afterResult(event as ResponseEvent, live);
+      }
+    } else if (this.#era !== undefined) event.protocolEra = this.#era;
     const out: CorrelatedEvent[] = [event];
     if (m.type === "response" && live) {
       const r = asRecord(m.result);
       if (live.method === "initialize" && r) {
-        const info: HandshakeInfo = {};
+        const info: HandshakeInfo = { protocolEra: "2025" };
         const version = typeof r.protocolVersion === "string"
           ? r.protocolVersion
           : this.#initializeVersion;
@@ -405,7 +525,10 @@ export class Correlator {
         out.push(this.#handshakeEvent("initialize", info));
       } else if (live.method === "server/discover" && r) {
         const info: HandshakeInfo = {};
-        const server = peerOf(r.serverInfo);
+        if (live.era !== undefined) info.protocolEra = live.era;
+        // 2026-07-28 puts it in the result's _meta; older drafts at the top.
+        const server = peerOf(asRecord(r._meta)?.[META_SERVER]) ??
+          peerOf(r.serverInfo);
         if (server) info.server = server;
         if (
           Array.isArray(r.supportedVersions) &&
@@ -431,8 +554,115 @@ export class Correlator {
     }
     if (info.client) event.client = info.client;
     if (info.server) event.server = info.server;
+    if (info.protocolEra !== undefined) event.protocolEra = info.protocolEra;
     return event;
   }
+
+  /**
+   * Links a client request to the logical call it continues: a retry that
+   * carries `inputResponses` or `requestState` after an `input_required`
+   * result for the same method and name (the echoed `requestState` decides
+   * among several), or a request of the tasks extension on a known task.
+   */
+  #link(
+    event: RequestEvent,
+    live: Live,
+    method: string,
+    p: Record<string, unknown>,
+  ): void {
+    if (TASK_METHODS.has(method) && typeof p.taskId === "string") {
+      const task = this.#tasks.get(p.taskId);
+      if (!task) return;
+      task.rounds++;
+      live.root = task.root;
+      live.call = event.call = {
+        seq: task.root.seq,
+        id: task.root.id,
+        via: "task",
+        round: task.rounds,
+        taskId: p.taskId,
+      };
+      return;
+    }
+    if (!RETRYABLE.has(method)) return;
+    const state = typeof p.requestState === "string"
+      ? p.requestState
+      : undefined;
+    const responses = asRecord(p.inputResponses);
+    if (state === undefined && responses === undefined) return;
+    const target = targetOf(p);
+    const keys = responses ? Object.keys(responses) : [];
+    let found = -1;
+    for (let i = this.#awaiting.length - 1; i >= 0; i--) {
+      const a = this.#awaiting[i];
+      if (a.method !== method || a.target !== target) continue;
+      if (a.requestState !== state) continue;
+      if (state === undefined && !keys.every((k) => a.keys.includes(k))) {
+        continue;
+      }
+      found = i;
+      break;
+    }
+    if (found < 0) return;
+    const [a] = this.#awaiting.splice(found, 1);
+    live.root = a.root;
+    live.call = event.call = {
+      seq: a.root.seq,
+      id: a.root.id,
+      via: "input_required",
+      round: a.round + 1,
+    };
+  }
+
+  /** Remembers what a result starts: a wait for a retry, or a task handle. */
+  #afterResult(event: ResponseEvent, live: Live): void {
+    if (live.event.dir !== "c2s") return;
+    const r = asRecord(event.result);
+    if (!r) return;
+    const root = live.root ?? live.event;
+    const round = live.call?.round ?? 1;
+    if (r.resultType === "input_required" && RETRYABLE.has(live.method)) {
+      event.call ??= {
+        seq: root.seq,
+        id: root.id,
+        via: "input_required",
+        round,
+      };
+      const params = asRecord(live.event.params) ?? {};
+      const a: Awaiting = {
+        root,
+        round,
+        method: live.method,
+        keys: Object.keys(asRecord(r.inputRequests) ?? {}),
+      };
+      const target = targetOf(params);
+      if (target !== undefined) a.target = target;
+      if (typeof r.requestState === "string") a.requestState = r.requestState;
+      this.#awaiting.push(a);
+      if (this.#awaiting.length > MAX_LINKS) this.#awaiting.shift();
+    } else if (r.resultType === "task" && typeof r.taskId === "string") {
+      this.#tasks.set(r.taskId, { root, rounds: round });
+      event.call ??= {
+        seq: root.seq,
+        id: root.id,
+        via: "task",
+        round,
+        taskId: r.taskId,
+      };
+      if (this.#tasks.size > MAX_LINKS) {
+        this.#tasks.delete(this.#tasks.keys().next().value!);
+      }
+    }
+  }
+}
+
+/** What a retry must repeat: the tool or prompt name, or the resource URI. */
+function targetOf(p: Record<string, unknown>): string | undefined {
+  return typeof p.name === "string"
+    ? p.name
+    : typeof p.uri === "string"
+    ? p.uri
+    : undefined;
 }
 
 /**

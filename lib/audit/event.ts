@@ -24,10 +24,12 @@
 import { SCHEMA_VERSION } from "./schema_version.ts";
 import type { DuplicateKey, JsonRpcId, RawNumber } from "../wire/jsonrpc.ts";
 import type { Truncated } from "../wire/payload.ts";
+import type { McpHeaders } from "../wire/mcp_headers.ts";
 
 // The wire stage owns the shapes it produces; an event holds them as they are.
 export { SCHEMA_VERSION };
 export type { DuplicateKey, JsonRpcId, RawNumber, Truncated };
+export type { McpHeaders };
 
 /** Which way a message travelled: `c2s` (client to server) or `s2c`. */
 export type Direction = "c2s" | "s2c";
@@ -92,6 +94,32 @@ export interface PeerInfo {
   title?: string;
 }
 
+/**
+ * The protocol era of a message: `2025` for the revisions with an
+ * `initialize` handshake (2025-06-18, 2025-11-25 and earlier), `2026` for
+ * those where each request carries its version in `_meta` (2026-07-28 on).
+ * See docs/protocol-eras.md.
+ */
+export type ProtocolEra = "2025" | "2026";
+
+/**
+ * The logical call a message belongs to when one call took several requests:
+ * a 2026-07-28 retry after an `input_required` result, or a task's
+ * `tasks/get`, `tasks/update` and `tasks/cancel`.
+ */
+export interface LogicalCall {
+  /** Seq of the request that began the logical call. */
+  seq: number;
+  /** The JSON-RPC id of that first request. */
+  id: JsonRpcId;
+  /** How this message continues the call: a retry with `inputResponses`, or a request on its task. */
+  via: "input_required" | "task";
+  /** Which request of the call this is (or answers): 1 for the first, 2 for the first retry or poll, ... */
+  round: number;
+  /** The task's id, when `via` is `task`. */
+  taskId?: string;
+}
+
 /** What every event has. */
 export interface EventBase {
   /** Schema version. */
@@ -129,6 +157,8 @@ export interface MessageEventBase extends EventBase {
    * a peer that keeps the first read something else.
    */
   duplicateKeys?: DuplicateKey[];
+  /** The protocol era of the message, where it is known (docs/protocol-eras.md). */
+  protocolEra?: ProtocolEra;
 }
 
 /** A JSON-RPC request (has an id and a method). */
@@ -145,6 +175,10 @@ export interface RequestEvent extends MessageEventBase {
   tool?: string;
   /** Trace context from `params._meta`. */
   trace?: TraceContext;
+  /** The logical call this request continues (a retry with `inputResponses`, or `tasks/get` on its task). */
+  call?: LogicalCall;
+  /** Over Streamable HTTP: the request's MCP headers, decoded; redacted as arguments are. */
+  mcpHeaders?: McpHeaders;
 }
 
 /** A JSON-RPC notification (a method without an id). */
@@ -159,6 +193,10 @@ export interface NotificationEvent extends MessageEventBase {
   cancelsSeq?: number;
   /** Trace context from `params._meta`. */
   trace?: TraceContext;
+  /** Seq of the `subscriptions/listen` request named by `_meta["io.modelcontextprotocol/subscriptionId"]`. */
+  subscriptionSeq?: number;
+  /** For `notifications/tasks`: the logical call whose task it reports on. */
+  call?: LogicalCall;
 }
 
 /** Fields common to responses and error responses. */
@@ -177,6 +215,10 @@ export interface ReplyEventBase extends MessageEventBase {
   cancelled?: boolean;
   /** `error.type`: the JSON-RPC error code, or `tool_error` when a tool result has `isError`. */
   errorType?: string;
+  /** The name the message's protocol revision gives the error code, e.g. `HeaderMismatch` (docs/protocol-eras.md). */
+  errorName?: string;
+  /** The logical call this reply belongs to (see {@linkcode LogicalCall}). */
+  call?: LogicalCall;
 }
 
 /** A JSON-RPC success response. For `tools/call`, `result` holds content, structuredContent and isError. */
@@ -187,6 +229,10 @@ export interface ResponseEvent extends ReplyEventBase {
   result: unknown;
   /** Copied from a tool result's `isError`. */
   isError?: boolean;
+  /** Copied from the result's `resultType` (2026-07-28): `complete`, `input_required`, `task`, ... */
+  resultType?: string;
+  /** A task's `status` (`working`, `input_required`, `completed`, ...) in a task result or `tasks/get` reply. */
+  taskStatus?: string;
 }
 
 /**
@@ -272,6 +318,8 @@ export interface HandshakeEvent extends EventBase {
   client?: PeerInfo;
   /** The server's identity. */
   server?: PeerInfo;
+  /** The protocol era this handshake establishes. */
+  protocolEra?: ProtocolEra;
 }
 
 /** A request never answered by the end of the session. */
@@ -288,11 +336,13 @@ export interface Pending {
   tool?: string;
   /** Whether it was cancelled by `notifications/cancelled`. */
   cancelled: boolean;
+  /** A `subscriptions/listen` stream still open: not a lost request. */
+  subscription?: boolean;
 }
 
 /** What the session did, as the predecessor promised: written in `session_end`. */
 export interface Summary {
-  /** Number of `tools/call` requests. */
+  /** Number of `tools/call` requests; a 2026-07-28 retry after `input_required` counts with the call it retries. */
   toolCalls: number;
   /** Tool name -> number of calls. */
   tools: Record<string, number>;
@@ -308,6 +358,8 @@ export interface Summary {
   messages: { c2s: number; s2c: number };
   /** Lines that were not valid JSON-RPC messages. */
   invalid: number;
+  /** Errors by kind: the error's name where its revision gives one (`HeaderMismatch`), else its code, or `tool_error`. */
+  errorKinds?: Record<string, number>;
   /** Milliseconds from the session's start to its end. */
   durationMs: number;
 }
@@ -332,6 +384,8 @@ export interface SessionEndEvent extends EventBase {
   client?: PeerInfo;
   /** The server's identity. */
   server?: PeerInfo;
+  /** The session's protocol era, where it is known. */
+  protocolEra?: ProtocolEra;
   /** Server stderr bytes: written in total, and recorded in the log. */
   stderr: { bytes: number; loggedBytes: number };
   /** The hash chain before this line: the last hash and how many lines it covers. */

@@ -27,11 +27,14 @@ import type {
   InvalidEvent,
   JsonRpcError,
   JsonRpcId,
+  LogicalCall,
+  McpHeaders,
   MessageEventBase,
   NotificationEvent,
   PeerInfo,
   Pending,
   PluginFailure,
+  ProtocolEra,
   RawNumber,
   ReplyEventBase,
   RequestEvent,
@@ -133,6 +136,30 @@ const duplicateKey = z.object({
 /** Validates a {@linkcode DuplicateKey}. */
 export const DuplicateKeySchema: z.ZodType<DuplicateKey> = duplicateKey;
 
+const protocolEra = z.enum(["2025", "2026"]);
+/** Validates a {@linkcode ProtocolEra}. */
+export const ProtocolEraSchema: z.ZodType<ProtocolEra> = protocolEra;
+
+const logicalCall = z.object({
+  seq: z.number().int().nonnegative(),
+  id: jsonRpcId,
+  via: z.enum(["input_required", "task"]),
+  round: z.number().int().positive(),
+  taskId: z.string().optional(),
+});
+/** Validates a {@linkcode LogicalCall}. */
+export const LogicalCallSchema: z.ZodType<LogicalCall> = logicalCall;
+
+const mcpHeaders = z.object({
+  protocolVersion: z.string().optional(),
+  method: z.string().optional(),
+  name: z.string().optional(),
+  params: z.record(z.string(), z.string()).optional(),
+  malformed: z.array(z.string()).optional(),
+});
+/** Validates {@linkcode McpHeaders}. */
+export const McpHeadersSchema: z.ZodType<McpHeaders> = mcpHeaders;
+
 /** {@linkcode EventBase}. */
 const base = {
   v: z.literal(SCHEMA_VERSION),
@@ -156,6 +183,7 @@ const messageBase = {
     description:
       'Keys that occurred more than once in one object of the message: the object\'s path from the message root ("" for the message itself) and the key. The logged message holds the last value of each; a peer that keeps the first read something else.',
   }),
+  protocolEra: ProtocolEraSchema.optional(),
 };
 
 const requestEvent = z.object({
@@ -166,6 +194,8 @@ const requestEvent = z.object({
   params: z.unknown().optional(),
   tool: z.string().optional(),
   trace: TraceContextSchema.optional(),
+  call: LogicalCallSchema.optional(),
+  mcpHeaders: McpHeadersSchema.optional(),
 });
 /** Validates a {@linkcode RequestEvent}. */
 export const RequestEventSchema: z.ZodType<RequestEvent> = requestEvent;
@@ -177,6 +207,8 @@ const notificationEvent = z.object({
   params: z.unknown().optional(),
   cancelsSeq: z.number().int().optional(),
   trace: TraceContextSchema.optional(),
+  subscriptionSeq: z.number().int().optional(),
+  call: LogicalCallSchema.optional(),
 });
 /** Validates a {@linkcode NotificationEvent}. */
 export const NotificationEventSchema: z.ZodType<NotificationEvent> =
@@ -192,6 +224,8 @@ const replyBase = {
   durationMs: z.number().optional(),
   cancelled: z.boolean().optional(),
   errorType: z.string().optional(),
+  errorName: z.string().optional(),
+  call: LogicalCallSchema.optional(),
 };
 
 const responseEvent = z.object({
@@ -199,6 +233,8 @@ const responseEvent = z.object({
   kind: z.literal("response"),
   result: z.unknown(),
   isError: z.boolean().optional(),
+  resultType: z.string().optional(),
+  taskStatus: z.string().optional(),
 });
 /** Validates a {@linkcode ResponseEvent}. */
 export const ResponseEventSchema: z.ZodType<ResponseEvent> = responseEvent;
@@ -266,6 +302,7 @@ const handshakeEvent = z.object({
   protocolVersion: z.string().optional(),
   client: PeerInfoSchema.optional(),
   server: PeerInfoSchema.optional(),
+  protocolEra: ProtocolEraSchema.optional(),
 });
 /** Validates a {@linkcode HandshakeEvent}. */
 export const HandshakeEventSchema: z.ZodType<HandshakeEvent> = handshakeEvent;
@@ -277,6 +314,7 @@ const pending = z.object({
   method: z.string(),
   tool: z.string().optional(),
   cancelled: z.boolean(),
+  subscription: z.boolean().optional(),
 });
 /** Validates a {@linkcode Pending} request. */
 export const PendingSchema: z.ZodType<Pending> = pending;
@@ -290,6 +328,7 @@ const summary = z.object({
   errors: z.number().int(),
   messages: z.object({ c2s: z.number().int(), s2c: z.number().int() }),
   invalid: z.number().int(),
+  errorKinds: z.record(z.string(), z.number().int()).optional(),
   durationMs: z.number(),
 });
 /** Validates a session {@linkcode Summary}. */
@@ -314,6 +353,7 @@ const sessionEndEvent = z.object({
   protocolVersion: z.string().optional(),
   client: PeerInfoSchema.optional(),
   server: PeerInfoSchema.optional(),
+  protocolEra: ProtocolEraSchema.optional(),
   stderr: z.object({
     bytes: z.number().int(),
     loggedBytes: z.number().int(),
@@ -387,6 +427,9 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof traceContext>, TraceContext>>,
   Assert<Equals<z.output<typeof jsonRpcError>, JsonRpcError>>,
   Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,
+  Assert<Equals<z.output<typeof protocolEra>, ProtocolEra>>,
+  Assert<Equals<z.output<typeof logicalCall>, LogicalCall>>,
+  Assert<Equals<z.output<typeof mcpHeaders>, McpHeaders>>,
   Assert<Equals<z.output<z.ZodObject<typeof base>>, EventBase>>,
   Assert<Equals<z.output<z.ZodObject<typeof messageBase>>, MessageEventBase>>,
   Assert<Equals<z.output<z.ZodObject<typeof replyBase>>, ReplyEventBase>>,

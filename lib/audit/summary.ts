@@ -33,13 +33,22 @@ export class SummaryBuilder {
   #errors = 0;
   #messages = { c2s: 0, s2c: 0 };
   #invalid = 0;
+  #errorKinds = new Map<string, number>();
+
+  #kind(kind: string): void {
+    this.#errorKinds.set(kind, (this.#errorKinds.get(kind) ?? 0) + 1);
+  }
 
   /** Counts one event. */
   add(event: AuditEvent): void {
     switch (event.kind) {
       case "request":
         this.#messages[event.dir]++;
-        if (event.method === "tools/call" && event.tool !== undefined) {
+        // A retry after input_required is the same logical call.
+        if (
+          event.method === "tools/call" && event.tool !== undefined &&
+          event.call === undefined
+        ) {
           this.#toolCalls++;
           this.#tools.set(event.tool, (this.#tools.get(event.tool) ?? 0) + 1);
         }
@@ -49,11 +58,15 @@ export class SummaryBuilder {
         break;
       case "response":
         this.#messages[event.dir]++;
-        if (event.isError === true) this.#errors++;
+        if (event.isError === true) {
+          this.#errors++;
+          this.#kind("tool_error");
+        }
         break;
       case "error":
         this.#messages[event.dir]++;
         this.#errors++;
+        this.#kind(event.errorName ?? event.errorType ?? "unknown");
         break;
       case "invalid":
         this.#invalid++;
@@ -86,7 +99,7 @@ export class SummaryBuilder {
       toolClasses[label] = [...tools].sort();
     }
     const entities = [...this.#entities];
-    return {
+    const summary: Summary = {
       toolCalls: this.#toolCalls,
       tools: Object.fromEntries(this.#tools),
       toolClasses,
@@ -97,5 +110,9 @@ export class SummaryBuilder {
       invalid: this.#invalid,
       durationMs: Math.round(durationMs),
     };
+    if (this.#errorKinds.size > 0) {
+      summary.errorKinds = Object.fromEntries(this.#errorKinds);
+    }
+    return summary;
   }
 }

@@ -1,6 +1,8 @@
 /**
  * A session as the finding rules read it: its tool calls (each request
- * joined with its reply by `requestSeq`), the tools' annotations from
+ * joined with its reply by `requestSeq`; a 2026-07-28 logical call of
+ * several requests, its `input_required` retries and `tasks/get` polls
+ * named by `call`, is one call with its final outcome), the tools' annotations from
  * `tools/list`, and what every message said, for "was this value seen
  * before?". Events are read loosely: anything that is not an object with a
  * `session` and a numeric `seq` is passed over, so any log that parses works.
@@ -84,6 +86,8 @@ export interface SessionCalls {
 export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
   const sessions = new Map<string, SessionCalls>();
   const pending = new Map<string, ToolCall>();
+  /** Session and seq of a tools/call request -> its call, for later rounds. */
+  const firsts = new Map<string, ToolCall>();
   for (const item of events) {
     const e = rec(item);
     if (!e || typeof e.session !== "string" || typeof e.seq !== "number") {
@@ -106,7 +110,15 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       ? e.error
       : e.params;
     s.messages.push({ seq: e.seq, dir, text: json(payload) });
-    if (kind === "request" && e.method === "tools/call") {
+    const first = kind === "request" ? rec(e.call)?.seq : undefined;
+    const logical = typeof first === "number"
+      ? firsts.get(`${e.session}\u0000${first}`)
+      : undefined;
+    if (logical) {
+      // A later round of a call already counted: its reply decides the call.
+      pending.set(`${e.session}\u0000${e.seq}`, logical);
+      for (const label of labels(e.classes)) logical.classes.add(label);
+    } else if (kind === "request" && e.method === "tools/call") {
       const params = rec(e.params);
       const call: ToolCall = {
         tool: typeof e.tool === "string"
@@ -122,6 +134,7 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       };
       s.calls.push(call);
       pending.set(`${e.session}\u0000${e.seq}`, call);
+      firsts.set(`${e.session}\u0000${e.seq}`, call);
     } else if (kind === "response" || kind === "error") {
       if (e.method === "tools/list" && kind === "response") {
         readHints(s.hints, e.result);
@@ -132,11 +145,23 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       pending.delete(key);
       call.replySeq = e.seq;
       for (const label of labels(e.classes)) call.classes.add(label);
-      call.resultEntities = entities(e.entities, "");
+      call.resultEntities.push(...entities(e.entities, ""));
+      const r = rec(e.result);
       if (kind === "error") call.failed = true;
-      else {
+      else if (
+        r?.resultType === "input_required" || r?.resultType === "task" ||
+        e.taskStatus === "working" || e.taskStatus === "input_required"
+      ) {
+        // An interim reply: the call goes on in a later round.
+      } else if (typeof e.taskStatus === "string") {
+        // A finished task: its result is the call's.
+        call.result = r?.result;
+        call.failed = r?.status === "failed" ||
+          rec(r?.result)?.isError === true;
+        call.empty = r?.status === "completed" && foundNothing(r?.result);
+      } else {
         call.result = e.result;
-        call.failed = e.isError === true || rec(e.result)?.isError === true;
+        call.failed = e.isError === true || r?.isError === true;
         call.empty = foundNothing(e.result);
       }
     }

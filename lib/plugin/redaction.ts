@@ -135,6 +135,9 @@ const OWN_FIELDS: ReadonlySet<string> = new Set([
   "signature",
   "lost",
   "fromSeq",
+  "protocolEra",
+  "subscriptionSeq",
+  "errorName",
 ]);
 
 /** The path a top-level field's strings are redacted under, where it is not the field's name. */

@@ -9,6 +9,7 @@
 import {
   type CorrelatedEvent,
   Correlator,
+  type FrameContext,
   type HandshakeInfo,
 } from "../audit/correlator.ts";
 import type {
@@ -262,7 +263,11 @@ export class AuditSession {
   }
 
   /** Parses and correlates one frame and queues its events; a promise means the queue is full. */
-  #acceptFrame(dir: Direction, frame: Frame): Promise<void> | undefined {
+  #acceptFrame(
+    dir: Direction,
+    frame: Frame,
+    context?: FrameContext,
+  ): Promise<void> | undefined {
     let wait: Promise<void> | undefined;
     try {
       for (
@@ -270,6 +275,7 @@ export class AuditSession {
           dir,
           frame,
           parseFrame(frame, this.#parse),
+          context,
         )
       ) {
         wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
@@ -285,11 +291,19 @@ export class AuditSession {
     return wait;
   }
 
-  /** Audits one message given as an object (as an SDK transport carries it). */
-  message(dir: Direction, message: unknown): Promise<void> | undefined {
+  /**
+   * Audits one message given as an object (as an SDK transport carries it);
+   * `context` adds what the transport knew of it (an HTTP request's MCP
+   * headers, logged on its request event and redacted as arguments are).
+   */
+  message(
+    dir: Direction,
+    message: unknown,
+    context?: FrameContext,
+  ): Promise<void> | undefined {
     try {
       const bytes = encoder.encode(JSON.stringify(message));
-      return this.#acceptFrame(dir, { bytes, length: bytes.length });
+      return this.#acceptFrame(dir, { bytes, length: bytes.length }, context);
     } catch (error) {
       this.#options.onWarning?.(`auditing a ${dir} message failed (${error})`);
       return undefined;
@@ -372,6 +386,7 @@ export class AuditSession {
     }
     if (handshake.client) event.client = handshake.client;
     if (handshake.server) event.server = handshake.server;
+    if (handshake.protocolEra) event.protocolEra = handshake.protocolEra;
     clearInterval(this.#timer);
     this.#sink.accept(event);
     // The final checkpoint covers the whole session, session_end included.

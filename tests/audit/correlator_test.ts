@@ -173,6 +173,7 @@ Deno.test("a 2026-07-28 session: server/discover and request _meta give the hand
   assert.equal(discovered.server?.name, "srv");
   assert.deepEqual(s.correlator.handshake, {
     protocolVersion: "2026-07-28",
+    protocolEra: "2026",
     client: { name: "modern-client", version: "2.0" },
     server: { name: "srv" },
   });
