@@ -401,6 +401,20 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     inflight.add(done);
   }, { maxLineBytes: maxBody });
   const reader = (options.input ?? Deno.stdin.readable).getReader();
+  // SIGINT or SIGTERM end the session as the client's end of stdin does.
+  let signalled = false;
+  const stop = (): void => {
+    signalled = true;
+    void reader.cancel().catch(() => {});
+  };
+  const signals = options.input ? [] : ["SIGINT", "SIGTERM"] as const;
+  for (const sig of signals) {
+    try {
+      Deno.addSignalListener(sig, stop);
+    } catch {
+      // Windows has no SIGTERM listener.
+    }
+  }
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -411,7 +425,23 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   } catch (error) {
     warn(`reading from the client failed (${error})`);
   }
-  while (inflight.size) await Promise.all([...inflight]);
+  for (const sig of signals) {
+    try {
+      Deno.removeSignalListener(sig, stop);
+    } catch {
+      // Never added.
+    }
+  }
+  // After a signal, answers still under way get a moment, not forever.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => {
+    if (signalled) timer = setTimeout(resolve, 2000);
+  });
+  while (inflight.size) {
+    await Promise.race([Promise.all([...inflight]), bound]);
+    if (signalled) break;
+  }
+  clearTimeout(timer);
   await writing;
   if (sid !== undefined && transport === "streamable-http") {
     // The session's end, as a client ends it.
