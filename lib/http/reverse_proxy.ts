@@ -221,12 +221,21 @@ export function startReverseProxy(
     return headers;
   }
 
-  function clientHeaders(res: Response): Headers {
+  /**
+   * The upstream's response headers for the client. A `WWW-Authenticate`
+   * that points at the upstream's protected-resource metadata is pointed
+   * at this proxy instead, so the client's OAuth flow fetches it here.
+   */
+  function clientHeaders(res: Response, local?: string): Headers {
     const headers = new Headers();
     for (const [name, value] of res.headers) {
-      if (!HOP_BY_HOP.includes(name) && name !== "content-encoding") {
-        headers.append(name, value);
-      }
+      if (HOP_BY_HOP.includes(name) || name === "content-encoding") continue;
+      headers.append(
+        name,
+        name === "www-authenticate" && local
+          ? value.replaceAll(upstream.origin, local)
+          : value,
+      );
     }
     return headers;
   }
@@ -371,6 +380,7 @@ export function startReverseProxy(
     if (!tracked && sid === null && !isInitialize(body)) {
       tracked = byKey.get(`conn:${connection}`);
     }
+    const fresh = !tracked;
     if (!tracked) {
       tracked = open();
       if (sid !== null) register(tracked, `sid:${sid}`);
@@ -414,16 +424,25 @@ export function startReverseProxy(
     const back: HttpExchange = { method: "POST", status: sent.status };
     const cookies = credentialMarkers(sent.headers, key, options.secretHeaders);
     if (cookies) back.headers = cookies;
-    const headers = clientHeaders(sent);
-    if (sent.status === 404 && sid !== null) {
+    const headers = clientHeaders(sent, new URL(req.url).origin);
+    // Ended once the answer is audited, never before.
+    let ending: SessionEndInfo | undefined;
+    if (fresh && sent.status >= 400) {
+      // Refused before a session began (401 until the client has a
+      // token, 400 for an unknown session): logged as a session of its own.
+      ending = {
+        reason: "client_closed",
+        failure: `${where} answered ${sent.status} ${sent.statusText}`.trim(),
+      };
+    } else if (sent.status === 404 && sid !== null) {
       // The upstream no longer knows the session: it ended there.
-      void end(tracked, {
+      ending = {
         reason: "server_exited",
         failure: `${where} answered 404 for the session: it has expired`,
-      });
+      };
     }
     const type = sent.headers.get("content-type") ?? "";
-    if (sent.body && type.includes("text/event-stream")) {
+    if (sent.body && type.includes("text/event-stream") && !ending) {
       return new Response(relaySse(sent.body, tracked, back), {
         status: sent.status,
         statusText: sent.statusText,
@@ -437,9 +456,11 @@ export function startReverseProxy(
       const message = (error as Error).message;
       tracked.faults.push(message);
       warn(message);
+      if (ending) void end(tracked, ending);
       return failure(502, requestIds(body), `mcp-audit: ${message}`);
     }
-    if (type.includes("json")) feed(audit, "s2c", reply, back);
+    if (type.includes("json")) await feed(audit, "s2c", reply, back);
+    if (ending) void end(tracked, ending);
     return new Response(sent.status === 204 ? null : reply, {
       status: sent.status,
       statusText: sent.statusText,
@@ -464,7 +485,7 @@ export function startReverseProxy(
     );
     if (credentials) http.headers = credentials;
     const type = sent.headers.get("content-type") ?? "";
-    const headers = clientHeaders(sent);
+    const headers = clientHeaders(sent, new URL(req.url).origin);
     if (!sent.body || !sent.ok || !type.includes("text/event-stream")) {
       // Nothing of a session passed (405, or an error).
       return new Response(sent.body, {
@@ -528,10 +549,50 @@ export function startReverseProxy(
       warn(sent);
       return failure(502, [], sent);
     }
+    const local = new URL(req.url).origin;
+    const type = sent.headers.get("content-type") ?? "";
+    if (
+      sent.ok && type.includes("json") &&
+      target.pathname.startsWith("/.well-known/oauth-protected-resource")
+    ) {
+      return await resourceMetadata(sent, local);
+    }
     return new Response(sent.body, {
       status: sent.status,
       statusText: sent.statusText,
-      headers: clientHeaders(sent),
+      headers: clientHeaders(sent, local),
+    });
+  }
+
+  /**
+   * The protected-resource metadata (RFC 9728) with its `resource` moved
+   * from the upstream's origin to this proxy's: the client checks that it
+   * names the URL it connected to (the SDK refuses the flow otherwise).
+   * Every other member passes unchanged.
+   */
+  async function resourceMetadata(
+    sent: Response,
+    local: string,
+  ): Promise<Response> {
+    const bytes = await readLimited(sent.body, maxBody, where);
+    let body: BodyInit = bytes;
+    try {
+      const metadata = JSON.parse(new TextDecoder().decode(bytes));
+      if (
+        typeof metadata?.resource === "string" &&
+        metadata.resource.startsWith(upstream.origin)
+      ) {
+        metadata.resource = local +
+          metadata.resource.slice(upstream.origin.length);
+        body = JSON.stringify(metadata);
+      }
+    } catch {
+      // Not JSON after all: passed as it came.
+    }
+    return new Response(body, {
+      status: sent.status,
+      statusText: sent.statusText,
+      headers: clientHeaders(sent, local),
     });
   }
 
