@@ -258,6 +258,7 @@ export async function remoteProxy(
     session,
     markerKey: key,
     secretHeaders,
+    headers,
     allowedHosts: values["allow-host"],
     allowedOrigins: values["allow-origin"],
     ...limits,

@@ -79,8 +79,9 @@ Remote servers (Streamable HTTP, and the older HTTP+SSE transport):
                           guard: other Hosts get 403).
   --allow-origin ORIGIN   Accept requests from this Origin too (repeatable;
                           loopback origins are always accepted).
-  --header "Name: value"  Send this header upstream (bridge; repeatable). \${VAR}
-                          in the value is read from the environment only.
+  --header "Name: value"  Send this header upstream with every request
+                          (repeatable). \${VAR} in the value is read from the
+                          environment only; the value is logged as a marker.
   --secret-header NAME    Treat this header as a credential too (repeatable):
                           logged only as a keyed-hash marker, like Authorization,
                           Cookie, Set-Cookie and Proxy-Authorization always are.
@@ -92,7 +93,9 @@ Remote servers (Streamable HTTP, and the older HTTP+SSE transport):
 
 Exit status: the server's own exit status (128+N when killed by signal N);
 1 when the log, the config or a plugin cannot be used (the server is not started);
-2 for a usage error; 127 when the server command is not found.`;
+2 for a usage error; 127 when the server command is not found.
+With --upstream: 0 once stopped (SIGINT or SIGTERM, or the client closed stdin);
+1 when the stdio bridge never reached the upstream.`;
 
 /** A comma-separated flag value as a list. */
 function list(value: string | undefined): string[] | undefined {

@@ -42,6 +42,8 @@ export interface ReverseProxyOptions {
   markerKey: string;
   /** More header names whose values are secret. */
   secretHeaders?: readonly string[];
+  /** Headers added to (or replacing those of) every request sent upstream. */
+  headers?: readonly [string, string][];
   /** More `Host` values to accept. */
   allowedHosts?: readonly string[];
   /** More `Origin` values to accept. */
@@ -218,6 +220,7 @@ export function startReverseProxy(
     for (const [name, value] of req.headers) {
       if (!HOP_BY_HOP.includes(name)) headers.append(name, value);
     }
+    for (const [name, value] of options.headers ?? []) headers.set(name, value);
     return headers;
   }
 
@@ -391,15 +394,23 @@ export function startReverseProxy(
       key,
       options.secretHeaders,
     );
-    const sent = await send(req, target, body.length ? body : null);
     const transport: Transport = sseSession !== undefined
       ? "sse"
       : "streamable-http";
+    // HTTP+SSE: the answer comes on the session's stream, maybe before the
+    // POST's own 202, so the request is audited before it is sent.
+    const early = sseSession !== undefined;
+    if (early) {
+      const http: HttpExchange = { method: "POST" };
+      if (credentials) http.headers = credentials;
+      feed(await start(tracked, transport, sseSession), "c2s", body, http);
+    }
+    const sent = await send(req, target, body.length ? body : null);
     if (typeof sent === "string") {
       const audit = await start(tracked, transport, sid ?? undefined);
       const http: HttpExchange = { method: "POST", status: 502, fault: sent };
       if (credentials) http.headers = credentials;
-      feed(audit, "c2s", body, http);
+      if (!early) feed(audit, "c2s", body, http);
       const reply = errorBody(requestIds(body), sent);
       feed(audit, "s2c", encoder.encode(reply), {
         method: "POST",
@@ -420,7 +431,7 @@ export function startReverseProxy(
     const audit = await start(tracked, transport, sid ?? newSid ?? undefined);
     const http: HttpExchange = { method: "POST", status: sent.status };
     if (credentials) http.headers = credentials;
-    feed(audit, "c2s", body, http);
+    if (!early) feed(audit, "c2s", body, http);
     const back: HttpExchange = { method: "POST", status: sent.status };
     const cookies = credentialMarkers(sent.headers, key, options.secretHeaders);
     if (cookies) back.headers = cookies;

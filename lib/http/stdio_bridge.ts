@@ -362,18 +362,18 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     const h = headers("application/json, text/event-stream");
     h.set("content-type", "application/json");
     let res: Response;
+    // Audited before it is sent: its answer comes on the stream, maybe
+    // before the POST's own 202.
+    begin();
+    audit.frame("c2s", bytes, exchange("POST"));
     try {
       res = await fetch(endpoint!, { method: "POST", headers: h, body: bytes });
     } catch (error) {
-      begin();
-      audit.frame("c2s", bytes, exchange("POST", 502));
       return await fail(
         bytes,
         `${where} could not be reached (${(error as Error).message})`,
       );
     }
-    begin();
-    audit.frame("c2s", bytes, exchange("POST", res.status));
     await res.body?.cancel();
     if (!res.ok) await fail(bytes, `${where} answered ${res.status}`);
   }
