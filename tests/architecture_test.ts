@@ -62,6 +62,17 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
   ],
   // The MCP clients' config files, and wiring the proxy into them.
   "lib/clients": ["lib/util"],
+  // The HTTP transports (reverse proxy, stdio bridge): what the stdio proxy may use.
+  "lib/http": [
+    "lib/util",
+    "lib/wire",
+    "lib/audit",
+    "lib/plugin",
+    "lib/seal",
+    "lib/log",
+    "lib/config",
+    "lib/session",
+  ],
   // `mcp-audit report` renders the report (imported lazily).
   "lib/cli": [
     "lib/util",
@@ -76,6 +87,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/session",
     "lib/proxy",
     "lib/clients",
+    "lib/http",
     "report",
   ],
   // Built-in plugins are written against the public plugin kit only, as a user's would be.

@@ -80,6 +80,8 @@ Deno.test("a mistyped flag gets one line naming the flag meant, the usage line a
       "mcp-audit: unknown option --lgo (did you mean --log?)",
       "Usage: mcp-audit proxy [options] -- <server command> [args...]",
       '       mcp-audit proxy [options] --server "<server command line>"',
+      "       mcp-audit proxy [options] --listen 127.0.0.1:PORT --upstream URL   (reverse proxy)",
+      "       mcp-audit proxy [options] --upstream URL                           (stdio bridge)",
       'Run "mcp-audit proxy --help" for its options.',
       "",
     ].join("\n"),

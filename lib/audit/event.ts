@@ -120,6 +120,29 @@ export interface LogicalCall {
   taskId?: string;
 }
 
+/** How a session's messages travelled: a server's stdio, Streamable HTTP, or the older HTTP+SSE transport. */
+export type Transport = "stdio" | "streamable-http" | "sse";
+
+/**
+ * The HTTP exchange a message travelled in, on the HTTP transports. It
+ * holds no credential in clear: `headers` maps each secret header
+ * (`authorization`, `cookie`, `set-cookie`, `proxy-authorization`, those
+ * marked secret) to a keyed-hash marker such as `[REDACTED:secret:1a2b3c4d]`
+ * (the redact plugin's form and key), the same marker for the same value.
+ */
+export interface HttpExchange {
+  /** The HTTP method of the request the message was in or answered (`POST`, `GET`). */
+  method: string;
+  /** The HTTP status of the response, once it was known. */
+  status?: number;
+  /** The SSE event id the message came in, when the server gave one. */
+  eventId?: string;
+  /** Secret headers of the exchange, by lower-case name, as keyed-hash markers; no other header is logged. */
+  headers?: Record<string, string>;
+  /** What went wrong with the exchange, when the proxy answered in the upstream's place. */
+  fault?: string;
+}
+
 /** What every event has. */
 export interface EventBase {
   /** Schema version. */
@@ -159,6 +182,8 @@ export interface MessageEventBase extends EventBase {
   duplicateKeys?: DuplicateKey[];
   /** The protocol era of the message, where it is known (docs/protocol-eras.md). */
   protocolEra?: ProtocolEra;
+  /** The HTTP exchange the message travelled in (HTTP transports only). */
+  http?: HttpExchange;
 }
 
 /** A JSON-RPC request (has an id and a method). */
@@ -304,6 +329,12 @@ export interface SessionStartEvent extends EventBase {
   proxy: { name: string; version: string };
   /** Hex of the hash chain's starting value (docs/evidence.md). */
   chainStart?: string;
+  /** How the session's messages travelled (absent in logs older than the HTTP transports). */
+  transport?: Transport;
+  /** The remote server's URL, userinfo and secret query parameters redacted (HTTP transports). */
+  upstream?: string;
+  /** The `Mcp-Session-Id` (or HTTP+SSE `sessionId`) as a keyed hash: it acts as a bearer credential. */
+  httpSession?: string;
 }
 
 /** The handshake, once seen: from `initialize`, `server/discover` or request `_meta`. */

@@ -170,6 +170,16 @@ const base = {
 };
 
 /** {@linkcode MessageEventBase}. */
+const transport = z.enum(["stdio", "streamable-http", "sse"]);
+
+const httpExchange = z.object({
+  method: z.string(),
+  status: z.number().int().optional(),
+  eventId: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  fault: z.string().optional(),
+});
+
 const messageBase = {
   ...base,
   dir: DirectionSchema,
@@ -184,6 +194,7 @@ const messageBase = {
       'Keys that occurred more than once in one object of the message: the object\'s path from the message root ("" for the message itself) and the key. The logged message holds the last value of each; a peer that keeps the first read something else.',
   }),
   protocolEra: ProtocolEraSchema.optional(),
+  http: httpExchange.optional(),
 };
 
 const requestEvent = z.object({
@@ -290,6 +301,9 @@ const sessionStartEvent = z.object({
   cwd: z.string(),
   proxy: z.object({ name: z.string(), version: z.string() }),
   chainStart: z.string().optional(),
+  transport: transport.optional(),
+  upstream: z.string().optional(),
+  httpSession: z.string().optional(),
 });
 /** Validates a {@linkcode SessionStartEvent}. */
 export const SessionStartEventSchema: z.ZodType<SessionStartEvent> =

@@ -17,6 +17,8 @@ import { UsageError } from "./usage_error.ts";
 export const PROXY_HELP =
   `Usage: ${NAME} proxy [options] -- <server command> [args...]
        ${NAME} proxy [options] --server "<server command line>"
+       ${NAME} proxy [options] --listen 127.0.0.1:PORT --upstream URL   (reverse proxy)
+       ${NAME} proxy [options] --upstream URL                           (stdio bridge)
 
 Sits between an MCP client and a stdio MCP server, relays every byte
 unchanged in both directions, and appends every JSON-RPC message to a JSONL
@@ -35,6 +37,7 @@ Options:
   --name NAME             The server's name, as the client's config calls it:
                           the log's file name carries it, and "wrap --status"
                           finds the entry's sessions by it ("wrap" writes it).
+                          With --upstream the default is the URL.
   --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
                           present; "mcp-audit init" writes a starter one.
   --server "CMD ARGS"     The server as one command line, split like a shell
@@ -63,9 +66,39 @@ Options:
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
+Remote servers (Streamable HTTP, and the older HTTP+SSE transport):
+  --upstream URL          The remote MCP endpoint, e.g. https://mcp.example.com/mcp.
+                          Without --listen: a stdio bridge (stdio to the client,
+                          HTTP to URL; falls back to HTTP+SSE when the server
+                          answers a POST as that transport does).
+  --listen HOST:PORT      Reverse proxy: serve URL's path on HOST:PORT (port 0:
+                          any free port; the address is printed on stderr) and
+                          forward every request to URL's server unchanged. One
+                          log session per Mcp-Session-Id (per connection for
+                          servers without sessions). HOST must be a loopback
+                          address unless --allow-remote is given.
+  --allow-remote          Listen on a non-loopback HOST (prints a warning: anyone
+                          who reaches it can use your credentials' session).
+  --allow-host NAME       Accept this Host header too (repeatable; DNS rebinding
+                          guard: other Hosts get 403).
+  --allow-origin ORIGIN   Accept requests from this Origin too (repeatable;
+                          loopback origins are always accepted).
+  --header "Name: value"  Send this header upstream with every request
+                          (repeatable). \${VAR} in the value is read from the
+                          environment only; the value is logged as a marker.
+  --secret-header NAME    Treat this header as a credential too (repeatable):
+                          logged only as a keyed-hash marker, like Authorization,
+                          Cookie, Set-Cookie and Proxy-Authorization always are.
+  --max-body-bytes N      The largest request or JSON response body. Default: 16777216.
+  --max-event-bytes N     The largest SSE event. Default: 16777216.
+  --timeout-ms MS         How long the upstream gets to answer. Default: 60000.
+  --idle-seconds S        End a reverse-proxy session idle this long. Default: 1800.
+
 Exit status: the server's own exit status (128+N when killed by signal N);
 1 when the log, the config or a plugin cannot be used (the server is not started);
-2 for a usage error; 127 when the server command is not found.`;
+2 for a usage error; 127 when the server command is not found.
+With --upstream: 0 once stopped (SIGINT or SIGTERM, or the client closed stdin);
+1 when the stdio bridge never reached the upstream.`;
 
 /** A comma-separated flag value as a list. */
 function list(value: string | undefined): string[] | undefined {
@@ -115,6 +148,17 @@ export async function proxyCommand(
       "checkpoint-every": { type: "string" },
       "checkpoint-seconds": { type: "string" },
       quiet: { type: "boolean" },
+      upstream: { type: "string" },
+      listen: { type: "string" },
+      "allow-remote": { type: "boolean" },
+      "allow-host": { type: "string", multiple: true },
+      "allow-origin": { type: "string", multiple: true },
+      header: { type: "string", multiple: true },
+      "secret-header": { type: "string", multiple: true },
+      "max-body-bytes": { type: "string" },
+      "max-event-bytes": { type: "string" },
+      "timeout-ms": { type: "string" },
+      "idle-seconds": { type: "string" },
     },
     PROXY_HELP,
     context,
@@ -122,6 +166,20 @@ export async function proxyCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
+  if (values.upstream !== undefined || values.listen !== undefined) {
+    if (command.length > 0 || values.server !== undefined) {
+      throw new UsageError(
+        `give either a server command or --upstream URL, not both`,
+        PROXY_HELP,
+      );
+    }
+    const { remoteProxy } = await import("./_remote_proxy.ts");
+    return await remoteProxy(values, context, {
+      positiveInt,
+      list,
+      help: PROXY_HELP,
+    });
+  }
   const { splitShellWords } = await import("../cli/shell_words.ts");
   const fromEnv = Deno.env.get("MCP_AUDIT_SERVER");
   if (values.server === undefined && command.length === 0 && fromEnv) {

@@ -185,7 +185,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     errorsWriter.releaseLock();
     throw error;
   }
-  audit.start({ pid: server.child.pid });
+  audit.start({ pid: server.child.pid, transport: "stdio" });
 
   // Our own stdin and stdout are read into reused buffers: nothing downstream
   // keeps a chunk (the relay awaits each write; the taps copy what they keep).

@@ -14,10 +14,12 @@ import {
 } from "../audit/correlator.ts";
 import type {
   Direction,
+  HttpExchange,
   Pending,
   SessionEndEvent,
   SessionStartEvent,
   Summary,
+  Transport,
 } from "../audit/event.ts";
 import { parseFrame } from "../wire/jsonrpc.ts";
 import { type Frame, LineSplitter } from "../wire/line_splitter.ts";
@@ -74,6 +76,20 @@ export interface AuditSessionOptions {
    * @default {false}
    */
   thread?: boolean;
+  /** How the messages travel, for `session_start` (absent when not given). */
+  transport?: Transport;
+  /** The remote server's URL, already redacted, for `session_start`. */
+  upstream?: string;
+}
+
+/** What {@linkcode AuditSession.start} records besides the options. */
+export interface SessionStartInfo {
+  /** The audited server's process id, when there is one. */
+  pid?: number;
+  /** The transport, when it was decided after the session was opened. */
+  transport?: Transport;
+  /** The HTTP session id as a keyed hash. */
+  httpSession?: string;
 }
 
 /** How a session ended, for `session_end`. */
@@ -204,7 +220,7 @@ export class AuditSession {
   }
 
   /** Writes `session_start`; `pid` is the audited server's, when there is one. */
-  start(info: { pid?: number } = {}): void {
+  start(info: SessionStartInfo = {}): void {
     this.#started = performance.now();
     const event: SessionStartEvent = {
       ...this.#correlator.base(),
@@ -216,6 +232,10 @@ export class AuditSession {
     };
     if (this.#options.seal !== false) event.chainStart = this.#sealer.start;
     if (info.pid !== undefined) event.pid = info.pid;
+    const transport = info.transport ?? this.#options.transport;
+    if (transport) event.transport = transport;
+    if (this.#options.upstream) event.upstream = this.#options.upstream;
+    if (info.httpSession) event.httpSession = info.httpSession;
     this.#sink.accept(event);
     // Checkpoints by time too, so a quiet session is still covered soon.
     this.#timer = setInterval(
@@ -262,11 +282,37 @@ export class AuditSession {
     };
   }
 
+  /**
+   * Audits one whole message's bytes (an HTTP body or an SSE event's data,
+   * which may span lines), with the HTTP exchange it travelled in and (as
+   * for {@linkcode AuditSession.message}) what the transport knew of it. Audit
+   * failures become warnings; a promise means the queue is full.
+   */
+  frame(
+    dir: Direction,
+    bytes: Uint8Array,
+    http?: HttpExchange,
+    context?: FrameContext,
+  ): Promise<void> | undefined {
+    try {
+      return this.#acceptFrame(
+        dir,
+        { bytes, length: bytes.length },
+        context,
+        http,
+      );
+    } catch (error) {
+      this.#options.onWarning?.(`auditing a ${dir} message failed (${error})`);
+      return undefined;
+    }
+  }
+
   /** Parses and correlates one frame and queues its events; a promise means the queue is full. */
   #acceptFrame(
     dir: Direction,
     frame: Frame,
     context?: FrameContext,
+    http?: HttpExchange,
   ): Promise<void> | undefined {
     let wait: Promise<void> | undefined;
     try {
@@ -278,6 +324,9 @@ export class AuditSession {
           context,
         )
       ) {
+        if (http && "dir" in event && event.kind !== "invalid") {
+          (event as { http?: HttpExchange }).http = http;
+        }
         wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
       }
     } finally {

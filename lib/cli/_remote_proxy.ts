@@ -1,0 +1,295 @@
+/**
+ * `mcp-audit proxy --upstream URL`: the remote-server half of the proxy
+ * command, as a reverse proxy (`--listen`) or a stdio bridge. The config,
+ * plugins and keys come from the same assembly as the stdio proxy's.
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import type { CommandContext } from "./command.ts";
+import { EXIT } from "./exit_codes.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** The proxy command's flag values that the remote modes read. */
+export interface RemoteFlags {
+  upstream?: string;
+  listen?: string;
+  "allow-remote"?: boolean;
+  "allow-host"?: string[];
+  "allow-origin"?: string[];
+  header?: string[];
+  "secret-header"?: string[];
+  name?: string;
+  "max-body-bytes"?: string;
+  "max-event-bytes"?: string;
+  "timeout-ms"?: string;
+  "idle-seconds"?: string;
+  log?: string;
+  "follow-symlink"?: boolean;
+  config?: string;
+  "sensitive-tools"?: string;
+  "write-tools"?: string;
+  "max-payload"?: string;
+  "signing-key"?: string;
+  rotate?: string;
+  "no-seal"?: boolean;
+  "checkpoint-every"?: string;
+  "checkpoint-seconds"?: string;
+  quiet?: boolean;
+}
+
+/** The proxy command's own parsers, shared so both halves read flags alike. */
+export interface FlagHelpers {
+  positiveInt(value: string | undefined, flag: string): number | undefined;
+  list(value: string | undefined): string[] | undefined;
+  help: string;
+}
+
+/**
+ * Expands `${VAR}` in a header value from the environment; a variable
+ * that is not set is a usage error.
+ *
+ * @example
+ * ```ts
+ * import { parseHeader } from "./_remote_proxy.ts";
+ * import assert from "node:assert/strict";
+ *
+ * Deno.env.set("DEMO_TOKEN", "abc");
+ * assert.deepEqual(parseHeader("Authorization: Bearer ${DEMO_TOKEN}", "help"), ["Authorization", "Bearer abc"]);
+ * ```
+ */
+export function parseHeader(text: string, help: string): [string, string] {
+  const colon = text.indexOf(":");
+  const name = colon < 0 ? "" : text.slice(0, colon).trim();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new UsageError(
+      `--header takes "Name: value", got "${text.slice(0, 40)}"`,
+      help,
+    );
+  }
+  const value = text.slice(colon + 1).trim().replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (_, variable: string) => {
+      const found = Deno.env.get(variable);
+      if (found === undefined) {
+        throw new UsageError(
+          `--header ${name}: the environment variable ${variable} is not set`,
+          help,
+        );
+      }
+      return found;
+    },
+  );
+  return [name, value];
+}
+
+function upstreamUrl(text: string, help: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(
+      `--upstream takes an http:// or https:// URL, got "${text}"`,
+      help,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(
+      `--upstream takes an http:// or https:// URL, got "${text}"`,
+      help,
+    );
+  }
+  return url;
+}
+
+function listenAddress(
+  text: string,
+  help: string,
+): { hostname: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new UsageError(
+      `--listen takes HOST:PORT such as 127.0.0.1:8808 (port 0: any free port), got "${text}"`,
+      help,
+    );
+  }
+  return { hostname: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+/**
+ * Runs the reverse proxy until SIGINT or SIGTERM, or the stdio bridge
+ * until the client closes stdin; returns the exit status.
+ *
+ * @example A listener without an upstream is a usage error
+ * ```ts
+ * import { remoteProxy } from "./_remote_proxy.ts";
+ * import { UsageError } from "./usage_error.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const context = { out: () => {}, err: () => {} };
+ * const helpers = { positiveInt: () => undefined, list: () => undefined, help: "" };
+ * await assert.rejects(remoteProxy({ listen: "127.0.0.1:0" }, context, helpers), UsageError);
+ * ```
+ */
+export async function remoteProxy(
+  values: RemoteFlags,
+  context: CommandContext,
+  helpers: FlagHelpers,
+): Promise<number> {
+  const { help, positiveInt, list } = helpers;
+  if (values.upstream === undefined) {
+    throw new UsageError(
+      `--listen needs --upstream URL: the server to forward to`,
+      help,
+    );
+  }
+  const upstream = upstreamUrl(values.upstream, help);
+  const listen = values.listen === undefined
+    ? undefined
+    : listenAddress(values.listen, help);
+  const headers = (values.header ?? []).map((h) => parseHeader(h, help));
+  const { isLoopback } = await import("../http/listener_guard.ts");
+  if (listen && !isLoopback(listen.hostname) && !values["allow-remote"]) {
+    throw new UsageError(
+      `--listen ${values.listen}: not a loopback address; pass --allow-remote to listen on it`,
+      help,
+    );
+  }
+  const { assembleAudit } = await import("../session/assembly.ts");
+  const { LogOpenError } = await import("../log/log_writer.ts");
+  const { ConfigError } = await import("../config/config.ts");
+  const { PluginLoadError } = await import("../config/plugin_loader.ts");
+  const { KeyFileError } = await import("../seal/signing_key.ts");
+  const { markerKey, redactUrl } = await import("../http/secrets.ts");
+  let audit;
+  try {
+    audit = await assembleAudit({
+      config: values.config,
+      findConfig: true,
+      registry: context.plugins,
+      rules: {
+        sensitiveTools: list(values["sensitive-tools"]),
+        writeTools: list(values["write-tools"]),
+      },
+      signingKeyPath: values["signing-key"],
+      stateDir: values.log === undefined
+        ? undefined
+        : dirname(resolve(values.log)),
+      onWarning: (message) => context.err(message),
+    });
+  } catch (error) {
+    if (
+      error instanceof ConfigError || error instanceof PluginLoadError ||
+      error instanceof KeyFileError
+    ) {
+      context.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+  const key = await markerKey();
+  const secretHeaders = [
+    ...(values["secret-header"] ?? []),
+    ...headers.map(([name]) => name),
+  ];
+  const name = values.name ?? redactUrl(upstream.href, key);
+  const session = {
+    logPath: values.log,
+    followSymlink: values["follow-symlink"],
+    logDir: audit.session.logDir,
+    command: [name],
+    processor: audit.pipeline,
+    maxPayloadBytes: positiveInt(values["max-payload"], "--max-payload") ??
+      audit.session.maxPayloadBytes,
+    signingKey: audit.signingKey,
+    seal: !values["no-seal"],
+    checkpointEvery:
+      positiveInt(values["checkpoint-every"], "--checkpoint-every") ??
+        audit.session.checkpointEvery,
+    checkpointSeconds:
+      positiveInt(values["checkpoint-seconds"], "--checkpoint-seconds") ??
+        audit.session.checkpointSeconds,
+  };
+  const limits = {
+    maxBodyBytes: positiveInt(values["max-body-bytes"], "--max-body-bytes"),
+    maxEventBytes: positiveInt(values["max-event-bytes"], "--max-event-bytes"),
+    timeoutMs: positiveInt(values["timeout-ms"], "--timeout-ms"),
+  };
+  const warn = (message: string): void => context.err(message);
+  if (!listen) {
+    const { runBridge } = await import("../http/stdio_bridge.ts");
+    try {
+      const result = await runBridge({
+        upstream: upstream.href,
+        headers,
+        session,
+        markerKey: key,
+        secretHeaders,
+        ...limits,
+        onWarning: warn,
+      });
+      if (!values.quiet) {
+        const s = result.summary;
+        context.err(
+          `session logged to ${result.logPath} (${result.transport}): ${s.toolCalls} tool call(s), ${s.errors} error(s)` +
+            (result.failure ? `; ${result.failure}` : ""),
+        );
+      }
+      return result.exitCode;
+    } catch (error) {
+      if (error instanceof LogOpenError) {
+        context.err(error.message);
+        return EXIT.failed;
+      }
+      throw error;
+    }
+  }
+  const { startReverseProxy } = await import("../http/reverse_proxy.ts");
+  if (!isLoopback(listen.hostname)) {
+    warn(
+      `WARNING: listening on ${listen.hostname}, not a loopback address: anyone who can reach it can use the upstream through this proxy`,
+    );
+  }
+  const idle = positiveInt(values["idle-seconds"], "--idle-seconds");
+  const proxy = startReverseProxy({
+    ...listen,
+    upstream: upstream.href,
+    session,
+    markerKey: key,
+    secretHeaders,
+    headers,
+    allowedHosts: values["allow-host"],
+    allowedOrigins: values["allow-origin"],
+    ...limits,
+    idleMs: idle === undefined ? undefined : idle * 1000,
+    onWarning: warn,
+  });
+  const host = listen.hostname.includes(":")
+    ? `[${listen.hostname}]`
+    : listen.hostname;
+  context.err(
+    `listening on http://${host}:${proxy.addr.port}${upstream.pathname}, forwarding to ${
+      redactUrl(upstream.href, key)
+    }`,
+  );
+  const signal = await new Promise<string>((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      try {
+        Deno.addSignalListener(sig, () => resolve(sig));
+      } catch {
+        // Windows has no SIGTERM listener.
+      }
+    }
+  });
+  await proxy.close("signal");
+  if (!values.quiet) {
+    const paths = proxy.logPaths();
+    context.err(
+      `${proxy.sessions()} session(s) logged${
+        paths.length ? ` to ${paths.join(", ")}` : ""
+      } (stopped by ${signal})`,
+    );
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,471 @@
+/**
+ * The stdio bridge: speaks stdio (one JSON-RPC message a line) to the
+ * client and Streamable HTTP to the upstream: each message is POSTed, the
+ * `Mcp-Session-Id` the server assigns is sent back on every request, JSON
+ * and SSE responses are written out message by message as they arrive, and
+ * a GET stream carries the server's own requests and notifications. When
+ * the server answers the first POST as the older HTTP+SSE transport does
+ * (a 4xx), the bridge falls back to that transport, as the SDK clients do:
+ * a GET stream whose `endpoint` event names the URL to POST to. Every
+ * message is audited in one session.
+ *
+ * @module
+ */
+import type { HttpExchange, Summary, Transport } from "../audit/event.ts";
+import {
+  AuditSession,
+  type AuditSessionOptions,
+} from "../session/audit_session.ts";
+import { LineSplitter } from "../wire/line_splitter.ts";
+import { errorBody, readLimited, requestIds } from "./http_body.ts";
+import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
+import { SseParser } from "./sse_parser.ts";
+
+/** Options for {@linkcode runBridge}. */
+export interface BridgeOptions {
+  /** The upstream MCP endpoint's URL. */
+  upstream: string;
+  /** Headers sent upstream with every request (already expanded). */
+  headers?: readonly [string, string][];
+  /** How the session's log is opened. */
+  session: AuditSessionOptions;
+  /** The key of the keyed-hash markers (the redact plugin's). */
+  markerKey: string;
+  /** More header names whose values are secret. */
+  secretHeaders?: readonly string[];
+  /** The largest JSON response body. @default {16777216} */
+  maxBodyBytes?: number;
+  /** The largest SSE event. @default {16777216} */
+  maxEventBytes?: number;
+  /** How long the upstream gets to answer a POST with headers. @default {60000} */
+  timeoutMs?: number;
+  /** Where client messages come from. @default {Deno.stdin.readable} */
+  input?: ReadableStream<Uint8Array>;
+  /** Where server messages go. @default {Deno.stdout.writable} */
+  output?: WritableStream<Uint8Array>;
+  /** Receives warnings. */
+  onWarning?: (message: string) => void;
+}
+
+/** What {@linkcode runBridge} returns when the client has gone. */
+export interface BridgeResult {
+  /** 0, or 1 when the upstream could never be reached. */
+  exitCode: number;
+  /** The log written. */
+  logPath: string;
+  /** The session's summary. */
+  summary: Summary;
+  /** The transport used. */
+  transport: Transport;
+  /** What went wrong, when something did. */
+  failure?: string;
+}
+
+const encoder = new TextEncoder();
+const NEWLINE = new Uint8Array([10]);
+
+/** Removes the line breaks a JSON text may hold between tokens, so it fits on one line. */
+function oneLine(bytes: Uint8Array): Uint8Array {
+  if (!bytes.includes(10) && !bytes.includes(13)) return bytes;
+  return bytes.map((b) => (b === 10 || b === 13 ? 32 : b));
+}
+
+/**
+ * Runs the bridge until the client closes its input.
+ *
+ * @example
+ * ```ts ignore
+ * import { runBridge } from "./stdio_bridge.ts";
+ *
+ * const result = await runBridge({
+ *   upstream: "https://mcp.example.com/mcp",
+ *   headers: [["Authorization", `Bearer ${Deno.env.get("TOKEN")}`]],
+ *   session: { logDir: "/tmp/logs" },
+ *   markerKey: "key",
+ * });
+ * console.error(result.logPath);
+ * ```
+ */
+export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
+  const upstream = new URL(options.upstream);
+  const key = options.markerKey;
+  const logged = redactUrl(upstream.href, key);
+  const where = `the upstream ${logged}`;
+  const warn = options.onWarning ?? (() => {});
+  const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const maxEvent = options.maxEventBytes ?? 16 * 1024 * 1024;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const audit = await AuditSession.open({
+    ...options.session,
+    upstream: logged,
+    onWarning: warn,
+  });
+  const writer = (options.output ?? Deno.stdout.writable).getWriter();
+  const closing = new AbortController();
+  const faults: string[] = [];
+  let transport: Transport = "streamable-http";
+  let started = false;
+  let sid: string | undefined;
+  let protocolVersion: string | undefined;
+  let endpoint: URL | undefined;
+  let getStream: Promise<void> | undefined;
+  let reachedOnce = false;
+  const credentials = credentialMarkers(
+    new Headers(options.headers as [string, string][] | undefined),
+    key,
+    options.secretHeaders,
+  );
+  let writing = Promise.resolve();
+
+  function begin(): void {
+    if (started) return;
+    started = true;
+    audit.start({ transport, httpSession: sid && keyedId(key, sid) });
+  }
+
+  function exchange(method: string, status?: number): HttpExchange {
+    const http: HttpExchange = { method };
+    if (status !== undefined) http.status = status;
+    if (credentials) http.headers = credentials;
+    return http;
+  }
+
+  /** Writes one server message to the client and audits it, in order. */
+  function toClient(bytes: Uint8Array, http: HttpExchange): Promise<void> {
+    const line = oneLine(bytes);
+    learn(line);
+    writing = writing.then(async () => {
+      begin();
+      await audit.frame("s2c", line, http);
+      await writer.write(line);
+      await writer.write(NEWLINE);
+    }).catch((error) => warn(`writing to the client failed (${error})`));
+    return writing;
+  }
+
+  /** The negotiated version, from the initialize result. */
+  function learn(bytes: Uint8Array): void {
+    if (protocolVersion) return;
+    try {
+      const message = JSON.parse(new TextDecoder().decode(bytes));
+      const version = message?.result?.protocolVersion;
+      if (typeof version === "string") protocolVersion = version;
+    } catch {
+      // Not JSON: the audit records it as invalid.
+    }
+  }
+
+  function fail(bytes: Uint8Array, message: string): Promise<void> {
+    faults.push(message);
+    warn(message);
+    const ids = requestIds(bytes);
+    if (ids.length === 0) return Promise.resolve();
+    const http = { ...exchange("POST", 502), fault: message };
+    return toClient(encoder.encode(errorBody(ids, message)), http);
+  }
+
+  function headers(accept: string): Headers {
+    const h = new Headers(options.headers as [string, string][] | undefined);
+    h.set("accept", accept);
+    if (sid !== undefined && transport === "streamable-http") {
+      h.set("mcp-session-id", sid);
+    }
+    if (protocolVersion) h.set("mcp-protocol-version", protocolVersion);
+    return h;
+  }
+
+  /** Relays the events of an SSE body to the client; returns the last event id. */
+  async function relayEvents(
+    body: ReadableStream<Uint8Array>,
+    http: HttpExchange,
+    onEndpoint?: (data: string) => void,
+  ): Promise<string | undefined> {
+    let lastId: string | undefined;
+    const waits: Promise<void>[] = [];
+    const parser = new SseParser((event) => {
+      if (event.id !== undefined) lastId = event.id;
+      if (event.event === "endpoint" && onEndpoint) {
+        onEndpoint(event.data);
+        return;
+      }
+      if (event.event !== "message" || event.data === "") return;
+      const h = event.id === undefined ? http : { ...http, eventId: event.id };
+      waits.push(toClient(encoder.encode(event.data), h));
+    }, { maxEventBytes: maxEvent, where });
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.push(value);
+        // Backpressure: read on once the client has taken these events.
+        if (waits.length) await Promise.all(waits.splice(0));
+      }
+    } finally {
+      reader.releaseLock();
+    }
+    return lastId;
+  }
+
+  /** The older transport: a GET stream whose first event is the POST endpoint. */
+  function openSse(): Promise<URL> {
+    return new Promise<URL>((resolve, reject) => {
+      const run = async (): Promise<void> => {
+        const res = await fetch(upstream, {
+          headers: headers("text/event-stream"),
+          signal: closing.signal,
+        });
+        if (!res.ok || !res.body) {
+          await res.body?.cancel();
+          throw new Error(
+            `${where} answered the HTTP+SSE GET with ${res.status}`,
+          );
+        }
+        await relayEvents(res.body, exchange("GET", res.status), (data) => {
+          const url = new URL(data, upstream);
+          sid = url.searchParams.get("sessionId") ?? undefined;
+          resolve(url);
+        });
+        if (!closing.signal.aborted) {
+          warn(`${where} closed the HTTP+SSE stream`);
+        }
+      };
+      run().catch((error) => {
+        if (!closing.signal.aborted) reject(error);
+      });
+    });
+  }
+
+  /** The GET stream for server-initiated messages, resumed with Last-Event-ID when it drops. */
+  async function listen(): Promise<void> {
+    let lastId: string | undefined;
+    for (let failures = 0; failures < 5 && !closing.signal.aborted;) {
+      try {
+        const h = headers("text/event-stream");
+        if (lastId !== undefined) h.set("last-event-id", lastId);
+        const res = await fetch(upstream, {
+          headers: h,
+          signal: closing.signal,
+        });
+        const type = res.headers.get("content-type") ?? "";
+        if (!res.ok || !res.body || !type.includes("text/event-stream")) {
+          await res.body?.cancel();
+          return; // 405: the server offers no GET stream.
+        }
+        lastId = await relayEvents(res.body, exchange("GET", res.status)) ??
+          lastId;
+        failures = 0;
+      } catch (error) {
+        if (closing.signal.aborted) return;
+        failures++;
+        warn(`the GET stream from ${where} broke off (${error}); resuming`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Posts one client message; resolves once its response has been relayed. */
+  async function post(
+    bytes: Uint8Array<ArrayBuffer>,
+    first: boolean,
+  ): Promise<void> {
+    if (transport === "sse" && endpoint) {
+      return await postSse(bytes);
+    }
+    let res: Response;
+    // The timeout covers the wait for headers; a response stream may run on.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    try {
+      const h = headers("application/json, text/event-stream");
+      h.set("content-type", "application/json");
+      res = await fetch(upstream, {
+        method: "POST",
+        headers: h,
+        body: bytes,
+        signal: timeout.signal,
+      });
+    } catch (error) {
+      begin();
+      audit.frame("c2s", bytes, { ...exchange("POST", 502) });
+      return await fail(
+        bytes,
+        timeout.signal.aborted
+          ? `${where} did not answer within ${timeoutMs} ms`
+          : `${where} could not be reached (${(error as Error).message})`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    reachedOnce = true;
+    if (
+      first && res.status >= 400 && res.status < 500 && res.status !== 401 &&
+      res.status !== 403
+    ) {
+      // Not a Streamable HTTP endpoint: try the older HTTP+SSE transport.
+      await res.body?.cancel();
+      try {
+        endpoint = await openSse();
+        transport = "sse";
+        return await postSse(bytes);
+      } catch (error) {
+        begin();
+        audit.frame("c2s", bytes, exchange("POST", res.status));
+        return await fail(
+          bytes,
+          `${where} answered ${res.status} to a Streamable HTTP POST, and the HTTP+SSE fallback failed too (${
+            (error as Error).message
+          })`,
+        );
+      }
+    }
+    const newSid = res.headers.get("mcp-session-id");
+    if (newSid !== null && sid === undefined) sid = newSid;
+    begin();
+    audit.frame("c2s", bytes, exchange("POST", res.status));
+    if (res.status === 404 && sid !== undefined) {
+      faults.push(`${where} answered 404: the session has expired`);
+    }
+    const type = res.headers.get("content-type") ?? "";
+    if (res.body && type.includes("text/event-stream")) {
+      try {
+        await relayEvents(res.body, exchange("POST", res.status));
+      } catch (error) {
+        await fail(bytes, `${where} broke off a response stream (${error})`);
+      }
+      return;
+    }
+    let body: Uint8Array;
+    try {
+      body = await readLimited(res.body, maxBody, where);
+    } catch (error) {
+      return await fail(bytes, (error as Error).message);
+    }
+    if (res.status === 202 || res.status === 204) return;
+    if (type.includes("json") && body.length > 0) {
+      await toClient(body, exchange("POST", res.status));
+      return;
+    }
+    if (!res.ok) {
+      await fail(
+        bytes,
+        `${where} answered ${res.status} ${res.statusText}${
+          res.status === 401
+            ? ` (give it a token: --header "Authorization: Bearer \${TOKEN}")`
+            : ""
+        }`,
+      );
+    }
+  }
+
+  async function postSse(bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+    const h = headers("application/json, text/event-stream");
+    h.set("content-type", "application/json");
+    let res: Response;
+    // Audited before it is sent: its answer comes on the stream, maybe
+    // before the POST's own 202.
+    begin();
+    audit.frame("c2s", bytes, exchange("POST"));
+    try {
+      res = await fetch(endpoint!, { method: "POST", headers: h, body: bytes });
+    } catch (error) {
+      return await fail(
+        bytes,
+        `${where} could not be reached (${(error as Error).message})`,
+      );
+    }
+    await res.body?.cancel();
+    if (!res.ok) await fail(bytes, `${where} answered ${res.status}`);
+  }
+
+  // Client messages, in order: the first is answered before any other is
+  // sent (it decides the session id and the transport).
+  const inflight = new Set<Promise<void>>();
+  let ready: Promise<void> | undefined;
+  const splitter = new LineSplitter((frame) => {
+    if (frame.length === 0) return;
+    const bytes = frame.bytes.slice();
+    const first = ready === undefined;
+    const job = first
+      ? post(bytes, true)
+      : ready!.then(() => post(bytes, false));
+    if (first) ready = job.catch(() => {});
+    const done = job.catch((error) => warn(`relaying failed (${error})`))
+      .then(() => {
+        inflight.delete(done);
+        if (
+          transport === "streamable-http" && !getStream && sid !== undefined &&
+          isInitialized(bytes)
+        ) getStream = listen();
+      });
+    inflight.add(done);
+  }, { maxLineBytes: maxBody });
+  const reader = (options.input ?? Deno.stdin.readable).getReader();
+  // SIGINT or SIGTERM end the session as the client's end of stdin does.
+  let signalled = false;
+  const stop = (): void => {
+    signalled = true;
+    void reader.cancel().catch(() => {});
+  };
+  const signals = options.input ? [] : ["SIGINT", "SIGTERM"] as const;
+  for (const sig of signals) {
+    try {
+      Deno.addSignalListener(sig, stop);
+    } catch {
+      // Windows has no SIGTERM listener.
+    }
+  }
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      splitter.push(value);
+    }
+    splitter.end();
+  } catch (error) {
+    warn(`reading from the client failed (${error})`);
+  }
+  for (const sig of signals) {
+    try {
+      Deno.removeSignalListener(sig, stop);
+    } catch {
+      // Never added.
+    }
+  }
+  // After a signal, answers still under way get a moment, not forever.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => {
+    if (signalled) timer = setTimeout(resolve, 2000);
+  });
+  while (inflight.size) {
+    await Promise.race([Promise.all([...inflight]), bound]);
+    if (signalled) break;
+  }
+  clearTimeout(timer);
+  await writing;
+  if (sid !== undefined && transport === "streamable-http") {
+    // The session's end, as a client ends it.
+    await fetch(upstream, { method: "DELETE", headers: headers("*/*") })
+      .then((r) => r.body?.cancel()).catch(() => {});
+  }
+  closing.abort();
+  await getStream;
+  begin();
+  const failure = faults.length ? faults.join("; ") : undefined;
+  const end = await audit.end({
+    reason: "client_closed",
+    ...(failure && { failure }),
+  });
+  await writer.close().catch(() => {});
+  return {
+    exitCode: reachedOnce || ready === undefined ? 0 : 1,
+    logPath: audit.logPath,
+    summary: end.summary,
+    transport,
+    ...(failure && { failure }),
+  };
+}
+
+function isInitialized(bytes: Uint8Array): boolean {
+  return new TextDecoder().decode(bytes).includes("notifications/initialized");
+}
