@@ -31,6 +31,7 @@ Usage:
   ${NAME} verify-proof BUNDLE --pubkey FILE                check an inclusion proof
   ${NAME} summary [LOG...] [--json]                        print the session summary
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
+  ${NAME} hook <claude-code|cursor|codex> [--log FILE]     record (and guard) a coding agent's tool call from its hook
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -63,6 +64,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   summary: async () =>
     (await import("./lib/cli/summary_command.ts")).summaryCommand,
   check: async () => (await import("./lib/cli/check_command.ts")).checkCommand,
+  hook: async () => (await import("./lib/cli/hook_command.ts")).hookCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */

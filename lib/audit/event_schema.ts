@@ -24,6 +24,8 @@ import type {
   EventBase,
   GapEvent,
   HandshakeEvent,
+  HookDecisionRecord,
+  HookOrigin,
   InvalidEvent,
   JsonRpcError,
   JsonRpcId,
@@ -142,6 +144,18 @@ const base = {
   hash: z.string().optional(),
 };
 
+const hookOrigin = z.object({
+  agent: z.string(),
+  event: z.string(),
+  mcp: z.object({ server: z.string(), tool: z.string() }).optional(),
+});
+
+const hookDecision = z.object({
+  action: z.enum(["allow", "deny", "ask"]),
+  reason: z.string(),
+  ruleId: z.string().optional(),
+});
+
 /** {@linkcode MessageEventBase}. */
 const messageBase = {
   ...base,
@@ -156,6 +170,8 @@ const messageBase = {
     description:
       'Keys that occurred more than once in one object of the message: the object\'s path from the message root ("" for the message itself) and the key. The logged message holds the last value of each; a peer that keeps the first read something else.',
   }),
+  hook: hookOrigin.optional(),
+  decision: hookDecision.optional(),
 };
 
 const requestEvent = z.object({
@@ -385,6 +401,8 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof duplicateKey>, DuplicateKey>>,
   Assert<Equals<z.output<typeof rawNumber>, RawNumber>>,
   Assert<Equals<z.output<typeof traceContext>, TraceContext>>,
+  Assert<Equals<z.output<typeof hookOrigin>, HookOrigin>>,
+  Assert<Equals<z.output<typeof hookDecision>, HookDecisionRecord>>,
   Assert<Equals<z.output<typeof jsonRpcError>, JsonRpcError>>,
   Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,
   Assert<Equals<z.output<z.ZodObject<typeof base>>, EventBase>>,
