@@ -76,7 +76,7 @@ const MAX_DEPTH = 8;
  *
  * const r = readShellCommand("cd /srv && sh -c 'rm -rf /srv/app' | tee log");
  * assert.ok(r.classes.includes("DESTRUCTIVE"));
- * assert.deepEqual(r.paths, ["/srv/app"]);
+ * assert.ok(r.paths.includes("/srv/app"));
  * ```
  */
 export function readShellCommand(line: string): ShellReading {

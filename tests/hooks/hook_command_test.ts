@@ -212,58 +212,65 @@ Deno.test("hook with hooks.deny: a destructive shell command, also smuggled in s
   const flags = ["--log", log, "--config", config];
   const smuggled = "sh -c 'psql -h db -c \"DROP DATABASE prod\"'";
   const heredoc = "psql -h db <<SQL\nSELECT 1;\nDROP DATABASE prod;\nSQL";
-  for (const [i, command] of [smuggled, heredoc].entries()) {
-    const run = await hook(dir.path, "claude-code", {
+  // Concurrently, as an agent's parallel tool calls run their hooks.
+  const [claudeRuns, codex, cursor, ls] = await Promise.all([
+    Promise.all(
+      [smuggled, heredoc].map((command, i) =>
+        hook(dir.path, "claude-code", {
+          ...claude,
+          hook_event_name: "PreToolUse",
+          tool_name: "Bash",
+          tool_input: { command },
+          tool_use_id: `deny_${i}`,
+        }, flags)
+      ),
+    ),
+    hook(dir.path, "codex", {
+      session_id: "cx-1",
+      turn_id: "t1",
+      transcript_path: null,
+      cwd: dir.path,
+      hook_event_name: "PreToolUse",
+      model: "gpt-5",
+      permission_mode: "default",
+      tool_name: "Bash",
+      tool_input: { command: "git push --force origin main" },
+      tool_use_id: "call_1",
+    }, flags),
+    hook(dir.path, "cursor", {
+      hook_event_name: "beforeShellExecution",
+      conversation_id: "cu-1",
+      generation_id: "g1",
+      workspace_roots: [dir.path],
+      command: "kubectl delete namespace prod",
+      cwd: dir.path,
+    }, flags),
+    hook(dir.path, "claude-code", {
       ...claude,
       hook_event_name: "PreToolUse",
       tool_name: "Bash",
-      tool_input: { command },
-      tool_use_id: `deny_${i}`,
-    }, flags);
+      tool_input: { command: "ls -la | grep DROP" },
+      tool_use_id: "ok_1",
+    }, flags),
+  ]);
+  for (const run of claudeRuns) {
     assert.equal(run.code, 0, run.stderr);
     const out = JSON.parse(run.stdout).hookSpecificOutput;
     assert.equal(out.hookEventName, "PreToolUse");
     assert.equal(out.permissionDecision, "deny");
     assert.match(out.permissionDecisionReason, /DESTRUCTIVE/);
   }
-  const codex = await hook(dir.path, "codex", {
-    session_id: "cx-1",
-    turn_id: "t1",
-    transcript_path: null,
-    cwd: dir.path,
-    hook_event_name: "PreToolUse",
-    model: "gpt-5",
-    permission_mode: "default",
-    tool_name: "Bash",
-    tool_input: { command: "git push --force origin main" },
-    tool_use_id: "call_1",
-  }, flags);
   assert.equal(codex.code, 0, codex.stderr);
   assert.equal(
     JSON.parse(codex.stdout).hookSpecificOutput.permissionDecision,
     "deny",
   );
-  const cursor = await hook(dir.path, "cursor", {
-    hook_event_name: "beforeShellExecution",
-    conversation_id: "cu-1",
-    generation_id: "g1",
-    workspace_roots: [dir.path],
-    command: "kubectl delete namespace prod",
-    cwd: dir.path,
-  }, flags);
   assert.equal(cursor.code, 0, cursor.stderr);
   const answer = JSON.parse(cursor.stdout);
   assert.equal(answer.permission, "deny");
   assert.match(answer.agent_message, /DESTRUCTIVE/);
   assert.match(answer.user_message, /DESTRUCTIVE/);
   // A harmless command is not answered.
-  const ls = await hook(dir.path, "claude-code", {
-    ...claude,
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command: "ls -la | grep DROP" },
-    tool_use_id: "ok_1",
-  }, flags);
   assert.equal(ls.stdout, "");
   const logged = (await readEvents(log)).events;
   const denied = logged.filter((e): e is RequestEvent =>
@@ -317,24 +324,13 @@ Deno.test("hook codex and cursor: their documented payloads become paired, class
       tool_use_id: "c2",
     },
   ];
-  for (const payload of codex) {
-    const run = await hook(dir.path, "codex", payload);
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, "");
-  }
-  // Without --log: the log directory under the temporary HOME.
-  const codexLog = `${dir.path}/state/mcp-audit/hooks-codex-cx-2.jsonl`;
-  const cx = (await readEvents(codexLog)).events;
-  assertPaired(cx);
-  const tf = cx.find((e) =>
-    e.kind === "request" && e.id === "c1"
-  ) as RequestEvent;
-  assert.ok(tf.classes?.some((c) => c.label === "DESTRUCTIVE"));
-  const patch = cx.find((e) =>
-    e.kind === "request" && e.id === "c2"
-  ) as RequestEvent;
-  assert.ok(patch.entities?.some((e) => e.value === "src/a.ts"));
-
+  const codexRuns = (async () => {
+    for (const payload of codex) {
+      const run = await hook(dir.path, "codex", payload);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, "");
+    }
+  })();
   const cursorLog = `${dir.path}/cursor.jsonl`;
   const cursorBase = {
     conversation_id: "cu-2",
@@ -382,6 +378,19 @@ Deno.test("hook codex and cursor: their documented payloads become paired, class
     const run = await hook(dir.path, "cursor", payload, ["--log", cursorLog]);
     assert.equal(run.code, 0, run.stderr);
   }
+  await codexRuns;
+  // Without --log: the log directory under the temporary HOME.
+  const codexLog = `${dir.path}/state/mcp-audit/hooks-codex-cx-2.jsonl`;
+  const cx = (await readEvents(codexLog)).events;
+  assertPaired(cx);
+  const tf = cx.find((e) =>
+    e.kind === "request" && e.id === "c1"
+  ) as RequestEvent;
+  assert.ok(tf.classes?.some((c) => c.label === "DESTRUCTIVE"));
+  const patch = cx.find((e) =>
+    e.kind === "request" && e.id === "c2"
+  ) as RequestEvent;
+  assert.ok(patch.entities?.some((e) => e.value === "src/a.ts"));
   const checked = await verify(dir.path, cursorLog);
   assert.equal(checked.code, 0, checked.stdout + checked.stderr);
   const cu = (await readEvents(cursorLog)).events;
