@@ -111,6 +111,13 @@ export interface SealerOptions {
    * @default {10}
    */
   checkpointSeconds?: number;
+  /**
+   * Hash the tree's nodes with WebAssembly SIMD. Assembling the module
+   * costs tens of ms once per process: worth it for a long session, not
+   * for a short-lived hook process that seals a few lines.
+   * @default {true}
+   */
+  treeSimd?: boolean;
 }
 
 /** Options for {@linkcode Sealer.seal}: which lines of the bytes to seal, and how. */
@@ -167,13 +174,14 @@ export class Sealer {
   readonly #options: SealerOptions;
   #head: Uint8Array;
   // WebAssembly for the tree's nodes too: the leaves already build it.
-  #tree = new MerkleBuilder({ simd: true });
+  #tree: MerkleBuilder;
   #sinceCheckpoint = 0;
 
   /** Starts the chain for `session`. */
   constructor(session: string, options: SealerOptions = {}) {
     this.#session = session;
     this.#options = options;
+    this.#tree = new MerkleBuilder({ simd: options.treeSimd ?? true });
     this.#head = new Uint8Array(chainStart(session)); // Ours to overwrite.
   }
 
