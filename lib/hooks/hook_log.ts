@@ -256,6 +256,10 @@ export async function appendSealed(
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
   for (const event of events) {
+    if (event.kind === "session_end") {
+      // As the proxy's log records it: the chain before this line.
+      event.chain = { head: state.sealer.head, events: event.seq };
+    }
     parts.push(state.sealer.seal(encoder.encode(JSON.stringify(event) + "\n")));
     state.nextSeq = event.seq + 1;
   }

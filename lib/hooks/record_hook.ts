@@ -301,7 +301,6 @@ function build(
           cancelled: false,
         })),
         stderr: { bytes: 0, loggedBytes: 0 },
-        chain: { head: state.sealer.head, events: state.nextSeq },
         client: { name: call.agent },
       };
       events.push(end);
