@@ -35,6 +35,7 @@ Usage:
   ${NAME} tail [SESSION | --latest] [-f]                   print each tool call as it happens
   ${NAME} wrap <client> [--dry-run] | --all | --status  wire mcp-audit into an MCP client's config
   ${NAME} unwrap <client>                              restore the client's config
+  ${NAME} hook <claude-code|cursor|codex> [--log FILE]     record (and guard) a coding agent's tool call from its hook
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -73,6 +74,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   wrap: async () => (await import("./lib/cli/wrap_command.ts")).wrapCommand,
   unwrap: async () =>
     (await import("./lib/cli/unwrap_command.ts")).unwrapCommand,
+  hook: async () => (await import("./lib/cli/hook_command.ts")).hookCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */

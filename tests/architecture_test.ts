@@ -73,6 +73,17 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/config",
     "lib/session",
   ],
+  // Coding agents' hooks: their tool calls into the same sealed log.
+  "lib/hooks": [
+    "lib/util",
+    "lib/wire",
+    "lib/audit",
+    "lib/plugin",
+    "lib/seal",
+    "lib/log",
+    "lib/config",
+    "lib/session",
+  ],
   // `mcp-audit report` renders the report (imported lazily).
   "lib/cli": [
     "lib/util",
@@ -88,6 +99,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/proxy",
     "lib/clients",
     "lib/http",
+    "lib/hooks",
     "report",
   ],
   // Built-in plugins are written against the public plugin kit only, as a user's would be.

@@ -24,6 +24,7 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
   const names = Object.keys(COMMANDS);
   assert.deepEqual(names.toSorted(), [
     "check",
+    "hook",
     "init",
     "keygen",
     "prove",

@@ -160,6 +160,32 @@ export interface EventBase {
   hash?: string;
 }
 
+/**
+ * Where a tool call seen through a coding agent's hook came from
+ * (`mcp-audit hook`), not from the MCP wire.
+ */
+export interface HookOrigin {
+  /** The agent whose hook reported it: `claude-code`, `cursor` or `codex`. */
+  agent: string;
+  /** The agent's hook event, e.g. `PreToolUse`. */
+  event: string;
+  /**
+   * For an MCP tool (`mcp__server__tool`): its server and tool, so the
+   * proxy's event for the same call is linked to this one, not counted twice.
+   */
+  mcp?: { server: string; tool: string };
+}
+
+/** A guard's answer to a tool call seen through a hook, sealed with the call. */
+export interface HookDecisionRecord {
+  /** What was answered. */
+  action: "allow" | "deny" | "ask";
+  /** Why, as the agent (and its model) was told. */
+  reason: string;
+  /** The rule that decided, when a rule did. */
+  ruleId?: string;
+}
+
 /** Fields common to every JSON-RPC message event, including what the plugin pipeline fills in. */
 export interface MessageEventBase extends EventBase {
   /** Which way the message travelled. */
@@ -184,6 +210,10 @@ export interface MessageEventBase extends EventBase {
   protocolEra?: ProtocolEra;
   /** The HTTP exchange the message travelled in (HTTP transports only). */
   http?: HttpExchange;
+  /** The call was seen through an agent's hook (`mcp-audit hook`). */
+  hook?: HookOrigin;
+  /** The guard's decision on a call seen through a hook. */
+  decision?: HookDecisionRecord;
 }
 
 /** A JSON-RPC request (has an id and a method). */

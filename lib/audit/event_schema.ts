@@ -24,6 +24,8 @@ import type {
   EventBase,
   GapEvent,
   HandshakeEvent,
+  HookDecisionRecord,
+  HookOrigin,
   InvalidEvent,
   JsonRpcError,
   JsonRpcId,
@@ -169,6 +171,18 @@ const base = {
   hash: z.string().optional(),
 };
 
+const hookOrigin = z.object({
+  agent: z.string(),
+  event: z.string(),
+  mcp: z.object({ server: z.string(), tool: z.string() }).optional(),
+});
+
+const hookDecision = z.object({
+  action: z.enum(["allow", "deny", "ask"]),
+  reason: z.string(),
+  ruleId: z.string().optional(),
+});
+
 /** {@linkcode MessageEventBase}. */
 const transport = z.enum(["stdio", "streamable-http", "sse"]);
 
@@ -195,6 +209,8 @@ const messageBase = {
   }),
   protocolEra: ProtocolEraSchema.optional(),
   http: httpExchange.optional(),
+  hook: hookOrigin.optional(),
+  decision: hookDecision.optional(),
 };
 
 const requestEvent = z.object({
@@ -439,6 +455,8 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof duplicateKey>, DuplicateKey>>,
   Assert<Equals<z.output<typeof rawNumber>, RawNumber>>,
   Assert<Equals<z.output<typeof traceContext>, TraceContext>>,
+  Assert<Equals<z.output<typeof hookOrigin>, HookOrigin>>,
+  Assert<Equals<z.output<typeof hookDecision>, HookDecisionRecord>>,
   Assert<Equals<z.output<typeof jsonRpcError>, JsonRpcError>>,
   Assert<Equals<z.output<typeof peerInfo>, PeerInfo>>,
   Assert<Equals<z.output<typeof protocolEra>, ProtocolEra>>,

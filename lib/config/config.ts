@@ -90,6 +90,21 @@ export interface ConfigInput {
    * both for themselves).
    */
   server?: ServerConfig;
+  /** `mcp-audit hook`: coding agents' own tool calls, seen through their hooks. */
+  hooks?: HooksConfig;
+}
+
+/**
+ * The `hooks` section: what `mcp-audit hook` records and answers. A
+ * stand-in policy by class until the guard mode's `policy` decides.
+ */
+export interface HooksConfig {
+  /** Deny a tool call with any of these classes (e.g. `DESTRUCTIVE`). */
+  deny?: string[];
+  /** Ask the user about a tool call with any of these classes. */
+  ask?: string[];
+  /** Record prompts (redacted); false records only their length. @default {true} */
+  prompts?: boolean;
 }
 
 /** The config file's content as parsed: the plugins' defaults filled in. */
@@ -130,6 +145,11 @@ const configFile = z.object({
   server: z.object({
     command: z.string().min(1),
     args: z.array(z.string()).optional(),
+  }).strict().optional(),
+  hooks: z.object({
+    deny: z.array(z.string().min(1)).optional(),
+    ask: z.array(z.string().min(1)).optional(),
+    prompts: z.boolean().optional(),
   }).strict().optional(),
 }).strict();
 /** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */

@@ -16,7 +16,12 @@ import { sha256Range } from "./_sha256.ts";
 import { writeHex } from "./_hex.ts";
 import { LANE_BYTES, Sha256x4 } from "./_sha256x4.ts";
 import type { SigningKey } from "./signing_key.ts";
-import { HASH_MEMBER_BYTES, LEAF_PREFIX, SEAL_SUFFIX } from "./sealed_line.ts";
+import {
+  HASH_HEX_FROM_END,
+  HASH_MEMBER_BYTES,
+  LEAF_PREFIX,
+  SEAL_SUFFIX,
+} from "./sealed_line.ts";
 
 const encoder = new TextEncoder();
 const LEAF = new Uint8Array([LEAF_PREFIX]);
@@ -106,6 +111,13 @@ export interface SealerOptions {
    * @default {10}
    */
   checkpointSeconds?: number;
+  /**
+   * Hash the tree's nodes with WebAssembly SIMD. Assembling the module
+   * costs tens of ms once per process: worth it for a long session, not
+   * for a short-lived hook process that seals a few lines.
+   * @default {true}
+   */
+  treeSimd?: boolean;
 }
 
 /** Options for {@linkcode Sealer.seal}: which lines of the bytes to seal, and how. */
@@ -162,13 +174,14 @@ export class Sealer {
   readonly #options: SealerOptions;
   #head: Uint8Array;
   // WebAssembly for the tree's nodes too: the leaves already build it.
-  #tree = new MerkleBuilder({ simd: true });
+  #tree: MerkleBuilder;
   #sinceCheckpoint = 0;
 
   /** Starts the chain for `session`. */
   constructor(session: string, options: SealerOptions = {}) {
     this.#session = session;
     this.#options = options;
+    this.#tree = new MerkleBuilder({ simd: options.treeSimd ?? true });
     this.#head = new Uint8Array(chainStart(session)); // Ours to overwrite.
   }
 
@@ -291,6 +304,48 @@ export class Sealer {
       }
     }
     return out;
+  }
+
+  /**
+   * Takes a line sealed earlier (by another process) into the chain and,
+   * unless `leaf` is false (a checkpoint), the tree, as if this sealer had
+   * sealed it: a short-lived writer that appends to a log resumes its
+   * session's chain this way. `line` is the sealed line without its
+   * newline. Throws a `RangeError` when the line is not sealed or its hash
+   * does not extend the chain so far (the log was changed).
+   *
+   * @example Resuming a chain in a fresh sealer
+   * ```ts
+   * import { Sealer } from "./seal.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const first = new Sealer("s");
+   * const sealed = first.seal(new TextEncoder().encode('{"seq":0}\n'));
+   * const resumed = new Sealer("s");
+   * resumed.resume(sealed.subarray(0, sealed.length - 1));
+   * assert.equal(resumed.head, first.head);
+   * assert.equal(resumed.treeSize, 1);
+   * ```
+   */
+  resume(line: Uint8Array, leaf = true): void {
+    const cut = line.length - SEAL_SUFFIX;
+    const hex = new TextDecoder().decode(
+      line.subarray(line.length - HASH_HEX_FROM_END, line.length - 2),
+    );
+    if (cut < 1 || !/^[0-9a-f]{64}$/.test(hex)) {
+      throw new RangeError(
+        "Cannot resume the chain from a line that is not sealed; verify the log with `mcp-audit verify`.",
+      );
+    }
+    const digest = createHash("sha256").update(LEAF).update(
+      line.subarray(0, cut),
+    ).update("}").digest();
+    this.#link(digest, 0, leaf);
+    if (this.head !== hex) {
+      throw new RangeError(
+        "Cannot resume the chain: a line's hash does not extend the lines before it (the log was changed); verify it with `mcp-audit verify`.",
+      );
+    }
   }
 
   /**

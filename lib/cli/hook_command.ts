@@ -1,0 +1,112 @@
+/**
+ * `mcp-audit hook <agent>`: the command a coding agent's hook settings run
+ * before and after its tool calls. It reads the hook's JSON from stdin,
+ * appends the audit events to the session's sealed log, and answers a
+ * pre-event with the guard's decision in the agent's own format.
+ *
+ * @module
+ */
+import { NAME } from "../util/version.ts";
+import { type CommandContext, parseCommand } from "./command.ts";
+import { EXIT } from "./exit_codes.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** The help of `mcp-audit hook`. */
+export const HOOK_HELP =
+  `Usage: ${NAME} hook <claude-code|cursor|codex> [--log FILE] [--config FILE] [--no-prompts]
+
+The command a coding agent's hooks run (README "Agent hooks"): reads one hook
+event as JSON on stdin, in the format the agent documents, and appends it to a
+sealed audit log, one audited session per agent session: a tool call's pre-
+and post-events become a paired request and response, classed (shell
+commands by what they run: rm -rf, DROP, git push --force, kubectl delete,
+terraform destroy are DESTRUCTIVE; file tools READ or WRITE by path; web
+fetches OPEN_WORLD) and redacted by the config's plugins. With "hooks":
+{"deny": [...], "ask": [...]} in the config, a pre-event whose classes are
+listed is answered deny or ask, with the reason, in the agent's format (the
+decision is sealed in the log). Nothing else is printed on stdout.
+
+Options:
+  --log FILE     The log to append to. Default: hooks-<agent>-<session>.jsonl
+                 in the log directory.
+  --config FILE  The mcp-audit.jsonc to use. Default: ./mcp-audit.jsonc if
+                 present in the agent's working directory.
+  --no-prompts   Record only the length of the user's prompts.
+  -h, --help     This help.
+
+Exit status: 0 when recorded (a deny is an answer, not an error), 1 when the
+event could not be recorded (a non-blocking error for every agent: the tool
+call goes on, the reason is on stderr), 2 for a usage error.`;
+
+async function readStdin(): Promise<string> {
+  return await new Response(Deno.stdin.readable).text();
+}
+
+/**
+ * Runs `mcp-audit hook` with its arguments and returns the exit status.
+ *
+ * @example Printing the help
+ * ```ts
+ * import { hookCommand, HOOK_HELP } from "./hook_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const printed: string[] = [];
+ * const status = await hookCommand(["--help"], { out: (t) => printed.push(t), err: () => {} });
+ * assert.equal(status, 0);
+ * assert.deepEqual(printed, [HOOK_HELP]);
+ * ```
+ */
+export async function hookCommand(
+  argv: string[],
+  context: CommandContext,
+): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
+      log: { type: "string" },
+      config: { type: "string" },
+      "no-prompts": { type: "boolean" },
+    },
+    HOOK_HELP,
+    context,
+    { positionals: true },
+  );
+  if (!parsed) return EXIT.ok;
+  const { HOOK_AGENTS, readHookInput } = await import(
+    "../hooks/hook_input.ts"
+  );
+  const [agent, ...extra] = parsed.positionals;
+  if (!agent) throw new UsageError("no agent given", HOOK_HELP);
+  if (!(HOOK_AGENTS as readonly string[]).includes(agent) || extra.length) {
+    throw new UsageError(
+      extra.length
+        ? `unexpected argument ${extra[0]}`
+        : `unknown agent ${agent} (one of ${HOOK_AGENTS.join(", ")})`,
+      HOOK_HELP,
+    );
+  }
+  const text = await readStdin();
+  let call;
+  try {
+    call = readHookInput(agent as typeof HOOK_AGENTS[number], JSON.parse(text));
+  } catch (error) {
+    context.err(
+      `${
+        error instanceof SyntaxError
+          ? `the hook input on stdin is not JSON (${error.message})`
+          : (error as Error).message
+      }; the event was not recorded`,
+    );
+    return EXIT.failed;
+  }
+  const { runHook } = await import("../hooks/run_hook.ts");
+  const result = await runHook(call, {
+    logPath: parsed.values.log,
+    configPath: parsed.values.config,
+    prompts: parsed.values["no-prompts"] ? false : undefined,
+    registry: context.plugins,
+  });
+  if (result.stdout) context.out(result.stdout);
+  if (result.warning) context.err(result.warning);
+  return result.exit;
+}
