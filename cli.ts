@@ -31,6 +31,7 @@ Usage:
   ${NAME} verify-proof BUNDLE --pubkey FILE                check an inclusion proof
   ${NAME} summary [LOG...] [--json]                        print the session summary
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
+  ${NAME} ship --to http://HOST:8123 [FILES...]            send logs to a central ClickHouse
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -63,6 +64,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   summary: async () =>
     (await import("./lib/cli/summary_command.ts")).summaryCommand,
   check: async () => (await import("./lib/cli/check_command.ts")).checkCommand,
+  ship: async () => (await import("./lib/cli/ship_command.ts")).shipCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */

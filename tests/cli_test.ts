@@ -29,6 +29,7 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
     "prove",
     "proxy",
     "report",
+    "ship",
     "summary",
     "verify",
     "verify-proof",
