@@ -8,10 +8,12 @@ import { type CommandContext, parseCommand } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
 import { UsageError } from "./usage_error.ts";
+import { durationMs, storeOptions } from "./store_flags.ts";
 
 /** The help of `mcp-audit report`. */
 export const REPORT_HELP =
   `Usage: ${NAME} report [LOG...] [-o FILE] [--pubkey FILE] [--no-verify]
+       ${NAME} report --from http://HOST:8123 --since 7d [--server NAME] [--user U] [--host H] [-o FILE]
 
 Renders one self-contained HTML file (no network at view time) from one or
 more audit logs; several sessions merge into one report. Without LOG, the
@@ -24,8 +26,23 @@ verified but unsigned, incomplete (a session still running or ended without
 a session_end), or failed (tampered: the lines are named and their events
 marked in the timeline). A report is written in every case.
 
+With --from, a fleet report from the central ClickHouse that "${NAME} ship"
+fills, aggregated there (the store is never loaded whole): the sessions
+active since --since, per host and user; the tools used across the fleet
+with their classes; the entities touched, and by whom; each shipped file's
+local verification. --server, --user and --host keep only the sessions of
+that server (by its name in the handshake), user or host.
+
 Options:
   -o, --output FILE   Where to write the report. Default: report.html
+  --from URL          A fleet report from this ClickHouse.
+  --since DURATION    With --from: sessions this recent (7d, 12h, 30m). Default: 7d
+  --server NAME       With --from: only sessions with this server.
+  --user U            With --from: only sessions run by user U.
+  --host H            With --from: only sessions run on host H.
+  --database D        With --from: the ClickHouse database. Default: mcp_audit
+  --db-user U         With --from: the ClickHouse user. Default: default
+  --password-env VAR  With --from: read the ClickHouse password from VAR.
   --pubkey FILE       Check the checkpoints' Ed25519 signatures with this
                       public key (PEM, from "${NAME} keygen"), as verify does.
   --no-verify         Do not verify (faster on a large log); the page says
@@ -63,6 +80,14 @@ export async function reportCommand(
       output: { type: "string", short: "o" },
       pubkey: { type: "string" },
       "no-verify": { type: "boolean" },
+      from: { type: "string" },
+      since: { type: "string" },
+      server: { type: "string" },
+      user: { type: "string" },
+      host: { type: "string" },
+      database: { type: "string" },
+      "db-user": { type: "string" },
+      "password-env": { type: "string" },
     },
     REPORT_HELP,
     context,
@@ -70,6 +95,22 @@ export async function reportCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
+  if (values.from !== undefined) {
+    if (parsed.positionals.length > 0) {
+      throw new UsageError(
+        `--from reads the central store: do not give LOG files (got "${
+          parsed.positionals[0]
+        }")`,
+        REPORT_HELP,
+      );
+    }
+    return await fleetReportCommand(values.from, values, context);
+  }
+  for (const flag of ["since", "server", "user", "host"] as const) {
+    if (values[flag] !== undefined) {
+      throw new UsageError(`--${flag} needs --from URL`, REPORT_HELP);
+    }
+  }
   if (values.pubkey !== undefined && values["no-verify"]) {
     throw new UsageError(
       "--pubkey and --no-verify cannot be used together: the key is used only to verify",
@@ -121,4 +162,64 @@ export async function reportCommand(
     );
     return EXIT.failed;
   });
+}
+
+/** `report --from`: the fleet report from a central store. */
+async function fleetReportCommand(
+  url: string,
+  values: {
+    output?: string;
+    since?: string;
+    server?: string;
+    user?: string;
+    host?: string;
+    database?: string;
+    "db-user"?: string;
+    "password-env"?: string;
+  },
+  context: CommandContext,
+): Promise<number> {
+  const sinceMs = durationMs(values.since ?? "7d", REPORT_HELP);
+  const options = storeOptions(url, {
+    database: values.database,
+    user: values["db-user"],
+    "password-env": values["password-env"],
+  }, REPORT_HELP);
+  const { ClickHouseStore, StoreError } = await import(
+    "../fleet/clickhouse_store.ts"
+  );
+  const { fleetReport } = await import("../fleet/fleet_report.ts");
+  const { fleetPage } = await import("../fleet/fleet_page.ts");
+  let store: InstanceType<typeof ClickHouseStore>;
+  try {
+    store = new ClickHouseStore(options);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      throw new UsageError(error.message, REPORT_HELP, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    const report = await fleetReport(store, {
+      sinceMs,
+      server: values.server,
+      user: values.user,
+      host: values.host,
+    });
+    const out = values.output ?? "report.html";
+    await Deno.writeTextFile(out, fleetPage(report));
+    const t = report.totals;
+    context.out(
+      `Fleet report written to ${out}: ${t.sessions} session(s) on ${t.hosts} host(s) by ${t.users} user(s), ${t.toolCalls} tool call(s), ${t.errors} error(s), from ${report.store}`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof StoreError) {
+      context.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
 }
