@@ -530,4 +530,89 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
       assert.equal(row, "failed");
     },
   );
+  await t.step(
+    "--follow ships a live session as it grows and across rotation",
+    async () => {
+      const dir = `${tmp.path}/live`;
+      await Deno.mkdir(dir);
+      const whole = `${tmp.path}/whole.jsonl`;
+      const total = await writeSealedSession(whole, {
+        session: "live-session",
+        calls: 100,
+        key,
+      });
+      const lines = (await Deno.readTextFile(whole)).split("\n").slice(0, -1);
+      const live = `${dir}/live.jsonl`;
+      // The first part, with half a line at its end (a write in progress).
+      await Deno.writeTextFile(
+        live,
+        lines.slice(0, 60).join("\n") + "\n" + lines[60].slice(0, 30),
+      );
+      const db = ["--to", ch.url, "--database", "follow_test"];
+      const child = new Deno.Command(Deno.execPath(), {
+        args: cliArgs([
+          "ship",
+          "--init",
+          ...db,
+          "--follow",
+          "--interval",
+          "0.1",
+          "--cursor-dir",
+          `${tmp.path}/cf`,
+          "--host-name",
+          "live-host",
+        ]),
+        env: { MCP_AUDIT_LOG_DIR: dir },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const rows = async (): Promise<number> =>
+        Number(
+          (await ch.sql(
+            `SELECT count() FROM follow_test.mcp_audit_events FINAL`,
+          ).catch(() => "0")).trim(),
+        );
+      const until = async (n: number): Promise<void> => {
+        const deadline = Date.now() + 20_000;
+        while (await rows() !== n && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(await rows(), n);
+      };
+      await until(60); // The half line waits.
+      // The line completes and more follow; then the log rotates to live.2.jsonl.
+      await Deno.writeTextFile(
+        live,
+        lines[60].slice(30) + "\n" + lines.slice(61, 150).join("\n") + "\n",
+        { append: true },
+      );
+      await until(150);
+      await Deno.writeTextFile(
+        `${dir}/live.2.jsonl`,
+        lines.slice(150).join("\n") + "\n",
+      );
+      await until(total);
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await child.stdout.cancel();
+      await child.stderr.cancel();
+      assert.equal(status.code, 0);
+      const run = await cli([
+        "verify",
+        "--from",
+        ch.url,
+        "--database",
+        "follow_test",
+        "--session",
+        "live-session",
+        "--pubkey",
+        `${tmp.path}/k.pub`,
+      ]);
+      assert.equal(run.code, 0, run.stdout);
+      assert.match(
+        run.stdout,
+        new RegExp(`^VERIFIED: 1 session\\(s\\), ${total} rows`, "m"),
+      );
+    },
+  );
 });
