@@ -33,7 +33,7 @@ ${STORE_FLAGS_HELP}
   --follow              Keep shipping live sessions as they grow and rotate,
                         until interrupted.
   --interval SECONDS    How often --follow looks for new lines. Default: 1
-  --batch N             Lines per insert. Default: 5000
+  --batch N             Lines per insert (fewer past 16 MB). Default: 20000
   --retries N           Tries after a failure before giving up. Default: 8
                         (with --follow: no limit)
   --cursor-dir DIR      Where cursors are kept. Default: .ship/ in the log directory
@@ -116,7 +116,7 @@ export async function shipCommand(
   if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
   if (!values.to) throw new UsageError("--to URL is required", SHIP_HELP);
-  const batch = Math.floor(positive(values.batch, "batch", 5000));
+  const batch = Math.floor(positive(values.batch, "batch", 20000));
   const interval = positive(values.interval, "interval", 1);
   const retries = values.retries === undefined
     ? (values.follow ? Infinity : 8)

@@ -15,6 +15,7 @@ import {
   ClickHouseLogLevel,
   createClient,
 } from "@clickhouse/client";
+import { Readable } from "node:stream";
 import { databaseName, schemaStatements, type TABLES } from "./fleet_schema.ts";
 
 /** Options for {@linkcode ClickHouseStore}. */
@@ -264,6 +265,30 @@ export class ClickHouseStore {
           format: "JSONEachRow",
         }),
     );
+  }
+
+  /**
+   * Inserts rows already written in `format` (e.g. `TabSeparated`), with
+   * the columns named, through the client's `exec` with the body as given.
+   */
+  async insertRaw(
+    table: (typeof TABLES)[keyof typeof TABLES],
+    columns: readonly string[],
+    format: string,
+    body: string,
+    rows: number,
+  ): Promise<void> {
+    if (body === "") return;
+    await this.#retry(`${rows} row(s) for ${table}`, async () => {
+      const result = await this.#client.exec({
+        query: `INSERT INTO ${this.database}.${table} (${
+          columns.join(", ")
+        }) FORMAT ${format}`,
+        values: Readable.from([body]),
+      });
+      // Read the (empty) answer to the end, so its socket is free again.
+      for await (const _ of result.stream) { /* nothing */ }
+    });
   }
 
   /** Runs a statement that returns no rows. */

@@ -21,8 +21,9 @@ import {
   type CheckpointRow,
   checkpointRow,
   dateTimeText,
-  type EventRow,
+  EVENT_COLUMNS,
   eventRow,
+  eventRowTsv,
 } from "./event_row.ts";
 import { cursorPath, readCursor, writeCursor } from "./ship_cursor.ts";
 
@@ -40,7 +41,7 @@ export interface ShipOptions {
   host: string;
   /** The user who ran the proxy, recorded with every row. */
   user: string;
-  /** Lines per insert. @default {5000} */
+  /** Lines per insert (fewer when they pass 16 MB). @default {20000} */
   batchLines?: number;
   /** Keep shipping as logs grow, until `signal` aborts. @default {false} */
   follow?: boolean;
@@ -55,7 +56,7 @@ export interface ShipOptions {
 }
 
 const defaults = {
-  batchLines: 5000,
+  batchLines: 20000,
   follow: false,
   intervalMs: 1000,
 } satisfies Partial<ShipOptions>;
@@ -142,6 +143,8 @@ async function discover(options: ShipOptions): Promise<string[][]> {
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+/** An insert is sent once its rows pass this many characters (about 16 MB). */
+const BATCH_CHARS = 16 * 1024 * 1024;
 
 /** Ships what is new in one file; returns what was sent. */
 async function shipFile(
@@ -176,26 +179,49 @@ async function shipFile(
   const file = await Deno.open(path, { read: true });
   try {
     await file.seek(cursor.offset, Deno.SeekMode.Start);
-    let events: EventRow[] = [];
+    let events = "";
     let checkpoints: CheckpointRow[] = [];
     let pending = new Uint8Array(0);
     let base = cursor.offset; // File offset of pending[0].
     let lineNo = cursor.lines;
     let batchEnd = cursor.offset;
     let batchLinesSeen = 0;
+    // One batch is inserted while the next is read: the server parses on
+    // its own core. The cursor moves in order, after each acknowledgement.
+    let inflight: Promise<void> | undefined;
     const flush = async (): Promise<void> => {
       if (batchLinesSeen === 0) return;
-      await store.insert(TABLES.checkpoints, checkpoints);
-      await store.insert(TABLES.events, events);
-      result.lines += batchLinesSeen;
-      result.bytes += batchEnd - cursor.offset;
-      cursor.offset = batchEnd;
-      cursor.lines = lineNo;
-      await writeCursor(cursorFile, cursor);
-      result.acknowledged = cursor.lines;
-      events = [];
+      const previous = inflight;
+      const batch = {
+        events,
+        checkpoints,
+        count: batchLinesSeen,
+        end: batchEnd,
+        lines: lineNo,
+      };
+      events = "";
       checkpoints = [];
       batchLinesSeen = 0;
+      inflight = (async (): Promise<void> => {
+        await previous;
+        await store.insert(TABLES.checkpoints, batch.checkpoints);
+        await store.insertRaw(
+          TABLES.events,
+          EVENT_COLUMNS,
+          "TabSeparated",
+          batch.events,
+          batch.count,
+        );
+        result.lines += batch.count;
+        result.bytes += batch.end - cursor.offset;
+        cursor.offset = batch.end;
+        cursor.lines = batch.lines;
+        await writeCursor(cursorFile, cursor);
+        result.acknowledged = cursor.lines;
+      })();
+      // Handled where it is awaited; a failure is not lost meanwhile.
+      inflight.catch(() => {});
+      await previous;
     };
     const chunk = new Uint8Array(1 << 20);
     for (;;) {
@@ -229,15 +255,18 @@ async function shipFile(
           result.skipped++;
           continue;
         }
-        events.push(eventRow(text, record, origin, lineNo));
+        events += eventRowTsv(eventRow(text, record, origin, lineNo));
         const cp = checkpointRow(text, record, origin);
         if (cp) checkpoints.push(cp);
-        if (batchLinesSeen >= batchLines) await flush();
+        if (batchLinesSeen >= batchLines || events.length >= BATCH_CHARS) {
+          await flush();
+        }
       }
       base += start;
       pending = joined.slice(start);
     }
     await flush();
+    await inflight;
     // An incomplete last line stays for the next pass (a live session).
   } finally {
     file.close();

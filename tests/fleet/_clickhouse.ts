@@ -13,6 +13,8 @@
 export interface ClickHouse extends AsyncDisposable {
   /** Its HTTP interface, `http://127.0.0.1:PORT`. */
   url: string;
+  /** Its native protocol's port, for `clickhouse-client --port`. */
+  tcpPort: number;
   /** Runs SQL over HTTP and returns the response text; throws on an error. */
   sql(query: string): Promise<string>;
 }
@@ -100,6 +102,7 @@ export async function startClickHouse(): Promise<ClickHouse> {
         if (text.startsWith("Ok")) {
           return {
             url,
+            tcpPort: tcp,
             async sql(query: string): Promise<string> {
               const r = await fetch(url, { method: "POST", body: query });
               const body = await r.text();
