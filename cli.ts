@@ -36,6 +36,7 @@ Usage:
   ${NAME} wrap <client> [--dry-run] | --all | --status  wire mcp-audit into an MCP client's config
   ${NAME} unwrap <client>                              restore the client's config
   ${NAME} hook <claude-code|cursor|codex> [--log FILE]     record (and guard) a coding agent's tool call from its hook
+  ${NAME} ship --to http://HOST:8123 [FILES...]            send logs to a central ClickHouse
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -75,6 +76,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   unwrap: async () =>
     (await import("./lib/cli/unwrap_command.ts")).unwrapCommand,
   hook: async () => (await import("./lib/cli/hook_command.ts")).hookCommand,
+  ship: async () => (await import("./lib/cli/ship_command.ts")).shipCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */

@@ -38,6 +38,16 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/log",
     "lib/findings",
   ],
+  // The central store: ships logs and reads them back with the evidence checks.
+  "lib/fleet": [
+    "lib/util",
+    "lib/wire",
+    "lib/audit",
+    "lib/seal",
+    "lib/log",
+    "lib/evidence",
+    "lib/findings",
+  ],
   // The only place under lib/ that knows the built-in plugins.
   "lib/config": ["lib/util", "lib/wire", "lib/audit", "lib/plugin", "plugins"],
   "lib/session": [
@@ -101,6 +111,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/http",
     "lib/hooks",
     "report",
+    "lib/fleet",
   ],
   // Built-in plugins are written against the public plugin kit only, as a user's would be.
   "plugins": ["lib/plugin/kit/mod.ts"],

@@ -31,6 +31,7 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
     "proxy",
     "report",
     "sessions",
+    "ship",
     "summary",
     "tail",
     "unwrap",

@@ -9,11 +9,13 @@ import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
 import { UsageError } from "./usage_error.ts";
 import { parseSince } from "./since.ts";
+import { durationMs, storeOptions } from "./store_flags.ts";
 
 /** The help of `mcp-audit report`. */
 export const REPORT_HELP =
   `Usage: ${NAME} report [LOG...] [-o FILE] [--pubkey FILE] [--no-verify]
        ${NAME} report --since SPAN [--server NAME] [--client NAME] [--dir DIR] [-o FILE]
+       ${NAME} report --from http://HOST:8123 --since 7d [--server NAME] [--user U] [--host H] [-o FILE]
 
 Renders one self-contained HTML file (no network at view time) from one or
 more audit logs; several sessions merge into one report. Without LOG, the
@@ -29,8 +31,21 @@ verified but unsigned, incomplete (a session still running or ended without
 a session_end), or failed (tampered: the lines are named and their events
 marked in the timeline). A report is written in every case.
 
+With --from, a fleet report from the central ClickHouse that "${NAME} ship"
+fills, aggregated there (the store is never loaded whole): the sessions
+active since --since, per host and user; the tools used across the fleet
+with their classes; the entities touched, and by whom; each shipped file's
+local verification. --server, --user and --host keep only the sessions of
+that server (by its name in the handshake), user or host.
+
 Options:
   -o, --output FILE   Where to write the report. Default: report.html
+  --from URL          A fleet report from this ClickHouse.
+  --user U            With --from: only sessions run by user U.
+  --host H            With --from: only sessions run on host H.
+  --database D        With --from: the ClickHouse database. Default: mcp_audit
+  --db-user U         With --from: the ClickHouse user. Default: default
+  --password-env VAR  With --from: read the ClickHouse password from VAR.
   --pubkey FILE       Check the checkpoints' Ed25519 signatures with this
                       public key (PEM, from "${NAME} keygen"), as verify does.
   --no-verify         Do not verify (faster on a large log); the page says
@@ -40,6 +55,8 @@ Options:
   --server NAME       Only sessions with this server (handshake name or the
                       log file's server name; case ignored).
   --client NAME       Only sessions with this client (handshake name).
+                      With --from, --since defaults to 7d and --server names
+                      the server in the handshake; --client is not offered.
   --dir DIR           The log directory for --since, --server and --client.
                       Default: as for "${NAME} sessions".
   -h, --help          This help.
@@ -80,6 +97,12 @@ export async function reportCommand(
       server: { type: "string" },
       client: { type: "string" },
       dir: { type: "string" },
+      from: { type: "string" },
+      user: { type: "string" },
+      host: { type: "string" },
+      database: { type: "string" },
+      "db-user": { type: "string" },
+      "password-env": { type: "string" },
     },
     REPORT_HELP,
     context,
@@ -87,6 +110,30 @@ export async function reportCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
+  if (values.from !== undefined) {
+    for (const flag of ["client", "dir"] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(
+          `--${flag} reads the local log directory: it cannot be used with --from`,
+          REPORT_HELP,
+        );
+      }
+    }
+    if (parsed.positionals.length > 0) {
+      throw new UsageError(
+        `--from reads the central store: do not give LOG files (got "${
+          parsed.positionals[0]
+        }")`,
+        REPORT_HELP,
+      );
+    }
+    return await fleetReportCommand(values.from, values, context);
+  }
+  for (const flag of ["user", "host"] as const) {
+    if (values[flag] !== undefined) {
+      throw new UsageError(`--${flag} needs --from URL`, REPORT_HELP);
+    }
+  }
   if (values.pubkey !== undefined && values["no-verify"]) {
     throw new UsageError(
       "--pubkey and --no-verify cannot be used together: the key is used only to verify",
@@ -202,4 +249,64 @@ async function matchingLogs(
     }`,
   );
   return [...new Set(sessions.reverse().flatMap((s) => s.paths))];
+}
+
+/** `report --from`: the fleet report from a central store. */
+async function fleetReportCommand(
+  url: string,
+  values: {
+    output?: string;
+    since?: string;
+    server?: string;
+    user?: string;
+    host?: string;
+    database?: string;
+    "db-user"?: string;
+    "password-env"?: string;
+  },
+  context: CommandContext,
+): Promise<number> {
+  const sinceMs = durationMs(values.since ?? "7d", REPORT_HELP);
+  const options = storeOptions(url, {
+    database: values.database,
+    user: values["db-user"],
+    "password-env": values["password-env"],
+  }, REPORT_HELP);
+  const { ClickHouseStore, StoreError } = await import(
+    "../fleet/clickhouse_store.ts"
+  );
+  const { fleetReport } = await import("../fleet/fleet_report.ts");
+  const { fleetPage } = await import("../fleet/fleet_page.ts");
+  let store: InstanceType<typeof ClickHouseStore>;
+  try {
+    store = new ClickHouseStore(options);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      throw new UsageError(error.message, REPORT_HELP, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    const report = await fleetReport(store, {
+      sinceMs,
+      server: values.server,
+      user: values.user,
+      host: values.host,
+    });
+    const out = values.output ?? "report.html";
+    await Deno.writeTextFile(out, fleetPage(report));
+    const t = report.totals;
+    context.out(
+      `Fleet report written to ${out}: ${t.sessions} session(s) on ${t.hosts} host(s) by ${t.users} user(s), ${t.toolCalls} tool call(s), ${t.errors} error(s), from ${report.store}`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof StoreError) {
+      context.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
 }

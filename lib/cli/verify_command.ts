@@ -7,10 +7,18 @@ import { NAME } from "../util/version.ts";
 import { type CommandContext, parseCommand } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
+import { UsageError } from "./usage_error.ts";
+import {
+  durationMs,
+  STORE_FLAGS,
+  STORE_FLAGS_HELP,
+  storeOptions,
+} from "./store_flags.ts";
 
 /** The help of `mcp-audit verify`. */
 export const VERIFY_HELP =
   `Usage: ${NAME} verify [LOG...] [--pubkey FILE] [--require-signature] [--json]
+       ${NAME} verify --from http://HOST:8123 (--session ID | --since 7d) [--pubkey FILE]
 
 Checks every line of one or more audit logs: the hash chain of each session,
 the Merkle tree root of every checkpoint and, with --pubkey, every
@@ -29,8 +37,19 @@ log still verifies when chains and roots hold (pass --require-signature to
 fail instead). With --pubkey, an unsigned checkpoint or one signed with
 another key fails.
 
+With --from, the sessions are read back from the central ClickHouse that
+"${NAME} ship" fills: each session's stored lines are checked in seq order by
+the same verifier, every checkpoint shipped to the checkpoints table is
+checked against the Merkle root the stored events give at its tree size
+(and its signature), and every column against the line it came from. A row
+edited, deleted or inserted in the store is named by session and seq.
+
 Options:
   --pubkey FILE          The Ed25519 public key (PEM, from "${NAME} keygen").
+  --from URL             Verify sessions in this ClickHouse (see "${NAME} ship").
+  --session ID           With --from: a session to verify (repeatable).
+  --since DURATION       With --from: every session with rows this recent (7d, 12h, 30m).
+${STORE_FLAGS_HELP}
   --require-signature    Fail unless every checkpoint's signature is checked.
   --json                 Print the report as JSON.
   -h, --help             This help.
@@ -69,6 +88,10 @@ export async function verifyCommand(
       pubkey: { type: "string" },
       "require-signature": { type: "boolean" },
       json: { type: "boolean" },
+      from: { type: "string" },
+      session: { type: "string", multiple: true },
+      since: { type: "string" },
+      ...STORE_FLAGS,
     },
     VERIFY_HELP,
     context,
@@ -76,6 +99,17 @@ export async function verifyCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
+  if (values.from !== undefined) {
+    return await verifyCentralStore(
+      values.from,
+      parsed.positionals,
+      values,
+      context,
+    );
+  }
+  if (values.session || values.since) {
+    throw new UsageError("--session and --since need --from URL", VERIFY_HELP);
+  }
   const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
@@ -99,4 +133,97 @@ export async function verifyCommand(
       ? EXIT.gap
       : EXIT.incomplete;
   });
+}
+
+/** `verify --from`: the sessions in a central store. */
+async function verifyCentralStore(
+  url: string,
+  positionals: string[],
+  values: {
+    pubkey?: string;
+    "require-signature"?: boolean;
+    json?: boolean;
+    session?: string[];
+    since?: string;
+    database?: string;
+    user?: string;
+    "password-env"?: string;
+  },
+  context: CommandContext,
+): Promise<number> {
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `--from reads the central store: do not give LOG files (got "${
+        positionals[0]
+      }")`,
+      VERIFY_HELP,
+    );
+  }
+  if (!values.session && !values.since) {
+    throw new UsageError(
+      "--from needs --session ID or --since DURATION",
+      VERIFY_HELP,
+    );
+  }
+  const sinceMs = values.since === undefined
+    ? undefined
+    : durationMs(values.since, VERIFY_HELP);
+  const options = storeOptions(url, values, VERIFY_HELP);
+  const { ClickHouseStore, StoreError } = await import(
+    "../fleet/clickhouse_store.ts"
+  );
+  const { verifyCentral, formatCentralReport } = await import(
+    "../fleet/central_verify.ts"
+  );
+  let store: InstanceType<typeof ClickHouseStore>;
+  try {
+    store = new ClickHouseStore(options);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      throw new UsageError(error.message, VERIFY_HELP, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    return await readingFiles(context, async () => {
+      const { loadVerifyKey } = await import("../seal/signing_key.ts");
+      const report = await verifyCentral(store, {
+        sessions: values.session,
+        sinceMs,
+        publicKey: values.pubkey
+          ? await loadVerifyKey(values.pubkey)
+          : undefined,
+        requireSignature: values["require-signature"],
+      });
+      if (
+        report.sessions.length === 0 &&
+        report.findings.every((f) => f.severity === "note")
+      ) {
+        context.err(
+          `no session in ${report.store} matches: nothing was checked. Ship logs with "${NAME} ship", or widen --since.`,
+        );
+        return EXIT.unreadable;
+      }
+      context.out(
+        values.json
+          ? JSON.stringify(report, null, 2)
+          : formatCentralReport(report),
+      );
+      return report.status === "verified"
+        ? EXIT.ok
+        : report.status === "failed"
+        ? EXIT.failed
+        : report.status === "gap"
+        ? EXIT.gap
+        : EXIT.incomplete;
+    });
+  } catch (error) {
+    if (error instanceof StoreError) {
+      context.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
 }

@@ -23,11 +23,14 @@ Deno.test("a lock left by a killed hook is broken once stale; a fresh one is wai
   await Deno.writeTextFile(`${log}.lock`, "12345\n");
   const old = new Date(Date.now() - STALE_LOCK_MS - 5_000);
   await Deno.utime(`${log}.lock`, old, old);
-  assert.equal(await withLogLock(log, async () => "got it"), "got it");
+  assert.equal(
+    await withLogLock(log, () => Promise.resolve("got it")),
+    "got it",
+  );
   await assert.rejects(() => Deno.stat(`${log}.lock`), Deno.errors.NotFound);
   await Deno.writeTextFile(`${log}.lock`, "12345\n");
   await assert.rejects(
-    () => withLogLock(log, async () => "never", { timeoutMs: 200 }),
+    () => withLogLock(log, () => Promise.resolve("never"), { timeoutMs: 200 }),
     HookLogError,
   );
 });

@@ -1,0 +1,351 @@
+/**
+ * `ship`: sends logs to the central store. Each log (a file and its rotated
+ * parts) is verified first, then every complete line from its cursor on is
+ * sent in batches, as a row of the events table (and, for a checkpoint, of
+ * the checkpoints table too); the cursor moves after each batch the store
+ * acknowledged. The file's verification result goes to the files table, so
+ * a log that fails verification is shipped and says so. Local logs are only
+ * read. With `follow`, it keeps going: new lines, new parts after rotation
+ * and new sessions are shipped as they appear.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { logParts, orderLogFiles } from "../log/log_path.ts";
+import { verifyLogs } from "../evidence/verify.ts";
+import type { VerifyKey } from "../seal/signing_key.ts";
+import type { VerifyReport, VerifyStatus } from "../evidence/verify.ts";
+import type { ClickHouseStore } from "./clickhouse_store.ts";
+import { TABLES } from "./fleet_schema.ts";
+import {
+  type CheckpointRow,
+  checkpointRow,
+  dateTimeText,
+  EVENT_COLUMNS,
+  eventRow,
+  eventRowTsv,
+} from "./event_row.ts";
+import { cursorPath, readCursor, writeCursor } from "./ship_cursor.ts";
+
+/** Options for {@linkcode shipLogs}. */
+export interface ShipOptions {
+  /** Where the rows go. */
+  store: ClickHouseStore;
+  /** The logs to ship; without them, every log in `dir`. */
+  files?: string[];
+  /** The log directory, when no files are given. */
+  dir?: string;
+  /** Where the cursors are kept. */
+  cursorDir: string;
+  /** The machine, recorded with every row. */
+  host: string;
+  /** The user who ran the proxy, recorded with every row. */
+  user: string;
+  /** Lines per insert (fewer when they pass 16 MB). @default {20000} */
+  batchLines?: number;
+  /** Keep shipping as logs grow, until `signal` aborts. @default {false} */
+  follow?: boolean;
+  /** How often `follow` looks for new lines. @default {1000} */
+  intervalMs?: number;
+  /** Ends `follow`. */
+  signal?: AbortSignal;
+  /** Checks checkpoint signatures in the local verification. */
+  publicKey?: VerifyKey;
+  /** Told of each file shipped (or failing verification). */
+  onFile?: (result: ShippedFile) => void;
+}
+
+const defaults = {
+  batchLines: 20000,
+  follow: false,
+  intervalMs: 1000,
+} satisfies Partial<ShipOptions>;
+
+/** What happened to one log file in one pass. */
+export interface ShippedFile {
+  /** The file, absolute. */
+  path: string;
+  /** Lines sent in this pass. */
+  lines: number;
+  /** Bytes sent in this pass. */
+  bytes: number;
+  /** Lines acknowledged in all, the cursor's count. */
+  acknowledged: number;
+  /** Lines skipped: not an audit event (reported by verification too). */
+  skipped: number;
+  /** The local verification of the log it belongs to. */
+  status: VerifyStatus;
+  /** The verification's problems in this file, one sentence each. */
+  problems: string[];
+}
+
+/** What {@linkcode shipLogs} returns. */
+export interface ShipResult {
+  /** Every file shipped, per pass. */
+  files: ShippedFile[];
+  /** Lines sent in all. */
+  lines: number;
+}
+
+/**
+ * A log cannot be shipped as it is (shorter than what was shipped: it was
+ * truncated or replaced).
+ *
+ * @example
+ * ```ts
+ * import { ShipError } from "./ship.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new ShipError("x").name, "ShipError");
+ * ```
+ */
+export class ShipError extends Error {
+  /** The error with its message. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ShipError";
+  }
+}
+
+/** The logs to ship, each as its parts in order. */
+async function discover(options: ShipOptions): Promise<string[][]> {
+  const seeds: string[] = [];
+  if (options.files && options.files.length > 0) {
+    seeds.push(...options.files.map((f) => resolve(f)));
+  } else if (options.dir) {
+    const dir = resolve(options.dir);
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (entry.isFile && entry.name.endsWith(".jsonl")) {
+          seeds.push(`${dir}/${entry.name}`);
+        }
+      }
+    } catch (error) {
+      throw new ShipError(
+        `Cannot read the log directory "${dir}": ${
+          error instanceof Error ? error.message : String(error)
+        }. Give the logs to ship as arguments, or set MCP_AUDIT_LOG_DIR.`,
+        { cause: error },
+      );
+    }
+    seeds.sort();
+  }
+  const seen = new Set<string>();
+  const logs: string[][] = [];
+  for (const seed of seeds) {
+    if (seen.has(seed)) continue;
+    // A rotated log's later parts appear beside its first: follow them.
+    const parts = orderLogFiles(await logParts(seed));
+    for (const p of parts) seen.add(p);
+    logs.push(parts);
+  }
+  return logs;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+/** An insert is sent once its rows pass this many characters (about 16 MB). */
+const BATCH_CHARS = 16 * 1024 * 1024;
+
+/** Ships what is new in one file; returns what was sent. */
+async function shipFile(
+  path: string,
+  options: ShipOptions,
+  report: VerifyReport,
+): Promise<ShippedFile> {
+  const { store } = options;
+  const batchLines = options.batchLines ?? defaults.batchLines;
+  const destination = store.label;
+  const cursorFile = cursorPath(options.cursorDir, path, destination);
+  const cursor = await readCursor(cursorFile, path, destination);
+  const size = (await Deno.stat(path)).size;
+  if (size < cursor.offset) {
+    throw new ShipError(
+      `"${path}" is ${size} bytes, shorter than the ${cursor.offset} bytes already shipped: the local log was truncated or replaced after shipping. "mcp-audit verify --from ${destination}" checks the central copy; delete "${cursorFile}" to ship the file as it is now.`,
+    );
+  }
+  const origin = { host: options.host, user: options.user, file: path };
+  const result: ShippedFile = {
+    path,
+    lines: 0,
+    bytes: 0,
+    acknowledged: cursor.lines,
+    skipped: 0,
+    status: report.status,
+    problems: report.findings.filter((f) =>
+      f.path === path && f.severity !== "note"
+    ).map((f) => `line ${f.line}: ${f.kind}: ${f.message}`),
+  };
+  if (size === cursor.offset) return result;
+  const file = await Deno.open(path, { read: true });
+  try {
+    await file.seek(cursor.offset, Deno.SeekMode.Start);
+    let events = "";
+    let checkpoints: CheckpointRow[] = [];
+    let pending = new Uint8Array(0);
+    let base = cursor.offset; // File offset of pending[0].
+    let lineNo = cursor.lines;
+    let batchEnd = cursor.offset;
+    let batchLinesSeen = 0;
+    // One batch is inserted while the next is read: the server parses on
+    // its own core. The cursor moves in order, after each acknowledgement.
+    let inflight: Promise<void> | undefined;
+    const flush = async (): Promise<void> => {
+      if (batchLinesSeen === 0) return;
+      const previous = inflight;
+      const batch = {
+        events,
+        checkpoints,
+        count: batchLinesSeen,
+        end: batchEnd,
+        lines: lineNo,
+      };
+      events = "";
+      checkpoints = [];
+      batchLinesSeen = 0;
+      inflight = (async (): Promise<void> => {
+        await previous;
+        await store.insert(TABLES.checkpoints, batch.checkpoints);
+        await store.insertRaw(
+          TABLES.events,
+          EVENT_COLUMNS,
+          "TabSeparated",
+          batch.events,
+          batch.count,
+        );
+        result.lines += batch.count;
+        result.bytes += batch.end - cursor.offset;
+        cursor.offset = batch.end;
+        cursor.lines = batch.lines;
+        await writeCursor(cursorFile, cursor);
+        result.acknowledged = cursor.lines;
+      })();
+      // Handled where it is awaited; a failure is not lost meanwhile.
+      inflight.catch(() => {});
+      await previous;
+    };
+    const chunk = new Uint8Array(1 << 20);
+    for (;;) {
+      const n = await file.read(chunk);
+      if (n === null) break;
+      const joined = new Uint8Array(pending.length + n);
+      joined.set(pending, 0);
+      joined.set(chunk.subarray(0, n), pending.length);
+      let start = 0;
+      for (;;) {
+        const end = joined.indexOf(0x0a, start);
+        if (end < 0) break;
+        lineNo++;
+        batchLinesSeen++;
+        batchEnd = base + end + 1;
+        const bytes = joined.subarray(start, end);
+        start = end + 1;
+        let text: string;
+        let record: Record<string, unknown>;
+        try {
+          text = decoder.decode(bytes);
+          record = JSON.parse(text);
+          if (
+            typeof record !== "object" || record === null ||
+            typeof record.session !== "string" ||
+            typeof record.seq !== "number"
+          ) throw new TypeError("not an event");
+        } catch {
+          // Not an audit event: it has no (session, seq) to be stored
+          // under. The files table records the verification that names it.
+          result.skipped++;
+          continue;
+        }
+        events += eventRowTsv(eventRow(text, record, origin, lineNo));
+        const cp = checkpointRow(text, record, origin);
+        if (cp) checkpoints.push(cp);
+        if (batchLinesSeen >= batchLines || events.length >= BATCH_CHARS) {
+          await flush();
+        }
+      }
+      base += start;
+      pending = joined.slice(start);
+    }
+    await flush();
+    await inflight;
+    // An incomplete last line stays for the next pass (a live session).
+  } finally {
+    file.close();
+  }
+  return result;
+}
+
+/** Records the local verification of one file in the files table. */
+async function recordVerification(
+  options: ShipOptions,
+  shipped: ShippedFile,
+  report: VerifyReport,
+): Promise<void> {
+  const now = Date.now();
+  await options.store.insert(TABLES.files, [{
+    host: options.host,
+    path: shipped.path,
+    checked: now,
+    checked_at: dateTimeText(new Date(now).toISOString()),
+    user: options.user,
+    sessions: report.sessions.filter((s) =>
+      s.first.path === shipped.path || s.last.path === shipped.path
+    ).map((s) => s.session),
+    status: report.status,
+    findings: JSON.stringify(shipped.problems.slice(0, 100)),
+    lines: shipped.acknowledged,
+  }]);
+}
+
+/**
+ * Ships logs to the central store: once, or with `follow` until the signal
+ * aborts. Throws `StoreError` when the store cannot be reached after the
+ * retries, `ShipError` for a log that cannot be shipped.
+ *
+ * @example
+ * ```ts ignore
+ * import { ClickHouseStore } from "./clickhouse_store.ts";
+ * import { shipLogs } from "./ship.ts";
+ *
+ * const store = new ClickHouseStore({ url: "http://127.0.0.1:8123" });
+ * const result = await shipLogs({
+ *   store, files: ["session.jsonl"], cursorDir: "/tmp/cursors", host: "ci-1", user: "ci",
+ * });
+ * console.log(result.lines);
+ * await store.close();
+ * ```
+ */
+export async function shipLogs(options: ShipOptions): Promise<ShipResult> {
+  const result: ShipResult = { files: [], lines: 0 };
+  await Deno.mkdir(options.cursorDir, { recursive: true });
+  /** Size of each file at its last verification. */
+  const verifiedAt = new Map<string, number>();
+  const interval = options.intervalMs ?? defaults.intervalMs;
+  for (;;) {
+    for (const parts of await discover(options)) {
+      let changed = false;
+      for (const part of parts) {
+        const size = (await Deno.stat(part)).size;
+        if (verifiedAt.get(part) !== size) changed = true;
+        verifiedAt.set(part, size);
+      }
+      if (!changed) continue;
+      const report = await verifyLogs(parts, { publicKey: options.publicKey });
+      for (const part of parts) {
+        const shipped = await shipFile(part, options, report);
+        await recordVerification(options, shipped, report);
+        result.files.push(shipped);
+        result.lines += shipped.lines;
+        options.onFile?.(shipped);
+      }
+    }
+    if (!options.follow || options.signal?.aborted) return result;
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, interval);
+      options.signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        done();
+      }, { once: true });
+    });
+    if (options.signal?.aborted) return result;
+  }
+}
