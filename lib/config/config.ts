@@ -19,6 +19,10 @@ import {
   SensitivityOptionsSchema,
 } from "../../plugins/sensitivity.ts";
 import { type Extractor, ExtractorSchema } from "../../plugins/entities.ts";
+import {
+  type BuiltinEntities,
+  BuiltinEntitiesSchema,
+} from "../../plugins/entities.ts";
 
 // Layers above the config name extractors through it, not through plugins/.
 export type { Extractor };
@@ -67,6 +71,11 @@ export interface ConfigInput {
   entities?: Extractor[];
   /** Treat arguments named like ids (`employee_id`) as entities. @default {true} */
   idArguments?: boolean;
+  /**
+   * The built-in entity extractors (`path`, `url`, `email`, `table`), each
+   * on unless set to `false`; `false` turns them all off. @default {{}}
+   */
+  builtinEntities?: false | BuiltinEntities;
   /** Redaction; `false` turns it off. */
   redact?: false | RedactOptions;
   /** Classify from the server's tool annotations. @default {true} */
@@ -116,6 +125,8 @@ const configFile = z.object({
   rules: SensitivityOptionsSchema.optional(),
   entities: z.array(ExtractorSchema).optional(),
   idArguments: z.boolean().optional(),
+  builtinEntities: z.union([z.literal(false), BuiltinEntitiesSchema])
+    .optional(),
   redact: z.union([z.literal(false), RedactOptionsSchema]).optional(),
   annotations: z.boolean().optional(),
   plugins: z.array(PluginEntrySchema).optional(),
