@@ -59,7 +59,20 @@ export interface SessionCalls {
   messages: SessionMessage[];
   /** Tool name -> its annotations, from `tools/list` answers. */
   hints: Map<string, ToolHints>;
+  /** The scopes the client declared in `_meta["mcp-audit/scope"]` of its requests, in seq order. */
+  scopes?: ScopeDeclaration[];
 }
+
+/** A scope the client declared: entity type -> the values inside it. */
+export interface ScopeDeclaration {
+  /** Seq of the request whose `_meta` declared it. */
+  seq: number;
+  /** Entity type -> allowed values, e.g. `{ department: ["Engineering"] }`. */
+  scope: Record<string, string[]>;
+}
+
+/** The `_meta` key under which a client declares the session's scope. */
+export const SCOPE_META_KEY = "mcp-audit/scope";
 
 /**
  * Splits events into sessions and joins each `tools/call` with its reply.
@@ -106,6 +119,10 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       ? e.error
       : e.params;
     s.messages.push({ seq: e.seq, dir, text: json(payload) });
+    if (dir === "c2s" && kind !== "response" && kind !== "error") {
+      const declared = scopeOf(rec(rec(e.params)?._meta)?.[SCOPE_META_KEY]);
+      if (declared) (s.scopes ??= []).push({ seq: e.seq, scope: declared });
+    }
     if (kind === "request" && e.method === "tools/call") {
       const params = rec(e.params);
       const call: ToolCall = {
@@ -380,6 +397,35 @@ function foundNothing(result: unknown): boolean {
     return rec(c)?.type === "text" && typeof text === "string" &&
       text.trim() === "";
   });
+}
+
+/**
+ * A declared scope in the form the rules read, or undefined when `value`
+ * is not an object of strings or string lists.
+ *
+ * @example
+ * ```ts
+ * import { scopeOf } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(scopeOf({ department: "Engineering", region: ["EU", "UK"] }),
+ *   { department: ["Engineering"], region: ["EU", "UK"] });
+ * assert.equal(scopeOf("Engineering"), undefined);
+ * ```
+ */
+export function scopeOf(value: unknown): Record<string, string[]> | undefined {
+  const r = rec(value);
+  if (!r) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [type, v] of Object.entries(r)) {
+    const values = typeof v === "string"
+      ? [v]
+      : Array.isArray(v) && v.every((x) => typeof x === "string")
+      ? v as string[]
+      : undefined;
+    if (values) out[type] = values;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function labels(classes: unknown): Set<string> {
