@@ -94,11 +94,33 @@ export interface ConfigInput {
   /** Tamper evidence: the Ed25519 private key file that signs checkpoints, and how often they come. */
   signing?: SigningConfig;
   /**
+   * The finding rules: rule id -> `false` (off), or its settings:
+   * `enabled`, `severity`, and where the rule has them `threshold`,
+   * `medium`, `rate` and `scope`. Read by `check --config`.
+   */
+  findings?: Record<string, false | FindingRuleSettings>;
+  /**
    * The server `mcp-audit proxy` starts when none is given after `--` or
    * with `--server` (for launchers such as the MCP Inspector, which take
    * both for themselves).
    */
   server?: ServerConfig;
+}
+
+/** One finding rule's settings in the config's `findings` section. */
+export interface FindingRuleSettings {
+  /** `false` switches the rule off. @default {true} */
+  enabled?: boolean;
+  /** Every finding of the rule gets this severity. */
+  severity?: "high" | "medium" | "low";
+  /** `repeated-call`: calls alike from which a loop is reported (3); `error-storm`: failed calls from which a storm is (5). */
+  threshold?: number;
+  /** `repeated-call`: calls alike from which the loop is medium (10). */
+  medium?: number;
+  /** `error-storm`: share of failed calls, 0 to 1, from which a storm is reported (0.5). */
+  rate?: number;
+  /** `scope-crossing`: entity type -> the values inside the session's scope. */
+  scope?: Record<string, string | string[]>;
 }
 
 /** The config file's content as parsed: the plugins' defaults filled in. */
@@ -142,6 +164,21 @@ const configFile = z.object({
     command: z.string().min(1),
     args: z.array(z.string()).optional(),
   }).strict().optional(),
+  findings: z.record(
+    z.string(),
+    z.union([
+      z.literal(false),
+      z.object({
+        enabled: z.boolean().optional(),
+        severity: z.enum(["high", "medium", "low"]).optional(),
+        threshold: z.number().int().positive().optional(),
+        medium: z.number().int().positive().optional(),
+        rate: z.number().gt(0).max(1).optional(),
+        scope: z.record(z.string(), z.union([z.string(), z.array(z.string())]))
+          .optional(),
+      }).strict(),
+    ]),
+  ).optional(),
 }).strict();
 /** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */
 export const ConfigSchema: z.ZodType<Config, ConfigInput> = configFile;

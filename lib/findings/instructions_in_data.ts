@@ -53,6 +53,7 @@ const IMPERATIVE =
   /\b(?:ignore|disregard|you (?:must|should)|please|call|run|execute|send|fetch|dump|reveal|read|list|retrieve|use the|invoke|forward|include)\b/i;
 
 /** Hidden and control characters, shown as escapes. */
+// deno-lint-ignore no-control-regex -- control characters are what it escapes
 const ESCAPED = new RegExp(
   "[\\u{E0000}-\\u{E007F}\\u200B-\\u200D\\u2060-\\u2064\\u202A-\\u202E\\u2066-\\u2069\\u180E\\u0000-\\u001F]",
   "gu",

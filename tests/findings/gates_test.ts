@@ -99,3 +99,42 @@ Deno.test("summary prints the findings of each session, as text and in --json", 
     [["unseen-identifier", [{ type: "employee", value: "E999" }]]],
   );
 });
+
+Deno.test("check --config: the findings section switches a rule off, fixes its severity, sets its threshold, and a misnamed rule is a usage error", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/loop.jsonl`;
+  const same = { tool: "search_web", arguments: { q: "status" } };
+  await recordSession([{ name: "search_web" }], [same, same], log);
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  const gate = async (findings: unknown, failOn: string) => {
+    await Deno.writeTextFile(config, JSON.stringify({ findings }));
+    return await cli(["check", log, "--fail-on", failOn, "--config", config]);
+  };
+  // Two calls alike are below the default threshold of 3.
+  assert.equal((await gate({}, "finding:repeated-call")).code, 0);
+  const lowered = await gate(
+    { "repeated-call": { threshold: 2, severity: "high" } },
+    "finding:high",
+  );
+  assert.equal(lowered.code, 1, lowered.out + lowered.err);
+  assert.match(
+    lowered.out,
+    /high repeated-call: search_web was called 2 times/,
+  );
+  const off = await gate(
+    { "repeated-call": false },
+    "finding:repeated-call",
+  );
+  assert.equal(off.code, 0, off.out);
+  const disabled = await gate(
+    { "repeated-call": { enabled: false, threshold: 2 } },
+    "finding:repeated-call",
+  );
+  assert.equal(disabled.code, 0, disabled.out);
+  const typo = await gate({ "repeated-calls": false }, "finding:low");
+  assert.equal(typo.code, 2);
+  assert.match(
+    typo.err,
+    /no rule "repeated-calls"; the rules are .*repeated-call/,
+  );
+});
