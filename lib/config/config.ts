@@ -100,6 +100,11 @@ export interface ConfigInput {
    */
   findings?: Record<string, false | FindingRuleSettings>;
   /**
+   * Live findings: the proxy runs the finding rules as the session goes
+   * and logs each finding as a sealed `finding` event. @default {false}
+   */
+  liveFindings?: boolean;
+  /**
    * The server `mcp-audit proxy` starts when none is given after `--` or
    * with `--server` (for launchers such as the MCP Inspector, which take
    * both for themselves).
@@ -164,6 +169,7 @@ const configFile = z.object({
     command: z.string().min(1),
     args: z.array(z.string()).optional(),
   }).strict().optional(),
+  liveFindings: z.boolean().optional(),
   findings: z.record(
     z.string(),
     z.union([

@@ -9,7 +9,10 @@
  */
 import type { SessionEndEvent, Summary } from "../audit/event.ts";
 import type { Pipeline } from "../plugin/pipeline.ts";
-import { AuditSession } from "../session/audit_session.ts";
+import {
+  AuditSession,
+  type AuditSessionOptions,
+} from "../session/audit_session.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
 import {
   resolveCommand,
@@ -25,6 +28,8 @@ import { escapeControls } from "../util/terminal_text.ts";
 
 /** Options for {@linkcode runProxy}. */
 export interface ProxyOptions {
+  /** Live findings: these rules run as the session goes, each finding logged as a sealed `finding` event. Off when absent. */
+  findingRules?: AuditSessionOptions["findingRules"];
   /** The server command and its arguments. */
   command: string[];
   /**
@@ -165,6 +170,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       checkpointEvery: opts.checkpointEvery,
       checkpointSeconds: opts.checkpointSeconds,
       thread: opts.logThread ?? opts.seal !== false,
+      findingRules: opts.findingRules,
     });
   } catch (error) {
     errorsWriter.releaseLock();
