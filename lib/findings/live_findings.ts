@@ -57,6 +57,7 @@ export class LiveFindings {
   #next = 0;
   #stopped = false;
 
+  /** Live findings with `options`' rules and pace. */
   constructor(options: LiveFindingsOptions = {}) {
     this.#rules = options.rules ?? BUILTIN_RULES;
     this.#interval = options.intervalMs ?? 200;

@@ -32,7 +32,12 @@ export type FindingsSettings = Record<string, false | RuleSettings>;
 
 /** A setting names a rule that does not exist. */
 export class UnknownRuleError extends Error {
-  /** @param id The rule id that was named. @param known The ids there are. */
+  /**
+   * Names the rule and the rules there are.
+   *
+   * @param id The rule id that was named.
+   * @param known The ids there are.
+   */
   constructor(id: string, known: readonly string[]) {
     super(
       `findings: there is no rule "${id}"; the rules are ${

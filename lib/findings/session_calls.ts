@@ -37,14 +37,19 @@ export interface ToolCall {
 
 /** What a tool's `tools/list` annotations said. */
 export interface ToolHints {
+  /** The tool does not change its environment. */
   readOnlyHint?: boolean;
+  /** The tool may destroy or overwrite. */
   destructiveHint?: boolean;
+  /** The tool reaches beyond the server's own systems. */
   openWorldHint?: boolean;
 }
 
 /** A message event in brief: who sent it and its payload as JSON text. */
 export interface SessionMessage {
+  /** The event's seq. */
   seq: number;
+  /** Who sent it: the client (`c2s`) or the server (`s2c`). */
   dir: "c2s" | "s2c";
   /** `params`, `result` or `error` as JSON text. */
   text: string;
@@ -52,6 +57,7 @@ export interface SessionMessage {
 
 /** One session, ready for the rules. */
 export interface SessionCalls {
+  /** The session id. */
   session: string;
   /** Tool calls in request order. */
   calls: ToolCall[];

@@ -9,10 +9,7 @@
  */
 import type { SessionEndEvent, Summary } from "../audit/event.ts";
 import type { Pipeline } from "../plugin/pipeline.ts";
-import {
-  AuditSession,
-  type AuditSessionOptions,
-} from "../session/audit_session.ts";
+import { AuditSession, type FindingRule } from "../session/audit_session.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
 import {
   resolveCommand,
@@ -29,7 +26,7 @@ import { escapeControls } from "../util/terminal_text.ts";
 /** Options for {@linkcode runProxy}. */
 export interface ProxyOptions {
   /** Live findings: these rules run as the session goes, each finding logged as a sealed `finding` event. Off when absent. */
-  findingRules?: AuditSessionOptions["findingRules"];
+  findingRules?: readonly FindingRule[];
   /** The server command and its arguments. */
   command: string[];
   /**

@@ -32,6 +32,7 @@ import { NAME, VERSION } from "../util/version.ts";
 import { Sealer } from "../seal/seal.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
 import type { FindingRule } from "../findings/finding.ts";
+export type { FindingRule };
 import { LiveFindings } from "../findings/live_findings.ts";
 import type { AuditEvent, FindingEvent } from "../audit/event.ts";
 
