@@ -46,6 +46,27 @@
  * await Deno.remove(logPath);
  * ```
  *
+ * @example Findings: the built-in rules, and a rule of your own in a few lines
+ * ```ts
+ * import { BUILTIN_RULES, findFindings, type FindingRule } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const events = [
+ *   { seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "drop_db",
+ *     params: { name: "drop_db", arguments: {} } },
+ * ];
+ * const noDrops: FindingRule = {
+ *   id: "no-drops",
+ *   description: "any call to drop_db",
+ *   find: (session) => session.calls.filter((c) => c.tool === "drop_db").map((c) => ({
+ *     rule: "no-drops", severity: "high", title: "drop_db was called", explanation: "Never.",
+ *     session: session.session, seqs: [c.requestSeq], entities: [],
+ *   })),
+ * };
+ * const [f] = findFindings(events, { rules: [...BUILTIN_RULES, noDrops] });
+ * assert.deepEqual([f.rule, f.seqs], ["no-drops", [1]]);
+ * ```
+ *
  * @example Wrapping a server process from code
  * ```ts ignore
  * import { runProxy } from "@mcp-audit/mcp-audit";
@@ -91,6 +112,7 @@ export {
   type Entity,
   type ErrorResponseEvent,
   type EventBase,
+  type FindingEvent,
   type GapEvent,
   type HandshakeEvent,
   type InvalidEvent,
@@ -159,6 +181,7 @@ export {
   type Config,
   ConfigError,
   type ConfigInput,
+  type FindingRuleSettings,
   loadConfig,
   type LoadedConfig,
   parseConfig,
@@ -214,3 +237,46 @@ export {
   loadVerifyKey,
   type VerifyKey,
 } from "./lib/seal/signing_key.ts";
+// Findings: the questions a reviewer would ask, answered from the log.
+export {
+  findFindings,
+  type FindFindingsOptions,
+} from "./lib/findings/find_findings.ts";
+export { BUILTIN_RULES } from "./lib/findings/builtin_rules.ts";
+export {
+  compareFindings,
+  type Finding as AuditFinding,
+  type FindingEntity,
+  type FindingRule,
+  SEVERITIES,
+  type Severity as FindingSeverity,
+} from "./lib/findings/finding.ts";
+export {
+  type ScopeDeclaration,
+  type SessionCalls,
+  sessionCalls,
+  type SessionMessage,
+  type ToolCall as SessionToolCall,
+  type ToolHints,
+} from "./lib/findings/session_calls.ts";
+export {
+  configureRules,
+  type FindingsSettings,
+  type RuleSettings,
+  UnknownRuleError,
+} from "./lib/findings/rule_settings.ts";
+export {
+  LiveFindings,
+  type LiveFindingsOptions,
+} from "./lib/findings/live_findings.ts";
+export {
+  type InstructionSign,
+  instructionSigns,
+  instructionsInData,
+} from "./lib/findings/instructions_in_data.ts";
+export {
+  scopeCrossing,
+  type ScopeCrossingOptions,
+  scopeCrossingRule,
+} from "./lib/findings/scope_crossing.ts";
+export type { BuiltinEntities } from "./plugins/entities.ts";

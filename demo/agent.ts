@@ -96,6 +96,8 @@ interface PlannedCall {
   purpose: string;
   tool: string;
   arguments: Record<string, unknown>;
+  /** The request's `_meta`. */
+  _meta?: Record<string, unknown>;
 }
 
 // E003 is an engineer and E007 works in sales: two departments' pay is read.
@@ -104,6 +106,8 @@ const PLAN: readonly PlannedCall[] = [
     purpose: "list the engineering team",
     tool: "search_employees",
     arguments: { department: "Engineering" },
+    // The user asking is an engineering manager: the session's scope.
+    _meta: { "mcp-audit/scope": { department: "Engineering" } },
   },
   {
     purpose: "find a person by name",
@@ -257,7 +261,11 @@ async function callTool(
   try {
     // callTool's type also admits the pre-2024 `toolResult` shape; the scenario wants today's.
     const result = CallToolResultSchema.parse(
-      await client.callTool({ name: call.tool, arguments: call.arguments }),
+      await client.callTool({
+        name: call.tool,
+        arguments: call.arguments,
+        ...(call._meta && { _meta: call._meta }),
+      }),
     );
     const structuredContent = result.structuredContent;
     if (result.isError === true) {

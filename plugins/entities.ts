@@ -25,6 +25,9 @@ import {
   spanSearcher,
   walkStrings,
 } from "../lib/plugin/kit/mod.ts";
+import { type BuiltinEntities, builtinEntities } from "./_builtin_entities.ts";
+
+export type { BuiltinEntities };
 
 /** One extractor: a regular expression that finds entities of one type. */
 export interface Extractor {
@@ -46,6 +49,12 @@ export interface EntitiesOptions {
   extractors?: Extractor[];
   /** Treat string or number arguments whose key looks like an id (`employee_id`, `userId`) as entities. @default {true} */
   idArguments?: boolean;
+  /**
+   * The built-in extractors (`path`, `url` and `host`, `email`, `table`):
+   * each on unless set to `false`; `false` turns them all off.
+   * @default {{}}
+   */
+  builtins?: false | BuiltinEntities;
 }
 
 const extractor = z.object({
@@ -58,9 +67,22 @@ const extractor = z.object({
 /** Validates an {@linkcode Extractor}. */
 export const ExtractorSchema: z.ZodType<Extractor, Extractor> = extractor;
 
+const builtinEntitiesOptions = z.object({
+  path: z.boolean().optional(),
+  url: z.boolean().optional(),
+  email: z.boolean().optional(),
+  table: z.boolean().optional(),
+}).strict();
+/** Validates {@linkcode BuiltinEntities}. */
+export const BuiltinEntitiesSchema: z.ZodType<
+  BuiltinEntities,
+  BuiltinEntities
+> = builtinEntitiesOptions;
+
 const entitiesOptions = z.object({
   extractors: z.array(ExtractorSchema).default([]),
   idArguments: z.boolean().default(true),
+  builtins: z.union([z.literal(false), BuiltinEntitiesSchema]).default({}),
 }).strict();
 /** Validates {@linkcode EntitiesOptions} and fills in the defaults. */
 export const EntitiesOptionsSchema: z.ZodType<
@@ -71,6 +93,7 @@ export const EntitiesOptionsSchema: z.ZodType<
 type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof extractor>, Extractor>>,
   Assert<Equals<z.input<typeof extractor>, Extractor>>,
+  Assert<Equals<z.output<typeof builtinEntitiesOptions>, BuiltinEntities>>,
   Assert<Equals<z.output<typeof entitiesOptions>, Required<EntitiesOptions>>>,
   Assert<Equals<z.input<typeof entitiesOptions>, EntitiesOptions>>,
 ];
@@ -133,6 +156,12 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
     const m = ID_KEY.exec(key);
     return m ? m[1].replace(/_/g, "-").toLowerCase() : null;
   });
+  const builtins = o.builtins === false ||
+      (["path", "url", "email", "table"] as const).every((k) =>
+        (o.builtins as BuiltinEntities)[k] === false
+      )
+    ? undefined
+    : o.builtins;
   // Reused by every search: where the last match lies.
   const span: Span = { start: 0, end: 0 };
   return definePlugin({
@@ -183,8 +212,17 @@ export function entitiesPlugin(options: EntitiesOptions = {}): Plugin {
       ): void => {
         const applicable = active[which](call.name);
         const ids = which === "args" && o.idArguments;
-        if (applicable.length === 0 && !ids) return;
+        if (applicable.length === 0 && !ids && !builtins) return;
         walkStrings(value, root, (text, key, path) => {
+          if (builtins) {
+            builtinEntities(
+              text,
+              key,
+              which,
+              builtins,
+              (type, v) => add(type, v, path),
+            );
+          }
           if (ids && key !== undefined && text !== "") {
             const type = idType(key);
             if (type !== null) add(type, text, path);

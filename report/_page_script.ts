@@ -255,6 +255,9 @@ export function reportPageScript(config: PageScriptConfig): void {
           (x.signature
             ? "signed, key " + String(x.keyId || "?").slice(0, 16)
             : "unsigned");
+      case "finding":
+        return "live finding \u00b7 " + x.severity + " " + x.rule + ": " +
+          x.title;
       case "handshake":
         return peerName(x.client) + " \u2192 " + peerName(x.server) +
           (x.protocolVersion ? " \u00b7 MCP " + x.protocolVersion : "") +

@@ -469,6 +469,29 @@ export interface CheckpointEvent extends EventBase {
   signature?: string;
 }
 
+/**
+ * A finding the proxy's live findings made as the session ran (see
+ * `lib/findings/`), sealed like every other event.
+ */
+export interface FindingEvent extends EventBase {
+  /** The event kind. */
+  kind: "finding";
+  /** The rule's id, e.g. `instructions-in-data`. */
+  rule: string;
+  /** How much it matters. */
+  severity: "high" | "medium" | "low";
+  /** What happened, in plain words. */
+  title: string;
+  /** Why it matters and what the events show. */
+  explanation: string;
+  /** Seq numbers of the events it rests on, ascending. */
+  seqs: number[];
+  /** The entities involved. */
+  entities: { type: string; value: string }[];
+  /** The value that flowed, for rules about a value. */
+  value?: string;
+}
+
 /** Any event in the log. */
 export type AuditEvent =
   | SessionStartEvent
@@ -481,7 +504,8 @@ export type AuditEvent =
   | StderrEvent
   | GapEvent
   | SessionEndEvent
-  | CheckpointEvent;
+  | CheckpointEvent
+  | FindingEvent;
 
 /**
  * Any event that carries a JSON-RPC message. (Not `MessageEvent`, the DOM

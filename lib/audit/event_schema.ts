@@ -22,6 +22,7 @@ import type {
   Entity,
   ErrorResponseEvent,
   EventBase,
+  FindingEvent,
   GapEvent,
   HandshakeEvent,
   HookDecisionRecord,
@@ -407,6 +408,20 @@ const checkpointEvent = z.object({
 export const CheckpointEventSchema: z.ZodType<CheckpointEvent> =
   checkpointEvent;
 
+const findingEvent = z.object({
+  ...base,
+  kind: z.literal("finding"),
+  rule: z.string(),
+  severity: z.enum(["high", "medium", "low"]),
+  title: z.string(),
+  explanation: z.string(),
+  seqs: z.array(z.number().int()),
+  entities: z.array(z.object({ type: z.string(), value: z.string() })),
+  value: z.string().optional(),
+});
+/** Validates a {@linkcode FindingEvent}. */
+export const FindingEventSchema: z.ZodType<FindingEvent> = findingEvent;
+
 const auditEvent = z.discriminatedUnion("kind", [
   sessionStartEvent,
   handshakeEvent,
@@ -419,6 +434,7 @@ const auditEvent = z.discriminatedUnion("kind", [
   gapEvent,
   sessionEndEvent,
   checkpointEvent,
+  findingEvent,
 ]);
 
 /**
@@ -478,5 +494,6 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof summary>, Summary>>,
   Assert<Equals<z.output<typeof sessionEndEvent>, SessionEndEvent>>,
   Assert<Equals<z.output<typeof checkpointEvent>, CheckpointEvent>>,
+  Assert<Equals<z.output<typeof findingEvent>, FindingEvent>>,
   Assert<Equals<z.output<typeof auditEvent>, AuditEvent>>,
 ];

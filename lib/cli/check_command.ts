@@ -8,6 +8,7 @@ import { type CommandContext, parseCommand } from "./command.ts";
 import { UsageError } from "./usage_error.ts";
 import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
+import type { FindingRule } from "../findings/finding.ts";
 
 /** The help of `mcp-audit check`. */
 export const CHECK_HELP =
@@ -28,7 +29,8 @@ Rules (comma-separated):
                  a finding of that severity or worse (high, medium, low),
                  listed at the first event it rests on
   finding:RULE   a finding of that rule: data-flow-out, unseen-identifier,
-                 write-without-read, repeated-call, error-storm
+                 write-without-read, repeated-call, error-storm,
+                 instructions-in-data, scope-crossing
   unverified     the log does not verify ("${NAME} verify" would not exit 0),
                  or events come after the last signed checkpoint (a crash,
                  or a log rolled back and continued; listed with seq range)
@@ -39,12 +41,35 @@ Options:
   --require-signature    For unverified: fail unless signatures are checked.
   --config FILE          The config the proxy used (default ./mcp-audit.jsonc
                          if present): entity:TYPE rules whose type none of its
-                         extractors yields are warned about.
+                         extractors yields are warned about, and its
+                         "findings" settings (rules off, severities,
+                         thresholds, scope) apply to finding: rules.
   --json                 Print the result as JSON.
   -h, --help             This help.
 
 Exit status: 0 when nothing is forbidden; 1 when something is; 2 for a usage
 error; 4 when a log or the key cannot be read.`;
+
+/**
+ * The finding rules under the config's `findings` settings, when a
+ * `finding:` rule is asked for and the config has some; else undefined
+ * (the built-in rules). A setting naming no rule is a usage error.
+ */
+async function configuredFindingRules(
+  rules: { kind: string }[],
+  configPath: string | undefined,
+): Promise<FindingRule[] | undefined> {
+  if (!rules.some((r) => r.kind === "finding")) return undefined;
+  const { loadConfig } = await import("../config/config.ts");
+  const { config } = await loadConfig(configPath);
+  if (config.findings === undefined) return undefined;
+  const { configureRules } = await import("../findings/rule_settings.ts");
+  try {
+    return configureRules(config.findings);
+  } catch (error) {
+    throw new UsageError((error as Error).message, CHECK_HELP);
+  }
+}
 
 /**
  * Warns for each `entity:TYPE` rule whose type no extractor of the config
@@ -137,6 +162,7 @@ export async function checkCommand(
     throw new UsageError((error as Error).message, CHECK_HELP);
   }
   await warnUnyieldedEntities(rules, values.config, context);
+  const findingRules = await configuredFindingRules(rules, values.config);
   const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
@@ -144,7 +170,7 @@ export async function checkCommand(
     const report = await checkLogs(logs, rules, {
       publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
       requireSignature: values["require-signature"],
-    });
+    }, findingRules);
     context.out(
       values.json ? JSON.stringify(report, null, 2) : formatCheckReport(report),
     );

@@ -248,6 +248,7 @@ export async function proxyCommand(
       followSymlink: values["follow-symlink"],
       logDir: audit.session.logDir,
       processor: audit.pipeline,
+      findingRules: audit.session.findingRules,
       maxPayloadBytes: maxPayloadBytes ?? audit.session.maxPayloadBytes,
       graceMs,
       signingKey: audit.signingKey,

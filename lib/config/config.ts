@@ -19,6 +19,10 @@ import {
   SensitivityOptionsSchema,
 } from "../../plugins/sensitivity.ts";
 import { type Extractor, ExtractorSchema } from "../../plugins/entities.ts";
+import {
+  type BuiltinEntities,
+  BuiltinEntitiesSchema,
+} from "../../plugins/entities.ts";
 
 // Layers above the config name extractors through it, not through plugins/.
 export type { Extractor };
@@ -67,6 +71,11 @@ export interface ConfigInput {
   entities?: Extractor[];
   /** Treat arguments named like ids (`employee_id`) as entities. @default {true} */
   idArguments?: boolean;
+  /**
+   * The built-in entity extractors (`path`, `url`, `email`, `table`), each
+   * on unless set to `false`; `false` turns them all off. @default {{}}
+   */
+  builtinEntities?: false | BuiltinEntities;
   /** Redaction; `false` turns it off. */
   redact?: false | RedactOptions;
   /** Classify from the server's tool annotations. @default {true} */
@@ -84,6 +93,17 @@ export interface ConfigInput {
   hookTimeoutMs?: number;
   /** Tamper evidence: the Ed25519 private key file that signs checkpoints, and how often they come. */
   signing?: SigningConfig;
+  /**
+   * The finding rules: rule id -> `false` (off), or its settings:
+   * `enabled`, `severity`, and where the rule has them `threshold`,
+   * `medium`, `rate` and `scope`. Read by `check --config`.
+   */
+  findings?: Record<string, false | FindingRuleSettings>;
+  /**
+   * Live findings: the proxy runs the finding rules as the session goes
+   * and logs each finding as a sealed `finding` event. @default {false}
+   */
+  liveFindings?: boolean;
   /**
    * The server `mcp-audit proxy` starts when none is given after `--` or
    * with `--server` (for launchers such as the MCP Inspector, which take
@@ -105,6 +125,22 @@ export interface HooksConfig {
   ask?: string[];
   /** Record prompts (redacted); false records only their length. @default {true} */
   prompts?: boolean;
+}
+
+/** One finding rule's settings in the config's `findings` section. */
+export interface FindingRuleSettings {
+  /** `false` switches the rule off. @default {true} */
+  enabled?: boolean;
+  /** Every finding of the rule gets this severity. */
+  severity?: "high" | "medium" | "low";
+  /** `repeated-call`: calls alike from which a loop is reported (3); `error-storm`: failed calls from which a storm is (5). */
+  threshold?: number;
+  /** `repeated-call`: calls alike from which the loop is medium (10). */
+  medium?: number;
+  /** `error-storm`: share of failed calls, 0 to 1, from which a storm is reported (0.5). */
+  rate?: number;
+  /** `scope-crossing`: entity type -> the values inside the session's scope. */
+  scope?: Record<string, string | string[]>;
 }
 
 /** The config file's content as parsed: the plugins' defaults filled in. */
@@ -131,6 +167,8 @@ const configFile = z.object({
   rules: SensitivityOptionsSchema.optional(),
   entities: z.array(ExtractorSchema).optional(),
   idArguments: z.boolean().optional(),
+  builtinEntities: z.union([z.literal(false), BuiltinEntitiesSchema])
+    .optional(),
   redact: z.union([z.literal(false), RedactOptionsSchema]).optional(),
   annotations: z.boolean().optional(),
   plugins: z.array(PluginEntrySchema).optional(),
@@ -151,6 +189,22 @@ const configFile = z.object({
     ask: z.array(z.string().min(1)).optional(),
     prompts: z.boolean().optional(),
   }).strict().optional(),
+  liveFindings: z.boolean().optional(),
+  findings: z.record(
+    z.string(),
+    z.union([
+      z.literal(false),
+      z.object({
+        enabled: z.boolean().optional(),
+        severity: z.enum(["high", "medium", "low"]).optional(),
+        threshold: z.number().int().positive().optional(),
+        medium: z.number().int().positive().optional(),
+        rate: z.number().gt(0).max(1).optional(),
+        scope: z.record(z.string(), z.union([z.string(), z.array(z.string())]))
+          .optional(),
+      }).strict(),
+    ]),
+  ).optional(),
 }).strict();
 /** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */
 export const ConfigSchema: z.ZodType<Config, ConfigInput> = configFile;

@@ -137,6 +137,7 @@ async function loadOne(
         return entitiesPlugin({
           extractors: config.entities ?? [],
           idArguments: config.idArguments ?? true,
+          builtins: config.builtinEntities ?? {},
           ...(pluginOptions as object ?? {}),
         });
       case "redact":

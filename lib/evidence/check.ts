@@ -12,6 +12,7 @@ import { BUILTIN_RULES } from "../findings/builtin_rules.ts";
 import {
   atLeast,
   type Finding,
+  type FindingRule,
   SEVERITIES,
   type Severity,
 } from "../findings/finding.ts";
@@ -127,7 +128,9 @@ function findingRule(raw: string): FailRule {
 /**
  * Reads `paths` (streamed) and lists every event a rule forbids. A tool
  * call with a forbidden class is listed once, at its request (its response
- * carries the same class). Throws `LogReadError`.
+ * carries the same class). `finding:` rules run `findingRules` (the
+ * built-in rules when absent, `configureRules` for a config's settings).
+ * Throws `LogReadError`.
  *
  * @example
  * ```ts
@@ -148,12 +151,13 @@ export async function checkLogs(
   paths: string[],
   rules: FailRule[],
   verifyOptions: VerifyOptions = {},
+  findingRules?: readonly FindingRule[],
 ): Promise<CheckReport> {
   const offences: Offence[] = [];
   const eventRules = rules.filter((r) =>
     r.kind !== "unverified" && r.kind !== "finding"
   );
-  const findingRules = rules.filter((r) => r.kind === "finding");
+  const failOnFindings = rules.filter((r) => r.kind === "finding");
   // Findings rest on whole sessions: their events are kept, with where each line is.
   const kept: Record<string, unknown>[] = [];
   const lineOf = new Map<
@@ -166,7 +170,7 @@ export async function checkLogs(
   for (const path of paths) {
     await readRecords(path, (e, line) => {
       coverage.add(e, path, line);
-      if (findingRules.length > 0) {
+      if (failOnFindings.length > 0) {
         kept.push(e);
         lineOf.set(`${e.session}\u0000${e.seq}`, { path, line, e });
       }
@@ -192,9 +196,11 @@ export async function checkLogs(
       }
     });
   }
-  if (findingRules.length > 0) {
-    for (const finding of findFindings(kept)) {
-      for (const rule of findingRules) {
+  if (failOnFindings.length > 0) {
+    for (
+      const finding of findFindings(kept, { rules: findingRules })
+    ) {
+      for (const rule of failOnFindings) {
         if (rule.kind !== "finding") continue;
         if (rule.rule !== undefined && rule.rule !== finding.rule) continue;
         if (rule.severity && !atLeast(finding.severity, rule.severity)) {

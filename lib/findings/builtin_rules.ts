@@ -10,6 +10,8 @@ import { unseenIdentifier } from "./unseen_identifier.ts";
 import { writeWithoutRead } from "./write_without_read.ts";
 import { repeatedCall } from "./repeated_call.ts";
 import { errorStorm } from "./error_storm.ts";
+import { instructionsInData } from "./instructions_in_data.ts";
+import { scopeCrossing } from "./scope_crossing.ts";
 
 /**
  * Every built-in rule.
@@ -28,4 +30,6 @@ export const BUILTIN_RULES: readonly FindingRule[] = [
   writeWithoutRead,
   repeatedCall,
   errorStorm,
+  instructionsInData,
+  scopeCrossing,
 ];

@@ -26,6 +26,7 @@ export interface FindingEntity {
 export interface Finding {
   /** The rule's id, e.g. `data-flow-out`. */
   rule: string;
+  /** How much it matters. */
   severity: Severity;
   /** What happened, in plain words. */
   title: string;

@@ -39,14 +39,19 @@ export interface ToolCall {
 
 /** What a tool's `tools/list` annotations said. */
 export interface ToolHints {
+  /** The tool does not change its environment. */
   readOnlyHint?: boolean;
+  /** The tool may destroy or overwrite. */
   destructiveHint?: boolean;
+  /** The tool reaches beyond the server's own systems. */
   openWorldHint?: boolean;
 }
 
 /** A message event in brief: who sent it and its payload as JSON text. */
 export interface SessionMessage {
+  /** The event's seq. */
   seq: number;
+  /** Who sent it: the client (`c2s`) or the server (`s2c`). */
   dir: "c2s" | "s2c";
   /** `params`, `result` or `error` as JSON text. */
   text: string;
@@ -54,6 +59,7 @@ export interface SessionMessage {
 
 /** One session, ready for the rules. */
 export interface SessionCalls {
+  /** The session id. */
   session: string;
   /** Tool calls in request order. */
   calls: ToolCall[];
@@ -61,7 +67,20 @@ export interface SessionCalls {
   messages: SessionMessage[];
   /** Tool name -> its annotations, from `tools/list` answers. */
   hints: Map<string, ToolHints>;
+  /** The scopes the client declared in `_meta["mcp-audit/scope"]` of its requests, in seq order. */
+  scopes?: ScopeDeclaration[];
 }
+
+/** A scope the client declared: entity type -> the values inside it. */
+export interface ScopeDeclaration {
+  /** Seq of the request whose `_meta` declared it. */
+  seq: number;
+  /** Entity type -> allowed values, e.g. `{ department: ["Engineering"] }`. */
+  scope: Record<string, string[]>;
+}
+
+/** The `_meta` key under which a client declares the session's scope. */
+export const SCOPE_META_KEY = "mcp-audit/scope";
 
 /**
  * Splits events into sessions and joins each `tools/call` with its reply.
@@ -110,6 +129,10 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       ? e.error
       : e.params;
     s.messages.push({ seq: e.seq, dir, text: json(payload) });
+    if (dir === "c2s" && kind !== "response" && kind !== "error") {
+      const declared = scopeOf(rec(rec(e.params)?._meta)?.[SCOPE_META_KEY]);
+      if (declared) (s.scopes ??= []).push({ seq: e.seq, scope: declared });
+    }
     const first = kind === "request" ? rec(e.call)?.seq : undefined;
     const logical = typeof first === "number"
       ? firsts.get(`${e.session}\u0000${first}`)
@@ -405,6 +428,35 @@ function foundNothing(result: unknown): boolean {
     return rec(c)?.type === "text" && typeof text === "string" &&
       text.trim() === "";
   });
+}
+
+/**
+ * A declared scope in the form the rules read, or undefined when `value`
+ * is not an object of strings or string lists.
+ *
+ * @example
+ * ```ts
+ * import { scopeOf } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(scopeOf({ department: "Engineering", region: ["EU", "UK"] }),
+ *   { department: ["Engineering"], region: ["EU", "UK"] });
+ * assert.equal(scopeOf("Engineering"), undefined);
+ * ```
+ */
+export function scopeOf(value: unknown): Record<string, string[]> | undefined {
+  const r = rec(value);
+  if (!r) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [type, v] of Object.entries(r)) {
+    const values = typeof v === "string"
+      ? [v]
+      : Array.isArray(v) && v.every((x) => typeof x === "string")
+      ? v as string[]
+      : undefined;
+    if (values) out[type] = values;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function labels(classes: unknown): Set<string> {

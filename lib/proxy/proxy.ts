@@ -9,7 +9,7 @@
  */
 import type { SessionEndEvent, Summary } from "../audit/event.ts";
 import type { Pipeline } from "../plugin/pipeline.ts";
-import { AuditSession } from "../session/audit_session.ts";
+import { AuditSession, type FindingRule } from "../session/audit_session.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
 import {
   resolveCommand,
@@ -25,6 +25,8 @@ import { escapeControls } from "../util/terminal_text.ts";
 
 /** Options for {@linkcode runProxy}. */
 export interface ProxyOptions {
+  /** Live findings: these rules run as the session goes, each finding logged as a sealed `finding` event. Off when absent. */
+  findingRules?: readonly FindingRule[];
   /** The server command and its arguments. */
   command: string[];
   /**
@@ -168,6 +170,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       checkpointEvery: opts.checkpointEvery,
       checkpointSeconds: opts.checkpointSeconds,
       thread: opts.logThread ?? opts.seal !== false,
+      findingRules: opts.findingRules,
     });
   } catch (error) {
     errorsWriter.releaseLock();

@@ -27,6 +27,8 @@ import { Pipeline } from "../plugin/pipeline.ts";
 import type { Plugin } from "../plugin/plugin.ts";
 import { loadSigningKey, type SigningKey } from "../seal/signing_key.ts";
 import type { AuditSessionOptions } from "./audit_session.ts";
+import type { FindingRule } from "../findings/finding.ts";
+import { configureRules } from "../findings/rule_settings.ts";
 
 /** Rules added to the config by code (the hand-written logger's options); lists replace the config's. */
 export interface AuditRules extends PluginFlags {
@@ -87,6 +89,7 @@ export interface AuditAssembly {
     | "checkpointEvery"
     | "checkpointSeconds"
     | "processor"
+    | "findingRules"
   >;
 }
 
@@ -155,8 +158,28 @@ export async function assembleAudit(
       checkpointEvery: config.signing?.checkpointEvery,
       checkpointSeconds: config.signing?.checkpointSeconds,
       processor: pipeline,
+      findingRules: config.liveFindings
+        ? liveRules(config, configPath)
+        : undefined,
     },
   };
+}
+
+/** The rules live findings run: the built-ins under the config's `findings` settings. */
+function liveRules(
+  config: Config,
+  configPath: string | undefined,
+): FindingRule[] {
+  try {
+    return configureRules(config.findings);
+  } catch (error) {
+    throw new ConfigError(
+      configPath ?? "the config option",
+      `"findings": ${(error as Error).message}`,
+      undefined,
+      { cause: error },
+    );
+  }
 }
 
 /** A path from a config file, resolved from the file's directory (a plain path, never a URL, so spaces stay spaces). */

@@ -34,6 +34,10 @@ import {
 import { NAME, VERSION } from "../util/version.ts";
 import { Sealer } from "../seal/seal.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
+import type { FindingRule } from "../findings/finding.ts";
+export type { FindingRule };
+import { LiveFindings } from "../findings/live_findings.ts";
+import type { AuditEvent, FindingEvent } from "../audit/event.ts";
 
 /** Options for {@linkcode AuditSession.open}. */
 export interface AuditSessionOptions {
@@ -80,6 +84,11 @@ export interface AuditSessionOptions {
   transport?: Transport;
   /** The remote server's URL, already redacted, for `session_start`. */
   upstream?: string;
+  /**
+   * Live findings: these rules run as the session goes, and each finding
+   * is logged as a `finding` event when it arises. Off when absent.
+   */
+  findingRules?: readonly FindingRule[];
 }
 
 /** What {@linkcode AuditSession.start} records besides the options. */
@@ -152,6 +161,7 @@ export class AuditSession {
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Server stderr not yet recorded: the line being written. */
   #stderrHeld = "";
+  #live: LiveFindings | undefined;
 
   private constructor(
     session: string,
@@ -167,8 +177,13 @@ export class AuditSession {
     this.#command = options.command ?? ["in-process"];
     this.#correlator = new Correlator({ session });
     this.#sealer = sealer;
+    if (options.findingRules) {
+      this.#live = new LiveFindings({ rules: options.findingRules });
+    }
     this.#sink = new AuditSink(log, {
-      processor: options.processor,
+      processor: this.#live
+        ? this.#observing(options.processor)
+        : options.processor,
       checkpointEvery: options.seal === false
         ? undefined
         : sealer.checkpointEvery,
@@ -181,6 +196,53 @@ export class AuditSession {
         maxPayload(options),
       ),
     };
+  }
+
+  /** `processor`, then live findings over what it made of each event. */
+  #observing(processor: EventProcessor | undefined): EventProcessor {
+    const observe = (event: AuditEvent): void => {
+      try {
+        const found = this.#live!.observe(
+          event as unknown as Record<string, unknown>,
+        );
+        for (const f of found) this.#logFinding(f);
+      } catch (error) {
+        this.#options.onWarning?.(`live findings failed (${error})`);
+      }
+    };
+    return {
+      process(event): void | Promise<void> {
+        const pending = processor?.process(event);
+        if (pending) return pending.then(() => observe(event));
+        observe(event);
+      },
+      impatient: processor?.impatient?.bind(processor),
+    };
+  }
+
+  #logFinding(
+    f: {
+      rule: string;
+      severity: FindingEvent["severity"];
+      title: string;
+      explanation: string;
+      seqs: number[];
+      entities: { type: string; value: string }[];
+      value?: string;
+    },
+  ): void {
+    const event: FindingEvent = {
+      ...this.#correlator.base(),
+      kind: "finding",
+      rule: f.rule,
+      severity: f.severity,
+      title: f.title,
+      explanation: f.explanation,
+      seqs: f.seqs,
+      entities: f.entities,
+    };
+    if (f.value !== undefined) event.value = f.value;
+    this.#sink.accept(event as unknown as CorrelatedEvent);
   }
 
   /** Opens the log; throws `LogOpenError` when it cannot be opened. */
@@ -416,6 +478,14 @@ export class AuditSession {
       this.#stderrHeld = "";
     }
     await this.#sink.drain();
+    if (this.#live) {
+      try {
+        for (const f of this.#live.final()) this.#logFinding(f);
+      } catch (error) {
+        this.#options.onWarning?.(`live findings failed (${error})`);
+      }
+      await this.#sink.drain();
+    }
     const summary: Summary = this.#sink.summary.build(
       performance.now() - this.#started,
     );

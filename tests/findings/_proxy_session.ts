@@ -22,6 +22,8 @@ export interface ScriptedTool {
 export interface ScriptedCall {
   tool: string;
   arguments: Record<string, unknown>;
+  /** The request's `_meta`, when it has one. */
+  _meta?: Record<string, unknown>;
 }
 
 /** The config the finding tests record with: pay is SENSITIVE, send_/update_/delete_ WRITE. */
@@ -53,16 +55,17 @@ export function toolError(text: string): unknown {
   return { content: [{ type: "text", text }], isError: true };
 }
 
-/** Records a session through `mcp-audit proxy` (into `log`, or a temporary file) and returns its events. */
+/** Records a session through `mcp-audit proxy` (into `log`, or a temporary file; with {@linkcode FINDINGS_CONFIG} unless another config is given) and returns its events. */
 export async function recordSession(
   tools: ScriptedTool[],
   calls: ScriptedCall[],
   log?: string,
+  configObject: Record<string, unknown> = FINDINGS_CONFIG,
 ): Promise<AuditEvent[]> {
   await using dir = await tempDir();
   log ??= `${dir.path}/session.jsonl`;
   const config = `${dir.path}/mcp-audit.json`;
-  await Deno.writeTextFile(config, JSON.stringify(FINDINGS_CONFIG));
+  await Deno.writeTextFile(config, JSON.stringify(configObject));
   const results: Record<string, unknown> = {};
   for (const t of tools) if (t.result !== undefined) results[t.name] = t.result;
   const child = new Deno.Command(Deno.execPath(), {
@@ -118,6 +121,7 @@ export async function recordSession(
     await ask(id++, "tools/call", {
       name: call.tool,
       arguments: call.arguments,
+      ...(call._meta && { _meta: call._meta }),
     });
   }
   await writer.close();

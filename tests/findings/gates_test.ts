@@ -25,7 +25,7 @@ async function cli(
   };
 }
 
-Deno.test("check --fail-on finding:...: the HR demo passes finding:high and fails finding:medium and finding:unseen-identifier at the E999 lookup", async () => {
+Deno.test("check --fail-on finding:...: the HR demo fails finding:high at the cross-department pay read, and finding:medium and finding:unseen-identifier at the E999 lookup", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/hr.jsonl`;
   const events = await recordHrDemo(log);
@@ -35,8 +35,12 @@ Deno.test("check --fail-on finding:...: the HR demo passes finding:high and fail
   const line = events.indexOf(lookup) + 1;
 
   const high = await cli(["check", log, "--fail-on", "finding:high"]);
-  assert.equal(high.code, 0, high.out + high.err);
-  assert.match(high.out, /^OK/);
+  assert.equal(high.code, 1, high.out + high.err);
+  assert.match(
+    high.out,
+    /high scope-crossing: get_pay_info reached department "Sales", outside the session's scope/,
+  );
+  assert.doesNotMatch(high.out, /unseen-identifier/);
 
   for (const rule of ["finding:medium", "finding:unseen-identifier"]) {
     const r = await cli(["check", log, "--fail-on", rule]);
@@ -55,7 +59,7 @@ Deno.test("check --fail-on finding:...: the HR demo passes finding:high and fail
   const report = JSON.parse(json.out);
   assert.deepEqual(
     report.offences.map((o: { finding: { rule: string } }) => o.finding.rule),
-    ["unseen-identifier"],
+    ["scope-crossing", "unseen-identifier", "scope-crossing"],
   );
 });
 
@@ -88,7 +92,7 @@ Deno.test("summary prints the findings of each session, as text and in --json", 
   assert.equal(text.code, 0, text.err);
   assert.match(
     text.out,
-    /findings: {8}1\n {4}medium unseen-identifier: get_employee was called with employee "E999"/,
+    /findings: {8}3\n {4}high {3}scope-crossing: get_pay_info reached department "Sales".*\n {4}medium unseen-identifier: get_employee was called with employee "E999"/,
   );
   const json = await cli(["summary", log, "--json"]);
   const [session] = JSON.parse(json.out);
@@ -96,6 +100,49 @@ Deno.test("summary prints the findings of each session, as text and in --json", 
     session.findings.map((
       f: { rule: string; entities: unknown },
     ) => [f.rule, f.entities]),
-    [["unseen-identifier", [{ type: "employee", value: "E999" }]]],
+    [
+      ["scope-crossing", [{ type: "department", value: "Sales" }]],
+      ["unseen-identifier", [{ type: "employee", value: "E999" }]],
+      ["scope-crossing", [{ type: "department", value: "Finance" }]],
+    ],
+  );
+});
+
+Deno.test("check --config: the findings section switches a rule off, fixes its severity, sets its threshold, and a misnamed rule is a usage error", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/loop.jsonl`;
+  const same = { tool: "search_web", arguments: { q: "status" } };
+  await recordSession([{ name: "search_web" }], [same, same], log);
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  const gate = async (findings: unknown, failOn: string) => {
+    await Deno.writeTextFile(config, JSON.stringify({ findings }));
+    return await cli(["check", log, "--fail-on", failOn, "--config", config]);
+  };
+  // Two calls alike are below the default threshold of 3.
+  assert.equal((await gate({}, "finding:repeated-call")).code, 0);
+  const lowered = await gate(
+    { "repeated-call": { threshold: 2, severity: "high" } },
+    "finding:high",
+  );
+  assert.equal(lowered.code, 1, lowered.out + lowered.err);
+  assert.match(
+    lowered.out,
+    /high repeated-call: search_web was called 2 times/,
+  );
+  const off = await gate(
+    { "repeated-call": false },
+    "finding:repeated-call",
+  );
+  assert.equal(off.code, 0, off.out);
+  const disabled = await gate(
+    { "repeated-call": { enabled: false, threshold: 2 } },
+    "finding:repeated-call",
+  );
+  assert.equal(disabled.code, 0, disabled.out);
+  const typo = await gate({ "repeated-calls": false }, "finding:low");
+  assert.equal(typo.code, 2);
+  assert.match(
+    typo.err,
+    /no rule "repeated-calls"; the rules are .*repeated-call/,
   );
 });

@@ -119,10 +119,24 @@ Deno.test("unseen-identifier: the HR demo's lookup of E999 is the one likely hal
   assert.deepEqual(found[0].entities, [{ type: "employee", value: "E999" }]);
   assert.equal(found[0].seqs[0], failed.seq);
   assert.equal(found[0].seqs.length, 2);
-  // The demo reads and writes only what it saw: no other rule fires on it.
-  assert.deepEqual(findFindings(events).map((f) => f.rule), [
-    "unseen-identifier",
+  // The demo reads and writes only what it saw: besides the scope
+  // crossings (the pay of a salesperson, a search that met Finance), no
+  // other rule fires on it.
+  assert.deepEqual(findFindings(events).map((f) => [f.rule, f.severity]), [
+    ["scope-crossing", "high"],
+    ["unseen-identifier", "medium"],
+    ["scope-crossing", "low"],
   ]);
+  const [pay] = of(findFindings(events), "scope-crossing");
+  const payRead = events.find((e) =>
+    e.kind === "request" && e.tool === "get_pay_info" &&
+    JSON.stringify(e.params).includes("E007")
+  )!;
+  assert.equal(pay.seqs[1], payRead.seq);
+  assert.match(
+    pay.explanation,
+    /scope, set by the client's _meta\["mcp-audit\/scope"\] \(seq \d+\), is department Engineering/,
+  );
 });
 
 Deno.test("unseen-identifier: silent when the id was seen before, or when the call found something", async () => {

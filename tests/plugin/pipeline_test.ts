@@ -83,7 +83,11 @@ Deno.test("the demo scenario comes out classified: pay info SENSITIVE, time-off 
   const payRequest = calls(events).find((c) => c.tool === "get_pay_info")!;
   assert.deepEqual(
     payRequest.entities?.map((e) => [e.type, e.value, e.path]),
-    [["employee", "E003", "arguments.employee_id"]],
+    [
+      ["employee", "E003", "arguments.employee_id"],
+      // The example plugin's directory gives the employee's department.
+      ["department", "Engineering", "arguments.employee_id"],
+    ],
   );
   const searchReply = events.find((e) =>
     e.kind === "response" && e.tool === "search_employees" &&

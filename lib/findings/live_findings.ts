@@ -1,0 +1,111 @@
+/**
+ * Findings as a session runs: the proxy hands each logged event (after
+ * the plugins, so classes, entities and redaction markers are the log's)
+ * to {@linkcode LiveFindings}, which runs the rules again after tool-call
+ * replies and at the end, and returns each finding once, when it first
+ * arises (again when its severity rises). The proxy logs them as `finding`
+ * events, sealed with the rest, so `verify` covers them.
+ *
+ * @module
+ */
+import type { Finding, FindingRule } from "./finding.ts";
+import { findFindings } from "./find_findings.ts";
+import { BUILTIN_RULES } from "./builtin_rules.ts";
+
+/** Options of {@linkcode LiveFindings}. */
+export interface LiveFindingsOptions {
+  /** The rules to run. @default {BUILTIN_RULES} */
+  rules?: readonly FindingRule[];
+  /**
+   * Runs come at least this far apart (and ten times as far apart as the
+   * last run took, so the rules cost at most about a tenth of the time).
+   * @default {200}
+   */
+  intervalMs?: number;
+  /** Message events kept for the rules; past it live findings stop (the report still finds them). @default {20000} */
+  maxEvents?: number;
+}
+
+/** Message kinds the rules read; the rest is not kept. */
+const KEPT = new Set(["request", "response", "error", "notification"]);
+
+/**
+ * Live findings over one session's events.
+ *
+ * @example
+ * ```ts
+ * import { LiveFindings } from "./live_findings.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const live = new LiveFindings({ intervalMs: 0 });
+ * live.observe({ seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "get",
+ *   params: { name: "get", arguments: { employee_id: "E999" } },
+ *   entities: [{ type: "employee", value: "E999", path: "arguments.employee_id" }] });
+ * const found = live.observe({ seq: 2, session: "s", kind: "error", dir: "s2c", requestSeq: 1,
+ *   method: "tools/call", error: { code: -1 } });
+ * assert.deepEqual(found.map((f) => f.rule), ["unseen-identifier"]);
+ * assert.deepEqual(live.final(), []);
+ * ```
+ */
+export class LiveFindings {
+  #rules: readonly FindingRule[];
+  #interval: number;
+  #max: number;
+  #events: unknown[] = [];
+  #logged = new Set<string>();
+  #dirty = false;
+  #next = 0;
+  #stopped = false;
+
+  /** Live findings with `options`' rules and pace. */
+  constructor(options: LiveFindingsOptions = {}) {
+    this.#rules = options.rules ?? BUILTIN_RULES;
+    this.#interval = options.intervalMs ?? 200;
+    this.#max = options.maxEvents ?? 20_000;
+  }
+
+  /** Whether live findings stopped at `maxEvents`. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Takes one logged event; returns the findings that arose, if the rules ran. */
+  observe(event: Record<string, unknown>): Finding[] {
+    if (this.#stopped || typeof event.kind !== "string") return [];
+    if (!KEPT.has(event.kind)) return [];
+    if (this.#events.length >= this.#max) {
+      this.#stopped = true;
+      this.#events = [];
+      return [];
+    }
+    this.#events.push(event);
+    this.#dirty = true;
+    const reply = (event.kind === "response" || event.kind === "error") &&
+      event.method === "tools/call";
+    if (!reply || performance.now() < this.#next) return [];
+    return this.#run();
+  }
+
+  /** At the session's end: the findings not returned yet. */
+  final(): Finding[] {
+    if (this.#stopped || !this.#dirty) return [];
+    return this.#run();
+  }
+
+  #run(): Finding[] {
+    const started = performance.now();
+    this.#dirty = false;
+    const fresh: Finding[] = [];
+    for (const f of findFindings(this.#events, { rules: this.#rules })) {
+      const key = `${f.rule}\u0000${f.session}\u0000${
+        f.seqs[0]
+      }\u0000${f.severity}`;
+      if (this.#logged.has(key)) continue;
+      this.#logged.add(key);
+      fresh.push(f);
+    }
+    const took = performance.now() - started;
+    this.#next = performance.now() + Math.max(this.#interval, 10 * took);
+    return fresh;
+  }
+}
