@@ -39,7 +39,16 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/findings",
   ],
   // The only place under lib/ that knows the built-in plugins.
-  "lib/config": ["lib/util", "lib/wire", "lib/audit", "lib/plugin", "plugins"],
+  "lib/config": [
+    "lib/util",
+    "lib/wire",
+    "lib/audit",
+    "lib/plugin",
+    "plugins",
+    "lib/guard",
+  ],
+  // The policy engine: pure decisions, independent of any transport.
+  "lib/guard": ["lib/util", "lib/wire", "lib/audit"],
   "lib/session": [
     "lib/util",
     "lib/wire",
@@ -49,6 +58,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/seal",
     "lib/log",
     "lib/config",
+    "lib/guard",
   ],
   "lib/proxy": [
     "lib/util",
@@ -58,6 +68,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/seal",
     "lib/log",
     "lib/config",
+    "lib/guard",
     "lib/session",
   ],
   // `mcp-audit report` renders the report (imported lazily).
@@ -71,6 +82,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/evidence",
     "lib/findings",
     "lib/config",
+    "lib/guard",
     "lib/session",
     "lib/proxy",
     "report",
@@ -98,6 +110,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/evidence",
     "lib/findings",
     "lib/config",
+    "lib/guard",
     "lib/session",
     "lib/proxy",
     "plugins",

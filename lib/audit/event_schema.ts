@@ -17,6 +17,7 @@ import type {
   AuditEvent,
   CheckpointEvent,
   Classification,
+  DecisionEvent,
   Direction,
   DuplicateKey,
   Entity,
@@ -40,6 +41,7 @@ import type {
   SessionStartEvent,
   StderrEvent,
   Summary,
+  ToolChangeEvent,
   TraceContext,
   Truncated,
 } from "./event.ts";
@@ -337,6 +339,47 @@ const checkpointEvent = z.object({
 export const CheckpointEventSchema: z.ZodType<CheckpointEvent> =
   checkpointEvent;
 
+const decisionEvent = z.object({
+  ...base,
+  kind: z.literal("decision"),
+  mode: z.enum(["monitor", "enforce"]),
+  action: z.enum(["allow", "deny", "ask", "hide"]),
+  rule: z.string().optional(),
+  reason: z.string(),
+  requestSeq: z.number().int().nonnegative().optional(),
+  method: z.string(),
+  tool: z.string().optional(),
+  outcome: z.enum(["forwarded", "blocked"]),
+  approval: z.enum([
+    "accepted",
+    "declined",
+    "cancelled",
+    "timeout",
+    "unsupported",
+    "failed",
+  ]).optional(),
+  hidden: z.array(z.string()).optional(),
+});
+/** Validates a {@linkcode DecisionEvent}. */
+export const DecisionEventSchema: z.ZodType<DecisionEvent> = decisionEvent;
+
+const toolChangeEvent = z.object({
+  ...base,
+  kind: z.literal("tool_change"),
+  server: z.string(),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  changed: z.array(z.object({
+    tool: z.string(),
+    fields: z.array(z.string()),
+    diff: z.string(),
+  })),
+  enforced: z.boolean(),
+});
+/** Validates a {@linkcode ToolChangeEvent}. */
+export const ToolChangeEventSchema: z.ZodType<ToolChangeEvent> =
+  toolChangeEvent;
+
 const auditEvent = z.discriminatedUnion("kind", [
   sessionStartEvent,
   handshakeEvent,
@@ -349,6 +392,8 @@ const auditEvent = z.discriminatedUnion("kind", [
   gapEvent,
   sessionEndEvent,
   checkpointEvent,
+  decisionEvent,
+  toolChangeEvent,
 ]);
 
 /**
@@ -404,4 +449,6 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof sessionEndEvent>, SessionEndEvent>>,
   Assert<Equals<z.output<typeof checkpointEvent>, CheckpointEvent>>,
   Assert<Equals<z.output<typeof auditEvent>, AuditEvent>>,
+  Assert<Equals<z.output<typeof decisionEvent>, DecisionEvent>>,
+  Assert<Equals<z.output<typeof toolChangeEvent>, ToolChangeEvent>>,
 ];

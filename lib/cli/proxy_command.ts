@@ -57,6 +57,13 @@ Options:
                           and tree continue across them.
   --checkpoint-every N    A checkpoint after N events. Default: 1000.
   --checkpoint-seconds S  A checkpoint after S seconds with new events. Default: 10.
+  --policy FILE           Guard mode: a JSONC file holding { "policy": {...} }
+                          (mode monitor|enforce, ordered rules; see README "Guard
+                          mode"); replaces the config's "policy". Checked before
+                          the server starts. Without a policy nothing is decided
+                          and the bytes are relayed as they come.
+  --name NAME             The server's name for policy rules ("server": ...),
+                          beside the name the server reports.
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
@@ -111,6 +118,8 @@ export async function proxyCommand(
       "checkpoint-every": { type: "string" },
       "checkpoint-seconds": { type: "string" },
       quiet: { type: "boolean" },
+      policy: { type: "string" },
+      name: { type: "string" },
     },
     PROXY_HELP,
     context,
@@ -169,6 +178,9 @@ export async function proxyCommand(
         : dirname(resolve(values.log)),
       onWarning: (message) => context.err(message),
     });
+    const policy = values.policy === undefined
+      ? audit.config.policy
+      : await loadPolicy(values.policy);
     const server = audit.config.server;
     if (command.length === 0 && server) {
       command = [server.command, ...(server.args ?? [])];
@@ -196,6 +208,8 @@ export async function proxyCommand(
       checkpointSeconds:
         positiveInt(values["checkpoint-seconds"], "--checkpoint-seconds") ??
           audit.session.checkpointSeconds,
+      policy,
+      name: values.name,
     });
     if (!values.quiet) {
       const s = result.summary;
@@ -221,6 +235,23 @@ export async function proxyCommand(
     }
     throw error;
   }
+}
+/**
+ * Reads a policy file: JSONC with a `policy` key, checked like a config
+ * (file, line and key named). Throws `ConfigError`.
+ */
+export async function loadPolicy(
+  path: string,
+): Promise<import("../guard/policy.ts").Policy> {
+  const { loadConfig, ConfigError } = await import("../config/config.ts");
+  const { config } = await loadConfig(path);
+  if (!config.policy) {
+    throw new ConfigError(
+      path,
+      'no "policy" key: a policy file reads { "policy": { "mode": "enforce", "rules": [...] } }.',
+    );
+  }
+  return config.policy;
 }
 function parseSize(
   value: string | undefined,

@@ -19,6 +19,7 @@ import {
   SensitivityOptionsSchema,
 } from "../../plugins/sensitivity.ts";
 import { type Extractor, ExtractorSchema } from "../../plugins/entities.ts";
+import { type Policy, PolicySchema } from "../guard/policy.ts";
 
 // Layers above the config name extractors through it, not through plugins/.
 export type { Extractor };
@@ -90,6 +91,8 @@ export interface ConfigInput {
    * both for themselves).
    */
   server?: ServerConfig;
+  /** Guard mode: a policy that decides calls before they reach the server (monitor or enforce). */
+  policy?: Policy;
 }
 
 /** The config file's content as parsed: the plugins' defaults filled in. */
@@ -131,6 +134,7 @@ const configFile = z.object({
     command: z.string().min(1),
     args: z.array(z.string()).optional(),
   }).strict().optional(),
+  policy: PolicySchema.optional(),
 }).strict();
 /** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */
 export const ConfigSchema: z.ZodType<Config, ConfigInput> = configFile;
