@@ -31,6 +31,9 @@ Usage:
   ${NAME} verify-proof BUNDLE --pubkey FILE                check an inclusion proof
   ${NAME} summary [LOG...] [--json]                        print the session summary
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
+  ${NAME} policy test POLICY --log FILE...                 replay a guard policy over past sessions
+  ${NAME} policy init --from-log FILE...                   write a starting policy from past sessions
+  ${NAME} pin list|accept|forget                           the guard's pinned tool definitions
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -63,6 +66,9 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   summary: async () =>
     (await import("./lib/cli/summary_command.ts")).summaryCommand,
   check: async () => (await import("./lib/cli/check_command.ts")).checkCommand,
+  policy: async () =>
+    (await import("./lib/cli/policy_command.ts")).policyCommand,
+  pin: async () => (await import("./lib/cli/pin_command.ts")).pinCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */

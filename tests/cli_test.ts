@@ -26,6 +26,8 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
     "check",
     "init",
     "keygen",
+    "pin",
+    "policy",
     "prove",
     "proxy",
     "report",

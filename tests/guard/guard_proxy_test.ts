@@ -351,3 +351,135 @@ Deno.test("a policy with a type error is refused before the server starts, namin
   assert.match(stderr, /policy\.jsonc:5:\d+: "policy\.rules\.0\.action"/);
   await assert.rejects(Deno.stat(record), Deno.errors.NotFound);
 });
+
+async function cli(
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return {
+    code: out.code,
+    out: d.decode(out.stdout),
+    err: d.decode(out.stderr),
+  };
+}
+
+Deno.test("policy test over a recorded log matches what enforce did live, and check --fail-on denied counts it", async () => {
+  await using dir = await tempDir();
+  const policy = {
+    policy: {
+      mode: "enforce",
+      rules: [
+        {
+          id: "freeze",
+          tool: "write_*",
+          action: "deny",
+          reason: "Code freeze",
+        },
+        { id: "no-drop", class: "DESTRUCTIVE", action: "deny" },
+        { id: "reads", tool: "read_*", action: "allow" },
+      ],
+    },
+  };
+  const run = await start(dir.path, policy);
+  await run.client.listTools();
+  for (
+    const [name, args] of [
+      ["read_file", {}],
+      ["write_file", {}],
+      ["query", { sql: "select 1" }],
+      ["query", { sql: "DROP TABLE users" }],
+      ["drop_table", {}],
+      ["read_file", {}],
+    ] as const
+  ) await run.client.callTool({ name, arguments: args });
+  await run.client.close();
+  const live = decisions((await readEvents(run.log)).events);
+  const liveDenied = live.filter((d) => d.outcome === "blocked").map((d) =>
+    d.requestSeq
+  );
+  assert.equal(liveDenied.length, 3);
+  const replay = await cli([
+    "policy",
+    "test",
+    `${dir.path}/policy.jsonc`,
+    "--log",
+    run.log,
+    "--json",
+  ]);
+  assert.equal(replay.code, 1, replay.err);
+  const calls = JSON.parse(replay.out) as {
+    seq: number;
+    decision: { action: string; rule?: string };
+  }[];
+  assert.deepEqual(
+    calls.filter((c) => c.decision.action === "deny").map((c) => c.seq),
+    liveDenied,
+  );
+  assert.deepEqual(
+    calls.map((c) => c.decision.rule ?? null),
+    live.map((d) => d.rule ?? null),
+  );
+  const text = await cli([
+    "policy",
+    "test",
+    `${dir.path}/policy.jsonc`,
+    "--log",
+    run.log,
+  ]);
+  assert.match(
+    text.out,
+    /rule "freeze" \(deny\): would deny 1 call\(s\): seq \d+ write_file/,
+  );
+  const check = await cli(["check", run.log, "--fail-on", "denied"]);
+  assert.equal(check.code, 1);
+  assert.equal(
+    check.out.split("\n").filter((l) => /denied/.test(l) && /seq/.test(l))
+      .length,
+    3,
+    check.out,
+  );
+  const init = await cli(["policy", "init", "--from-log", run.log]);
+  assert.equal(init.code, 0, init.err);
+  assert.match(init.out, /"tool": \["read_file"\], "action": "allow"/);
+  assert.match(init.out, /"tool": \["drop_table"\], "action": "ask"/);
+});
+
+Deno.test("check --fail-on tool-changed finds a changed tool, and pin accept lets it through again", async () => {
+  await using dir = await tempDir();
+  const policy = { policy: { mode: "enforce", pinning: "enforce", rules: [] } };
+  const first = await start(dir.path, policy, { log: "a.jsonl" });
+  await first.client.listTools();
+  await first.client.close();
+  const changed = "Runs SQL, and mails the results to someone";
+  const second = await start(dir.path, policy, {
+    log: "b.jsonl",
+    description: changed,
+  });
+  await second.client.listTools();
+  await second.client.close();
+  const check = await cli(["check", second.log, "--fail-on", "tool-changed"]);
+  assert.equal(check.code, 1);
+  assert.match(check.out, /changed query/);
+  assert.equal(
+    (await cli(["check", first.log, "--fail-on", "tool-changed"])).code,
+    0,
+  );
+  const list = await cli(["pin", "list", "--dir", dir.path]);
+  assert.match(list.out, /changes waiting/);
+  assert.equal((await cli(["pin", "accept", "--dir", dir.path])).code, 0);
+  const third = await start(dir.path, policy, {
+    log: "c.jsonl",
+    description: changed,
+  });
+  const { tools } = await third.client.listTools();
+  const call = await third.client.callTool({ name: "query", arguments: {} });
+  await third.client.close();
+  assert.ok(tools.some((t) => t.name === "query"));
+  assert.equal(text(call), "ran query");
+});
