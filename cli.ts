@@ -37,6 +37,9 @@ Usage:
   ${NAME} unwrap <client>                              restore the client's config
   ${NAME} hook <claude-code|cursor|codex> [--log FILE]     record (and guard) a coding agent's tool call from its hook
   ${NAME} ship --to http://HOST:8123 [FILES...]            send logs to a central ClickHouse
+  ${NAME} policy test POLICY --log FILE...                 replay a guard policy over past sessions
+  ${NAME} policy init --from-log FILE...                   write a starting policy from past sessions
+  ${NAME} pin list|accept|forget                           the guard's pinned tool definitions
   ${NAME} --version | --help
 
 Run "${NAME} <command> --help" for a command's options.
@@ -77,6 +80,9 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
     (await import("./lib/cli/unwrap_command.ts")).unwrapCommand,
   hook: async () => (await import("./lib/cli/hook_command.ts")).hookCommand,
   ship: async () => (await import("./lib/cli/ship_command.ts")).shipCommand,
+  policy: async () =>
+    (await import("./lib/cli/policy_command.ts")).policyCommand,
+  pin: async () => (await import("./lib/cli/pin_command.ts")).pinCommand,
 };
 
 /** Options for {@linkcode main}, for programs that embed the CLI. */

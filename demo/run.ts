@@ -85,3 +85,18 @@ const { writeReport } = await import("../report/write_report.ts");
 await writeReport([log], report);
 console.log(`\nAudit log: ${log}`);
 console.log(`Report:    ${report}`);
+
+// The second scenario: a code freeze, and an agent that tries a DROP TABLE.
+const { runFreezeScenario } = await import("./freeze.ts");
+const freezeLog = `${outDir}/freeze-demo.jsonl`;
+const freezeReport = `${outDir}/freeze-report.html`;
+await Deno.remove(freezeLog).catch(() => {});
+console.log(`\nCode freeze: agent -> mcp-audit proxy --policy -> database\n`);
+await runFreezeScenario(
+  [deno, ...proxyArgs.slice(0, proxyArgs.indexOf("proxy") + 1), "--quiet"],
+  freezeLog,
+  (line) => console.log(`  ${line}`),
+);
+await writeReport([freezeLog], freezeReport);
+console.log(`\nAudit log: ${freezeLog}`);
+console.log(`Report:    ${freezeReport}`);

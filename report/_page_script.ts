@@ -116,6 +116,7 @@ export function reportPageScript(config: PageScriptConfig): void {
   const fEntity = byId<HTMLSelectElement>("f-entity");
   const fCalls = byId<HTMLInputElement>("f-calls");
   const fErrors = byId<HTMLInputElement>("f-errors");
+  const fPolicy = byId<HTMLInputElement>("f-policy");
   const fText = byId<HTMLInputElement>("f-text");
   const fClear = byId<HTMLButtonElement>("f-clear");
   const state = {
@@ -125,6 +126,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     entity: -1,
     calls: false,
     errors: false,
+    policy: false,
     text: "",
     finding: -1,
   };
@@ -258,6 +260,26 @@ export function reportPageScript(config: PageScriptConfig): void {
       case "finding":
         return "live finding \u00b7 " + x.severity + " " + x.rule + ": " +
           x.title;
+      case "decision":
+        return x.mode + " " + x.action +
+          (x.rule ? " (rule " + x.rule + ")" : "") +
+          (x.tool ? " " + x.tool : "") + ": " + x.reason +
+          (x.approval ? " \u00b7 approval " + x.approval : "") +
+          " \u00b7 " + x.outcome +
+          (Array.isArray(x.hidden)
+            ? " \u00b7 hidden " + x.hidden.join(", ")
+            : "");
+      case "tool_change":
+        return "tool definitions differ from the pins: " +
+          [
+            ...(Array.isArray(x.changed) ? x.changed : []).map((c) =>
+              "changed " + (isObj(c) ? c.tool : "")
+            ),
+            ...(Array.isArray(x.added) ? x.added : []).map((t) => "added " + t),
+            ...(Array.isArray(x.removed) ? x.removed : []).map((t) =>
+              "removed " + t
+            ),
+          ].join(", ");
       case "handshake":
         return peerName(x.client) + " \u2192 " + peerName(x.server) +
           (x.protocolVersion ? " \u00b7 MCP " + x.protocolVersion : "") +
@@ -311,6 +333,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     if (s.tool >= 0 && r.n !== s.tool) return false;
     if (s.calls && r.n === undefined) return false;
     if (s.errors && !r.e) return false;
+    if (s.policy && r.k !== "decision" && r.k !== "tool_change") return false;
     if (s.label && !(r.c || []).some((c) => c[0] === s.label)) return false;
     if (s.entity >= 0 && !(r.en || []).some((e) => e[0] === s.entity)) {
       return false;
@@ -480,6 +503,32 @@ export function reportPageScript(config: PageScriptConfig): void {
         r.rd.length + " ROUNDS",
         "one logical call over " + r.rd.length +
           " requests: " + r.rd.map((d) => d[2] || "?").join(" \u2192 "),
+      );
+    }
+    if (r.k === "decision" && isObj(r.x)) {
+      const a = String(r.x.action), blocked = r.x.outcome === "blocked";
+      badge(
+        a === "allow"
+          ? "badge allowed"
+          : a === "ask" && !blocked
+          ? "badge asked"
+          : "badge denied",
+        (r.x.mode === "monitor" ? "WOULD " : "") +
+          (a === "allow"
+            ? "ALLOW"
+            : a === "ask"
+            ? (blocked ? "ASK: DENIED" : "ASK")
+            : a === "hide"
+            ? "HIDDEN"
+            : "DENIED"),
+        "guard decision (" + r.x.mode + "): " + a + ", " + r.x.outcome,
+      );
+    }
+    if (r.k === "tool_change") {
+      badge(
+        "badge changed",
+        "TOOL CHANGED",
+        "tool definitions differ from their pins",
       );
     }
     if (r.pe !== undefined) {
@@ -771,11 +820,12 @@ export function reportPageScript(config: PageScriptConfig): void {
     state.entity = Number(fEntity.value);
     state.calls = fCalls.checked;
     state.errors = fErrors.checked;
+    state.policy = fPolicy.checked;
     state.text = fText.value.trim().toLowerCase();
     applyFilters();
   }
   let textTimer: ReturnType<typeof setTimeout> | undefined;
-  [fSession, fTool, fClass, fEntity, fCalls, fErrors].forEach((c) => {
+  [fSession, fTool, fClass, fEntity, fCalls, fErrors, fPolicy].forEach((c) => {
     if (c) c.addEventListener("change", readControls);
   });
   fText.addEventListener("input", () => {
@@ -793,6 +843,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     fEntity.value = "-1";
     fCalls.checked = false;
     fErrors.checked = false;
+    fPolicy.checked = false;
     fText.value = "";
     state.finding = -1;
     readControls();

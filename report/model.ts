@@ -78,6 +78,67 @@ export interface ReportModel {
   integrity: IntegrityModel;
   /** What the built-in finding rules found, most severe first. */
   findings: ReportFinding[];
+  /** Tool definitions that differ from their pins (`tool_change` events), shown at the top. */
+  toolChanges: ToolChangeModel[];
+  /** Guard decisions that blocked a request, or would have in monitor mode. */
+  denials: number;
+}
+
+/** One `tool_change` event, for the report's top. */
+export interface ToolChangeModel {
+  /** Session index. */
+  session: number;
+  /** The event's seq. */
+  seq: number;
+  /** The server identity. */
+  server: string;
+  /** Tools added, removed, and changed (with their diffs). */
+  added: string[];
+  removed: string[];
+  changed: { tool: string; diff: string }[];
+  /** Whether the changed tools were hidden and denied. */
+  enforced: boolean;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+/** The `tool_change` events and the count of denials, for the top of the report. */
+function guardModel(
+  read: readonly {
+    kind: string;
+    seq: number;
+    session: string;
+    fields: Record<string, unknown>;
+  }[],
+  indexOf: ReadonlyMap<string, number>,
+): { toolChanges: ToolChangeModel[]; denials: number } {
+  const toolChanges: ToolChangeModel[] = [];
+  let denials = 0;
+  for (const e of read) {
+    const f = e.fields;
+    if (e.kind === "decision") {
+      if (
+        f.outcome === "blocked" ||
+        (f.mode === "monitor" && (f.action === "deny" || f.action === "hide"))
+      ) denials++;
+    } else if (e.kind === "tool_change") {
+      toolChanges.push({
+        session: indexOf.get(e.session) ?? 0,
+        seq: e.seq,
+        server: String(f.server ?? ""),
+        added: strings(f.added),
+        removed: strings(f.removed),
+        changed: (Array.isArray(f.changed) ? f.changed : []).map((c) => ({
+          tool: String(c?.tool ?? ""),
+          diff: String(c?.diff ?? ""),
+        })),
+        enforced: f.enforced === true,
+      });
+    }
+  }
+  return { toolChanges, denials };
 }
 
 /**
@@ -128,5 +189,6 @@ export function buildReportModel(
     pluginFailures: countPluginFailures(read),
     integrity,
     findings: buildFindings(events, indexOf),
+    ...guardModel(read, indexOf),
   };
 }

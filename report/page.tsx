@@ -14,6 +14,7 @@ import { ToolUsageSection } from "./tool_usage.tsx";
 import { AccessMap } from "./access_map.tsx";
 import { Timeline } from "./timeline.tsx";
 import { IntegrityBanner } from "./integrity.tsx";
+import { ToolChanges } from "./tool_changes.tsx";
 import { formatCount, formatTime, inline } from "./_text.ts";
 
 /** Props of {@linkcode ReportPage}. */
@@ -85,6 +86,7 @@ export function ReportPage(props: ReportPageProps): VNode {
         {model.eventCount === 0 && (
           <p class="notice">This log holds no events.</p>
         )}
+        <ToolChanges model={model} />
         <FindingsSection model={model} />
         <Summary model={model} />
         <ToolUsageSection model={model} />

@@ -120,6 +120,12 @@ table.sessions td .note { font-size: 12px; }
 }
 .badge.read { background: var(--read-bg); color: var(--read-fg); border-color: var(--read-bd); }
 .badge.sensitive { background: var(--sens-bg); color: var(--sens-fg); border-color: var(--sens-bd); }
+.badge.denied { background: #7a1f1f; color: #fff; border-color: #7a1f1f; }
+.badge.asked { background: #6b4e00; color: #fff; border-color: #6b4e00; }
+.badge.allowed { background: var(--panel-2); color: var(--muted, inherit); border-color: var(--border); }
+.badge.changed { background: #5b2a86; color: #fff; border-color: #5b2a86; }
+.tool-changes { border: 2px solid #5b2a86; border-radius: 10px; padding: 10px 14px; }
+.tool-changes pre { white-space: pre-wrap; margin: 4px 0 8px; }
 .badge.write { background: var(--write-bg); color: var(--write-fg); border-color: var(--write-bd); }
 .badge.custom { background: var(--custom-bg); color: var(--custom-fg); border-color: var(--custom-bd); }
 .badge.error { background: var(--err-bg); color: var(--err-fg); border-color: var(--err-bd); }

@@ -71,6 +71,10 @@ export function Timeline({ model }: TimelineProps): VNode {
           <input type="checkbox" id="f-errors" />
           <span>Errors only</span>
         </label>
+        <label class="check">
+          <input type="checkbox" id="f-policy" />
+          <span>Policy decisions only</span>
+        </label>
         <label class="grow">
           <span>Search</span>
           <input

@@ -49,7 +49,16 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/findings",
   ],
   // The only place under lib/ that knows the built-in plugins.
-  "lib/config": ["lib/util", "lib/wire", "lib/audit", "lib/plugin", "plugins"],
+  "lib/config": [
+    "lib/util",
+    "lib/wire",
+    "lib/audit",
+    "lib/plugin",
+    "plugins",
+    "lib/guard",
+  ],
+  // The policy engine: pure decisions, independent of any transport.
+  "lib/guard": ["lib/util", "lib/wire", "lib/audit"],
   "lib/session": [
     "lib/util",
     "lib/wire",
@@ -59,6 +68,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/seal",
     "lib/log",
     "lib/config",
+    "lib/guard",
   ],
   "lib/proxy": [
     "lib/util",
@@ -68,6 +78,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/seal",
     "lib/log",
     "lib/config",
+    "lib/guard",
     "lib/session",
   ],
   // The MCP clients' config files, and wiring the proxy into them.
@@ -105,6 +116,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/evidence",
     "lib/findings",
     "lib/config",
+    "lib/guard",
     "lib/session",
     "lib/proxy",
     "lib/clients",
@@ -136,6 +148,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/evidence",
     "lib/findings",
     "lib/config",
+    "lib/guard",
     "lib/session",
     "lib/proxy",
     "plugins",

@@ -27,6 +27,8 @@ Deno.test("every subcommand in the table answers --help with its own usage, and 
     "hook",
     "init",
     "keygen",
+    "pin",
+    "policy",
     "prove",
     "proxy",
     "report",

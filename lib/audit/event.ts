@@ -492,6 +492,60 @@ export interface FindingEvent extends EventBase {
   value?: string;
 }
 
+/**
+ * A guard decision (`policy` in the config): what the policy said about a
+ * request before it was forwarded, and what came of it.
+ */
+export interface DecisionEvent extends EventBase {
+  /** The event kind. */
+  kind: "decision";
+  /** The policy's mode: in `monitor` nothing is blocked, the action is what would have happened. */
+  mode: "monitor" | "enforce";
+  /** What the policy said. */
+  action: "allow" | "deny" | "ask" | "hide";
+  /** The id of the rule that matched; absent when none did (the policy's default). */
+  rule?: string;
+  /** The rule's reason, as the agent is told it. */
+  reason: string;
+  /** Seq of the request decided on. */
+  requestSeq?: number;
+  /** The request's method. */
+  method: string;
+  /** The tool, for `tools/call`. */
+  tool?: string;
+  /** Whether the request went on to the server (`forwarded`) or was answered by the proxy (`blocked`). */
+  outcome: "forwarded" | "blocked";
+  /** For `ask`: the user's answer, or why there was none. */
+  approval?:
+    | "accepted"
+    | "declined"
+    | "cancelled"
+    | "timeout"
+    | "unsupported"
+    | "failed";
+  /** For a `tools/list` answer: the tools hidden from the client. */
+  hidden?: string[];
+}
+
+/**
+ * Tool definitions that differ from their pins (rug-pull detection): a
+ * `tools/list` answer compared with the hashes recorded for the server.
+ */
+export interface ToolChangeEvent extends EventBase {
+  /** The event kind. */
+  kind: "tool_change";
+  /** The server's identity the pins belong to (command or URL, and server name). */
+  server: string;
+  /** Tools that were not pinned. */
+  added: string[];
+  /** Pinned tools that are gone. */
+  removed: string[];
+  /** Tools whose definition changed, with a readable diff per field. */
+  changed: { tool: string; fields: string[]; diff: string }[];
+  /** Whether the changed and added tools were hidden and their calls denied (`pinning: "enforce"`). */
+  enforced: boolean;
+}
+
 /** Any event in the log. */
 export type AuditEvent =
   | SessionStartEvent
@@ -505,7 +559,9 @@ export type AuditEvent =
   | GapEvent
   | SessionEndEvent
   | CheckpointEvent
-  | FindingEvent;
+  | FindingEvent
+  | DecisionEvent
+  | ToolChangeEvent;
 
 /**
  * Any event that carries a JSON-RPC message. (Not `MessageEvent`, the DOM

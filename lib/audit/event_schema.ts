@@ -17,6 +17,7 @@ import type {
   AuditEvent,
   CheckpointEvent,
   Classification,
+  DecisionEvent,
   Direction,
   DuplicateKey,
   Entity,
@@ -46,6 +47,7 @@ import type {
   SessionStartEvent,
   StderrEvent,
   Summary,
+  ToolChangeEvent,
   TraceContext,
   Truncated,
 } from "./event.ts";
@@ -421,6 +423,46 @@ const findingEvent = z.object({
 });
 /** Validates a {@linkcode FindingEvent}. */
 export const FindingEventSchema: z.ZodType<FindingEvent> = findingEvent;
+const decisionEvent = z.object({
+  ...base,
+  kind: z.literal("decision"),
+  mode: z.enum(["monitor", "enforce"]),
+  action: z.enum(["allow", "deny", "ask", "hide"]),
+  rule: z.string().optional(),
+  reason: z.string(),
+  requestSeq: z.number().int().nonnegative().optional(),
+  method: z.string(),
+  tool: z.string().optional(),
+  outcome: z.enum(["forwarded", "blocked"]),
+  approval: z.enum([
+    "accepted",
+    "declined",
+    "cancelled",
+    "timeout",
+    "unsupported",
+    "failed",
+  ]).optional(),
+  hidden: z.array(z.string()).optional(),
+});
+/** Validates a {@linkcode DecisionEvent}. */
+export const DecisionEventSchema: z.ZodType<DecisionEvent> = decisionEvent;
+
+const toolChangeEvent = z.object({
+  ...base,
+  kind: z.literal("tool_change"),
+  server: z.string(),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  changed: z.array(z.object({
+    tool: z.string(),
+    fields: z.array(z.string()),
+    diff: z.string(),
+  })),
+  enforced: z.boolean(),
+});
+/** Validates a {@linkcode ToolChangeEvent}. */
+export const ToolChangeEventSchema: z.ZodType<ToolChangeEvent> =
+  toolChangeEvent;
 
 const auditEvent = z.discriminatedUnion("kind", [
   sessionStartEvent,
@@ -435,6 +477,8 @@ const auditEvent = z.discriminatedUnion("kind", [
   sessionEndEvent,
   checkpointEvent,
   findingEvent,
+  decisionEvent,
+  toolChangeEvent,
 ]);
 
 /**
@@ -496,4 +540,6 @@ type _SchemasMatchInterfaces = [
   Assert<Equals<z.output<typeof checkpointEvent>, CheckpointEvent>>,
   Assert<Equals<z.output<typeof findingEvent>, FindingEvent>>,
   Assert<Equals<z.output<typeof auditEvent>, AuditEvent>>,
+  Assert<Equals<z.output<typeof decisionEvent>, DecisionEvent>>,
+  Assert<Equals<z.output<typeof toolChangeEvent>, ToolChangeEvent>>,
 ];

@@ -31,6 +31,10 @@ Rules (comma-separated):
   finding:RULE   a finding of that rule: data-flow-out, unseen-identifier,
                  write-without-read, repeated-call, error-storm,
                  instructions-in-data, scope-crossing
+  denied         a request the guard's policy blocked (or, in monitor mode,
+                 would have blocked: a deny or hide decision)
+  tool-changed   a tools/list answer whose tool definitions differ from the
+                 pins (a tool added, removed or changed)
   unverified     the log does not verify ("${NAME} verify" would not exit 0),
                  or events come after the last signed checkpoint (a crash,
                  or a log rolled back and continued; listed with seq range)

@@ -37,7 +37,8 @@ Options:
   --name NAME             The server's name, as the client's config calls it:
                           the log's file name carries it, and "wrap --status"
                           finds the entry's sessions by it ("wrap" writes it).
-                          With --upstream the default is the URL.
+                          With --upstream the default is the URL. Policy rules'
+                          "server" match it, beside the name the server reports.
   --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
                           present; "mcp-audit init" writes a starter one.
   --server "CMD ARGS"     The server as one command line, split like a shell
@@ -63,6 +64,11 @@ Options:
                           and tree continue across them.
   --checkpoint-every N    A checkpoint after N events. Default: 1000.
   --checkpoint-seconds S  A checkpoint after S seconds with new events. Default: 10.
+  --policy FILE           Guard mode: a JSONC file holding { "policy": {...} }
+                          (mode monitor|enforce, ordered rules; see README "Guard
+                          mode"); replaces the config's "policy". Checked before
+                          the server starts. Without a policy nothing is decided
+                          and the bytes are relayed as they come.
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
@@ -159,6 +165,7 @@ export async function proxyCommand(
       "max-event-bytes": { type: "string" },
       "timeout-ms": { type: "string" },
       "idle-seconds": { type: "string" },
+      policy: { type: "string" },
     },
     PROXY_HELP,
     context,
@@ -231,6 +238,9 @@ export async function proxyCommand(
         : dirname(resolve(values.log)),
       onWarning: (message) => context.err(message),
     });
+    const policy = values.policy === undefined
+      ? audit.config.policy
+      : await loadPolicy(values.policy);
     const server = audit.config.server;
     if (command.length === 0 && server) {
       command = [server.command, ...(server.args ?? [])];
@@ -260,6 +270,7 @@ export async function proxyCommand(
       checkpointSeconds:
         positiveInt(values["checkpoint-seconds"], "--checkpoint-seconds") ??
           audit.session.checkpointSeconds,
+      policy,
     });
     if (!values.quiet) {
       const s = result.summary;
@@ -285,6 +296,23 @@ export async function proxyCommand(
     }
     throw error;
   }
+}
+/**
+ * Reads a policy file: JSONC with a `policy` key, checked like a config
+ * (file, line and key named). Throws `ConfigError`.
+ */
+export async function loadPolicy(
+  path: string,
+): Promise<import("../guard/policy.ts").Policy> {
+  const { loadConfig, ConfigError } = await import("../config/config.ts");
+  const { config } = await loadConfig(path);
+  if (!config.policy) {
+    throw new ConfigError(
+      path,
+      'no "policy" key: a policy file reads { "policy": { "mode": "enforce", "rules": [...] } }.',
+    );
+  }
+  return config.policy;
 }
 function parseSize(
   value: string | undefined,

@@ -23,6 +23,7 @@ import {
   type BuiltinEntities,
   BuiltinEntitiesSchema,
 } from "../../plugins/entities.ts";
+import { type Policy, PolicySchema } from "../guard/policy.ts";
 
 // Layers above the config name extractors through it, not through plugins/.
 export type { Extractor };
@@ -112,6 +113,8 @@ export interface ConfigInput {
   server?: ServerConfig;
   /** `mcp-audit hook`: coding agents' own tool calls, seen through their hooks. */
   hooks?: HooksConfig;
+  /** Guard mode: a policy that decides calls before they reach the server (monitor or enforce). */
+  policy?: Policy;
 }
 
 /**
@@ -205,6 +208,7 @@ const configFile = z.object({
       }).strict(),
     ]),
   ).optional(),
+  policy: PolicySchema.optional(),
 }).strict();
 /** Validates a whole config file ({@linkcode ConfigInput}) into a {@linkcode Config}. */
 export const ConfigSchema: z.ZodType<Config, ConfigInput> = configFile;

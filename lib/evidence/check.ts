@@ -28,6 +28,8 @@ export type FailRule =
   | { kind: "class"; label: string; name: string }
   | { kind: "error"; name: string }
   | { kind: "unverified"; name: string }
+  | { kind: "denied"; name: string }
+  | { kind: "tool-changed"; name: string }
   | { kind: "entity"; type: string; name: string }
   | { kind: "finding"; severity?: Severity; rule?: string; name: string };
 
@@ -90,6 +92,10 @@ export function parseFailOn(text: string): FailRule[] {
     } else if (lower === "error") rules.push({ kind: "error", name: raw });
     else if (lower === "unverified") {
       rules.push({ kind: "unverified", name: raw });
+    } else if (lower === "denied") {
+      rules.push({ kind: "denied", name: raw });
+    } else if (lower === "tool-changed") {
+      rules.push({ kind: "tool-changed", name: raw });
     } else if (lower.startsWith("entity:") && raw.length > 7) {
       rules.push({ kind: "entity", type: raw.slice(7), name: raw });
     } else if (lower.startsWith("finding:") && raw.length > 8) {
@@ -98,7 +104,7 @@ export function parseFailOn(text: string): FailRule[] {
       rules.push({ kind: "class", label: raw.slice(6), name: raw });
     } else {
       throw new RangeError(
-        `Unknown --fail-on rule "${raw}": use write, sensitive, error, unverified, entity:<type>, class:<LABEL> or finding:<severity|rule-id>.`,
+        `Unknown --fail-on rule "${raw}": use write, sensitive, error, unverified, denied, tool-changed, entity:<type>, class:<LABEL> or finding:<severity|rule-id>.`,
       );
     }
   }
@@ -300,6 +306,26 @@ function matches(rule: FailRule, e: Record<string, unknown>): string[] {
         if (x?.type === rule.type) values.add(`${x.type}=${x.value}`);
       }
       return [...values];
+    }
+    case "denied": {
+      // Blocked by an enforced policy, or would have been in monitor mode.
+      if (e.kind !== "decision") return [];
+      const blocked = e.outcome === "blocked" ||
+        (e.mode === "monitor" && (e.action === "deny" || e.action === "hide"));
+      if (!blocked) return [];
+      const rule = typeof e.rule === "string" ? ` "${e.rule}"` : "";
+      return [`${e.mode} ${e.action}${rule}: ${e.reason}`];
+    }
+    case "tool-changed": {
+      if (e.kind !== "tool_change") return [];
+      const list = (v: unknown): string[] =>
+        Array.isArray(v) ? v.map((x) => String(x?.tool ?? x)) : [];
+      const parts = [
+        ...list(e.changed).map((t) => `changed ${t}`),
+        ...list(e.added).map((t) => `added ${t}`),
+        ...list(e.removed).map((t) => `removed ${t}`),
+      ];
+      return [`tool definitions differ from the pins: ${parts.join(", ")}`];
     }
     default:
       return [];

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import type { SessionEndEvent, Summary } from "../audit/event.ts";
 import type { Pipeline } from "../plugin/pipeline.ts";
 import { AuditSession, type FindingRule } from "../session/audit_session.ts";
@@ -22,6 +23,7 @@ import { relayStderr } from "./stderr_relay.ts";
 import { forwardSignals } from "./signals.ts";
 import { describeFailure } from "./failure.ts";
 import { escapeControls } from "../util/terminal_text.ts";
+import type { Policy } from "../guard/policy.ts";
 
 /** Options for {@linkcode runProxy}. */
 export interface ProxyOptions {
@@ -36,7 +38,7 @@ export interface ProxyOptions {
   logPath?: string;
   /** Where a session's log goes when `logPath` is not given. @default {defaultLogDir()} */
   logDir?: string;
-  /** The server's name, for the log's file name (`--name`). @default {taken from the command} */
+  /** The server's name (`--name`): the log's file name carries it, and policy rules' `server` match it beside the name the server reports. @default {taken from the command} */
   name?: string;
   /** The plugin pipeline; without it, events are logged as correlated. */
   processor?: Pipeline;
@@ -83,6 +85,14 @@ export interface ProxyOptions {
    * @default {seal !== false}
    */
   logThread?: boolean;
+  /**
+   * Guard mode: decide each client request against this policy before it
+   * is forwarded (whole lines each way). Without it, the bytes are relayed
+   * untouched, as they come.
+   */
+  policy?: Policy;
+  /** Where tool pins are kept (`pins/` in it). @default {the log's directory} */
+  stateDir?: string;
 }
 
 /** What a proxy run ended with. */
@@ -211,11 +221,17 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     }, opts.graceMs));
   };
 
+  const outputWriter = (opts.output ?? Deno.stdout.writable).getWriter();
+  const guarded = opts.policy
+    ? await guardedRelay(opts, audit, warn)
+    : undefined;
+
   // Client -> server.
   const serverIn = server.child.stdin.getWriter();
   const c2s = (async () => {
     try {
-      await relay(inputReader, serverIn, c2sTap);
+      if (guarded) await guarded.client(inputReader, serverIn);
+      else await relay(inputReader, serverIn, c2sTap);
     } catch {
       // Input cancelled because the server ended.
     } finally {
@@ -231,10 +247,10 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   })();
 
   // Server -> client.
-  const outputWriter = (opts.output ?? Deno.stdout.writable).getWriter();
   const s2c = (async () => {
     try {
-      await relay(serverOut, outputWriter, s2cTap);
+      if (guarded) await guarded.server(serverOut, outputWriter);
+      else await relay(serverOut, outputWriter, s2cTap);
     } finally {
       s2cTap.end();
       try {
@@ -310,4 +326,27 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
   };
   if (failure) result.failure = failure;
   return result;
+}
+
+/** The guard's relay, loaded only when a policy is set (it brings the SQL parser). */
+async function guardedRelay(
+  opts: ProxyOptions,
+  audit: AuditSession,
+  warn: (message: string) => void,
+): Promise<import("./guarded_relay.ts").GuardedRelay> {
+  const { GuardedRelay } = await import("./guarded_relay.ts");
+  const { Guard } = await import("../guard/guard.ts");
+  const { pinChecker } = await import("../guard/pins.ts");
+  const policy = opts.policy!;
+  const stateDir = opts.stateDir ?? dirname(audit.logPath);
+  return new GuardedRelay({
+    guard: new Guard(policy),
+    audit,
+    name: opts.name,
+    maxParseBytes: opts.maxParseBytes,
+    pins: policy.pinning === "off"
+      ? undefined
+      : pinChecker(stateDir, opts.command, warn),
+    warn,
+  });
 }

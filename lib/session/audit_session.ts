@@ -13,12 +13,15 @@ import {
   type HandshakeInfo,
 } from "../audit/correlator.ts";
 import type {
+  DecisionEvent,
   Direction,
+  EventBase,
   HttpExchange,
   Pending,
   SessionEndEvent,
   SessionStartEvent,
   Summary,
+  ToolChangeEvent,
   Transport,
 } from "../audit/event.ts";
 import { parseFrame } from "../wire/jsonrpc.ts";
@@ -100,6 +103,10 @@ export interface SessionStartInfo {
   /** The HTTP session id as a keyed hash. */
   httpSession?: string;
 }
+
+/** `Omit` over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
+  : never;
 
 /** How a session ended, for `session_end`. */
 export interface SessionEndInfo {
@@ -400,6 +407,54 @@ export class AuditSession {
       ) frame.bytes = frame.bytes.slice();
     }
     return wait;
+  }
+
+  /**
+   * Audits one whole line (without its newline) and returns the events it
+   * made, for the guard, which reads a request's classes from them (see
+   * {@linkcode processed}) before it forwards the line.
+   */
+  line(dir: Direction, bytes: Uint8Array): {
+    events: CorrelatedEvent[];
+    wait: Promise<void> | undefined;
+  } {
+    const events: CorrelatedEvent[] = [];
+    let wait: Promise<void> | undefined;
+    try {
+      const frame: Frame = { bytes, length: bytes.length };
+      for (
+        const event of this.#correlator.frame(
+          dir,
+          frame,
+          parseFrame(frame, this.#parse),
+        )
+      ) {
+        events.push(event as CorrelatedEvent);
+        wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
+      }
+    } catch (error) {
+      this.#options.onWarning?.(
+        `auditing a ${dir} line failed (${error}); it was relayed unchanged`,
+      );
+    }
+    return { events, wait };
+  }
+
+  /** Resolves when `event` has been through the plugin pipeline (classes and entities filled in). */
+  processed(event: CorrelatedEvent): Promise<void> {
+    return this.#sink.processed(event);
+  }
+
+  /**
+   * Records an event of the proxy's own (a guard decision, a tool change),
+   * numbered and sealed like every other.
+   */
+  record(
+    event: DistributiveOmit<DecisionEvent | ToolChangeEvent, keyof EventBase>,
+  ): void {
+    this.#sink.accept(
+      { ...this.#correlator.base(), ...event } as CorrelatedEvent,
+    );
   }
 
   /**

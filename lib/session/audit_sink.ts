@@ -74,6 +74,10 @@ export class AuditSink {
   #lastWasCheckpoint = false;
   #waiters: (() => void)[] = [];
   #summary = new SummaryBuilder();
+  /** Who waits for an event to come through the pipeline (the guard, for a call's classes). */
+  #watchers = new Map<CorrelatedEvent, (() => void)[]>();
+  /** Events that have come through the pipeline, while someone may still ask. */
+  #done = new WeakSet<CorrelatedEvent>();
   /** Why plugins are no longer waited for, once {@linkcode stopWaiting} is called. */
   #stopped: string | undefined;
 
@@ -120,6 +124,20 @@ export class AuditSink {
       return new Promise((resolve) => this.#waiters.push(resolve));
     }
     return undefined;
+  }
+
+  /**
+   * Resolves once `event` (accepted earlier) has been through the plugin
+   * pipeline, so its classes and entities are filled in; before it is
+   * logged. The guard waits so for a call it decides.
+   */
+  processed(event: CorrelatedEvent): Promise<void> {
+    if (this.#done.has(event)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.#watchers.get(event);
+      if (list) list.push(resolve);
+      else this.#watchers.set(event, [resolve]);
+    });
   }
 
   /**
@@ -182,6 +200,14 @@ export class AuditSink {
             });
           }
         }
+        if (this.#watchers.size > 0) {
+          const watching = this.#watchers.get(event);
+          if (watching) {
+            this.#watchers.delete(event);
+            for (const w of watching) w();
+          }
+        }
+        if (event.kind === "request") this.#done.add(event);
         this.#summary.add(event);
         const wait = this.#log.append(event);
         if (wait) await wait;

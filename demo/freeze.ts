@@ -1,0 +1,96 @@
+/**
+ * The demo's second scenario: during a declared code freeze, the scripted
+ * agent tries `DROP TABLE customers` through the database tool. The guard
+ * (demo/freeze-policy.jsonc, enforce mode) denies it before it reaches the
+ * server; the agent reads the reason and reports it instead of retrying.
+ *
+ * @module
+ */
+// @ts-types="@modelcontextprotocol/sdk/client/index"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/stdio"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+/** What the freeze scenario saw. */
+export interface FreezeResult {
+  /** What the agent was told when it tried the DROP. */
+  denial: string;
+  /** Whether the DROP came back as an error. */
+  denied: boolean;
+  /** The tables the database still has, asked after the attempt. */
+  tablesAfter: string;
+}
+
+function text(result: unknown): string {
+  return ((result as { content?: { text?: string }[] }).content ?? [])
+    .map((c) => c.text ?? "").join(" ");
+}
+
+/**
+ * Runs the scenario through `mcp-audit proxy --policy` (`proxy` is the
+ * command line up to and including `proxy`), writing `log`.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await runFreezeScenario(["mcp-audit", "proxy"], "freeze.jsonl");
+ * ```
+ */
+export async function runFreezeScenario(
+  proxy: string[],
+  log: string,
+  say: (line: string) => void = () => {},
+): Promise<FreezeResult> {
+  const policy = new URL("./freeze-policy.jsonc", import.meta.url).pathname;
+  const server = new URL("./db_server.ts", import.meta.url).pathname;
+  const [command, ...args] = proxy;
+  const transport = new StdioClientTransport({
+    command,
+    args: [
+      ...args,
+      "--log",
+      log,
+      "--policy",
+      policy,
+      "--name",
+      "prod-db",
+      "--",
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      server,
+    ],
+    stderr: "inherit",
+  });
+  const client = new Client({ name: "freeze-demo-agent", version: "1.0.0" });
+  await client.connect(transport);
+  try {
+    await client.listTools();
+    const count = await client.callTool({
+      name: "run_sql",
+      arguments: { sql: "SELECT count(*) FROM customers" },
+    });
+    say(`run_sql SELECT count(*) FROM customers -> ${text(count)}`);
+    const drop = await client.callTool({
+      name: "run_sql",
+      arguments: { sql: "/* clean up */ drop TABLE customers;" },
+    });
+    say(`run_sql DROP TABLE customers -> ${text(drop)}`);
+    if (drop.isError) {
+      say(
+        "agent: the DROP was refused; reporting the reason instead of retrying",
+      );
+    }
+    const after = await client.callTool({
+      name: "run_sql",
+      arguments: { sql: "SHOW TABLES" },
+    });
+    say(`run_sql SHOW TABLES -> ${text(after)}`);
+    return {
+      denial: text(drop),
+      denied: drop.isError === true,
+      tablesAfter: text(after),
+    };
+  } finally {
+    await client.close();
+  }
+}
