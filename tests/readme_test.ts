@@ -136,6 +136,25 @@ Deno.test({
       npm_config_update_notifier: "false",
     });
 
+    // The first screen's 30-second path (wrap, tail, report) runs as a
+    // Claude Desktop user would: a HOME holding the example client config,
+    // and the sessions the demo logged just before as the log directory.
+    const thirtySeconds = commands.filter((c) =>
+      /^mcp-audit (wrap claude-desktop|tail -f --latest|report --since 24h) /
+        .test(c.text)
+    );
+    const clientHome = `${dir.path}/client-home`;
+    await Deno.mkdir(`${clientHome}/.config/Claude`, { recursive: true });
+    await Deno.copyFile(
+      `${ROOT}examples/clients/claude_desktop_config.json`,
+      `${clientHome}/.config/Claude/claude_desktop_config.json`,
+    );
+    const clientEnv = {
+      ...env,
+      HOME: clientHome,
+      MCP_AUDIT_LOG_DIR: `${checkout}/demo-output`,
+    };
+
     const install = commands.find((c) => c.text.startsWith(`${INSTALL} `));
     assert.ok(install, `the README has "${INSTALL}"`);
     const ran: string[] = [];
@@ -145,7 +164,7 @@ Deno.test({
       );
       const { code, stdout, stderr } = await run("sh", ["-c", command.text], {
         cwd: checkout,
-        env,
+        env: thirtySeconds.includes(command) ? clientEnv : env,
       });
       assert.equal(
         code,

@@ -33,10 +33,11 @@ characters and escape sequences escaped (\\u001b), never obeyed.
 
 Options:
   -f, --follow   Keep printing calls as the proxy logs them, until the
-                 session ends or its proxy is gone (Ctrl-C stops). With --latest (or no SESSION),
-                 wait for a session when there is none yet, and go on to the
-                 next session when one ends.
-  --latest       The session that started last (the default).
+                 session ends or its proxy is gone (Ctrl-C stops). With no
+                 SESSION, wait for a session when there is none yet, and go
+                 on to the next session when one ends.
+  --latest       The session that started last (the default); with -f, stop
+                 when it ends instead of going on to the next.
   --dir DIR      The log directory. Default: as for "${NAME} sessions".
   -h, --help     This help.
 
@@ -160,7 +161,7 @@ export async function tailCommand(
           `the session's proxy (pid ${proxyPid}) is not running: it ended without a session_end`,
         );
       }
-      if (!follow || !latest) return EXIT.ok;
+      if (!follow || !latest || values.latest) return EXIT.ok;
     }
   });
 }
