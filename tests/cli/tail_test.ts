@@ -23,9 +23,14 @@ function inTerminal(command: string[], env: Record<string, string> = {}): {
   until(text: string, ms: number): Promise<void>;
   status: Promise<Deno.CommandStatus>;
 } {
+  // A terminal user's environment: NO_COLOR only when the caller sets it
+  // (CI exports it for everything else).
+  const inherited = Deno.env.toObject();
+  delete inherited.NO_COLOR;
   const child = new Deno.Command("script", {
     args: ["-q", "-e", "-c", command.map(shellQuote).join(" "), "/dev/null"],
-    env,
+    env: { ...inherited, ...env },
+    clearEnv: true,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
