@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import type { AuditAssembly } from "../session/assembly.ts";
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { UsageError } from "./usage_error.ts";
@@ -41,7 +41,11 @@ export interface RemoteFlags {
 /** The proxy command's own parsers, shared so both halves read flags alike. */
 export interface FlagHelpers {
   positiveInt(value: string | undefined, flag: string): number | undefined;
-  list(value: string | undefined): string[] | undefined;
+  /** The proxy's audit assembly from its flags, or the exit status when it failed. */
+  audit(
+    values: RemoteFlags,
+    context: CommandContext,
+  ): Promise<AuditAssembly | number>;
   help: string;
 }
 
@@ -128,7 +132,7 @@ function listenAddress(
  * import assert from "node:assert/strict";
  *
  * const context = { out: () => {}, err: () => {} };
- * const helpers = { positiveInt: () => undefined, list: () => undefined, help: "" };
+ * const helpers = { positiveInt: () => undefined, audit: () => Promise.resolve(1), help: "" };
  * await assert.rejects(remoteProxy({ listen: "127.0.0.1:0" }, context, helpers), UsageError);
  * ```
  */
@@ -137,7 +141,7 @@ export async function remoteProxy(
   context: CommandContext,
   helpers: FlagHelpers,
 ): Promise<number> {
-  const { help, positiveInt, list } = helpers;
+  const { help, positiveInt, audit: assemble } = helpers;
   if (values.upstream === undefined) {
     throw new UsageError(
       `--listen needs --upstream URL: the server to forward to`,
@@ -156,38 +160,10 @@ export async function remoteProxy(
       help,
     );
   }
-  const { assembleAudit } = await import("../session/assembly.ts");
   const { LogOpenError } = await import("../log/log_writer.ts");
-  const { ConfigError } = await import("../config/config.ts");
-  const { PluginLoadError } = await import("../config/plugin_loader.ts");
-  const { KeyFileError } = await import("../seal/signing_key.ts");
   const { markerKey, redactUrl } = await import("../http/secrets.ts");
-  let audit;
-  try {
-    audit = await assembleAudit({
-      config: values.config,
-      findConfig: true,
-      registry: context.plugins,
-      rules: {
-        sensitiveTools: list(values["sensitive-tools"]),
-        writeTools: list(values["write-tools"]),
-      },
-      signingKeyPath: values["signing-key"],
-      stateDir: values.log === undefined
-        ? undefined
-        : dirname(resolve(values.log)),
-      onWarning: (message) => context.err(message),
-    });
-  } catch (error) {
-    if (
-      error instanceof ConfigError || error instanceof PluginLoadError ||
-      error instanceof KeyFileError
-    ) {
-      context.err(error.message);
-      return EXIT.failed;
-    }
-    throw error;
-  }
+  const audit = await assemble(values, context);
+  if (typeof audit === "number") return audit;
   const key = await markerKey();
   const secretHeaders = [
     ...(values["secret-header"] ?? []),

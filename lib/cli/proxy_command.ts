@@ -183,7 +183,7 @@ export async function proxyCommand(
     const { remoteProxy } = await import("./_remote_proxy.ts");
     return await remoteProxy(values, context, {
       positiveInt,
-      list,
+      audit: proxyAudit,
       help: PROXY_HELP,
     });
   }
@@ -219,25 +219,10 @@ export async function proxyCommand(
   const { CommandNotFoundError } = await import("../proxy/server_process.ts");
   const { LogOpenError } = await import("../log/log_writer.ts");
   const { ConfigError } = await import("../config/config.ts");
-  const { PluginLoadError } = await import("../config/plugin_loader.ts");
-  const { KeyFileError } = await import("../seal/signing_key.ts");
-  const { assembleAudit } = await import("../session/assembly.ts");
+  // Config, plugins and keys are checked before the server starts.
+  const audit = await proxyAudit(values, context);
+  if (typeof audit === "number") return audit;
   try {
-    // Config, plugins and keys are checked before the server starts.
-    const audit = await assembleAudit({
-      config: values.config,
-      findConfig: true,
-      registry: context.plugins,
-      rules: {
-        sensitiveTools: list(values["sensitive-tools"]),
-        writeTools: list(values["write-tools"]),
-      },
-      signingKeyPath: values["signing-key"],
-      stateDir: values.log === undefined
-        ? undefined
-        : dirname(resolve(values.log)),
-      onWarning: (message) => context.err(message),
-    });
     const policy = values.policy === undefined
       ? audit.config.policy
       : await loadPolicy(values.policy);
@@ -287,9 +272,55 @@ export async function proxyCommand(
       context.err(error.message);
       return EXIT.notFound;
     }
+    if (error instanceof LogOpenError || error instanceof ConfigError) {
+      context.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+}
+
+/** The proxy flags that decide what the audit is assembled from. */
+export interface AuditFlags {
+  config?: string;
+  "sensitive-tools"?: string;
+  "write-tools"?: string;
+  "signing-key"?: string;
+  log?: string;
+}
+
+/**
+ * The one assembly of the proxy's audit from its flags, for the stdio proxy
+ * and the remote modes alike: a config, plugin or key that cannot be used
+ * is said on stderr and gives the exit status 1 (nothing is started).
+ */
+export async function proxyAudit(
+  values: AuditFlags,
+  context: CommandContext,
+): Promise<import("../session/assembly.ts").AuditAssembly | number> {
+  const { ConfigError } = await import("../config/config.ts");
+  const { PluginLoadError } = await import("../config/plugin_loader.ts");
+  const { KeyFileError } = await import("../seal/signing_key.ts");
+  const { assembleAudit } = await import("../session/assembly.ts");
+  try {
+    return await assembleAudit({
+      config: values.config,
+      findConfig: true,
+      registry: context.plugins,
+      rules: {
+        sensitiveTools: list(values["sensitive-tools"]),
+        writeTools: list(values["write-tools"]),
+      },
+      signingKeyPath: values["signing-key"],
+      stateDir: values.log === undefined
+        ? undefined
+        : dirname(resolve(values.log)),
+      onWarning: (message) => context.err(message),
+    });
+  } catch (error) {
     if (
-      error instanceof LogOpenError || error instanceof ConfigError ||
-      error instanceof PluginLoadError || error instanceof KeyFileError
+      error instanceof ConfigError || error instanceof PluginLoadError ||
+      error instanceof KeyFileError
     ) {
       context.err(error.message);
       return EXIT.failed;
