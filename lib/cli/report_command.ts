@@ -9,7 +9,7 @@ import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
 import { UsageError } from "./usage_error.ts";
 import { parseSince } from "./since.ts";
-import { durationMs, storeOptions } from "./store_flags.ts";
+import { durationMs, openStore, storeOptions } from "./store_flags.ts";
 
 /** The help of `mcp-audit report`. */
 export const REPORT_HELP =
@@ -272,20 +272,10 @@ async function fleetReportCommand(
     user: values["db-user"],
     "password-env": values["password-env"],
   }, REPORT_HELP);
-  const { ClickHouseStore, StoreError } = await import(
-    "../fleet/clickhouse_store.ts"
-  );
+  const { StoreError } = await import("../fleet/clickhouse_store.ts");
   const { fleetReport } = await import("../fleet/fleet_report.ts");
   const { fleetPage } = await import("../fleet/fleet_page.ts");
-  let store: InstanceType<typeof ClickHouseStore>;
-  try {
-    store = new ClickHouseStore(options);
-  } catch (error) {
-    if (error instanceof TypeError) {
-      throw new UsageError(error.message, REPORT_HELP, { cause: error });
-    }
-    throw error;
-  }
+  const store = await openStore(options, REPORT_HELP);
   try {
     const report = await fleetReport(store, {
       sinceMs,

@@ -8,7 +8,12 @@ import { type CommandContext, parseCommand } from "./command.ts";
 import { UsageError } from "./usage_error.ts";
 import { EXIT } from "./exit_codes.ts";
 import { readingFiles } from "./log_files.ts";
-import { STORE_FLAGS, STORE_FLAGS_HELP, storeOptions } from "./store_flags.ts";
+import {
+  openStore,
+  STORE_FLAGS,
+  STORE_FLAGS_HELP,
+  storeOptions,
+} from "./store_flags.ts";
 
 /** The help of `mcp-audit ship`. */
 export const SHIP_HELP =
@@ -127,29 +132,19 @@ export async function shipCommand(
       SHIP_HELP,
     );
   }
-  const { ClickHouseStore, StoreError } = await import(
-    "../fleet/clickhouse_store.ts"
-  );
+  const { StoreError } = await import("../fleet/clickhouse_store.ts");
   const { shipLogs, ShipError } = await import("../fleet/ship.ts");
   const { defaultLogDir } = await import("../log/log_path.ts");
-  let store: InstanceType<typeof ClickHouseStore>;
-  try {
-    store = new ClickHouseStore({
-      ...storeOptions(values.to, values, SHIP_HELP),
-      retries,
-      onRetry: (attempt, delay, error) =>
-        context.err(
-          `ClickHouse did not answer (${
-            error instanceof Error ? error.message.trim() : String(error)
-          }); try ${attempt + 1} in ${(delay / 1000).toFixed(1)} s`,
-        ),
-    });
-  } catch (error) {
-    if (error instanceof TypeError) {
-      throw new UsageError(error.message, SHIP_HELP, { cause: error });
-    }
-    throw error;
-  }
+  const store = await openStore({
+    ...storeOptions(values.to, values, SHIP_HELP),
+    retries,
+    onRetry: (attempt, delay, error) =>
+      context.err(
+        `ClickHouse did not answer (${
+          error instanceof Error ? error.message.trim() : String(error)
+        }); try ${attempt + 1} in ${(delay / 1000).toFixed(1)} s`,
+      ),
+  }, SHIP_HELP);
   const dir = defaultLogDir();
   const controller = new AbortController();
   const stop = (): void => controller.abort();

@@ -6,7 +6,10 @@
  * @module
  */
 import { UsageError } from "./usage_error.ts";
-import type { StoreOptions } from "../fleet/clickhouse_store.ts";
+import type {
+  ClickHouseStore,
+  StoreOptions,
+} from "../fleet/clickhouse_store.ts";
 
 /** The flags, as `parseCommand` takes them. */
 export const STORE_FLAGS = {
@@ -84,4 +87,32 @@ export function durationMs(text: string, help: string): number {
     m[2] as "s" | "m" | "h" | "d"
   ];
   return Number(m[1]) * unit;
+}
+
+/**
+ * Opens the store (loading the ClickHouse client only now); an address the
+ * client cannot use is a usage error (with `help`), not a crash.
+ *
+ * @example A URL that is not one is a usage error
+ * ```ts
+ * import { openStore } from "./store_flags.ts";
+ * import { UsageError } from "./usage_error.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await assert.rejects(openStore({ url: "not a url" }, "Usage: x"), UsageError);
+ * ```
+ */
+export async function openStore(
+  options: StoreOptions,
+  help: string,
+): Promise<ClickHouseStore> {
+  const { ClickHouseStore } = await import("../fleet/clickhouse_store.ts");
+  try {
+    return new ClickHouseStore(options);
+  } catch (error) {
+    if (error instanceof TypeError) {
+      throw new UsageError(error.message, help, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -10,6 +10,7 @@ import { logArgs, readingFiles } from "./log_files.ts";
 import { UsageError } from "./usage_error.ts";
 import {
   durationMs,
+  openStore,
   STORE_FLAGS,
   STORE_FLAGS_HELP,
   storeOptions,
@@ -125,13 +126,7 @@ export async function verifyCommand(
         ? JSON.stringify(report, null, 2)
         : formatVerifyReport(report),
     );
-    return report.status === "verified"
-      ? EXIT.ok
-      : report.status === "failed"
-      ? EXIT.failed
-      : report.status === "gap"
-      ? EXIT.gap
-      : EXIT.incomplete;
+    return exitStatus(report.status);
   });
 }
 
@@ -169,21 +164,11 @@ async function verifyCentralStore(
     ? undefined
     : durationMs(values.since, VERIFY_HELP);
   const options = storeOptions(url, values, VERIFY_HELP);
-  const { ClickHouseStore, StoreError } = await import(
-    "../fleet/clickhouse_store.ts"
-  );
+  const { StoreError } = await import("../fleet/clickhouse_store.ts");
   const { verifyCentral, formatCentralReport } = await import(
     "../fleet/central_verify.ts"
   );
-  let store: InstanceType<typeof ClickHouseStore>;
-  try {
-    store = new ClickHouseStore(options);
-  } catch (error) {
-    if (error instanceof TypeError) {
-      throw new UsageError(error.message, VERIFY_HELP, { cause: error });
-    }
-    throw error;
-  }
+  const store = await openStore(options, VERIFY_HELP);
   try {
     return await readingFiles(context, async () => {
       const { loadVerifyKey } = await import("../seal/signing_key.ts");
@@ -209,13 +194,7 @@ async function verifyCentralStore(
           ? JSON.stringify(report, null, 2)
           : formatCentralReport(report),
       );
-      return report.status === "verified"
-        ? EXIT.ok
-        : report.status === "failed"
-        ? EXIT.failed
-        : report.status === "gap"
-        ? EXIT.gap
-        : EXIT.incomplete;
+      return exitStatus(report.status);
     });
   } catch (error) {
     if (error instanceof StoreError) {
@@ -226,4 +205,17 @@ async function verifyCentralStore(
   } finally {
     await store.close();
   }
+}
+
+/** The exit status of a verification, local or central: 0, 1, 5 (gap) or 3 (incomplete). */
+function exitStatus(
+  status: "verified" | "failed" | "gap" | "incomplete",
+): number {
+  return status === "verified"
+    ? EXIT.ok
+    : status === "failed"
+    ? EXIT.failed
+    : status === "gap"
+    ? EXIT.gap
+    : EXIT.incomplete;
 }
