@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { VerifyReport } from "./verify.ts";
+import type { Finding, VerifyReport } from "./verify.ts";
 
 /**
  * The report as text for a terminal: one line per session, one per
@@ -41,14 +41,7 @@ export function formatVerifyReport(report: VerifyReport): string {
   }
   for (const f of report.findings) {
     const at = f.line > 0 ? `${f.path}:${f.line}: ` : "";
-    const label = f.severity === "failure"
-      ? "FAIL"
-      : f.kind === "gap"
-      ? "GAP"
-      : f.severity === "incomplete"
-      ? "INCOMPLETE"
-      : "note";
-    out.push(`${at}${label} ${f.kind}: ${f.message}`);
+    out.push(`${at}${findingLabel(f)} ${f.kind}: ${f.message}`);
   }
   if (report.omittedFindings > 0) {
     out.push(`... and ${report.omittedFindings} more finding(s)`);
@@ -73,4 +66,27 @@ export function formatVerifyReport(report: VerifyReport): string {
       : "INCOMPLETE: nothing contradicts the log, but not everything could be checked (see above)",
   );
   return out.join("\n");
+}
+
+/**
+ * The word a verification finding is printed with: FAIL, GAP, INCOMPLETE
+ * or note. Local and central verification print their findings alike.
+ *
+ * @example
+ * ```ts
+ * import { findingLabel } from "./verify_text.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(findingLabel({ severity: "failure", kind: "edited" }), "FAIL");
+ * assert.equal(findingLabel({ severity: "incomplete", kind: "gap" }), "GAP");
+ * ```
+ */
+export function findingLabel(f: Pick<Finding, "severity" | "kind">): string {
+  return f.severity === "failure"
+    ? "FAIL"
+    : f.kind === "gap"
+    ? "GAP"
+    : f.severity === "incomplete"
+    ? "INCOMPLETE"
+    : "note";
 }

@@ -19,6 +19,7 @@ import {
   type VerifyReport,
   type VerifyStatus,
 } from "../evidence/verify.ts";
+import { findingLabel } from "../evidence/verify_text.ts";
 import { checkpointMessage } from "../seal/seal.ts";
 import { MerkleBuilder } from "../seal/merkle.ts";
 import { canonicalText, isSealedText } from "../seal/sealed_line.ts";
@@ -26,7 +27,12 @@ import { leafHash } from "../seal/merkle.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
 import { type ClickHouseStore, sqlString } from "./clickhouse_store.ts";
 import { TABLES } from "./fleet_schema.ts";
-import { dateTimeText, DERIVED_COLUMNS, eventRow } from "./event_row.ts";
+import {
+  dateTimeText,
+  DERIVED_COLUMNS,
+  type EventRow,
+  eventRow,
+} from "./event_row.ts";
 
 /** Options for {@linkcode verifyCentral}. */
 export interface CentralVerifyOptions {
@@ -50,20 +56,10 @@ export interface CentralReport extends VerifyReport {
   anchoredCheckpoints: number;
 }
 
-interface StoredRow {
-  session: string;
+/** An events row as read back: ClickHouse gives its UInt64 `seq` as a string. */
+type StoredRow = Omit<EventRow, "seq" | "host" | "user" | "file"> & {
   seq: string | number;
-  ts: string;
-  kind: string;
-  direction: string;
-  method: string;
-  tool: string;
-  classes: string[];
-  entities: string[];
-  error: string;
-  duration_ms: number;
-  line: string;
-}
+};
 
 interface StoredCheckpoint {
   seq: string | number;
@@ -355,14 +351,7 @@ export function formatCentralReport(report: CentralReport): string {
     const at = f.session
       ? `session ${f.session}${f.seq === undefined ? "" : ` seq ${f.seq}`}: `
       : "";
-    const label = f.severity === "failure"
-      ? "FAIL"
-      : f.kind === "gap"
-      ? "GAP"
-      : f.severity === "incomplete"
-      ? "INCOMPLETE"
-      : "note";
-    out.push(`${at}${label} ${f.kind}: ${f.message}`);
+    out.push(`${at}${findingLabel(f)} ${f.kind}: ${f.message}`);
   }
   const failures = report.findings.filter((f) => f.severity === "failure")
     .length;
