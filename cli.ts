@@ -23,6 +23,7 @@ const MAIN_HELP =
 
 Usage:
   ${NAME} proxy [options] -- <server command> [args...]   wrap a stdio MCP server
+  ${NAME} proxy [options] --upstream URL [--listen ADDR]   audit a remote (Streamable HTTP) server
   ${NAME} report [LOG...] [-o report.html]                 render an HTML report
   ${NAME} init [--force]                                   write a starter mcp-audit.jsonc
   ${NAME} keygen [--out PREFIX]                            make an Ed25519 key pair for signed checkpoints
@@ -33,8 +34,8 @@ Usage:
   ${NAME} check [LOG...] --fail-on RULES                   fail a CI job when a session did something forbidden
   ${NAME} sessions [--since 24h] [--json]                  list the sessions in the log directory
   ${NAME} tail [SESSION | --latest] [-f]                   print each tool call as it happens
-  ${NAME} wrap <client> [--dry-run] | --all | --status  wire mcp-audit into an MCP client's config
-  ${NAME} unwrap <client>                              restore the client's config
+  ${NAME} wrap <client> [--dry-run] | --all | --status     wire mcp-audit into an MCP client's config
+  ${NAME} unwrap <client>                                 restore the client's config
   ${NAME} hook <claude-code|cursor|codex> [--log FILE]     record (and guard) a coding agent's tool call from its hook
   ${NAME} ship --to http://HOST:8123 [FILES...]            send logs to a central ClickHouse
   ${NAME} policy test POLICY --log FILE...                 replay a guard policy over past sessions
