@@ -254,6 +254,73 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
   );
 
   await t.step(
+    "prove --from makes the local bundle from the stored lines, and verify-proof checks it",
+    async () => {
+      const central = `${tmp.path}/central-proof.json`;
+      const run = await cli([
+        "prove",
+        "--from",
+        ch.url,
+        "--database",
+        DB,
+        "--session",
+        "long-session",
+        "--event",
+        "700",
+        "-o",
+        central,
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(
+        run.stdout,
+        /seq 700 \(leaf \d+\) in the tree of \d+ at .*mcp_audit_events session long-session/,
+      );
+      const local = `${tmp.path}/local-proof.json`;
+      const own = await cli([
+        "prove",
+        `${machineB}/long.jsonl`,
+        "--event",
+        "700",
+        "-o",
+        local,
+      ]);
+      assert.equal(own.code, 0, own.stderr);
+      const { source: _a, ...fromStore } = JSON.parse(
+        await Deno.readTextFile(central),
+      );
+      const { source: _b, ...fromFile } = JSON.parse(
+        await Deno.readTextFile(local),
+      );
+      assert.deepEqual(fromStore, fromFile);
+      const checked = await cli([
+        "verify-proof",
+        central,
+        "--pubkey",
+        `${tmp.path}/k.pub`,
+      ]);
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+      const missing = await cli([
+        "prove",
+        "--from",
+        ch.url,
+        "--database",
+        DB,
+        "--session",
+        "no-such-session",
+        "--event",
+        "1",
+        "-o",
+        `${tmp.path}/none.json`,
+      ]);
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stderr,
+        /no-such-session has no rows in .*ship it first/,
+      );
+    },
+  );
+
+  await t.step(
     "the fleet report, aggregated in ClickHouse, adds up to the local summaries",
     async () => {
       // The local summaries of every session, summed.
