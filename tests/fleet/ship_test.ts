@@ -463,6 +463,84 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
   const columns =
     "session, seq, ts, kind, direction, method, tool, classes, entities, error, duration_ms, host, user";
 
+  await t.step(
+    "anchored heads: consistency proofs hold; a head that goes backwards is named; a silent machine is reported",
+    async () => {
+      const clean = await verify("--session", "long-session");
+      assert.equal(clean.code, 0, clean.stdout);
+      const m = /and (\d+) consistency proof\(s\) between them hold/.exec(
+        clean.stdout,
+      );
+      assert.ok(m && Number(m[1]) > 10, clean.stdout);
+      // A machine that cut its log and anchored a smaller head afterwards:
+      // the head's root is the true root at that size, so only the order tells.
+      const rows = (await ch.sql(
+        `SELECT tree_size, root FROM ${DB}.mcp_audit_checkpoints FINAL WHERE session = 'long-session' ORDER BY seq LIMIT 1 FORMAT TSV`,
+      )).trim().split("\t");
+      await ch.sql(
+        `INSERT INTO ${DB}.mcp_audit_checkpoints SELECT session, 999999, ts, ${
+          rows[0]
+        }, '${
+          rows[1]
+        }', head, key_id, signature, host, user, line FROM ${DB}.mcp_audit_checkpoints FINAL WHERE session = 'long-session' ORDER BY seq LIMIT 1`,
+      );
+      const rewound = await verify("--session", "long-session");
+      assert.equal(rewound.code, 1);
+      assert.match(
+        rewound.stdout,
+        /seq 999999: FAIL deleted: the anchored heads at checkpoint seq \d+ \(\d+ events\) and seq 999999 \(\d+ events\) go backwards/,
+      );
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_checkpoints DELETE WHERE seq = 999999`,
+      );
+      // A session whose machine stopped shipping before its end (rows a minute old).
+      const cut = `${tmp.path}/silent.jsonl`;
+      await writeSealedSession(cut, {
+        session: "silent-session",
+        calls: 20,
+        key,
+      });
+      const lines = (await Deno.readTextFile(cut)).split("\n").filter(Boolean);
+      await Deno.writeTextFile(cut, lines.slice(0, 30).join("\n") + "\n");
+      const shipped = await cli([
+        "ship",
+        ...to,
+        "--host-name",
+        "machine-d",
+        "--user-name",
+        "dora",
+        "--cursor-dir",
+        `${tmp.path}/cd`,
+        cut,
+      ]);
+      assert.equal(shipped.code, 0, shipped.stderr);
+      const quiet = await verify(
+        "--session",
+        "silent-session",
+        "--silent-after",
+        "10s",
+      );
+      assert.equal(quiet.code, 3, quiet.stdout);
+      assert.match(
+        quiet.stdout,
+        /session silent-session has gone silent: host machine-d \(user dora\) shipped nothing for it since \S+ \(\d+ min, more than 0 min\) and it has no session_end/,
+      );
+      const patient = await verify(
+        "--session",
+        "silent-session",
+        "--silent-after",
+        "1h",
+      );
+      assert.doesNotMatch(patient.stdout, /gone silent/);
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_events DELETE WHERE session = 'silent-session'`,
+      );
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_checkpoints DELETE WHERE session = 'silent-session'`,
+      );
+    },
+  );
+
   await t.step("a row edited in the store is named", async () => {
     // ReplacingMergeTree keeps the last row inserted for (session, seq).
     await ch.sql(
