@@ -464,6 +464,101 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
     "session, seq, ts, kind, direction, method, tool, classes, entities, error, duration_ms, host, user";
 
   await t.step(
+    "the fleet page counts the guard's denials per host and user",
+    async () => {
+      const machineE = `${tmp.path}/e`;
+      await Deno.mkdir(machineE);
+      const policy = `${tmp.path}/policy.jsonc`;
+      await Deno.writeTextFile(
+        policy,
+        JSON.stringify({
+          policy: {
+            mode: "enforce",
+            rules: [{
+              id: "no-echo",
+              tool: "echo",
+              action: "deny",
+              reason: "not here",
+            }],
+          },
+        }),
+      );
+      await recordSession(`${machineE}/guarded.jsonl`, {
+        texts: ["one", "two"],
+        proxyArgs: ["--policy", policy],
+      });
+      const local = (await Deno.readTextFile(`${machineE}/guarded.jsonl`))
+        .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const denied =
+        local.filter((e) =>
+          e.kind === "decision" && e.action === "deny" && e.mode === "enforce"
+        ).length;
+      const findings = local.filter((e) => e.kind === "finding").length;
+      assert.equal(denied, 2, "the policy denied both calls");
+      const shipped = await cli([
+        "ship",
+        ...to,
+        "--host-name",
+        "machine-e",
+        "--user-name",
+        "erin",
+        "--cursor-dir",
+        `${tmp.path}/ce`,
+        `${machineE}/guarded.jsonl`,
+      ]);
+      assert.equal(shipped.code, 0, shipped.stderr);
+      const out = `${tmp.path}/fleet-e.html`;
+      const run = await cli([
+        "report",
+        "--from",
+        ch.url,
+        "--database",
+        DB,
+        "--since",
+        "7d",
+        "--host",
+        "machine-e",
+        "-o",
+        out,
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const { Browser } = await import("../_chromium.ts");
+      const browser = await Browser.launch();
+      try {
+        const page = await browser.newPage();
+        await page.open(out);
+        const rows = await page.evaluate<string[][]>(
+          `[...document.querySelector("table").tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent))`,
+        );
+        assert.deepEqual(rows, [[
+          "machine-e",
+          "erin",
+          "1",
+          rows[0][3],
+          rows[0][4],
+          String(findings),
+          String(denied),
+        ]]);
+      } finally {
+        await browser.close();
+      }
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_events DELETE WHERE host = 'machine-e'`,
+      );
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_checkpoints DELETE WHERE host = 'machine-e'`,
+      );
+      for (
+        let i = 0;
+        i < 200 && await count(`host = 'machine-e'`, false) > 0;
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  );
+
+  await t.step(
     "anchored heads: consistency proofs hold; a head that goes backwards is named; a silent machine is reported",
     async () => {
       const clean = await verify("--session", "long-session");
