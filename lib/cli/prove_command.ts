@@ -8,10 +8,17 @@ import { type CommandContext, parseCommand } from "./command.ts";
 import { UsageError } from "./usage_error.ts";
 import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
+import {
+  openStore,
+  STORE_FLAGS,
+  STORE_FLAGS_HELP,
+  storeOptions,
+} from "./store_flags.ts";
 
 /** The help of `mcp-audit prove`. */
 export const PROVE_HELP =
   `Usage: ${NAME} prove [LOG...] --event SEQ [--session ID] [--final] [-o BUNDLE]
+       ${NAME} prove --from http://HOST:8123 --session ID --event SEQ [--final] [-o BUNDLE]
 
 Writes a proof bundle for one event (docs/evidence.md): its line, its leaf
 index, and its RFC 6962 inclusion proof against the first checkpoint after
@@ -20,17 +27,22 @@ line. A reviewer checks it with "${NAME} verify-proof BUNDLE --pubkey FILE"
 without seeing the rest of the session. The parts of a rotated log
 (a.jsonl, a.2.jsonl, ...) are read together: give any of them, and the
 others are found by name beside it. Without LOG, the latest session in the
-default log directory, named on stderr.
+default log directory, named on stderr. With --from, the session's lines
+are read back from the central ClickHouse (see "${NAME} ship") and the
+bundle is made from them as stored: the same bundle, checked the same way.
 
 Options:
   --event SEQ       The event's seq (required).
   --session ID      The session, when the log holds more than one.
   --final           Prove against the session's last checkpoint.
   -o, --output FILE Where to write the bundle. Default: proof-<SEQ>.json
+  --from URL        Read the session from this ClickHouse (--session required).
+${STORE_FLAGS_HELP}
   -h, --help        This help.
 
 Exit status: 0 when the bundle is written; 1 when the event or a checkpoint
-covering it is not in the log; 2 for a usage error; 4 when the log cannot be read.`;
+covering it is not in the log (or the store); 2 for a usage error; 4 when the
+log or the store cannot be read.`;
 
 /**
  * Runs `mcp-audit prove` with its arguments and returns the exit status;
@@ -58,6 +70,8 @@ export async function proveCommand(
       session: { type: "string" },
       final: { type: "boolean" },
       output: { type: "string", short: "o" },
+      from: { type: "string" },
+      ...STORE_FLAGS,
     },
     PROVE_HELP,
     context,
@@ -74,6 +88,46 @@ export async function proveCommand(
       PROVE_HELP,
     );
   }
+  if (values.from !== undefined) {
+    if (positionals.length > 0) {
+      throw new UsageError(
+        `--from reads the central store: do not give LOG files (got "${
+          positionals[0]
+        }")`,
+        PROVE_HELP,
+      );
+    }
+    if (values.session === undefined) {
+      throw new UsageError("--from needs --session ID", PROVE_HELP);
+    }
+    const store = await openStore(
+      storeOptions(values.from, values, PROVE_HELP),
+      PROVE_HELP,
+    );
+    const { StoreError } = await import("../fleet/clickhouse_store.ts");
+    const { proveCentral } = await import("../fleet/central_proof.ts");
+    try {
+      return await writeBundle(
+        () =>
+          proveCentral(store, {
+            session: values.session!,
+            seq,
+            final: values.final,
+          }),
+        seq,
+        values.output,
+        context,
+      );
+    } catch (error) {
+      if (error instanceof StoreError) {
+        context.err(error.message);
+        return EXIT.unreadable;
+      }
+      throw error;
+    } finally {
+      await store.close();
+    }
+  }
   const given = await logArgs(positionals, context, { announce: true });
   if (typeof given === "number") return given;
   const { logParts, orderLogFiles } = await import("../log/log_path.ts");
@@ -89,31 +143,48 @@ export async function proveCommand(
     );
   }
   return await readingFiles(context, async () => {
-    const { buildProof, ProofError } = await import("../evidence/proof.ts");
-    try {
-      const bundle = await buildProof(logs, {
-        seq,
-        session: values.session,
-        final: values.final,
-      });
-      const output = values.output ?? `proof-${seq}.json`;
-      // The bundle holds a logged event: as private as the log (0600).
-      await Deno.writeTextFile(output, JSON.stringify(bundle, null, 2) + "\n", {
-        mode: 0o600,
-      });
-      await Deno.chmod(output, 0o600).catch(() => {});
-      context.out(
-        `Wrote ${output}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${
-          bundle.source?.checkpointPath ?? bundle.source?.path
-        }:${bundle.source?.checkpointLine}`,
-      );
-      return EXIT.ok;
-    } catch (error) {
-      if (error instanceof ProofError) {
-        context.err(error.message);
-        return EXIT.failed;
-      }
-      throw error;
-    }
+    const { buildProof } = await import("../evidence/proof.ts");
+    return await writeBundle(
+      () =>
+        buildProof(logs, {
+          seq,
+          session: values.session,
+          final: values.final,
+        }),
+      seq,
+      values.output,
+      context,
+    );
   });
+}
+
+/** Makes the bundle and writes it (0600); a `ProofError` is said on stderr (status 1). */
+async function writeBundle(
+  make: () => Promise<import("../evidence/proof.ts").ProofBundle>,
+  seq: number,
+  output: string | undefined,
+  context: CommandContext,
+): Promise<number> {
+  const { ProofError } = await import("../evidence/proof.ts");
+  try {
+    const bundle = await make();
+    const path = output ?? `proof-${seq}.json`;
+    // The bundle holds a logged event: as private as the log (0600).
+    await Deno.writeTextFile(path, JSON.stringify(bundle, null, 2) + "\n", {
+      mode: 0o600,
+    });
+    await Deno.chmod(path, 0o600).catch(() => {});
+    context.out(
+      `Wrote ${path}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${
+        bundle.source?.checkpointPath ?? bundle.source?.path
+      }:${bundle.source?.checkpointLine}`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ProofError) {
+      context.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  }
 }

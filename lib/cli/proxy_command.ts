@@ -69,6 +69,14 @@ Options:
                           mode"); replaces the config's "policy". Checked before
                           the server starts. Without a policy nothing is decided
                           and the bytes are relayed as they come.
+  --otlp URL              Also export the audit over OTLP/HTTP JSON to the
+                          collector at URL (e.g. http://127.0.0.1:4318): a log
+                          record per event, a span per request/response pair, a
+                          duration histogram; all from the redacted log line.
+                          Default: $OTEL_EXPORTER_OTLP_ENDPOINT when set (with
+                          OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME; none
+                          when OTEL_SDK_DISABLED=true). Never slows the relay:
+                          what the queue cannot hold is dropped and counted.
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
@@ -166,6 +174,7 @@ export async function proxyCommand(
       "timeout-ms": { type: "string" },
       "idle-seconds": { type: "string" },
       policy: { type: "string" },
+      otlp: { type: "string" },
     },
     PROXY_HELP,
     context,
@@ -177,6 +186,12 @@ export async function proxyCommand(
     if (command.length > 0 || values.server !== undefined) {
       throw new UsageError(
         `give either a server command or --upstream URL, not both`,
+        PROXY_HELP,
+      );
+    }
+    if (values.otlp !== undefined) {
+      throw new UsageError(
+        `--otlp works with a stdio server (after "--" or --server) so far, not with --upstream or --listen`,
         PROXY_HELP,
       );
     }
@@ -222,6 +237,10 @@ export async function proxyCommand(
   // Config, plugins and keys are checked before the server starts.
   const audit = await proxyAudit(values, context);
   if (typeof audit === "number") return audit;
+  const exporter = await otlpExporter(
+    values.otlp,
+    maxPayloadBytes ?? audit.session.maxPayloadBytes,
+  );
   try {
     const policy = values.policy === undefined
       ? audit.config.policy
@@ -242,7 +261,12 @@ export async function proxyCommand(
       name: values.name,
       followSymlink: values["follow-symlink"],
       logDir: audit.session.logDir,
-      processor: audit.pipeline,
+      processor: exporter
+        ? (await import("../fleet/otlp_export.ts")).otlpObserving(
+          audit.pipeline,
+          exporter,
+        )
+        : audit.pipeline,
       findingRules: audit.session.findingRules,
       maxPayloadBytes: maxPayloadBytes ?? audit.session.maxPayloadBytes,
       graceMs,
@@ -257,6 +281,15 @@ export async function proxyCommand(
           audit.session.checkpointSeconds,
       policy,
     });
+    if (exporter) {
+      await exporter.close();
+      if (exporter.dropped > 0) {
+        context.err(
+          `OTLP export: ${exporter.exported} event(s) exported, ${exporter.dropped} dropped` +
+            (exporter.lastError ? ` (${exporter.lastError})` : ""),
+        );
+      }
+    }
     if (!values.quiet) {
       const s = result.summary;
       context.err(
@@ -278,6 +311,38 @@ export async function proxyCommand(
     }
     throw error;
   }
+}
+
+/**
+ * The OTLP exporter for `--otlp URL`, else `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (none when neither is set, or `OTEL_SDK_DISABLED=true`).
+ */
+async function otlpExporter(
+  flag: string | undefined,
+  maxPayloadBytes: number | undefined,
+): Promise<import("../fleet/otlp_export.ts").OtlpExporter | undefined> {
+  const endpoint = flag ??
+    (Deno.env.get("OTEL_SDK_DISABLED") === "true"
+      ? undefined
+      : Deno.env.get("OTEL_EXPORTER_OTLP_ENDPOINT"));
+  if (endpoint === undefined || endpoint === "") return undefined;
+  if (
+    !URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)
+  ) {
+    throw new UsageError(
+      `--otlp takes the collector's http(s) URL such as http://127.0.0.1:4318, got "${endpoint}"`,
+      PROXY_HELP,
+    );
+  }
+  const { OtlpExporter, otlpHeaders } = await import(
+    "../fleet/otlp_export.ts"
+  );
+  return new OtlpExporter({
+    endpoint,
+    headers: otlpHeaders(Deno.env.get("OTEL_EXPORTER_OTLP_HEADERS")),
+    serviceName: Deno.env.get("OTEL_SERVICE_NAME") || undefined,
+    maxPayloadBytes,
+  });
 }
 
 /** The proxy flags that decide what the audit is assembled from. */

@@ -50,6 +50,10 @@ Options:
   --from URL             Verify sessions in this ClickHouse (see "${NAME} ship").
   --session ID           With --from: a session to verify (repeatable).
   --since DURATION       With --from: every session with rows this recent (7d, 12h, 30m).
+  --silent-after DURATION
+                         With --from: a session with no session_end that shipped
+                         nothing for this long is reported as gone silent
+                         (its machine stopped shipping). Default: 15m.
 ${STORE_FLAGS_HELP}
   --require-signature    Fail unless every checkpoint's signature is checked.
   --json                 Print the report as JSON.
@@ -92,6 +96,7 @@ export async function verifyCommand(
       from: { type: "string" },
       session: { type: "string", multiple: true },
       since: { type: "string" },
+      "silent-after": { type: "string" },
       ...STORE_FLAGS,
     },
     VERIFY_HELP,
@@ -140,6 +145,7 @@ async function verifyCentralStore(
     json?: boolean;
     session?: string[];
     since?: string;
+    "silent-after"?: string;
     database?: string;
     user?: string;
     "password-env"?: string;
@@ -179,6 +185,9 @@ async function verifyCentralStore(
           ? await loadVerifyKey(values.pubkey)
           : undefined,
         requireSignature: values["require-signature"],
+        silentAfterMs: values["silent-after"] === undefined
+          ? undefined
+          : durationMs(values["silent-after"], VERIFY_HELP),
       });
       if (
         report.sessions.length === 0 &&

@@ -24,6 +24,7 @@ import { checkpointMessage } from "../seal/seal.ts";
 import { MerkleBuilder } from "../seal/merkle.ts";
 import { canonicalText, isSealedText } from "../seal/sealed_line.ts";
 import { leafHash } from "../seal/merkle.ts";
+import { consistencyProof, verifyConsistency } from "./consistency_proof.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
 import { type ClickHouseStore, sqlString } from "./clickhouse_store.ts";
 import { TABLES } from "./fleet_schema.ts";
@@ -44,6 +45,13 @@ export interface CentralVerifyOptions {
   publicKey?: VerifyKey;
   /** Fail when a signature cannot be checked. @default {false} */
   requireSignature?: boolean;
+  /**
+   * A session with no session_end whose newest row is older than this
+   * (milliseconds) is reported as gone silent. @default {900000} (15 min)
+   */
+  silentAfterMs?: number;
+  /** The time to measure silence against. @default {Date.now()} */
+  now?: number;
 }
 
 /** What {@linkcode verifyCentral} returns: the verifier's report, rows named by session and seq. */
@@ -54,6 +62,10 @@ export interface CentralReport extends VerifyReport {
   rows: number;
   /** Rows of the checkpoints table checked. */
   anchoredCheckpoints: number;
+  /** RFC 6962 consistency proofs checked between successive anchored heads. */
+  consistencyProofs: number;
+  /** Sessions without a session_end that shipped nothing for longer than `silentAfterMs`. */
+  silent: number;
 }
 
 /** An events row as read back: ClickHouse gives its UInt64 `seq` as a string. */
@@ -63,6 +75,7 @@ type StoredRow = Omit<EventRow, "seq" | "host" | "user" | "file"> & {
 
 interface StoredCheckpoint {
   seq: string | number;
+  ts?: string;
   tree_size: string | number;
   root: string;
   head: string;
@@ -129,6 +142,10 @@ export async function verifyCentral(
   const seqAt = new Map<string, number[]>();
   let rows = 0;
   let anchored = 0;
+  let proofs = 0;
+  let silent = 0;
+  const silentAfter = options.silentAfterMs ?? 15 * 60_000;
+  const now = options.now ?? Date.now();
   const ids = await sessionsToCheck(store, options);
   for (const id of ids) {
     const path = `${store.label}.${TABLES.events} session ${id}`;
@@ -139,7 +156,7 @@ export async function verifyCentral(
     };
     // What the checkpoints table holds: sizes whose roots are needed.
     const anchors = await store.rows<StoredCheckpoint>(
-      `SELECT seq, tree_size, root, head, key_id, signature, line FROM ${db}.${TABLES.checkpoints} FINAL WHERE session = ${
+      `SELECT seq, toString(ts) AS ts, tree_size, root, head, key_id, signature, line FROM ${db}.${TABLES.checkpoints} FINAL WHERE session = ${
         sqlString(id)
       } ORDER BY seq`,
     );
@@ -147,6 +164,9 @@ export async function verifyCentral(
     const rootAt = new Map<number, string>();
     const lineAt = new Map<number, string>();
     const tree = new MerkleBuilder();
+    const leaves: Uint8Array[] = [];
+    let ended = false;
+    let newest = "";
     if (wanted.has(0)) rootAt.set(0, tree.root().toHex());
     await store.each<StoredRow>(
       `SELECT session, seq, toString(ts) AS ts, kind, direction, method, tool, classes, entities, error, duration_ms, line FROM ${db}.${TABLES.events} FINAL WHERE session = ${
@@ -158,6 +178,8 @@ export async function verifyCentral(
         seqs.push(seq);
         const position = seqs.length;
         lineAt.set(seq, row.line);
+        if (row.kind === "session_end") ended = true;
+        if (row.ts > newest) newest = row.ts;
         await verifier.line(path, position, encoder.encode(row.line), true);
         let record: Record<string, unknown>;
         try {
@@ -188,7 +210,9 @@ export async function verifyCentral(
           }
         }
         if (record.kind !== "checkpoint" && isSealedText(row.line)) {
-          tree.append(leafHash(encoder.encode(canonicalText(row.line))));
+          const leaf = leafHash(encoder.encode(canonicalText(row.line)));
+          tree.append(leaf);
+          leaves.push(leaf);
           if (wanted.has(tree.size)) {
             rootAt.set(tree.size, tree.root().toHex());
           }
@@ -278,6 +302,79 @@ export async function verifyCentral(
         }
       }
     }
+    // Successive anchored heads: the log only grew between them.
+    for (let i = 1; i < anchors.length; i++) {
+      const a = anchors[i - 1];
+      const b = anchors[i];
+      const [m, n] = [Number(a.tree_size), Number(b.tree_size)];
+      const seq = Number(b.seq);
+      const position = seqs.indexOf(seq) + 1;
+      const heads =
+        `the anchored heads at checkpoint seq ${a.seq} (${m} events) and seq ${b.seq} (${n} events)`;
+      if (n < m) {
+        note({
+          line: position,
+          seq,
+          kind: "deleted",
+          severity: "failure",
+          message:
+            `${heads} go backwards: the log was cut below a size it had anchored, then written again`,
+        });
+        continue;
+      }
+      if (n > leaves.length) continue; // Reported above: events deleted.
+      proofs++;
+      const proof = consistencyProof(leaves.slice(0, n), m);
+      if (
+        !/^[0-9a-f]{64}$/.test(a.root) || !/^[0-9a-f]{64}$/.test(b.root) ||
+        !verifyConsistency(
+          m,
+          n,
+          Uint8Array.fromHex(a.root),
+          Uint8Array.fromHex(b.root),
+          proof,
+        )
+      ) {
+        note({
+          line: position,
+          seq,
+          kind: "forged_checkpoint",
+          severity: "failure",
+          message:
+            `${heads} are not consistent (RFC 6962 consistency proof from the stored events fails): the log did not only grow between them`,
+        });
+      }
+    }
+    if (!ended && seqs.length + anchors.length > 0) {
+      const last = Math.max(
+        newest === "" ? 0 : Date.parse(newest.replace(" ", "T") + "Z"),
+        ...anchors.map((a) =>
+          Date.parse(String(a.ts ?? "").replace(" ", "T") + "Z") || 0
+        ),
+      );
+      if (last > 0 && now - last > silentAfter) {
+        silent++;
+        const origin = await store.rows<{ host: string; user: string }>(
+          `SELECT any(host) AS host, any(user) AS user FROM ${db}.${TABLES.events} WHERE session = ${
+            sqlString(id)
+          }`,
+        );
+        const minutes = Math.round((now - last) / 60_000);
+        note({
+          line: seqs.length,
+          seq: seqs.at(-1),
+          kind: "missing_session_end",
+          severity: "incomplete",
+          message: `session ${id} has gone silent: host ${
+            origin[0]?.host || "?"
+          } (user ${origin[0]?.user || "?"}) shipped nothing for it since ${
+            new Date(last).toISOString()
+          } (${minutes} min, more than ${
+            Math.round(silentAfter / 60_000)
+          } min) and it has no session_end: that machine stopped shipping, or its proxy died`,
+        });
+      }
+    }
   }
   const report = verifier.finish();
   // Name rows by their seq: the verifier counted them as lines.
@@ -319,6 +416,8 @@ export async function verifyCentral(
     store: store.label,
     rows,
     anchoredCheckpoints: anchored,
+    consistencyProofs: proofs,
+    silent,
   };
 }
 
@@ -333,7 +432,7 @@ export async function verifyCentral(
  *
  * const text = formatCentralReport({
  *   status: "verified", signatures: "none", files: [], sessions: [], findings: [],
- *   omittedFindings: 0, bytes: 0, store: "http://h:8123/db", rows: 0, anchoredCheckpoints: 0,
+ *   omittedFindings: 0, bytes: 0, store: "http://h:8123/db", rows: 0, anchoredCheckpoints: 0, consistencyProofs: 0, silent: 0,
  * });
  * assert.match(text, /^VERIFIED/m);
  * ```
@@ -357,7 +456,7 @@ export function formatCentralReport(report: CentralReport): string {
     .length;
   out.push(
     report.status === "verified"
-      ? `VERIFIED: ${report.sessions.length} session(s), ${report.rows} rows in ${report.store}; chains, tree roots and ${report.anchoredCheckpoints} shipped checkpoint(s) hold${
+      ? `VERIFIED: ${report.sessions.length} session(s), ${report.rows} rows in ${report.store}; chains, tree roots, ${report.anchoredCheckpoints} shipped checkpoint(s) and ${report.consistencyProofs} consistency proof(s) between them hold${
         report.signatures === "checked"
           ? `, signatures checked (key ${report.keyId})`
           : " (signatures not checked)"

@@ -56,7 +56,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.totals span{display:inl
  * const html = fleetPage({
  *   store: "http://h:8123/db", filters: { since: "2026-01-01 00:00:00 UTC" },
  *   totals: { sessions: 1, events: 3, toolCalls: 1, errors: 0, hosts: 1, users: 1, uniqueEntities: 0 },
- *   perHost: [{ host: "<h>", user: "u", sessions: 1, toolCalls: 1, errors: 0 }],
+ *   perHost: [{ host: "<h>", user: "u", sessions: 1, toolCalls: 1, errors: 0, findings: 0, denied: 0 }],
  *   tools: [], entities: [], files: [],
  * });
  * assert.match(html, /&lt;h&gt;/);
@@ -91,13 +91,23 @@ export function fleetPage(report: FleetReport): string {
 ${
     table(
       "Sessions per host and user",
-      ["host", "user", "sessions", "tool calls", "errors"],
+      [
+        "host",
+        "user",
+        "sessions",
+        "tool calls",
+        "errors",
+        "findings",
+        "denied",
+      ],
       report.perHost.map((r) => [
         r.host,
         r.user,
         r.sessions,
         r.toolCalls,
         r.errors,
+        r.findings,
+        r.denied,
       ]),
     )
   }

@@ -49,6 +49,10 @@ export interface FleetReport {
     sessions: number;
     toolCalls: number;
     errors: number;
+    /** Live findings (`finding` events) in their sessions. */
+    findings: number;
+    /** Calls the guard denied (`decision` events, enforce mode, action deny). */
+    denied: number;
   }[];
   /** Tools across the fleet. */
   tools: {
@@ -130,7 +134,7 @@ export async function fleetReport(
     `SELECT uniqExact(entity) AS n FROM ${events} ARRAY JOIN entities AS entity WHERE ${sessions}`,
   );
   const perHost = await store.rows<Raw>(
-    `SELECT host, user, uniqExact(session) AS sessions, countIf(${isCall}) AS toolCalls, countIf(${isError}) AS errors FROM ${events} WHERE ${sessions} GROUP BY host, user ORDER BY host, user`,
+    `SELECT host, user, uniqExact(session) AS sessions, countIf(${isCall}) AS toolCalls, countIf(${isError}) AS errors, countIf(kind = 'finding') AS findings, countIf(kind = 'decision' AND position(line, '"action":"deny"') > 0 AND position(line, '"mode":"enforce"') > 0) AS denied FROM ${events} WHERE ${sessions} GROUP BY host, user ORDER BY host, user`,
   );
   const tools = await store.rows<Raw>(
     `SELECT tool, countIf(${isCall}) AS calls, countIf(${isError}) AS errors, uniqExact(session) AS sessions, groupUniqArrayArray(classes) AS classes, groupUniqArray(user) AS users, groupUniqArray(host) AS hosts FROM ${events} WHERE ${sessions} AND tool != '' AND kind IN ('request', 'response', 'error') GROUP BY tool ORDER BY calls DESC, tool`,
@@ -176,6 +180,8 @@ export async function fleetReport(
       sessions: num(r.sessions),
       toolCalls: num(r.toolCalls),
       errors: num(r.errors),
+      findings: num(r.findings),
+      denied: num(r.denied),
     })),
     tools: tools.map((r) => ({
       tool: String(r.tool),

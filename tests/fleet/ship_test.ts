@@ -254,6 +254,73 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
   );
 
   await t.step(
+    "prove --from makes the local bundle from the stored lines, and verify-proof checks it",
+    async () => {
+      const central = `${tmp.path}/central-proof.json`;
+      const run = await cli([
+        "prove",
+        "--from",
+        ch.url,
+        "--database",
+        DB,
+        "--session",
+        "long-session",
+        "--event",
+        "700",
+        "-o",
+        central,
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(
+        run.stdout,
+        /seq 700 \(leaf \d+\) in the tree of \d+ at .*mcp_audit_events session long-session/,
+      );
+      const local = `${tmp.path}/local-proof.json`;
+      const own = await cli([
+        "prove",
+        `${machineB}/long.jsonl`,
+        "--event",
+        "700",
+        "-o",
+        local,
+      ]);
+      assert.equal(own.code, 0, own.stderr);
+      const { source: _a, ...fromStore } = JSON.parse(
+        await Deno.readTextFile(central),
+      );
+      const { source: _b, ...fromFile } = JSON.parse(
+        await Deno.readTextFile(local),
+      );
+      assert.deepEqual(fromStore, fromFile);
+      const checked = await cli([
+        "verify-proof",
+        central,
+        "--pubkey",
+        `${tmp.path}/k.pub`,
+      ]);
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+      const missing = await cli([
+        "prove",
+        "--from",
+        ch.url,
+        "--database",
+        DB,
+        "--session",
+        "no-such-session",
+        "--event",
+        "1",
+        "-o",
+        `${tmp.path}/none.json`,
+      ]);
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stderr,
+        /no-such-session has no rows in .*ship it first/,
+      );
+    },
+  );
+
+  await t.step(
     "the fleet report, aggregated in ClickHouse, adds up to the local summaries",
     async () => {
       // The local summaries of every session, summed.
@@ -395,6 +462,179 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
   const three = await sessionOf(`${machineB}/three.jsonl`);
   const columns =
     "session, seq, ts, kind, direction, method, tool, classes, entities, error, duration_ms, host, user";
+
+  await t.step(
+    "the fleet page counts the guard's denials per host and user",
+    async () => {
+      const machineE = `${tmp.path}/e`;
+      await Deno.mkdir(machineE);
+      const policy = `${tmp.path}/policy.jsonc`;
+      await Deno.writeTextFile(
+        policy,
+        JSON.stringify({
+          policy: {
+            mode: "enforce",
+            rules: [{
+              id: "no-echo",
+              tool: "echo",
+              action: "deny",
+              reason: "not here",
+            }],
+          },
+        }),
+      );
+      await recordSession(`${machineE}/guarded.jsonl`, {
+        texts: ["one", "two"],
+        proxyArgs: ["--policy", policy],
+      });
+      const local = (await Deno.readTextFile(`${machineE}/guarded.jsonl`))
+        .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const denied =
+        local.filter((e) =>
+          e.kind === "decision" && e.action === "deny" && e.mode === "enforce"
+        ).length;
+      const findings = local.filter((e) => e.kind === "finding").length;
+      assert.equal(denied, 2, "the policy denied both calls");
+      const shipped = await cli([
+        "ship",
+        ...to,
+        "--host-name",
+        "machine-e",
+        "--user-name",
+        "erin",
+        "--cursor-dir",
+        `${tmp.path}/ce`,
+        `${machineE}/guarded.jsonl`,
+      ]);
+      assert.equal(shipped.code, 0, shipped.stderr);
+      const out = `${tmp.path}/fleet-e.html`;
+      const run = await cli([
+        "report",
+        "--from",
+        ch.url,
+        "--database",
+        DB,
+        "--since",
+        "7d",
+        "--host",
+        "machine-e",
+        "-o",
+        out,
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const { Browser } = await import("../_chromium.ts");
+      const browser = await Browser.launch();
+      try {
+        const page = await browser.newPage();
+        await page.open(out);
+        const rows = await page.evaluate<string[][]>(
+          `[...document.querySelector("table").tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent))`,
+        );
+        assert.deepEqual(rows, [[
+          "machine-e",
+          "erin",
+          "1",
+          rows[0][3],
+          rows[0][4],
+          String(findings),
+          String(denied),
+        ]]);
+      } finally {
+        await browser.close();
+      }
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_events DELETE WHERE host = 'machine-e'`,
+      );
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_checkpoints DELETE WHERE host = 'machine-e'`,
+      );
+      for (
+        let i = 0;
+        i < 200 && await count(`host = 'machine-e'`, false) > 0;
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  );
+
+  await t.step(
+    "anchored heads: consistency proofs hold; a head that goes backwards is named; a silent machine is reported",
+    async () => {
+      const clean = await verify("--session", "long-session");
+      assert.equal(clean.code, 0, clean.stdout);
+      const m = /and (\d+) consistency proof\(s\) between them hold/.exec(
+        clean.stdout,
+      );
+      assert.ok(m && Number(m[1]) > 10, clean.stdout);
+      // A machine that cut its log and anchored a smaller head afterwards:
+      // the head's root is the true root at that size, so only the order tells.
+      const rows = (await ch.sql(
+        `SELECT tree_size, root FROM ${DB}.mcp_audit_checkpoints FINAL WHERE session = 'long-session' ORDER BY seq LIMIT 1 FORMAT TSV`,
+      )).trim().split("\t");
+      await ch.sql(
+        `INSERT INTO ${DB}.mcp_audit_checkpoints SELECT session, 999999, ts, ${
+          rows[0]
+        }, '${
+          rows[1]
+        }', head, key_id, signature, host, user, line FROM ${DB}.mcp_audit_checkpoints FINAL WHERE session = 'long-session' ORDER BY seq LIMIT 1`,
+      );
+      const rewound = await verify("--session", "long-session");
+      assert.equal(rewound.code, 1);
+      assert.match(
+        rewound.stdout,
+        /seq 999999: FAIL deleted: the anchored heads at checkpoint seq \d+ \(\d+ events\) and seq 999999 \(\d+ events\) go backwards/,
+      );
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_checkpoints DELETE WHERE seq = 999999`,
+      );
+      // A session whose machine stopped shipping before its end (rows a minute old).
+      const cut = `${tmp.path}/silent.jsonl`;
+      await writeSealedSession(cut, {
+        session: "silent-session",
+        calls: 20,
+        key,
+      });
+      const lines = (await Deno.readTextFile(cut)).split("\n").filter(Boolean);
+      await Deno.writeTextFile(cut, lines.slice(0, 30).join("\n") + "\n");
+      const shipped = await cli([
+        "ship",
+        ...to,
+        "--host-name",
+        "machine-d",
+        "--user-name",
+        "dora",
+        "--cursor-dir",
+        `${tmp.path}/cd`,
+        cut,
+      ]);
+      assert.equal(shipped.code, 0, shipped.stderr);
+      const quiet = await verify(
+        "--session",
+        "silent-session",
+        "--silent-after",
+        "10s",
+      );
+      assert.equal(quiet.code, 3, quiet.stdout);
+      assert.match(
+        quiet.stdout,
+        /session silent-session has gone silent: host machine-d \(user dora\) shipped nothing for it since \S+ \(\d+ min, more than 0 min\) and it has no session_end/,
+      );
+      const patient = await verify(
+        "--session",
+        "silent-session",
+        "--silent-after",
+        "1h",
+      );
+      assert.doesNotMatch(patient.stdout, /gone silent/);
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_events DELETE WHERE session = 'silent-session'`,
+      );
+      await ch.sql(
+        `ALTER TABLE ${DB}.mcp_audit_checkpoints DELETE WHERE session = 'silent-session'`,
+      );
+    },
+  );
 
   await t.step("a row edited in the store is named", async () => {
     // ReplacingMergeTree keeps the last row inserted for (session, seq).
