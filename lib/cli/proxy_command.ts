@@ -185,6 +185,7 @@ export async function proxyCommand(
       positiveInt,
       audit: proxyAudit,
       help: PROXY_HELP,
+      loadPolicy,
     });
   }
   const { splitShellWords } = await import("../cli/shell_words.ts");
