@@ -68,7 +68,9 @@ Options:
                           (mode monitor|enforce, ordered rules; see README "Guard
                           mode"); replaces the config's "policy". Checked before
                           the server starts. Without a policy nothing is decided
-                          and the bytes are relayed as they come.
+                          and the bytes are relayed as they come. Also enforced
+                          with --upstream (bridge and --listen); the reverse
+                          proxy denies "ask" rules (it cannot ask an HTTP client).
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
