@@ -20,12 +20,15 @@
  *    the bare proxy (see `casePipelines`).
  * 6. Hostile strings through the default config against benign ones (see
  *    `caseHostile`): the relay must never wait on auditing.
+ * 7. Guard mode: the added latency of a `tools/call` (p50, p99) with a
+ *    50-rule enforce policy whose matching rule is the 49th (see
+ *    `benchPolicy`), against the same proxy with no policy.
  *
  * Input is made in-process and written to the subprocess's stdin while its
  * stdout is read concurrently; the bytes that come back are counted (and
  * hashed with SHA-256 in case 1) and must equal what went in. MB means MiB.
  *
- *     deno task bench [--quick] [--only 1kb,1mb,16mb,latency,pipelines,rss,hostile] [--profile DIR]
+ *     deno task bench [--quick] [--only 1kb,1mb,16mb,latency,pipelines,rss,hostile,guard] [--profile DIR]
  *                     [--deno-flags="--v8-flags=..."] [--cli path/to/cli.ts]
  *
  * `--quick` scales every workload down 10x; `--profile DIR` runs the proxy
@@ -801,6 +804,183 @@ async function caseLatency(
   return rows;
 }
 
+/**
+ * A realistic 50-rule policy in which the echo server's `echo` calls are
+ * matched only by rule 49: globs on other tools, classes, annotations,
+ * argument predicates (SQL kinds parsed from the echoed text, regexes,
+ * ranges, path prefixes), servers, a freeze window, weekly windows and a rate, most
+ * of which are evaluated against every call.
+ */
+export function benchPolicy(): unknown {
+  const rules: Record<string, unknown>[] = [];
+  for (let i = 0; i < 12; i++) {
+    rules.push({
+      id: `glob-${i}`,
+      tool: [`write_${i}_*`, `delete_${i}*`],
+      action: "deny",
+      reason: "writes are frozen",
+    });
+  }
+  for (const c of ["WRITE", "SENSITIVE", "DESTRUCTIVE", "PII", "FINANCE"]) {
+    rules.push({ id: `class-${c}`, class: c, action: "deny" });
+  }
+  rules.push({
+    id: "destructive",
+    annotations: { destructiveHint: true },
+    action: "ask",
+  });
+  for (let i = 0; i < 10; i++) {
+    rules.push({
+      id: `sql-${i}`,
+      tool: "e*",
+      arguments: [{ path: "text", sql: ["DROP", "TRUNCATE", "ALTER"] }],
+      action: "deny",
+      reason: "no DDL",
+    });
+  }
+  for (let i = 0; i < 8; i++) {
+    rules.push({
+      id: `args-${i}`,
+      tool: "*",
+      arguments: [
+        { path: "text", regex: `^secret-${i}` },
+        { path: "limit", min: 1000 },
+      ],
+      action: "deny",
+    });
+  }
+  for (let i = 0; i < 6; i++) {
+    rules.push({
+      id: `paths-${i}`,
+      tool: "*",
+      arguments: [{ path: "path", pathPrefix: `/etc/${i}` }],
+      action: "deny",
+    });
+  }
+  for (const env of ["prod", "billing", "hr"]) {
+    rules.push({ id: `server-${env}`, server: `${env}-*`, action: "deny" });
+  }
+  rules.push({
+    id: "freeze",
+    tool: "*",
+    time: {
+      from: "2020-12-20T00:00",
+      to: "2021-01-04T00:00",
+      timeZone: "Europe/Berlin",
+    },
+    action: "deny",
+    reason: "Code freeze",
+  });
+  rules.push({
+    id: "weekend",
+    tool: "*",
+    time: { days: ["sun"], hours: "03:00-03:01", timeZone: "Europe/Berlin" },
+    action: "deny",
+  });
+  rules.push({
+    id: "rate",
+    tool: "echo",
+    rate: { max: 1_000_000_000, per: "1m" },
+    action: "deny",
+  });
+  rules.push({
+    id: "echo",
+    tool: "echo",
+    arguments: [{ path: "text", regex: "^ping" }],
+    action: "allow",
+  });
+  rules.push({ id: "rest", tool: "*", action: "deny" });
+  if (rules.length !== 50) throw new Error(`${rules.length} rules, not 50`);
+  return { policy: { mode: "enforce", rules } };
+}
+
+async function caseGuard(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const calls = Math.round(FULL.latencyCalls / scale);
+  const warmup = Math.round(FULL.latencyWarmup / scale);
+  note(
+    `guard: ${fmt(calls)} sequential tools/call, no policy and 50 rules ...`,
+  );
+  const server = echoServerCommand();
+  const policyFile = `${dir}/policy.json`;
+  await Deno.writeTextFile(policyFile, JSON.stringify(benchPolicy()));
+  const log = `${dir}/guard.jsonl`;
+  const plain = await roundTrips(
+    proxySubject(server, log, options),
+    calls,
+    warmup,
+  );
+  await Deno.remove(log);
+  const guarded = await roundTrips(
+    proxySubject(server, log, options, ["--no-seal", "--policy", policyFile]),
+    calls,
+    warmup,
+  );
+  for (const w of warnings(guarded.stderr)) note(`proxy: ${w}`);
+  // For information: one rule, to tell the guard's per-call wait on the
+  // pipeline from the cost of the rules.
+  const oneFile = `${dir}/one.json`;
+  await Deno.writeTextFile(
+    oneFile,
+    JSON.stringify({
+      policy: {
+        mode: "enforce",
+        rules: [{ id: "echo", tool: "echo", action: "allow" }],
+      },
+    }),
+  );
+  const one = await roundTrips(
+    proxySubject(server, `${dir}/one.jsonl`, options, [
+      "--no-seal",
+      "--policy",
+      oneFile,
+    ]),
+    calls,
+    warmup,
+  );
+  await Deno.remove(`${dir}/one.jsonl`);
+  const denied = (await Deno.readTextFile(log)).includes('"outcome":"blocked"');
+  await Deno.remove(log);
+  if (denied) throw new Error("the bench policy blocked an echo call");
+  const b = plain.times.toSorted((x, y) => x - y);
+  const g = guarded.times.toSorted((x, y) => x - y);
+  const rows: Row[] = [];
+  for (
+    const [name, q, target] of [
+      ["p50", 0.5, TARGETS.addedP50Ms],
+      ["p99", 0.99, TARGETS.addedP99Ms],
+    ] as const
+  ) {
+    const base = percentile(b, q);
+    const via = percentile(g, q);
+    const added = via - base;
+    rows.push({
+      metric: `guard, 50 rules: tools/call ${name} added`,
+      baseline: `${fmt(base, 3)} ms`,
+      proxy: `${fmt(via, 3)} ms (+${fmt(added, 3)})`,
+      ratio: `${fmt(via / base, 2)}x`,
+      target: `< ${target} ms added`,
+      pass: added < target,
+    });
+  }
+  const o = one.times.toSorted((x, y) => x - y);
+  for (const [name, q] of [["p50", 0.5], ["p99", 0.99]] as const) {
+    const base = percentile(b, q);
+    const via = percentile(o, q);
+    rows.push({
+      metric: `guard, 1 rule: tools/call ${name} added`,
+      baseline: `${fmt(base, 3)} ms`,
+      proxy: `${fmt(via, 3)} ms (+${fmt(via - base, 3)})`,
+      ratio: `${fmt(via / base, 2)}x`,
+      target: "(information)",
+    });
+  }
+  return rows;
+}
+
 async function caseRss(
   dir: string,
   options: BenchOptions,
@@ -866,6 +1046,7 @@ const CASES = [
   "pipelines",
   "rss",
   "hostile",
+  "guard",
 ] as const;
 
 /** Parses the bench's own arguments. */
@@ -950,6 +1131,9 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
     }
     if (options.only.has("hostile")) {
       await attempt("hostile", () => caseHostile(dir, options, scale));
+    }
+    if (options.only.has("guard")) {
+      await attempt("guard", () => caseGuard(dir, options, scale));
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -93,6 +93,8 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/log",
     "lib/config",
     "lib/session",
+    // Guard mode in the HTTP transports.
+    "lib/guard",
   ],
   // Coding agents' hooks: their tool calls into the same sealed log.
   "lib/hooks": [

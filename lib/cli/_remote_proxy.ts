@@ -5,7 +5,10 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import type { AuditAssembly } from "../session/assembly.ts";
+import type { Policy } from "../guard/policy.ts";
+import type { GuardedExchange } from "../http/guarded_exchange.ts";
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { UsageError } from "./usage_error.ts";
@@ -36,6 +39,7 @@ export interface RemoteFlags {
   "checkpoint-every"?: string;
   "checkpoint-seconds"?: string;
   quiet?: boolean;
+  policy?: string;
 }
 
 /** The proxy command's own parsers, shared so both halves read flags alike. */
@@ -47,6 +51,8 @@ export interface FlagHelpers {
     context: CommandContext,
   ): Promise<AuditAssembly | number>;
   help: string;
+  /** Reads `--policy FILE` (throws `ConfigError`, naming file, line and key). */
+  loadPolicy?: (path: string) => Promise<Policy>;
 }
 
 /**
@@ -165,6 +171,32 @@ export async function remoteProxy(
   const audit = await assemble(values, context);
   if (typeof audit === "number") return audit;
   const key = await markerKey();
+  // guard: begin. The same policy as the stdio proxy's, checked before
+  // anything listens or connects.
+  let policy: Policy | undefined;
+  try {
+    policy = values.policy === undefined
+      ? audit.config.policy
+      : await helpers.loadPolicy!(values.policy);
+  } catch (error) {
+    const { ConfigError } = await import("../config/config.ts");
+    if (error instanceof ConfigError) {
+      context.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+  const guard = policy
+    ? await guardFactory(policy, {
+      name: values.name,
+      identity: redactUrl(upstream.href, key),
+      stateDir: values.log === undefined
+        ? undefined
+        : dirname(resolve(values.log)),
+      warn: (message) => context.err(message),
+    })
+    : undefined;
+  // guard: end
   const secretHeaders = [
     ...(values["secret-header"] ?? []),
     ...headers.map(([name]) => name),
@@ -204,6 +236,7 @@ export async function remoteProxy(
         secretHeaders,
         ...limits,
         onWarning: warn,
+        guard: guard?.(),
       });
       if (!values.quiet) {
         const s = result.summary;
@@ -240,6 +273,7 @@ export async function remoteProxy(
     ...limits,
     idleMs: idle === undefined ? undefined : idle * 1000,
     onWarning: warn,
+    guard,
   });
   const host = listen.hostname.includes(":")
     ? `[${listen.hostname}]`
@@ -268,4 +302,32 @@ export async function remoteProxy(
     );
   }
   return EXIT.ok;
+}
+
+/** Guard mode: makes one guard per audited session (its own rate counts). */
+async function guardFactory(
+  policy: Policy,
+  options: {
+    name?: string;
+    identity: string;
+    stateDir?: string;
+    warn: (message: string) => void;
+  },
+): Promise<() => GuardedExchange> {
+  const { GuardedExchange } = await import("../http/guarded_exchange.ts");
+  const { Guard } = await import("../guard/guard.ts");
+  const { pinChecker } = await import("../guard/pins.ts");
+  return () =>
+    new GuardedExchange({
+      guard: new Guard(policy),
+      name: options.name,
+      pins: policy.pinning === "off" ? undefined : (audit) =>
+        pinChecker(
+          options.stateDir ?? dirname(audit.logPath),
+          [options.identity],
+          options.warn,
+        ),
+      cannotAsk:
+        "the reverse proxy does not put approvals to an HTTP client yet",
+    });
 }

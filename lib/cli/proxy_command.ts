@@ -68,7 +68,9 @@ Options:
                           (mode monitor|enforce, ordered rules; see README "Guard
                           mode"); replaces the config's "policy". Checked before
                           the server starts. Without a policy nothing is decided
-                          and the bytes are relayed as they come.
+                          and the bytes are relayed as they come. Also enforced
+                          with --upstream (bridge and --listen); the reverse
+                          proxy denies "ask" rules (it cannot ask an HTTP client).
   --otlp URL              Also export the audit over OTLP/HTTP JSON to the
                           collector at URL (e.g. http://127.0.0.1:4318): a log
                           record per event, a span per request/response pair, a
@@ -200,6 +202,7 @@ export async function proxyCommand(
       positiveInt,
       audit: proxyAudit,
       help: PROXY_HELP,
+      loadPolicy,
     });
   }
   const { splitShellWords } = await import("../cli/shell_words.ts");

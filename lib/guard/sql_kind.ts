@@ -38,7 +38,22 @@ let parser:
  * assert.deepEqual(sqlStatementKinds("DROPP TABLE x"), ["UNKNOWN"]);
  * ```
  */
+/** The kinds of the last texts parsed: several rules of a policy read the same argument. */
+const recent = new Map<string, readonly string[]>();
+const RECENT_MAX = 64;
+
 export function sqlStatementKinds(sql: string): string[] {
+  const known = recent.get(sql);
+  if (known) return [...known];
+  const kinds = parseKinds(sql);
+  if (recent.size >= RECENT_MAX) {
+    recent.delete(recent.keys().next().value as string);
+  }
+  recent.set(sql, kinds);
+  return [...kinds];
+}
+
+function parseKinds(sql: string): string[] {
   parser ??= new (sqlParser as unknown as {
     Parser: new () => NonNullable<typeof parser>;
   }).Parser();

@@ -27,6 +27,7 @@ import {
 import { type GuardOptions, rebindingRefusal } from "./listener_guard.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
+import { type GuardedExchange, sseEvent } from "./guarded_exchange.ts";
 
 /** Options for {@linkcode startReverseProxy}. */
 export interface ReverseProxyOptions {
@@ -58,6 +59,8 @@ export interface ReverseProxyOptions {
   idleMs?: number;
   /** Receives warnings. */
   onWarning?: (message: string) => void;
+  /** Guard mode: makes each session's guard (see `guarded_exchange.ts`). */
+  guard?: () => GuardedExchange;
 }
 
 /** A running reverse proxy. */
@@ -96,6 +99,8 @@ class Tracked {
   keys: string[] = [];
   faults: string[] = [];
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Guard mode: the session's guard. */
+  guard: GuardedExchange | undefined;
   constructor(audit: Promise<AuditSession>) {
     this.audit = audit;
   }
@@ -151,6 +156,7 @@ export function startReverseProxy(
     );
     // A session whose log cannot be opened still relays; a warning says so.
     tracked.audit.catch((error) => warn(`${error.message ?? error}`));
+    tracked.guard = options.guard?.();
     all.add(tracked);
     return tracked;
   }
@@ -294,16 +300,37 @@ export function startReverseProxy(
     const reader = body.getReader();
     let audit: AuditSession | undefined;
     const waits: Promise<void>[] = [];
+    // guard: a stream that may carry a tools/list answer is written anew,
+    // event by event, so hidden tools can be taken out.
+    const guard = tracked?.guard?.listing ? tracked.guard : undefined;
+    const out: Uint8Array[] = [];
     const parser = new SseParser((event) => {
       if (event.event === "endpoint" && onEndpoint) {
         waits.push(onEndpoint(event.data));
+        if (guard) {
+          out.push(encoder.encode(sseEvent(event.data, event.id, event.event)));
+        }
         return;
       }
-      if (event.event !== "message" || !tracked) return;
+      if (event.event !== "message" || !tracked) {
+        if (guard) {
+          out.push(encoder.encode(sseEvent(event.data, event.id, event.event)));
+        }
+        return;
+      }
       const exchange = event.id === undefined
         ? http
         : { ...http, eventId: event.id };
-      const wait = feed(audit, "s2c", encoder.encode(event.data), exchange);
+      const bytes = encoder.encode(event.data);
+      const guarded = guard && audit ? guard.response(audit, bytes) : undefined;
+      const wait = feed(audit, "s2c", bytes, exchange);
+      guarded?.record();
+      if (guard) {
+        out.push(encoder.encode(sseEvent(
+          guarded ? new TextDecoder().decode(guarded.bytes) : event.data,
+          event.id,
+        )));
+      }
       if (wait) waits.push(wait);
     }, { maxEventBytes: maxEvent, where });
     const finish = (fault?: string): void => {
@@ -337,9 +364,10 @@ export function startReverseProxy(
           finish();
           return;
         }
-        controller.enqueue(chunk.value);
+        if (!guard) controller.enqueue(chunk.value);
         try {
           parser.push(chunk.value);
+          for (const event of out.splice(0)) controller.enqueue(event);
         } catch (error) {
           finish((error as Error).message);
           await reader.cancel(error).catch(() => {});
@@ -397,10 +425,27 @@ export function startReverseProxy(
     const transport: Transport = sseSession !== undefined
       ? "sse"
       : "streamable-http";
+    // guard: begin. A decided request is audited by the guard, and a
+    // blocked one answered here: it never reaches the upstream.
+    let audited = false;
+    if (tracked.guard?.decides(body)) {
+      const http: HttpExchange = { method: "POST" };
+      if (credentials) http.headers = credentials;
+      const answered = await guardPost(
+        tracked,
+        await start(tracked, transport, sid ?? sseSession),
+        body,
+        http,
+        req.headers.get("accept"),
+      );
+      if (answered) return answered;
+      audited = true;
+    }
+    // guard: end
     // HTTP+SSE: the answer comes on the session's stream, maybe before the
     // POST's own 202, so the request is audited before it is sent.
     const early = sseSession !== undefined;
-    if (early) {
+    if (early && !audited) {
       const http: HttpExchange = { method: "POST" };
       if (credentials) http.headers = credentials;
       feed(await start(tracked, transport, sseSession), "c2s", body, http);
@@ -410,7 +455,7 @@ export function startReverseProxy(
       const audit = await start(tracked, transport, sid ?? undefined);
       const http: HttpExchange = { method: "POST", status: 502, fault: sent };
       if (credentials) http.headers = credentials;
-      if (!early) feed(audit, "c2s", body, http);
+      if (!early && !audited) feed(audit, "c2s", body, http);
       const reply = errorBody(requestIds(body), sent);
       feed(audit, "s2c", encoder.encode(reply), {
         method: "POST",
@@ -431,7 +476,7 @@ export function startReverseProxy(
     const audit = await start(tracked, transport, sid ?? newSid ?? undefined);
     const http: HttpExchange = { method: "POST", status: sent.status };
     if (credentials) http.headers = credentials;
-    if (!early) feed(audit, "c2s", body, http);
+    if (!early && !audited) feed(audit, "c2s", body, http);
     const back: HttpExchange = { method: "POST", status: sent.status };
     const cookies = credentialMarkers(sent.headers, key, options.secretHeaders);
     if (cookies) back.headers = cookies;
@@ -470,7 +515,18 @@ export function startReverseProxy(
       if (ending) void end(tracked, ending);
       return failure(502, requestIds(body), `mcp-audit: ${message}`);
     }
-    if (type.includes("json")) await feed(audit, "s2c", reply, back);
+    if (type.includes("json")) {
+      // guard: a tools/list answer may lose hidden tools (the log keeps the server's).
+      const guarded = audit && tracked.guard?.response(audit, reply);
+      await feed(audit, "s2c", reply, back);
+      if (guarded) {
+        guarded.record();
+        if (guarded.bytes !== reply) {
+          reply = guarded.bytes as Uint8Array<ArrayBuffer>;
+          headers.delete("content-length");
+        }
+      }
+    }
     if (ending) void end(tracked, ending);
     return new Response(sent.status === 204 ? null : reply, {
       status: sent.status,
@@ -478,6 +534,37 @@ export function startReverseProxy(
       headers,
     });
   }
+
+  // guard: begin
+  /** Decides a request; the response when it is answered here. */
+  async function guardPost(
+    tracked: Tracked,
+    audit: AuditSession | undefined,
+    body: Uint8Array,
+    http: HttpExchange,
+    accept: string | null,
+  ): Promise<Response | undefined> {
+    if (!audit) {
+      // Nothing decided goes unrecorded: refused, never forwarded.
+      const message =
+        "mcp-audit: guard mode cannot record this session (its log could not be opened), so it forwards no decided request";
+      return failure(503, requestIds(body), message);
+    }
+    const verdict = await tracked.guard!.request(audit, body, http);
+    if (verdict.forward) return undefined;
+    const json = accept === null || accept.includes("application/json") ||
+      accept.includes("*/*") || !accept.includes("text/event-stream");
+    return json
+      ? new Response(verdict.reply as Uint8Array<ArrayBuffer>, {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      })
+      : new Response(sseEvent(new TextDecoder().decode(verdict.reply)), {
+        status: 200,
+        headers: { "content-type": "text/event-stream" },
+      });
+  }
+  // guard: end
 
   async function handleGet(req: Request, target: URL): Promise<Response> {
     const sid = req.headers.get("mcp-session-id");

@@ -20,6 +20,7 @@ import { LineSplitter } from "../wire/line_splitter.ts";
 import { errorBody, readLimited, requestIds } from "./http_body.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
+import type { GuardedExchange } from "./guarded_exchange.ts";
 
 /** Options for {@linkcode runBridge}. */
 export interface BridgeOptions {
@@ -45,6 +46,8 @@ export interface BridgeOptions {
   output?: WritableStream<Uint8Array>;
   /** Receives warnings. */
   onWarning?: (message: string) => void;
+  /** Guard mode: decides each client request before it is POSTed (see `guarded_exchange.ts`). */
+  guard?: GuardedExchange;
 }
 
 /** What {@linkcode runBridge} returns when the client has gone. */
@@ -136,12 +139,45 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     learn(line);
     writing = writing.then(async () => {
       begin();
+      // guard: a tools/list answer may lose hidden tools (the log keeps the server's).
+      const guarded = guard?.response(audit, line);
       await audit.frame("s2c", line, http);
-      await writer.write(line);
+      guarded?.record();
+      await writer.write(guarded?.bytes ?? line);
       await writer.write(NEWLINE);
     }).catch((error) => warn(`writing to the client failed (${error})`));
     return writing;
   }
+
+  // guard: begin. The proxy's own messages to the client (a denial, an
+  // elicitation), audited by the guard already.
+  const guard = options.guard;
+  function ownToClient(bytes: Uint8Array): Promise<void> {
+    writing = writing.then(async () => {
+      await writer.write(bytes);
+      await writer.write(NEWLINE);
+    }).catch((error) => warn(`writing to the client failed (${error})`));
+    return writing;
+  }
+  function askClient(question: unknown): Promise<void> {
+    const bytes = encoder.encode(JSON.stringify(question));
+    audit.line("s2c", bytes);
+    return ownToClient(bytes);
+  }
+  /** Decides a request; true when it was answered here (never POSTed). */
+  async function guarded(bytes: Uint8Array): Promise<boolean> {
+    begin();
+    const verdict = await guard!.request(
+      audit,
+      bytes,
+      exchange("POST"),
+      askClient,
+    );
+    if (verdict.forward) return false;
+    await ownToClient(verdict.reply);
+    return true;
+  }
+  // guard: end
 
   /** The negotiated version, from the initialize result. */
   function learn(bytes: Uint8Array): void {
@@ -268,9 +304,13 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   async function post(
     bytes: Uint8Array<ArrayBuffer>,
     first: boolean,
+    decided = false,
   ): Promise<void> {
+    // guard: a decided request is audited (and maybe answered) by the guard.
+    if (decided && await guarded(bytes)) return;
+    const audited = decided;
     if (transport === "sse" && endpoint) {
-      return await postSse(bytes);
+      return await postSse(bytes, audited);
     }
     let res: Response;
     // The timeout covers the wait for headers; a response stream may run on.
@@ -287,7 +327,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       });
     } catch (error) {
       begin();
-      audit.frame("c2s", bytes, { ...exchange("POST", 502) });
+      if (!audited) audit.frame("c2s", bytes, { ...exchange("POST", 502) });
       return await fail(
         bytes,
         timeout.signal.aborted
@@ -307,10 +347,10 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       try {
         endpoint = await openSse();
         transport = "sse";
-        return await postSse(bytes);
+        return await postSse(bytes, audited);
       } catch (error) {
         begin();
-        audit.frame("c2s", bytes, exchange("POST", res.status));
+        if (!audited) audit.frame("c2s", bytes, exchange("POST", res.status));
         return await fail(
           bytes,
           `${where} answered ${res.status} to a Streamable HTTP POST, and the HTTP+SSE fallback failed too (${
@@ -322,7 +362,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     const newSid = res.headers.get("mcp-session-id");
     if (newSid !== null && sid === undefined) sid = newSid;
     begin();
-    audit.frame("c2s", bytes, exchange("POST", res.status));
+    if (!audited) audit.frame("c2s", bytes, exchange("POST", res.status));
     if (res.status === 404 && sid !== undefined) {
       faults.push(`${where} answered 404: the session has expired`);
     }
@@ -358,14 +398,17 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     }
   }
 
-  async function postSse(bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  async function postSse(
+    bytes: Uint8Array<ArrayBuffer>,
+    audited = false,
+  ): Promise<void> {
     const h = headers("application/json, text/event-stream");
     h.set("content-type", "application/json");
     let res: Response;
     // Audited before it is sent: its answer comes on the stream, maybe
     // before the POST's own 202.
     begin();
-    audit.frame("c2s", bytes, exchange("POST"));
+    if (!audited) audit.frame("c2s", bytes, exchange("POST"));
     try {
       res = await fetch(endpoint!, { method: "POST", headers: h, body: bytes });
     } catch (error) {
@@ -385,10 +428,18 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   const splitter = new LineSplitter((frame) => {
     if (frame.length === 0) return;
     const bytes = frame.bytes.slice();
+    // guard: begin. An answer to the guard's elicitation is audited, never sent.
+    if (guard?.answer(bytes)) {
+      begin();
+      audit.frame("c2s", bytes);
+      return;
+    }
+    const decided = guard?.decides(bytes) ?? false;
+    // guard: end
     const first = ready === undefined;
     const job = first
-      ? post(bytes, true)
-      : ready!.then(() => post(bytes, false));
+      ? post(bytes, true, decided)
+      : ready!.then(() => post(bytes, false, decided));
     if (first) ready = job.catch(() => {});
     const done = job.catch((error) => warn(`relaying failed (${error})`))
       .then(() => {
@@ -425,6 +476,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   } catch (error) {
     warn(`reading from the client failed (${error})`);
   }
+  guard?.close();
   for (const sig of signals) {
     try {
       Deno.removeSignalListener(sig, stop);

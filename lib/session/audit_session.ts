@@ -412,9 +412,11 @@ export class AuditSession {
   /**
    * Audits one whole line (without its newline) and returns the events it
    * made, for the guard, which reads a request's classes from them (see
-   * {@linkcode processed}) before it forwards the line.
+   * {@linkcode processed}) before it forwards the line. `http`, for a
+   * message that travelled over HTTP, is logged on its events as
+   * {@linkcode frame} logs it.
    */
-  line(dir: Direction, bytes: Uint8Array): {
+  line(dir: Direction, bytes: Uint8Array, http?: HttpExchange): {
     events: CorrelatedEvent[];
     wait: Promise<void> | undefined;
   } {
@@ -429,6 +431,9 @@ export class AuditSession {
           parseFrame(frame, this.#parse),
         )
       ) {
+        if (http && "dir" in event && event.kind !== "invalid") {
+          (event as { http?: HttpExchange }).http = http;
+        }
         events.push(event as CorrelatedEvent);
         wait = this.#sink.accept(event as CorrelatedEvent) ?? wait;
       }
