@@ -106,6 +106,7 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/log",
     "lib/config",
     "lib/session",
+    "lib/guard",
   ],
   // `mcp-audit report` renders the report (imported lazily).
   "lib/cli": [

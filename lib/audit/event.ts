@@ -212,7 +212,11 @@ export interface MessageEventBase extends EventBase {
   http?: HttpExchange;
   /** The call was seen through an agent's hook (`mcp-audit hook`). */
   hook?: HookOrigin;
-  /** The guard's decision on a call seen through a hook. */
+  /**
+   * The guard's decision on a call seen through a hook, as the first
+   * `mcp-audit hook` wrote it.
+   * @deprecated The hook now records a `decision` event after the request, as the proxy does.
+   */
   decision?: HookDecisionRecord;
 }
 

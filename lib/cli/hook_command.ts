@@ -13,7 +13,7 @@ import { UsageError } from "./usage_error.ts";
 
 /** The help of `mcp-audit hook`. */
 export const HOOK_HELP =
-  `Usage: ${NAME} hook <claude-code|cursor|codex> [--log FILE] [--config FILE] [--no-prompts]
+  `Usage: ${NAME} hook <claude-code|cursor|codex> [--log FILE] [--config FILE] [--policy FILE] [--no-prompts]
 
 The command a coding agent's hooks run (README "Agent hooks"): reads one hook
 event as JSON on stdin, in the format the agent documents, and appends it to a
@@ -21,16 +21,19 @@ sealed audit log, one audited session per agent session: a tool call's pre-
 and post-events become a paired request and response, classed (shell
 commands by what they run: rm -rf, DROP, git push --force, kubectl delete,
 terraform destroy are DESTRUCTIVE; file tools READ or WRITE by path; web
-fetches OPEN_WORLD) and redacted by the config's plugins. With "hooks":
-{"deny": [...], "ask": [...]} in the config, a pre-event whose classes are
-listed is answered deny or ask, with the reason, in the agent's format (the
-decision is sealed in the log). Nothing else is printed on stdout.
+fetches OPEN_WORLD) and redacted by the config's plugins. With a guard
+policy (--policy, or the config's "policy", as for the proxy), each
+pre-event is decided and the decision sealed in the log; in "enforce" mode a
+rule's deny, ask or allow is answered, with the reason, in the agent's
+format ("monitor" records only). Nothing else is printed on stdout.
 
 Options:
   --log FILE     The log to append to. Default: hooks-<agent>-<session>.jsonl
                  in the log directory.
   --config FILE  The mcp-audit.jsonc to use. Default: ./mcp-audit.jsonc if
                  present in the agent's working directory.
+  --policy FILE  A JSONC file holding { "policy": {...} } (README "Guard
+                 mode"); replaces the config's "policy".
   --no-prompts   Record only the length of the user's prompts.
   -h, --help     This help.
 
@@ -65,6 +68,7 @@ export async function hookCommand(
     {
       log: { type: "string" },
       config: { type: "string" },
+      policy: { type: "string" },
       "no-prompts": { type: "boolean" },
     },
     HOOK_HELP,
@@ -99,10 +103,21 @@ export async function hookCommand(
     );
     return EXIT.failed;
   }
+  let guardPolicy;
+  if (parsed.values.policy !== undefined) {
+    const { loadPolicy } = await import("./proxy_command.ts");
+    try {
+      guardPolicy = await loadPolicy(parsed.values.policy);
+    } catch (error) {
+      context.err(`${(error as Error).message}; the event was not recorded`);
+      return EXIT.failed;
+    }
+  }
   const { runHook } = await import("../hooks/run_hook.ts");
   const result = await runHook(call, {
     logPath: parsed.values.log,
     configPath: parsed.values.config,
+    guardPolicy,
     prompts: parsed.values["no-prompts"] ? false : undefined,
     registry: context.plugins,
   });

@@ -118,13 +118,20 @@ export interface ConfigInput {
 }
 
 /**
- * The `hooks` section: what `mcp-audit hook` records and answers. A
- * stand-in policy by class until the guard mode's `policy` decides.
+ * The `hooks` section: what `mcp-audit hook` records and answers. The
+ * guard's `policy` decides hook calls as it does the proxy's; `deny` and
+ * `ask` are the older class lists, used when there is no policy.
  */
 export interface HooksConfig {
-  /** Deny a tool call with any of these classes (e.g. `DESTRUCTIVE`). */
+  /**
+   * Deny a tool call with any of these classes (e.g. `DESTRUCTIVE`).
+   * @deprecated Write a `policy` rule: `{"id": "no-rm", "class": "DESTRUCTIVE", "action": "deny"}`.
+   */
   deny?: string[];
-  /** Ask the user about a tool call with any of these classes. */
+  /**
+   * Ask the user about a tool call with any of these classes.
+   * @deprecated Write a `policy` rule with `"action": "ask"`.
+   */
   ask?: string[];
   /** Record prompts (redacted); false records only their length. @default {true} */
   prompts?: boolean;

@@ -1,9 +1,8 @@
 /**
  * A guard's decision on a tool call -> what the agent's hook protocol
  * expects on stdout and as the exit status. The policy that decides is a
- * seam ({@linkcode HookPolicy}): the guard mode's engine plugs in there;
- * until then {@linkcode classPolicy} decides by class from the config's
- * `hooks.deny` and `hooks.ask` lists.
+ * seam ({@linkcode HookPolicy}); `hook_guard.ts` plugs the guard mode's
+ * policy engine (lib/guard) into it.
  *
  * Output formats, from each agent's hook reference:
  * - Claude Code (code.claude.com/docs/en/hooks, "PreToolUse decision
@@ -31,14 +30,28 @@ export interface HookDecision {
   action: "allow" | "deny" | "ask" | "hide";
   /** Why, for the agent and its model. */
   reason: string;
-  /** The rule that decided. */
+  /** The rule that decided; absent when none did (the policy's default). */
   ruleId?: string;
+  /**
+   * The policy's mode: in `monitor` the decision is only recorded, and the
+   * agent is given no answer.
+   * @default {"enforce"}
+   */
+  mode?: "monitor" | "enforce";
 }
 
-/** Decides on a classified tool call; undefined when no rule applies. */
+/** What the pipeline found in a call, for the policy to decide on. */
+export interface HookFacts {
+  /** The call's class labels (built-in tool rules, then the config's plugins). */
+  classes: readonly string[];
+  /** The entities found in the call. */
+  entities?: readonly { type: string; value: string }[];
+}
+
+/** Decides on a classified tool call; undefined when there is no policy to ask. */
 export interface HookPolicy {
-  /** The decision on `call`, whose classes are `classes`. */
-  decide(call: HookCall, classes: readonly string[]): HookDecision | undefined;
+  /** The decision on `call`, with what the pipeline found in it. */
+  decide(call: HookCall, facts: HookFacts): HookDecision | undefined;
 }
 
 /** What the hook prints and exits with. */
@@ -50,45 +63,28 @@ export interface HookAnswer {
 }
 
 /**
- * A policy from class lists: a call with a class in `deny` is denied, one
- * in `ask` is asked about. The stand-in until the guard engine's
- * `decide(call)` is wired here.
+ * Whether a decision is answered to the agent: only in `enforce` mode, and
+ * not a plain "no rule matched, allowed" (silence leaves the agent's own
+ * permission rules in charge; only a rule's `allow` answers allow).
  *
  * @example
  * ```ts
- * import { classPolicy } from "./hook_decision.ts";
+ * import { answered } from "./hook_decision.ts";
  * import assert from "node:assert/strict";
  *
- * const policy = classPolicy({ deny: ["DESTRUCTIVE"] });
- * const call = { agent: "codex", event: "PreToolUse", phase: "pre", session: "s" } as const;
- * assert.equal(policy.decide(call, ["DESTRUCTIVE", "WRITE"])?.action, "deny");
- * assert.equal(policy.decide(call, ["READ"]), undefined);
+ * assert.equal(answered({ action: "deny", reason: "r", ruleId: "no-rm" }), true);
+ * assert.equal(answered({ action: "deny", reason: "r", mode: "monitor" }), false);
+ * assert.equal(answered({ action: "allow", reason: "no policy rule matched" }), false);
  * ```
  */
-export function classPolicy(
-  rules: { deny?: string[]; ask?: string[] },
-): HookPolicy {
-  return {
-    decide: function decideByClass(call, classes): HookDecision | undefined {
-      for (const action of ["deny", "ask"] as const) {
-        const hit = classes.find((c) => rules[action]?.includes(c));
-        if (hit) {
-          return {
-            action,
-            ruleId: `hooks.${action}:${hit}`,
-            reason: `mcp-audit: ${
-              call.tool ?? "this tool"
-            } is ${hit}, and hooks.${action} in the mcp-audit config lists ${hit}`,
-          };
-        }
-      }
-      return undefined;
-    },
-  };
+export function answered(decision: HookDecision | undefined): boolean {
+  if (!decision || decision.mode === "monitor") return false;
+  return decision.action !== "allow" || decision.ruleId !== undefined;
 }
 
 /**
- * The agent's answer to a pre-event with `decision` (none: silence).
+ * The agent's answer to a pre-event with `decision` (none, a monitor-mode
+ * decision, or the default allow: silence).
  *
  * @example Claude Code's deny
  * ```ts
@@ -107,7 +103,7 @@ export function hookAnswer(
   event: string,
   decision: HookDecision | undefined,
 ): HookAnswer {
-  if (!decision) return { stdout: "", exit: 0 };
+  if (!decision || !answered(decision)) return { stdout: "", exit: 0 };
   const action = decision.action === "hide" ? "deny" : decision.action;
   if (agent === "cursor") {
     return {

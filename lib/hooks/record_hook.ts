@@ -12,6 +12,7 @@
 import {
   type AuditEvent,
   type Classification,
+  type DecisionEvent,
   type Entity,
   type HookOrigin,
   type NotificationEvent,
@@ -27,7 +28,12 @@ import { truncated } from "../wire/payload.ts";
 import { NAME, VERSION } from "../util/version.ts";
 import type { HookCall } from "./hook_input.ts";
 import { classifyTool } from "./tool_class.ts";
-import type { HookDecision, HookPolicy } from "./hook_decision.ts";
+import {
+  answered,
+  type HookDecision,
+  type HookFacts,
+  type HookPolicy,
+} from "./hook_decision.ts";
 import {
   appendSealed,
   type HookLogState,
@@ -96,13 +102,16 @@ export async function recordHook(
   const session = `${call.agent}:${call.session}`;
   // Classify before the lock: the lock is held only to read back and append.
   const classing = call.tool !== undefined ? classifyTool(call) : undefined;
-  const classes = classing?.classes.map((c) => c.label) ?? [];
-  const decision = call.phase === "pre"
-    ? options.policy?.decide(call, classes)
-    : undefined;
   try {
-    return await appendLocked(call, session, decision, classing, options);
+    return await appendLocked(call, session, classing, options);
   } catch (error) {
+    // Not recorded: the policy still decides, on the built-in classes.
+    const decision = call.phase === "pre"
+      ? options.policy?.decide(call, {
+        classes: classing?.classes.map((c) => c.label) ?? [],
+        entities: classing?.entities,
+      })
+      : undefined;
     return {
       session,
       events: [],
@@ -115,7 +124,6 @@ export async function recordHook(
 function appendLocked(
   call: HookCall,
   session: string,
-  decision: HookDecision | undefined,
   classing: ReturnType<typeof classifyTool> | undefined,
   options: RecordHookOptions,
 ): Promise<HookRecord> {
@@ -132,8 +140,24 @@ function appendLocked(
           options.sealing,
         );
       }
-      const events = build(call, state, decision, classing, options);
+      const events = build(call, state, classing, options);
       for (const event of events) await options.processor?.process(event);
+      // The policy decides once the plugins have classed the call, as the proxy's guard does.
+      const request = events.find((e): e is RequestEvent =>
+        e.kind === "request"
+      );
+      const decision = call.phase === "pre" && request
+        ? options.policy?.decide(call, factsOf(request))
+        : undefined;
+      if (decision && request) {
+        const more = decisionEvents(call, state, events, request, decision);
+        for (const event of more) {
+          if (event.kind !== "decision") {
+            await options.processor?.process(event);
+          }
+          events.push(event);
+        }
+      }
       await appendSealed(options.logPath, state, events);
       return { session: state.session, events, decision };
     },
@@ -143,7 +167,6 @@ function appendLocked(
 function build(
   call: HookCall,
   state: HookLogState,
-  decision: HookDecision | undefined,
   classing: ReturnType<typeof classifyTool> | undefined,
   options: RecordHookOptions,
 ): AuditEvent[] {
@@ -200,38 +223,9 @@ function build(
   switch (call.phase) {
     case "session_start":
       break;
-    case "pre": {
-      const event = request();
-      if (decision) {
-        event.decision = {
-          action: decision.action === "hide" ? "deny" : decision.action,
-          reason: decision.reason,
-          ...(decision.ruleId && { ruleId: decision.ruleId }),
-        };
-      }
-      events.push(event);
-      if (
-        decision && decision.action !== "allow" && decision.action !== "ask"
-      ) {
-        // A denied call never runs: its answer is the denial.
-        events.push(
-          response(
-            base(),
-            id,
-            call,
-            event.seq,
-            ts,
-            {
-              content: [{ type: "text", text: decision.reason }],
-              isError: true,
-            },
-            max,
-            "denied",
-          ),
-        );
-      }
+    case "pre":
+      events.push(request());
       break;
-    }
     case "post":
     case "failure": {
       let pending = state.pending.get(id);
@@ -310,6 +304,66 @@ function build(
       break;
   }
   return events;
+}
+
+function factsOf(request: RequestEvent): HookFacts {
+  return {
+    classes: request.classes?.map((c) => c.label) ?? [],
+    entities: request.entities?.map((e) => ({ type: e.type, value: e.value })),
+  };
+}
+
+/**
+ * The guard's decision on a pre-event, as the proxy records one (a
+ * `decision` event after the request), and for a call the agent is told
+ * not to run, its answer: the denial, as a tool error.
+ */
+function decisionEvents(
+  call: HookCall,
+  state: HookLogState,
+  events: AuditEvent[],
+  request: RequestEvent,
+  decision: HookDecision,
+): AuditEvent[] {
+  const blocked = answered(decision) &&
+    (decision.action === "deny" || decision.action === "hide");
+  const seq = state.nextSeq + events.length;
+  const event: DecisionEvent = {
+    v: SCHEMA_VERSION,
+    seq,
+    ts: request.ts,
+    session: state.session,
+    kind: "decision",
+    mode: decision.mode ?? "enforce",
+    action: decision.action,
+    reason: decision.reason,
+    requestSeq: request.seq,
+    method: "tools/call",
+    outcome: blocked ? "blocked" : "forwarded",
+  };
+  if (decision.ruleId !== undefined) event.rule = decision.ruleId;
+  if (call.tool !== undefined) event.tool = call.tool;
+  if (!blocked) return [event];
+  const text = decision.ruleId === undefined
+    ? `Denied by policy: ${decision.reason}`
+    : `Denied by policy rule "${decision.ruleId}": ${decision.reason}`;
+  const denial = response(
+    {
+      v: SCHEMA_VERSION,
+      seq: seq + 1,
+      ts: request.ts,
+      session: state.session,
+    },
+    String(request.id),
+    call,
+    request.seq,
+    request.ts,
+    { content: [{ type: "text", text }], isError: true },
+    Infinity,
+    "denied",
+  );
+  denial.hook = request.hook;
+  return [event, denial];
 }
 
 function response(

@@ -11,7 +11,8 @@ import { assembleAudit } from "../session/assembly.ts";
 import type { Plugin } from "../plugin/plugin.ts";
 import { defaultLogDir, ensureLogDir } from "../log/log_path.ts";
 import type { HookCall } from "./hook_input.ts";
-import { classPolicy, hookAnswer, type HookPolicy } from "./hook_decision.ts";
+import { hookAnswer, type HookPolicy } from "./hook_decision.ts";
+import type { Policy } from "../guard/policy.ts";
 import { recordHook } from "./record_hook.ts";
 
 /** Options for {@linkcode runHook}. */
@@ -25,9 +26,12 @@ export interface RunHookOptions {
   /** Plugins compiled into the program. */
   registry?: Readonly<Record<string, Plugin>>;
   /**
-   * The policy: the seam where the guard engine's `decide(call)` plugs in.
-   * @default {classPolicy(config.hooks)}
+   * The guard's policy (`--policy FILE`); replaces the config's `policy`.
+   * Without either, the config's deprecated `hooks.deny`/`hooks.ask`
+   * class lists stand for one.
    */
+  guardPolicy?: Policy;
+  /** A policy of another kind, in place of the guard's (tests, embedders). */
   policy?: HookPolicy;
 }
 
@@ -58,6 +62,17 @@ export function hookLogName(agent: string, session: string): string {
   return `hooks-${agent}-${
     session.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 120)
   }.jsonl`;
+}
+
+/** The guard behind the hook's seam, loaded only when there is a policy (it brings the SQL parser). */
+async function hookPolicyOf(
+  policy: Policy | undefined,
+  lists: { deny?: string[]; ask?: string[] },
+): Promise<HookPolicy | undefined> {
+  if (!policy && !lists.deny?.length && !lists.ask?.length) return undefined;
+  const { classListPolicy, guardHookPolicy } = await import("./hook_guard.ts");
+  const chosen = policy ?? classListPolicy(lists);
+  return chosen ? guardHookPolicy(chosen) : undefined;
 }
 
 /**
@@ -105,7 +120,8 @@ export async function runHook(
   const record = await recordHook(call, {
     logPath,
     processor: audit.pipeline,
-    policy: options.policy ?? classPolicy(hooks),
+    policy: options.policy ??
+      await hookPolicyOf(options.guardPolicy ?? audit.config.policy, hooks),
     sealing: {
       signingKey: audit.signingKey,
     },

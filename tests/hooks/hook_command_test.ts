@@ -204,16 +204,59 @@ Deno.test("hook claude-code: a session's shell, edit, MCP and failing tool calls
   assert.deepEqual(end.pending, []);
 });
 
-Deno.test("hook with hooks.deny: a destructive shell command, also smuggled in sh -c or a heredoc, gets each agent's deny with the reason, sealed in the log", async () => {
+async function cli(home: string, args: string[]): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(args),
+    cwd: home,
+    env: { HOME: home },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+function guardPolicy(mode: "enforce" | "monitor"): string {
+  return JSON.stringify({
+    policy: {
+      mode,
+      rules: [
+        {
+          id: "no-rm",
+          class: "DESTRUCTIVE",
+          action: "deny",
+          reason: "No destructive commands from agents",
+        },
+        {
+          id: "ask-web",
+          class: "OPEN_WORLD",
+          action: "ask",
+          reason: "Fetching from the web needs your approval",
+        },
+        {
+          id: "reads-ok",
+          tool: "Read",
+          action: "allow",
+          reason: "Reads are fine",
+        },
+      ],
+    },
+  });
+}
+
+Deno.test("hook --policy: the guard's deny rule answers a destructive shell command (also in sh -c or a heredoc) in each agent's format, and the decision event works with check, policy test and verify", async () => {
   await using dir = await tempDir();
-  const config = `${dir.path}/mcp-audit.jsonc`;
-  await Deno.writeTextFile(config, '{"hooks": {"deny": ["DESTRUCTIVE"]}}');
+  const policy = `${dir.path}/policy.jsonc`;
+  await Deno.writeTextFile(policy, guardPolicy("enforce"));
   const log = `${dir.path}/deny.jsonl`;
-  const flags = ["--log", log, "--config", config];
+  const flags = ["--log", log, "--policy", policy];
   const smuggled = "sh -c 'psql -h db -c \"DROP DATABASE prod\"'";
   const heredoc = "psql -h db <<SQL\nSELECT 1;\nDROP DATABASE prod;\nSQL";
   // Concurrently, as an agent's parallel tool calls run their hooks.
-  const [claudeRuns, codex, cursor, ls] = await Promise.all([
+  const [claudeRuns, codex, cursor, ls, web, read] = await Promise.all([
     Promise.all(
       [smuggled, heredoc].map((command, i) =>
         hook(dir.path, "claude-code", {
@@ -252,37 +295,169 @@ Deno.test("hook with hooks.deny: a destructive shell command, also smuggled in s
       tool_input: { command: "ls -la | grep DROP" },
       tool_use_id: "ok_1",
     }, flags),
+    hook(dir.path, "claude-code", {
+      ...claude,
+      hook_event_name: "PreToolUse",
+      tool_name: "WebFetch",
+      tool_input: { url: "https://example.com/x", prompt: "read" },
+      tool_use_id: "web_1",
+    }, flags),
+    hook(dir.path, "claude-code", {
+      ...claude,
+      hook_event_name: "PreToolUse",
+      tool_name: "Read",
+      tool_input: { file_path: "/work/app/README.md" },
+      tool_use_id: "read_1",
+    }, flags),
   ]);
   for (const run of claudeRuns) {
     assert.equal(run.code, 0, run.stderr);
-    const out = JSON.parse(run.stdout).hookSpecificOutput;
-    assert.equal(out.hookEventName, "PreToolUse");
-    assert.equal(out.permissionDecision, "deny");
-    assert.match(out.permissionDecisionReason, /DESTRUCTIVE/);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      hookSpecificOutput: {
+        hookEventName: "PreToolUse",
+        permissionDecision: "deny",
+        permissionDecisionReason: "No destructive commands from agents",
+      },
+    });
   }
   assert.equal(codex.code, 0, codex.stderr);
-  assert.equal(
-    JSON.parse(codex.stdout).hookSpecificOutput.permissionDecision,
-    "deny",
-  );
+  assert.deepEqual(JSON.parse(codex.stdout).hookSpecificOutput, {
+    hookEventName: "PreToolUse",
+    permissionDecision: "deny",
+    permissionDecisionReason: "No destructive commands from agents",
+  });
   assert.equal(cursor.code, 0, cursor.stderr);
-  const answer = JSON.parse(cursor.stdout);
-  assert.equal(answer.permission, "deny");
-  assert.match(answer.agent_message, /DESTRUCTIVE/);
-  assert.match(answer.user_message, /DESTRUCTIVE/);
-  // A harmless command is not answered.
+  assert.deepEqual(JSON.parse(cursor.stdout), {
+    permission: "deny",
+    user_message: "No destructive commands from agents",
+    agent_message: "No destructive commands from agents",
+  });
+  // No rule matched: silence, the agent's own permissions decide.
+  assert.equal(ls.code, 0, ls.stderr);
   assert.equal(ls.stdout, "");
-  const logged = (await readEvents(log)).events;
-  const denied = logged.filter((e): e is RequestEvent =>
-    e.kind === "request" && e.decision?.action === "deny"
+  const asked = JSON.parse(web.stdout).hookSpecificOutput;
+  assert.equal(asked.permissionDecision, "ask");
+  assert.equal(
+    asked.permissionDecisionReason,
+    "Fetching from the web needs your approval",
   );
-  assert.equal(denied.length, 4);
-  assert.ok(denied.every((e) => /DESTRUCTIVE/.test(e.decision!.reason)));
+  const allowed = JSON.parse(read.stdout).hookSpecificOutput;
+  assert.equal(allowed.permissionDecision, "allow");
+  assert.equal(allowed.permissionDecisionReason, "Reads are fine");
+
+  const logged = (await readEvents(log)).events;
+  const decisions = logged.filter((e) => e.kind === "decision");
+  assert.equal(decisions.length, 7, "one decision per pre-event");
+  for (const d of decisions) {
+    assert.ok(d.kind === "decision");
+    const request = logged.find((e) =>
+      e.session === d.session && e.seq === d.requestSeq
+    );
+    assert.ok(request?.kind === "request" && request.tool === d.tool);
+    assert.equal(d.method, "tools/call");
+    assert.equal(d.mode, "enforce");
+  }
+  const blocked = decisions.filter((d) =>
+    d.kind === "decision" && d.outcome === "blocked"
+  );
+  assert.equal(blocked.length, 4);
+  assert.ok(blocked.every((d) => d.kind === "decision" && d.rule === "no-rm"));
   assert.ok(
     logged.some((e) =>
       e.kind === "response" && e.errorType === "denied" && e.id === "deny_0"
     ),
   );
+  assert.ok(
+    !logged.some((e) => e.kind === "request" && e.decision !== undefined),
+    "the decision is an event, not a field of the request",
+  );
+  // Codex never ends its session: verify says incomplete (3), not broken.
+  assert.ok([0, 3].includes((await verify(dir.path, log)).code));
+  const check = await cli(dir.path, ["check", log, "--fail-on", "denied"]);
+  assert.equal(check.code, 1, check.stdout + check.stderr);
+  assert.equal(check.stdout.match(/enforce deny "no-rm"/g)?.length, 4);
+  const replay = await cli(dir.path, [
+    "policy",
+    "test",
+    policy,
+    "--log",
+    log,
+    "--json",
+  ]);
+  assert.equal(replay.code, 1, replay.stderr);
+  const replayed = JSON.stringify(JSON.parse(replay.stdout));
+  assert.match(replayed, /no-rm/);
+});
+
+Deno.test("hook --policy in monitor mode records what the guard would do and answers nothing", async () => {
+  await using dir = await tempDir();
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  // From the config's "policy" key this time, as the proxy reads it.
+  await Deno.writeTextFile(config, guardPolicy("monitor"));
+  const log = `${dir.path}/monitor.jsonl`;
+  const run = await hook(dir.path, "claude-code", {
+    ...claude,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command: "terraform destroy -auto-approve" },
+    tool_use_id: "tf_1",
+  }, ["--log", log, "--config", config]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, "");
+  const logged = (await readEvents(log)).events;
+  const decision = logged.find((e) => e.kind === "decision");
+  assert.ok(decision?.kind === "decision");
+  assert.deepEqual(
+    [decision.mode, decision.action, decision.rule, decision.outcome],
+    ["monitor", "deny", "no-rm", "forwarded"],
+  );
+  assert.ok(!logged.some((e) => e.kind === "response"), "nothing was denied");
+  const check = await cli(dir.path, ["check", log, "--fail-on", "denied"]);
+  assert.equal(check.code, 1, check.stdout);
+  assert.match(check.stdout, /monitor deny "no-rm"/);
+});
+
+Deno.test("hook with the deprecated hooks.deny class list: answered deny as a policy rule hooks.deny:DESTRUCTIVE", async () => {
+  await using dir = await tempDir();
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(config, '{"hooks": {"deny": ["DESTRUCTIVE"]}}');
+  const log = `${dir.path}/lists.jsonl`;
+  const run = await hook(dir.path, "claude-code", {
+    ...claude,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command: "rm -rf /srv/app" },
+    tool_use_id: "rm_1",
+  }, ["--log", log, "--config", config]);
+  assert.equal(run.code, 0, run.stderr);
+  const out = JSON.parse(run.stdout).hookSpecificOutput;
+  assert.equal(out.permissionDecision, "deny");
+  assert.match(out.permissionDecisionReason, /DESTRUCTIVE/);
+  const decision = (await readEvents(log)).events.find((e) =>
+    e.kind === "decision"
+  );
+  assert.ok(decision?.kind === "decision");
+  assert.equal(decision.rule, "hooks.deny:DESTRUCTIVE");
+  assert.equal(decision.outcome, "blocked");
+});
+
+Deno.test("hook --policy with a broken policy file names the file and exits 1 (non-blocking)", async () => {
+  await using dir = await tempDir();
+  const policy = `${dir.path}/bad.jsonc`;
+  await Deno.writeTextFile(
+    policy,
+    '{"policy": {"rules": [{"id": "x", "action": "block"}]}}',
+  );
+  const run = await hook(dir.path, "claude-code", {
+    ...claude,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command: "ls" },
+    tool_use_id: "t",
+  }, ["--log", `${dir.path}/x.jsonl`, "--policy", policy]);
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, "");
+  assert.match(run.stderr, /bad\.jsonc/);
 });
 
 Deno.test("hook codex and cursor: their documented payloads become paired, classed calls", async () => {
