@@ -27,6 +27,8 @@ import {
 import { type GuardOptions, rebindingRefusal } from "./listener_guard.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
+import type { FrameContext } from "../audit/correlator.ts";
+import { mcpHeaders } from "../wire/mcp_headers.ts";
 
 /** Options for {@linkcode startReverseProxy}. */
 export interface ReverseProxyOptions {
@@ -210,9 +212,10 @@ export function startReverseProxy(
     dir: "c2s" | "s2c",
     bytes: Uint8Array,
     http: HttpExchange,
+    context?: FrameContext,
   ): Promise<void> | undefined {
     if (!audit || bytes.length === 0) return undefined;
-    return audit.frame(dir, bytes, http);
+    return audit.frame(dir, bytes, http, context);
   }
 
   function upstreamHeaders(req: Request): Headers {
@@ -394,6 +397,8 @@ export function startReverseProxy(
       key,
       options.secretHeaders,
     );
+    // The 2026-07-28 request headers, logged beside the request (redacted).
+    const context: FrameContext = { mcpHeaders: mcpHeaders(req.headers) };
     const transport: Transport = sseSession !== undefined
       ? "sse"
       : "streamable-http";
@@ -403,14 +408,20 @@ export function startReverseProxy(
     if (early) {
       const http: HttpExchange = { method: "POST" };
       if (credentials) http.headers = credentials;
-      feed(await start(tracked, transport, sseSession), "c2s", body, http);
+      feed(
+        await start(tracked, transport, sseSession),
+        "c2s",
+        body,
+        http,
+        context,
+      );
     }
     const sent = await send(req, target, body.length ? body : null);
     if (typeof sent === "string") {
       const audit = await start(tracked, transport, sid ?? undefined);
       const http: HttpExchange = { method: "POST", status: 502, fault: sent };
       if (credentials) http.headers = credentials;
-      if (!early) feed(audit, "c2s", body, http);
+      if (!early) feed(audit, "c2s", body, http, context);
       const reply = errorBody(requestIds(body), sent);
       feed(audit, "s2c", encoder.encode(reply), {
         method: "POST",
@@ -431,7 +442,7 @@ export function startReverseProxy(
     const audit = await start(tracked, transport, sid ?? newSid ?? undefined);
     const http: HttpExchange = { method: "POST", status: sent.status };
     if (credentials) http.headers = credentials;
-    if (!early) feed(audit, "c2s", body, http);
+    if (!early) feed(audit, "c2s", body, http, context);
     const back: HttpExchange = { method: "POST", status: sent.status };
     const cookies = credentialMarkers(sent.headers, key, options.secretHeaders);
     if (cookies) back.headers = cookies;

@@ -1,0 +1,138 @@
+/**
+ * The 2026-07-28 era over Streamable HTTP: the spec-exact peers of
+ * tests/peers/ through the reverse proxy (`mcp-audit proxy --listen`).
+ * The server checks `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` against the
+ * body, so every call that succeeds proves they passed unchanged; the log
+ * records them as `mcpHeaders`, redacted like the arguments they mirror.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { AuditEvent, RequestEvent } from "../../lib/audit/event.ts";
+import { readEvents, tempDir } from "../_helpers.ts";
+import { Mcp2026Client } from "../peers/mcp2026_client.ts";
+import { runCli, startReverse } from "./_http_servers.ts";
+
+/** A region value the config redacts; it travels in the body and in Mcp-Param-Region. */
+const SECRET_REGION = "vault-region-77123";
+
+/** Starts the 2026 peer server over HTTP; it prints its URL on stdout. */
+async function startPeer(): Promise<
+  AsyncDisposable & { url: string }
+> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      new URL("../peers/mcp2026_server.ts", import.meta.url).pathname,
+      "--http",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the 2026 peer server did not start");
+    text += value;
+  }
+  reader.releaseLock();
+  return {
+    url: text.trim(),
+    async [Symbol.asyncDispose](): Promise<void> {
+      child.kill("SIGTERM");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+Deno.test("2026-07-28 over HTTP through the reverse proxy: headers pass and are logged, Mcp-Param-* redacted, input_required linked, listen acknowledged, one session per connection, the log verifies", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/2026-http.jsonl`;
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      redact: { patterns: [{ type: "vault", pattern: "vault-region-[0-9]+" }] },
+    }),
+  );
+  await using upstream = await startPeer();
+  await using proxy = await startReverse(upstream.url, [
+    "--log",
+    log,
+    "--config",
+    config,
+  ]);
+  const client = Mcp2026Client.http(proxy.url, {
+    elicit: () => ({ action: "accept", content: { name: "octo" } }),
+  });
+  let login: { result: Record<string, unknown>; ids: (string | number)[] };
+  try {
+    const discovered = await client.discover();
+    assert.deepEqual(discovered.supportedVersions, ["2026-07-28"]);
+    await client.listTools();
+    const query = await client.callTool("query", {
+      region: SECRET_REGION,
+      query: "select 1",
+    });
+    assert.equal(query.ids.length, 1);
+    login = await client.callTool("login");
+    assert.equal(login.ids.length, 2);
+    const sub = await client.listen({ toolsListChanged: true });
+    assert.deepEqual(sub.ack.params?.notifications, { toolsListChanged: true });
+  } finally {
+    await client.close();
+  }
+  await proxy.stop();
+
+  const bytes = await Deno.readTextFile(log);
+  assert.doesNotMatch(bytes, new RegExp(SECRET_REGION));
+  const { events } = await readEvents(log);
+  // No Mcp-Session-Id in this era: one audited session (the connection).
+  const starts = events.filter((e) => e.kind === "session_start");
+  assert.equal(starts.length, 1, JSON.stringify(starts));
+  const requests = events.filter((e): e is RequestEvent =>
+    e.kind === "request"
+  );
+  assert.deepEqual(
+    requests.map((r) => [r.method, r.mcpHeaders?.method, r.protocolEra]),
+    requests.map((r) => [r.method, r.method, "2026"]),
+  );
+  const call = requests.find((r) =>
+    r.method === "tools/call" &&
+    (r.params as { name?: string }).name === "query"
+  )!;
+  assert.equal(call.mcpHeaders?.name, "query");
+  assert.equal(call.mcpHeaders?.protocolVersion, "2026-07-28");
+  assert.match(
+    call.mcpHeaders?.params?.region ?? "",
+    /^\[REDACTED:vault:[0-9a-f]{8}\]$/,
+  );
+  // input_required over HTTP: the retry is linked to the first request.
+  const [first, retry] = login!.ids.map((id) =>
+    requests.find((r) => r.id === id)!
+  );
+  assert.equal(first.call, undefined);
+  assert.deepEqual(retry.call, {
+    seq: first.seq,
+    id: first.id,
+    via: "input_required",
+    round: 2,
+  });
+  // subscriptions/listen: the ack names the listen request.
+  const listen = requests.find((r) => r.method === "subscriptions/listen")!;
+  const ack = events.find((e: AuditEvent) =>
+    e.kind === "notification" &&
+    e.method === "notifications/subscriptions/acknowledged"
+  );
+  assert.equal(
+    ack?.kind === "notification" ? ack.subscriptionSeq : undefined,
+    listen.seq,
+  );
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
