@@ -20,6 +20,7 @@ import { LineSplitter } from "../wire/line_splitter.ts";
 import { errorBody, readLimited, requestIds } from "./http_body.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
+import { requestHeaders2026 } from "./request_headers.ts";
 
 /** Options for {@linkcode runBridge}. */
 export interface BridgeOptions {
@@ -279,6 +280,9 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     try {
       const h = headers("application/json, text/event-stream");
       h.set("content-type", "application/json");
+      for (const [k, v] of Object.entries(requestHeaders2026(bytes) ?? {})) {
+        h.set(k, v);
+      }
       res = await fetch(upstream, {
         method: "POST",
         headers: h,

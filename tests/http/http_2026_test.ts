@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import type { AuditEvent, RequestEvent } from "../../lib/audit/event.ts";
-import { readEvents, tempDir } from "../_helpers.ts";
+import { cliArgs, readEvents, tempDir } from "../_helpers.ts";
 import { Mcp2026Client } from "../peers/mcp2026_client.ts";
 import { runCli, startReverse } from "./_http_servers.ts";
 
@@ -132,6 +132,44 @@ Deno.test("2026-07-28 over HTTP through the reverse proxy: headers pass and are 
   assert.equal(
     ack?.kind === "notification" ? ack.subscriptionSeq : undefined,
     listen.seq,
+  );
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+Deno.test("2026-07-28 through the stdio bridge: it adds MCP-Protocol-Version, Mcp-Method and Mcp-Name, so the validating server answers; input_required linked; the log verifies", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/2026-bridge.jsonl`;
+  await using upstream = await startPeer();
+  const client = Mcp2026Client.stdio([
+    Deno.execPath(),
+    ...cliArgs(["proxy", "--upstream", upstream.url, "--log", log, "--quiet"]),
+  ], { elicit: () => ({ action: "accept", content: { name: "octo" } }) });
+  let login: { result: Record<string, unknown>; ids: (string | number)[] };
+  try {
+    const discovered = await client.discover();
+    assert.deepEqual(discovered.supportedVersions, ["2026-07-28"]);
+    await client.listTools();
+    const echo = await client.callTool("echo", { text: "hi" });
+    assert.equal(echo.ids.length, 1);
+    login = await client.callTool("login");
+    assert.equal(login.ids.length, 2);
+  } finally {
+    await client.close();
+  }
+  const { events } = await readEvents(log);
+  const requests = events.filter((e): e is RequestEvent =>
+    e.kind === "request"
+  );
+  const [first, retry] = login!.ids.map((id) =>
+    requests.find((r) => r.id === id)!
+  );
+  assert.equal(retry.call?.seq, first.seq);
+  assert.equal(retry.call?.via, "input_required");
+  assert.equal(
+    events.filter((e) => e.kind === "error").length,
+    0,
+    "no request was refused",
   );
   const verified = await runCli(["verify", log]);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
