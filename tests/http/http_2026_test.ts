@@ -174,3 +174,44 @@ Deno.test("2026-07-28 through the stdio bridge: it adds MCP-Protocol-Version, Mc
   const verified = await runCli(["verify", log]);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
 });
+
+Deno.test("--max-body-bytes: a client body over the limit gets 413 with a JSON-RPC error naming the flag, a warning, and the body stays out of the log; smaller requests on the same proxy still pass", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/limit.jsonl`;
+  await using upstream = await startPeer();
+  await using proxy = await startReverse(upstream.url, [
+    "--log",
+    log,
+    "--max-body-bytes",
+    "600",
+  ]);
+  const client = Mcp2026Client.http(proxy.url);
+  try {
+    const discovered = await client.discover();
+    assert.deepEqual(discovered.supportedVersions, ["2026-07-28"]);
+    const big = await fetch(proxy.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 99,
+        method: "tools/call",
+        params: { name: "echo", arguments: { text: "x".repeat(2000) } },
+      }),
+    });
+    assert.equal(big.status, 413);
+    const body = await big.json();
+    assert.match(body.error.message, /--max-body-bytes/);
+    const again = await client.discover();
+    assert.deepEqual(again.supportedVersions, ["2026-07-28"]);
+  } finally {
+    await client.close();
+  }
+  await proxy.stop();
+  assert.match(proxy.stderr(), /larger than 600 bytes/);
+  const bytes = await Deno.readTextFile(log);
+  assert.doesNotMatch(bytes, /x{2000}/);
+});
