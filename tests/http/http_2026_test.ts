@@ -215,3 +215,39 @@ Deno.test("--max-body-bytes: a client body over the limit gets 413 with a JSON-R
   const bytes = await Deno.readTextFile(log);
   assert.doesNotMatch(bytes, /x{2000}/);
 });
+
+Deno.test("--idle-seconds: a connection's session that goes quiet is ended in the log while the proxy runs, and the next request opens a new session", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/idle.jsonl`;
+  await using upstream = await startPeer();
+  await using proxy = await startReverse(upstream.url, [
+    "--log",
+    log,
+    "--idle-seconds",
+    "1",
+  ]);
+  const client = Mcp2026Client.http(proxy.url);
+  try {
+    await client.discover();
+    // Wait (polling the log, not the clock) until the idle session ends.
+    let ended = false;
+    for (let i = 0; i < 200 && !ended; i++) {
+      await new Promise((ok) => setTimeout(ok, 50));
+      const text = await Deno.readTextFile(log).catch(() => "");
+      ended = text.includes('"kind":"session_end"');
+    }
+    assert.ok(ended, "no session_end while the proxy ran");
+    await client.discover();
+  } finally {
+    await client.close();
+  }
+  await proxy.stop();
+  const { events } = await readEvents(log);
+  const starts = events.filter((e) => e.kind === "session_start");
+  const ends = events.filter((e) => e.kind === "session_end");
+  assert.equal(starts.length, 2);
+  assert.equal(ends.length, 2);
+  assert.notEqual(starts[0].session, starts[1].session);
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
