@@ -155,6 +155,14 @@ export async function remoteProxy(
     );
   }
   const upstream = upstreamUrl(values.upstream, help);
+  if (values.rotate !== undefined) {
+    // Rotation by size is not implemented in the HTTP modes: say so rather
+    // than ignore the flag.
+    throw new UsageError(
+      "--rotate is not supported with --upstream (the HTTP modes) yet; drop it",
+      help,
+    );
+  }
   const listen = values.listen === undefined
     ? undefined
     : listenAddress(values.listen, help);

@@ -61,7 +61,7 @@ Options:
                           log then proves nothing about tampering).
   --rotate SIZE           Start a new log file when the current one reaches SIZE
                           (e.g. 100MB, 1GB): a.jsonl, a.2.jsonl, ...; the chain
-                          and tree continue across them.
+                          and tree continue across them. Not with --upstream yet.
   --checkpoint-every N    A checkpoint after N events. Default: 1000.
   --checkpoint-seconds S  A checkpoint after S seconds with new events. Default: 10.
   --policy FILE           Guard mode: a JSONC file holding { "policy": {...} }

@@ -12,7 +12,7 @@
  * @module
  */
 import type { DecisionEvent, HttpExchange } from "../audit/event.ts";
-import type { CorrelatedEvent } from "../audit/correlator.ts";
+import type { CorrelatedEvent, FrameContext } from "../audit/correlator.ts";
 import type { AuditSession } from "../session/audit_session.ts";
 import type { Guard } from "../guard/guard.ts";
 import type { Decision, ToolAnnotations } from "../guard/decide.ts";
@@ -184,9 +184,10 @@ export class GuardedExchange {
     bytes: Uint8Array,
     http: HttpExchange | undefined,
     ask?: AskClient,
+    context?: FrameContext,
   ): Promise<Verdict> {
     const parsed = parse(bytes);
-    const { events, wait } = audit.line("c2s", bytes, http);
+    const { events, wait } = audit.line("c2s", bytes, http, context);
     if (wait) await wait;
     if (Array.isArray(parsed)) {
       // A batch is decided as a whole: one request that is not allowed blocks it.

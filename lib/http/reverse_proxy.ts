@@ -28,6 +28,8 @@ import { type GuardOptions, rebindingRefusal } from "./listener_guard.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
 import { type GuardedExchange, sseEvent } from "./guarded_exchange.ts";
+import type { FrameContext } from "../audit/correlator.ts";
+import { mcpHeaders } from "../wire/mcp_headers.ts";
 
 /** Options for {@linkcode startReverseProxy}. */
 export interface ReverseProxyOptions {
@@ -216,9 +218,10 @@ export function startReverseProxy(
     dir: "c2s" | "s2c",
     bytes: Uint8Array,
     http: HttpExchange,
+    context?: FrameContext,
   ): Promise<void> | undefined {
     if (!audit || bytes.length === 0) return undefined;
-    return audit.frame(dir, bytes, http);
+    return audit.frame(dir, bytes, http, context);
   }
 
   function upstreamHeaders(req: Request): Headers {
@@ -422,6 +425,8 @@ export function startReverseProxy(
       key,
       options.secretHeaders,
     );
+    // The 2026-07-28 request headers, logged beside the request (redacted).
+    const context: FrameContext = { mcpHeaders: mcpHeaders(req.headers) };
     const transport: Transport = sseSession !== undefined
       ? "sse"
       : "streamable-http";
@@ -437,6 +442,7 @@ export function startReverseProxy(
         body,
         http,
         req.headers.get("accept"),
+        context,
       );
       if (answered) return answered;
       audited = true;
@@ -448,14 +454,20 @@ export function startReverseProxy(
     if (early && !audited) {
       const http: HttpExchange = { method: "POST" };
       if (credentials) http.headers = credentials;
-      feed(await start(tracked, transport, sseSession), "c2s", body, http);
+      feed(
+        await start(tracked, transport, sseSession),
+        "c2s",
+        body,
+        http,
+        context,
+      );
     }
     const sent = await send(req, target, body.length ? body : null);
     if (typeof sent === "string") {
       const audit = await start(tracked, transport, sid ?? undefined);
       const http: HttpExchange = { method: "POST", status: 502, fault: sent };
       if (credentials) http.headers = credentials;
-      if (!early && !audited) feed(audit, "c2s", body, http);
+      if (!early && !audited) feed(audit, "c2s", body, http, context);
       const reply = errorBody(requestIds(body), sent);
       feed(audit, "s2c", encoder.encode(reply), {
         method: "POST",
@@ -476,7 +488,7 @@ export function startReverseProxy(
     const audit = await start(tracked, transport, sid ?? newSid ?? undefined);
     const http: HttpExchange = { method: "POST", status: sent.status };
     if (credentials) http.headers = credentials;
-    if (!early && !audited) feed(audit, "c2s", body, http);
+    if (!early && !audited) feed(audit, "c2s", body, http, context);
     const back: HttpExchange = { method: "POST", status: sent.status };
     const cookies = credentialMarkers(sent.headers, key, options.secretHeaders);
     if (cookies) back.headers = cookies;
@@ -543,6 +555,7 @@ export function startReverseProxy(
     body: Uint8Array,
     http: HttpExchange,
     accept: string | null,
+    context: FrameContext,
   ): Promise<Response | undefined> {
     if (!audit) {
       // Nothing decided goes unrecorded: refused, never forwarded.
@@ -550,7 +563,13 @@ export function startReverseProxy(
         "mcp-audit: guard mode cannot record this session (its log could not be opened), so it forwards no decided request";
       return failure(503, requestIds(body), message);
     }
-    const verdict = await tracked.guard!.request(audit, body, http);
+    const verdict = await tracked.guard!.request(
+      audit,
+      body,
+      http,
+      undefined,
+      context,
+    );
     if (verdict.forward) return undefined;
     const json = accept === null || accept.includes("application/json") ||
       accept.includes("*/*") || !accept.includes("text/event-stream");

@@ -21,6 +21,7 @@ import { errorBody, readLimited, requestIds } from "./http_body.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
 import type { GuardedExchange } from "./guarded_exchange.ts";
+import { requestHeaders2026 } from "./request_headers.ts";
 
 /** Options for {@linkcode runBridge}. */
 export interface BridgeOptions {
@@ -319,6 +320,9 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     try {
       const h = headers("application/json, text/event-stream");
       h.set("content-type", "application/json");
+      for (const [k, v] of Object.entries(requestHeaders2026(bytes) ?? {})) {
+        h.set(k, v);
+      }
       res = await fetch(upstream, {
         method: "POST",
         headers: h,

@@ -414,9 +414,14 @@ export class AuditSession {
    * made, for the guard, which reads a request's classes from them (see
    * {@linkcode processed}) before it forwards the line. `http`, for a
    * message that travelled over HTTP, is logged on its events as
-   * {@linkcode frame} logs it.
+   * {@linkcode frame} logs it, and `context` too (the 2026 Mcp-* headers).
    */
-  line(dir: Direction, bytes: Uint8Array, http?: HttpExchange): {
+  line(
+    dir: Direction,
+    bytes: Uint8Array,
+    http?: HttpExchange,
+    context?: FrameContext,
+  ): {
     events: CorrelatedEvent[];
     wait: Promise<void> | undefined;
   } {
@@ -429,6 +434,7 @@ export class AuditSession {
           dir,
           frame,
           parseFrame(frame, this.#parse),
+          context,
         )
       ) {
         if (http && "dir" in event && event.kind !== "invalid") {

@@ -1,0 +1,74 @@
+/**
+ * The 2026-07-28 request headers that the stdio bridge adds to a POST:
+ * a stdio client sends none, and a server of that revision refuses a
+ * request without them (transports/streamable-http.mdx, "Standard Request
+ * Headers" and "Server Validation"). `Mcp-Param-*` headers, which need the
+ * tool's `inputSchema`, are not added.
+ *
+ * @module
+ */
+
+const META_VERSION = "io.modelcontextprotocol/protocolVersion";
+const decoder = new TextDecoder();
+
+/** A header value as the transport page encodes it: visible ASCII as it is, else `=?base64?…?=`. */
+function encodeValue(value: string): string {
+  if (/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)) return value;
+  const bytes = new TextEncoder().encode(value);
+  return `=?base64?${btoa(String.fromCharCode(...bytes))}?=`;
+}
+
+/**
+ * The `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers for one
+ * client message of the 2026 era (a single request whose `_meta` names a
+ * version of 2026-07-28 or later); `undefined` for anything else (a 2025
+ * message, a notification, a batch, bytes that are not JSON).
+ *
+ * @example
+ * ```ts
+ * import { requestHeaders2026 } from "./request_headers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = new TextEncoder().encode(JSON.stringify({
+ *   jsonrpc: "2.0", id: 1, method: "tools/call",
+ *   params: { name: "echo", _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28" } },
+ * }));
+ * assert.deepEqual(requestHeaders2026(body), {
+ *   "mcp-protocol-version": "2026-07-28",
+ *   "mcp-method": "tools/call",
+ *   "mcp-name": "echo",
+ * });
+ * ```
+ */
+export function requestHeaders2026(
+  bytes: Uint8Array,
+): Record<string, string> | undefined {
+  let m: unknown;
+  try {
+    m = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return undefined;
+  const { method, params } = m as {
+    method?: unknown;
+    params?: Record<string, unknown>;
+  };
+  if (typeof method !== "string" || !("id" in m)) return undefined;
+  const version = (params?._meta as Record<string, unknown> | undefined)
+    ?.[META_VERSION];
+  if (typeof version !== "string" || version < "2026-07-28") return undefined;
+  const out: Record<string, string> = {
+    "mcp-protocol-version": version,
+    "mcp-method": method,
+  };
+  const name = method === "tools/call" || method === "prompts/get"
+    ? params?.name
+    : method === "resources/read"
+    ? params?.uri
+    : method.startsWith("tasks/")
+    ? params?.taskId
+    : undefined;
+  if (typeof name === "string") out["mcp-name"] = encodeValue(name);
+  return out;
+}

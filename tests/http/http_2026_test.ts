@@ -1,0 +1,253 @@
+/**
+ * The 2026-07-28 era over Streamable HTTP: the spec-exact peers of
+ * tests/peers/ through the reverse proxy (`mcp-audit proxy --listen`).
+ * The server checks `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` against the
+ * body, so every call that succeeds proves they passed unchanged; the log
+ * records them as `mcpHeaders`, redacted like the arguments they mirror.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { AuditEvent, RequestEvent } from "../../lib/audit/event.ts";
+import { cliArgs, readEvents, tempDir } from "../_helpers.ts";
+import { Mcp2026Client } from "../peers/mcp2026_client.ts";
+import { runCli, startReverse } from "./_http_servers.ts";
+
+/** A region value the config redacts; it travels in the body and in Mcp-Param-Region. */
+const SECRET_REGION = "vault-region-77123";
+
+/** Starts the 2026 peer server over HTTP; it prints its URL on stdout. */
+async function startPeer(): Promise<
+  AsyncDisposable & { url: string }
+> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      new URL("../peers/mcp2026_server.ts", import.meta.url).pathname,
+      "--http",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the 2026 peer server did not start");
+    text += value;
+  }
+  reader.releaseLock();
+  return {
+    url: text.trim(),
+    async [Symbol.asyncDispose](): Promise<void> {
+      child.kill("SIGTERM");
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+Deno.test("2026-07-28 over HTTP through the reverse proxy: headers pass and are logged, Mcp-Param-* redacted, input_required linked, listen acknowledged, one session per connection, the log verifies", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/2026-http.jsonl`;
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      redact: { patterns: [{ type: "vault", pattern: "vault-region-[0-9]+" }] },
+    }),
+  );
+  await using upstream = await startPeer();
+  await using proxy = await startReverse(upstream.url, [
+    "--log",
+    log,
+    "--config",
+    config,
+  ]);
+  const client = Mcp2026Client.http(proxy.url, {
+    elicit: () => ({ action: "accept", content: { name: "octo" } }),
+  });
+  let login: { result: Record<string, unknown>; ids: (string | number)[] };
+  try {
+    const discovered = await client.discover();
+    assert.deepEqual(discovered.supportedVersions, ["2026-07-28"]);
+    await client.listTools();
+    const query = await client.callTool("query", {
+      region: SECRET_REGION,
+      query: "select 1",
+    });
+    assert.equal(query.ids.length, 1);
+    login = await client.callTool("login");
+    assert.equal(login.ids.length, 2);
+    const sub = await client.listen({ toolsListChanged: true });
+    assert.deepEqual(sub.ack.params?.notifications, { toolsListChanged: true });
+  } finally {
+    await client.close();
+  }
+  await proxy.stop();
+
+  const bytes = await Deno.readTextFile(log);
+  assert.doesNotMatch(bytes, new RegExp(SECRET_REGION));
+  const { events } = await readEvents(log);
+  // No Mcp-Session-Id in this era: one audited session (the connection).
+  const starts = events.filter((e) => e.kind === "session_start");
+  assert.equal(starts.length, 1, JSON.stringify(starts));
+  const requests = events.filter((e): e is RequestEvent =>
+    e.kind === "request"
+  );
+  assert.deepEqual(
+    requests.map((r) => [r.method, r.mcpHeaders?.method, r.protocolEra]),
+    requests.map((r) => [r.method, r.method, "2026"]),
+  );
+  const call = requests.find((r) =>
+    r.method === "tools/call" &&
+    (r.params as { name?: string }).name === "query"
+  )!;
+  assert.equal(call.mcpHeaders?.name, "query");
+  assert.equal(call.mcpHeaders?.protocolVersion, "2026-07-28");
+  assert.match(
+    call.mcpHeaders?.params?.region ?? "",
+    /^\[REDACTED:vault:[0-9a-f]{8}\]$/,
+  );
+  // input_required over HTTP: the retry is linked to the first request.
+  const [first, retry] = login!.ids.map((id) =>
+    requests.find((r) => r.id === id)!
+  );
+  assert.equal(first.call, undefined);
+  assert.deepEqual(retry.call, {
+    seq: first.seq,
+    id: first.id,
+    via: "input_required",
+    round: 2,
+  });
+  // subscriptions/listen: the ack names the listen request.
+  const listen = requests.find((r) => r.method === "subscriptions/listen")!;
+  const ack = events.find((e: AuditEvent) =>
+    e.kind === "notification" &&
+    e.method === "notifications/subscriptions/acknowledged"
+  );
+  assert.equal(
+    ack?.kind === "notification" ? ack.subscriptionSeq : undefined,
+    listen.seq,
+  );
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+Deno.test("2026-07-28 through the stdio bridge: it adds MCP-Protocol-Version, Mcp-Method and Mcp-Name, so the validating server answers; input_required linked; the log verifies", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/2026-bridge.jsonl`;
+  await using upstream = await startPeer();
+  const client = Mcp2026Client.stdio([
+    Deno.execPath(),
+    ...cliArgs(["proxy", "--upstream", upstream.url, "--log", log, "--quiet"]),
+  ], { elicit: () => ({ action: "accept", content: { name: "octo" } }) });
+  let login: { result: Record<string, unknown>; ids: (string | number)[] };
+  try {
+    const discovered = await client.discover();
+    assert.deepEqual(discovered.supportedVersions, ["2026-07-28"]);
+    await client.listTools();
+    const echo = await client.callTool("echo", { text: "hi" });
+    assert.equal(echo.ids.length, 1);
+    login = await client.callTool("login");
+    assert.equal(login.ids.length, 2);
+  } finally {
+    await client.close();
+  }
+  const { events } = await readEvents(log);
+  const requests = events.filter((e): e is RequestEvent =>
+    e.kind === "request"
+  );
+  const [first, retry] = login!.ids.map((id) =>
+    requests.find((r) => r.id === id)!
+  );
+  assert.equal(retry.call?.seq, first.seq);
+  assert.equal(retry.call?.via, "input_required");
+  assert.equal(
+    events.filter((e) => e.kind === "error").length,
+    0,
+    "no request was refused",
+  );
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+Deno.test("--max-body-bytes: a client body over the limit gets 413 with a JSON-RPC error naming the flag, a warning, and the body stays out of the log; smaller requests on the same proxy still pass", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/limit.jsonl`;
+  await using upstream = await startPeer();
+  await using proxy = await startReverse(upstream.url, [
+    "--log",
+    log,
+    "--max-body-bytes",
+    "600",
+  ]);
+  const client = Mcp2026Client.http(proxy.url);
+  try {
+    const discovered = await client.discover();
+    assert.deepEqual(discovered.supportedVersions, ["2026-07-28"]);
+    const big = await fetch(proxy.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 99,
+        method: "tools/call",
+        params: { name: "echo", arguments: { text: "x".repeat(2000) } },
+      }),
+    });
+    assert.equal(big.status, 413);
+    const body = await big.json();
+    assert.match(body.error.message, /--max-body-bytes/);
+    const again = await client.discover();
+    assert.deepEqual(again.supportedVersions, ["2026-07-28"]);
+  } finally {
+    await client.close();
+  }
+  await proxy.stop();
+  assert.match(proxy.stderr(), /larger than 600 bytes/);
+  const bytes = await Deno.readTextFile(log);
+  assert.doesNotMatch(bytes, /x{2000}/);
+});
+
+Deno.test("--idle-seconds: a connection's session that goes quiet is ended in the log while the proxy runs, and the next request opens a new session", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/idle.jsonl`;
+  await using upstream = await startPeer();
+  await using proxy = await startReverse(upstream.url, [
+    "--log",
+    log,
+    "--idle-seconds",
+    "1",
+  ]);
+  const client = Mcp2026Client.http(proxy.url);
+  try {
+    await client.discover();
+    // Wait (polling the log, not the clock) until the idle session ends.
+    let ended = false;
+    for (let i = 0; i < 200 && !ended; i++) {
+      await new Promise((ok) => setTimeout(ok, 50));
+      const text = await Deno.readTextFile(log).catch(() => "");
+      ended = text.includes('"kind":"session_end"');
+    }
+    assert.ok(ended, "no session_end while the proxy ran");
+    await client.discover();
+  } finally {
+    await client.close();
+  }
+  await proxy.stop();
+  const { events } = await readEvents(log);
+  const starts = events.filter((e) => e.kind === "session_start");
+  const ends = events.filter((e) => e.kind === "session_end");
+  assert.equal(starts.length, 2);
+  assert.equal(ends.length, 2);
+  assert.notEqual(starts[0].session, starts[1].session);
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
