@@ -198,3 +198,49 @@ Deno.test("summary --config: the HR demo without scope-crossing keeps only the h
     ["unseen-identifier"],
   );
 });
+
+Deno.test("report --config: the page lists the findings under the config's settings (a rule off, a severity changed)", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/hr.jsonl`;
+  await recordHrDemo(log);
+  const listed = async (args: string[]) => {
+    const out = `${dir.path}/report.html`;
+    const r = await cli(["report", log, "-o", out, ...args]);
+    assert.equal(r.code, 0, r.err);
+    const html = await Deno.readTextFile(out);
+    return [...html.matchAll(/data-rule="([^"]+)" data-severity="([^"]+)"/g)]
+      .map((m) => `${m[2]} ${m[1]}`);
+  };
+  assert.deepEqual(await listed([]), [
+    "high scope-crossing",
+    "medium unseen-identifier",
+    "low scope-crossing",
+  ]);
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      findings: {
+        "scope-crossing": false,
+        "unseen-identifier": { severity: "high" },
+      },
+    }),
+  );
+  assert.deepEqual(await listed(["--config", config]), [
+    "high unseen-identifier",
+  ]);
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ findings: { "scope-crossings": false } }),
+  );
+  const bad = await cli([
+    "report",
+    log,
+    "-o",
+    `${dir.path}/x.html`,
+    "--config",
+    config,
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /no rule "scope-crossings"/);
+});
