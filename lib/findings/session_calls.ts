@@ -69,6 +69,20 @@ export interface SessionCalls {
   hints: Map<string, ToolHints>;
   /** The scopes the client declared in `_meta["mcp-audit/scope"]` of its requests, in seq order. */
   scopes?: ScopeDeclaration[];
+  /** The guard's denials (`decision` events that blocked a request, or would have in monitor mode), in seq order. */
+  denials?: Denial[];
+}
+
+/** A request the guard denied (or would have, in monitor mode). */
+export interface Denial {
+  /** Seq of the `decision` event. */
+  seq: number;
+  /** Seq of the request decided on. */
+  requestSeq?: number;
+  /** The tool, for `tools/call`. */
+  tool?: string;
+  /** The policy rule that matched, when one did. */
+  rule?: string;
 }
 
 /** A scope the client declared: entity type -> the values inside it. */
@@ -118,6 +132,18 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       sessions.set(e.session, s);
     }
     const kind = e.kind;
+    if (
+      kind === "decision" &&
+      (e.outcome === "blocked" || e.action === "deny" || e.action === "hide")
+    ) {
+      (s.denials ??= []).push({
+        seq: e.seq,
+        ...(typeof e.requestSeq === "number" && { requestSeq: e.requestSeq }),
+        ...(typeof e.tool === "string" && { tool: e.tool }),
+        ...(typeof e.rule === "string" && { rule: e.rule }),
+      });
+      continue;
+    }
     if (
       kind !== "request" && kind !== "response" && kind !== "error" &&
       kind !== "notification"
