@@ -13,6 +13,7 @@ import { errorStorm } from "./error_storm.ts";
 import { instructionsInData } from "./instructions_in_data.ts";
 import { scopeCrossing } from "./scope_crossing.ts";
 import { writeAfterDenial } from "./write_after_denial.ts";
+import { toolChanged } from "./tool_changed.ts";
 
 /**
  * Every built-in rule.
@@ -34,4 +35,5 @@ export const BUILTIN_RULES: readonly FindingRule[] = [
   instructionsInData,
   scopeCrossing,
   writeAfterDenial,
+  toolChanged,
 ];

@@ -71,6 +71,20 @@ export interface SessionCalls {
   scopes?: ScopeDeclaration[];
   /** The guard's denials (`decision` events that blocked a request, or would have in monitor mode), in seq order. */
   denials?: Denial[];
+  /** The `tool_change` events (definitions that differ from their pins), in seq order. */
+  toolChanges?: ToolChange[];
+}
+
+/** Tool definitions a `tools/list` answer changed against the pins. */
+export interface ToolChange {
+  /** Seq of the `tool_change` event. */
+  seq: number;
+  /** Tools whose definition changed. */
+  changed: string[];
+  /** Tools that were not pinned. */
+  added: string[];
+  /** Whether the changed and added tools were hidden and their calls denied. */
+  enforced: boolean;
 }
 
 /** A request the guard denied (or would have, in monitor mode). */
@@ -141,6 +155,21 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
         ...(typeof e.requestSeq === "number" && { requestSeq: e.requestSeq }),
         ...(typeof e.tool === "string" && { tool: e.tool }),
         ...(typeof e.rule === "string" && { rule: e.rule }),
+      });
+      continue;
+    }
+    if (kind === "tool_change") {
+      const names = (v: unknown): string[] =>
+        Array.isArray(v)
+          ? v.map((c) => typeof c === "string" ? c : rec(c)?.tool).filter((
+            t,
+          ): t is string => typeof t === "string")
+          : [];
+      (s.toolChanges ??= []).push({
+        seq: e.seq,
+        changed: names(e.changed),
+        added: names(e.added),
+        enforced: e.enforced === true,
       });
       continue;
     }
