@@ -6,7 +6,7 @@
  * @module
  */
 import { findFindings } from "../lib/findings/find_findings.ts";
-import type { Finding } from "../lib/findings/finding.ts";
+import type { Finding, FindingRule } from "../lib/findings/finding.ts";
 
 /** A finding as the report shows it. */
 export interface ReportFinding extends Finding {
@@ -15,7 +15,8 @@ export interface ReportFinding extends Finding {
 }
 
 /**
- * Finds the findings of `events`, most severe first, each with its session's index.
+ * Finds the findings of `events`, most severe first, each with its
+ * session's index; `rules` default to the built-in rules.
  *
  * @example
  * ```ts
@@ -34,8 +35,9 @@ export interface ReportFinding extends Finding {
 export function buildFindings(
   events: readonly unknown[],
   sessionIndex: ReadonlyMap<string, number>,
+  rules?: readonly FindingRule[],
 ): ReportFinding[] {
-  return findFindings(events).map((f) => ({
+  return findFindings(events, { rules }).map((f) => ({
     ...f,
     sessionIndex: sessionIndex.get(f.session) ?? 0,
   }));

@@ -49,8 +49,9 @@ export function FindingsSection({ model }: FindingsProps): VNode {
       {findings.length === 0
         ? (
           <p class="note">
-            No findings: none of the built-in rules (data flow out, unseen
-            identifiers, writes without a read, loops, error storms) fired.
+            No findings: none of the rules (data flow out, unseen identifiers,
+            writes without a read or after a denial, loops, error storms,
+            instructions in data, scope crossing, changed tools) fired.
           </p>
         )
         : (

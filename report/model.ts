@@ -29,6 +29,7 @@ import {
   type PluginFailure,
 } from "./_plugin_failures_model.ts";
 import { buildFindings, type ReportFinding } from "./_findings_model.ts";
+import type { FindingRule } from "../lib/findings/finding.ts";
 import {
   buildIntegrity,
   type IntegrityModel,
@@ -167,6 +168,7 @@ function guardModel(
 export function buildReportModel(
   events: readonly unknown[],
   verification?: ReportVerification,
+  findingRules?: readonly FindingRule[],
 ): ReportModel {
   const { integrity, flagged } = buildIntegrity(verification);
   // The flags are by event index; the builders see the events they keep.
@@ -188,7 +190,7 @@ export function buildReportModel(
     errorKinds: timeline.errorKinds,
     pluginFailures: countPluginFailures(read),
     integrity,
-    findings: buildFindings(events, indexOf),
+    findings: buildFindings(events, indexOf, findingRules),
     ...guardModel(read, indexOf),
   };
 }

@@ -15,6 +15,7 @@ import { REPORT_CSS } from "./styles.ts";
 import { CLIENT_SCRIPT } from "./client_script.ts";
 import type { PageData } from "./_page_script.ts";
 import type { ReportVerification } from "./_integrity_model.ts";
+import type { FindingRule } from "../lib/findings/finding.ts";
 
 /** Options for {@linkcode renderReport}. */
 export interface RenderReportOptions {
@@ -46,6 +47,11 @@ export interface RenderReportOptions {
    * @default {undefined}
    */
   verification?: ReportVerification;
+  /**
+   * The finding rules (the config's `findings` settings applied).
+   * @default {BUILTIN_RULES}
+   */
+  findingRules?: readonly FindingRule[];
 }
 
 const defaults = {
@@ -133,7 +139,11 @@ export function renderReport(
   options: RenderReportOptions = {},
 ): string {
   const o = { ...defaults, ...options };
-  const model = buildReportModel(events, options.verification);
+  const model = buildReportModel(
+    events,
+    options.verification,
+    options.findingRules,
+  );
   return renderModel(model, {
     title: o.title,
     skipped: o.skipped,

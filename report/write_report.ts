@@ -16,6 +16,7 @@ import {
 } from "../lib/evidence/verify.ts";
 import type { VerifyKey } from "../lib/seal/signing_key.ts";
 import { renderReport } from "./render.tsx";
+import type { FindingRule } from "../lib/findings/finding.ts";
 import type { ReportVerification } from "./_integrity_model.ts";
 
 /** Options for {@linkcode writeReport}. */
@@ -32,6 +33,11 @@ export interface WriteReportOptions {
    * @default {undefined}
    */
   publicKey?: VerifyKey;
+  /**
+   * The finding rules (the config's `findings` settings applied).
+   * @default {BUILTIN_RULES}
+   */
+  findingRules?: readonly FindingRule[];
 }
 
 const defaults = { verify: true } satisfies WriteReportOptions;
@@ -114,6 +120,7 @@ export async function writeReport(
     skipped,
     sources: logPaths.map((p) => p.split(/[\\/]/).pop() ?? p),
     verification,
+    findingRules: o.findingRules,
   });
   // The page holds what the log holds: as private as the log (0600).
   await Deno.writeTextFile(outPath, html, { mode: 0o600 });

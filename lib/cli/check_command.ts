@@ -9,6 +9,7 @@ import { UsageError } from "./usage_error.ts";
 import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
 import type { FindingRule } from "../findings/finding.ts";
+import { configFindingRules } from "./config_finding_rules.ts";
 
 /** The help of `mcp-audit check`. */
 export const CHECK_HELP =
@@ -56,23 +57,14 @@ error; 4 when a log or the key cannot be read.`;
 
 /**
  * The finding rules under the config's `findings` settings, when a
- * `finding:` rule is asked for and the config has some; else undefined
- * (the built-in rules). A setting naming no rule is a usage error.
+ * `finding:` rule is asked for; else undefined (the built-in rules).
  */
 async function configuredFindingRules(
   rules: { kind: string }[],
   configPath: string | undefined,
 ): Promise<FindingRule[] | undefined> {
   if (!rules.some((r) => r.kind === "finding")) return undefined;
-  const { loadConfig } = await import("../config/config.ts");
-  const { config } = await loadConfig(configPath);
-  if (config.findings === undefined) return undefined;
-  const { configureRules } = await import("../findings/rule_settings.ts");
-  try {
-    return configureRules(config.findings);
-  } catch (error) {
-    throw new UsageError((error as Error).message, CHECK_HELP);
-  }
+  return await configFindingRules(configPath, CHECK_HELP);
 }
 
 /**

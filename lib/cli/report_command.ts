@@ -13,7 +13,7 @@ import { durationMs, openStore, storeOptions } from "./store_flags.ts";
 
 /** The help of `mcp-audit report`. */
 export const REPORT_HELP =
-  `Usage: ${NAME} report [LOG...] [-o FILE] [--pubkey FILE] [--no-verify]
+  `Usage: ${NAME} report [LOG...] [-o FILE] [--pubkey FILE] [--no-verify] [--config FILE]
        ${NAME} report --since SPAN [--server NAME] [--client NAME] [--dir DIR] [-o FILE]
        ${NAME} report --from http://HOST:8123 --since 7d [--server NAME] [--user U] [--host H] [-o FILE]
 
@@ -50,6 +50,9 @@ Options:
                       public key (PEM, from "${NAME} keygen"), as verify does.
   --no-verify         Do not verify (faster on a large log); the page says
                       the log was not verified.
+  --config FILE       The config the proxy used (default ./mcp-audit.jsonc if
+                      present): its "findings" settings (rules off,
+                      severities, thresholds, scope) apply to the findings.
   --since SPAN        Every session with an event in the last SPAN (90s, 30m,
                       24h, 7d, 2w) or since a date (2026-06-01T09:00:00Z).
   --server NAME       Only sessions with this server (handshake name or the
@@ -103,6 +106,7 @@ export async function reportCommand(
       database: { type: "string" },
       "db-user": { type: "string" },
       "password-env": { type: "string" },
+      config: { type: "string" },
     },
     REPORT_HELP,
     context,
@@ -165,6 +169,8 @@ export async function reportCommand(
     }, context)
     : await logArgs(parsed.positionals, context);
   if (typeof logs === "number") return logs;
+  const { configFindingRules } = await import("./config_finding_rules.ts");
+  const findingRules = await configFindingRules(values.config, REPORT_HELP);
   return await readingFiles(context, async () => {
     const { loadVerifyKey } = await import("../seal/signing_key.ts");
     const { writeReport } = await import("../../report/write_report.ts");
@@ -176,6 +182,7 @@ export async function reportCommand(
         publicKey: values.pubkey
           ? await loadVerifyKey(values.pubkey)
           : undefined,
+        findingRules,
       },
     );
     for (const s of result.skipped) {

@@ -9,7 +9,8 @@ import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
 
 /** The help of `mcp-audit summary`. */
-export const SUMMARY_HELP = `Usage: ${NAME} summary [LOG...] [--json]
+export const SUMMARY_HELP =
+  `Usage: ${NAME} summary [LOG...] [--config FILE] [--json]
 
 Prints each session's summary: tool calls, tools with their classes, errors,
 unique entities by type, durations, and which events (seq range, count) no
@@ -20,8 +21,11 @@ latest session in the default log directory (the one that started last by
 its session_start, not by file name), named on stderr.
 
 Options:
-  --json       Print the summaries as JSON.
-  -h, --help   This help.
+  --config FILE  The config the proxy used (default ./mcp-audit.jsonc if
+                 present): its "findings" settings (rules off, severities,
+                 thresholds, scope) apply to the findings.
+  --json         Print the summaries as JSON.
+  -h, --help     This help.
 
 Exit status: 0 on success, 2 for a usage error, 4 when a log cannot be read.`;
 
@@ -48,19 +52,25 @@ export async function summaryCommand(
     argv,
     {
       json: { type: "boolean" },
+      config: { type: "string" },
     },
     SUMMARY_HELP,
     context,
     { positionals: true },
   );
   if (!parsed) return EXIT.ok;
+  const { configFindingRules } = await import("./config_finding_rules.ts");
+  const findingRules = await configFindingRules(
+    parsed.values.config,
+    SUMMARY_HELP,
+  );
   const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {
     const { formatSummaries, summarizeLogs } = await import(
       "../evidence/summary_text.ts"
     );
-    const sessions = await summarizeLogs(logs);
+    const sessions = await summarizeLogs(logs, { findingRules });
     context.out(
       parsed.values.json
         ? JSON.stringify(sessions, null, 2)

@@ -11,7 +11,7 @@ import type { AuditEvent, Summary } from "../audit/event.ts";
 import { readRecords } from "../log/log_lines.ts";
 import { SummaryBuilder } from "../audit/summary.ts";
 import { findFindings } from "../findings/find_findings.ts";
-import type { Finding } from "../findings/finding.ts";
+import type { Finding, FindingRule } from "../findings/finding.ts";
 import {
   CoverageTracker,
   describeUncovered,
@@ -65,6 +65,16 @@ interface Accumulator {
   events: Record<string, unknown>[];
 }
 
+/** Options of {@linkcode summarizeLogs}. */
+export interface SummarizeOptions {
+  /**
+   * The finding rules (the config's `findings` settings applied).
+   *
+   * @default {BUILTIN_RULES}
+   */
+  findingRules?: readonly FindingRule[];
+}
+
 /**
  * Summarises every session in `paths` (streamed; lines that are not events
  * are skipped). Throws `LogReadError`.
@@ -89,6 +99,7 @@ interface Accumulator {
  */
 export async function summarizeLogs(
   paths: string[],
+  options: SummarizeOptions = {},
 ): Promise<SessionSummary[]> {
   const sessions = new Map<string, Accumulator>();
   const coverage = new CoverageTracker();
@@ -145,7 +156,7 @@ export async function summarizeLogs(
       })).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name)),
       entitiesByType,
       ...(uncovered.has(session) ? { uncovered: uncovered.get(session) } : {}),
-      findings: findFindings(acc.events),
+      findings: findFindings(acc.events, { rules: options.findingRules }),
     };
   });
 }

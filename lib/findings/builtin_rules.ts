@@ -12,6 +12,8 @@ import { repeatedCall } from "./repeated_call.ts";
 import { errorStorm } from "./error_storm.ts";
 import { instructionsInData } from "./instructions_in_data.ts";
 import { scopeCrossing } from "./scope_crossing.ts";
+import { writeAfterDenial } from "./write_after_denial.ts";
+import { toolChanged } from "./tool_changed.ts";
 
 /**
  * Every built-in rule.
@@ -32,4 +34,6 @@ export const BUILTIN_RULES: readonly FindingRule[] = [
   errorStorm,
   instructionsInData,
   scopeCrossing,
+  writeAfterDenial,
+  toolChanged,
 ];

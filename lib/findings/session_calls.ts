@@ -69,6 +69,34 @@ export interface SessionCalls {
   hints: Map<string, ToolHints>;
   /** The scopes the client declared in `_meta["mcp-audit/scope"]` of its requests, in seq order. */
   scopes?: ScopeDeclaration[];
+  /** The guard's denials (`decision` events that blocked a request, or would have in monitor mode), in seq order. */
+  denials?: Denial[];
+  /** The `tool_change` events (definitions that differ from their pins), in seq order. */
+  toolChanges?: ToolChange[];
+}
+
+/** Tool definitions a `tools/list` answer changed against the pins. */
+export interface ToolChange {
+  /** Seq of the `tool_change` event. */
+  seq: number;
+  /** Tools whose definition changed. */
+  changed: string[];
+  /** Tools that were not pinned. */
+  added: string[];
+  /** Whether the changed and added tools were hidden and their calls denied. */
+  enforced: boolean;
+}
+
+/** A request the guard denied (or would have, in monitor mode). */
+export interface Denial {
+  /** Seq of the `decision` event. */
+  seq: number;
+  /** Seq of the request decided on. */
+  requestSeq?: number;
+  /** The tool, for `tools/call`. */
+  tool?: string;
+  /** The policy rule that matched, when one did. */
+  rule?: string;
 }
 
 /** A scope the client declared: entity type -> the values inside it. */
@@ -118,6 +146,33 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       sessions.set(e.session, s);
     }
     const kind = e.kind;
+    if (
+      kind === "decision" &&
+      (e.outcome === "blocked" || e.action === "deny" || e.action === "hide")
+    ) {
+      (s.denials ??= []).push({
+        seq: e.seq,
+        ...(typeof e.requestSeq === "number" && { requestSeq: e.requestSeq }),
+        ...(typeof e.tool === "string" && { tool: e.tool }),
+        ...(typeof e.rule === "string" && { rule: e.rule }),
+      });
+      continue;
+    }
+    if (kind === "tool_change") {
+      const names = (v: unknown): string[] =>
+        Array.isArray(v)
+          ? v.map((c) => typeof c === "string" ? c : rec(c)?.tool).filter((
+            t,
+          ): t is string => typeof t === "string")
+          : [];
+      (s.toolChanges ??= []).push({
+        seq: e.seq,
+        changed: names(e.changed),
+        added: names(e.added),
+        enforced: e.enforced === true,
+      });
+      continue;
+    }
     if (
       kind !== "request" && kind !== "response" && kind !== "error" &&
       kind !== "notification"

@@ -146,3 +146,101 @@ Deno.test("check --config: the findings section switches a rule off, fixes its s
     /no rule "repeated-calls"; the rules are .*repeated-call/,
   );
 });
+
+Deno.test("summary --config: the findings section switches a rule off and sets another's threshold and severity, as check does", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/loop.jsonl`;
+  const same = { tool: "search_web", arguments: { q: "status" } };
+  await recordSession([{ name: "search_web" }], [same, same], log);
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  const summary = async (findings: unknown) => {
+    await Deno.writeTextFile(config, JSON.stringify({ findings }));
+    const r = await cli(["summary", log, "--json", "--config", config]);
+    assert.equal(r.code, 0, r.err);
+    const [session] = JSON.parse(r.out);
+    return session.findings.map((
+      f: { rule: string; severity: string },
+    ) => `${f.severity} ${f.rule}`);
+  };
+  // Two calls alike are below the default threshold of 3.
+  assert.deepEqual(await summary({}), []);
+  assert.deepEqual(
+    await summary({ "repeated-call": { threshold: 2, severity: "high" } }),
+    ["high repeated-call"],
+  );
+  assert.deepEqual(
+    await summary({ "repeated-call": { enabled: false, threshold: 2 } }),
+    [],
+  );
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ findings: { "repeated-calls": false } }),
+  );
+  const bad = await cli(["summary", log, "--config", config]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /no rule "repeated-calls"/);
+});
+
+Deno.test("summary --config: the HR demo without scope-crossing keeps only the hallucinated-id finding", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/hr.jsonl`;
+  await recordHrDemo(log);
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ findings: { "scope-crossing": false } }),
+  );
+  const r = await cli(["summary", log, "--json", "--config", config]);
+  assert.equal(r.code, 0, r.err);
+  const [session] = JSON.parse(r.out);
+  assert.deepEqual(
+    session.findings.map((f: { rule: string }) => f.rule),
+    ["unseen-identifier"],
+  );
+});
+
+Deno.test("report --config: the page lists the findings under the config's settings (a rule off, a severity changed)", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/hr.jsonl`;
+  await recordHrDemo(log);
+  const listed = async (args: string[]) => {
+    const out = `${dir.path}/report.html`;
+    const r = await cli(["report", log, "-o", out, ...args]);
+    assert.equal(r.code, 0, r.err);
+    const html = await Deno.readTextFile(out);
+    return [...html.matchAll(/data-rule="([^"]+)" data-severity="([^"]+)"/g)]
+      .map((m) => `${m[2]} ${m[1]}`);
+  };
+  assert.deepEqual(await listed([]), [
+    "high scope-crossing",
+    "medium unseen-identifier",
+    "low scope-crossing",
+  ]);
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      findings: {
+        "scope-crossing": false,
+        "unseen-identifier": { severity: "high" },
+      },
+    }),
+  );
+  assert.deepEqual(await listed(["--config", config]), [
+    "high unseen-identifier",
+  ]);
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ findings: { "scope-crossings": false } }),
+  );
+  const bad = await cli([
+    "report",
+    log,
+    "-o",
+    `${dir.path}/x.html`,
+    "--config",
+    config,
+  ]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /no rule "scope-crossings"/);
+});
