@@ -8,7 +8,9 @@
  * and cwd): an SDK client reaches the server through the proxy, a log named
  * after the entry appears and `verify` passes; wrapped again (no change),
  * unwrapped (byte-identical); dry runs write nothing; broken files and
- * entries of other tools are refused and left untouched.
+ * entries of other tools are refused and left untouched. Gemini CLI's remote
+ * entry, wrapped as the stdio bridge, reaches a local Streamable HTTP server
+ * that demands the token its `${VAR}` header names.
  *
  * @module
  */
@@ -18,7 +20,8 @@ import { parse as parseJsonc } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { cliArgs, HR_SERVER, tempDir } from "../_helpers.ts";
+import { cliArgs, fixtureServer, HR_SERVER, tempDir } from "../_helpers.ts";
+import { spawnUntil } from "../http/_http_servers.ts";
 import { PROXY_HELP } from "../../lib/cli/proxy_command.ts";
 import { planFile } from "../../lib/clients/wire_in.ts";
 import { clientById } from "../../lib/clients/clients.ts";
@@ -362,11 +365,17 @@ function assertBridged(remote: Entry, before: Entry, c: Case): void {
 }
 
 /** Starts a wrapped entry as the client does: its command, args, env and cwd; an SDK client lists and calls tools. */
-async function startAsClient(home: string, entry: Entry): Promise<void> {
+async function startAsClient(
+  home: string,
+  entry: Entry,
+  tool = "search_employees",
+  // What the client's own environment adds (its user's variables).
+  userEnv: Record<string, string> = {},
+): Promise<void> {
   const transport = new StdioClientTransport({
     command: entry.command!,
     args: entry.args,
-    env: { ...envFor(home), ...(entry.env ?? {}) },
+    env: { ...envFor(home), ...userEnv, ...(entry.env ?? {}) },
     // Relative to where the client runs, here HOME.
     cwd: resolve(home, entry.cwd ?? "."),
     stderr: "pipe",
@@ -376,10 +385,10 @@ async function startAsClient(home: string, entry: Entry): Promise<void> {
   try {
     const { tools } = await client.listTools();
     assert.ok(
-      tools.some((t: { name: string }) => t.name === "search_employees"),
+      tools.some((t: { name: string }) => t.name === tool),
     );
     const result = await client.callTool({
-      name: "search_employees",
+      name: tool,
       arguments: { query: "a" },
     });
     assert.notEqual(result.isError, true);
@@ -741,4 +750,45 @@ Deno.test("--project DIR wraps the project's config, and a client without a proj
   const missing = await cli(dir.path, ["wrap", "cursor"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /\.cursor\/mcp\.json: not found/);
+});
+
+Deno.test("wrap gemini-cli: the wrapped remote entry, started as Gemini CLI starts it, bridges to a local Streamable HTTP server with the ${VAR} header read from the environment at spawn", async () => {
+  await using dir = await tempDir();
+  const home = dir.path;
+  const record = `${home}/received.jsonl`;
+  await Deno.writeTextFile(record, "");
+  const token = "ghp_local_test_token";
+  await using server = await spawnUntil(
+    fixtureServer("recording_http_server.ts", record),
+    /listening on (\d+)/,
+    { REQUIRE_AUTHORIZATION: token },
+  );
+  const url = `http://127.0.0.1:${server.match[1]}/mcp`;
+  const c = CASES.find((c) => c.id === "gemini-cli")!;
+  const text = c.text.replaceAll(REMOTE, url);
+  const path = `${home}/${c.file}`;
+  await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
+  await Deno.writeTextFile(path, text);
+  const wrap = await cli(home, ["wrap", c.id, "--server", c.remote]);
+  assert.equal(wrap.code, 0, wrap.stderr);
+  const entry = read(c, await Deno.readTextFile(path))[c.remote];
+  assert.ok(entry.args!.includes(c.header), "the reference stays in the file");
+  assert.ok(!(await Deno.readTextFile(path)).includes(token));
+
+  // The server refuses a client without the credential (so the call below
+  // succeeds only with the header the bridge built from the environment).
+  assert.equal((await fetch(url, { method: "POST", body: "{}" })).status, 401);
+  await startAsClient(home, entry, "query", { GITHUB_PAT: token });
+  const calls = (await Deno.readTextFile(record)).split("\n").filter(Boolean)
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(calls.map((r) => r.name), ["query"]);
+  const log = names(`${home}/logs`).find((n) =>
+    new RegExp(`_${c.remote}_[0-9a-f]{8}\\.jsonl$`).test(n)
+  );
+  assert.ok(log, j(names(`${home}/logs`)));
+  const logged = await Deno.readTextFile(`${home}/logs/${log}`);
+  assert.match(logged, /"tools\/call".*"query"/);
+  assert.ok(!logged.includes(token), "the credential is not in the log");
+  const verify = await cli(home, ["verify", `${home}/logs/${log}`]);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
 });
