@@ -8,9 +8,10 @@
  * and cwd): an SDK client reaches the server through the proxy, a log named
  * after the entry appears and `verify` passes; wrapped again (no change),
  * unwrapped (byte-identical); dry runs write nothing; broken files and
- * entries of other tools are refused and left untouched. Gemini CLI's remote
- * entry, wrapped as the stdio bridge, reaches a local Streamable HTTP server
- * that demands the token its `${VAR}` header names.
+ * entries of other tools are refused and left untouched. The remote entries
+ * of Gemini CLI and of a Claude Code project, wrapped as the stdio bridge,
+ * reach a local Streamable HTTP server that demands the token their `${VAR}`
+ * header names.
  *
  * @module
  */
@@ -276,6 +277,57 @@ const CASES: Case[] = [
     header: "Authorization: ${GITHUB_PAT}",
   },
   {
+    id: "cursor",
+    label: "cursor project .cursor/mcp.json",
+    file: "app/.cursor/mcp.json",
+    project: "app",
+    text: `{
+  // This project's servers; Cursor interpolates \${workspaceFolder} and \${env:NAME}.
+  "mcpServers": {
+    "hr": {
+      "type": "stdio",
+      ${HR},
+      "env": { "HR_ROOT": "\${workspaceFolder}", "HR_MODE": "demo" }
+    },
+    "sqlite": { "command": "uvx", "args": ["mcp-server-sqlite", "--db-path", "\${workspaceFolder}/app.db"] },
+    "linear": {
+      "url": "${REMOTE}",
+      "headers": { "Authorization": "Bearer \${env:LINEAR_KEY}" }
+    }
+  }
+}
+`,
+    servers: mcpServers,
+    remote: "linear",
+    header: "Authorization: Bearer ${env:LINEAR_KEY}",
+  },
+  {
+    id: "gemini-cli",
+    label: "gemini-cli project .gemini/settings.json",
+    file: "app/.gemini/settings.json",
+    project: "app",
+    text: `{
+  // Project settings override the user's.
+  "mcpServers": {
+    "hr": {
+      ${HR},
+      "cwd": "./server-directory",
+      "env": { "HR_MODE": "\${HR_MODE}" },
+      "includeTools": ["search_employees"]
+    },
+    "docs": {
+      "url": "${REMOTE}",
+      "headers": { "X-Api-Key": "\${DOCS_KEY}" }
+    },
+    "pyserver": { "command": "python", "args": ["-m", "my_mcp_server"], "cwd": "./mcp-servers/python" }
+  }
+}
+`,
+    servers: mcpServers,
+    remote: "docs",
+    header: "X-Api-Key: ${DOCS_KEY}",
+  },
+  {
     id: "codex",
     file: ".codex/config.toml",
     text: `model = "o3"
@@ -371,13 +423,15 @@ async function startAsClient(
   tool = "search_employees",
   // What the client's own environment adds (its user's variables).
   userEnv: Record<string, string> = {},
+  // Where the client runs (HOME, or the project's directory).
+  base = home,
 ): Promise<void> {
   const transport = new StdioClientTransport({
     command: entry.command!,
     args: entry.args,
     env: { ...envFor(home), ...userEnv, ...(entry.env ?? {}) },
-    // Relative to where the client runs, here HOME.
-    cwd: resolve(home, entry.cwd ?? "."),
+    // Relative to where the client runs.
+    cwd: resolve(base, entry.cwd ?? "."),
     stderr: "pipe",
   });
   const client = new Client({ name: "wrap-test", version: "1.0.0" });
@@ -426,7 +480,9 @@ for (const c of CASES) {
       const folder = path.replace(/\/[^/]+$/, "");
       await Deno.mkdir(folder, { recursive: true });
       await Deno.writeTextFile(path, c.text);
-      await Deno.mkdir(`${home}/server-directory`);
+      // Where the client runs, and resolves an entry's relative cwd from.
+      const base = c.project ? `${home}/${c.project}` : home;
+      await Deno.mkdir(`${base}/server-directory`);
       const before = read(c, c.text);
       // The client and, for a project file, its --project DIR.
       const target = c.project
@@ -530,7 +586,7 @@ for (const c of CASES) {
       const live = c.live?.(parseFile(c, wrapped)) ?? { hr };
       for (const [name, entry] of Object.entries(live)) {
         assert.ok(entry.args?.includes("proxy"), `${name} is wrapped`);
-        await startAsClient(home, entry);
+        await startAsClient(home, entry, undefined, {}, base);
         const log = names(`${home}/logs`).find((n) =>
           new RegExp(`_${name}_[0-9a-f]{8}\\.jsonl$`).test(n)
         );
@@ -752,43 +808,73 @@ Deno.test("--project DIR wraps the project's config, and a client without a proj
   assert.match(missing.stderr, /\.cursor\/mcp\.json: not found/);
 });
 
-Deno.test("wrap gemini-cli: the wrapped remote entry, started as Gemini CLI starts it, bridges to a local Streamable HTTP server with the ${VAR} header read from the environment at spawn", async () => {
-  await using dir = await tempDir();
-  const home = dir.path;
-  const record = `${home}/received.jsonl`;
-  await Deno.writeTextFile(record, "");
-  const token = "ghp_local_test_token";
-  await using server = await spawnUntil(
-    fixtureServer("recording_http_server.ts", record),
-    /listening on (\d+)/,
-    { REQUIRE_AUTHORIZATION: token },
-  );
-  const url = `http://127.0.0.1:${server.match[1]}/mcp`;
-  const c = CASES.find((c) => c.id === "gemini-cli")!;
-  const text = c.text.replaceAll(REMOTE, url);
-  const path = `${home}/${c.file}`;
-  await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
-  await Deno.writeTextFile(path, text);
-  const wrap = await cli(home, ["wrap", c.id, "--server", c.remote]);
-  assert.equal(wrap.code, 0, wrap.stderr);
-  const entry = read(c, await Deno.readTextFile(path))[c.remote];
-  assert.ok(entry.args!.includes(c.header), "the reference stays in the file");
-  assert.ok(!(await Deno.readTextFile(path)).includes(token));
+/**
+ * Remote entries started for real: the case (by label or id), the
+ * environment variable its header names and the header value the server
+ * demands once that variable is set.
+ */
+const REMOTES: {
+  label: string;
+  variable: string;
+  expect: (t: string) => string;
+}[] = [
+  { label: "gemini-cli", variable: "GITHUB_PAT", expect: (t) => t },
+  {
+    label: "claude-code project .mcp.json",
+    variable: "SENTRY_TOKEN",
+    expect: (t) => `Bearer ${t}`,
+  },
+];
 
-  // The server refuses a client without the credential (so the call below
-  // succeeds only with the header the bridge built from the environment).
-  assert.equal((await fetch(url, { method: "POST", body: "{}" })).status, 401);
-  await startAsClient(home, entry, "query", { GITHUB_PAT: token });
-  const calls = (await Deno.readTextFile(record)).split("\n").filter(Boolean)
-    .map((l) => JSON.parse(l));
-  assert.deepEqual(calls.map((r) => r.name), ["query"]);
-  const log = names(`${home}/logs`).find((n) =>
-    new RegExp(`_${c.remote}_[0-9a-f]{8}\\.jsonl$`).test(n)
-  );
-  assert.ok(log, j(names(`${home}/logs`)));
-  const logged = await Deno.readTextFile(`${home}/logs/${log}`);
-  assert.match(logged, /"tools\/call".*"query"/);
-  assert.ok(!logged.includes(token), "the credential is not in the log");
-  const verify = await cli(home, ["verify", `${home}/logs/${log}`]);
-  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
-});
+for (const { label, variable, expect } of REMOTES) {
+  Deno.test(`wrap ${label}: the wrapped remote entry, started as the client starts it, bridges to a local Streamable HTTP server with the \${VAR} header read from the environment at spawn, never written into the file`, async () => {
+    await using dir = await tempDir();
+    const home = dir.path;
+    const record = `${home}/received.jsonl`;
+    await Deno.writeTextFile(record, "");
+    const token = "local_test_token_" + variable.toLowerCase();
+    await using server = await spawnUntil(
+      fixtureServer("recording_http_server.ts", record),
+      /listening on (\d+)/,
+      { REQUIRE_AUTHORIZATION: expect(token) },
+    );
+    const url = `http://127.0.0.1:${server.match[1]}/mcp`;
+    const c = CASES.find((c) => (c.label ?? c.id) === label)!;
+    const text = c.text.replaceAll(REMOTE, url);
+    const path = `${home}/${c.file}`;
+    await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
+    await Deno.writeTextFile(path, text);
+    const target = c.project
+      ? [c.id, "--project", `${home}/${c.project}`]
+      : [c.id];
+    const wrap = await cli(home, ["wrap", ...target, "--server", c.remote]);
+    assert.equal(wrap.code, 0, wrap.stderr);
+    const entry = read(c, await Deno.readTextFile(path))[c.remote];
+    assert.ok(
+      entry.args!.includes(c.header),
+      "the reference stays in the file",
+    );
+    assert.ok(!(await Deno.readTextFile(path)).includes(token));
+
+    // The server refuses a client without the credential (so the call below
+    // succeeds only with the header the bridge built from the environment).
+    assert.equal(
+      (await fetch(url, { method: "POST", body: "{}" })).status,
+      401,
+    );
+    await startAsClient(home, entry, "query", { [variable]: token });
+    const calls = (await Deno.readTextFile(record)).split("\n").filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(calls.map((r) => r.name), ["query"]);
+    const log = names(`${home}/logs`).find((n) =>
+      new RegExp(`_${c.remote}_[0-9a-f]{8}\\.jsonl$`).test(n)
+    );
+    assert.ok(log, j(names(`${home}/logs`)));
+    const logged = await Deno.readTextFile(`${home}/logs/${log}`);
+    assert.match(logged, /"tools\/call".*"query"/);
+    assert.ok(!logged.includes(token), "the credential is not in the log");
+    const verify = await cli(home, ["verify", `${home}/logs/${log}`]);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    assert.ok(!(await Deno.readTextFile(path)).includes(token));
+  });
+}
