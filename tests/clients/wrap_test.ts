@@ -36,6 +36,8 @@ const DENO_DIR = Deno.env.get("DENO_DIR") ??
   }/deno`;
 const [DENO, ...HR_ARGS] = HR_SERVER;
 const REMOTE = "https://mcp.example.com/mcp";
+/** The user's home as the texts below write it; each test writes its HOME in its place. */
+const ADA = "/home/ada";
 
 /**
  * A client's test case: where its file is under HOME (with `project`, the
@@ -57,7 +59,12 @@ interface Case {
    * name (default: `hr`). The others (`npx`, `uvx` packages) are not
    * installed here; their wrapping is checked entry by entry.
    */
-  live?: (parsed: Record<string, unknown>) => Record<string, Entry>;
+  live?: (
+    parsed: Record<string, unknown>,
+    home: string,
+  ) => Record<string, Entry>;
+  /** Where the client runs a live entry, under HOME, when not where it runs the file's others. */
+  runsIn?: Record<string, string>;
 }
 interface Entry {
   command?: string;
@@ -117,7 +124,7 @@ const CASES: Case[] = [
     }
   },
   "projects": {
-    "/home/ada/app": {
+    "${ADA}/app": {
       "allowedTools": [],
       "mcpServers": {
         "db": { "type": "stdio", "command": "npx", "args": ["-y", "@bytebase/dbhub"], "env": {} },
@@ -134,15 +141,16 @@ const CASES: Case[] = [
     servers: mcpServers,
     remote: "notion",
     header: "Authorization: Bearer ${NOTION_TOKEN:-none}",
-    // The user-scope entry and the local-scope (per-project) one.
-    live: (p) => ({
+    // The user-scope entry and the local-scope (per-project) one, run in its project.
+    live: (p, home) => ({
       hr: mcpServers(p).hr,
       people: mcpServers(
         (p.projects as Record<string, Record<string, unknown>>)[
-          "/home/ada/app"
+          `${home}/app`
         ],
       ).people,
     }),
+    runsIn: { people: "app" },
   },
   {
     id: "claude-code",
@@ -460,11 +468,11 @@ function names(dir: string): string[] {
  * The file made unparsable by one edit: a comma dropped (JSON, JSONC) or a
  * string left open (TOML).
  */
-function broken(c: Case): string {
+function broken(c: Case, text: string): string {
   const out = c.id === "codex"
-    ? c.text.replace(/"\n/, "\n")
-    : c.text.replace(/,\n/, "\n");
-  assert.notEqual(out, c.text);
+    ? text.replace(/"\n/, "\n")
+    : text.replace(/,\n/, "\n");
+  assert.notEqual(out, text);
   return out;
 }
 
@@ -479,11 +487,13 @@ for (const c of CASES) {
       const path = `${home}/${c.file}`;
       const folder = path.replace(/\/[^/]+$/, "");
       await Deno.mkdir(folder, { recursive: true });
-      await Deno.writeTextFile(path, c.text);
+      // The user's home in the file (Claude Code keys projects by path) is this HOME.
+      const text = c.text.replaceAll(ADA, home);
+      await Deno.writeTextFile(path, text);
       // Where the client runs, and resolves an entry's relative cwd from.
       const base = c.project ? `${home}/${c.project}` : home;
       await Deno.mkdir(`${base}/server-directory`);
-      const before = read(c, c.text);
+      const before = read(c, text);
       // The client and, for a project file, its --project DIR.
       const target = c.project
         ? [c.id, "--project", `${home}/${c.project}`]
@@ -496,7 +506,7 @@ for (const c of CASES) {
       assert.match(dry.stdout, /Dry run: nothing was written/);
       assert.equal(
         await Deno.readTextFile(path),
-        c.text,
+        text,
         "dry run wrote nothing",
       );
       assert.deepEqual(names(folder), listing, "no backup, no record");
@@ -512,7 +522,7 @@ for (const c of CASES) {
       assert.equal(backups.length, 1);
       assert.equal(
         await Deno.readTextFile(`${folder}/${backups[0]}`),
-        c.text,
+        text,
         "the backup is the original",
       );
       const after = read(c, wrapped);
@@ -569,11 +579,11 @@ for (const c of CASES) {
       if (c.id === "vscode") {
         assert.deepEqual(
           parseJsonc(wrapped, [], { allowTrailingComma: true }).inputs,
-          parseJsonc(c.text, [], { allowTrailingComma: true }).inputs,
+          parseJsonc(text, [], { allowTrailingComma: true }).inputs,
         );
       }
       // Nothing outside the entries changed: the comments are all still there.
-      for (const comment of c.text.match(/(\/\/|#|\/\*).*$/gm) ?? []) {
+      for (const comment of text.match(/(\/\/|#|\/\*).*$/gm) ?? []) {
         assert.ok(wrapped.includes(comment), `kept: ${comment}`);
       }
 
@@ -583,10 +593,18 @@ for (const c of CASES) {
         /hr: audited; logs in .*; last session: none yet/,
       );
       // Each live entry, read back from the wrapped file, started as the client starts it.
-      const live = c.live?.(parseFile(c, wrapped)) ?? { hr };
+      const live = c.live?.(parseFile(c, wrapped), home) ?? { hr };
       for (const [name, entry] of Object.entries(live)) {
         assert.ok(entry.args?.includes("proxy"), `${name} is wrapped`);
-        await startAsClient(home, entry, undefined, {}, base);
+        const runsIn = c.runsIn?.[name];
+        if (runsIn) await Deno.mkdir(`${home}/${runsIn}`, { recursive: true });
+        await startAsClient(
+          home,
+          entry,
+          undefined,
+          {},
+          runsIn ? `${home}/${runsIn}` : base,
+        );
         const log = names(`${home}/logs`).find((n) =>
           new RegExp(`_${name}_[0-9a-f]{8}\\.jsonl$`).test(n)
         );
@@ -621,7 +639,7 @@ for (const c of CASES) {
       assert.equal(unwrap.code, 0, unwrap.stderr);
       assert.equal(
         await Deno.readTextFile(path),
-        c.text,
+        text,
         "unwrap restores the file byte for byte",
       );
       await assert.rejects(
@@ -629,7 +647,7 @@ for (const c of CASES) {
         Deno.errors.NotFound,
       );
 
-      const bad = broken(c);
+      const bad = broken(c, text);
       await Deno.writeTextFile(path, bad);
       const files = names(folder);
       for (const mode of ["wrap", "unwrap"]) {
