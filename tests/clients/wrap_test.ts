@@ -9,9 +9,9 @@
  * after the entry appears and `verify` passes; wrapped again (no change),
  * unwrapped (byte-identical); dry runs write nothing; broken files and
  * entries of other tools are refused and left untouched. The remote entries
- * of Gemini CLI and of a Claude Code project, wrapped as the stdio bridge,
- * reach a local Streamable HTTP server that demands the token their `${VAR}`
- * header names.
+ * of Gemini CLI, a Claude Code project and Cursor, wrapped as the stdio
+ * bridge, reach a local Streamable HTTP server that demands the token their
+ * header's `${VAR}` (Cursor: `${env:NAME}`, interpolated by Cursor) names.
  *
  * @module
  */
@@ -835,6 +835,12 @@ const REMOTES: {
   label: string;
   variable: string;
   expect: (t: string) => string;
+  /**
+   * The client's own interpolation of args at spawn, where the proxy does
+   * not know the syntax (Cursor's `${env:NAME}`); else the args go as
+   * written and the bridge reads `${VAR}` from the environment.
+   */
+  interpolate?: (arg: string, env: Record<string, string>) => string;
 }[] = [
   { label: "gemini-cli", variable: "GITHUB_PAT", expect: (t) => t },
   {
@@ -842,9 +848,19 @@ const REMOTES: {
     variable: "SENTRY_TOKEN",
     expect: (t) => `Bearer ${t}`,
   },
+  {
+    label: "cursor",
+    variable: "STRIPE_KEY",
+    expect: (t) => `Bearer ${t}`,
+    interpolate: (arg, env) =>
+      arg.replace(
+        /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g,
+        (_, n) => env[n] ?? "",
+      ),
+  },
 ];
 
-for (const { label, variable, expect } of REMOTES) {
+for (const { label, variable, expect, interpolate } of REMOTES) {
   Deno.test(`wrap ${label}: the wrapped remote entry, started as the client starts it, bridges to a local Streamable HTTP server with the \${VAR} header read from the environment at spawn, never written into the file`, async () => {
     await using dir = await tempDir();
     const home = dir.path;
@@ -880,7 +896,11 @@ for (const { label, variable, expect } of REMOTES) {
       (await fetch(url, { method: "POST", body: "{}" })).status,
       401,
     );
-    await startAsClient(home, entry, "query", { [variable]: token });
+    const userEnv = { [variable]: token };
+    const spawned = interpolate
+      ? { ...entry, args: entry.args!.map((a) => interpolate(a, userEnv)) }
+      : entry;
+    await startAsClient(home, spawned, "query", userEnv);
     const calls = (await Deno.readTextFile(record)).split("\n").filter(Boolean)
       .map((l) => JSON.parse(l));
     assert.deepEqual(calls.map((r) => r.name), ["query"]);
