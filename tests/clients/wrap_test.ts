@@ -9,9 +9,10 @@
  * after the entry appears and `verify` passes; wrapped again (no change),
  * unwrapped (byte-identical); dry runs write nothing; broken files and
  * entries of other tools are refused and left untouched. The remote entries
- * of Gemini CLI, a Claude Code project and Cursor, wrapped as the stdio
- * bridge, reach a local Streamable HTTP server that demands the token their
- * header's `${VAR}` (Cursor: `${env:NAME}`, interpolated by Cursor) names.
+ * of Claude Desktop, Gemini CLI, a Claude Code project, Cursor and Windsurf,
+ * wrapped as the stdio bridge, reach a local Streamable HTTP server that
+ * demands the token their header's `${VAR}` names (Cursor's and Windsurf's
+ * `${env:NAME}` interpolated as those clients do at spawn).
  *
  * @module
  */
@@ -831,9 +832,14 @@ Deno.test("--project DIR wraps the project's config, and a client without a proj
  * environment variable its header names and the header value the server
  * demands once that variable is set.
  */
+/** Cursor's and Windsurf's `${env:NAME}` in an arg, resolved as they resolve it at spawn. */
+const envSyntax = (arg: string, env: Record<string, string>): string =>
+  arg.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n) => env[n] ?? "");
+
 const REMOTES: {
   label: string;
   variable: string;
+  /** The header the server demands, `Name: value`, given the token. */
   expect: (t: string) => string;
   /**
    * The client's own interpolation of args at spawn, where the proxy does
@@ -842,21 +848,32 @@ const REMOTES: {
    */
   interpolate?: (arg: string, env: Record<string, string>) => string;
 }[] = [
-  { label: "gemini-cli", variable: "GITHUB_PAT", expect: (t) => t },
+  {
+    label: "claude-desktop",
+    variable: "LINEAR_TOKEN",
+    expect: (t) => `Authorization: Bearer ${t}`,
+  },
+  {
+    label: "gemini-cli",
+    variable: "GITHUB_PAT",
+    expect: (t) => `Authorization: ${t}`,
+  },
   {
     label: "claude-code project .mcp.json",
     variable: "SENTRY_TOKEN",
-    expect: (t) => `Bearer ${t}`,
+    expect: (t) => `Authorization: Bearer ${t}`,
   },
   {
     label: "cursor",
     variable: "STRIPE_KEY",
-    expect: (t) => `Bearer ${t}`,
-    interpolate: (arg, env) =>
-      arg.replace(
-        /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g,
-        (_, n) => env[n] ?? "",
-      ),
+    expect: (t) => `Authorization: Bearer ${t}`,
+    interpolate: envSyntax,
+  },
+  {
+    label: "windsurf",
+    variable: "FIGMA_TOKEN",
+    expect: (t) => `X-Figma-Token: ${t}`,
+    interpolate: envSyntax,
   },
 ];
 
@@ -870,7 +887,7 @@ for (const { label, variable, expect, interpolate } of REMOTES) {
     await using server = await spawnUntil(
       fixtureServer("recording_http_server.ts", record),
       /listening on (\d+)/,
-      { REQUIRE_AUTHORIZATION: expect(token) },
+      { REQUIRE_HEADER: expect(token) },
     );
     const url = `http://127.0.0.1:${server.match[1]}/mcp`;
     const c = CASES.find((c) => (c.label ?? c.id) === label)!;
