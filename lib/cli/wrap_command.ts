@@ -45,13 +45,16 @@ Options:
   --project DIR     The project's config (.mcp.json, .vscode/mcp.json,
                     .cursor/mcp.json, .gemini/settings.json, .codex/config.toml).
   --all             Every client whose user config exists; prints a table.
+                    Project files (also the current directory's) are left
+                    alone: wrap those one by one with --project DIR.
   --status          For each client and entry: audited or not, where its logs
                     go, its last session.
   -h, --help        This help.
 
 Refused, with nothing written (exit 1): a file that does not parse (its line
-and column are named), one locked by a running client (where the OS says so),
-an entry already wrapped by another tool (mcp-scan, ToolHive, Docker MCP
+and column are named), one locked by a running client (where the OS says so:
+Windows; Linux and macOS have no mandatory locks, so there a running client
+is not detected: quit it first), an entry already wrapped by another tool (mcp-scan, ToolHive, Docker MCP
 gateway, mcp-context-protector).
 
 Exit status: 0 on success (also when nothing needed changing), 1 when a file

@@ -2,11 +2,17 @@
  * `mcp-audit wrap` and `unwrap` on each client's config, through the real
  * CLI in a temporary HOME: realistic configs after each client's
  * documentation (comments, env, inputs, several servers, a remote entry),
- * wrapped, the wrapped entry started the way the client starts it (for
- * Claude Desktop, VS Code and Codex: an SDK client reaches the HR server
- * through the proxy and a log named after the entry appears), wrapped again (no change), unwrapped
- * (byte-identical); dry runs write nothing; broken files and entries of
- * other tools are refused and left untouched.
+ * wrapped, and for every client (Claude Code's user, local and project
+ * scopes included) each wrapped entry of the real HR server read back from
+ * the file and started the way the client starts it (its command, args, env
+ * and cwd): an SDK client reaches the server through the proxy, a log named
+ * after the entry appears and `verify` passes; wrapped again (no change),
+ * unwrapped (byte-identical); dry runs write nothing; broken files and
+ * entries of other tools are refused and left untouched. The remote entries
+ * of Claude Desktop, Gemini CLI, a Claude Code project, Cursor and Windsurf,
+ * wrapped as the stdio bridge, reach a local Streamable HTTP server that
+ * demands the token their header's `${VAR}` names (Cursor's and Windsurf's
+ * `${env:NAME}` interpolated as those clients do at spawn).
  *
  * @module
  */
@@ -16,7 +22,8 @@ import { parse as parseJsonc } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { cliArgs, HR_SERVER, tempDir } from "../_helpers.ts";
+import { cliArgs, fixtureServer, HR_SERVER, tempDir } from "../_helpers.ts";
+import { spawnUntil } from "../http/_http_servers.ts";
 import { PROXY_HELP } from "../../lib/cli/proxy_command.ts";
 import { planFile } from "../../lib/clients/wire_in.ts";
 import { clientById } from "../../lib/clients/clients.ts";
@@ -30,15 +37,35 @@ const DENO_DIR = Deno.env.get("DENO_DIR") ??
   }/deno`;
 const [DENO, ...HR_ARGS] = HR_SERVER;
 const REMOTE = "https://mcp.example.com/mcp";
+/** The user's home as the texts below write it; each test writes its HOME in its place. */
+const ADA = "/home/ada";
 
-/** A client's test case: where its user file is under HOME, its text, how to read entries. */
+/**
+ * A client's test case: where its file is under HOME (with `project`, the
+ * project directory under HOME, wrapped with `--project`), its text, how to
+ * read entries, and which stdio entries are started for real.
+ */
 interface Case {
   id: string;
+  /** The test's name for the file, when it is not the client's user file. */
+  label?: string;
   file: string;
+  project?: string;
   text: string;
   servers: (parsed: Record<string, unknown>) => Record<string, Entry>;
   remote: string;
   header: string;
+  /**
+   * The wrapped stdio entries started as the client starts them, by log
+   * name (default: `hr`). The others (`npx`, `uvx` packages) are not
+   * installed here; their wrapping is checked entry by entry.
+   */
+  live?: (
+    parsed: Record<string, unknown>,
+    home: string,
+  ) => Record<string, Entry>;
+  /** Where the client runs a live entry, under HOME, when not where it runs the file's others. */
+  runsIn?: Record<string, string>;
 }
 interface Entry {
   command?: string;
@@ -98,10 +125,15 @@ const CASES: Case[] = [
     }
   },
   "projects": {
-    "/home/ada/app": {
+    "${ADA}/app": {
       "allowedTools": [],
       "mcpServers": {
-        "db": { "type": "stdio", "command": "npx", "args": ["-y", "@bytebase/dbhub"], "env": {} }
+        "db": { "type": "stdio", "command": "npx", "args": ["-y", "@bytebase/dbhub"], "env": {} },
+        "people": {
+          "type": "stdio",
+          ${HR.replaceAll("\n", "\n    ")},
+          "env": { "HR_MODE": "local" }
+        }
       }
     }
   }
@@ -110,6 +142,42 @@ const CASES: Case[] = [
     servers: mcpServers,
     remote: "notion",
     header: "Authorization: Bearer ${NOTION_TOKEN:-none}",
+    // The user-scope entry and the local-scope (per-project) one, run in its project.
+    live: (p, home) => ({
+      hr: mcpServers(p).hr,
+      people: mcpServers(
+        (p.projects as Record<string, Record<string, unknown>>)[
+          `${home}/app`
+        ],
+      ).people,
+    }),
+    runsIn: { people: "app" },
+  },
+  {
+    id: "claude-code",
+    label: "claude-code project .mcp.json",
+    file: "app/.mcp.json",
+    project: "app",
+    // Project scope, checked into the repository: plain JSON, `${VAR}` expanded by Claude Code.
+    text: `{
+  "mcpServers": {
+    "hr": {
+      "type": "stdio",
+      ${HR},
+      "env": { "HR_MODE": "\${HR_MODE:-demo}" }
+    },
+    "sentry": {
+      "type": "http",
+      "url": "${REMOTE}",
+      "headers": { "Authorization": "Bearer \${SENTRY_TOKEN}" }
+    },
+    "puppeteer": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-puppeteer"] }
+  }
+}
+`,
+    servers: mcpServers,
+    remote: "sentry",
+    header: "Authorization: Bearer ${SENTRY_TOKEN}",
   },
   {
     id: "vscode",
@@ -218,6 +286,57 @@ const CASES: Case[] = [
     header: "Authorization: ${GITHUB_PAT}",
   },
   {
+    id: "cursor",
+    label: "cursor project .cursor/mcp.json",
+    file: "app/.cursor/mcp.json",
+    project: "app",
+    text: `{
+  // This project's servers; Cursor interpolates \${workspaceFolder} and \${env:NAME}.
+  "mcpServers": {
+    "hr": {
+      "type": "stdio",
+      ${HR},
+      "env": { "HR_ROOT": "\${workspaceFolder}", "HR_MODE": "demo" }
+    },
+    "sqlite": { "command": "uvx", "args": ["mcp-server-sqlite", "--db-path", "\${workspaceFolder}/app.db"] },
+    "linear": {
+      "url": "${REMOTE}",
+      "headers": { "Authorization": "Bearer \${env:LINEAR_KEY}" }
+    }
+  }
+}
+`,
+    servers: mcpServers,
+    remote: "linear",
+    header: "Authorization: Bearer ${env:LINEAR_KEY}",
+  },
+  {
+    id: "gemini-cli",
+    label: "gemini-cli project .gemini/settings.json",
+    file: "app/.gemini/settings.json",
+    project: "app",
+    text: `{
+  // Project settings override the user's.
+  "mcpServers": {
+    "hr": {
+      ${HR},
+      "cwd": "./server-directory",
+      "env": { "HR_MODE": "\${HR_MODE}" },
+      "includeTools": ["search_employees"]
+    },
+    "docs": {
+      "url": "${REMOTE}",
+      "headers": { "X-Api-Key": "\${DOCS_KEY}" }
+    },
+    "pyserver": { "command": "python", "args": ["-m", "my_mcp_server"], "cwd": "./mcp-servers/python" }
+  }
+}
+`,
+    servers: mcpServers,
+    remote: "docs",
+    header: "X-Api-Key: ${DOCS_KEY}",
+  },
+  {
     id: "codex",
     file: ".codex/config.toml",
     text: `model = "o3"
@@ -279,12 +398,15 @@ function envFor(home: string): Record<string, string> {
   };
 }
 
+/** The whole file parsed as the client parses it. */
+function parseFile(c: Case, text: string): Record<string, unknown> {
+  return c.id === "codex"
+    ? parseToml(text) as Record<string, unknown>
+    : parseJsonc(text, [], { allowTrailingComma: true });
+}
+
 function read(c: Case, text: string): Record<string, Entry> {
-  return c.servers(
-    c.id === "codex"
-      ? parseToml(text) as Record<string, unknown>
-      : parseJsonc(text, [], { allowTrailingComma: true }),
-  );
+  return c.servers(parseFile(c, text));
 }
 
 function assertBridged(remote: Entry, before: Entry, c: Case): void {
@@ -304,13 +426,21 @@ function assertBridged(remote: Entry, before: Entry, c: Case): void {
 }
 
 /** Starts a wrapped entry as the client does: its command, args, env and cwd; an SDK client lists and calls tools. */
-async function startAsClient(home: string, entry: Entry): Promise<void> {
+async function startAsClient(
+  home: string,
+  entry: Entry,
+  tool = "search_employees",
+  // What the client's own environment adds (its user's variables).
+  userEnv: Record<string, string> = {},
+  // Where the client runs (HOME, or the project's directory).
+  base = home,
+): Promise<void> {
   const transport = new StdioClientTransport({
     command: entry.command!,
     args: entry.args,
-    env: { ...envFor(home), ...(entry.env ?? {}) },
-    // Relative to where the client runs, here HOME.
-    cwd: resolve(home, entry.cwd ?? "."),
+    env: { ...envFor(home), ...userEnv, ...(entry.env ?? {}) },
+    // Relative to where the client runs.
+    cwd: resolve(base, entry.cwd ?? "."),
     stderr: "pipe",
   });
   const client = new Client({ name: "wrap-test", version: "1.0.0" });
@@ -318,10 +448,10 @@ async function startAsClient(home: string, entry: Entry): Promise<void> {
   try {
     const { tools } = await client.listTools();
     assert.ok(
-      tools.some((t: { name: string }) => t.name === "search_employees"),
+      tools.some((t: { name: string }) => t.name === tool),
     );
     const result = await client.callTool({
-      name: "search_employees",
+      name: tool,
       arguments: { query: "a" },
     });
     assert.notEqual(result.isError, true);
@@ -330,103 +460,165 @@ async function startAsClient(home: string, entry: Entry): Promise<void> {
   }
 }
 
+/** The names in a directory, sorted. */
+function names(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
 /**
- * The clients whose wrapped entry is started for real: plain JSON, JSONC
- * and TOML (each spawn costs a proxy and a server; the other clients' files
- * differ only in paths and keys, checked above).
+ * The file made unparsable by one edit: a comma dropped (JSON, JSONC) or a
+ * string left open (TOML).
  */
-const STARTED = new Set(["claude-desktop", "vscode", "codex"]);
+function broken(c: Case, text: string): string {
+  const out = c.id === "codex"
+    ? text.replace(/"\n/, "\n")
+    : text.replace(/,\n/, "\n");
+  assert.notEqual(out, text);
+  return out;
+}
 
 for (const c of CASES) {
-  Deno.test(`wrap ${c.id}: every entry wrapped in place, started as the client would, wrapped twice is a no-op, unwrap is byte-identical`, async () => {
-    await using dir = await tempDir();
-    const home = dir.path;
-    const path = `${home}/${c.file}`;
-    await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
-    await Deno.writeTextFile(path, c.text);
-    await Deno.mkdir(`${home}/server-directory`);
-    const before = read(c, c.text);
+  Deno.test(
+    `wrap ${
+      c.label ?? c.id
+    }: dry run writes nothing, every entry wrapped in place, each live entry started as the client would (SDK call, log, verify), wrapped twice is a no-op, unwrap is byte-identical, a broken file is refused untouched`,
+    async () => {
+      await using dir = await tempDir();
+      const home = dir.path;
+      const path = `${home}/${c.file}`;
+      const folder = path.replace(/\/[^/]+$/, "");
+      await Deno.mkdir(folder, { recursive: true });
+      // The user's home in the file (Claude Code keys projects by path) is this HOME.
+      const text = c.text.replaceAll(ADA, home);
+      await Deno.writeTextFile(path, text);
+      // Where the client runs, and resolves an entry's relative cwd from.
+      const base = c.project ? `${home}/${c.project}` : home;
+      await Deno.mkdir(`${base}/server-directory`);
+      const before = read(c, text);
+      // The client and, for a project file, its --project DIR.
+      const target = c.project
+        ? [c.id, "--project", `${home}/${c.project}`]
+        : [c.id];
 
-    const dry = await cli(home, ["wrap", c.id, "--dry-run"]);
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /^\+.*"?proxy"?/m);
-    assert.match(dry.stdout, /Dry run: nothing was written/);
-    assert.equal(
-      await Deno.readTextFile(path),
-      c.text,
-      "dry run wrote nothing",
-    );
+      const listing = names(folder);
+      const dry = await cli(home, ["wrap", ...target, "--dry-run"]);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /^\+.*"?proxy"?/m);
+      assert.match(dry.stdout, /Dry run: nothing was written/);
+      assert.equal(
+        await Deno.readTextFile(path),
+        text,
+        "dry run wrote nothing",
+      );
+      assert.deepEqual(names(folder), listing, "no backup, no record");
 
-    const wrap = await cli(home, ["wrap", c.id]);
-    assert.equal(wrap.code, 0, wrap.stderr);
-    assert.match(
-      wrap.stdout,
-      /Wrote \/\S+ \((Deno running|the installed launcher|the compiled binary)/,
-    );
-    const wrapped = await Deno.readTextFile(path);
-    const backups = [...Deno.readDirSync(path.replace(/\/[^/]+$/, ""))]
-      .filter((e) => e.name.endsWith(".bak"));
-    assert.equal(backups.length, 1);
-    assert.equal(
-      await Deno.readTextFile(
-        `${path.replace(/\/[^/]+$/, "")}/${backups[0].name}`,
-      ),
-      c.text,
-      "the backup is the original",
-    );
-    const after = read(c, wrapped);
-    // The stdio entry: the absolute mcp-audit, then the original command; the rest as it was.
-    const hr = after.hr;
-    assert.ok(isAbsolute(hr.command!), hr.command);
-    const dashes = hr.args!.indexOf("--");
-    assert.deepEqual(hr.args!.slice(dashes - 3, dashes), [
-      "proxy",
-      "--name",
-      "hr",
-    ]);
-    assert.deepEqual(hr.args!.slice(dashes + 1), [DENO, ...HR_ARGS]);
-    for (const key of Object.keys(before.hr)) {
-      if (key !== "command" && key !== "args") {
-        assert.deepEqual(hr[key], before.hr[key], `hr.${key} is kept`);
-      }
-    }
-    // The remote entry: the stdio bridge, headers as --header, references unresolved.
-    // The remote entry: the stdio bridge, headers as --header, references
-    // unresolved (planned in-process with the bridge; the CLI bridges it only
-    // when its proxy has --upstream, and else says why it skipped it).
-    const bridged = (await planFile(clientById(c.id)!, path, {
-      mode: "wrap",
-      self: { command: "/opt/mcp-audit", args: [], how: "test" },
-      servers: [c.remote],
-      bridge: true,
-    }))!;
-    assertBridged(read(c, bridged.after)[c.remote], before[c.remote], c);
-    if (BRIDGE) assertBridged(after[c.remote], before[c.remote], c);
-    else {
-      assert.deepEqual(after[c.remote], before[c.remote]);
+      const wrap = await cli(home, ["wrap", ...target]);
+      assert.equal(wrap.code, 0, wrap.stderr);
       assert.match(
         wrap.stdout,
-        new RegExp(
-          `skipped\\s+${c.remote}: it is remote, and this mcp-audit has no Streamable HTTP bridge`,
-        ),
+        /Wrote \/\S+ \((Deno running|the installed launcher|the compiled binary)/,
       );
-    }
-    if (c.id === "vscode") {
-      assert.deepEqual(
-        parseJsonc(wrapped, [], { allowTrailingComma: true }).inputs,
-        parseJsonc(c.text, [], { allowTrailingComma: true }).inputs,
+      const wrapped = await Deno.readTextFile(path);
+      const backups = names(folder).filter((n) => n.endsWith(".bak"));
+      assert.equal(backups.length, 1);
+      assert.equal(
+        await Deno.readTextFile(`${folder}/${backups[0]}`),
+        text,
+        "the backup is the original",
       );
-    }
-    // Nothing outside the entries changed: the comments are all still there.
-    for (const comment of c.text.match(/(\/\/|#|\/\*).*$/gm) ?? []) {
-      assert.ok(wrapped.includes(comment), `kept: ${comment}`);
-    }
+      const after = read(c, wrapped);
+      // The stdio entry: the absolute mcp-audit, then the original command; the rest as it was.
+      const hr = after.hr;
+      assert.ok(isAbsolute(hr.command!), hr.command);
+      const dashes = hr.args!.indexOf("--");
+      assert.deepEqual(hr.args!.slice(dashes - 3, dashes), [
+        "proxy",
+        "--name",
+        "hr",
+      ]);
+      assert.deepEqual(hr.args!.slice(dashes + 1), [DENO, ...HR_ARGS]);
+      // Every stdio entry (started or not): `proxy --name NAME -- <original>`, other keys kept.
+      for (const [name, was] of Object.entries(before)) {
+        if (was.command === undefined) continue;
+        const now = after[name];
+        const at = now.args!.indexOf("--");
+        assert.deepEqual(now.args!.slice(at - 3), [
+          "proxy",
+          "--name",
+          name,
+          "--",
+          was.command,
+          ...(was.args ?? []),
+        ]);
+        for (const key of Object.keys(was)) {
+          if (key !== "command" && key !== "args") {
+            assert.deepEqual(now[key], was[key], `${name}.${key} is kept`);
+          }
+        }
+      }
+      // The remote entry: the stdio bridge, headers as --header, references unresolved.
+      // The remote entry: the stdio bridge, headers as --header, references
+      // unresolved (planned in-process with the bridge; the CLI bridges it only
+      // when its proxy has --upstream, and else says why it skipped it).
+      const bridged = (await planFile(clientById(c.id)!, path, {
+        mode: "wrap",
+        self: { command: "/opt/mcp-audit", args: [], how: "test" },
+        servers: [c.remote],
+        bridge: true,
+      }))!;
+      assertBridged(read(c, bridged.after)[c.remote], before[c.remote], c);
+      if (BRIDGE) assertBridged(after[c.remote], before[c.remote], c);
+      else {
+        assert.deepEqual(after[c.remote], before[c.remote]);
+        assert.match(
+          wrap.stdout,
+          new RegExp(
+            `skipped\\s+${c.remote}: it is remote, and this mcp-audit has no Streamable HTTP bridge`,
+          ),
+        );
+      }
+      if (c.id === "vscode") {
+        assert.deepEqual(
+          parseJsonc(wrapped, [], { allowTrailingComma: true }).inputs,
+          parseJsonc(text, [], { allowTrailingComma: true }).inputs,
+        );
+      }
+      // Nothing outside the entries changed: the comments are all still there.
+      for (const comment of text.match(/(\/\/|#|\/\*).*$/gm) ?? []) {
+        assert.ok(wrapped.includes(comment), `kept: ${comment}`);
+      }
 
-    if (STARTED.has(c.id)) {
-      await startAsClient(home, hr);
-      const logs = [...Deno.readDirSync(`${home}/logs`)].map((e) => e.name);
-      assert.ok(logs.some((n) => /_hr_[0-9a-f]{8}\.jsonl$/.test(n)), j(logs));
-      const status = await cli(home, ["wrap", "--status"]);
+      const beforeStatus = await cli(home, ["wrap", "--status", ...target]);
+      assert.match(
+        beforeStatus.stdout,
+        /hr: audited; logs in .*; last session: none yet/,
+      );
+      // Each live entry, read back from the wrapped file, started as the client starts it.
+      const live = c.live?.(parseFile(c, wrapped), home) ?? { hr };
+      for (const [name, entry] of Object.entries(live)) {
+        assert.ok(entry.args?.includes("proxy"), `${name} is wrapped`);
+        const runsIn = c.runsIn?.[name];
+        if (runsIn) await Deno.mkdir(`${home}/${runsIn}`, { recursive: true });
+        await startAsClient(
+          home,
+          entry,
+          undefined,
+          {},
+          runsIn ? `${home}/${runsIn}` : base,
+        );
+        const log = names(`${home}/logs`).find((n) =>
+          new RegExp(`_${name}_[0-9a-f]{8}\\.jsonl$`).test(n)
+        );
+        assert.ok(log, `a log for ${name}: ${j(names(`${home}/logs`))}`);
+        assert.match(
+          await Deno.readTextFile(`${home}/logs/${log}`),
+          /"tools\/call".*"search_employees"/,
+          "the call is in the log",
+        );
+        const verify = await cli(home, ["verify", `${home}/logs/${log}`]);
+        assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      }
+      const status = await cli(home, ["wrap", "--status", ...target]);
       assert.equal(status.code, 0, status.stderr);
       assert.match(
         status.stdout,
@@ -434,35 +626,41 @@ for (const c of CASES) {
           `hr: audited; logs in ${home}/logs; last session: \\S+Z ${home}/logs/\\S+_hr_`,
         ),
       );
-    } else {
-      const status = await cli(home, ["wrap", "--status", c.id]);
-      assert.match(
-        status.stdout,
-        /hr: audited; logs in .*; last session: none yet/,
+
+      const again = await cli(home, ["wrap", ...target]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /Nothing to change/);
+      assert.equal(
+        await Deno.readTextFile(path),
+        wrapped,
+        "wrapping twice changes nothing",
       );
-    }
 
-    const again = await cli(home, ["wrap", c.id]);
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /Nothing to change/);
-    assert.equal(
-      await Deno.readTextFile(path),
-      wrapped,
-      "wrapping twice changes nothing",
-    );
+      const unwrap = await cli(home, ["unwrap", ...target]);
+      assert.equal(unwrap.code, 0, unwrap.stderr);
+      assert.equal(
+        await Deno.readTextFile(path),
+        text,
+        "unwrap restores the file byte for byte",
+      );
+      await assert.rejects(
+        Deno.stat(`${path}.mcp-audit.json`),
+        Deno.errors.NotFound,
+      );
 
-    const unwrap = await cli(home, ["unwrap", c.id]);
-    assert.equal(unwrap.code, 0, unwrap.stderr);
-    assert.equal(
-      await Deno.readTextFile(path),
-      c.text,
-      "unwrap restores the file byte for byte",
-    );
-    await assert.rejects(
-      Deno.stat(`${path}.mcp-audit.json`),
-      Deno.errors.NotFound,
-    );
-  });
+      const bad = broken(c, text);
+      await Deno.writeTextFile(path, bad);
+      const files = names(folder);
+      for (const mode of ["wrap", "unwrap"]) {
+        const out = await cli(home, [mode, ...target]);
+        assert.equal(out.code, 1, `${mode}: ${out.stdout}${out.stderr}`);
+        assert.ok(out.stderr.includes(`${path}:`), out.stderr);
+        assert.match(out.stderr, /does not parse.*Nothing was written/);
+        assert.equal(await Deno.readTextFile(path), bad, `${mode} left it`);
+        assert.deepEqual(names(folder), files, `${mode}: no backup, no record`);
+      }
+    },
+  );
 }
 
 Deno.test("wrap refuses a file that does not parse, naming file, line and column, and leaves it untouched", async () => {
@@ -523,7 +721,7 @@ Deno.test("wrap refuses an entry wrapped by another tool, naming the tool; --ser
 
   const codex = `${dir.path}/.codex/config.toml`;
   await Deno.mkdir(`${dir.path}/.codex`);
-  await Deno.writeTextFile(codex, CASES.at(-1)!.text);
+  await Deno.writeTextFile(codex, CASES.find((c) => c.id === "codex")!.text);
   const dry = await cli(dir.path, [
     "wrap",
     "codex",
@@ -541,7 +739,9 @@ Deno.test("wrap refuses an entry wrapped by another tool, naming the tool; --ser
 Deno.test("wrap --all wraps every client config found and prints a table", async () => {
   await using dir = await tempDir();
   for (
-    const c of CASES.filter((c) => c.id === "cursor" || c.id === "windsurf")
+    const c of CASES.filter((c) =>
+      !c.project && (c.id === "cursor" || c.id === "windsurf")
+    )
   ) {
     const path = `${dir.path}/${c.file}`;
     await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
@@ -626,3 +826,110 @@ Deno.test("--project DIR wraps the project's config, and a client without a proj
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /\.cursor\/mcp\.json: not found/);
 });
+
+/**
+ * Remote entries started for real: the case (by label or id), the
+ * environment variable its header names and the header value the server
+ * demands once that variable is set.
+ */
+/** Cursor's and Windsurf's `${env:NAME}` in an arg, resolved as they resolve it at spawn. */
+const envSyntax = (arg: string, env: Record<string, string>): string =>
+  arg.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n) => env[n] ?? "");
+
+const REMOTES: {
+  label: string;
+  variable: string;
+  /** The header the server demands, `Name: value`, given the token. */
+  expect: (t: string) => string;
+  /**
+   * The client's own interpolation of args at spawn, where the proxy does
+   * not know the syntax (Cursor's `${env:NAME}`); else the args go as
+   * written and the bridge reads `${VAR}` from the environment.
+   */
+  interpolate?: (arg: string, env: Record<string, string>) => string;
+}[] = [
+  {
+    label: "claude-desktop",
+    variable: "LINEAR_TOKEN",
+    expect: (t) => `Authorization: Bearer ${t}`,
+  },
+  {
+    label: "gemini-cli",
+    variable: "GITHUB_PAT",
+    expect: (t) => `Authorization: ${t}`,
+  },
+  {
+    label: "claude-code project .mcp.json",
+    variable: "SENTRY_TOKEN",
+    expect: (t) => `Authorization: Bearer ${t}`,
+  },
+  {
+    label: "cursor",
+    variable: "STRIPE_KEY",
+    expect: (t) => `Authorization: Bearer ${t}`,
+    interpolate: envSyntax,
+  },
+  {
+    label: "windsurf",
+    variable: "FIGMA_TOKEN",
+    expect: (t) => `X-Figma-Token: ${t}`,
+    interpolate: envSyntax,
+  },
+];
+
+for (const { label, variable, expect, interpolate } of REMOTES) {
+  Deno.test(`wrap ${label}: the wrapped remote entry, started as the client starts it, bridges to a local Streamable HTTP server with the \${VAR} header read from the environment at spawn, never written into the file`, async () => {
+    await using dir = await tempDir();
+    const home = dir.path;
+    const record = `${home}/received.jsonl`;
+    await Deno.writeTextFile(record, "");
+    const token = "local_test_token_" + variable.toLowerCase();
+    await using server = await spawnUntil(
+      fixtureServer("recording_http_server.ts", record),
+      /listening on (\d+)/,
+      { REQUIRE_HEADER: expect(token) },
+    );
+    const url = `http://127.0.0.1:${server.match[1]}/mcp`;
+    const c = CASES.find((c) => (c.label ?? c.id) === label)!;
+    const text = c.text.replaceAll(REMOTE, url);
+    const path = `${home}/${c.file}`;
+    await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
+    await Deno.writeTextFile(path, text);
+    const target = c.project
+      ? [c.id, "--project", `${home}/${c.project}`]
+      : [c.id];
+    const wrap = await cli(home, ["wrap", ...target, "--server", c.remote]);
+    assert.equal(wrap.code, 0, wrap.stderr);
+    const entry = read(c, await Deno.readTextFile(path))[c.remote];
+    assert.ok(
+      entry.args!.includes(c.header),
+      "the reference stays in the file",
+    );
+    assert.ok(!(await Deno.readTextFile(path)).includes(token));
+
+    // The server refuses a client without the credential (so the call below
+    // succeeds only with the header the bridge built from the environment).
+    assert.equal(
+      (await fetch(url, { method: "POST", body: "{}" })).status,
+      401,
+    );
+    const userEnv = { [variable]: token };
+    const spawned = interpolate
+      ? { ...entry, args: entry.args!.map((a) => interpolate(a, userEnv)) }
+      : entry;
+    await startAsClient(home, spawned, "query", userEnv);
+    const calls = (await Deno.readTextFile(record)).split("\n").filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(calls.map((r) => r.name), ["query"]);
+    const log = names(`${home}/logs`).find((n) =>
+      new RegExp(`_${c.remote}_[0-9a-f]{8}\\.jsonl$`).test(n)
+    );
+    assert.ok(log, j(names(`${home}/logs`)));
+    const logged = await Deno.readTextFile(`${home}/logs/${log}`);
+    assert.match(logged, /"tools\/call".*"query"/);
+    assert.ok(!logged.includes(token), "the credential is not in the log");
+    const verify = await cli(home, ["verify", `${home}/logs/${log}`]);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    assert.ok(!(await Deno.readTextFile(path)).includes(token));
+  });
+}
