@@ -47,8 +47,8 @@ export interface PageData {
   /** Type and value of each entity, by its index. */
   entities: [type: string, value: string][];
   rows: TimelineRow[];
-  /** Each finding's session index and the seqs it rests on, by its index in the Findings section. */
-  findings?: [session: number, seqs: number[]][];
+  /** Each finding's session index, the seqs it rests on and the value it is about (highlighted in its rows), by its index in the Findings section. */
+  findings?: [session: number, seqs: number[], value?: string][];
 }
 
 /**
@@ -136,6 +136,8 @@ export function reportPageScript(config: PageScriptConfig): void {
   const open = new Set<number>();
   let hay: string[] | null = null;
   const cache = new Map<number, HTMLElement>();
+  /** The value the active finding is about, while a row it names is built; else "". */
+  let hl = "";
   let painting = false, queued = false;
 
   /** The page's own elements; the page is ours, so they are there. */
@@ -191,10 +193,33 @@ export function reportPageScript(config: PageScriptConfig): void {
       if (i % 2) {
         const m = el("span", "redacted", parts[i]);
         m.title = config.redactedTitle;
-        node.appendChild(m);
-      } else if (parts[i]) node.appendChild(document.createTextNode(parts[i]));
+        if (hl && parts[i] === hl) {
+          const v = node.appendChild(el("mark", "finding-value"));
+          v.appendChild(m);
+        } else node.appendChild(m);
+      } else if (parts[i]) highlight(node, parts[i]);
     }
     return node;
+  }
+  /** Appends text, each occurrence of {@linkcode hl} in a `<mark>`. */
+  function highlight(node: HTMLElement, text: string): void {
+    if (!hl || text.indexOf(hl) < 0) {
+      node.appendChild(document.createTextNode(text));
+      return;
+    }
+    const pieces = text.split(hl);
+    for (let k = 0; k < pieces.length; k++) {
+      if (k > 0) node.appendChild(el("mark", "finding-value", hl));
+      if (pieces[k]) node.appendChild(document.createTextNode(pieces[k]));
+    }
+  }
+  /** The active finding's value, when row `r` is one of its events. */
+  function findingValue(r: TimelineRow): string {
+    const f = state.finding >= 0 ? findings[state.finding] : undefined;
+    if (!f || f[2] === undefined || r.s !== f[0]) return "";
+    const named = f[1].indexOf(r.q) >= 0 ||
+      (r.rq !== undefined && f[1].indexOf(r.rq) >= 0);
+    return named ? f[2] : "";
   }
   function errorTypeText(et: string): string {
     if (et === "tool_error") return "tool error (result has isError: true)";
@@ -449,6 +474,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     const cached = cache.get(i);
     if (cached) return cached;
     const r = rows[i];
+    hl = findingValue(r);
     const node = el("div", "row");
     node.setAttribute("role", "listitem");
     node.setAttribute("data-i", String(i));
@@ -565,6 +591,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     node.appendChild(head);
     if (open.has(i)) node.appendChild(detail(r));
     if (open.has(i)) node.classList.add("open");
+    hl = "";
     if (cache.size > 400) cache.clear();
     cache.set(i, node);
     return node;
@@ -845,6 +872,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     fErrors.checked = false;
     fPolicy.checked = false;
     fText.value = "";
+    if (state.finding >= 0) cache.clear();
     state.finding = -1;
     readControls();
   });
@@ -876,6 +904,8 @@ export function reportPageScript(config: PageScriptConfig): void {
       fErrors.checked = false;
       fText.value = "";
       state.finding = state.finding === f ? -1 : f;
+      // Rows are built again, with the finding's value marked in its own.
+      cache.clear();
       readControls();
       if (state.finding >= 0) focusTimeline();
       return;

@@ -177,7 +177,11 @@ function renderModel(
       tools: model.tools,
       entities: model.entities.map((e) => [e.type, e.value]),
       rows: model.rows,
-      findings: model.findings.map((f) => [f.sessionIndex, f.seqs]),
+      findings: model.findings.map((f) =>
+        f.value === undefined
+          ? [f.sessionIndex, f.seqs]
+          : [f.sessionIndex, f.seqs, f.value]
+      ),
     } satisfies PageData,
   );
   return [

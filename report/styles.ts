@@ -137,6 +137,7 @@ table.sessions td .note { font-size: 12px; }
   border: 1px dotted var(--muted); border-radius: 3px; padding: 0 2px; cursor: help; unicode-bidi: isolate;
 }
 .t-err { color: var(--err-fg); }
+mark.finding-value { background: #ffe066; color: #1a1a1a; border-radius: 2px; padding: 0 1px; }
 .h-count { color: var(--muted); font-weight: 500; margin-left: 4px; text-transform: none; }
 table.entities th.col-entity { min-width: 200px; }
 .found-list { display: inline-flex; flex-wrap: wrap; gap: 3px; }

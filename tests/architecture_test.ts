@@ -25,7 +25,8 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
   "lib/wire": ["lib/util"],
   "lib/audit": ["lib/util", "lib/wire"],
   // The kit is part of lib/plugin; built-in plugins see only its mod.ts.
-  "lib/plugin": ["lib/util", "lib/wire", "lib/audit"],
+  // Plugins may add finding rules: the kit re-exports their types.
+  "lib/plugin": ["lib/util", "lib/wire", "lib/audit", "lib/findings"],
   "lib/seal": ["lib/util"],
   "lib/log": ["lib/util", "lib/wire", "lib/audit", "lib/seal"],
   // Findings are computed from events alone, offline or (later) live.

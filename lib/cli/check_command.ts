@@ -8,8 +8,7 @@ import { type CommandContext, parseCommand } from "./command.ts";
 import { UsageError } from "./usage_error.ts";
 import { EXIT } from "./exit_codes.ts";
 import { logArgs, readingFiles } from "./log_files.ts";
-import type { FindingRule } from "../findings/finding.ts";
-import { configFindingRules } from "./config_finding_rules.ts";
+import { configFindingRuleSet } from "./config_finding_rules.ts";
 
 /** The help of `mcp-audit check`. */
 export const CHECK_HELP =
@@ -54,18 +53,6 @@ Options:
 
 Exit status: 0 when nothing is forbidden; 1 when something is; 2 for a usage
 error; 4 when a log or the key cannot be read.`;
-
-/**
- * The finding rules under the config's `findings` settings, when a
- * `finding:` rule is asked for; else undefined (the built-in rules).
- */
-async function configuredFindingRules(
-  rules: { kind: string }[],
-  configPath: string | undefined,
-): Promise<FindingRule[] | undefined> {
-  if (!rules.some((r) => r.kind === "finding")) return undefined;
-  return await configFindingRules(configPath, CHECK_HELP);
-}
 
 /**
  * Warns for each `entity:TYPE` rule whose type no extractor of the config
@@ -151,14 +138,18 @@ export async function checkCommand(
   const { checkLogs, formatCheckReport, parseFailOn } = await import(
     "../evidence/check.ts"
   );
+  // A plugin's rule ids are known once the config's plugins are loaded.
+  const ruleSet = /finding:/i.test(values["fail-on"] ?? "")
+    ? await configFindingRuleSet(values.config, CHECK_HELP)
+    : undefined;
+  const findingRules = ruleSet?.rules;
   let rules;
   try {
-    rules = parseFailOn(values["fail-on"] ?? "");
+    rules = parseFailOn(values["fail-on"] ?? "", ruleSet?.known);
   } catch (error) {
     throw new UsageError((error as Error).message, CHECK_HELP);
   }
   await warnUnyieldedEntities(rules, values.config, context);
-  const findingRules = await configuredFindingRules(rules, values.config);
   const logs = await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
   return await readingFiles(context, async () => {

@@ -271,10 +271,13 @@ export async function preparePlugin(
       `the module has no plugin as its default export. Write "export default definePlugin({ name: ..., onToolCall() {...} })".`,
     );
   }
-  if (!plugin.onToolCall && !plugin.onMessage && !plugin.redact) {
+  if (
+    !plugin.onToolCall && !plugin.onMessage && !plugin.redact &&
+    !plugin.findings?.length
+  ) {
     throw new PluginLoadError(
       use,
-      `plugin "${plugin.name}" has no hook (onToolCall, onMessage or redact).`,
+      `plugin "${plugin.name}" has no hook (onToolCall, onMessage, redact or findings).`,
     );
   }
   let opts: unknown = pluginOptions;

@@ -68,7 +68,8 @@ export interface CheckReport {
 /**
  * Parses a `--fail-on` list: `write`, `sensitive`, `error`, `unverified`,
  * `class:<LABEL>`, `entity:<type>`, `finding:<severity>` (that severity or
- * worse) or `finding:<rule-id>`, comma-separated. Throws `RangeError`.
+ * worse) or `finding:<rule-id>` (one of `ruleIds`: by default the
+ * built-in rules'), comma-separated. Throws `RangeError`.
  *
  * @example
  * ```ts
@@ -81,7 +82,10 @@ export interface CheckReport {
  * assert.throws(() => parseFailOn("finding:nonsense"), RangeError);
  * ```
  */
-export function parseFailOn(text: string): FailRule[] {
+export function parseFailOn(
+  text: string,
+  ruleIds: readonly string[] = BUILTIN_RULES.map((r) => r.id),
+): FailRule[] {
   const rules: FailRule[] = [];
   for (const raw of text.split(",").map((s) => s.trim()).filter(Boolean)) {
     const lower = raw.toLowerCase();
@@ -99,7 +103,7 @@ export function parseFailOn(text: string): FailRule[] {
     } else if (lower.startsWith("entity:") && raw.length > 7) {
       rules.push({ kind: "entity", type: raw.slice(7), name: raw });
     } else if (lower.startsWith("finding:") && raw.length > 8) {
-      rules.push(findingRule(raw));
+      rules.push(findingRule(raw, ruleIds));
     } else if (lower.startsWith("class:") && raw.length > 6) {
       rules.push({ kind: "class", label: raw.slice(6), name: raw });
     } else {
@@ -116,18 +120,17 @@ export function parseFailOn(text: string): FailRule[] {
   return rules;
 }
 
-function findingRule(raw: string): FailRule {
+function findingRule(raw: string, ruleIds: readonly string[]): FailRule {
   const what = raw.slice(8).toLowerCase();
   if ((SEVERITIES as readonly string[]).includes(what)) {
     return { kind: "finding", severity: what as Severity, name: raw };
   }
-  if (BUILTIN_RULES.some((r) => r.id === what)) {
-    return { kind: "finding", rule: what, name: raw };
-  }
+  const id = ruleIds.find((r) => r.toLowerCase() === what);
+  if (id !== undefined) return { kind: "finding", rule: id, name: raw };
   throw new RangeError(
     `Unknown finding in --fail-on rule "${raw}": use finding:high, finding:medium, finding:low or a rule id (${
-      BUILTIN_RULES.map((r) => r.id).join(", ")
-    }).`,
+      ruleIds.join(", ")
+    }; a plugin's rules count when --config names the plugin).`,
   );
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { FindingRule } from "../findings/finding.ts";
 import type {
   Classification,
   Entity,
@@ -89,6 +90,14 @@ export interface Plugin<Options = unknown> {
    * only on what is logged, never on the forwarded traffic. Must be synchronous.
    */
   redact?(value: string, path: string): string | undefined;
+  /**
+   * Finding rules the plugin adds to the built-in ones: each a function of
+   * one session's calls and messages, run by `report`, `summary` and
+   * `check` (which load module plugins from the config for them). The
+   * config's `findings` section switches them off or sets their severity
+   * by their ids, as for the built-ins.
+   */
+  readonly findings?: readonly FindingRule[];
 }
 
 /**

@@ -21,6 +21,9 @@
  *   load when they cannot have it.
  * - {@linkcode spendBudget}: a long loop in a hook gives up when the hook's
  *   time budget is spent ({@linkcode BudgetExceededError}).
+ * - {@linkcode defineFindingRule} and the finding types: a plugin's own
+ *   finding rules (its `findings`), run by `report`, `summary` and `check`
+ *   beside the built-in ones.
  * - `Assert` and `Equals`: compile-time checks that an options interface
  *   and its zod schema agree.
  *
@@ -101,4 +104,17 @@ export {
   linearTwin,
 } from "./linear.ts";
 export { BudgetExceededError, spendBudget } from "./budget.ts";
+export { defineFindingRule } from "./finding_rule.ts";
+export type {
+  Finding,
+  FindingEntity,
+  FindingRule,
+  Severity,
+} from "../../findings/finding.ts";
+export type {
+  SessionCalls,
+  SessionMessage,
+  ToolCall as SessionToolCall,
+  ToolHints,
+} from "../../findings/session_calls.ts";
 export type { Assert, Equals } from "../../util/_type_check.ts";
