@@ -325,8 +325,9 @@ export async function wrapHooks(
     } else if (current === null) {
       context.err(`${file}: not found: nothing to unwrap.`);
       return EXIT.failed;
-    } else if (record && record.after === current && record.before !== null) {
-      after = record.before;
+    } else if (record && record.after === current) {
+      // Unchanged since wrap: back to the text from before ("" if wrap created it).
+      after = record.before ?? "";
     } else {
       after = removeHooksText(current, file, agent, command);
       if (record && after !== current) {
@@ -359,7 +360,9 @@ export async function wrapHooks(
       }
       return EXIT.ok;
     }
-    const saved = current === null ? undefined : await backup(file);
+    const saved = current === null || removeFile
+      ? undefined
+      : await backup(file);
     if (options.mode === "wrap") {
       await Deno.mkdir(dirname(file), { recursive: true });
       await Deno.writeTextFile(file, after);

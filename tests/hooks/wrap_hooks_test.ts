@@ -440,6 +440,9 @@ Deno.test("wrap --hooks --config: a file that did not exist is created, and unwr
     file,
   ]);
   assert.equal(unwrap.code, 0, unwrap.stderr);
+  assert.match(unwrap.stdout, /Removed .* \(wrap had created it\)/);
+  assert.doesNotMatch(unwrap.stdout, /changed since wrap/);
   await assert.rejects(Deno.stat(file));
   await assert.rejects(Deno.stat(`${file}.mcp-audit-hooks.json`));
+  assert.deepEqual(await backups(dirname(file)), []);
 });
