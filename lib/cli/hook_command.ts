@@ -33,7 +33,9 @@ Options:
   --config FILE  The mcp-audit.jsonc to use. Default: ./mcp-audit.jsonc if
                  present in the agent's working directory.
   --policy FILE  A JSONC file holding { "policy": {...} } (README "Guard
-                 mode"); replaces the config's "policy".
+                 mode"); replaces the config's "policy". If it cannot be
+                 read or is invalid, the guard fails closed: every tool
+                 call is denied, the reason naming the file and the problem.
   --no-prompts   Record only the length of the user's prompts.
   -h, --help     This help.
 
@@ -104,13 +106,22 @@ export async function hookCommand(
     return EXIT.failed;
   }
   let guardPolicy;
+  let policy;
   if (parsed.values.policy !== undefined) {
     const { loadPolicy } = await import("./proxy_command.ts");
     try {
       guardPolicy = await loadPolicy(parsed.values.policy);
     } catch (error) {
-      context.err(`${(error as Error).message}; the event was not recorded`);
-      return EXIT.failed;
+      // A guard fails closed: a policy that cannot be used denies every call.
+      const { unusablePolicy } = await import("../hooks/hook_guard.ts");
+      policy = unusablePolicy(parsed.values.policy, (error as Error).message);
+      context.err(
+        `${(error as Error).message}; the guard fails closed: ${
+          call.phase === "pre"
+            ? "this call is denied"
+            : "every tool call is denied until the policy is fixed"
+        }`,
+      );
     }
   }
   const { runHook } = await import("../hooks/run_hook.ts");
@@ -118,6 +129,7 @@ export async function hookCommand(
     logPath: parsed.values.log,
     configPath: parsed.values.config,
     guardPolicy,
+    policy,
     prompts: parsed.values["no-prompts"] ? false : undefined,
     registry: context.plugins,
   });

@@ -23,6 +23,10 @@ Options:
   --dry-run         Print the change as a unified diff; write nothing.
   --config PATH     The client's config file at another place.
   --project DIR     The project's config instead of the user's.
+  --hooks           Take out the hooks "wrap <agent> --hooks" installed: the
+                    file's text from before, byte for byte, while it still
+                    holds what wrap wrote; otherwise only mcp-audit's entries
+                    are removed (and the output says so).
   -h, --help        This help.
 
 Exit status: 0 on success (also when nothing was wrapped), 1 when a file was
@@ -52,6 +56,7 @@ export async function unwrapCommand(
       "dry-run": { type: "boolean" },
       config: { type: "string" },
       project: { type: "string" },
+      hooks: { type: "boolean" },
     },
     UNWRAP_HELP,
     context,
@@ -64,6 +69,17 @@ export async function unwrapCommand(
       `one client at a time, got "${positionals.join(" ")}"`,
       UNWRAP_HELP,
     );
+  }
+  if (values.hooks) {
+    const { wrapHooks } = await import("./_wrap_hooks.ts");
+    return await wrapHooks({
+      mode: "unwrap",
+      agent: positionals[0],
+      config: values.config,
+      project: values.project,
+      dryRun: values["dry-run"] === true,
+      help: UNWRAP_HELP,
+    }, context);
   }
   const client = pickClient(positionals[0], UNWRAP_HELP);
   const file = configFile(client, values, UNWRAP_HELP);

@@ -21,6 +21,7 @@ import {
 export const WRAP_HELP = `Usage: ${NAME} wrap <client> [options]
        ${NAME} wrap --all [--dry-run]
        ${NAME} wrap --status [<client>] [--project DIR]
+       ${NAME} wrap <claude-code|cursor|codex> --hooks [--project DIR] [--dry-run]
 
 Wires mcp-audit into an MCP client's config: each stdio server entry becomes
 "<mcp-audit> proxy --name NAME -- <its command and args>", each remote one
@@ -49,6 +50,12 @@ Options:
                     alone: wrap those one by one with --project DIR.
   --status          For each client and entry: audited or not, where its logs
                     go, its last session.
+  --hooks           Install the agent's hooks instead (README "Agent hooks"):
+                    "<mcp-audit> hook <agent>" on its tool and session events,
+                    in ~/.claude/settings.json, ~/.cursor/hooks.json or
+                    ~/.codex/hooks.json (--project: .claude/settings.json,
+                    .cursor/hooks.json, .codex/hooks.json); other hooks stay;
+                    <file>.mcp-audit-hooks.json keeps what unwrap restores.
   -h, --help        This help.
 
 Refused, with nothing written (exit 1): a file that does not parse (its line
@@ -86,6 +93,7 @@ export async function wrapCommand(
       project: { type: "string" },
       all: { type: "boolean" },
       status: { type: "boolean" },
+      hooks: { type: "boolean" },
     },
     WRAP_HELP,
     context,
@@ -98,6 +106,17 @@ export async function wrapCommand(
       `one client at a time, got "${positionals.join(" ")}"`,
       WRAP_HELP,
     );
+  }
+  if (values.hooks) {
+    const { wrapHooks } = await import("./_wrap_hooks.ts");
+    return await wrapHooks({
+      mode: "wrap",
+      agent: positionals[0],
+      config: values.config,
+      project: values.project,
+      dryRun: values["dry-run"] === true,
+      help: WRAP_HELP,
+    }, context);
   }
   if (values.status) {
     const { wrapStatus } = await import("./_wrap_status.ts");

@@ -104,3 +104,40 @@ export function classListPolicy(
   }
   return rules.length ? { mode: "enforce", rules } : undefined;
 }
+
+/**
+ * The policy that stands in for a guard policy that could not be loaded:
+ * a guard fails closed, so every pre-event is denied (enforced, rule
+ * `mcp-audit.policy-unusable`) with a reason that names the file and the
+ * problem, and the denial is sealed in the log like any other.
+ *
+ * @example
+ * ```ts
+ * import { unusablePolicy } from "./hook_guard.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const policy = unusablePolicy("/p/policy.json", "not found");
+ * const call = { agent: "codex", event: "PreToolUse", phase: "pre", session: "s", tool: "Bash", input: { command: "ls" } } as const;
+ * const d = policy.decide(call, { classes: ["READ"] });
+ * assert.equal(d?.action, "deny");
+ * assert.equal(d?.ruleId, "mcp-audit.policy-unusable");
+ * assert.match(d?.reason ?? "", /\/p\/policy\.json.*not found/);
+ * ```
+ */
+export function unusablePolicy(file: string, problem: string): HookPolicy {
+  // The loader's headline lines, without its code frames (the model reads this).
+  const headline = problem.split("\n").filter((l) => l && !/^\s/.test(l))
+    .slice(0, 2).join(" ");
+  const reason =
+    `mcp-audit: the guard policy ${file} cannot be used (${headline}), so every tool call is denied until it is fixed or --policy is removed from the hook command`;
+  return {
+    decide: function denyAll(): HookDecision {
+      return {
+        action: "deny",
+        reason,
+        mode: "enforce",
+        ruleId: "mcp-audit.policy-unusable",
+      };
+    },
+  };
+}

@@ -441,7 +441,7 @@ Deno.test("hook with the deprecated hooks.deny class list: answered deny as a po
   assert.equal(decision.outcome, "blocked");
 });
 
-Deno.test("hook --policy with a broken policy file names the file and exits 1 (non-blocking)", async () => {
+Deno.test("hook --policy with an invalid policy file fails closed: the call is denied, the file named", async () => {
   await using dir = await tempDir();
   const policy = `${dir.path}/bad.jsonc`;
   await Deno.writeTextFile(
@@ -455,9 +455,11 @@ Deno.test("hook --policy with a broken policy file names the file and exits 1 (n
     tool_input: { command: "ls" },
     tool_use_id: "t",
   }, ["--log", `${dir.path}/x.jsonl`, "--policy", policy]);
-  assert.equal(run.code, 1);
-  assert.equal(run.stdout, "");
-  assert.match(run.stderr, /bad\.jsonc/);
+  assert.equal(run.code, 0, run.stderr);
+  const answer = JSON.parse(run.stdout).hookSpecificOutput;
+  assert.equal(answer.permissionDecision, "deny");
+  assert.ok(answer.permissionDecisionReason.includes(policy));
+  assert.match(run.stderr, /bad\.jsonc.*the guard fails closed/s);
 });
 
 Deno.test("hook codex and cursor: their documented payloads become paired, classed calls", async () => {
