@@ -11,23 +11,19 @@
  *
  * @module
  */
-import type { DecisionEvent, HttpExchange } from "../audit/event.ts";
+import type { HttpExchange } from "../audit/event.ts";
 import type { CorrelatedEvent, FrameContext } from "../audit/correlator.ts";
 import type { AuditSession } from "../session/audit_session.ts";
 import type { Guard } from "../guard/guard.ts";
-import type { Decision, ToolAnnotations } from "../guard/decide.ts";
-import { hidingRule } from "../guard/decide.ts";
+import type { Decision } from "../guard/decide.ts";
 import type { PinCheck } from "../guard/pins.ts";
+import {
+  type Approval,
+  type GuardMessage,
+  SessionGuard,
+} from "../guard/session_guard.ts";
 
-/** A JSON-RPC message as the guard reads it. */
-export type GuardMessage = {
-  jsonrpc?: string;
-  id?: string | number | null;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: unknown;
-};
+export type { GuardMessage };
 
 /**
  * Sends an `elicitation/create` request to the client (its answer comes
@@ -97,23 +93,19 @@ export class GuardedExchange {
   #options: GuardedExchangeOptions;
   #elicitation = false;
   #lists = new Set<string>();
-  #annotations = new Map<string, ToolAnnotations>();
+  #guard: SessionGuard;
   #asks = new Map<string, (answer: GuardMessage) => void>();
   #askCount = 0;
-  #unpinned = new Set<string>();
   #pins: PinCheck | undefined | null = null;
-  #methodRules: boolean;
 
   /** Creates the guard of one session. */
   constructor(options: GuardedExchangeOptions) {
     this.#options = options;
-    this.#methodRules = options.guard.policy.rules.some((r) =>
-      r.method !== undefined
-    );
+    this.#guard = new SessionGuard(options.guard);
   }
 
   get #enforce(): boolean {
-    return (this.#options.guard.policy.mode ?? "monitor") === "enforce";
+    return this.#guard.enforce;
   }
 
   /** Whether a `tools/list` answer is awaited (a response stream may then need rewriting). */
@@ -167,10 +159,7 @@ export class GuardedExchange {
         this.#lists.add(idKey(m.id));
       }
     }
-    return all.some((m) =>
-      m && typeof m.method === "string" && m.id !== undefined &&
-      (m.method === "tools/call" || this.#methodRules)
-    );
+    return all.some((m) => m && this.#guard.decides(m));
   }
 
   /**
@@ -201,7 +190,7 @@ export class GuardedExchange {
           e.kind === "request" && idKey(e.id) === idKey(msg.id)
         );
         if (request) await audit.processed(request);
-        const decision = this.#decide(audit, msg, request);
+        const decision = this.#guard.decide(msg, request, this.#server(audit));
         const stop = this.#enforce && decision.action !== "allow";
         if (stop) {
           blocked = true;
@@ -213,8 +202,8 @@ export class GuardedExchange {
             }
             : decision;
           this.#record(audit, why, msg, request, "blocked");
-          replies.push(this.#denial(why, msg));
-        } else if (msg.method === "tools/call" || decision.rule) {
+          replies.push(this.#guard.denial(why, msg));
+        } else if (this.#guard.logs(msg, decision)) {
           this.#record(audit, decision, msg, request, "forwarded");
         }
       }
@@ -224,7 +213,7 @@ export class GuardedExchange {
           msg && typeof msg.method === "string" && msg.id !== undefined &&
           !replies.some((r) => idKey((r as GuardMessage).id) === idKey(msg.id))
         ) {
-          replies.push(this.#denial({
+          replies.push(this.#guard.denial({
             action: "deny",
             mode: "enforce",
             reason: "another request of its batch was denied",
@@ -240,9 +229,9 @@ export class GuardedExchange {
     const msg = parsed as GuardMessage;
     const request = events.find((e) => e.kind === "request");
     if (request) await audit.processed(request);
-    const decision = this.#decide(audit, msg, request);
+    const decision = this.#guard.decide(msg, request, this.#server(audit));
     if (decision.action === "allow" || !this.#enforce) {
-      if (msg.method === "tools/call" || decision.rule !== undefined) {
+      if (this.#guard.logs(msg, decision)) {
         this.#record(audit, decision, msg, request, "forwarded");
       }
       return { forward: true, audited: true };
@@ -275,72 +264,14 @@ export class GuardedExchange {
     const tools = msg.result?.tools;
     if (!Array.isArray(tools)) return none;
     const server = this.#server(audit);
-    for (const tool of tools) {
-      if (tool && typeof tool.name === "string") {
-        this.#annotations.set(tool.name, tool.annotations ?? {});
-      }
-    }
     if (this.#pins === null) this.#pins = this.#options.pins?.(audit);
     const pinned = this.#pins?.(tools, server);
-    const policy = this.#options.guard.policy;
-    const enforcePins = this.#enforce && policy.pinning === "enforce";
-    const events: Parameters<AuditSession["record"]>[0][] = [];
-    if (pinned) {
-      events.push({ kind: "tool_change", ...pinned, enforced: enforcePins });
-      if (enforcePins) {
-        for (
-          const t of [
-            ...pinned.added,
-            ...pinned.changed.map((c) => c.tool),
-          ]
-        ) {
-          this.#unpinned.add(t);
-        }
-      }
-    }
-    const hidden: string[] = [];
-    const reasons: string[] = [];
-    for (const tool of tools) {
-      const name = typeof tool?.name === "string" ? tool.name : undefined;
-      if (name === undefined) continue;
-      if (this.#unpinned.has(name)) {
-        hidden.push(name);
-        continue;
-      }
-      const rule = hidingRule(policy, {
-        tool: name,
-        server,
-        annotations: tool.annotations,
-      });
-      if (rule) {
-        hidden.push(name);
-        if (!reasons.includes(rule.id)) reasons.push(rule.id);
-      }
-    }
+    const screen = this.#guard.screenTools(msg, tools, server, pinned);
     const record = (): void => {
-      for (const event of events) audit.record(event);
+      for (const event of screen.events) audit.record(event);
     };
-    if (hidden.length === 0) return { bytes, record };
-    const event: Omit<DecisionEvent, "v" | "seq" | "ts" | "session" | "hash"> =
-      {
-        kind: "decision",
-        mode: policy.mode ?? "monitor",
-        action: "hide",
-        reason: reasons.length > 0
-          ? `hidden by the policy rule${reasons.length > 1 ? "s" : ""} ${
-            reasons.map((r) => `"${r}"`).join(", ")
-          }`
-          : "changed since pinned",
-        method: "tools/list",
-        outcome: "forwarded",
-        hidden,
-      };
-    if (reasons.length > 0) event.rule = reasons[0];
-    events.push(event);
-    if (!this.#enforce) return { bytes, record };
-    const kept = tools.filter((t) => !hidden.includes(t?.name));
-    const filtered = { ...msg, result: { ...msg.result, tools: kept } };
-    return { bytes: encoder.encode(JSON.stringify(filtered)), record };
+    if (screen.message === msg) return { bytes, record };
+    return { bytes: encoder.encode(JSON.stringify(screen.message)), record };
   }
 
   #server(audit: AuditSession): string[] {
@@ -349,82 +280,15 @@ export class GuardedExchange {
     ): n is string => typeof n === "string");
   }
 
-  #decide(
-    audit: AuditSession,
-    msg: GuardMessage,
-    request: CorrelatedEvent | undefined,
-  ): Decision {
-    const tool = msg.method === "tools/call"
-      ? String(msg.params?.name ?? "")
-      : undefined;
-    const req = request?.kind === "request" ? request : undefined;
-    const decision = this.#options.guard.check({
-      method: msg.method,
-      tool,
-      server: this.#server(audit),
-      classes: req?.classes?.map((c) => c.label) ?? [],
-      annotations: tool === undefined ? undefined : this.#annotations.get(tool),
-      arguments: msg.params?.arguments,
-      entities: req?.entities?.map((e) => ({ type: e.type, value: e.value })),
-      time: new Date(),
-    });
-    if (
-      tool !== undefined && this.#unpinned.has(tool) &&
-      decision.action !== "deny" && decision.action !== "hide"
-    ) {
-      return {
-        ...decision,
-        rule: "pinning",
-        action: "deny",
-        reason:
-          `the definition of the tool "${tool}" changed since it was pinned; run "mcp-audit pin accept" once it is checked`,
-      };
-    }
-    return decision;
-  }
-
   #record(
     audit: AuditSession,
     decision: Decision,
     msg: GuardMessage,
     request: CorrelatedEvent | undefined,
-    outcome: DecisionEvent["outcome"],
-    approval?: DecisionEvent["approval"],
+    outcome: "forwarded" | "blocked",
+    approval?: Approval,
   ): void {
-    const event: Omit<DecisionEvent, "v" | "seq" | "ts" | "session" | "hash"> =
-      {
-        kind: "decision",
-        mode: decision.mode,
-        action: decision.action,
-        reason: decision.reason,
-        method: msg.method ?? "",
-        outcome,
-      };
-    if (decision.rule !== undefined) event.rule = decision.rule;
-    if (request) event.requestSeq = request.seq;
-    if (msg.method === "tools/call") {
-      event.tool = String(msg.params?.name ?? "");
-    }
-    if (approval) event.approval = approval;
-    audit.record(event);
-  }
-
-  /** The answer to a blocked request: a tool error for a call, a JSON-RPC error otherwise. */
-  #denial(decision: Decision, msg: GuardMessage): GuardMessage {
-    const text = decision.rule === undefined
-      ? `Denied by policy: ${decision.reason}`
-      : `Denied by policy rule "${decision.rule}": ${decision.reason}`;
-    return msg.method === "tools/call"
-      ? {
-        jsonrpc: "2.0",
-        id: msg.id,
-        result: { content: [{ type: "text", text }], isError: true },
-      }
-      : {
-        jsonrpc: "2.0",
-        id: msg.id,
-        error: { code: -32001, message: text, data: { rule: decision.rule } },
-      };
+    audit.record(this.#guard.record(decision, msg, request, outcome, approval));
   }
 
   #deny(
@@ -433,7 +297,9 @@ export class GuardedExchange {
     msg: GuardMessage,
     http: HttpExchange | undefined,
   ): Verdict {
-    const reply = encoder.encode(JSON.stringify(this.#denial(decision, msg)));
+    const reply = encoder.encode(
+      JSON.stringify(this.#guard.denial(decision, msg)),
+    );
     audit.line("s2c", reply, http && { method: http.method });
     return { forward: false, reply };
   }
@@ -462,37 +328,8 @@ export class GuardedExchange {
       );
     }
     const id = `mcp-audit-ask-${++this.#askCount}`;
-    const req = request?.kind === "request" ? request : undefined;
-    // The arguments as the log holds them: redacted by the pipeline.
-    const params = req?.params as { arguments?: unknown } | undefined;
-    const shown = JSON.stringify(params?.arguments ?? {}, null, 1);
-    const tool = msg.method === "tools/call"
-      ? String(msg.params?.name ?? "")
-      : msg.method;
-    const rule = decision.rule ?? "default";
-    const question: GuardMessage = {
-      jsonrpc: "2.0",
-      id,
-      method: "elicitation/create",
-      params: {
-        message:
-          `mcp-audit: the policy rule "${rule}" asks before the call of "${tool}" with ${
-            shown.length > 2000 ? shown.slice(0, 2000) + "..." : shown
-          }. ${decision.reason}. Allow it?`,
-        requestedSchema: {
-          type: "object",
-          properties: {
-            approve: {
-              type: "boolean",
-              title: "Allow this call",
-              description: `Rule "${rule}": ${decision.reason}`,
-            },
-          },
-          required: ["approve"],
-        },
-      },
-    };
-    const timeoutMs = this.#options.guard.policy.askTimeoutMs ?? 120_000;
+    const question = this.#guard.question(id, decision, msg, request);
+    const timeoutMs = this.#guard.askTimeoutMs;
     let answer: GuardMessage | "timeout";
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
@@ -511,21 +348,7 @@ export class GuardedExchange {
       clearTimeout(timer);
       this.#asks.delete(idKey(id));
     }
-    let approval: NonNullable<DecisionEvent["approval"]>;
-    if (answer === "timeout") approval = "timeout";
-    else if (answer.error !== undefined || answer.result === undefined) {
-      approval = "failed";
-    } else {
-      const action = answer.result.action;
-      const content = answer.result.content as
-        | Record<string, unknown>
-        | undefined;
-      approval = action === "accept" && content?.approve === true
-        ? "accepted"
-        : action === "cancel"
-        ? "cancelled"
-        : "declined";
-    }
+    const approval = this.#guard.approval(answer);
     if (approval === "accepted") {
       this.#record(audit, decision, msg, request, "forwarded", approval);
       return { forward: true, audited: true };

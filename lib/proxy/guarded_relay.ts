@@ -9,14 +9,17 @@
  *
  * @module
  */
-import type { DecisionEvent } from "../audit/event.ts";
 import type { CorrelatedEvent } from "../audit/correlator.ts";
 import type { AuditSession } from "../session/audit_session.ts";
 import type { ChunkReader } from "./chunk_reader.ts";
 import type { Guard } from "../guard/guard.ts";
-import type { Decision, ToolAnnotations } from "../guard/decide.ts";
-import { hidingRule } from "../guard/decide.ts";
+import type { Decision } from "../guard/decide.ts";
 import type { PinCheck } from "../guard/pins.ts";
+import {
+  type Approval,
+  type GuardMessage,
+  SessionGuard,
+} from "../guard/session_guard.ts";
 
 /** Options for {@linkcode GuardedRelay}. */
 export interface GuardedRelayOptions {
@@ -34,14 +37,7 @@ export interface GuardedRelayOptions {
   warn?: (message: string) => void;
 }
 
-type Message = {
-  jsonrpc?: string;
-  id?: string | number | null;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: unknown;
-};
+type Message = GuardMessage;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -109,25 +105,25 @@ export class GuardedRelay {
   #clientOpen = true;
   #elicitation = false;
   #lists = new Set<string>();
-  #annotations = new Map<string, ToolAnnotations>();
+  #guard: SessionGuard;
   #asks = new Map<string, (answer: Message) => void>();
   #askCount = 0;
   #held = new Set<Promise<void>>();
-  /** Tools the pins say changed, hidden and denied under `pinning: "enforce"`. */
-  #unpinned = new Set<string>();
-  #methodRules: boolean;
 
   /** Creates the relay. */
   constructor(options: GuardedRelayOptions) {
     this.#options = options;
     this.#max = options.maxParseBytes ?? 512 * 1024;
-    this.#methodRules = options.guard.policy.rules.some((r) =>
-      r.method !== undefined
-    );
+    this.#guard = new SessionGuard(options.guard);
   }
 
   get #enforce(): boolean {
-    return (this.#options.guard.policy.mode ?? "monitor") === "enforce";
+    return this.#guard.enforce;
+  }
+
+  #server(): string[] {
+    return [this.#options.name, this.#options.audit.handshake.server?.name]
+      .filter((n): n is string => typeof n === "string");
   }
 
   /** Client -> server: decides requests before they are forwarded. */
@@ -237,17 +233,15 @@ export class GuardedRelay {
     if (msg.method === "tools/list" && msg.id !== undefined) {
       this.#lists.add(idKey(msg.id));
     }
-    const decided = typeof msg.method === "string" && msg.id !== undefined &&
-      (msg.method === "tools/call" || this.#methodRules);
-    if (!decided) return this.#forward(line);
+    if (!this.#guard.decides(msg)) return this.#forward(line);
     const { events, wait } = this.#options.audit.line("c2s", line);
     if (wait) await wait;
     const request = events.find((e) => e.kind === "request");
     if (request) await this.#options.audit.processed(request);
-    const decision = this.#decide(msg, request);
+    const decision = this.#guard.decide(msg, request, this.#server());
     if (decision.action === "allow" || !this.#enforce) {
       // Other methods are decided only for the rules that name them.
-      if (msg.method === "tools/call" || decision.rule !== undefined) {
+      if (this.#guard.logs(msg, decision)) {
         this.#record(decision, msg, request, "forwarded");
       }
       return this.#forward(line, true, true);
@@ -263,81 +257,21 @@ export class GuardedRelay {
     await this.#deny(decision, msg);
   }
 
-  #decide(msg: Message, request: CorrelatedEvent | undefined): Decision {
-    const tool = msg.method === "tools/call"
-      ? String(msg.params?.name ?? "")
-      : undefined;
-    const server = [
-      this.#options.name,
-      this.#options.audit.handshake.server?.name,
-    ].filter((n): n is string => typeof n === "string");
-    const req = request?.kind === "request" ? request : undefined;
-    const decision = this.#options.guard.check({
-      method: msg.method,
-      tool,
-      server,
-      classes: req?.classes?.map((c) => c.label) ?? [],
-      annotations: tool === undefined ? undefined : this.#annotations.get(tool),
-      arguments: msg.params?.arguments,
-      entities: req?.entities?.map((e) => ({ type: e.type, value: e.value })),
-      time: new Date(),
-    });
-    if (
-      tool !== undefined && this.#unpinned.has(tool) &&
-      decision.action !== "deny" && decision.action !== "hide"
-    ) {
-      return {
-        ...decision,
-        rule: "pinning",
-        action: "deny",
-        reason:
-          `the definition of the tool "${tool}" changed since it was pinned; run "mcp-audit pin accept" once it is checked`,
-      };
-    }
-    return decision;
-  }
-
   #record(
     decision: Decision,
     msg: Message,
     request: CorrelatedEvent | undefined,
-    outcome: DecisionEvent["outcome"],
-    approval?: DecisionEvent["approval"],
+    outcome: "forwarded" | "blocked",
+    approval?: Approval,
   ): void {
-    const event: Omit<DecisionEvent, "v" | "seq" | "ts" | "session" | "hash"> =
-      {
-        kind: "decision",
-        mode: decision.mode,
-        action: decision.action,
-        reason: decision.reason,
-        method: msg.method ?? "",
-        outcome,
-      };
-    if (decision.rule !== undefined) event.rule = decision.rule;
-    if (request) event.requestSeq = request.seq;
-    if (msg.method === "tools/call") {
-      event.tool = String(msg.params?.name ?? "");
-    }
-    if (approval) event.approval = approval;
-    this.#options.audit.record(event);
+    this.#options.audit.record(
+      this.#guard.record(decision, msg, request, outcome, approval),
+    );
   }
 
   /** Answers a request the policy blocked: a tool error for a call, a JSON-RPC error otherwise. */
   #deny(decision: Decision, msg: Message): Promise<void> {
-    const text = decision.rule === undefined
-      ? `Denied by policy: ${decision.reason}`
-      : `Denied by policy rule "${decision.rule}": ${decision.reason}`;
-    const answer = msg.method === "tools/call"
-      ? {
-        jsonrpc: "2.0",
-        id: msg.id,
-        result: { content: [{ type: "text", text }], isError: true },
-      }
-      : {
-        jsonrpc: "2.0",
-        id: msg.id,
-        error: { code: -32001, message: text, data: { rule: decision.rule } },
-      };
+    const answer = this.#guard.denial(decision, msg);
     return this.#reply(encoder.encode(JSON.stringify(answer)));
   }
 
@@ -360,63 +294,18 @@ export class GuardedRelay {
       );
     }
     const id = `mcp-audit-ask-${++this.#askCount}`;
-    const req = request?.kind === "request" ? request : undefined;
-    // The arguments as the log holds them: redacted by the pipeline.
-    const params = req?.params as { arguments?: unknown } | undefined;
-    const shown = JSON.stringify(params?.arguments ?? {}, null, 1);
-    const tool = msg.method === "tools/call"
-      ? String(msg.params?.name ?? "")
-      : msg.method;
-    const question = {
-      jsonrpc: "2.0",
-      id,
-      method: "elicitation/create",
-      params: {
-        message: `mcp-audit: the policy rule "${
-          decision.rule ?? "default"
-        }" asks before the call of "${tool}" with ${
-          shown.length > 2000 ? shown.slice(0, 2000) + "..." : shown
-        }. ${decision.reason}. Allow it?`,
-        requestedSchema: {
-          type: "object",
-          properties: {
-            approve: {
-              type: "boolean",
-              title: "Allow this call",
-              description: `Rule "${
-                decision.rule ?? "default"
-              }": ${decision.reason}`,
-            },
-          },
-          required: ["approve"],
-        },
-      },
-    };
+    const question = this.#guard.question(id, decision, msg, request);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const answer = await new Promise<Message | "timeout">((resolve) => {
       this.#asks.set(idKey(id), resolve);
       timer = setTimeout(() => {
         this.#asks.delete(idKey(id));
         resolve("timeout");
-      }, this.#options.guard.policy.askTimeoutMs ?? 120_000);
+      }, this.#guard.askTimeoutMs);
       this.#reply(encoder.encode(JSON.stringify(question))).catch(() => {});
     });
     clearTimeout(timer);
-    let approval: NonNullable<DecisionEvent["approval"]>;
-    if (answer === "timeout") approval = "timeout";
-    else if (answer.error !== undefined || answer.result === undefined) {
-      approval = "failed";
-    } else {
-      const action = answer.result.action;
-      const content = answer.result.content as
-        | Record<string, unknown>
-        | undefined;
-      approval = action === "accept" && content?.approve === true
-        ? "accepted"
-        : action === "cancel"
-        ? "cancelled"
-        : "declined";
-    }
+    const approval = this.#guard.approval(answer);
     if (approval === "accepted") {
       this.#record(decision, msg, request, "forwarded", approval);
       return this.#forward(line, true, true);
@@ -438,80 +327,15 @@ export class GuardedRelay {
     this.#lists.delete(idKey(msg.id));
     const tools = msg.result?.tools;
     if (!Array.isArray(tools)) return this.#reply(line);
-    const server = [
-      this.#options.name,
-      this.#options.audit.handshake.server?.name,
-    ].filter((n): n is string => typeof n === "string");
-    for (const tool of tools) {
-      if (tool && typeof tool.name === "string") {
-        this.#annotations.set(tool.name, tool.annotations ?? {});
-      }
-    }
+    const server = this.#server();
     const pinned = this.#options.pins?.(tools, server);
-    const enforcePins = this.#enforce &&
-      this.#options.guard.policy.pinning === "enforce";
-    if (pinned) {
-      this.#options.audit.record({
-        kind: "tool_change",
-        ...pinned,
-        enforced: enforcePins,
-      });
-      if (enforcePins) {
-        for (
-          const t of [
-            ...pinned.added,
-            ...pinned.changed.map((c) => c.tool),
-          ]
-        ) {
-          this.#unpinned.add(t);
-        }
-      }
-    }
-    const hidden: string[] = [];
-    const reasons: string[] = [];
-    for (const tool of tools) {
-      const name = typeof tool?.name === "string" ? tool.name : undefined;
-      if (name === undefined) continue;
-      if (this.#unpinned.has(name)) {
-        hidden.push(name);
-        continue;
-      }
-      const rule = hidingRule(this.#options.guard.policy, {
-        tool: name,
-        server,
-        annotations: tool.annotations,
-      });
-      if (rule) {
-        hidden.push(name);
-        if (!reasons.includes(rule.id)) reasons.push(rule.id);
-      }
-    }
-    if (hidden.length === 0) return this.#reply(line);
-    const mode = this.#options.guard.policy.mode ?? "monitor";
-    const event: Omit<DecisionEvent, "v" | "seq" | "ts" | "session" | "hash"> =
-      {
-        kind: "decision",
-        mode,
-        action: "hide",
-        reason: reasons.length > 0
-          ? `hidden by the policy rule${reasons.length > 1 ? "s" : ""} ${
-            reasons.map((r) => `"${r}"`).join(", ")
-          }`
-          : "changed since pinned",
-        method: "tools/list",
-        outcome: "forwarded",
-        hidden,
-      };
-    if (reasons.length > 0) event.rule = reasons[0];
-    if (!this.#enforce) {
-      await this.#reply(line);
-      this.#options.audit.record(event);
-      return;
-    }
-    const kept = tools.filter((t) => !hidden.includes(t?.name));
-    const filtered = { ...msg, result: { ...msg.result, tools: kept } };
-    // The log holds what the server sent; the decision says what was hidden.
-    await this.#reply(encoder.encode(JSON.stringify(filtered)), true, line);
-    this.#options.audit.record(event);
+    const screen = this.#guard.screenTools(msg, tools, server, pinned);
+    const bytes = screen.message === msg
+      ? line
+      : encoder.encode(JSON.stringify(screen.message));
+    // The log holds what the server sent, then what the pins and the
+    // policy made of it (as the HTTP transports record it).
+    await this.#reply(bytes, true, line);
+    for (const event of screen.events) this.#options.audit.record(event);
   }
 }
