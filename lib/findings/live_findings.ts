@@ -26,8 +26,19 @@ export interface LiveFindingsOptions {
   maxEvents?: number;
 }
 
-/** Message kinds the rules read; the rest is not kept. */
-const KEPT = new Set(["request", "response", "error", "notification"]);
+/**
+ * Event kinds the rules read (messages, the guard's decisions for
+ * `write-after-denial`, tool changes for `tool-changed`); the rest is not
+ * kept.
+ */
+const KEPT = new Set([
+  "request",
+  "response",
+  "error",
+  "notification",
+  "decision",
+  "tool_change",
+]);
 
 /**
  * Live findings over one session's events.
@@ -52,7 +63,8 @@ export class LiveFindings {
   #interval: number;
   #max: number;
   #events: unknown[] = [];
-  #logged = new Set<string>();
+  /** Seqs of the findings logged, by rule, session and severity. */
+  #logged = new Map<string, number[][]>();
   #dirty = false;
   #next = 0;
   #stopped = false;
@@ -97,15 +109,29 @@ export class LiveFindings {
     this.#dirty = false;
     const fresh: Finding[] = [];
     for (const f of findFindings(this.#events, { rules: this.#rules })) {
-      const key = `${f.rule}\u0000${f.session}\u0000${
-        f.seqs[0]
-      }\u0000${f.severity}`;
-      if (this.#logged.has(key)) continue;
-      this.#logged.add(key);
+      // Logged already when a finding of the same rule and severity rested
+      // on no event this one does not (it only grew: more calls followed).
+      const same = this.#logged.get(
+        `${f.rule}\u0000${f.session}\u0000${f.severity}`,
+      );
+      if (same?.some((seqs) => covers(f.seqs, seqs))) continue;
+      if (same) same.push(f.seqs);
+      else {
+        this.#logged.set(`${f.rule}\u0000${f.session}\u0000${f.severity}`, [
+          f.seqs,
+        ]);
+      }
       fresh.push(f);
     }
     const took = performance.now() - started;
     this.#next = performance.now() + Math.max(this.#interval, 10 * took);
     return fresh;
   }
+}
+
+/** Whether every seq of `inner` (ascending) is in `outer` (ascending). */
+function covers(outer: readonly number[], inner: readonly number[]): boolean {
+  let i = 0;
+  for (const seq of outer) if (seq === inner[i]) i++;
+  return i === inner.length;
 }
