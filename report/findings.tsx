@@ -82,6 +82,9 @@ export function FindingsSection({ model }: FindingsProps): VNode {
                   </p>
                   <p class="muted">
                     Events: seq {f.seqs.join(", ")}
+                    {f.loggedSeq !== undefined && (f.loggedOnly
+                      ? ` · logged live at seq ${f.loggedSeq}; its rule is not run here (a plugin not loaded, or switched off)`
+                      : ` · logged live at seq ${f.loggedSeq}`)}
                     {f.entities.length > 0 && (
                       <>
                         {" · "}Entities: {f.entities.map((e, j) => (

@@ -265,7 +265,7 @@ export function formatSummaries(sessions: SessionSummary[]): string {
       lines.push(
         `    ${f.severity.padEnd(6)} ${f.rule}: ${f.title} (seq ${
           f.seqs.join(", ")
-        })`,
+        }${f.loggedOnly ? `; as logged live at seq ${f.loggedSeq}` : ""})`,
       );
     }
     return lines.join("\n");

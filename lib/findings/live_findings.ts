@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Finding, FindingRule } from "./finding.ts";
+import { coversSeqs, type Finding, type FindingRule } from "./finding.ts";
 import { findFindings } from "./find_findings.ts";
 import { BUILTIN_RULES } from "./builtin_rules.ts";
 
@@ -114,7 +114,7 @@ export class LiveFindings {
       const same = this.#logged.get(
         `${f.rule}\u0000${f.session}\u0000${f.severity}`,
       );
-      if (same?.some((seqs) => covers(f.seqs, seqs))) continue;
+      if (same?.some((seqs) => coversSeqs(f.seqs, seqs))) continue;
       if (same) same.push(f.seqs);
       else {
         this.#logged.set(`${f.rule}\u0000${f.session}\u0000${f.severity}`, [
@@ -127,11 +127,4 @@ export class LiveFindings {
     this.#next = performance.now() + Math.max(this.#interval, 10 * took);
     return fresh;
   }
-}
-
-/** Whether every seq of `inner` (ascending) is in `outer` (ascending). */
-function covers(outer: readonly number[], inner: readonly number[]): boolean {
-  let i = 0;
-  for (const seq of outer) if (seq === inner[i]) i++;
-  return i === inner.length;
 }
