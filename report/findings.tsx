@@ -101,6 +101,15 @@ export function FindingsSection({ model }: FindingsProps): VNode {
                       </>
                     )}
                   </p>
+                  {f.prove && (
+                    <p class="finding-proof">
+                      Prove its events (inclusion proofs in one file, checked by
+                      {" "}
+                      <code>mcp-audit verify-proof FILE --pubkey KEY</code>):
+                      {" "}
+                      <code class="prove">{f.prove}</code>
+                    </p>
+                  )}
                   <button
                     type="button"
                     class="finding-filter secondary"
