@@ -51,7 +51,8 @@ export function FindingsSection({ model }: FindingsProps): VNode {
           <p class="note">
             No findings: none of the rules (data flow out, unseen identifiers,
             writes without a read or after a denial, loops, error storms,
-            instructions in data, scope crossing, changed tools) fired.
+            instructions in data, scope crossing, changed tools, paths outside
+            the allowed roots) fired.
           </p>
         )
         : (

@@ -28,8 +28,8 @@ export interface LiveFindingsOptions {
 
 /**
  * Event kinds the rules read (messages, the guard's decisions for
- * `write-after-denial`, tool changes for `tool-changed`); the rest is not
- * kept.
+ * `write-after-denial`, tool changes for `tool-changed`, the server's
+ * command line for `path-outside-roots`); the rest is not kept.
  */
 const KEPT = new Set([
   "request",
@@ -38,6 +38,7 @@ const KEPT = new Set([
   "notification",
   "decision",
   "tool_change",
+  "session_start",
 ]);
 
 /**
