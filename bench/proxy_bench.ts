@@ -23,12 +23,15 @@
  * 7. Guard mode: the added latency of a `tools/call` (p50, p99) with a
  *    50-rule enforce policy whose matching rule is the 49th (see
  *    `benchPolicy`), against the same proxy with no policy.
+ * 8. Live findings: answered `tools/call`s per second through the plugin
+ *    proxy with `liveFindings` on, against the same proxy with it off, in
+ *    the same rounds (see `caseLiveFindings`).
  *
  * Input is made in-process and written to the subprocess's stdin while its
  * stdout is read concurrently; the bytes that come back are counted (and
  * hashed with SHA-256 in case 1) and must equal what went in. MB means MiB.
  *
- *     deno task bench [--quick] [--only 1kb,1mb,16mb,latency,pipelines,rss,hostile,guard] [--profile DIR]
+ *     deno task bench [--quick] [--only 1kb,1mb,16mb,latency,pipelines,rss,hostile,guard,live] [--profile DIR]
  *                     [--deno-flags="--v8-flags=..."] [--cli path/to/cli.ts]
  *
  * `--quick` scales every workload down 10x; `--profile DIR` runs the proxy
@@ -626,6 +629,129 @@ async function casePipelines(
   ];
 }
 
+/** `tools/call`s of the live-findings case (16,000 events: under live findings' 20,000). */
+const LIVE_CALLS = 8_000;
+
+/**
+ * Sends `count` `tools/call` requests through `subject` (whose server is
+ * `bench/_echo_server.ts`) while reading the answers, and returns how long
+ * it took from the first request to the last answer, and to the proxy's
+ * exit (the session's end and live findings' last run included).
+ */
+async function answeredCalls(
+  subject: Subject,
+  count: number,
+): Promise<{ seconds: number; answerSeconds: number; stderr: string }> {
+  const child = spawn(subject);
+  const stderr = collect(child.stderr);
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+  const encoder = new TextEncoder();
+  // Arguments that differ call by call, with an entity in each (the paths),
+  // and a result the rules read: what a real session gives them.
+  const requests = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: i + 1,
+      method: "tools/call",
+      params: {
+        name: i % 3 === 0 ? "read_note" : "write_note",
+        arguments: { path: `/srv/notes/${i % 500}.md`, text: `note ${i}` },
+      },
+    }) + "\n");
+  const t0 = performance.now();
+  const writing = (async () => {
+    for (let i = 0; i < count; i += 200) {
+      await writer.write(encoder.encode(requests.slice(i, i + 200).join("")));
+    }
+  })();
+  let answered = 0;
+  while (answered < count) {
+    const { value, done } = await reader.read();
+    if (done) {
+      throw new Error(`${subject.label} closed after ${answered} answers`);
+    }
+    for (const b of value) if (b === 10) answered++;
+  }
+  const answerSeconds = (performance.now() - t0) / 1000;
+  await writing;
+  await writer.close();
+  while (!(await reader.read()).done) { /* drain */ }
+  const status = await child.status;
+  const seconds = (performance.now() - t0) / 1000;
+  const err = await stderr;
+  if (status.code !== 0) {
+    throw new Error(
+      `${subject.label} exited with ${status.code}: ${err.slice(-500)}`,
+    );
+  }
+  return { seconds, answerSeconds, stderr: err };
+}
+
+/**
+ * Live findings' cost: answered `tools/call`s per second through the proxy
+ * with the built-in plugins and live findings on, against the same proxy
+ * with them off, in alternating rounds of the same run; the round with the
+ * median ratio is shown. The issue's target: at most 10% of the plugin
+ * proxy's throughput (a ratio of 0.9 or more), on the calls answered; the
+ * time to the proxy's exit (its last run of the rules over the whole
+ * session included) is shown for information.
+ */
+async function caseLiveFindings(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const count = Math.round(LIVE_CALLS / scale);
+  const rules = { sensitive: ["read_*"], write: ["write_*"] };
+  const off = `${dir}/live-off.jsonc`;
+  const on = `${dir}/live-on.jsonc`;
+  await Deno.writeTextFile(off, JSON.stringify({ rules }));
+  await Deno.writeTextFile(on, JSON.stringify({ rules, liveFindings: true }));
+  note(
+    `live findings: ${
+      fmt(count)
+    } answered tools/call through the plugin proxy, live findings off and on, ${PIPELINE_ROUNDS} rounds ...`,
+  );
+  const run = async (name: string, config: string): Promise<number[]> => {
+    const log = `${dir}/${name}.jsonl`;
+    const r = await answeredCalls(
+      proxySubject(echoServerCommand(), log, { ...options, config }),
+      count,
+    );
+    const findings = (await Deno.readTextFile(log)).split('"kind":"finding"')
+      .length - 1;
+    await Deno.remove(log);
+    for (const w of warnings(r.stderr)) note(`proxy (${name}): ${w}`);
+    if (name === "on" && findings === 0) {
+      throw new Error("live findings logged no finding: nothing was measured");
+    }
+    return [count / r.answerSeconds, count / r.seconds];
+  };
+  const rounds: { off: number[]; on: number[] }[] = [];
+  for (let r = 0; r < PIPELINE_ROUNDS; r++) {
+    rounds.push({ off: await run("off", off), on: await run("on", on) });
+  }
+  const row = (metric: string, at: 0 | 1, target?: number): Row => {
+    const ratios = rounds.map((r) => r.on[at] / r.off[at]);
+    note(`${metric}: ratios ${ratios.map((x) => fmt(x, 3)).join(", ")}`);
+    const mid = rounds[ratios.indexOf(median(ratios))];
+    const ratio = mid.on[at] / mid.off[at];
+    return {
+      metric,
+      baseline: `${fmt(mid.off[at])} calls/s`,
+      proxy: `${fmt(mid.on[at])} calls/s`,
+      ratio: `${fmt(ratio, 3)}x`,
+      target: target === undefined ? "(info)" : `>= ${target}x of off`,
+      pass: target === undefined ? undefined : ratio >= target,
+    };
+  };
+  return [
+    row("live findings, answers", 0, 0.9),
+    row("live findings, to exit", 1),
+  ];
+}
+
 /** Characters of each hostile string: under the 512 KiB parse limit, so plugins read it whole. */
 const HOSTILE_LENGTH = 480 * 1024;
 /** Hostile strings relayed per round in a full run. */
@@ -1047,6 +1173,7 @@ const CASES = [
   "rss",
   "hostile",
   "guard",
+  "live",
 ] as const;
 
 /** Parses the bench's own arguments. */
@@ -1134,6 +1261,12 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
     }
     if (options.only.has("guard")) {
       await attempt("guard", () => caseGuard(dir, options, scale));
+    }
+    if (options.only.has("live")) {
+      await attempt(
+        "live findings",
+        () => caseLiveFindings(dir, options, scale),
+      );
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

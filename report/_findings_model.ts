@@ -12,6 +12,8 @@ import type { Finding, FindingRule } from "../lib/findings/finding.ts";
 export interface ReportFinding extends Finding {
   /** Index of its session in the report, for the timeline filter. */
   sessionIndex: number;
+  /** The `mcp-audit prove` command for its events, when the log files are known. */
+  prove?: string;
 }
 
 /**

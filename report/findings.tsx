@@ -51,7 +51,8 @@ export function FindingsSection({ model }: FindingsProps): VNode {
           <p class="note">
             No findings: none of the rules (data flow out, unseen identifiers,
             writes without a read or after a denial, loops, error storms,
-            instructions in data, scope crossing, changed tools) fired.
+            instructions in data, scope crossing, changed tools, paths outside
+            the allowed roots) fired.
           </p>
         )
         : (
@@ -82,6 +83,9 @@ export function FindingsSection({ model }: FindingsProps): VNode {
                   </p>
                   <p class="muted">
                     Events: seq {f.seqs.join(", ")}
+                    {f.loggedSeq !== undefined && (f.loggedOnly
+                      ? ` · logged live at seq ${f.loggedSeq}; its rule is not run here (a plugin not loaded, or switched off)`
+                      : ` · logged live at seq ${f.loggedSeq}`)}
                     {f.entities.length > 0 && (
                       <>
                         {" · "}Entities: {f.entities.map((e, j) => (
@@ -98,6 +102,15 @@ export function FindingsSection({ model }: FindingsProps): VNode {
                       </>
                     )}
                   </p>
+                  {f.prove && (
+                    <p class="finding-proof">
+                      Prove its events (inclusion proofs in one file, checked by
+                      {" "}
+                      <code>mcp-audit verify-proof FILE --pubkey KEY</code>):
+                      {" "}
+                      <code class="prove">{f.prove}</code>
+                    </p>
+                  )}
                   <button
                     type="button"
                     class="finding-filter secondary"

@@ -16,6 +16,7 @@ import { CLIENT_SCRIPT } from "./client_script.ts";
 import type { PageData } from "./_page_script.ts";
 import type { ReportVerification } from "./_integrity_model.ts";
 import type { FindingRule } from "../lib/findings/finding.ts";
+import { proveCommandLine } from "../lib/evidence/finding_proof.ts";
 
 /** Options for {@linkcode renderReport}. */
 export interface RenderReportOptions {
@@ -47,6 +48,12 @@ export interface RenderReportOptions {
    * @default {undefined}
    */
   verification?: ReportVerification;
+  /**
+   * Each session's log files, by session id: with them, every finding
+   * shows the `mcp-audit prove` command that proves its events.
+   * @default {undefined}
+   */
+  sessionLogs?: ReadonlyMap<string, readonly string[]>;
   /**
    * The finding rules (the config's `findings` settings applied).
    * @default {BUILTIN_RULES}
@@ -144,6 +151,13 @@ export function renderReport(
     options.verification,
     options.findingRules,
   );
+  const logs = options.sessionLogs;
+  if (logs) {
+    for (const f of model.findings) {
+      const paths = logs.get(f.session);
+      if (paths) f.prove = proveCommandLine(f, paths);
+    }
+  }
   return renderModel(model, {
     title: o.title,
     skipped: o.skipped,

@@ -183,6 +183,7 @@ ol.findings { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; 
 .finding.sev-high { border-left-color: var(--err-fg); }
 .finding.sev-medium { border-left-color: var(--write-fg); }
 .finding.sev-low { border-left-color: var(--border); }
+.finding code.prove { display: block; margin-top: 4px; overflow-wrap: anywhere; user-select: all; }
 .badge.sev-high { background: var(--err-fg); color: var(--panel); border-color: var(--err-fg); }
 .badge.sev-medium { background: var(--write-bg); color: var(--write-fg); border-color: var(--write-bd); }
 .badge.sev-low { background: var(--panel-2); color: var(--muted); border-color: var(--border); }

@@ -121,6 +121,7 @@ export async function writeReport(
     sources: logPaths.map((p) => p.split(/[\\/]/).pop() ?? p),
     verification,
     findingRules: o.findingRules,
+    sessionLogs: sessionLogs(events, locations),
   });
   // The page holds what the log holds: as private as the log (0600).
   await Deno.writeTextFile(outPath, html, { mode: 0o600 });
@@ -131,4 +132,21 @@ export async function writeReport(
     skipped,
     ...(report ? { verification: report } : {}),
   };
+}
+
+/** Each session's log files, in the order read: where its events' lines are. */
+function sessionLogs(
+  events: readonly unknown[],
+  locations: readonly LineLocation[],
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  events.forEach((e, i) => {
+    const session = (e as { session?: unknown })?.session;
+    if (typeof session !== "string") return;
+    const path = locations[i].path;
+    const paths = out.get(session);
+    if (!paths) out.set(session, [path]);
+    else if (!paths.includes(path)) paths.push(path);
+  });
+  return out;
 }

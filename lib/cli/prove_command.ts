@@ -31,11 +31,16 @@ default log directory, named on stderr. With --from, the session's lines
 are read back from the central ClickHouse (see "${NAME} ship") and the
 bundle is made from them as stored: the same bundle, checked the same way.
 
+A finding's events are proved together: --event 3,4,9 writes one file
+holding a JSON array of their bundles ("${NAME} report" and "${NAME} summary"
+show this command for each finding); verify-proof checks them all.
+
 Options:
-  --event SEQ       The event's seq (required).
+  --event SEQ       The event's seq (required); SEQ,SEQ,... for several.
   --session ID      The session, when the log holds more than one.
   --final           Prove against the session's last checkpoint.
   -o, --output FILE Where to write the bundle. Default: proof-<SEQ>.json
+                    (proof-<FIRST>-<LAST>.json for several)
   --from URL        Read the session from this ClickHouse (--session required).
 ${STORE_FLAGS_HELP}
   -h, --help        This help.
@@ -79,15 +84,23 @@ export async function proveCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
-  const seq = Number(values.event);
-  if (values.event === undefined || !Number.isInteger(seq) || seq < 0) {
+  const seqs = (values.event ?? "").split(",").map((s) => s.trim()).map(
+    Number,
+  );
+  if (
+    values.event === undefined ||
+    seqs.some((seq) => !Number.isInteger(seq) || seq < 0) ||
+    !/\d/.test(values.event)
+  ) {
     throw new UsageError(
-      `--event takes the event's seq, a whole number, got "${
+      `--event takes the event's seq, a whole number, or seqs separated by commas (3,4,9), got "${
         values.event ?? ""
       }"`,
       PROVE_HELP,
     );
   }
+  const unique = [...new Set(seqs)];
+  const seq: number | number[] = unique.length === 1 ? unique[0] : unique;
   if (values.from !== undefined) {
     if (positionals.length > 0) {
       throw new UsageError(
@@ -108,7 +121,7 @@ export async function proveCommand(
     const { proveCentral } = await import("../fleet/central_proof.ts");
     try {
       return await writeBundle(
-        () =>
+        (seq) =>
           proveCentral(store, {
             session: values.session!,
             seq,
@@ -145,7 +158,7 @@ export async function proveCommand(
   return await readingFiles(context, async () => {
     const { buildProof } = await import("../evidence/proof.ts");
     return await writeBundle(
-      () =>
+      (seq) =>
         buildProof(logs, {
           seq,
           session: values.session,
@@ -158,27 +171,47 @@ export async function proveCommand(
   });
 }
 
-/** Makes the bundle and writes it (0600); a `ProofError` is said on stderr (status 1). */
+/**
+ * Makes the bundle and writes it (0600); for several seqs, a JSON array of
+ * their bundles in one file. A `ProofError` is said on stderr (status 1).
+ */
 async function writeBundle(
-  make: () => Promise<import("../evidence/proof.ts").ProofBundle>,
-  seq: number,
+  make: (seq: number) => Promise<import("../evidence/proof.ts").ProofBundle>,
+  seq: number | number[],
   output: string | undefined,
   context: CommandContext,
 ): Promise<number> {
   const { ProofError } = await import("../evidence/proof.ts");
   try {
-    const bundle = await make();
-    const path = output ?? `proof-${seq}.json`;
-    // The bundle holds a logged event: as private as the log (0600).
-    await Deno.writeTextFile(path, JSON.stringify(bundle, null, 2) + "\n", {
-      mode: 0o600,
-    });
-    await Deno.chmod(path, 0o600).catch(() => {});
-    context.out(
-      `Wrote ${path}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${
-        bundle.source?.checkpointPath ?? bundle.source?.path
-      }:${bundle.source?.checkpointLine}`,
+    const seqs = typeof seq === "number" ? [seq] : seq;
+    const bundles = [];
+    for (const s of seqs) bundles.push(await make(s));
+    const path = output ??
+      (typeof seq === "number"
+        ? `proof-${seq}.json`
+        : `proof-${seqs[0]}-${seqs[seqs.length - 1]}.json`);
+    // The bundle holds logged events: as private as the log (0600).
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify(typeof seq === "number" ? bundles[0] : bundles, null, 2) +
+        "\n",
+      { mode: 0o600 },
     );
+    await Deno.chmod(path, 0o600).catch(() => {});
+    if (typeof seq === "number") {
+      const bundle = bundles[0];
+      context.out(
+        `Wrote ${path}: seq ${seq} (leaf ${bundle.leafIndex}) in the tree of ${bundle.treeSize} at ${
+          bundle.source?.checkpointPath ?? bundle.source?.path
+        }:${bundle.source?.checkpointLine}`,
+      );
+    } else {
+      context.out(
+        `Wrote ${path}: the proofs of ${seqs.length} events (seq ${
+          seqs.join(", ")
+        }) of session ${bundles[0].session}`,
+      );
+    }
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ProofError) {

@@ -29,7 +29,9 @@ the page opens with the verdict: verified and signed (with --pubkey, naming
 the key's fingerprint), verified with signatures not checked (no --pubkey),
 verified but unsigned, incomplete (a session still running or ended without
 a session_end), or failed (tampered: the lines are named and their events
-marked in the timeline). A report is written in every case.
+marked in the timeline). A report is written in every case. The findings
+come first, the ones the proxy logged live merged in, each with the
+"${NAME} prove" command for its events' inclusion proofs.
 
 With --from, a fleet report from the central ClickHouse that "${NAME} ship"
 fills, aggregated there (the store is never loaded whole): the sessions

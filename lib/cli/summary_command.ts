@@ -15,7 +15,10 @@ export const SUMMARY_HELP =
 Prints each session's summary: tool calls, tools with their classes, errors,
 unique entities by type, durations, and which events (seq range, count) no
 signed checkpoint covers: they are counted, but no signature vouches for them,
-and the findings (most severe first; README "Findings"). Taken from the session's session_end
+and the findings (most severe first; README "Findings"), each followed by the
+"${NAME} prove" command that writes the inclusion proofs of its events (and of
+the finding event the proxy logged for it, with "liveFindings"); findings the
+proxy logged live are merged in, once. Taken from the session's session_end
 when it has one; otherwise computed from its events. Without LOG, the
 latest session in the default log directory (the one that started last by
 its session_start, not by file name), named on stderr.

@@ -1,6 +1,6 @@
 /**
  * `mcp-audit tail`: prints each tool call of a session as the proxy logs
- * it.
+ * it, and each finding the proxy logs live.
  *
  * @module
  */
@@ -19,9 +19,11 @@ the tool, the labels plugins gave it (SENSITIVE purple, WRITE amber, READ
 blue, as in the report), a short summary of its arguments, its result (ok,
 tool error and error in red, cancelled, no answer) and how long it took; the
 entities it touched follow on an indented line. A call is printed when its
-answer is logged (a call never answered, when the session ends). Rotated
-parts of the log are read in turn. A line the proxy is still writing is
-waited for.
+answer is logged (a call never answered, when the session ends). A finding
+the proxy logs (config "liveFindings": true) is printed as it is logged, on
+a line of its own: FINDING, its severity (high red, medium amber, low blue),
+its rule and title, and the seqs it rests on. Rotated parts of the log are
+read in turn. A line the proxy is still writing is waited for.
 
 SESSION is a log file, or a session id or its start (the 8 characters in
 the log's file name and in "${NAME} sessions"). Without one, or with
@@ -88,7 +90,9 @@ export async function tailCommand(
   );
   const { followLog } = await import("../log/log_follower.ts");
   const { ToolCallFeed } = await import("../evidence/tool_call_feed.ts");
-  const { formatCall } = await import("../evidence/tail_text.ts");
+  const { formatCall, formatFinding } = await import(
+    "../evidence/tail_text.ts"
+  );
   const { proxyRunning } = await import("../evidence/proxy_running.ts");
   const dir = values.dir ?? defaultLogDir();
   const colour = context.raw !== undefined && !Deno.env.get("NO_COLOR") &&
@@ -144,6 +148,8 @@ export async function tailCommand(
             context.err(`session ${item.session} ended (${item.reason})`);
             open.delete(item.session);
             ended = true;
+          } else if (item.kind === "finding") {
+            print(formatFinding(item.finding, { colour }));
           } else {
             for (const line of formatCall(item.call, { colour })) print(line);
           }

@@ -16,14 +16,17 @@ export const VERIFY_PROOF_HELP =
 Checks a proof bundle from "${NAME} prove": recomputes the event's leaf hash
 from its line's canonical bytes, follows the inclusion proof to the
 checkpoint's root, and checks the checkpoint's signature and key id with the
-public key.
+public key. A file holding a JSON array of bundles (a finding's events,
+from "${NAME} prove --event 3,4,9") is checked bundle by bundle, and proves
+its events only when every bundle does.
 
 Options:
   --pubkey FILE   The Ed25519 public key (PEM, from "${NAME} keygen"); required.
   --json          Print the result as JSON.
   -h, --help      This help.
 
-Exit status: 0 when the bundle proves its event; 1 when it does not; 2 for a
+Exit status: 0 when the bundle proves its event (every bundle of a list,
+and the list is not empty); 1 when it does not; 2 for a
 usage error; 4 when the bundle or the key cannot be read.`;
 
 /**
@@ -81,7 +84,44 @@ export async function verifyProofCommand(
       );
       return EXIT.unreadable;
     }
-    const check = await verifyProof(bundle, await loadVerifyKey(pubkey));
+    const key = await loadVerifyKey(pubkey);
+    if (Array.isArray(bundle)) {
+      // A finding's events, proved together ("prove --event 3,4,9").
+      const checks = [];
+      for (const b of bundle) checks.push(await verifyProof(b, key));
+      const ok = checks.length > 0 &&
+        checks.every((c) => c.problems.length === 0);
+      if (values.json) {
+        context.out(JSON.stringify({ ok, proofs: checks }, null, 2));
+        return ok ? EXIT.ok : EXIT.failed;
+      }
+      if (checks.length === 0) {
+        context.out("FAILED: the file holds an empty list: nothing to prove");
+        return EXIT.failed;
+      }
+      checks.forEach((check, i) => {
+        if (check.problems.length === 0) {
+          context.out(
+            `VERIFIED: seq ${check.seq} (${check.kind}${
+              check.tool ? ` ${check.tool}` : ""
+            }) of session ${check.session} is in the signed checkpoint of ${check.treeSize} events (key ${check.keyId})`,
+          );
+        } else {
+          for (const p of check.problems) {
+            context.out(`FAIL: bundle ${i + 1}: ${p}`);
+          }
+        }
+      });
+      context.out(
+        ok
+          ? `VERIFIED: all ${checks.length} events are proved`
+          : `FAILED: ${
+            checks.filter((c) => c.problems.length > 0).length
+          } of ${checks.length} bundles do not prove their event`,
+      );
+      return ok ? EXIT.ok : EXIT.failed;
+    }
+    const check = await verifyProof(bundle, key);
     const ok = check.problems.length === 0;
     if (values.json) {
       context.out(JSON.stringify({ ok, ...check }, null, 2));

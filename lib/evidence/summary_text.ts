@@ -11,7 +11,8 @@ import type { AuditEvent, Summary } from "../audit/event.ts";
 import { readRecords } from "../log/log_lines.ts";
 import { SummaryBuilder } from "../audit/summary.ts";
 import { findFindings } from "../findings/find_findings.ts";
-import type { Finding, FindingRule } from "../findings/finding.ts";
+import type { FindingRule } from "../findings/finding.ts";
+import { type ProvableFinding, proveCommandLine } from "./finding_proof.ts";
 import {
   CoverageTracker,
   describeUncovered,
@@ -50,8 +51,11 @@ export interface SessionSummary {
   entitiesByType: Record<string, number>;
   /** The events no signed checkpoint covers (counted above all the same), when there are any. */
   uncovered?: Uncovered;
-  /** What the built-in finding rules found, most severe first. */
-  findings: Finding[];
+  /**
+   * What the finding rules found (and the proxy logged live), most severe
+   * first, each with the `prove` command line for its events.
+   */
+  findings: ProvableFinding[];
 }
 
 interface Accumulator {
@@ -156,7 +160,9 @@ export async function summarizeLogs(
       })).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name)),
       entitiesByType,
       ...(uncovered.has(session) ? { uncovered: uncovered.get(session) } : {}),
-      findings: findFindings(acc.events, { rules: options.findingRules }),
+      findings: findFindings(acc.events, { rules: options.findingRules }).map((
+        f,
+      ) => ({ ...f, prove: proveCommandLine(f, [...acc.paths]) })),
     };
   });
 }
@@ -205,10 +211,12 @@ function countTool(acc: Accumulator, e: Record<string, unknown>): void {
  *     errors: 0, messages: { c2s: 0, s2c: 0 }, invalid: 0, durationMs: 0 },
  *   tools: [], entitiesByType: {}, findings: [{ rule: "repeated-call", severity: "low",
  *     title: "ls was called 3 times with the same arguments", explanation: "",
- *     session: "s", seqs: [1, 3, 5], entities: [] }],
+ *     session: "s", seqs: [1, 3, 5], entities: [],
+ *     prove: "mcp-audit prove a.jsonl --session s --event 1,3,5 -o finding-repeated-call-1.json" }],
  * }]);
  * assert.match(text, /not finished/);
  * assert.match(text, /low {4}repeated-call: ls was called 3 times .*\(seq 1, 3, 5\)/);
+ * assert.match(text, /\n {11}prove: mcp-audit prove a\.jsonl --session s --event 1,3,5/);
  * ```
  */
 export function formatSummaries(sessions: SessionSummary[]): string {
@@ -265,8 +273,9 @@ export function formatSummaries(sessions: SessionSummary[]): string {
       lines.push(
         `    ${f.severity.padEnd(6)} ${f.rule}: ${f.title} (seq ${
           f.seqs.join(", ")
-        })`,
+        }${f.loggedOnly ? `; as logged live at seq ${f.loggedSeq}` : ""})`,
       );
+      if (f.prove) lines.push(`           prove: ${f.prove}`);
     }
     return lines.join("\n");
   });

@@ -1,6 +1,7 @@
 /**
  * How `mcp-audit tail` shows a tool call: one line (time, tool, classes,
- * arguments, status, duration) and the entities indented below, coloured
+ * arguments, status, duration) and the entities indented below; and a
+ * finding the proxy logged, on one line of its own. Both are coloured
  * as the report colours them (SENSITIVE purple, WRITE amber, errors red,
  * READ blue). Every string from a server, a client or a plugin is escaped
  * for the terminal before colour is added, so only our own escape
@@ -9,7 +10,7 @@
  * @module
  */
 import { escapeControls } from "../util/terminal_text.ts";
-import type { LiveCall } from "./tool_call_feed.ts";
+import type { LiveCall, LiveFinding } from "./tool_call_feed.ts";
 
 /** Options for {@linkcode formatCall}. */
 export interface FormatCallOptions {
@@ -97,6 +98,42 @@ export function formatCall(
     );
   }
   return lines;
+}
+
+/** SGR codes of the finding severities: high red, medium amber, low blue. */
+const SEVERITY_SGR: Readonly<Record<string, string>> = {
+  high: "1;31",
+  medium: "33",
+  low: "34",
+};
+
+/**
+ * The line that shows a finding the proxy logged: the time, `FINDING`, its
+ * severity, rule and title, and the seqs it rests on.
+ *
+ * @example
+ * ```ts
+ * import { formatFinding } from "./tail_text.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const finding = { session: "s", seq: 9, ts: "2026-01-01T00:00:00.000Z", rule: "unseen-identifier",
+ *   severity: "medium", title: "lookup was called with E999\x1b[2J", seqs: [5, 6] };
+ * assert.match(formatFinding(finding), /FINDING  medium  unseen-identifier: lookup was called with E999\\u001b\[2J  \(seq 5, 6\)$/);
+ * assert.match(formatFinding(finding, { colour: true }), /\x1b\[33mFINDING  medium\x1b\[0m/);
+ * ```
+ */
+export function formatFinding(
+  finding: LiveFinding,
+  options: Pick<FormatCallOptions, "colour"> = {},
+): string {
+  const paint = (code: string | undefined, text: string): string =>
+    options.colour && code ? `\x1b[${code}m${text}\x1b[0m` : text;
+  return [
+    paint(SGR.dim, clock(finding.ts)),
+    paint(SEVERITY_SGR[finding.severity], `FINDING  ${safe(finding.severity)}`),
+    `${safe(finding.rule)}: ${safe(finding.title)}`,
+    `(seq ${finding.seqs.join(", ")})`,
+  ].join("  ");
 }
 
 /** Escaped for the terminal, and kept on one line. */

@@ -2,7 +2,8 @@
  * The tool calls of a session as they complete, for `mcp-audit tail`: fed
  * the log's events in order, it pairs each `tools/call` request with its
  * answer and hands back one {@linkcode LiveCall} per call, when it is
- * answered, or when the session ends without an answer.
+ * answered, or when the session ends without an answer; and each `finding`
+ * event the proxy logged (`liveFindings`) as it comes.
  *
  * @module
  */
@@ -31,9 +32,28 @@ export interface LiveCall {
   entities: { type: string; value: string }[];
 }
 
+/** A finding the proxy logged live (a `finding` event). */
+export interface LiveFinding {
+  /** The session it belongs to. */
+  session: string;
+  /** The finding event's seq. */
+  seq: number;
+  /** When it was logged (ISO 8601). */
+  ts: string;
+  /** The rule's id. */
+  rule: string;
+  /** `high`, `medium` or `low` (as logged). */
+  severity: string;
+  /** What happened, in plain words. */
+  title: string;
+  /** Seqs of the events it rests on. */
+  seqs: number[];
+}
+
 /** What {@linkcode ToolCallFeed.add} hands back. */
 export type FeedItem =
   | { kind: "call"; call: LiveCall }
+  | { kind: "finding"; finding: LiveFinding }
   | { kind: "end"; session: string; reason: string };
 
 /**
@@ -52,6 +72,9 @@ export type FeedItem =
  *   requestSeq: 3, durationMs: 5, result: {}, isError: true });
  * assert.equal(item.kind === "call" && item.call.status, "tool_error");
  * assert.equal(item.kind === "call" && item.call.classes[0], "SENSITIVE");
+ * const [found] = feed.add({ session: "s", seq: 5, ts: "v", kind: "finding", rule: "unseen-identifier",
+ *   severity: "medium", title: "pay was called with E1", seqs: [3, 4] });
+ * assert.equal(found.kind === "finding" && found.finding.rule, "unseen-identifier");
  * ```
  */
 export class ToolCallFeed {
@@ -101,6 +124,22 @@ export class ToolCallFeed {
         }`.trim();
       } else call.status = e.isError === true ? "tool_error" : "ok";
       return [{ kind: "call", call }];
+    }
+    if (e.kind === "finding" && typeof e.rule === "string") {
+      return [{
+        kind: "finding",
+        finding: {
+          session,
+          seq,
+          ts: typeof e.ts === "string" ? e.ts : "",
+          rule: e.rule,
+          severity: typeof e.severity === "string" ? e.severity : "",
+          title: typeof e.title === "string" ? e.title : "",
+          seqs: Array.isArray(e.seqs)
+            ? e.seqs.filter((x): x is number => typeof x === "number")
+            : [],
+        },
+      }];
     }
     if (e.kind === "session_end") {
       const items: FeedItem[] = [];

@@ -14,6 +14,7 @@ import { instructionsInData } from "./instructions_in_data.ts";
 import { scopeCrossing } from "./scope_crossing.ts";
 import { writeAfterDenial } from "./write_after_denial.ts";
 import { toolChanged } from "./tool_changed.ts";
+import { pathOutsideRoots } from "./path_outside_roots.ts";
 
 /**
  * Every built-in rule.
@@ -36,4 +37,5 @@ export const BUILTIN_RULES: readonly FindingRule[] = [
   scopeCrossing,
   writeAfterDenial,
   toolChanged,
+  pathOutsideRoots,
 ];

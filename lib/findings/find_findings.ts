@@ -1,11 +1,21 @@
 /**
  * Runs the finding rules over a log's events, session by session, and
  * returns the findings most severe first. The same function serves the
- * report, `check` and `summary`.
+ * report, `check` and `summary`. The `finding` events the proxy logged
+ * live are merged in: one that a rule found again here is that finding
+ * (its `loggedSeq` set), not a second one; one that no rule here found
+ * (a plugin's rule not loaded) is kept as logged (`loggedOnly`).
  *
  * @module
  */
-import { compareFindings, type Finding, type FindingRule } from "./finding.ts";
+import {
+  compareFindings,
+  coversSeqs,
+  type Finding,
+  type FindingRule,
+  SEVERITIES,
+  type Severity,
+} from "./finding.ts";
 import { sessionCalls } from "./session_calls.ts";
 import { BUILTIN_RULES } from "./builtin_rules.ts";
 
@@ -17,6 +27,12 @@ export interface FindFindingsOptions {
    * @default {BUILTIN_RULES}
    */
   rules?: readonly FindingRule[];
+  /**
+   * Merge the `finding` events logged live into the findings.
+   *
+   * @default {true}
+   */
+  logged?: boolean;
 }
 
 /**
@@ -36,6 +52,18 @@ export interface FindFindingsOptions {
  * ]);
  * assert.deepEqual(findings.map((f) => f.rule), ["unseen-identifier"]);
  * ```
+ *
+ * @example A finding the proxy logged live, whose rule is not run here
+ * ```ts
+ * import { findFindings } from "./find_findings.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const [f] = findFindings([
+ *   { seq: 7, session: "s", kind: "finding", rule: "outside-host", severity: "high",
+ *     title: "send_webhook sent to evil.test", explanation: "", seqs: [3, 4], entities: [] },
+ * ]);
+ * assert.deepEqual([f.rule, f.seqs, f.loggedSeq, f.loggedOnly], ["outside-host", [3, 4], 7, true]);
+ * ```
  */
 export function findFindings(
   events: readonly unknown[],
@@ -47,5 +75,70 @@ export function findFindings(
     for (const rule of rules) findings.push(...rule.find(session));
   }
   for (const f of findings) f.seqs = [...new Set(f.seqs)].sort((a, b) => a - b);
+  if (options.logged !== false) mergeLogged(findings, events);
   return findings.sort(compareFindings);
+}
+
+/**
+ * Adds to `findings` the logged `finding` events no finding covers: a
+ * logged finding is the same as one of the same rule and session that
+ * rests on every event it names (a finding logged at medium and found
+ * again at high, with the calls that followed, is one finding).
+ */
+function mergeLogged(findings: Finding[], events: readonly unknown[]): void {
+  const logged: Finding[] = [];
+  for (const e of events) {
+    const f = loggedFinding(e);
+    if (f) logged.push(f);
+  }
+  if (logged.length === 0) return;
+  // Most severe and widest first, so a narrower one finds what covers it.
+  logged.sort((a, b) =>
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+    b.seqs.length - a.seqs.length
+  );
+  const computed = findings.length;
+  for (const f of logged) {
+    const same = (g: Finding): boolean =>
+      g.rule === f.rule && g.session === f.session &&
+      coversSeqs(g.seqs, f.seqs);
+    const found = findings.slice(0, computed).find(same);
+    if (found) {
+      found.loggedSeq ??= f.loggedSeq;
+      continue;
+    }
+    if (findings.slice(computed).some(same)) continue;
+    findings.push(f);
+  }
+}
+
+/** A logged `finding` event as a finding, or undefined for anything else. */
+function loggedFinding(e: unknown): Finding | undefined {
+  if (typeof e !== "object" || e === null) return undefined;
+  const r = e as Record<string, unknown>;
+  if (
+    r.kind !== "finding" || typeof r.rule !== "string" ||
+    typeof r.session !== "string" || typeof r.seq !== "number" ||
+    !SEVERITIES.includes(r.severity as Severity) || !Array.isArray(r.seqs)
+  ) return undefined;
+  const seqs = [
+    ...new Set(r.seqs.filter((s): s is number => typeof s === "number")),
+  ].sort((a, b) => a - b);
+  const f: Finding = {
+    rule: r.rule,
+    severity: r.severity as Severity,
+    title: typeof r.title === "string" ? r.title : r.rule,
+    explanation: typeof r.explanation === "string" ? r.explanation : "",
+    session: r.session,
+    seqs,
+    entities: Array.isArray(r.entities)
+      ? r.entities.filter((x): x is { type: string; value: string } =>
+        typeof x?.type === "string" && typeof x?.value === "string"
+      ).map(({ type, value }) => ({ type, value }))
+      : [],
+    loggedSeq: r.seq,
+    loggedOnly: true,
+  };
+  if (typeof r.value === "string") f.value = r.value;
+  return f;
 }

@@ -40,6 +40,17 @@ export interface Finding {
   entities: FindingEntity[];
   /** The value that flowed, for rules about a value (shown highlighted). */
   value?: string;
+  /**
+   * The seq of the `finding` event the proxy logged for it live, when it
+   * did (`liveFindings`); the finding event is evidence of its own.
+   */
+  loggedSeq?: number;
+  /**
+   * True for a finding read from a logged `finding` event that no rule run
+   * here found again (its rule is a plugin's that is not loaded, or was
+   * switched off): it is shown as the proxy logged it.
+   */
+  loggedOnly?: true;
 }
 
 /** A built-in (or later, a user's) rule: a name and a function of one session. */
@@ -88,4 +99,26 @@ export function compareFindings(a: Finding, b: Finding): number {
  */
 export function atLeast(severity: Severity, at: Severity): boolean {
   return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(at);
+}
+
+/**
+ * Whether every seq of `inner` is among those of `outer` (both ascending):
+ * a finding resting on `outer` rests on all `inner` does.
+ *
+ * @example
+ * ```ts
+ * import { coversSeqs } from "./finding.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(coversSeqs([3, 4, 9], [3, 4]), true);
+ * assert.equal(coversSeqs([3, 4, 9], [3, 5]), false);
+ * ```
+ */
+export function coversSeqs(
+  outer: readonly number[],
+  inner: readonly number[],
+): boolean {
+  let i = 0;
+  for (const seq of outer) if (seq === inner[i]) i++;
+  return i === inner.length;
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Finding, FindingRule } from "./finding.ts";
+import { coversSeqs, type Finding, type FindingRule } from "./finding.ts";
 import { findFindings } from "./find_findings.ts";
 import { BUILTIN_RULES } from "./builtin_rules.ts";
 
@@ -26,8 +26,20 @@ export interface LiveFindingsOptions {
   maxEvents?: number;
 }
 
-/** Message kinds the rules read; the rest is not kept. */
-const KEPT = new Set(["request", "response", "error", "notification"]);
+/**
+ * Event kinds the rules read (messages, the guard's decisions for
+ * `write-after-denial`, tool changes for `tool-changed`, the server's
+ * command line for `path-outside-roots`); the rest is not kept.
+ */
+const KEPT = new Set([
+  "request",
+  "response",
+  "error",
+  "notification",
+  "decision",
+  "tool_change",
+  "session_start",
+]);
 
 /**
  * Live findings over one session's events.
@@ -52,7 +64,8 @@ export class LiveFindings {
   #interval: number;
   #max: number;
   #events: unknown[] = [];
-  #logged = new Set<string>();
+  /** Seqs of the findings logged, by rule, session and severity. */
+  #logged = new Map<string, number[][]>();
   #dirty = false;
   #next = 0;
   #stopped = false;
@@ -97,11 +110,18 @@ export class LiveFindings {
     this.#dirty = false;
     const fresh: Finding[] = [];
     for (const f of findFindings(this.#events, { rules: this.#rules })) {
-      const key = `${f.rule}\u0000${f.session}\u0000${
-        f.seqs[0]
-      }\u0000${f.severity}`;
-      if (this.#logged.has(key)) continue;
-      this.#logged.add(key);
+      // Logged already when a finding of the same rule and severity rested
+      // on no event this one does not (it only grew: more calls followed).
+      const same = this.#logged.get(
+        `${f.rule}\u0000${f.session}\u0000${f.severity}`,
+      );
+      if (same?.some((seqs) => coversSeqs(f.seqs, seqs))) continue;
+      if (same) same.push(f.seqs);
+      else {
+        this.#logged.set(`${f.rule}\u0000${f.session}\u0000${f.severity}`, [
+          f.seqs,
+        ]);
+      }
       fresh.push(f);
     }
     const took = performance.now() - started;

@@ -73,6 +73,22 @@ export interface SessionCalls {
   denials?: Denial[];
   /** The `tool_change` events (definitions that differ from their pins), in seq order. */
   toolChanges?: ToolChange[];
+  /** The allowed roots the session declared, in seq order; the last before a call holds for it. */
+  roots?: RootsDeclaration[];
+}
+
+/**
+ * Directories a server may touch: the client's `roots/list` answer, the
+ * filesystem server's `list_allowed_directories` result, or the
+ * directories on the filesystem server's command line.
+ */
+export interface RootsDeclaration {
+  /** Seq of the event that declared them (`session_start` for the command line). */
+  seq: number;
+  /** Where they came from. */
+  source: "roots/list" | "list_allowed_directories" | "command";
+  /** Absolute paths, without a trailing slash. */
+  roots: string[];
 }
 
 /** Tool definitions a `tools/list` answer changed against the pins. */
@@ -173,10 +189,26 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       });
       continue;
     }
+    if (kind === "session_start") {
+      const roots = commandRoots(e.command);
+      if (roots.length > 0) {
+        (s.roots ??= []).push({ seq: e.seq, source: "command", roots });
+      }
+      continue;
+    }
     if (
       kind !== "request" && kind !== "response" && kind !== "error" &&
       kind !== "notification"
     ) continue;
+    if (kind === "response" && e.dir === "c2s") {
+      const listed = rec(e.result)?.roots;
+      if (Array.isArray(listed)) {
+        const roots = listed.map((r) => fileUriPath(rec(r)?.uri)).filter((
+          p,
+        ): p is string => p !== undefined);
+        (s.roots ??= []).push({ seq: e.seq, source: "roots/list", roots });
+      }
+    }
     const dir = e.dir === "s2c" ? "s2c" : "c2s";
     const payload = kind === "response"
       ? e.result
@@ -241,6 +273,16 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
         call.result = e.result;
         call.failed = e.isError === true || r?.isError === true;
         call.empty = foundNothing(e.result);
+        if (call.tool === "list_allowed_directories" && !call.failed) {
+          const roots = allowedDirectories(e.result);
+          if (roots.length > 0) {
+            (s.roots ??= []).push({
+              seq: e.seq,
+              source: "list_allowed_directories",
+              roots,
+            });
+          }
+        }
       }
     }
   }
@@ -550,4 +592,64 @@ function json(value: unknown): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * An absolute POSIX path without `.`, `..`, doubled or trailing slashes;
+ * undefined for a relative one.
+ *
+ * @example
+ * ```ts
+ * import { normalPath } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(normalPath("/srv/root/../etc//passwd"), "/srv/etc/passwd");
+ * assert.equal(normalPath("notes.md"), undefined);
+ * ```
+ */
+export function normalPath(path: string): string | undefined {
+  if (!path.startsWith("/")) return undefined;
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
+/** The path of a `file:` URI, normalised. */
+function fileUriPath(uri: unknown): string | undefined {
+  if (typeof uri !== "string" || !uri.startsWith("file://")) return undefined;
+  try {
+    return normalPath(decodeURIComponent(new URL(uri).pathname));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The directories on the filesystem server's command line (the absolute paths after its package or script name). */
+function commandRoots(command: unknown): string[] {
+  if (!Array.isArray(command)) return [];
+  const at = command.findIndex((w) =>
+    typeof w === "string" && /server-filesystem/.test(w)
+  );
+  if (at < 0) return [];
+  return command.slice(at + 1).flatMap((w) => {
+    const p = typeof w === "string" ? normalPath(w) : undefined;
+    return p === undefined ? [] : [p];
+  });
+}
+
+/** The directories a `list_allowed_directories` result names, one a line after its heading. */
+function allowedDirectories(result: unknown): string[] {
+  const content = rec(result)?.content;
+  if (!Array.isArray(content)) return [];
+  const text = content.map((c) => rec(c)?.text).filter((t) =>
+    typeof t === "string"
+  ).join("\n");
+  return text.split("\n").flatMap((line) => {
+    const p = normalPath(line.trim());
+    return p === undefined ? [] : [p];
+  });
 }

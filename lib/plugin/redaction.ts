@@ -494,7 +494,9 @@ export class Redaction {
     let out: Entity[] | undefined;
     for (let i = 0; i < entities.length; i++) {
       const x = entities[i];
-      const value = this.#redact(x.value, x.path);
+      // A finding's entities name a type and a value, no path: they are
+      // redacted as values under `entities`, not under an undefined path.
+      const value = this.#redact(x.value, x.path ?? "entities");
       const rest = mapStrings(
         { type: x.type, path: x.path, tool: x.tool, source: x.source },
         "entities",

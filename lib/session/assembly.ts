@@ -18,6 +18,7 @@ import {
   loadConfig,
 } from "../config/config.ts";
 import {
+  BUILTIN_PLUGINS,
   loadPlugins,
   type PluginFlags,
   redactionKey,
@@ -29,6 +30,7 @@ import { loadSigningKey, type SigningKey } from "../seal/signing_key.ts";
 import type { AuditSessionOptions } from "./audit_session.ts";
 import type { FindingRule } from "../findings/finding.ts";
 import { configureRules } from "../findings/rule_settings.ts";
+import { BUILTIN_RULES } from "../findings/builtin_rules.ts";
 
 /** Rules added to the config by code (the hand-written logger's options); lists replace the config's. */
 export interface AuditRules extends PluginFlags {
@@ -159,19 +161,38 @@ export async function assembleAudit(
       checkpointSeconds: config.signing?.checkpointSeconds,
       processor: pipeline,
       findingRules: config.liveFindings
-        ? liveRules(config, configPath)
+        ? await liveRules(config, configPath, plugins)
         : undefined,
     },
   };
 }
 
-/** The rules live findings run: the built-ins under the config's `findings` settings. */
-function liveRules(
+/**
+ * The rules live findings run: the built-ins and the plugins' rules under
+ * the config's `findings` settings. A module plugin runs its hooks in a
+ * worker of its own, where its rules cannot be called, so its module is
+ * loaded once more in this thread for them (its `setup` runs twice).
+ */
+async function liveRules(
   config: Config,
   configPath: string | undefined,
-): FindingRule[] {
+  plugins: readonly Plugin[],
+): Promise<FindingRule[]> {
+  const pluginRules = plugins.flatMap((p) => [...(p.findings ?? [])]);
+  const modules = (config.plugins ?? []).filter((entry) =>
+    !(BUILTIN_PLUGINS as readonly string[]).includes(
+      typeof entry === "string" ? entry : entry.use,
+    )
+  );
+  if (modules.length > 0 && pluginRules.length === 0) {
+    const inThread = await loadPlugins({ ...config, plugins: modules }, {
+      configPath,
+      inProcess: true,
+    });
+    pluginRules.push(...inThread.flatMap((p) => [...(p.findings ?? [])]));
+  }
   try {
-    return configureRules(config.findings);
+    return configureRules(config.findings, [...BUILTIN_RULES, ...pluginRules]);
   } catch (error) {
     throw new ConfigError(
       configPath ?? "the config option",

@@ -222,3 +222,51 @@ Deno.test("tail reads every session of a log the proxy appended to, not only the
   assert.match(result.stdout, /E001[^]*E002/);
   assert.equal(result.stderr.match(/ended \(client_closed\)/g)?.length, 2);
 });
+
+Deno.test("tail -f prints a finding in a terminal as the proxy logs it live, coloured by severity, before the session ends", async () => {
+  await using dir = await tempDir();
+  const logs = `${dir.path}/logs`;
+  const config = `${dir.path}/mcp-audit.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ ...LIVE_CONFIG, liveFindings: true }),
+  );
+  await using proxy = await liveProxy(logs, config);
+  const [log] = await firstLogs(logs);
+  const tail = inTerminal([
+    Deno.execPath(),
+    ...cliArgs(["tail", "-f", "--dir", logs, log]),
+  ]);
+  // An id no result or client message held, in a call that fails.
+  await proxy.call("lookup_employee", { id: "E999" });
+  await tail.until("unseen-identifier", 20_000);
+  // Shown while the session is open: the call after it comes later.
+  assert.ok(!tail.output().includes("E004"));
+  await proxy.call("get_pay", { id: "E004" });
+  await tail.until("E004", 20_000);
+  await proxy.close();
+  assert.equal((await tail.status).code, 0, tail.output());
+  const seen = tail.output();
+  assert.match(
+    seen,
+    /\x1b\[33mFINDING {2}medium\x1b\[0m {2}unseen-identifier: lookup_employee was called with employee "E999", which came from nowhere {2}\(seq \d+, \d+\)/,
+  );
+  assert.equal(seen.match(/FINDING/g)?.length, 1, "each finding once");
+  const events = (await Deno.readTextFile(log)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  const finding = events.find((e) => e.kind === "finding");
+  assert.ok(finding, "the proxy logged the finding");
+  assert.ok(seen.includes(`(seq ${finding.seqs.join(", ")})`));
+  // Without live findings in the config, tail has nothing of the kind to print.
+  const plainConfig = `${dir.path}/plain.json`;
+  await Deno.writeTextFile(plainConfig, JSON.stringify(LIVE_CONFIG));
+  const plainLogs = `${dir.path}/plain`;
+  await using plain = await liveProxy(plainLogs, plainConfig);
+  await plain.call("lookup_employee", { id: "E999" });
+  await plain.close();
+  const result = await runCli(["tail", "--dir", plainLogs]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /lookup_employee/);
+  assert.ok(!result.stdout.includes("FINDING"));
+});

