@@ -249,6 +249,7 @@ Deno.test("tail -f prints a finding in a terminal as the proxy logs it live, col
   const seen = tail.output();
   assert.match(
     seen,
+    // deno-lint-ignore no-control-regex
     /\x1b\[33mFINDING {2}medium\x1b\[0m {2}unseen-identifier: lookup_employee was called with employee "E999", which came from nowhere {2}\(seq \d+, \d+\)/,
   );
   assert.equal(seen.match(/FINDING/g)?.length, 1, "each finding once");
