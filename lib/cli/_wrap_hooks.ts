@@ -11,6 +11,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   applyEdits,
   type FormattingOptions,
@@ -100,6 +101,85 @@ function shellQuote(word: string): string {
  */
 export function hookCommandLine(self: SelfCommand, agent: HookAgent): string {
   return [self.command, ...self.args, "hook", agent].map(shellQuote).join(" ");
+}
+
+/** The fast hook client's permissions: the Unix socket needs `--allow-net`. */
+const CLIENT_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-net",
+];
+
+/**
+ * The fast hook client (`lib/hooks/hook_client.ts`, bundled as
+ * `mcp-audit-hook.js` beside `mcp-audit.js`) for the program at
+ * `mainModule`, when it is there: the compiled binary has none, and runs
+ * the full command.
+ *
+ * @example
+ * ```ts
+ * import { hookClientPath } from "./_wrap_hooks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const cli = new URL("../../cli.ts", import.meta.url).href;
+ * assert.match((await hookClientPath(cli))!, /lib[\\/]hooks[\\/]hook_client\.ts$/);
+ * assert.equal(await hookClientPath("file:///nowhere/mcp-audit.js"), undefined);
+ * ```
+ */
+export async function hookClientPath(
+  mainModule: string = Deno.mainModule,
+): Promise<string | undefined> {
+  if (!mainModule.startsWith("file:")) return undefined;
+  const main = new URL(mainModule);
+  const client = main.pathname.endsWith("/cli.ts")
+    ? new URL("./lib/hooks/hook_client.ts", main)
+    : main.pathname.endsWith("/mcp-audit.js")
+    ? new URL("./mcp-audit-hook.js", main)
+    : undefined;
+  if (!client) return undefined;
+  try {
+    await Deno.stat(client);
+    return fileURLToPath(client);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The command line of the fast hook client at `client`, run by `deno`
+ * (`<deno> run ... <client> hook <agent>`): it hands the event to the
+ * per-user writer, so the agent waits about as long as for a no-op Deno
+ * script.
+ *
+ * @example
+ * ```ts
+ * import { hookClientCommandLine } from "./_wrap_hooks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(
+ *   hookClientCommandLine("/opt/deno", "/opt/m/mcp-audit-hook.js", "codex"),
+ *   /^\/opt\/deno run --quiet --no-config .*--allow-net \/opt\/m\/mcp-audit-hook\.js hook codex$/,
+ * );
+ * ```
+ */
+export function hookClientCommandLine(
+  deno: string,
+  client: string,
+  agent: HookAgent,
+): string {
+  return [
+    deno,
+    "run",
+    "--quiet",
+    "--no-config",
+    ...CLIENT_FLAGS,
+    client,
+    "hook",
+    agent,
+  ]
+    .map(shellQuote).join(" ");
 }
 
 function formatting(text: string): FormattingOptions {
@@ -314,7 +394,13 @@ export async function wrapHooks(
   const title = TITLES[agent];
   const self = options.self ??
     await (await import("../clients/self_command.ts")).selfCommand();
-  const command = hookCommandLine(self, agent);
+  const client = options.self || self.how === "the compiled binary"
+    ? undefined
+    : await hookClientPath();
+  const command = client
+    ? hookClientCommandLine(Deno.execPath(), client, agent)
+    : hookCommandLine(self, agent);
+  const how = client ? `${self.how}, through the fast hook client` : self.how;
   try {
     const current = await readText(file);
     const record = await readRecord(file);
@@ -337,7 +423,7 @@ export async function wrapHooks(
     }
     const before = current ?? "";
     context.out(`${title} hooks: ${file}`);
-    context.out(`  command: ${command} (${self.how})`);
+    context.out(`  command: ${command} (${how})`);
     if (options.dryRun) {
       const diff = unifiedDiff(before, after, file);
       if (diff) context.out(diff.trimEnd());

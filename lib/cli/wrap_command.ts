@@ -51,8 +51,9 @@ Options:
   --status          For each client and entry: audited or not, where its logs
                     go, its last session.
   --hooks           Install the agent's hooks instead (README "Agent hooks"):
-                    "<mcp-audit> hook <agent>" on its tool and session events,
-                    in ~/.claude/settings.json, ~/.cursor/hooks.json or
+                    "<mcp-audit> hook <agent>" on its tool and session events
+                    (through the fast hook client mcp-audit-hook.js and its
+                    per-user writer when Deno runs mcp-audit), in ~/.claude/settings.json, ~/.cursor/hooks.json or
                     ~/.codex/hooks.json (--project: .claude/settings.json,
                     .cursor/hooks.json, .codex/hooks.json); other hooks stay;
                     <file>.mcp-audit-hooks.json keeps what unwrap restores.

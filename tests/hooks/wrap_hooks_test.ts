@@ -32,6 +32,8 @@ function envFor(home: string): Record<string, string> {
     DENO_DIR,
     PATH: "/usr/bin:/bin",
     MCP_AUDIT_LOG_DIR: `${home}/logs`,
+    // The installed fast client starts a hook writer: let it go soon after.
+    MCP_AUDIT_HOOK_IDLE_MS: "2000",
   };
 }
 
