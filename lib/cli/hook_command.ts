@@ -38,6 +38,8 @@ Options:
                  mode"); replaces the config's "policy". If it cannot be
                  read or is invalid, the guard fails closed: every tool
                  call is denied, the reason naming the file and the problem.
+                 So is every call when the config holds a policy and cannot
+                 be loaded (nothing is recorded then).
   --no-prompts   Record only the length of the user's prompts.
   --serve BASE   Be the per-user hook writer that the fast hook client
                  (dist/mcp-audit-hook.js, installed by "wrap <agent>
@@ -58,6 +60,22 @@ async function readStdin(): Promise<string> {
 /** The per-user writer: each request runs as the command would, in its cwd. */
 async function serve(base: string, context: CommandContext): Promise<number> {
   const { serveHooks } = await import("../hooks/hook_server.ts");
+  // One event into a throwaway log first: the first client's event is not
+  // the one that waits for modules to load and code to warm up.
+  const warm = await Deno.makeTempFile({ suffix: ".jsonl" });
+  await hookRun(
+    ["claude-code", "--log", warm],
+    { out: () => {}, err: () => {}, plugins: context.plugins },
+    () =>
+      Promise.resolve(JSON.stringify({
+        session_id: "warm-up",
+        hook_event_name: "PreToolUse",
+        tool_name: "Bash",
+        tool_input: { command: "true" },
+        tool_use_id: "warm-up",
+      })),
+  ).catch(() => {});
+  await Deno.remove(warm).catch(() => {});
   const idle = Number(Deno.env.get("MCP_AUDIT_HOOK_IDLE_MS") ?? "");
   await serveHooks(
     base,
