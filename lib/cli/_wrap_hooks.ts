@@ -69,6 +69,8 @@ export interface WrapHooksOptions {
   config?: string;
   /** `--project DIR`. */
   project?: string;
+  /** `--managed`: Claude Code's managed settings file for this OS. */
+  managed?: boolean;
   /** `--dry-run`. */
   dryRun: boolean;
   /** The command's help, for usage errors. */
@@ -266,12 +268,17 @@ export function addHooksText(
   return out === source ? text : out;
 }
 
-/** `text` without the entries that run `command` (events left empty removed). */
+/**
+ * `text` without the entries that run `command` (events left empty
+ * removed, and with `dropEmptyHooks`, a `"hooks"` object left empty: one
+ * that wrap created).
+ */
 export function removeHooksText(
   text: string,
   file: string,
   agent: HookAgent,
   command: string,
+  dropEmptyHooks = false,
 ): string {
   if (text.trim() === "") return text;
   const parsed = parseSettings(text, file);
@@ -304,7 +311,29 @@ export function removeHooksText(
       );
     }
   }
+  if (dropEmptyHooks && out !== text) {
+    const left = parseSettings(out, file).hooks;
+    if (
+      left !== null && typeof left === "object" && !Array.isArray(left) &&
+      Object.keys(left).length === 0
+    ) {
+      out = applyEdits(
+        out,
+        modify(out, ["hooks"], undefined, { formattingOptions }),
+      );
+    }
+  }
   return out;
+}
+
+/** Whether `text` (the file before wrap; null: no file) had a `"hooks"` key. */
+function hadHooks(text: string | null, file: string): boolean {
+  if (text === null || text.trim() === "") return false;
+  try {
+    return Object.hasOwn(parseSettings(text, file), "hooks");
+  } catch {
+    return true; // Unknown: keep what is there.
+  }
 }
 
 async function readText(file: string): Promise<string | null> {
@@ -373,12 +402,34 @@ export async function wrapHooks(
   context: CommandContext,
 ): Promise<number> {
   const agent = pickAgent(options.agent, options.help);
-  if (options.config !== undefined && options.project !== undefined) {
-    throw new UsageError("give --config or --project, not both", options.help);
+  const places = [
+    options.config !== undefined && "--config",
+    options.project !== undefined && "--project",
+    options.managed && "--managed",
+  ].filter(Boolean);
+  if (places.length > 1) {
+    throw new UsageError(
+      `give one of --config, --project and --managed, not ${
+        places.join(" and ")
+      }`,
+      options.help,
+    );
+  }
+  if (options.managed && agent !== "claude-code") {
+    throw new UsageError(
+      `--managed is for claude-code's managed-settings.json; ${agent} has no managed hook settings file: give it with --config PATH`,
+      options.help,
+    );
   }
   const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
   const file = options.config !== undefined
     ? resolve(options.config)
+    : options.managed
+    ? hookSettingsPath(agent, "managed", {
+      home: "",
+      project: "",
+      os: Deno.build.os,
+    })!
     : options.project !== undefined
     ? hookSettingsPath(agent, "project", {
       home: "",
@@ -415,7 +466,14 @@ export async function wrapHooks(
       // Unchanged since wrap: back to the text from before ("" if wrap created it).
       after = record.before ?? "";
     } else {
-      after = removeHooksText(current, file, agent, command);
+      // A "hooks" object that wrap created goes with the last entry.
+      after = removeHooksText(
+        current,
+        file,
+        agent,
+        command,
+        record !== undefined && !hadHooks(record.before, file),
+      );
       if (record && after !== current) {
         note =
           " The file changed since wrap, so only mcp-audit's hook entries were removed; the rest is as it is now.";
@@ -482,6 +540,16 @@ export async function wrapHooks(
     );
     return EXIT.ok;
   } catch (error) {
+    if (error instanceof Deno.errors.PermissionDenied) {
+      context.err(
+        `${file}: permission denied (${(error as Error).message}).${
+          options.managed
+            ? " Managed settings belong to the administrator: run the command as root (Administrator on Windows), or write the file's hooks yourself from --dry-run's diff."
+            : " Check the file's owner and mode."
+        }`,
+      );
+      return EXIT.failed;
+    }
     if (!(error instanceof ClientConfigError)) throw error;
     context.err(error.message);
     return EXIT.failed;
