@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { pathToFileURL } from "node:url";
 
 /**
  * What the launcher runs the bundle with: the binary's permissions and V8
@@ -241,6 +242,10 @@ async function replaceFile(
   await Deno.rename(next, path);
 }
 
+function toUrl(source: string | URL): URL {
+  return source instanceof URL ? source : pathToFileURL(source);
+}
+
 /** What {@linkcode install} did. */
 export interface InstallResult extends InstallPaths {
   /** The Deno the launcher runs. */
@@ -304,6 +309,17 @@ export async function install(
     }
   }
   await replaceFile(paths.bundle, bytes, 0o644);
+  // The fast hook client, when built beside the bundle: `wrap --hooks` installs it.
+  const client = await Deno.readFile(
+    new URL("./mcp-audit-hook.js", toUrl(source)),
+  ).catch(() => undefined);
+  if (client) {
+    await replaceFile(
+      paths.bundle.replace(/mcp-audit\.js$/, "mcp-audit-hook.js"),
+      client,
+      0o644,
+    );
+  }
   const launcher = launcherScript(deno, paths.bundle, env.os);
   await replaceFile(paths.launcher, new TextEncoder().encode(launcher), 0o755);
   return { ...paths, deno, replaced };

@@ -11,6 +11,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   applyEdits,
   type FormattingOptions,
@@ -68,6 +69,8 @@ export interface WrapHooksOptions {
   config?: string;
   /** `--project DIR`. */
   project?: string;
+  /** `--managed`: Claude Code's managed settings file for this OS. */
+  managed?: boolean;
   /** `--dry-run`. */
   dryRun: boolean;
   /** The command's help, for usage errors. */
@@ -100,6 +103,85 @@ function shellQuote(word: string): string {
  */
 export function hookCommandLine(self: SelfCommand, agent: HookAgent): string {
   return [self.command, ...self.args, "hook", agent].map(shellQuote).join(" ");
+}
+
+/** The fast hook client's permissions: the Unix socket needs `--allow-net`. */
+const CLIENT_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-net",
+];
+
+/**
+ * The fast hook client (`lib/hooks/hook_client.ts`, bundled as
+ * `mcp-audit-hook.js` beside `mcp-audit.js`) for the program at
+ * `mainModule`, when it is there: the compiled binary has none, and runs
+ * the full command.
+ *
+ * @example
+ * ```ts
+ * import { hookClientPath } from "./_wrap_hooks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const cli = new URL("../../cli.ts", import.meta.url).href;
+ * assert.match((await hookClientPath(cli))!, /lib[\\/]hooks[\\/]hook_client\.ts$/);
+ * assert.equal(await hookClientPath("file:///nowhere/mcp-audit.js"), undefined);
+ * ```
+ */
+export async function hookClientPath(
+  mainModule: string = Deno.mainModule,
+): Promise<string | undefined> {
+  if (!mainModule.startsWith("file:")) return undefined;
+  const main = new URL(mainModule);
+  const client = main.pathname.endsWith("/cli.ts")
+    ? new URL("./lib/hooks/hook_client.ts", main)
+    : main.pathname.endsWith("/mcp-audit.js")
+    ? new URL("./mcp-audit-hook.js", main)
+    : undefined;
+  if (!client) return undefined;
+  try {
+    await Deno.stat(client);
+    return fileURLToPath(client);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The command line of the fast hook client at `client`, run by `deno`
+ * (`<deno> run ... <client> hook <agent>`): it hands the event to the
+ * per-user writer, so the agent waits about as long as for a no-op Deno
+ * script.
+ *
+ * @example
+ * ```ts
+ * import { hookClientCommandLine } from "./_wrap_hooks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(
+ *   hookClientCommandLine("/opt/deno", "/opt/m/mcp-audit-hook.js", "codex"),
+ *   /^\/opt\/deno run --quiet --no-config .*--allow-net \/opt\/m\/mcp-audit-hook\.js hook codex$/,
+ * );
+ * ```
+ */
+export function hookClientCommandLine(
+  deno: string,
+  client: string,
+  agent: HookAgent,
+): string {
+  return [
+    deno,
+    "run",
+    "--quiet",
+    "--no-config",
+    ...CLIENT_FLAGS,
+    client,
+    "hook",
+    agent,
+  ]
+    .map(shellQuote).join(" ");
 }
 
 function formatting(text: string): FormattingOptions {
@@ -186,12 +268,17 @@ export function addHooksText(
   return out === source ? text : out;
 }
 
-/** `text` without the entries that run `command` (events left empty removed). */
+/**
+ * `text` without the entries that run `command` (events left empty
+ * removed, and with `dropEmptyHooks`, a `"hooks"` object left empty: one
+ * that wrap created).
+ */
 export function removeHooksText(
   text: string,
   file: string,
   agent: HookAgent,
   command: string,
+  dropEmptyHooks = false,
 ): string {
   if (text.trim() === "") return text;
   const parsed = parseSettings(text, file);
@@ -224,7 +311,29 @@ export function removeHooksText(
       );
     }
   }
+  if (dropEmptyHooks && out !== text) {
+    const left = parseSettings(out, file).hooks;
+    if (
+      left !== null && typeof left === "object" && !Array.isArray(left) &&
+      Object.keys(left).length === 0
+    ) {
+      out = applyEdits(
+        out,
+        modify(out, ["hooks"], undefined, { formattingOptions }),
+      );
+    }
+  }
   return out;
+}
+
+/** Whether `text` (the file before wrap; null: no file) had a `"hooks"` key. */
+function hadHooks(text: string | null, file: string): boolean {
+  if (text === null || text.trim() === "") return false;
+  try {
+    return Object.hasOwn(parseSettings(text, file), "hooks");
+  } catch {
+    return true; // Unknown: keep what is there.
+  }
 }
 
 async function readText(file: string): Promise<string | null> {
@@ -293,12 +402,34 @@ export async function wrapHooks(
   context: CommandContext,
 ): Promise<number> {
   const agent = pickAgent(options.agent, options.help);
-  if (options.config !== undefined && options.project !== undefined) {
-    throw new UsageError("give --config or --project, not both", options.help);
+  const places = [
+    options.config !== undefined && "--config",
+    options.project !== undefined && "--project",
+    options.managed && "--managed",
+  ].filter(Boolean);
+  if (places.length > 1) {
+    throw new UsageError(
+      `give one of --config, --project and --managed, not ${
+        places.join(" and ")
+      }`,
+      options.help,
+    );
+  }
+  if (options.managed && agent !== "claude-code") {
+    throw new UsageError(
+      `--managed is for claude-code's managed-settings.json; ${agent} has no managed hook settings file: give it with --config PATH`,
+      options.help,
+    );
   }
   const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
   const file = options.config !== undefined
     ? resolve(options.config)
+    : options.managed
+    ? hookSettingsPath(agent, "managed", {
+      home: "",
+      project: "",
+      os: Deno.build.os,
+    })!
     : options.project !== undefined
     ? hookSettingsPath(agent, "project", {
       home: "",
@@ -314,7 +445,13 @@ export async function wrapHooks(
   const title = TITLES[agent];
   const self = options.self ??
     await (await import("../clients/self_command.ts")).selfCommand();
-  const command = hookCommandLine(self, agent);
+  const client = options.self || self.how === "the compiled binary"
+    ? undefined
+    : await hookClientPath();
+  const command = client
+    ? hookClientCommandLine(Deno.execPath(), client, agent)
+    : hookCommandLine(self, agent);
+  const how = client ? `${self.how}, through the fast hook client` : self.how;
   try {
     const current = await readText(file);
     const record = await readRecord(file);
@@ -329,7 +466,14 @@ export async function wrapHooks(
       // Unchanged since wrap: back to the text from before ("" if wrap created it).
       after = record.before ?? "";
     } else {
-      after = removeHooksText(current, file, agent, command);
+      // A "hooks" object that wrap created goes with the last entry.
+      after = removeHooksText(
+        current,
+        file,
+        agent,
+        command,
+        record !== undefined && !hadHooks(record.before, file),
+      );
       if (record && after !== current) {
         note =
           " The file changed since wrap, so only mcp-audit's hook entries were removed; the rest is as it is now.";
@@ -337,7 +481,7 @@ export async function wrapHooks(
     }
     const before = current ?? "";
     context.out(`${title} hooks: ${file}`);
-    context.out(`  command: ${command} (${self.how})`);
+    context.out(`  command: ${command} (${how})`);
     if (options.dryRun) {
       const diff = unifiedDiff(before, after, file);
       if (diff) context.out(diff.trimEnd());
@@ -396,6 +540,16 @@ export async function wrapHooks(
     );
     return EXIT.ok;
   } catch (error) {
+    if (error instanceof Deno.errors.PermissionDenied) {
+      context.err(
+        `${file}: permission denied (${(error as Error).message}).${
+          options.managed
+            ? " Managed settings belong to the administrator: run the command as root (Administrator on Windows), or write the file's hooks yourself from --dry-run's diff."
+            : " Check the file's owner and mode."
+        }`,
+      );
+      return EXIT.failed;
+    }
     if (!(error instanceof ClientConfigError)) throw error;
     context.err(error.message);
     return EXIT.failed;

@@ -10,6 +10,8 @@ import { NAME } from "../util/version.ts";
 import { type CommandContext, parseCommand } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { UsageError } from "./usage_error.ts";
+import { escapeControls } from "../util/terminal_text.ts";
+import type { HookReply } from "../hooks/hook_client.ts";
 
 /** The help of `mcp-audit hook`. */
 export const HOOK_HELP =
@@ -36,7 +38,15 @@ Options:
                  mode"); replaces the config's "policy". If it cannot be
                  read or is invalid, the guard fails closed: every tool
                  call is denied, the reason naming the file and the problem.
+                 So is every call when the config holds a policy and cannot
+                 be loaded (nothing is recorded then).
   --no-prompts   Record only the length of the user's prompts.
+  --serve BASE   Be the per-user hook writer that the fast hook client
+                 (dist/mcp-audit-hook.js, installed by "wrap <agent>
+                 --hooks") talks to: listen on the Unix socket BASE.sock,
+                 record each client's event as this command would, and
+                 exit after 60 s without one (MCP_AUDIT_HOOK_IDLE_MS).
+                 Started by the client; not run by hand.
   -h, --help     This help.
 
 Exit status: 0 when recorded (a deny is an answer, not an error), 1 when the
@@ -45,6 +55,56 @@ call goes on, the reason is on stderr), 2 for a usage error.`;
 
 async function readStdin(): Promise<string> {
   return await new Response(Deno.stdin.readable).text();
+}
+
+/** The per-user writer: each request runs as the command would, in its cwd. */
+async function serve(base: string, context: CommandContext): Promise<number> {
+  const { serveHooks } = await import("../hooks/hook_server.ts");
+  // One event into a throwaway log first: the first client's event is not
+  // the one that waits for modules to load and code to warm up.
+  const warm = await Deno.makeTempFile({ suffix: ".jsonl" });
+  await hookRun(
+    ["claude-code", "--log", warm],
+    { out: () => {}, err: () => {}, plugins: context.plugins },
+    () =>
+      Promise.resolve(JSON.stringify({
+        session_id: "warm-up",
+        hook_event_name: "PreToolUse",
+        tool_name: "Bash",
+        tool_input: { command: "true" },
+        tool_use_id: "warm-up",
+      })),
+  ).catch(() => {});
+  await Deno.remove(warm).catch(() => {});
+  const idle = Number(Deno.env.get("MCP_AUDIT_HOOK_IDLE_MS") ?? "");
+  await serveHooks(
+    base,
+    async function handle(request): Promise<HookReply> {
+      Deno.chdir(request.cwd);
+      const out: string[] = [];
+      const err: string[] = [];
+      const each: CommandContext = {
+        out: (text) => out.push(escapeControls(text)),
+        err: (text) => err.push(`${NAME}: ${escapeControls(text)}`),
+        plugins: context.plugins,
+      };
+      let exit;
+      try {
+        exit = await hookRun(
+          request.argv,
+          each,
+          () => Promise.resolve(request.input),
+        );
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        err.push(`${NAME}: ${error.message}`, error.usage);
+        exit = EXIT.usage;
+      }
+      return { stdout: out.map((t) => `${t}\n`).join(""), stderr: err, exit };
+    },
+    Number.isFinite(idle) && idle > 0 ? { idleMs: idle } : {},
+  );
+  return EXIT.ok;
 }
 
 /**
@@ -65,6 +125,14 @@ export async function hookCommand(
   argv: string[],
   context: CommandContext,
 ): Promise<number> {
+  return await hookRun(argv, context, readStdin);
+}
+
+async function hookRun(
+  argv: string[],
+  context: CommandContext,
+  input: () => Promise<string>,
+): Promise<number> {
   const parsed = parseCommand(
     argv,
     {
@@ -72,12 +140,19 @@ export async function hookCommand(
       config: { type: "string" },
       policy: { type: "string" },
       "no-prompts": { type: "boolean" },
+      serve: { type: "string" },
     },
     HOOK_HELP,
     context,
     { positionals: true },
   );
   if (!parsed) return EXIT.ok;
+  if (parsed.values.serve !== undefined) {
+    if (parsed.positionals.length) {
+      throw new UsageError("--serve takes no agent", HOOK_HELP);
+    }
+    return await serve(parsed.values.serve, context);
+  }
   const { HOOK_AGENTS, readHookInput } = await import(
     "../hooks/hook_input.ts"
   );
@@ -91,7 +166,7 @@ export async function hookCommand(
       HOOK_HELP,
     );
   }
-  const text = await readStdin();
+  const text = await input();
   let call;
   try {
     call = readHookInput(agent as typeof HOOK_AGENTS[number], JSON.parse(text));

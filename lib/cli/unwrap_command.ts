@@ -26,7 +26,8 @@ Options:
   --hooks           Take out the hooks "wrap <agent> --hooks" installed: the
                     file's text from before, byte for byte, while it still
                     holds what wrap wrote; otherwise only mcp-audit's entries
-                    are removed (and the output says so).
+                    are removed (and the output says so). Not with --server.
+  --managed         With --hooks: Claude Code's managed settings file.
   -h, --help        This help.
 
 Exit status: 0 on success (also when nothing was wrapped), 1 when a file was
@@ -57,6 +58,7 @@ export async function unwrapCommand(
       config: { type: "string" },
       project: { type: "string" },
       hooks: { type: "boolean" },
+      managed: { type: "boolean" },
     },
     UNWRAP_HELP,
     context,
@@ -71,12 +73,20 @@ export async function unwrapCommand(
     );
   }
   if (values.hooks) {
+    const clash = (["server"] as const).find((k) => values[k] !== undefined);
+    if (clash) {
+      throw new UsageError(
+        `--hooks cannot be combined with --${clash}: --hooks edits an agent's hook settings, --${clash} is about MCP server entries; run them as two commands`,
+        UNWRAP_HELP,
+      );
+    }
     const { wrapHooks } = await import("./_wrap_hooks.ts");
     return await wrapHooks({
       mode: "unwrap",
       agent: positionals[0],
       config: values.config,
       project: values.project,
+      managed: values.managed === true,
       dryRun: values["dry-run"] === true,
       help: UNWRAP_HELP,
     }, context);

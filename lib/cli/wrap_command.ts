@@ -21,7 +21,7 @@ import {
 export const WRAP_HELP = `Usage: ${NAME} wrap <client> [options]
        ${NAME} wrap --all [--dry-run]
        ${NAME} wrap --status [<client>] [--project DIR]
-       ${NAME} wrap <claude-code|cursor|codex> --hooks [--project DIR] [--dry-run]
+       ${NAME} wrap <claude-code|cursor|codex> --hooks [--project DIR | --managed] [--dry-run]
 
 Wires mcp-audit into an MCP client's config: each stdio server entry becomes
 "<mcp-audit> proxy --name NAME -- <its command and args>", each remote one
@@ -51,11 +51,18 @@ Options:
   --status          For each client and entry: audited or not, where its logs
                     go, its last session.
   --hooks           Install the agent's hooks instead (README "Agent hooks"):
-                    "<mcp-audit> hook <agent>" on its tool and session events,
-                    in ~/.claude/settings.json, ~/.cursor/hooks.json or
+                    "<mcp-audit> hook <agent>" on its tool and session events
+                    (through the fast hook client mcp-audit-hook.js and its
+                    per-user writer when Deno runs mcp-audit), in
+                    ~/.claude/settings.json, ~/.cursor/hooks.json or
                     ~/.codex/hooks.json (--project: .claude/settings.json,
                     .cursor/hooks.json, .codex/hooks.json); other hooks stay;
                     <file>.mcp-audit-hooks.json keeps what unwrap restores.
+                    Not with --server, --all or --status.
+  --managed         With --hooks, claude-code only: Claude Code's managed
+                    settings (/etc/claude-code/managed-settings.json;
+                    macOS /Library/Application Support/ClaudeCode/,
+                    Windows C:\\ProgramData\\ClaudeCode\\), which need root.
   -h, --help        This help.
 
 Refused, with nothing written (exit 1): a file that does not parse (its line
@@ -94,6 +101,7 @@ export async function wrapCommand(
       all: { type: "boolean" },
       status: { type: "boolean" },
       hooks: { type: "boolean" },
+      managed: { type: "boolean" },
     },
     WRAP_HELP,
     context,
@@ -108,12 +116,22 @@ export async function wrapCommand(
     );
   }
   if (values.hooks) {
+    const clash = (["server", "all", "status"] as const).find((k) =>
+      values[k] !== undefined
+    );
+    if (clash) {
+      throw new UsageError(
+        `--hooks cannot be combined with --${clash}: --hooks edits an agent's hook settings, --${clash} is about MCP server entries; run them as two commands`,
+        WRAP_HELP,
+      );
+    }
     const { wrapHooks } = await import("./_wrap_hooks.ts");
     return await wrapHooks({
       mode: "wrap",
       agent: positionals[0],
       config: values.config,
       project: values.project,
+      managed: values.managed === true,
       dryRun: values["dry-run"] === true,
       help: WRAP_HELP,
     }, context);

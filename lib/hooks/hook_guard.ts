@@ -109,7 +109,8 @@ export function classListPolicy(
  * The policy that stands in for a guard policy that could not be loaded:
  * a guard fails closed, so every pre-event is denied (enforced, rule
  * `mcp-audit.policy-unusable`) with a reason that names the file and the
- * problem, and the denial is sealed in the log like any other.
+ * problem, and the denial is sealed in the log like any other. `fix`
+ * ends the reason: what makes the calls go through again.
  *
  * @example
  * ```ts
@@ -124,12 +125,16 @@ export function classListPolicy(
  * assert.match(d?.reason ?? "", /\/p\/policy\.json.*not found/);
  * ```
  */
-export function unusablePolicy(file: string, problem: string): HookPolicy {
+export function unusablePolicy(
+  file: string,
+  problem: string,
+  fix = "it is fixed or --policy is removed from the hook command",
+): HookPolicy {
   // The loader's headline lines, without its code frames (the model reads this).
   const headline = problem.split("\n").filter((l) => l && !/^\s/.test(l))
     .slice(0, 2).join(" ");
   const reason =
-    `mcp-audit: the guard policy ${file} cannot be used (${headline}), so every tool call is denied until it is fixed or --policy is removed from the hook command`;
+    `mcp-audit: the guard policy ${file} cannot be used (${headline}), so every tool call is denied until ${fix}`;
   return {
     decide: function denyAll(): HookDecision {
       return {

@@ -67,6 +67,8 @@ export type HookScope = "user" | "project" | "managed";
  *
  * assert.equal(hookSettingsPath("claude-code", "user", { home: "/h", project: "/p" }), "/h/.claude/settings.json");
  * assert.equal(hookSettingsPath("cursor", "project", { home: "/h", project: "/p" }), "/p/.cursor/hooks.json");
+ * assert.equal(hookSettingsPath("claude-code", "managed", { home: "", project: "", os: "linux" }), "/etc/claude-code/managed-settings.json");
+ * assert.equal(hookSettingsPath("cursor", "managed", { home: "", project: "" }), undefined);
  * ```
  */
 export function hookSettingsPath(
@@ -77,8 +79,11 @@ export function hookSettingsPath(
   const base = scope === "user" ? dirs.home : dirs.project;
   if (scope === "managed") {
     if (agent !== "claude-code") return undefined;
+    // Claude Code's settings page: managed-settings.json per OS.
     return dirs.os === "darwin"
       ? "/Library/Application Support/ClaudeCode/managed-settings.json"
+      : dirs.os === "windows"
+      ? "C:\\ProgramData\\ClaudeCode\\managed-settings.json"
       : "/etc/claude-code/managed-settings.json";
   }
   switch (agent) {

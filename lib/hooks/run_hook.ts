@@ -11,7 +11,11 @@ import { assembleAudit } from "../session/assembly.ts";
 import type { Plugin } from "../plugin/plugin.ts";
 import { defaultLogDir, ensureLogDir } from "../log/log_path.ts";
 import type { HookCall } from "./hook_input.ts";
-import { hookAnswer, type HookPolicy } from "./hook_decision.ts";
+import {
+  hookAnswer,
+  type HookDecision,
+  type HookPolicy,
+} from "./hook_decision.ts";
 import type { Policy } from "../guard/policy.ts";
 import { recordHook } from "./record_hook.ts";
 
@@ -76,6 +80,41 @@ async function hookPolicyOf(
 }
 
 /**
+ * A guard fails closed: when the config cannot be loaded and holds a
+ * `policy` (or `hooks.deny`/`hooks.ask`), a pre-event is denied as with an
+ * unusable `--policy` (rule `mcp-audit.policy-unusable`); with `--policy`,
+ * that policy decides, on the built-in tool classes. Nothing can be
+ * recorded: without the config, its redaction is unknown.
+ */
+async function unusableConfigDecision(
+  call: HookCall,
+  error: unknown,
+  options: RunHookOptions,
+): Promise<HookDecision | undefined> {
+  if (call.phase !== "pre") return undefined;
+  const { classifyTool } = await import("./tool_class.ts");
+  const classing = call.tool !== undefined ? classifyTool(call) : undefined;
+  const facts = {
+    classes: classing?.classes.map((c) => c.label) ?? [],
+    entities: classing?.entities,
+  };
+  if (options.policy) return options.policy.decide(call, facts);
+  if (options.guardPolicy) {
+    return (await hookPolicyOf(options.guardPolicy, {}))?.decide(call, facts);
+  }
+  const file = (error as { path?: unknown }).path;
+  if (typeof file !== "string") return undefined;
+  const text = await Deno.readTextFile(file).catch(() => "");
+  if (!/"(policy|deny|ask)"\s*:/.test(text)) return undefined;
+  const { unusablePolicy } = await import("./hook_guard.ts");
+  return unusablePolicy(
+    file,
+    (error as Error).message,
+    "the config is fixed",
+  ).decide(call, facts);
+}
+
+/**
  * Records one hook event and returns the agent's answer.
  *
  * @example
@@ -105,11 +144,12 @@ export async function runHook(
       registry: options.registry,
     });
   } catch (error) {
-    return {
-      stdout: "",
-      exit: 1,
-      warning: `${(error as Error).message}; the hook event was not recorded`,
-    };
+    const warning = `${
+      (error as Error).message
+    }; the hook event was not recorded`;
+    const decision = await unusableConfigDecision(call, error, options);
+    if (!decision) return { stdout: "", exit: 1, warning };
+    return { ...hookAnswer(call.agent, call.event, decision), warning };
   }
   const hooks = audit.config.hooks ?? {};
   const logPath = options.logPath ??

@@ -175,3 +175,42 @@ Deno.test("hook cursor and codex --policy with an unreadable file: each denies i
   assert.equal(x.permissionDecision, "deny");
   assert.ok(x.permissionDecisionReason.includes(policy));
 });
+
+Deno.test("hook claude-code with an invalid policy inside ./mcp-audit.jsonc: the pre-event is denied naming the config, as with --policy; a broken config without a policy denies nothing", async () => {
+  await using dir = await tempDir();
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    `{\n  "policy": { "mode": "enforce", "rules": [{ "id": "x", "class": "DESTRUCTIVE", "action": "nuke" }] }\n}\n`,
+  );
+  const args = ["hook", "claude-code", "--log", `${dir.path}/cf.jsonl`];
+  const pre = {
+    ...claude,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command: "ls /srv/app" },
+    tool_use_id: "toolu_cf",
+  };
+  const denied = await cli(dir.path, args, pre);
+  assert.equal(denied.code, 0, denied.stderr);
+  const out = JSON.parse(denied.stdout).hookSpecificOutput;
+  assert.equal(out.permissionDecision, "deny");
+  assert.ok(out.permissionDecisionReason.includes(config));
+  assert.match(out.permissionDecisionReason, /until the config is fixed/);
+  assert.match(denied.stderr, /the hook event was not recorded/);
+  // A post-event cannot be recorded either: a non-blocking error.
+  const post = await cli(dir.path, args, {
+    ...pre,
+    hook_event_name: "PostToolUse",
+    tool_response: { stdout: "" },
+  });
+  assert.equal(post.code, 1);
+  assert.equal(post.stdout, "");
+
+  // No policy in the broken config: nothing to guard, the call goes on.
+  await Deno.writeTextFile(config, `{ "logDir": 42 }\n`);
+  const open = await cli(dir.path, args, pre);
+  assert.equal(open.code, 1);
+  assert.equal(open.stdout, "");
+  assert.match(open.stderr, /the hook event was not recorded/);
+});

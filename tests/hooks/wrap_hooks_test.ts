@@ -32,6 +32,8 @@ function envFor(home: string): Record<string, string> {
     DENO_DIR,
     PATH: "/usr/bin:/bin",
     MCP_AUDIT_LOG_DIR: `${home}/logs`,
+    // The installed fast client starts a hook writer: let it go soon after.
+    MCP_AUDIT_HOOK_IDLE_MS: "2000",
   };
 }
 
@@ -445,4 +447,88 @@ Deno.test("wrap --hooks --config: a file that did not exist is created, and unwr
   await assert.rejects(Deno.stat(file));
   await assert.rejects(Deno.stat(`${file}.mcp-audit-hooks.json`));
   assert.deepEqual(await backups(dirname(file)), []);
+});
+
+Deno.test('unwrap --hooks after an edit: the "hooks" object that wrap created goes with its entries', async () => {
+  await using dir = await tempDir();
+  const home = dir.path;
+  const project = `${home}/app`;
+  const file = `${project}/.claude/settings.json`;
+  await Deno.mkdir(dirname(file), { recursive: true });
+  await Deno.writeTextFile(file, `{\n  // mine\n  "model": "opus"\n}\n`);
+  const args = ["claude-code", "--hooks", "--project", project];
+  const wrap = await cli(home, ["wrap", ...args]);
+  assert.equal(wrap.code, 0, wrap.stderr);
+  const wrapped = await Deno.readTextFile(file);
+  assert.ok("hooks" in (parseJsonc(wrapped) as Json));
+  await Deno.writeTextFile(
+    file,
+    wrapped.replace(`"model": "opus"`, `"model": "opus",\n  "note": "kept"`),
+  );
+  const unwrap = await cli(home, ["unwrap", ...args]);
+  assert.equal(unwrap.code, 0, unwrap.stderr);
+  assert.match(unwrap.stdout, /only mcp-audit's hook entries were removed/);
+  const after = await Deno.readTextFile(file);
+  const settings = parseJsonc(after) as Json;
+  assert.deepEqual(Object.keys(settings).sort(), ["model", "note"]);
+  assert.ok(after.includes("// mine"));
+});
+
+Deno.test("wrap --hooks with --server, --all or --status, and unwrap --hooks with --server: a usage error, nothing written", async () => {
+  await using dir = await tempDir();
+  const home = dir.path;
+  for (
+    const args of [
+      ["wrap", "claude-code", "--hooks", "--server", "x"],
+      ["wrap", "--hooks", "--all"],
+      ["wrap", "claude-code", "--hooks", "--status"],
+      ["unwrap", "claude-code", "--hooks", "--server", "x"],
+    ]
+  ) {
+    const run = await cli(home, args);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.match(
+      run.stderr,
+      /--hooks cannot be combined with --(server|all|status)/,
+    );
+    assert.equal(run.stdout, "");
+  }
+  await assert.rejects(Deno.stat(`${home}/.claude`));
+});
+
+Deno.test("wrap claude-code --hooks --managed: Claude Code's managed-settings.json for this OS (dry run); --managed is claude-code's only and excludes --project and --config", async () => {
+  await using dir = await tempDir();
+  const home = dir.path;
+  const managed = Deno.build.os === "darwin"
+    ? "/Library/Application Support/ClaudeCode/managed-settings.json"
+    : "/etc/claude-code/managed-settings.json";
+  const before = await Deno.readTextFile(managed).catch(() => null);
+  const dry = await cli(home, [
+    "wrap",
+    "claude-code",
+    "--hooks",
+    "--managed",
+    "--dry-run",
+  ]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.ok(dry.stdout.includes(`Claude Code hooks: ${managed}`), dry.stdout);
+  assert.match(dry.stdout, /Dry run: nothing was written\./);
+  assert.equal(await Deno.readTextFile(managed).catch(() => null), before);
+  for (
+    const [args, message] of [
+      [["cursor", "--managed"], /--managed is for claude-code/],
+      [
+        ["claude-code", "--managed", "--project", home],
+        /not --project and --managed/,
+      ],
+      [
+        ["claude-code", "--managed", "--config", `${home}/x.json`],
+        /not --config and --managed/,
+      ],
+    ] as const
+  ) {
+    const run = await cli(home, ["wrap", "--hooks", "--dry-run", ...args]);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.match(run.stderr, message);
+  }
 });
