@@ -26,7 +26,8 @@ const encoder = new TextEncoder();
 async function buildBundle(out: string): Promise<void> {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
   const command: string = config.tasks.bundle.command;
-  const args = command.split(" ").slice(1)
+  // The task's first command builds the CLI's bundle (the second, the hook client).
+  const args = command.split(" && ")[0].split(" ").slice(1)
     .map((a) => a === "dist/mcp-audit.js" ? out : a);
   assert.ok(args.includes(out), `the bundle task writes dist/mcp-audit.js`);
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
