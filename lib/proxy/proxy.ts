@@ -93,6 +93,8 @@ export interface ProxyOptions {
   policy?: Policy;
   /** Where tool pins are kept (`pins/` in it). @default {the log's directory} */
   stateDir?: string;
+  /** Called with the log's (first) file once it is open, before the server starts (`--anchor` reads it from there). */
+  onLogOpen?: (logPath: string) => void;
 }
 
 /** What a proxy run ended with. */
@@ -186,6 +188,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     errorsWriter.releaseLock();
     throw error;
   }
+  opts.onLogOpen?.(audit.logPath);
 
   let server: ServerProcess;
   try {
