@@ -3,7 +3,8 @@
  * it is made, to a receiver of the test's own on 127.0.0.1 and to a real
  * ClickHouse's own HTTP interface; an endpoint that is down or failing
  * never holds up the relay and is counted; and a log cut below an anchored
- * size, shipped, is caught by central verify from the anchored heads.
+ * size, shipped, is caught by central verify from the anchored heads, and a
+ * range of rows deleted in the store is named seq to seq.
  *
  * @module
  */
@@ -210,7 +211,7 @@ Deno.test("anchor: an endpoint that is down or failing never holds up the relay;
   );
 });
 
-Deno.test("anchor: heads anchored into ClickHouse catch a log cut below an anchored size and shipped", async () => {
+Deno.test("anchor: heads anchored into ClickHouse catch a log cut below an anchored size and shipped; a range of seq deleted in the store is named as a gap", async () => {
   await using ch = await startClickHouse();
   await using tmp = await tempDir();
   const DB = "anchor_test";
@@ -292,6 +293,73 @@ Deno.test("anchor: heads anchored into ClickHouse catch a log cut below an ancho
     verify.stdout,
     new RegExp(
       `FAIL deleted: checkpoint seq ${lastHead.seq} of the checkpoints table covers ${lastHead.treeSize} events, but the events table holds only \\d+ for this session`,
+    ),
+  );
+
+  // A second session, anchored and shipped whole, then a range of its rows
+  // deleted in the store: central verify names the gap, seq to seq.
+  const whole = `${tmp.path}/m/whole.jsonl`;
+  const second = startProxy(whole, [
+    "--signing-key",
+    `${tmp.path}/k.key`,
+    "--anchor",
+    insert,
+  ]);
+  for (const text of ["g", "h", "i", "j"]) await second.call(text);
+  assert.equal((await second.end()).code, 0);
+  const other = String(
+    JSON.parse((await Deno.readTextFile(whole)).split("\n")[0]).session,
+  );
+  const full = await cli([
+    "ship",
+    "--to",
+    ch.url,
+    "--database",
+    DB,
+    "--cursor-dir",
+    `${tmp.path}/c2`,
+    whole,
+  ]);
+  assert.equal(full.code, 0, full.stderr);
+  const clean = await cli([
+    "verify",
+    "--from",
+    ch.url,
+    "--database",
+    DB,
+    "--session",
+    other,
+    "--pubkey",
+    `${tmp.path}/k.pub`,
+  ]);
+  assert.equal(clean.code, 0, clean.stdout);
+  await ch.sql(
+    `ALTER TABLE ${DB}.mcp_audit_events DELETE WHERE session = '${other}' AND seq >= 3 AND seq <= 5`,
+  );
+  await until(
+    "the mutation applied",
+    async () =>
+      (await ch.sql(
+        `SELECT count() FROM ${DB}.mcp_audit_events FINAL WHERE session = '${other}' AND seq >= 3 AND seq <= 5`,
+      )).trim() === "0",
+  );
+  const gap = await cli([
+    "verify",
+    "--from",
+    ch.url,
+    "--database",
+    DB,
+    "--session",
+    other,
+    "--pubkey",
+    `${tmp.path}/k.pub`,
+  ]);
+  assert.equal(gap.code, 1, gap.stdout);
+  assert.match(
+    gap.stdout,
+    new RegExp(
+      `^session ${other} seq 6: FAIL deleted: the lines with seq 3 to 5 are missing before the row with seq 6`,
+      "m",
     ),
   );
 });
