@@ -79,6 +79,7 @@ Options:
                           OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME; none
                           when OTEL_SDK_DISABLED=true). Never slows the relay:
                           what the queue cannot hold is dropped and counted.
+                          In every mode, --upstream and --listen included.
   --anchor URL            Also POST each checkpoint as it is written (tree size,
                           root, signature; one mcp_audit_checkpoints row as JSON)
                           to URL, an HTTP(S) endpoint off the machine, e.g.
@@ -208,18 +209,16 @@ export async function proxyCommand(
         PROXY_HELP,
       );
     }
-    if (values.otlp !== undefined) {
-      throw new UsageError(
-        `--otlp works with a stdio server (after "--" or --server) so far, not with --upstream or --listen`,
-        PROXY_HELP,
-      );
-    }
     const { remoteProxy } = await import("./_remote_proxy.ts");
     return await remoteProxy(values, context, {
       positiveInt,
       audit: proxyAudit,
       help: PROXY_HELP,
       loadPolicy,
+      otlp: {
+        open: (maxPayloadBytes) => otlpExporter(values.otlp, maxPayloadBytes),
+        close: closeOtlp,
+      },
     });
   }
   const { splitShellWords } = await import("../cli/shell_words.ts");
@@ -317,15 +316,7 @@ export async function proxyCommand(
         );
       }
     }
-    if (exporter) {
-      await exporter.close();
-      if (exporter.dropped > 0) {
-        context.err(
-          `OTLP export: ${exporter.exported} event(s) exported, ${exporter.dropped} dropped` +
-            (exporter.lastError ? ` (${exporter.lastError})` : ""),
-        );
-      }
-    }
+    if (exporter) await closeOtlp(exporter, context);
     if (!values.quiet) {
       const s = result.summary;
       context.err(
@@ -346,6 +337,20 @@ export async function proxyCommand(
       return EXIT.failed;
     }
     throw error;
+  }
+}
+
+/** Sends what the exporter holds and says on stderr what it dropped. */
+async function closeOtlp(
+  exporter: import("../fleet/otlp_export.ts").OtlpExporter,
+  context: CommandContext,
+): Promise<void> {
+  await exporter.close();
+  if (exporter.dropped > 0) {
+    context.err(
+      `OTLP export: ${exporter.exported} event(s) exported, ${exporter.dropped} dropped` +
+        (exporter.lastError ? ` (${exporter.lastError})` : ""),
+    );
   }
 }
 

@@ -5,6 +5,10 @@
  * no secret in any byte that left the proxy.
  */
 import assert from "node:assert/strict";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startEverything, startReverse } from "../http/_http_servers.ts";
 import {
   cliArgs,
   fixtureServer,
@@ -293,4 +297,109 @@ Deno.test("otlp: --otlp with something other than an http(s) URL is a usage erro
     decoder.decode(r.stderr),
     /--otlp takes the collector's http\(s\) URL/,
   );
+});
+
+/** The spans a collector received, by name, with their attributes. */
+function spansOf(
+  received: Received[],
+): { name: string; a: Record<string, unknown> }[] {
+  return received.filter((r) => r.path === "/v1/traces").flatMap((r) =>
+    JSON.parse(decoder.decode(r.body)).resourceSpans.flatMap((
+      rs: { scopeSpans: { spans: { name: string; attributes: Attr[] }[] }[] },
+    ) => rs.scopeSpans.flatMap((s) => s.spans))
+  ).map((s: { name: string; attributes: Attr[] }) => ({
+    name: s.name,
+    a: attrs(s.attributes),
+  }));
+}
+
+Deno.test("otlp: --otlp with --upstream (the stdio bridge) and --listen (the reverse proxy) exports the calls, and no secret", async () => {
+  await using dir = await tempDir();
+  await using upstream = await startEverything("streamableHttp");
+  const config = await redactingConfig(dir.path);
+  const env = {
+    ...Deno.env.toObject(),
+    OTEL_EXPORTER_OTLP_HEADERS: "x-team=platform",
+  };
+  // The stdio bridge.
+  {
+    await using otlp = collector();
+    const log = `${dir.path}/bridge.jsonl`;
+    const client = new Client({ name: "otlp-bridge", version: "1" });
+    await client.connect(
+      new StdioClientTransport({
+        command: Deno.execPath(),
+        args: cliArgs([
+          "proxy",
+          "--quiet",
+          "--upstream",
+          upstream.url,
+          "--log",
+          log,
+          "--config",
+          config,
+          "--otlp",
+          `http://127.0.0.1:${otlp.port}`,
+        ]),
+        env,
+        stderr: "pipe",
+      }),
+    );
+    const echo = await client.callTool({
+      name: "echo",
+      arguments: { message: `the password is ${SECRET}` },
+    });
+    assert.match(JSON.stringify(echo), new RegExp(SECRET), "relayed as is");
+    await client.close();
+    for (let i = 0; i < 100 && spansOf(otlp.received).length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { events } = await readEvents(log);
+    const spans = spansOf(otlp.received);
+    const call = spans.find((s) => s.name === "tools/call echo");
+    assert.ok(call, JSON.stringify(spans.map((s) => s.name)));
+    assert.equal(call.a["mcp.session.id"], events[0].session);
+    assert.equal(call.a["gen_ai.tool.name"], "echo");
+    assert.equal(call.a["mcp.method.name"], "tools/call");
+    const all = otlp.received.map((r) => decoder.decode(r.body)).join("\n");
+    assert.ok(!all.includes("98765"), "the secret left the machine");
+    assert.match(all, /REDACTED:password:[0-9a-f]{8}/, "the call was exported");
+  }
+  // The reverse proxy: two sessions, one exporter, flushed at the stop.
+  {
+    await using otlp = collector();
+    const logDir = `${dir.path}/reverse`;
+    await Deno.mkdir(logDir);
+    const reverse = await startReverse(upstream.url, [
+      "--quiet",
+      "--config",
+      config,
+      "--otlp",
+      `http://127.0.0.1:${otlp.port}`,
+    ], {
+      MCP_AUDIT_LOG_DIR: logDir,
+      OTEL_EXPORTER_OTLP_HEADERS: "x-team=platform",
+    });
+    for (const name of ["first", "second"]) {
+      const client = new Client({ name, version: "1" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(reverse.url)),
+      );
+      await client.callTool({
+        name: "echo",
+        arguments: { message: `${name}: ${SECRET}` },
+      });
+      await client.close();
+    }
+    const status = await reverse.stop();
+    assert.equal(status.code, 0, reverse.stderr());
+    const calls = spansOf(otlp.received).filter((s) =>
+      s.name === "tools/call echo"
+    );
+    assert.equal(calls.length, 2, JSON.stringify(spansOf(otlp.received)));
+    assert.notEqual(calls[0].a["mcp.session.id"], calls[1].a["mcp.session.id"]);
+    const all = otlp.received.map((r) => decoder.decode(r.body)).join("\n");
+    assert.ok(!all.includes("98765"), "the secret left the machine");
+    assert.match(all, /REDACTED:password:[0-9a-f]{8}/, "the call was exported");
+  }
 });
