@@ -71,7 +71,8 @@ Options:
                           and the bytes are relayed as they come. Also enforced
                           with --upstream (bridge and --listen); the reverse
                           proxy denies "ask" rules (it cannot ask an HTTP client).
-  --otlp URL              Also export the audit over OTLP/HTTP JSON to the
+  --otlp URL              Also export the audit over OTLP/HTTP (protobuf, or
+                          JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json) to the
                           collector at URL (e.g. http://127.0.0.1:4318): a log
                           record per event, a span per request/response pair, a
                           duration histogram; all from the redacted log line.
@@ -375,10 +376,19 @@ async function otlpExporter(
       PROXY_HELP,
     );
   }
+  const protocol = Deno.env.get("OTEL_EXPORTER_OTLP_PROTOCOL") ||
+    "http/protobuf";
+  if (protocol !== "http/protobuf" && protocol !== "http/json") {
+    throw new UsageError(
+      `OTEL_EXPORTER_OTLP_PROTOCOL: mcp-audit sends "http/protobuf" (the default) or "http/json", not "${protocol}"`,
+      PROXY_HELP,
+    );
+  }
   const { OtlpExporter, otlpHeaders } = await import(
     "../fleet/otlp_export.ts"
   );
   return new OtlpExporter({
+    protocol,
     endpoint,
     headers: otlpHeaders(Deno.env.get("OTEL_EXPORTER_OTLP_HEADERS")),
     serviceName: Deno.env.get("OTEL_SERVICE_NAME") || undefined,
