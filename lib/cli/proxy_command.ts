@@ -302,6 +302,18 @@ export async function proxyCommand(
           audit.session.checkpointSeconds,
       policy,
       onLogOpen: anchor ? (path) => anchor.follow(path) : undefined,
+      beforeEnd: exporter
+        ? async () => {
+          // Flushed before session_end, so the log records what was dropped
+          // until then; session_end itself and the last checkpoint go after.
+          await exporter.flush();
+          return {
+            exported: exporter.exported,
+            dropped: exporter.dropped,
+            ...(exporter.lastError ? { error: exporter.lastError } : {}),
+          };
+        }
+        : undefined,
     });
     if (anchor) {
       await anchor.close();

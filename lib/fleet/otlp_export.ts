@@ -107,6 +107,7 @@ export class OtlpExporter {
   #dropped = 0;
   #exported = 0;
   #lastError: string | undefined;
+  #closed: Promise<void> | undefined;
 
   /** An exporter that sends to `options.endpoint` every `intervalMs`. */
   constructor(options: OtlpExporterOptions) {
@@ -136,7 +137,7 @@ export class OtlpExporter {
    * waits. An event that does not fit in the queue is counted as dropped.
    */
   observe(event: AuditEvent): void {
-    if (this.#logs.length >= this.#max) {
+    if (this.#logs.length >= this.#max || this.#closed) {
       this.#dropped++;
       return;
     }
@@ -338,10 +339,18 @@ export class OtlpExporter {
     }
   }
 
-  /** Sends what is left, the metrics too, and stops the timer. */
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#send(true);
+  /** Sends what is queued now, and waits for it (what `exported` and `dropped` count then). */
+  flush(): Promise<void> {
+    return this.#send();
+  }
+
+  /** Sends what is left, the metrics too, and stops the timer (once; later calls wait for it). */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      clearInterval(this.#timer);
+      await this.#send(true);
+    })();
+    return this.#closed;
   }
 }
 

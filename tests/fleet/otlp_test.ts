@@ -195,6 +195,18 @@ for (const protocol of ["http/protobuf", "http/json"] as const) {
 
     const { events } = await readEvents(log);
     const session = events[0].session;
+    // session_end records the export until then: nothing dropped, and as
+    // many records as the collector got, less session_end and the last checkpoint.
+    const end = events.find((e) => e.kind === "session_end");
+    assert.ok(end?.kind === "session_end");
+    const sent = otlp.received.filter((r) => r.path === "/v1/logs").reduce(
+      (n, r) => n + r.json.resourceLogs[0].scopeLogs[0].logRecords.length,
+      0,
+    );
+    assert.deepEqual(end.otlp, {
+      exported: sent - events.filter((e) => e.seq >= end.seq).length,
+      dropped: 0,
+    });
     const logged = events.filter((e) =>
       e.kind === "request" || e.kind === "response" || e.kind === "error"
     );
@@ -309,12 +321,22 @@ Deno.test("otlp: a collector that is down changes nothing for the client; the dr
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.replies.length, 2);
   const { events } = await readEvents(log);
-  assert.ok(events.some((e) => e.kind === "session_end"));
+  const end = events.find((e) => e.kind === "session_end");
+  assert.ok(end?.kind === "session_end");
   const m =
     /OTLP export: 0 event\(s\) exported, (\d+) dropped \(http:\/\/127\.0\.0\.1:\d+\/v1\/\w+: /
       .exec(run.stderr);
   assert.ok(m, run.stderr);
   assert.ok(Number(m[1]) >= 4, run.stderr);
+  // The log itself records the drops until session_end; stderr counts
+  // session_end and the checkpoint after it too.
+  assert.equal(end.otlp?.exported, 0);
+  assert.ok(end.otlp!.dropped >= 4);
+  assert.equal(
+    end.otlp?.dropped,
+    Number(m[1]) - events.filter((e) => e.seq >= end.seq).length,
+  );
+  assert.match(String(end.otlp?.error), /127\.0\.0\.1:\d+\/v1\//);
 });
 
 Deno.test("otlp: --otlp with something other than an http(s) URL is a usage error", async () => {
