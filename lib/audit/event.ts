@@ -455,6 +455,8 @@ export interface SessionEndEvent extends EventBase {
   stderr: { bytes: number; loggedBytes: number };
   /** The hash chain before this line: the last hash and how many lines it covers. */
   chain?: { head: string; events: number };
+  /** With `--otlp`: events the collector accepted and dropped, and why the last export failed. */
+  otlp?: { exported: number; dropped: number; error?: string };
 }
 
 /** A Merkle tree checkpoint over the events so far, signed when a key is configured. */

@@ -392,6 +392,11 @@ const sessionEndEvent = z.object({
     loggedBytes: z.number().int(),
   }),
   chain: z.object({ head: z.string(), events: z.number().int() }).optional(),
+  otlp: z.object({
+    exported: z.number().int(),
+    dropped: z.number().int(),
+    error: z.string().optional(),
+  }).optional(),
 });
 /** Validates a {@linkcode SessionEndEvent}. */
 export const SessionEndEventSchema: z.ZodType<SessionEndEvent> =

@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import type { AuditAssembly } from "../session/assembly.ts";
 import type { Policy } from "../guard/policy.ts";
 import type { GuardedExchange } from "../http/guarded_exchange.ts";
+import type { OtlpExporter } from "../fleet/otlp_export.ts";
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { UsageError } from "./usage_error.ts";
@@ -53,6 +54,16 @@ export interface FlagHelpers {
   help: string;
   /** Reads `--policy FILE` (throws `ConfigError`, naming file, line and key). */
   loadPolicy?: (path: string) => Promise<Policy>;
+  /** The OTLP export of `--otlp` / `OTEL_EXPORTER_OTLP_ENDPOINT`, when one is asked for. */
+  otlp?: OtlpHelpers;
+}
+
+/** How the remote modes start and end the proxy's OTLP export (`--otlp`). */
+export interface OtlpHelpers {
+  /** The exporter, or undefined when no export is asked for. */
+  open(maxPayloadBytes: number | undefined): Promise<OtlpExporter | undefined>;
+  /** Sends what is queued and says on stderr what was dropped. */
+  close(exporter: OtlpExporter, context: CommandContext): Promise<void>;
 }
 
 /**
@@ -210,14 +221,22 @@ export async function remoteProxy(
     ...headers.map(([name]) => name),
   ];
   const name = values.name ?? redactUrl(upstream.href, key);
+  const maxPayloadBytes = positiveInt(values["max-payload"], "--max-payload") ??
+    audit.session.maxPayloadBytes;
+  const exporter = await helpers.otlp?.open(maxPayloadBytes);
+  const processor = exporter
+    ? (await import("../fleet/otlp_export.ts")).otlpObserving(
+      audit.pipeline,
+      exporter,
+    )
+    : audit.pipeline;
   const session = {
     logPath: values.log,
     followSymlink: values["follow-symlink"],
     logDir: audit.session.logDir,
     command: [name],
-    processor: audit.pipeline,
-    maxPayloadBytes: positiveInt(values["max-payload"], "--max-payload") ??
-      audit.session.maxPayloadBytes,
+    processor,
+    maxPayloadBytes,
     signingKey: audit.signingKey,
     seal: !values["no-seal"],
     checkpointEvery:
@@ -246,6 +265,7 @@ export async function remoteProxy(
         onWarning: warn,
         guard: guard?.(),
       });
+      if (exporter) await helpers.otlp!.close(exporter, context);
       if (!values.quiet) {
         const s = result.summary;
         context.err(
@@ -301,6 +321,7 @@ export async function remoteProxy(
     }
   });
   await proxy.close("signal");
+  if (exporter) await helpers.otlp!.close(exporter, context);
   if (!values.quiet) {
     const paths = proxy.logPaths();
     context.err(

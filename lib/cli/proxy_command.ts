@@ -71,7 +71,8 @@ Options:
                           and the bytes are relayed as they come. Also enforced
                           with --upstream (bridge and --listen); the reverse
                           proxy denies "ask" rules (it cannot ask an HTTP client).
-  --otlp URL              Also export the audit over OTLP/HTTP JSON to the
+  --otlp URL              Also export the audit over OTLP/HTTP (protobuf, or
+                          JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json) to the
                           collector at URL (e.g. http://127.0.0.1:4318): a log
                           record per event, a span per request/response pair, a
                           duration histogram; all from the redacted log line.
@@ -79,6 +80,17 @@ Options:
                           OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME; none
                           when OTEL_SDK_DISABLED=true). Never slows the relay:
                           what the queue cannot hold is dropped and counted.
+                          In every mode, --upstream and --listen included.
+  --anchor URL            Also POST each checkpoint as it is written (tree size,
+                          root, signature; one mcp_audit_checkpoints row as JSON)
+                          to URL, an HTTP(S) endpoint off the machine, e.g.
+                          ClickHouse's "http://HOST:8123/?query=INSERT INTO
+                          mcp_audit.mcp_audit_checkpoints FORMAT JSONEachRow"
+                          (URL-encoded). Never slows the relay: a failed POST is
+                          counted and retried with the next checkpoint; the
+                          counts are said on stderr at the end.
+                          $MCP_AUDIT_ANCHOR_HEADERS (k=v,k2=v2) adds headers.
+                          With a stdio server only, so far.
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
@@ -177,6 +189,7 @@ export async function proxyCommand(
       "idle-seconds": { type: "string" },
       policy: { type: "string" },
       otlp: { type: "string" },
+      anchor: { type: "string" },
     },
     PROXY_HELP,
     context,
@@ -191,9 +204,9 @@ export async function proxyCommand(
         PROXY_HELP,
       );
     }
-    if (values.otlp !== undefined) {
+    if (values.anchor !== undefined) {
       throw new UsageError(
-        `--otlp works with a stdio server (after "--" or --server) so far, not with --upstream or --listen`,
+        `--anchor works with a stdio server (after "--" or --server) so far, not with --upstream or --listen`,
         PROXY_HELP,
       );
     }
@@ -203,6 +216,10 @@ export async function proxyCommand(
       audit: proxyAudit,
       help: PROXY_HELP,
       loadPolicy,
+      otlp: {
+        open: (maxPayloadBytes) => otlpExporter(values.otlp, maxPayloadBytes),
+        close: closeOtlp,
+      },
     });
   }
   const { splitShellWords } = await import("../cli/shell_words.ts");
@@ -244,6 +261,7 @@ export async function proxyCommand(
     values.otlp,
     maxPayloadBytes ?? audit.session.maxPayloadBytes,
   );
+  const anchor = await checkpointAnchor(values.anchor);
   try {
     const policy = values.policy === undefined
       ? audit.config.policy
@@ -283,16 +301,35 @@ export async function proxyCommand(
         positiveInt(values["checkpoint-seconds"], "--checkpoint-seconds") ??
           audit.session.checkpointSeconds,
       policy,
+      onLogOpen: anchor ? (path) => anchor.follow(path) : undefined,
+      beforeEnd: exporter
+        ? async () => {
+          // Flushed before session_end, so the log records what was dropped
+          // until then; session_end itself and the last checkpoint go after.
+          await exporter.flush();
+          return {
+            exported: exporter.exported,
+            dropped: exporter.dropped,
+            ...(exporter.lastError ? { error: exporter.lastError } : {}),
+          };
+        }
+        : undefined,
     });
-    if (exporter) {
-      await exporter.close();
-      if (exporter.dropped > 0) {
+    if (anchor) {
+      await anchor.close();
+      if (anchor.failures > 0 || anchor.dropped > 0 || !values.quiet) {
         context.err(
-          `OTLP export: ${exporter.exported} event(s) exported, ${exporter.dropped} dropped` +
-            (exporter.lastError ? ` (${exporter.lastError})` : ""),
+          `anchor: ${anchor.published} checkpoint(s) published to ${
+            redactedUrl(values.anchor!)
+          }` +
+            (anchor.failures > 0 || anchor.dropped > 0
+              ? `, ${anchor.failures} failed POST(s), ${anchor.dropped} never published` +
+                (anchor.lastError ? ` (${anchor.lastError})` : "")
+              : ""),
         );
       }
     }
+    if (exporter) await closeOtlp(exporter, context);
     if (!values.quiet) {
       const s = result.summary;
       context.err(
@@ -313,6 +350,20 @@ export async function proxyCommand(
       return EXIT.failed;
     }
     throw error;
+  }
+}
+
+/** Sends what the exporter holds and says on stderr what it dropped. */
+async function closeOtlp(
+  exporter: import("../fleet/otlp_export.ts").OtlpExporter,
+  context: CommandContext,
+): Promise<void> {
+  await exporter.close();
+  if (exporter.dropped > 0) {
+    context.err(
+      `OTLP export: ${exporter.exported} event(s) exported, ${exporter.dropped} dropped` +
+        (exporter.lastError ? ` (${exporter.lastError})` : ""),
+    );
   }
 }
 
@@ -337,15 +388,78 @@ async function otlpExporter(
       PROXY_HELP,
     );
   }
+  const protocol = Deno.env.get("OTEL_EXPORTER_OTLP_PROTOCOL") ||
+    "http/protobuf";
+  if (protocol !== "http/protobuf" && protocol !== "http/json") {
+    throw new UsageError(
+      `OTEL_EXPORTER_OTLP_PROTOCOL: mcp-audit sends "http/protobuf" (the default) or "http/json", not "${protocol}"`,
+      PROXY_HELP,
+    );
+  }
   const { OtlpExporter, otlpHeaders } = await import(
     "../fleet/otlp_export.ts"
   );
   return new OtlpExporter({
+    protocol,
     endpoint,
     headers: otlpHeaders(Deno.env.get("OTEL_EXPORTER_OTLP_HEADERS")),
     serviceName: Deno.env.get("OTEL_SERVICE_NAME") || undefined,
     maxPayloadBytes,
   });
+}
+
+/** The checkpoint anchor for `--anchor URL`, checked before the server starts. */
+async function checkpointAnchor(
+  url: string | undefined,
+): Promise<
+  import("../fleet/checkpoint_anchor.ts").CheckpointAnchor | undefined
+> {
+  if (url === undefined) return undefined;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new UsageError(
+      `--anchor takes an http(s) URL that accepts a POST, such as https://anchor.example.com/heads, got "${url}"`,
+      PROXY_HELP,
+    );
+  }
+  const { CheckpointAnchor } = await import("../fleet/checkpoint_anchor.ts");
+  const { otlpHeaders } = await import("../fleet/otlp_export.ts");
+  const headers = otlpHeaders(Deno.env.get("MCP_AUDIT_ANCHOR_HEADERS"));
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) {
+    // Credentials in the URL go as Basic auth; fetch refuses them in the URL.
+    headers.authorization ??= `Basic ${
+      btoa(
+        `${decodeURIComponent(parsed.username)}:${
+          decodeURIComponent(parsed.password)
+        }`,
+      )
+    }`;
+    parsed.username = "";
+    parsed.password = "";
+  }
+  return new CheckpointAnchor({
+    url: parsed.href,
+    headers,
+    host: await hostName(),
+    user: Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? "unknown",
+  });
+}
+
+/** A URL as it may be printed: without its credentials or query. */
+function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** The machine's name, without needing --allow-sys (as `ship` records it). */
+async function hostName(): Promise<string> {
+  const env = Deno.env.get("HOSTNAME");
+  if (env) return env;
+  try {
+    return (await Deno.readTextFile("/etc/hostname")).trim() || "unknown";
+  } catch {
+    return Deno.env.get("COMPUTERNAME") ?? "unknown";
+  }
 }
 
 /** The proxy flags that decide what the audit is assembled from. */

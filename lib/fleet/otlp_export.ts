@@ -19,6 +19,7 @@
 import type { AuditEvent } from "../audit/event.ts";
 import type { CorrelatedEvent } from "../audit/correlator.ts";
 import { toLogLine } from "../log/log_line.ts";
+import { otlpProtobuf } from "./otlp_protobuf.ts";
 
 /** Options for {@linkcode OtlpExporter}. */
 export interface OtlpExporterOptions {
@@ -34,6 +35,12 @@ export interface OtlpExporterOptions {
   maxQueued?: number;
   /** How often the queue is sent, in milliseconds. @default {1000} */
   intervalMs?: number;
+  /**
+   * The OTLP/HTTP encoding (`OTEL_EXPORTER_OTLP_PROTOCOL`): protobuf, the
+   * spec's default, or JSON.
+   * @default {"http/protobuf"}
+   */
+  protocol?: "http/protobuf" | "http/json";
 }
 
 /** An OTLP attribute: key and typed value. */
@@ -76,7 +83,10 @@ const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
  *   bodies.push(await r.text());
  *   return new Response("{}");
  * });
- * const exporter = new OtlpExporter({ endpoint: `http://127.0.0.1:${server.addr.port}` });
+ * const exporter = new OtlpExporter({
+ *   endpoint: `http://127.0.0.1:${server.addr.port}`,
+ *   protocol: "http/json",
+ * });
  * exporter.observe({ v: 1, seq: 0, ts: "2026-01-01T00:00:00.000Z", session: "s", kind: "stderr", text: "hi" });
  * await exporter.close();
  * await server.shutdown();
@@ -97,6 +107,7 @@ export class OtlpExporter {
   #dropped = 0;
   #exported = 0;
   #lastError: string | undefined;
+  #closed: Promise<void> | undefined;
 
   /** An exporter that sends to `options.endpoint` every `intervalMs`. */
   constructor(options: OtlpExporterOptions) {
@@ -126,7 +137,7 @@ export class OtlpExporter {
    * waits. An event that does not fit in the queue is counted as dropped.
    */
   observe(event: AuditEvent): void {
-    if (this.#logs.length >= this.#max) {
+    if (this.#logs.length >= this.#max || this.#closed) {
       this.#dropped++;
       return;
     }
@@ -303,14 +314,17 @@ export class OtlpExporter {
 
   async #post(path: string, body: unknown): Promise<boolean> {
     const url = this.#options.endpoint.replace(/\/+$/, "") + path;
+    const json = this.#options.protocol === "http/json";
     try {
       const response = await fetch(url, {
         method: "POST",
         headers: {
-          "content-type": "application/json",
+          "content-type": json ? "application/json" : "application/x-protobuf",
           ...this.#options.headers,
         },
-        body: JSON.stringify(body),
+        body: json
+          ? JSON.stringify(body)
+          : otlpProtobuf(path, body as Record<string, unknown>),
         signal: AbortSignal.timeout(5000),
       });
       await response.body?.cancel();
@@ -325,10 +339,18 @@ export class OtlpExporter {
     }
   }
 
-  /** Sends what is left, the metrics too, and stops the timer. */
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#send(true);
+  /** Sends what is queued now, and waits for it (what `exported` and `dropped` count then). */
+  flush(): Promise<void> {
+    return this.#send();
+  }
+
+  /** Sends what is left, the metrics too, and stops the timer (once; later calls wait for it). */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      clearInterval(this.#timer);
+      await this.#send(true);
+    })();
+    return this.#closed;
   }
 }
 

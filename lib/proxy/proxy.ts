@@ -93,6 +93,10 @@ export interface ProxyOptions {
   policy?: Policy;
   /** Where tool pins are kept (`pins/` in it). @default {the log's directory} */
   stateDir?: string;
+  /** Called with the log's (first) file once it is open, before the server starts (`--anchor` reads it from there). */
+  onLogOpen?: (logPath: string) => void;
+  /** Called before `session_end` is written; what it gives is recorded there (`--otlp` flushes its export). */
+  beforeEnd?: () => Promise<SessionEndEvent["otlp"]>;
 }
 
 /** What a proxy run ended with. */
@@ -186,6 +190,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     errorsWriter.releaseLock();
     throw error;
   }
+  opts.onLogOpen?.(audit.logPath);
 
   let server: ServerProcess;
   try {
@@ -310,6 +315,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     exit: { code: status.code, signal: status.signal ?? null },
     failure,
     stderr: stderr.counts(),
+    otlp: opts.beforeEnd,
   });
   clearTimeout(stopWaiting);
   opts.processor?.close();

@@ -114,6 +114,12 @@ export interface SessionEndInfo {
   exit?: { code: number | null; signal: string | null };
   failure?: string;
   stderr?: { bytes: number; loggedBytes: number };
+  /**
+   * With `--otlp`: called once every event has been through the plugins,
+   * before `session_end` is made; it flushes the export and gives what
+   * was sent and dropped, recorded in `session_end`.
+   */
+  otlp?: () => Promise<SessionEndEvent["otlp"]>;
 }
 
 /** A byte stream's way into the audit: chunks in, events out. */
@@ -552,6 +558,7 @@ export class AuditSession {
       }
       await this.#sink.drain();
     }
+    const otlp = await info.otlp?.().catch(() => undefined);
     const summary: Summary = this.#sink.summary.build(
       performance.now() - this.#started,
     );
@@ -566,6 +573,7 @@ export class AuditSession {
       stderr: info.stderr ?? { bytes: 0, loggedBytes: 0 },
     };
     if (info.failure) event.failure = info.failure;
+    if (otlp) event.otlp = otlp;
     if (handshake.protocolVersion) {
       event.protocolVersion = handshake.protocolVersion;
     }

@@ -464,14 +464,17 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
     "session, seq, ts, kind, direction, method, tool, classes, entities, error, duration_ms, host, user";
 
   await t.step(
-    "the fleet page counts the guard's denials per host and user",
+    "the fleet page counts the live findings and the guard's denials per host and user, as the local logs and summaries do",
     async () => {
       const machineE = `${tmp.path}/e`;
       await Deno.mkdir(machineE);
+      // Live findings on, and a policy that denies every echo: four alike
+      // calls make a repeated-call finding in each session.
       const policy = `${tmp.path}/policy.jsonc`;
       await Deno.writeTextFile(
         policy,
         JSON.stringify({
+          liveFindings: true,
           policy: {
             mode: "enforce",
             rules: [{
@@ -483,18 +486,33 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
           },
         }),
       );
-      await recordSession(`${machineE}/guarded.jsonl`, {
-        texts: ["one", "two"],
-        proxyArgs: ["--policy", policy],
-      });
-      const local = (await Deno.readTextFile(`${machineE}/guarded.jsonl`))
-        .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const guarded = [`${machineE}/guarded.jsonl`, `${machineE}/again.jsonl`];
+      for (const [i, log] of guarded.entries()) {
+        await recordSession(log, {
+          texts: new Array(4 + i).fill(`same ${i}`),
+          proxyArgs: ["--config", policy],
+        });
+      }
+      const local = (await Promise.all(
+        guarded.map((log) => Deno.readTextFile(log)),
+      )).join("").split("\n").filter(Boolean).map((l) => JSON.parse(l));
       const denied =
         local.filter((e) =>
           e.kind === "decision" && e.action === "deny" && e.mode === "enforce"
         ).length;
-      const findings = local.filter((e) => e.kind === "finding").length;
-      assert.equal(denied, 2, "the policy denied both calls");
+      assert.equal(denied, 9, "the policy denied every call");
+      // The sum of the local summaries' findings.
+      const summaries = JSON.parse(
+        (await cli(["summary", "--json", "--config", policy, ...guarded]))
+          .stdout,
+      ) as { findings: { rule: string }[] }[];
+      const findings = summaries.reduce((n, s) => n + s.findings.length, 0);
+      assert.ok(findings >= 2, `a finding in each session, got ${findings}`);
+      assert.equal(
+        local.filter((e) => e.kind === "finding").length,
+        findings,
+        "the live findings are those the local summaries find",
+      );
       const shipped = await cli([
         "ship",
         ...to,
@@ -504,7 +522,7 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
         "erin",
         "--cursor-dir",
         `${tmp.path}/ce`,
-        `${machineE}/guarded.jsonl`,
+        ...guarded,
       ]);
       assert.equal(shipped.code, 0, shipped.stderr);
       const out = `${tmp.path}/fleet-e.html`;
@@ -533,7 +551,7 @@ Deno.test("ship and central verify against a real ClickHouse", async (t) => {
         assert.deepEqual(rows, [[
           "machine-e",
           "erin",
-          "1",
+          "2",
           rows[0][3],
           rows[0][4],
           String(findings),
