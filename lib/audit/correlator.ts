@@ -474,9 +474,14 @@ export class Correlator {
         r && typeof r.status === "string" &&
         (r.resultType === "task" || live?.method === "tasks/get")
       ) event.taskStatus = r.status;
-      if (r && typeof r.isError === "boolean") {
-        event.isError = r.isError;
-        if (r.isError && live?.method === "tools/call") {
+      // A skimmed frame's result is a truncation record: its isError was
+      // read by the skim.
+      const isError = r && typeof r.isError === "boolean"
+        ? r.isError
+        : m.isError;
+      if (isError !== undefined) {
+        event.isError = isError;
+        if (isError && live?.method === "tools/call") {
           event.errorType = "tool_error";
         }
       }

@@ -54,6 +54,8 @@ export function toLogLine(
     const preview = options.previewChars ?? defaults.previewChars;
     const wire = frame.oversized
       ? { length: frame.length, sha256: frame.oversized.sha256 }
+      : frame.sha256 !== undefined
+      ? { length: frame.length, sha256: frame.sha256 }
       : frame.bytes;
     const copy = { ...event } as Record<string, unknown>;
     for (const key of ["params", "result", "error"] as const) {

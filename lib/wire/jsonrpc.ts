@@ -240,7 +240,7 @@ function skim(frame: Frame, previewChars: number): ParsedFrame {
   const payload = (): Truncated => ({
     $truncated: true,
     bytes: frame.length,
-    sha256: sha256Hex(frame.bytes),
+    sha256: frame.sha256 ?? sha256Hex(frame.bytes),
     preview: lenientDecoder.decode(frame.bytes.subarray(0, previewChars * 4))
       .slice(0, previewChars),
   });

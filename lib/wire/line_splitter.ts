@@ -21,6 +21,12 @@ export interface Frame {
   oversized?: { sha256: string };
   /** The stream ended without a final newline after this line. */
   unterminated?: boolean;
+  /**
+   * Hex SHA-256 of `bytes`, for a line longer than the splitter's
+   * `hashFrom`: hashed piece by piece as the line was gathered, while each
+   * piece was still in the cache, so the audit need not read the line again.
+   */
+  sha256?: string;
   /** Set by the parser when it skimmed the frame instead of parsing it. */
   skimmed?: boolean;
   /**
@@ -50,6 +56,12 @@ export interface LineSplitterOptions {
    * @default {false}
    */
   reusedChunks?: boolean;
+  /**
+   * Lines that span chunks and grow past this many bytes are hashed as
+   * they are gathered, and emitted with their `sha256`.
+   * @default {Infinity}
+   */
+  hashFrom?: number;
   /**
    * Keep a CR before the LF as part of the line, as the log readers do: a
    * log's hash chain is over its lines' bytes as written.
@@ -126,6 +138,9 @@ export class LineSplitter {
   #accLength = 0;
   #hash: Hash | undefined;
   #hashedLength = 0;
+  #hashFrom: number;
+  /** The SHA-256 of the gathered line so far, once it is past `#hashFrom`. */
+  #lineHash: Hash | undefined;
   #headBytes: Uint8Array | undefined;
   #reusedChunks: boolean;
 
@@ -139,6 +154,7 @@ export class LineSplitter {
     this.#head = options.headBytes ?? defaults.headBytes;
     this.#reusedChunks = options.reusedChunks ?? false;
     this.#keepCr = options.keepCr ?? defaults.keepCr;
+    this.#hashFrom = options.hashFrom ?? Infinity;
   }
 
   /**
@@ -251,7 +267,9 @@ export class LineSplitter {
         head.set(piece.subarray(0, head.length - all.length), all.length);
       }
       this.#headBytes = head;
-      this.#hash = createHash("sha256").update(all).update(piece);
+      this.#hash = (this.#lineHash ?? createHash("sha256").update(all))
+        .update(piece);
+      this.#lineHash = undefined;
       this.#hashedLength = all.length + piece.length;
       this.#accLength = 0;
       this.#release();
@@ -267,6 +285,12 @@ export class LineSplitter {
     }
     this.#acc.set(piece, this.#accLength);
     this.#accLength = length;
+    if (this.#lineHash !== undefined) this.#lineHash.update(piece);
+    else if (length > this.#hashFrom) {
+      this.#lineHash = createHash("sha256").update(
+        this.#acc.subarray(0, length),
+      );
+    }
   }
 
   /** Lets go of a buffer grown past {@linkcode KEEP_MAX} by a long line. */
@@ -293,7 +317,15 @@ export class LineSplitter {
     }
     const length = this.#accLength;
     this.#accLength = 0;
-    const wait = this.#emit(this.#acc, 0, length, unterminated, true);
+    let sha256: string | undefined;
+    if (this.#lineHash !== undefined) {
+      // A CR the frame leaves out was hashed: then the parser hashes it.
+      if (this.#keepCr || this.#acc[length - 1] !== CR) {
+        sha256 = this.#lineHash.digest("hex");
+      }
+      this.#lineHash = undefined;
+    }
+    const wait = this.#emit(this.#acc, 0, length, unterminated, true, sha256);
     // A handler that waits still holds the buffer: let go of it afterwards.
     if (wait !== undefined) return wait.then(() => this.#release());
     this.#release();
@@ -307,6 +339,7 @@ export class LineSplitter {
     end: number,
     unterminated: boolean,
     transient: boolean,
+    sha256?: string,
   ): Promise<void> | undefined {
     if (!this.#keepCr && end > start && buf[end - 1] === CR) end--;
     if (this.#onRange !== undefined) {
@@ -318,6 +351,7 @@ export class LineSplitter {
     const frame: Frame = { bytes, length: bytes.length };
     if (unterminated) frame.unterminated = true;
     if (transient) frame.transient = true;
+    if (sha256 !== undefined) frame.sha256 = sha256;
     this.#onFrame!(frame);
     return undefined;
   }

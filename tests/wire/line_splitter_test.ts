@@ -182,3 +182,60 @@ Deno.test("a range handler's promise holds back the next line, and its bytes sta
     [1, 2, 3, 4].flatMap((l) => [`start ${l}`, `end ${l}`]),
   );
 });
+
+Deno.test("lines past hashFrom carry the SHA-256 of their exact bytes, however they are cut", () => {
+  const rand = seeded(2121);
+  const enc = new TextEncoder();
+  // Long and short lines, one ending in CRLF (its CR is not part of the frame).
+  const lines = [
+    "a".repeat(300_000),
+    "short",
+    "b".repeat(99_999) + "é",
+    "c".repeat(200_000) + "\r",
+    "d".repeat(100_001),
+  ];
+  const input = enc.encode(lines.map((l) => l + "\n").join(""));
+  for (let round = 0; round < 20; round++) {
+    const frames: { sha256?: string; bytes: string; length: number }[] = [];
+    const splitter = new LineSplitter((frame: Frame) => {
+      frames.push({
+        sha256: frame.sha256,
+        bytes: sha(frame.bytes),
+        length: frame.length,
+      });
+    }, { hashFrom: 100_000, reusedChunks: true });
+    for (let at = 0; at < input.length;) {
+      const size = 1 + Math.floor(rand() * (round < 10 ? 70_000 : 500));
+      // A reused read buffer: each chunk is overwritten after push.
+      const chunk = input.slice(at, at + size);
+      splitter.push(chunk);
+      chunk.fill(0x7a);
+      at += size;
+    }
+    splitter.end();
+    assert.equal(frames.length, lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      const want = sha(enc.encode(lines[i].replace(/\r$/, "")));
+      assert.equal(frames[i].bytes, want, `line ${i} whole`);
+      // Hashed while gathered when past hashFrom and spanning chunks; a line
+      // whose CR was hashed and then left out is hashed by the parser.
+      if (frames[i].sha256 !== undefined) {
+        assert.equal(frames[i].sha256, want, `round ${round}, line ${i}`);
+      }
+    }
+    assert.equal(
+      frames[0].sha256,
+      want0(),
+      "a 300 KB line is hashed as gathered",
+    );
+    assert.equal(frames[1].sha256, undefined, "a short line is not");
+    assert.equal(
+      frames[3].sha256,
+      undefined,
+      "a CRLF line's hash is left to the parser",
+    );
+  }
+  function want0(): string {
+    return sha(enc.encode(lines[0]));
+  }
+});
