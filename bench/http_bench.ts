@@ -15,7 +15,7 @@
  * 4. Peak RSS of the reverse proxy with 8 sessions each fetching 1 MiB
  *    results, against its peak after small calls only.
  *
- *     deno task bench:http [--quick]
+ *     deno task bench:http [--quick] [--only reverse|bridge]
  *
  * @module
  */
@@ -31,8 +31,11 @@ const SUPERGATEWAY = "npm:supergateway@4.0.0";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean" } },
+  options: { quick: { type: "boolean" }, only: { type: "string" } },
 });
+// `--only reverse` or `--only bridge`: just those rows (the others take minutes).
+const runReverse = values.only !== "bridge";
+const runBridge = values.only !== "reverse";
 const scale = values.quick ? 0.1 : 1;
 const CALLS = Math.max(50, Math.round(1000 * scale));
 
@@ -155,117 +158,125 @@ try {
   children.push(proxy.child);
   const proxyUrl = proxy.match[1];
 
-  // 1. Latency.
-  const direct = await httpClient(upstreamUrl);
-  const proxied = await httpClient(proxyUrl);
-  const d = await latencies(direct, CALLS);
-  const p = await latencies(proxied, CALLS);
-  await direct.close();
-  await proxied.close();
-  const rssSmall = await peakRss(proxy.child.pid);
-  for (const q of [0.5, 0.99]) {
-    const name = q === 0.5 ? "p50" : "p99";
-    rows.push([
-      `reverse proxy: small tools/call latency ${name}`,
-      `${percentile(p, q).toFixed(2)} ms`,
-      `direct ${percentile(d, q).toFixed(2)} ms`,
-      `added ${(percentile(p, q) - percentile(d, q)).toFixed(2)} ms`,
-    ]);
-  }
-
-  // 2. Throughput, 1 and 8 sessions.
-  for (const sessions of [1, 8]) {
-    const base = await throughput(
-      () => httpClient(upstreamUrl),
-      sessions,
-      CALLS,
-    );
-    const ours = await throughput(() => httpClient(proxyUrl), sessions, CALLS);
-    rows.push([
-      `reverse proxy: calls/s over ${sessions} session(s)`,
-      `${ours.toFixed(0)}/s`,
-      `direct ${base.toFixed(0)}/s`,
-      `ratio ${(ours / base).toFixed(2)}`,
-    ]);
-  }
-
-  // 4. Peak RSS with 8 sessions fetching 1 MiB results.
-  const big: Client[] = await Promise.all(
-    Array.from({ length: 8 }, () => httpClient(proxyUrl)),
-  );
-  const rounds = Math.max(2, Math.round(10 * scale));
-  await Promise.all(big.map(async (client) => {
-    for (let i = 0; i < rounds; i++) {
-      await client.callTool({ name: "big", arguments: {} });
+  if (runReverse) {
+    // 1. Latency.
+    const direct = await httpClient(upstreamUrl);
+    const proxied = await httpClient(proxyUrl);
+    const d = await latencies(direct, CALLS);
+    const p = await latencies(proxied, CALLS);
+    await direct.close();
+    await proxied.close();
+    const rssSmall = await peakRss(proxy.child.pid);
+    for (const q of [0.5, 0.99]) {
+      const name = q === 0.5 ? "p50" : "p99";
+      rows.push([
+        `reverse proxy: small tools/call latency ${name}`,
+        `${percentile(p, q).toFixed(2)} ms`,
+        `direct ${percentile(d, q).toFixed(2)} ms`,
+        `added ${(percentile(p, q) - percentile(d, q)).toFixed(2)} ms`,
+      ]);
     }
-  }));
-  await Promise.all(big.map((c) => c.close()));
-  const rssBig = await peakRss(proxy.child.pid);
-  rows.push([
-    `reverse proxy: peak RSS, 8 sessions x ${rounds} x 1 MiB results`,
-    `${(rssBig / 2 ** 20).toFixed(0)} MiB`,
-    `after small calls ${(rssSmall / 2 ** 20).toFixed(0)} MiB`,
-    `ratio ${(rssBig / rssSmall).toFixed(2)}`,
-  ]);
+
+    // 2. Throughput, 1 and 8 sessions.
+    for (const sessions of [1, 8]) {
+      const base = await throughput(
+        () => httpClient(upstreamUrl),
+        sessions,
+        CALLS,
+      );
+      const ours = await throughput(
+        () => httpClient(proxyUrl),
+        sessions,
+        CALLS,
+      );
+      rows.push([
+        `reverse proxy: calls/s over ${sessions} session(s)`,
+        `${ours.toFixed(0)}/s`,
+        `direct ${base.toFixed(0)}/s`,
+        `ratio ${(ours / base).toFixed(2)}`,
+      ]);
+    }
+
+    // 4. Peak RSS with 8 sessions fetching 1 MiB results.
+    const big: Client[] = await Promise.all(
+      Array.from({ length: 8 }, () => httpClient(proxyUrl)),
+    );
+    const rounds = Math.max(2, Math.round(10 * scale));
+    await Promise.all(big.map(async (client) => {
+      for (let i = 0; i < rounds; i++) {
+        await client.callTool({ name: "big", arguments: {} });
+      }
+    }));
+    await Promise.all(big.map((c) => c.close()));
+    const rssBig = await peakRss(proxy.child.pid);
+    rows.push([
+      `reverse proxy: peak RSS, 8 sessions x ${rounds} x 1 MiB results`,
+      `${(rssBig / 2 ** 20).toFixed(0)} MiB`,
+      `after small calls ${(rssSmall / 2 ** 20).toFixed(0)} MiB`,
+      `ratio ${(rssBig / rssSmall).toFixed(2)}`,
+    ]);
+  }
 
   // 3. The bridge against supergateway.
-  const stdioClient = async (args: string[]): Promise<Client> => {
-    const client = new Client({ name: "bench", version: "1.0.0" });
-    await client.connect(
-      new StdioClientTransport({
-        command: Deno.execPath(),
-        args,
-        cwd: dir,
-        stderr: "ignore",
-      }),
-    );
-    return client;
-  };
-  const bridgeArgs = [
-    "run",
-    "--quiet",
-    ...PROXY_FLAGS,
-    CLI,
-    "proxy",
-    "--upstream",
-    upstreamUrl,
-    "--log",
-    `${dir}/bridge.jsonl`,
-    "--quiet",
-  ];
-  const gatewayArgs = [
-    "run",
-    "--quiet",
-    "--no-lock",
-    "-A",
-    SUPERGATEWAY,
-    "--streamableHttp",
-    upstreamUrl,
-    "--logLevel",
-    "none",
-  ];
-  const ourBridge = await stdioClient(bridgeArgs);
-  const gateway = await stdioClient(gatewayArgs);
-  const b = await latencies(ourBridge, CALLS);
-  const g = await latencies(gateway, CALLS);
-  await ourBridge.close();
-  await gateway.close();
-  rows.push([
-    "stdio bridge: small tools/call latency p50",
-    `${percentile(b, 0.5).toFixed(2)} ms`,
-    `supergateway ${percentile(g, 0.5).toFixed(2)} ms`,
-    `ratio ${
-      (percentile(b, 0.5) / percentile(g, 0.5)).toFixed(2)
-    } (target <= 1.0)`,
-  ]);
-  const bt = await throughput(() => stdioClient(bridgeArgs), 1, CALLS);
-  const gt = await throughput(() => stdioClient(gatewayArgs), 1, CALLS);
-  rows.push([
-    "stdio bridge: calls/s over 1 session",
-    `${bt.toFixed(0)}/s`,
-    `supergateway ${gt.toFixed(0)}/s`,
-    `ratio ${(bt / gt).toFixed(2)} (target >= 1.0)`,
-  ]);
+  if (runBridge) {
+    const stdioClient = async (args: string[]): Promise<Client> => {
+      const client = new Client({ name: "bench", version: "1.0.0" });
+      await client.connect(
+        new StdioClientTransport({
+          command: Deno.execPath(),
+          args,
+          cwd: dir,
+          stderr: "ignore",
+        }),
+      );
+      return client;
+    };
+    const bridgeArgs = [
+      "run",
+      "--quiet",
+      ...PROXY_FLAGS,
+      CLI,
+      "proxy",
+      "--upstream",
+      upstreamUrl,
+      "--log",
+      `${dir}/bridge.jsonl`,
+      "--quiet",
+    ];
+    const gatewayArgs = [
+      "run",
+      "--quiet",
+      "--no-lock",
+      "-A",
+      SUPERGATEWAY,
+      "--streamableHttp",
+      upstreamUrl,
+      "--logLevel",
+      "none",
+    ];
+    const ourBridge = await stdioClient(bridgeArgs);
+    const gateway = await stdioClient(gatewayArgs);
+    const b = await latencies(ourBridge, CALLS);
+    const g = await latencies(gateway, CALLS);
+    await ourBridge.close();
+    await gateway.close();
+    rows.push([
+      "stdio bridge: small tools/call latency p50",
+      `${percentile(b, 0.5).toFixed(2)} ms`,
+      `supergateway ${percentile(g, 0.5).toFixed(2)} ms`,
+      `ratio ${
+        (percentile(b, 0.5) / percentile(g, 0.5)).toFixed(2)
+      } (target <= 1.0)`,
+    ]);
+    const bt = await throughput(() => stdioClient(bridgeArgs), 1, CALLS);
+    const gt = await throughput(() => stdioClient(gatewayArgs), 1, CALLS);
+    rows.push([
+      "stdio bridge: calls/s over 1 session",
+      `${bt.toFixed(0)}/s`,
+      `supergateway ${gt.toFixed(0)}/s`,
+      `ratio ${(bt / gt).toFixed(2)} (target >= 1.0)`,
+    ]);
+  }
 } finally {
   for (const child of children) {
     try {

@@ -74,6 +74,14 @@ function oneLine(bytes: Uint8Array): Uint8Array {
   return bytes.map((b) => (b === 10 || b === 13 ? 32 : b));
 }
 
+/** The line and its newline in one buffer: one write, one syscall. */
+function withNewline(line: Uint8Array): Uint8Array {
+  const out = new Uint8Array(line.length + 1);
+  out.set(line);
+  out[line.length] = 10;
+  return out;
+}
+
 /**
  * Runs the bridge until the client closes its input.
  *
@@ -135,17 +143,29 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   }
 
   /** Writes one server message to the client and audits it, in order. */
-  function toClient(bytes: Uint8Array, http: HttpExchange): Promise<void> {
+  function toClient(
+    bytes: Uint8Array,
+    http: HttpExchange,
+    request?: () => void,
+  ): Promise<void> {
     const line = oneLine(bytes);
     learn(line);
     writing = writing.then(async () => {
       begin();
+      if (!guard) {
+        // Forwarded first, audited after (its request, then it): the
+        // client never waits on the audit.
+        const sent = writer.write(withNewline(line));
+        request?.();
+        await Promise.all([sent, audit.frame("s2c", line, http)]);
+        return;
+      }
+      request?.();
       // guard: a tools/list answer may lose hidden tools (the log keeps the server's).
-      const guarded = guard?.response(audit, line);
+      const guarded = guard.response(audit, line);
       await audit.frame("s2c", line, http);
       guarded?.record();
-      await writer.write(guarded?.bytes ?? line);
-      await writer.write(NEWLINE);
+      await writer.write(withNewline(guarded?.bytes ?? line));
     }).catch((error) => warn(`writing to the client failed (${error})`));
     return writing;
   }
@@ -366,12 +386,21 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     const newSid = res.headers.get("mcp-session-id");
     if (newSid !== null && sid === undefined) sid = newSid;
     begin();
-    if (!audited) audit.frame("c2s", bytes, exchange("POST", res.status));
+    // The request is audited before its answer, but once that has been
+    // forwarded when it is one JSON body.
+    let request: (() => void) | undefined = audited
+      ? undefined
+      : () => void audit.frame("c2s", bytes, exchange("POST", res.status));
+    const auditRequest = (): void => {
+      request?.();
+      request = undefined;
+    };
     if (res.status === 404 && sid !== undefined) {
       faults.push(`${where} answered 404: the session has expired`);
     }
     const type = res.headers.get("content-type") ?? "";
     if (res.body && type.includes("text/event-stream")) {
+      auditRequest();
       try {
         await relayEvents(res.body, exchange("POST", res.status));
       } catch (error) {
@@ -383,13 +412,18 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     try {
       body = await readLimited(res.body, maxBody, where);
     } catch (error) {
+      auditRequest();
       return await fail(bytes, (error as Error).message);
     }
-    if (res.status === 202 || res.status === 204) return;
-    if (type.includes("json") && body.length > 0) {
-      await toClient(body, exchange("POST", res.status));
+    if (
+      type.includes("json") && body.length > 0 && res.status !== 202 &&
+      res.status !== 204
+    ) {
+      await toClient(body, exchange("POST", res.status), auditRequest);
       return;
     }
+    auditRequest();
+    if (res.status === 202 || res.status === 204) return;
     if (!res.ok) {
       await fail(
         bytes,
