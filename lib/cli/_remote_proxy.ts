@@ -218,6 +218,7 @@ export async function remoteProxy(
   // guard: end
   const secretHeaders = [
     ...(values["secret-header"] ?? []),
+    ...(audit.config.secretHeaders ?? []),
     ...headers.map(([name]) => name),
   ];
   const name = values.name ?? redactUrl(upstream.href, key);

@@ -117,6 +117,7 @@ Remote servers (Streamable HTTP, and the older HTTP+SSE transport):
   --secret-header NAME    Treat this header as a credential too (repeatable):
                           logged only as a keyed-hash marker, like Authorization,
                           Cookie, Set-Cookie and Proxy-Authorization always are.
+                          The config's "secretHeaders" list adds more names.
   --max-body-bytes N      The largest request or JSON response body. Default: 16777216.
   --max-event-bytes N     The largest SSE event. Default: 16777216.
   --timeout-ms MS         How long the upstream gets to answer. Default: 60000.

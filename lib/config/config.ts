@@ -90,6 +90,11 @@ export interface ConfigInput {
   maxPayloadBytes?: number;
   /** Where session logs go when --log is not given. */
   logDir?: string;
+  /**
+   * HTTP proxy: more header names (case-insensitive) to treat as
+   * credentials, logged as markers only; added to `--secret-header`.
+   */
+  secretHeaders?: string[];
   /** How long an asynchronous plugin hook may take, in milliseconds. @default {1000} */
   hookTimeoutMs?: number;
   /** Tamper evidence: the Ed25519 private key file that signs checkpoints, and how often they come. */
@@ -184,6 +189,7 @@ const configFile = z.object({
   plugins: z.array(PluginEntrySchema).optional(),
   maxPayloadBytes: z.number().int().positive().optional(),
   logDir: z.string().optional(),
+  secretHeaders: z.array(z.string().min(1)).optional(),
   hookTimeoutMs: z.number().int().positive().optional(),
   signing: z.object({
     key: z.string().optional(),
