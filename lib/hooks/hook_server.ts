@@ -105,8 +105,12 @@ async function answer(
  * Serves hook requests on `${base}.sock` until idle, one at a time;
  * returns at once (false) when another writer holds `${base}.lock`.
  *
+ * The example is not run by `deno task test`: a Unix socket needs
+ * `--allow-net` without a host list, which the test task does not grant.
+ * tests/hooks/hook_client_test.ts runs the writer as a real process.
+ *
  * @example Two requests, then idle
- * ```ts
+ * ```ts ignore
  * import { serveHooks } from "./hook_server.ts";
  * import assert from "node:assert/strict";
  *
