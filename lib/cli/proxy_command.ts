@@ -12,6 +12,7 @@ import { NAME } from "../util/version.ts";
 import { type CommandContext, parseCommand } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { UsageError } from "./usage_error.ts";
+import { hostName } from "../util/host_name.ts";
 
 /** The help of `mcp-audit proxy`. */
 export const PROXY_HELP =
@@ -450,17 +451,6 @@ async function checkpointAnchor(
 function redactedUrl(url: string): string {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;
-}
-
-/** The machine's name, without needing --allow-sys (as `ship` records it). */
-async function hostName(): Promise<string> {
-  const env = Deno.env.get("HOSTNAME");
-  if (env) return env;
-  try {
-    return (await Deno.readTextFile("/etc/hostname")).trim() || "unknown";
-  } catch {
-    return Deno.env.get("COMPUTERNAME") ?? "unknown";
-  }
 }
 
 /** The proxy flags that decide what the audit is assembled from. */

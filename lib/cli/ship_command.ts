@@ -14,6 +14,7 @@ import {
   STORE_FLAGS_HELP,
   storeOptions,
 } from "./store_flags.ts";
+import { hostName } from "../util/host_name.ts";
 
 /** The help of `mcp-audit ship`. */
 export const SHIP_HELP =
@@ -52,17 +53,6 @@ Exit status: 0 when everything was shipped and verified (or is incomplete
 only: a live session); 1 when ClickHouse could not take the rows after the
 retries, or a shipped log failed verification; 2 for a usage error; 4 when a
 log cannot be read.`;
-
-/** The machine's name, without needing --allow-sys. */
-async function hostName(): Promise<string> {
-  const env = Deno.env.get("HOSTNAME");
-  if (env) return env;
-  try {
-    return (await Deno.readTextFile("/etc/hostname")).trim() || "unknown";
-  } catch {
-    return Deno.env.get("COMPUTERNAME") ?? "unknown";
-  }
-}
 
 function positive(
   value: string | undefined,
