@@ -10,6 +10,7 @@
  * @module
  */
 import { pathToFileURL } from "node:url";
+import { RUN_FLAGS } from "../lib/util/run_flags.ts";
 
 /**
  * What the launcher runs the bundle with: the binary's permissions and V8
@@ -18,12 +19,7 @@ import { pathToFileURL } from "node:url";
  */
 export const LAUNCHER_FLAGS: readonly string[] = [
   "--no-config",
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--v8-flags=--no-allocation-site-pretenuring,--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks,--regexp-backtracks-before-fallback=1000",
+  ...RUN_FLAGS,
 ];
 
 /** Environment variables and platform the install locations depend on. */

@@ -10,16 +10,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SelfCommand } from "./server_entry.ts";
-
-/** The permissions and V8 flags of the binary (the README's Permissions; `tools/install_launcher.ts` has the same). */
-const RUN_FLAGS: readonly string[] = [
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--v8-flags=--no-allocation-site-pretenuring,--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks,--regexp-backtracks-before-fallback=1000",
-];
+import { RUN_FLAGS } from "../util/run_flags.ts";
 
 /** Where to look: the process's own facts, replaceable in tests. */
 export interface SelfFacts {

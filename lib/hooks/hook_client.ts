@@ -18,6 +18,7 @@
  * @module
  */
 import { NAME, VERSION } from "../util/version.ts";
+import { RUN_FLAGS } from "../util/run_flags.ts";
 
 /** The environment variables the hook path reads: a writer serves one set of their values. */
 export const HOOK_ENV_KEYS: readonly string[] = [
@@ -66,15 +67,6 @@ export interface HookProgram {
   /** Deno's options before the script. */
   denoArgs: string[];
 }
-
-const RUN_FLAGS = [
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--v8-flags=--no-allocation-site-pretenuring,--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks,--regexp-backtracks-before-fallback=1000",
-];
 
 function fromFileUrl(url: URL): string {
   const path = decodeURIComponent(url.pathname);
