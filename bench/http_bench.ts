@@ -15,7 +15,10 @@
  * 4. Peak RSS of the reverse proxy with 8 sessions each fetching 1 MiB
  *    results, against its peak after small calls only.
  *
- *     deno task bench:http [--quick] [--only reverse|bridge]
+ *     deno task bench:http [--quick] [--only reverse|bridge] [--profile DIR]
+ *
+ * `--profile DIR` runs the reverse proxy and the bridge with `--cpu-prof`
+ * and leaves their V8 CPU profiles in DIR (for Chrome DevTools).
  *
  * @module
  */
@@ -31,13 +34,20 @@ const SUPERGATEWAY = "npm:supergateway@4.0.0";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean" }, only: { type: "string" } },
+  options: {
+    quick: { type: "boolean" },
+    only: { type: "string" },
+    profile: { type: "string" },
+  },
 });
 // `--only reverse` or `--only bridge`: just those rows (the others take minutes).
 const runReverse = values.only !== "bridge";
 const runBridge = values.only !== "reverse";
 const scale = values.quick ? 0.1 : 1;
 const CALLS = Math.max(50, Math.round(1000 * scale));
+const PROFILE = values.profile
+  ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`]
+  : [];
 
 async function spawnUntil(
   argv: string[],
@@ -142,6 +152,7 @@ try {
       "run",
       "--quiet",
       ...PROXY_FLAGS,
+      ...PROFILE,
       CLI,
       "proxy",
       "--listen",
@@ -235,6 +246,7 @@ try {
       "run",
       "--quiet",
       ...PROXY_FLAGS,
+      ...PROFILE,
       CLI,
       "proxy",
       "--upstream",
