@@ -21,6 +21,7 @@ import {
   BodyTooLargeError,
   errorBody,
   isInitialize,
+  readBody,
   readLimited,
   requestIds,
 } from "./http_body.ts";
@@ -404,7 +405,7 @@ export function startReverseProxy(
   ): Promise<Response> {
     let body: Uint8Array<ArrayBuffer>;
     try {
-      body = await readLimited(req.body, maxBody, "the client");
+      body = await readBody(req, maxBody, "the client");
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         warn(error.message);
@@ -533,7 +534,7 @@ export function startReverseProxy(
     }
     let reply: Uint8Array<ArrayBuffer>;
     try {
-      reply = await readLimited(sent.body, maxBody, where);
+      reply = await readBody(sent, maxBody, where);
     } catch (error) {
       auditRequest();
       const message = (error as Error).message;
