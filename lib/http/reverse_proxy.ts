@@ -470,7 +470,9 @@ export function startReverseProxy(
         context,
       );
     }
-    // The audit of the session's last answer keeps its queue bounded.
+    // At most one forwarded answer of the session waits for its audit
+    // (an answer can be MBs), and the audit queue stays bounded.
+    if (tracked.relayed) await tracked.relayed;
     if (tracked.backlog) await tracked.backlog;
     const sent = await send(req, target, body.length ? body : null);
     if (typeof sent === "string") {
