@@ -14,8 +14,14 @@
  *    p50 and calls per second of an SDK stdio client through each.
  * 4. Peak RSS of the reverse proxy with 8 sessions each fetching 1 MiB
  *    results, against its peak after small calls only.
+ * 5. CPU time per call (user + system, from /proc) of the reverse proxy
+ *    and of each bridge over the latency runs: a figure that a loaded
+ *    machine disturbs far less than wall-clock time.
  *
- *     deno task bench:http [--quick] [--only reverse|bridge]
+ *     deno task bench:http [--quick] [--only reverse|bridge] [--profile DIR]
+ *
+ * `--profile DIR` runs the reverse proxy and the bridge with `--cpu-prof`
+ * and leaves their V8 CPU profiles in DIR (for Chrome DevTools).
  *
  * @module
  */
@@ -31,13 +37,20 @@ const SUPERGATEWAY = "npm:supergateway@4.0.0";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean" }, only: { type: "string" } },
+  options: {
+    quick: { type: "boolean" },
+    only: { type: "string" },
+    profile: { type: "string" },
+  },
 });
 // `--only reverse` or `--only bridge`: just those rows (the others take minutes).
 const runReverse = values.only !== "bridge";
 const runBridge = values.only !== "reverse";
 const scale = values.quick ? 0.1 : 1;
 const CALLS = Math.max(50, Math.round(1000 * scale));
+const PROFILE = values.profile
+  ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`]
+  : [];
 
 async function spawnUntil(
   argv: string[],
@@ -114,6 +127,21 @@ async function throughput(
   return (each * sessions) / seconds;
 }
 
+/** The CPU time (user + system, ms) the process has used so far; NaN when /proc cannot tell. */
+async function cpuMs(pid: number | null | undefined): Promise<number> {
+  if (!pid) return NaN;
+  const out = await new Deno.Command("cat", {
+    args: [`/proc/${pid}/stat`],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  // The fields after the command name (which may hold spaces) in its parentheses.
+  const text = new TextDecoder().decode(out.stdout);
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15, in clock ticks (100 a second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
+}
+
 /** The process's peak resident set so far (VmHWM; Deno wants --allow-all to read /proc itself). */
 async function peakRss(pid: number): Promise<number> {
   const out = await new Deno.Command("grep", {
@@ -142,6 +170,7 @@ try {
       "run",
       "--quiet",
       ...PROXY_FLAGS,
+      ...PROFILE,
       CLI,
       "proxy",
       "--listen",
@@ -163,7 +192,9 @@ try {
     const direct = await httpClient(upstreamUrl);
     const proxied = await httpClient(proxyUrl);
     const d = await latencies(direct, CALLS);
+    const cpu0 = await cpuMs(proxy.child.pid);
     const p = await latencies(proxied, CALLS);
+    const proxyCpu = (await cpuMs(proxy.child.pid) - cpu0) / (CALLS + 20);
     await direct.close();
     await proxied.close();
     const rssSmall = await peakRss(proxy.child.pid);
@@ -176,6 +207,12 @@ try {
         `added ${(percentile(p, q) - percentile(d, q)).toFixed(2)} ms`,
       ]);
     }
+    rows.push([
+      "reverse proxy: CPU per small tools/call",
+      `${proxyCpu.toFixed(3)} ms`,
+      "",
+      "",
+    ]);
 
     // 2. Throughput, 1 and 8 sessions.
     for (const sessions of [1, 8]) {
@@ -219,22 +256,33 @@ try {
 
   // 3. The bridge against supergateway.
   if (runBridge) {
+    const pids = new Map<Client, number | null>();
     const stdioClient = async (args: string[]): Promise<Client> => {
       const client = new Client({ name: "bench", version: "1.0.0" });
-      await client.connect(
-        new StdioClientTransport({
-          command: Deno.execPath(),
-          args,
-          cwd: dir,
-          stderr: "ignore",
-        }),
-      );
+      const transport = new StdioClientTransport({
+        command: Deno.execPath(),
+        args,
+        cwd: dir,
+        stderr: "ignore",
+      });
+      await client.connect(transport);
+      pids.set(client, transport.pid);
       return client;
+    };
+    /** Latencies as {@linkcode latencies}, and the CPU ms per call of the client's server. */
+    const measured = async (
+      client: Client,
+    ): Promise<{ sorted: number[]; cpu: number }> => {
+      const before = await cpuMs(pids.get(client));
+      const sorted = await latencies(client, CALLS);
+      const cpu = (await cpuMs(pids.get(client)) - before) / (CALLS + 20);
+      return { sorted, cpu };
     };
     const bridgeArgs = [
       "run",
       "--quiet",
       ...PROXY_FLAGS,
+      ...PROFILE,
       CLI,
       "proxy",
       "--upstream",
@@ -256,8 +304,8 @@ try {
     ];
     const ourBridge = await stdioClient(bridgeArgs);
     const gateway = await stdioClient(gatewayArgs);
-    const b = await latencies(ourBridge, CALLS);
-    const g = await latencies(gateway, CALLS);
+    const { sorted: b, cpu: bCpu } = await measured(ourBridge);
+    const { sorted: g, cpu: gCpu } = await measured(gateway);
     await ourBridge.close();
     await gateway.close();
     rows.push([
@@ -267,6 +315,12 @@ try {
       `ratio ${
         (percentile(b, 0.5) / percentile(g, 0.5)).toFixed(2)
       } (target <= 1.0)`,
+    ]);
+    rows.push([
+      "stdio bridge: CPU per small tools/call",
+      `${bCpu.toFixed(3)} ms`,
+      `supergateway ${gCpu.toFixed(3)} ms`,
+      `ratio ${(bCpu / gCpu).toFixed(2)}`,
     ]);
     const bt = await throughput(() => stdioClient(bridgeArgs), 1, CALLS);
     const gt = await throughput(() => stdioClient(gatewayArgs), 1, CALLS);

@@ -240,6 +240,8 @@ export async function remoteProxy(
     maxPayloadBytes,
     signingKey: audit.signingKey,
     seal: !values["no-seal"],
+    // Each message is forwarded first and audited in the next task.
+    afterRelay: true,
     checkpointEvery:
       positiveInt(values["checkpoint-every"], "--checkpoint-every") ??
         audit.session.checkpointEvery,

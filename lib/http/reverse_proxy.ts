@@ -21,6 +21,7 @@ import {
   BodyTooLargeError,
   errorBody,
   isInitialize,
+  readBody,
   readLimited,
   requestIds,
 } from "./http_body.ts";
@@ -30,6 +31,7 @@ import { SseParser } from "./sse_parser.ts";
 import { type GuardedExchange, sseEvent } from "./guarded_exchange.ts";
 import type { FrameContext } from "../audit/correlator.ts";
 import { mcpHeaders } from "../wire/mcp_headers.ts";
+import { afterRelay } from "../session/after_relay.ts";
 
 /** Options for {@linkcode startReverseProxy}. */
 export interface ReverseProxyOptions {
@@ -103,6 +105,10 @@ class Tracked {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Guard mode: the session's guard. */
   guard: GuardedExchange | undefined;
+  /** The audit of answers already forwarded, still to run (awaited before the end). */
+  relayed: Promise<void> | undefined;
+  /** The audit queue's backpressure from that audit, awaited before the next request goes up. */
+  backlog: Promise<void> | undefined;
   constructor(audit: Promise<AuditSession>) {
     this.audit = audit;
   }
@@ -204,6 +210,8 @@ export function startReverseProxy(
     all.delete(tracked);
     const audit = await tracked.audit.catch(() => undefined);
     if (!audit) return;
+    // Answers forwarded before the end are audited before session_end.
+    while (tracked.relayed) await tracked.relayed;
     if (!tracked.started) {
       tracked.started = true;
       audit.start({ transport: "streamable-http" });
@@ -397,7 +405,7 @@ export function startReverseProxy(
   ): Promise<Response> {
     let body: Uint8Array<ArrayBuffer>;
     try {
-      body = await readLimited(req.body, maxBody, "the client");
+      body = await readBody(req, maxBody, "the client");
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         warn(error.message);
@@ -462,6 +470,10 @@ export function startReverseProxy(
         context,
       );
     }
+    // At most one forwarded answer of the session waits for its audit
+    // (an answer can be MBs), and the audit queue stays bounded.
+    if (tracked.relayed) await tracked.relayed;
+    if (tracked.backlog) await tracked.backlog;
     const sent = await send(req, target, body.length ? body : null);
     if (typeof sent === "string") {
       const audit = await start(tracked, transport, sid ?? undefined);
@@ -488,7 +500,11 @@ export function startReverseProxy(
     const audit = await start(tracked, transport, sid ?? newSid ?? undefined);
     const http: HttpExchange = { method: "POST", status: sent.status };
     if (credentials) http.headers = credentials;
-    if (!early && !audited) feed(audit, "c2s", body, http, context);
+    let request = !early && !audited;
+    const auditRequest = (): void => {
+      if (request) feed(audit, "c2s", body, http, context);
+      request = false;
+    };
     const back: HttpExchange = { method: "POST", status: sent.status };
     const cookies = credentialMarkers(sent.headers, key, options.secretHeaders);
     if (cookies) back.headers = cookies;
@@ -511,6 +527,7 @@ export function startReverseProxy(
     }
     const type = sent.headers.get("content-type") ?? "";
     if (sent.body && type.includes("text/event-stream") && !ending) {
+      auditRequest();
       return new Response(relaySse(sent.body, tracked, back), {
         status: sent.status,
         statusText: sent.statusText,
@@ -519,14 +536,42 @@ export function startReverseProxy(
     }
     let reply: Uint8Array<ArrayBuffer>;
     try {
-      reply = await readLimited(sent.body, maxBody, where);
+      reply = await readBody(sent, maxBody, where);
     } catch (error) {
+      auditRequest();
       const message = (error as Error).message;
       tracked.faults.push(message);
       warn(message);
       if (ending) void end(tracked, ending);
       return failure(502, requestIds(body), `mcp-audit: ${message}`);
     }
+    if (!tracked.guard) {
+      // Forwarded first: the request and its answer are audited in the
+      // next task, in that order, and the session ends after them.
+      const response = new Response(sent.status === 204 ? null : reply, {
+        status: sent.status,
+        statusText: sent.statusText,
+        headers,
+      });
+      const json = type.includes("json");
+      const relayed: Promise<void> = afterRelay(() => {
+        try {
+          auditRequest();
+          const wait = json ? feed(audit, "s2c", reply, back) : undefined;
+          const backlog = wait?.then(() => {
+            if (tracked.backlog === backlog) tracked.backlog = undefined;
+          });
+          if (backlog) tracked.backlog = backlog;
+        } finally {
+          if (tracked.relayed === relayed) tracked.relayed = undefined;
+        }
+        if (ending) void end(tracked, ending);
+        return Promise.resolve();
+      });
+      tracked.relayed = relayed;
+      return response;
+    }
+    auditRequest();
     if (type.includes("json")) {
       // guard: a tools/list answer may lose hidden tools (the log keeps the server's).
       const guarded = audit && tracked.guard?.response(audit, reply);

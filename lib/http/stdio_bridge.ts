@@ -17,11 +17,12 @@ import {
   type AuditSessionOptions,
 } from "../session/audit_session.ts";
 import { LineSplitter } from "../wire/line_splitter.ts";
-import { errorBody, readLimited, requestIds } from "./http_body.ts";
+import { errorBody, readBody, requestIds } from "./http_body.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
 import type { GuardedExchange } from "./guarded_exchange.ts";
 import { requestHeaders2026 } from "./request_headers.ts";
+import { clientOutput } from "./client_output.ts";
 
 /** Options for {@linkcode runBridge}. */
 export interface BridgeOptions {
@@ -112,7 +113,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     upstream: logged,
     onWarning: warn,
   });
-  const writer = (options.output ?? Deno.stdout.writable).getWriter();
+  const writer = clientOutput(options.output);
   const closing = new AbortController();
   const faults: string[] = [];
   let transport: Transport = "streamable-http";
@@ -410,7 +411,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     }
     let body: Uint8Array;
     try {
-      body = await readLimited(res.body, maxBody, where);
+      body = await readBody(res, maxBody, where);
     } catch (error) {
       auditRequest();
       return await fail(bytes, (error as Error).message);

@@ -1,6 +1,7 @@
 /**
  * Stage 5b: log lines -> the file. Appends each line as soon as it is
- * queued (one write per batch of whatever queued up meanwhile), so a crash
+ * queued (one write per batch of whatever queued up meanwhile, from the
+ * microtask after the first line of a batch), so a crash
  * of the proxy loses at most the lines still in the queue. The queue is
  * bounded: past its high-water mark `write` returns a promise that resolves
  * when it drains, which is how the relay applies backpressure. A write that
@@ -206,9 +207,10 @@ export class LogWriter {
     this.#queue.push(item);
     this.#queuedBytes += size;
     if (!this.#running) {
-      // Set before the call: #run may finish synchronously and clear it.
+      // Started after the caller's synchronous work, so every line queued
+      // by it (an event and its response, a run of the sink) is one write.
       this.#running = true;
-      this.#loop = this.#run();
+      this.#loop = Promise.resolve().then(() => this.#run());
     }
     if (this.#queuedBytes > this.#high) {
       return new Promise((resolve) => this.#drainWaiters.push(resolve));

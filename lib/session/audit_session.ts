@@ -83,6 +83,12 @@ export interface AuditSessionOptions {
    * @default {false}
    */
   thread?: boolean;
+  /**
+   * Audit each message in a task after the one that forwarded it (the HTTP
+   * modes): the same events in the same order, off the relay path.
+   * @default {false}
+   */
+  afterRelay?: boolean;
   /** How the messages travel, for `session_start` (absent when not given). */
   transport?: Transport;
   /** The remote server's URL, already redacted, for `session_start`. */
@@ -201,6 +207,7 @@ export class AuditSession {
         ? undefined
         : sealer.checkpointEvery,
       base: () => this.#correlator.base(),
+      afterRelay: options.afterRelay,
     });
     this.#maxPayloadBytes = maxPayload(options);
     this.#parse = {

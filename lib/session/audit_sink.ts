@@ -11,6 +11,7 @@ import type { AuditEvent, CheckpointEvent, EventBase } from "../audit/event.ts";
 import type { CorrelatedEvent } from "../audit/correlator.ts";
 import type { EventLog } from "../log/event_log.ts";
 import { SummaryBuilder } from "../audit/summary.ts";
+import { afterRelay } from "./after_relay.ts";
 
 /** Anything that enriches events in place before they are logged (the plugin pipeline). */
 export interface EventProcessor {
@@ -39,6 +40,13 @@ export interface AuditSinkOptions {
   checkpointEvery?: number;
   /** The common fields of a new event (the session's sequence), for checkpoints. */
   base?: () => EventBase;
+  /**
+   * Run the pipeline and the log append in a later task (see
+   * `after_relay.ts`) instead of inside `accept`, so the caller forwards
+   * the message before any of it runs. Order and content are the same.
+   * @default {false}
+   */
+  afterRelay?: boolean;
 }
 
 /**
@@ -112,7 +120,9 @@ export class AuditSink {
     if (!this.#running) {
       // Set before the call: #run may finish synchronously and clear it.
       this.#running = true;
-      this.#worker = this.#run();
+      this.#worker = this.#options.afterRelay
+        ? afterRelay(() => this.#run())
+        : this.#run();
     }
     if (this.#queue.length - this.#head > this.#max) {
       // A plugin that is slow to answer must not hold the relay back:
