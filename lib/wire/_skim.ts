@@ -1,9 +1,10 @@
 /**
  * A skimming reader for JSON-RPC frames too large to be worth parsing: it
  * walks the top-level object without building it, jumping over string
- * contents with `indexOf`, and picks out only what the audit needs: the
+ * contents (`_string_end.ts`), and picks out only what the audit needs: the
  * `jsonrpc`, `id` and `method` members, the tool name in `params.name`,
- * `result.isError`, and the error's `code` and `message`.
+ * `result.isError`, and the error's `code` and `message`. The walk can be
+ * fed a frame in pieces as they arrive ({@linkcode FrameSkim}).
  *
  * @module
  */
