@@ -20,6 +20,8 @@ import { stringScan } from "./_string_end.ts";
 const decoder = new TextDecoder();
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** Bytes of a string inside a structure looked through before `stringScan` is called. */
+const SHORT_STRING = 64;
 
 /** What a skim finds in a frame. */
 export interface Skimmed {
@@ -265,15 +267,23 @@ function* skipWs(src: Source, i: number): Walk {
 }
 
 function* skipString(src: Source, i: number): Walk {
-  let pos = i + 1;
-  let escaped = false;
+  const r = stringScan(src.bytes, i + 1, false);
+  return r >= 0 ? r : yield* resumeString(src, r);
+}
+
+/**
+ * Waits for more of a string that `stringScan` found open at the end of
+ * `src.bytes` (`r` is what it returned) and scans on; its end, or -1.
+ */
+function* resumeString(src: Source, r: number): Walk {
+  let escaped = r === -2;
   while (true) {
-    const r = stringScan(src.bytes, pos, escaped);
-    if (r >= 0) return r;
     if (src.final) return -1;
-    escaped = r === -2;
-    pos = src.bytes.length;
+    const pos = src.bytes.length;
     yield;
+    r = stringScan(src.bytes, pos, escaped);
+    if (r >= 0) return r;
+    escaped = r === -2;
   }
 }
 
@@ -288,8 +298,25 @@ function* skipValue(src: Source, i: number): Walk {
       while (i < bytes.length) {
         const c = bytes[i];
         if (c === QUOTE) {
-          i = yield* skipString(src, i);
-          if (i < 0) return -1;
+          // Most strings inside a structure are short: their end is found
+          // here, without a call; a longer one goes on in stringScan.
+          let k = i + 1;
+          const stop = Math.min(bytes.length, k + SHORT_STRING);
+          let escaped = false;
+          for (; k < stop; k++) {
+            const d = bytes[k];
+            if (escaped) escaped = false;
+            else if (d === BACKSLASH) escaped = true;
+            else if (d === QUOTE) break;
+          }
+          if (k < stop) {
+            i = k + 1;
+            continue;
+          }
+          let e = stringScan(bytes, k, escaped);
+          if (e < 0) e = yield* resumeString(src, e);
+          if (e < 0) return -1;
+          i = e;
           bytes = src.bytes;
           continue;
         }

@@ -159,10 +159,19 @@ Deno.test("FrameSkim fed a frame in random pieces finds what skimObject finds in
       wire = wire.slice(0, at) + '"}],:\\ '[Math.floor(rand() * 7)] +
         wire.slice(at + 1);
     } else if (r < 0.4) {
+      const big = '\\"a\\\\'.repeat(Math.floor(rand() * 40_000));
       wire = wire.replace(
         /^\{/,
-        `{"big":"${'\\"a\\\\'.repeat(Math.floor(rand() * 40_000))}",`,
+        rand() < 0.5 ? `{"big":"${big}",` : `{"big":[{"t":"${big}"}],`,
       );
+    } else if (r < 0.55) {
+      // Strings inside a structure of about the length looked through
+      // before the string-end scan takes over, with escapes around it.
+      const near = Array.from(
+        { length: 6 },
+        () => text(rand, 50 + Math.floor(rand() * 30)),
+      );
+      wire = wire.replace(/^\{/, `{"near":${JSON.stringify(near)},`);
     }
     const bytes = encoder.encode(wire);
     const whole = skimObject(bytes);
