@@ -339,8 +339,10 @@ export class AuditSession {
     }, {
       maxLineBytes: this.#options.maxLineBytes,
       reusedChunks: options.reusedChunks,
-      // A line that will be skimmed or truncated is hashed as it comes.
+      // A line that will be skimmed or truncated is hashed and skimmed as
+      // it comes.
       hashFrom: this.#parse.maxParseBytes,
+      skimFrom: this.#parse.maxParseBytes,
     });
     const warn = (what: string, error: unknown): void =>
       this.#options.onWarning?.(

@@ -13,6 +13,8 @@ export interface WasmFunctionSpec {
   params: number;
   /** i32 locals after the parameters. */
   i32Locals: number;
+  /** i64 locals after those. @default {0} */
+  i64Locals?: number;
   /** v128 locals after those. */
   v128Locals: number;
   /** The body's instructions, ending with `end` (0x0b); the result is an i32. */
@@ -41,6 +43,7 @@ export function wasmFunction(spec: WasmFunctionSpec): {
 } {
   const locals = [
     ...(spec.i32Locals ? [[spec.i32Locals, 0x7f]] : []),
+    ...(spec.i64Locals ? [[spec.i64Locals, 0x7e]] : []),
     ...(spec.v128Locals ? [[spec.v128Locals, 0x7b]] : []),
   ];
   const body = [locals.length, ...locals.flat(), ...spec.code];

@@ -22,10 +22,12 @@ const WINDOW = 64 * 1024;
  *
  * Fast path: text whose first quote is not escaped (keys, short values,
  * base64) ends there, found by one `indexOf`. A string with escaped quotes
- * is walked 16 bytes at a time by a small WebAssembly SIMD loop (assembled
+ * is walked 64 bytes at a time by a small WebAssembly SIMD loop (assembled
  * here at load, no binary shipped) over 64 KiB windows of it, since an
- * `indexOf` per quote cost more than the hash of the frame; an escape cut
- * by a window's end carries into the next. Checked against a byte-by-byte
+ * `indexOf` per quote cost more than the hash of the frame; the bytes that
+ * runs of backslashes escape are found for a whole block at once (see
+ * `code`), and an escape cut by a block's or a window's end carries into
+ * the next. Checked against a byte-by-byte
  * scan in tests/wire/string_end_test.ts, with escapes across windows.
  *
  * @example
@@ -39,22 +41,76 @@ const WINDOW = 64 * 1024;
  * ```
  */
 export function stringEnd(bytes: Uint8Array, i: number): number {
-  const q = bytes.indexOf(QUOTE, i + 1);
-  if (q < 0) return -1;
-  if (bytes[q - 1] !== BACKSLASH) return q + 1;
-  if (bytes.length - i < SIMD_FROM) return scalarEnd(bytes, i);
-  const scan = scanner();
-  let pos = i + 1;
-  let escaped = 0;
-  while (pos < bytes.length) {
-    const n = Math.min(WINDOW, bytes.length - pos);
-    scan.memory.set(bytes.subarray(pos, pos + n));
-    const r = scan.end(n, escaped);
-    if (r >= 0) return pos + r + 1;
-    escaped = r === -2 ? 1 : 0;
-    pos += n;
+  const r = stringScan(bytes, i + 1, false);
+  return r >= 0 ? r : -1;
+}
+
+/**
+ * {@linkcode stringEnd} resumable over bytes that arrive in pieces: scans
+ * `bytes[pos, bytes.length)`, the inside of a string whose bytes before
+ * `pos` have been scanned already (`escaped` when the last of them was a
+ * backslash that escapes `bytes[pos]`). Returns the index after the
+ * closing quote; or, when the bytes end first, -1, or -2 when they end
+ * inside an escape (resume there with `escaped`). The skim of a frame as
+ * it is gathered (`FrameSkim`) resumes it at each new piece.
+ *
+ * @example
+ * ```ts
+ * import { stringScan } from "./_string_end.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = new TextEncoder().encode('"a \\"b\\" \\\\"x');
+ * assert.equal(stringScan(bytes.subarray(0, 4), 1, false), -2);
+ * assert.equal(stringScan(bytes, 4, true), 12);
+ * ```
+ */
+export function stringScan(
+  bytes: Uint8Array,
+  pos: number,
+  escaped: boolean,
+): number {
+  const n = bytes.length;
+  if (!escaped) {
+    const q = bytes.indexOf(QUOTE, pos);
+    if (q < 0) return trailingEscape(bytes, pos, false);
+    if (q === pos || bytes[q - 1] !== BACKSLASH) return q + 1;
   }
-  return -1;
+  if (n - pos < SIMD_FROM) return scalarScan(bytes, pos, escaped);
+  const scan = scanner();
+  let carry = escaped ? 1 : 0;
+  while (pos < n) {
+    const w = Math.min(WINDOW, n - pos);
+    scan.memory.set(bytes.subarray(pos, pos + w));
+    const r = scan.end(w, carry);
+    if (r >= 0) return pos + r + 1;
+    carry = r === -2 ? 1 : 0;
+    pos += w;
+  }
+  return carry ? -2 : -1;
+}
+
+/** No quote in `bytes[pos, n)`: -2 when its trailing backslashes leave an escape open, else -1. */
+function trailingEscape(
+  bytes: Uint8Array,
+  pos: number,
+  escaped: boolean,
+): number {
+  let k = bytes.length;
+  while (k > pos && bytes[k - 1] === BACKSLASH) k--;
+  let run = bytes.length - k;
+  if (k === pos && escaped) run++;
+  return run % 2 === 1 ? -2 : -1;
+}
+
+function scalarScan(bytes: Uint8Array, pos: number, escaped: boolean): number {
+  let k = pos;
+  if (escaped) k++;
+  for (; k < bytes.length; k++) {
+    const b = bytes[k];
+    if (b === QUOTE) return k + 1;
+    if (b === BACKSLASH) k++;
+  }
+  return k > bytes.length ? -2 : -1;
 }
 
 /**
@@ -89,46 +145,96 @@ function scanner(): Scanner {
   if (instance) return instance;
   const { f, memory } = wasmFunction({
     params: 2,
-    i32Locals: 3,
+    i32Locals: 2,
+    i64Locals: 5,
     v128Locals: 1,
     code: code(),
-    pages: (WINDOW + 16) / 65536 + 1,
+    pages: (WINDOW + 64) / 65536 + 1,
   });
   instance = { memory, end: f };
   return instance;
 }
 
-/** `end(n, escaped)`: params 0 (n), 1 (escaped); locals 2 (i), 3 (m: the quotes and backslashes of 16 bytes), 4 (t), 5 (v: v128). */
+/** A signed LEB128 of a 64-bit value. */
+function sleb(value: bigint): number[] {
+  const out: number[] = [];
+  let v = BigInt.asIntN(64, value);
+  while (true) {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40))) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/**
+ * `end(n, escaped)`, 64 bytes at a time: the quotes and backslashes of a
+ * block as two 64-bit masks, and which bytes are escaped by an odd run of
+ * backslashes found with one subtraction (simdjson's escape scanner: the
+ * run's carry ripples to the byte after it), so a block costs the same
+ * however many escapes it holds. Params 0 (n), 1 (escaped); locals 2 (i),
+ * 3 (t), 4 (q: quotes), 5 (b: backslashes), 6 (c: the next block's first
+ * byte is escaped), 7 (p), 8 (x), 9 (v: v128).
+ */
 function code(): number[] {
   const splat = (b: number): number[] => [0xfd, 0x0c, ...new Array(16).fill(b)];
   const get = (l: number): number[] => [0x20, l];
   const set = (l: number): number[] => [0x21, l];
   const tee = (l: number): number[] => [0x22, l];
+  const i64 = (v: bigint): number[] => [0x42, ...sleb(v)];
+  const ODD = i64(0xaaaaaaaaaaaaaaaan);
   const BACKSLASH_LEB = [0xdc, 0x00]; // 0x5c as a signed LEB128
+  // mask |= (i64) bitmask(v == byte) << shift, for the 16 bytes in v.
+  const gather = (byte: number, mask: number, shift: number): number[] => [
+    ...get(mask),
+    ...get(9),
+    ...splat(byte),
+    0xfd,
+    0x23,
+    0xfd,
+    0x64,
+    0xad,
+    ...i64(BigInt(shift)),
+    0x86,
+    0x84,
+    ...set(mask),
+  ];
+  const masks: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    masks.push(
+      ...get(2),
+      0xfd,
+      0x00,
+      0,
+      16 * k,
+      ...set(9), // v = v128.load(i + 16k)
+      ...gather(QUOTE, 4, 16 * k),
+      ...gather(BACKSLASH, 5, 16 * k),
+    );
+  }
   // deno-fmt-ignore
   const code = [
-    ...get(1), ...set(2), // i = escaped (skips an escaped first byte)
+    ...get(1), 0xad, ...set(6), // c = escaped
     0x02, 0x40, // block $tail
     0x03, 0x40, // loop $vec
-    ...get(2), 0x41, 16, 0x6a, ...get(0), 0x4b, 0x0d, 1, // i + 16 > n: br_if $tail
-    ...get(2), 0xfd, 0x00, 0, 0, ...tee(5), ...splat(QUOTE), 0xfd, 0x23, // v128.load, i8x16.eq
-    ...get(5), ...splat(BACKSLASH), 0xfd, 0x23,
-    0xfd, 0x50, 0xfd, 0x64, ...set(3), // v128.or, i8x16.bitmask
-    0x02, 0x40, // block $next
-    0x03, 0x40, // loop $bits
-    ...get(3), 0x45, 0x0d, 1, // m == 0: br_if $next
-    ...get(3), 0x68, ...set(4), // t = ctz(m)
-    ...get(2), ...get(4), 0x6a, 0x2d, 0, 0, 0x41, QUOTE, 0x46, // load8_u(i + t) == '"'
-    0x04, 0x40, ...get(2), ...get(4), 0x6a, 0x0f, 0x0b, // return i + t
-    // A backslash: the byte after it is escaped. In the next 16: go on from there.
-    ...get(4), 0x41, 15, 0x46,
-    0x04, 0x40, ...get(2), ...get(4), 0x6a, 0x41, 2, 0x6a, ...set(2), 0x0c, 3, 0x0b,
-    ...get(3), 0x41, 0x7f, ...get(4), 0x41, 2, 0x6a, 0x74, 0x71, ...set(3), // m &= -1 << (t + 2)
-    0x0c, 0, // br $bits
-    0x0b, 0x0b, // end loop $bits, end block $next
-    ...get(2), 0x41, 16, 0x6a, ...set(2), 0x0c, 0, // i += 16, br $vec
+    ...get(2), 0x41, 0xc0, 0x00, 0x6a, ...get(0), 0x4b, 0x0d, 1, // i + 64 > n: br_if $tail
+    ...i64(0n), ...set(4), ...i64(0n), ...set(5),
+    ...masks,
+    ...get(5), ...get(6), ...i64(-1n), 0x85, 0x83, ...set(7), // p = b & ~c
+    ...get(7), ...i64(1n), 0x86, ...ODD, 0x84, ...get(7), 0x7d, // ((p << 1) | ODD) - p
+    ...ODD, 0x85, ...set(8), // x = that ^ ODD: escapes and the bytes they escape
+    ...get(4), ...get(8), ...get(5), ...get(6), 0x84, 0x85, // escaped = x ^ (b | c)
+    ...i64(-1n), 0x85, 0x83, ...set(4), // q &= ~escaped
+    ...get(8), ...get(5), 0x83, ...i64(63n), 0x88, ...set(6), // c = (x & b) >> 63
+    ...get(4), 0x50, 0x45, // q != 0
+    0x04, 0x40, ...get(2), ...get(4), 0x7a, 0xa7, 0x6a, 0x0f, 0x0b, // return i + ctz(q)
+    ...get(2), 0x41, 0xc0, 0x00, 0x6a, ...set(2), 0x0c, 0, // i += 64, br $vec
     0x0b, 0x0b, // end loop $vec, end block $tail
     // The last bytes of the window, one at a time.
+    ...get(2), ...get(6), 0xa7, 0x6a, ...set(2), // i += c (an escaped first byte)
     0x03, 0x40, // loop $scalar
     ...get(2), ...get(0), 0x4f, // i >= n: return i == n ? -1 : -2
     0x04, 0x40, 0x41, 0x7f, 0x41, 0x7e, ...get(2), ...get(0), 0x46, 0x1b, 0x0f, 0x0b,

@@ -228,7 +228,8 @@ function withDuplicates(
 }
 
 function skim(frame: Frame, previewChars: number): ParsedFrame {
-  const s = skimObject(frame.bytes);
+  // A long line that spanned reads was skimmed as it was gathered.
+  const s = frame.skim ? frame.skim.value : skimObject(frame.bytes);
   frame.skimmed = true;
   if (!s) {
     return {

@@ -10,6 +10,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { findByte } from "./_find_byte.ts";
+import { FrameSkim, type Skimmed } from "./_skim.ts";
 
 /** One line of the stream, without its line ending. */
 export interface Frame {
@@ -27,6 +28,13 @@ export interface Frame {
    * piece was still in the cache, so the audit need not read the line again.
    */
   sha256?: string;
+  /**
+   * For a line longer than the splitter's `skimFrom`: its skim (what
+   * `skimObject` finds in `bytes`; `value` is `undefined` when they are not
+   * one JSON object), walked piece by piece as the line was gathered, so
+   * the parser need not read the line again.
+   */
+  skim?: { value: Skimmed | undefined };
   /** Set by the parser when it skimmed the frame instead of parsing it. */
   skimmed?: boolean;
   /**
@@ -62,6 +70,12 @@ export interface LineSplitterOptions {
    * @default {Infinity}
    */
   hashFrom?: number;
+  /**
+   * Lines that span chunks and grow past this many bytes are skimmed as
+   * they are gathered (see `FrameSkim`), and emitted with their `skim`.
+   * @default {Infinity}
+   */
+  skimFrom?: number;
   /**
    * Keep a CR before the LF as part of the line, as the log readers do: a
    * log's hash chain is over its lines' bytes as written.
@@ -141,6 +155,9 @@ export class LineSplitter {
   #hashFrom: number;
   /** The SHA-256 of the gathered line so far, once it is past `#hashFrom`. */
   #lineHash: Hash | undefined;
+  #skimFrom: number;
+  /** The skim of the gathered line so far, once it is past `#skimFrom`. */
+  #lineSkim: FrameSkim | undefined;
   #headBytes: Uint8Array | undefined;
   #reusedChunks: boolean;
 
@@ -155,6 +172,7 @@ export class LineSplitter {
     this.#reusedChunks = options.reusedChunks ?? false;
     this.#keepCr = options.keepCr ?? defaults.keepCr;
     this.#hashFrom = options.hashFrom ?? Infinity;
+    this.#skimFrom = options.skimFrom ?? Infinity;
   }
 
   /**
@@ -270,6 +288,7 @@ export class LineSplitter {
       this.#hash = (this.#lineHash ?? createHash("sha256").update(all))
         .update(piece);
       this.#lineHash = undefined;
+      this.#lineSkim = undefined;
       this.#hashedLength = all.length + piece.length;
       this.#accLength = 0;
       this.#release();
@@ -290,6 +309,12 @@ export class LineSplitter {
       this.#lineHash = createHash("sha256").update(
         this.#acc.subarray(0, length),
       );
+    }
+    if (this.#lineSkim !== undefined) {
+      this.#lineSkim.update(this.#acc.subarray(0, length));
+    } else if (length > this.#skimFrom) {
+      this.#lineSkim = new FrameSkim();
+      this.#lineSkim.update(this.#acc.subarray(0, length));
     }
   }
 
@@ -318,14 +343,29 @@ export class LineSplitter {
     const length = this.#accLength;
     this.#accLength = 0;
     let sha256: string | undefined;
+    // A CR the frame leaves out was hashed and skimmed: then the parser
+    // hashes and skims the frame itself.
+    const whole = this.#keepCr || this.#acc[length - 1] !== CR;
     if (this.#lineHash !== undefined) {
-      // A CR the frame leaves out was hashed: then the parser hashes it.
-      if (this.#keepCr || this.#acc[length - 1] !== CR) {
-        sha256 = this.#lineHash.digest("hex");
-      }
+      if (whole) sha256 = this.#lineHash.digest("hex");
       this.#lineHash = undefined;
     }
-    const wait = this.#emit(this.#acc, 0, length, unterminated, true, sha256);
+    let skim: Frame["skim"];
+    if (this.#lineSkim !== undefined) {
+      if (whole) {
+        skim = { value: this.#lineSkim.end(this.#acc.subarray(0, length)) };
+      }
+      this.#lineSkim = undefined;
+    }
+    const wait = this.#emit(
+      this.#acc,
+      0,
+      length,
+      unterminated,
+      true,
+      sha256,
+      skim,
+    );
     // A handler that waits still holds the buffer: let go of it afterwards.
     if (wait !== undefined) return wait.then(() => this.#release());
     this.#release();
@@ -340,6 +380,7 @@ export class LineSplitter {
     unterminated: boolean,
     transient: boolean,
     sha256?: string,
+    skim?: Frame["skim"],
   ): Promise<void> | undefined {
     if (!this.#keepCr && end > start && buf[end - 1] === CR) end--;
     if (this.#onRange !== undefined) {
@@ -352,6 +393,7 @@ export class LineSplitter {
     if (unterminated) frame.unterminated = true;
     if (transient) frame.transient = true;
     if (sha256 !== undefined) frame.sha256 = sha256;
+    if (skim !== undefined) frame.skim = skim;
     this.#onFrame!(frame);
     return undefined;
   }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { type Frame, LineSplitter } from "../../lib/wire/line_splitter.ts";
 import { seeded } from "../_seeded.ts";
+import { skimObject } from "../../lib/wire/_skim.ts";
 
 const sha = (b: Uint8Array): string =>
   createHash("sha256").update(b).digest("hex");
@@ -237,5 +238,50 @@ Deno.test("lines past hashFrom carry the SHA-256 of their exact bytes, however t
   }
   function want0(): string {
     return sha(enc.encode(lines[0]));
+  }
+});
+
+Deno.test("lines past skimFrom carry the skim of their exact bytes, however they are cut", () => {
+  const rand = seeded(2124);
+  const enc = new TextEncoder();
+  const big = '\\"x\\\\'.repeat(40_000);
+  const lines = [
+    `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"text":"${big}"}}}`,
+    `{"jsonrpc":"2.0","id":"s","result":{}}`,
+    `{"result":{"content":[{"type":"text","text":"${big}"}],"isError":true},"jsonrpc":"2.0","id":2}`,
+    // Cut short: not one object.
+    `{"jsonrpc":"2.0","id":3,"result":{"text":"${big}`,
+    // Ends in CRLF: the CR was skimmed, so the parser skims the frame.
+    `{"jsonrpc":"2.0","id":4,"error":{"code":1,"message":"m","data":"${big}"}}\r`,
+  ];
+  const input = enc.encode(lines.map((l) => l + "\n").join(""));
+  for (let round = 0; round < 10; round++) {
+    const frames: Frame[] = [];
+    const splitter = new LineSplitter((frame: Frame) => {
+      // The bytes are reused after this call: check the skim now.
+      if (frame.skim) {
+        assert.deepEqual(frame.skim.value, skimObject(frame.bytes));
+      }
+      frames.push({ ...frame, bytes: frame.bytes.slice() });
+    }, { hashFrom: 100_000, skimFrom: 100_000, reusedChunks: true });
+    for (let at = 0; at < input.length;) {
+      const size = 1 + Math.floor(rand() * (round < 5 ? 70_000 : 5000));
+      const chunk = input.slice(at, at + size);
+      splitter.push(chunk);
+      chunk.fill(0x7a);
+      at += size;
+    }
+    splitter.end();
+    assert.equal(frames.length, lines.length);
+    assert.equal(frames[0].skim?.value?.paramsName, "t");
+    assert.equal(frames[1].skim, undefined, "a short line is not skimmed");
+    assert.equal(frames[2].skim?.value?.isError, true);
+    assert.equal(frames[2].skim?.value?.id, 2);
+    assert.deepEqual(frames[3].skim, { value: undefined });
+    assert.equal(
+      frames[4].skim,
+      undefined,
+      "a CRLF line is left to the parser",
+    );
   }
 });
