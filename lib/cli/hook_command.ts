@@ -27,7 +27,10 @@ fetches OPEN_WORLD) and redacted by the config's plugins. With a guard
 policy (--policy, or the config's "policy", as for the proxy), each
 pre-event is decided and the decision sealed in the log; in "enforce" mode a
 rule's deny, ask or allow is answered, with the reason, in the agent's
-format ("monitor" records only). Nothing else is printed on stdout.
+format ("monitor" records only). An MCP tool call (mcp__server__tool) that
+"${NAME} proxy" logged too is counted once when both logs are read together
+(summary, report, check): as the proxy's call, the hook's events linked to
+it. Nothing else is printed on stdout.
 
 Options:
   --log FILE     The log to append to. Default: hooks-<agent>-<session>.jsonl
