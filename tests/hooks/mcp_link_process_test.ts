@@ -279,6 +279,12 @@ Deno.test("a call seen by a real hook and a real proxy counts once in summary, r
   assert.equal(report.code, 0, report.stderr);
   const page = await Deno.readTextFile(html);
   assert.match(page, /data-metric="toolCalls" data-value="4"/);
+  // The hook's session_end counted 3 calls; less the 2 linked, it agrees with its events.
+  assert.doesNotMatch(page, /summary says/);
+  assert.match(
+    page,
+    /2 MCP call\(s\) the proxy saw too, counted in its session/,
+  );
   const data = JSON.parse(
     /<script type="application\/json" id="report-data">([^<]*)<\/script>/
       .exec(page)![1],
