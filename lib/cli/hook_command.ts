@@ -130,9 +130,12 @@ export async function hookCommand(
   argv: string[],
   context: CommandContext,
 ): Promise<number> {
+  const { HOOK_AGENTS } = await import("../hooks/hook_input.ts");
   if (
-    argv.some((a) => a === "-h" || a === "--help" || a.startsWith("--serve"))
+    argv.some((a) => a === "-h" || a === "--help" || a.startsWith("--serve")) ||
+    !(HOOK_AGENTS as readonly string[]).includes(argv[0])
   ) {
+    // Help, the writer itself, or a usage error: before reading stdin.
     return await hookRun(argv, context, readStdin);
   }
   // The fast path: a per-user writer that is running records the event
