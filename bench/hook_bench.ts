@@ -5,11 +5,15 @@
  * dist/mcp-audit.js, built first when missing) with `deno run` as the
  * installed launcher runs it. Each round runs a no-op hook (a script that
  * reads stdin and exits: the floor of any hook) and `mcp-audit hook
- * claude-code` on a PreToolUse and a PostToolUse of a shell command, in
- * the same run, with `mcp-audit --version` (the bundle's own start) beside
+ * claude-code` on a PreToolUse and a PostToolUse of a shell command (with
+ * no writer running for its state directory, and again with the writer
+ * running, which the full command then hands the event to), in the same
+ * run, with `mcp-audit --version` (the bundle's own start) beside
  * them, and the fast hook client that `wrap --hooks` installs
  * (dist/mcp-audit-hook.js, talking to the per-user writer `hook --serve`,
- * started by the warm-up call and stopped at the end), and prints p50 and
+ * started by the warm-up call and stopped at the end), and the launcher
+ * that `deno task install` writes running `mcp-audit hook` (which it hands
+ * to the fast client), and prints p50 and
  * p99 of each and their difference against the issue's target (p50 under
  * 50 ms, the no-op measured in the same run). Not a test.
  *
@@ -19,6 +23,7 @@
  */
 import { parseArgs } from "node:util";
 import { PROXY_FLAGS } from "../tests/_helpers.ts";
+import { launcherScript } from "../tools/install_launcher.ts";
 
 const TARGET_P50_MS = 50;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -42,12 +47,14 @@ async function timed(
   args: string[],
   input: string,
   cwd: string,
+  stateHome = `${cwd}/state`,
+  command = Deno.execPath(),
 ): Promise<number> {
   const start = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(command, {
     args,
     cwd,
-    env: { HOME: cwd, XDG_STATE_HOME: `${cwd}/state` },
+    env: { HOME: cwd, XDG_STATE_HOME: stateHome },
     stdin: "piped",
     stdout: "null",
     stderr: "piped",
@@ -114,6 +121,7 @@ try {
     "--log",
     log,
   ];
+  const hookViaWriter = [...hook.slice(0, -1), `${dir}/full.jsonl`];
   const client = [
     "run",
     "--quiet",
@@ -141,6 +149,18 @@ try {
   const noops: number[] = [];
   const starts: number[] = [];
   const hooks: number[] = [];
+  const viaWriter: number[] = [];
+  const launched: number[] = [];
+  // The launcher `deno task install` writes, for the bundle in dist/.
+  const launcher = `${dir}/mcp-audit`;
+  await Deno.writeTextFile(launcher, launcherScript(Deno.execPath(), BUNDLE));
+  await Deno.chmod(launcher, 0o755);
+  const launcherHook = [
+    "hook",
+    "claude-code",
+    "--log",
+    `${dir}/launcher.jsonl`,
+  ];
   const fast: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const call = {
@@ -159,13 +179,34 @@ try {
         dir,
       ),
     );
-    hooks.push(await timed(hook, JSON.stringify(call), dir));
     const post = JSON.stringify({
       ...call,
       hook_event_name: "PostToolUse",
       tool_response: { stdout: "1" },
     });
-    hooks.push(await timed(hook, post, dir));
+    // Another state directory: another writer key, and no writer there.
+    hooks.push(await timed(hook, JSON.stringify(call), dir, `${dir}/state-x`));
+    hooks.push(await timed(hook, post, dir, `${dir}/state-x`));
+    // The full command with the writer running: it hands the event over.
+    viaWriter.push(
+      await timed(
+        hookViaWriter,
+        JSON.stringify({ ...call, session_id: "full" }),
+        dir,
+      ),
+    );
+    viaWriter.push(
+      await timed(hookViaWriter, post.replace('"bench"', '"full"'), dir),
+    );
+    launched.push(
+      await timed(
+        launcherHook,
+        JSON.stringify({ ...call, session_id: "l" }),
+        dir,
+        undefined,
+        launcher,
+      ),
+    );
     fast.push(await timed(client, JSON.stringify(call), dir));
     fast.push(await timed(client, post, dir));
   }
@@ -177,6 +218,15 @@ try {
   if (recorded !== 2 * rounds) {
     throw new Error(
       `the fast hook client recorded ${recorded} of ${2 * rounds} events`,
+    );
+  }
+  const full = (await Deno.readTextFile(`${dir}/full.jsonl`)).split("\n")
+    .filter((l) => l.includes(`"kind":"re`)).length;
+  if (full !== 2 * rounds) {
+    throw new Error(
+      `the full command via the writer recorded ${full} of ${
+        2 * rounds
+      } events`,
     );
   }
   await stopWriter(socket);
@@ -193,7 +243,19 @@ try {
     } ms (the bundle's own start)`,
   );
   console.log(
-    `  mcp-audit hook      p50 ${p(hooks, 0.5)} ms   p99 ${p(hooks, 0.99)} ms`,
+    `  mcp-audit hook      p50 ${p(hooks, 0.5)} ms   p99 ${
+      p(hooks, 0.99)
+    } ms (no writer running)`,
+  );
+  console.log(
+    `  mcp-audit hook      p50 ${p(viaWriter, 0.5)} ms   p99 ${
+      p(viaWriter, 0.99)
+    } ms (the writer running: the full command hands the event over)`,
+  );
+  console.log(
+    `  launcher mcp-audit hook p50 ${p(launched, 0.5)} ms   p99 ${
+      p(launched, 0.99)
+    } ms (the installed launcher: it runs the fast client; the writer running)`,
   );
   console.log(
     `  fast hook client    p50 ${p(fast, 0.5)} ms   p99 ${

@@ -341,6 +341,7 @@ export function reportPageScript(config: PageScriptConfig): void {
       if (r.pe !== undefined) parts.push("plugin failed", compact(r.pe));
       if (r.et) parts.push(r.et);
       if (r.tv) parts.push("tampered", ...r.tv);
+      if (r.hk) parts.push("hook");
       (r.en || []).forEach((e) => {
         const en = ents[e[0]];
         if (en) parts.push(en[0] + ":" + en[1]);
@@ -523,6 +524,13 @@ export function reportPageScript(config: PageScriptConfig): void {
     } else if (r.st === "tool_error") {
       badge("badge error", "TOOL ERROR", errorTypeText("tool_error"));
     } else if (r.e) badge("badge error", "ERROR", r.k);
+    if (r.hk) {
+      badge(
+        "badge rounds",
+        "HOOK + PROXY",
+        "seen by the agent's hook (" + hookRef(r.hk) + ") and by the proxy",
+      );
+    }
     if (r.rd !== undefined && r.rd.length > 1) {
       badge(
         "badge rounds",
@@ -650,6 +658,12 @@ export function reportPageScript(config: PageScriptConfig): void {
     dl.appendChild(el("dt", "", k));
     dl.appendChild(el("dd", "", inline(String(v), 400)));
   }
+  /** The hook's events of a call the proxy saw too: `S2 seq 3 → 4`. */
+  function hookRef(hk: NonNullable<TimelineRow["hk"]>): string {
+    const sess: Partial<PageData["sessions"][number]> = sessions[hk[0]] || {};
+    return (sess.l || "?") + " seq " + hk[1] +
+      (hk[2] !== undefined ? " \u2192 " + hk[2] : "");
+  }
   function detail(r: TimelineRow): HTMLElement {
     const box = el("div", "detail");
     const dl = el("dl");
@@ -657,6 +671,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     meta(dl, "Session", (sess.l || "") + " " + (sess.id || ""));
     meta(dl, "Seq", r.rq !== undefined ? r.q + " \u2192 " + r.rq : r.q);
     meta(dl, "Time", r.t);
+    if (r.hk) meta(dl, "Also seen by", "the agent's hook: " + hookRef(r.hk));
     meta(
       dl,
       "Kind",

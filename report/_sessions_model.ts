@@ -1,12 +1,15 @@
 /**
  * The sessions of the report and their headline numbers: who talked to whom,
  * when, how it ended, and the numbers of the proxy's own `session_end`
- * summary checked against what the log holds.
+ * summary checked against what the log holds. An MCP call that an agent's
+ * hook saw and the proxy saw too (lib/audit/mcp_link.ts) counts once, in
+ * the proxy's session: the hook's session's numbers leave it out.
  *
  * @module
  */
 import { clipString, LIMITS } from "./_clip.ts";
 import { type LooseEvent, num, type Rec, rec, str } from "./_loose_event.ts";
+import type { McpLinks } from "../lib/audit/mcp_link.ts";
 
 /** A client or server identity as shown in the report. */
 export interface Peer {
@@ -65,6 +68,10 @@ export interface SessionModel {
   tools: Map<string, number>;
   /** Entity keys touched. */
   entityKeys: Set<string>;
+  /** In a hook's session: its MCP calls a proxy's session saw too and counts (left out of `numbers`). */
+  countedByProxy: number;
+  /** In a proxy's session: its calls an agent's hook saw too. */
+  seenByHook: number;
 }
 
 /** What {@linkcode buildSessions} returns. */
@@ -85,6 +92,10 @@ interface Building {
   toolCalls: number;
   errors: number;
   summary?: Rec;
+  /** Errors of calls the proxy's session counts (a hook's answers). */
+  linkedErrors: number;
+  /** Tool -> calls the proxy's session counts. */
+  linkedTools: Map<string, number>;
 }
 
 /**
@@ -127,7 +138,10 @@ export function entityKey(type: string, value: string): string {
  * assert.equal(totals.events, 3);
  * ```
  */
-export function buildSessions(events: readonly LooseEvent[]): SessionsModel {
+export function buildSessions(
+  events: readonly LooseEvent[],
+  links?: McpLinks,
+): SessionsModel {
   const building = new Map<string, Building>();
   const sessions: SessionModel[] = [];
   const indexOf = new Map<string, number>();
@@ -139,7 +153,13 @@ export function buildSessions(events: readonly LooseEvent[]): SessionsModel {
       indexOf.set(event.session, sessions.length);
       sessions.push(b.session);
     }
-    readInto(b, event);
+    readInto(b, event, links);
+  }
+  for (const link of links?.links ?? []) {
+    const hook = building.get(link.hook.session);
+    const proxy = building.get(link.proxy.session);
+    if (hook) hook.session.countedByProxy++;
+    if (proxy) proxy.session.seenByHook++;
   }
   return { sessions, totals: sessionNumbers(building, events.length), indexOf };
 }
@@ -163,16 +183,29 @@ function newSession(index: number, id: string): Building {
       pending: 0,
       tools: new Map(),
       entityKeys: new Set(),
+      countedByProxy: 0,
+      seenByHook: 0,
     },
     toolCalls: 0,
     errors: 0,
+    linkedErrors: 0,
+    linkedTools: new Map(),
   };
 }
 
 /** What one event tells about its session. */
-function readInto(b: Building, event: LooseEvent): void {
+function readInto(b: Building, event: LooseEvent, links?: McpLinks): void {
   const session = b.session;
   const e = event.fields;
+  if (links?.isHookSide(e)) {
+    if (event.kind === "request") {
+      const name = event.tool ?? "(unnamed)";
+      b.linkedTools.set(name, (b.linkedTools.get(name) ?? 0) + 1);
+    } else if (event.kind === "error" || e.isError === true) {
+      b.linkedErrors++;
+    }
+    event = { ...event, kind: "linked" };
+  }
   session.numbers.events++;
   const { ms, ts } = event;
   if (!Number.isNaN(ms)) {
@@ -278,8 +311,8 @@ function sessionNumbers(
     const summary = b.summary;
     if (summary && num(summary.toolCalls) !== undefined) {
       s.fromSummary = true;
-      s.numbers = recordedNumbers(s, summary, counted);
-      const recordedTools = rec(summary.tools);
+      s.numbers = recordedNumbers(s, summary, counted, b);
+      const recordedTools = withoutLinked(rec(summary.tools), b.linkedTools);
       if (recordedTools) {
         for (const name of Object.keys(recordedTools)) allTools.add(name);
       }
@@ -313,20 +346,40 @@ function sessionNumbers(
 }
 
 /** The summary's numbers; where they differ from the log's, `s.mismatches` says so. */
+/** A summary's tools less the calls another session counts. */
+function withoutLinked(
+  tools: Rec | undefined,
+  linked: ReadonlyMap<string, number>,
+): Rec | undefined {
+  if (tools === undefined || linked.size === 0) return tools;
+  const out: Rec = { ...tools };
+  for (const [name, calls] of linked) {
+    const left = (num(out[name]) ?? 0) - calls;
+    if (left > 0) out[name] = left;
+    else delete out[name];
+  }
+  return out;
+}
+
 function recordedNumbers(
   s: SessionModel,
   summary: Rec,
   counted: SummaryNumbers,
+  b: Building,
 ): SummaryNumbers {
-  const recordedTools = rec(summary.tools);
+  const recordedTools = withoutLinked(rec(summary.tools), b.linkedTools);
   const durationMs = num(summary.durationMs) ?? counted.durationMs;
+  const linkedCalls = [...b.linkedTools.values()].reduce((a, n) => a + n, 0);
   const recorded: SummaryNumbers = {
-    toolCalls: num(summary.toolCalls) ?? 0,
+    toolCalls: Math.max(0, (num(summary.toolCalls) ?? 0) - linkedCalls),
     toolsUsed: recordedTools
       ? Object.keys(recordedTools).length
       : counted.toolsUsed,
     uniqueEntities: num(summary.uniqueEntities) ?? counted.uniqueEntities,
-    errors: num(summary.errors) ?? counted.errors,
+    errors: Math.max(
+      0,
+      (num(summary.errors) ?? counted.errors) - b.linkedErrors,
+    ),
     events: counted.events,
     ...(durationMs !== undefined ? { durationMs } : {}),
   };

@@ -3,7 +3,9 @@
  * other event a row of its own, in the compact form embedded in the page.
  * While it reads the events it tallies tools and entities by the indices the
  * rows refer to them by; `buildToolUsage` and `buildAccessMap` finish those
- * tallies.
+ * tallies. An MCP call that an agent's hook saw and the proxy saw too
+ * (lib/audit/mcp_link.ts) is the proxy's row, marked with the hook's events
+ * (`hk`): the hook's request and answer add no row and no call of their own.
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { type LooseEvent, num, type Rec, rec, str } from "./_loose_event.ts";
 import { entityKey } from "./_sessions_model.ts";
 import type { EntityTally } from "./_access_map_model.ts";
 import type { ToolTally } from "./_tool_usage_model.ts";
+import type { McpLinks } from "../lib/audit/mcp_link.ts";
 
 /** A classification as `[label, source]`. */
 export type RowClass = [label: string, source: string];
@@ -70,6 +73,12 @@ export interface TimelineRow {
    * `task`, a task status, `complete`, or the error's name or code).
    */
   rd?: [request: number, reply?: number, outcome?: string][];
+  /**
+   * The call was seen by an agent's hook too (`mcp__server__tool`): the
+   * hook's session index, its request's seq and its answer's seq. Its
+   * classes and entities are on this row.
+   */
+  hk?: [session: number, request: number, reply?: number];
 }
 
 /** Error replies and tool errors counted, and the error replies by kind. */
@@ -109,6 +118,8 @@ interface Tables {
   byId: Map<string, number>;
   /** Session and seq of the first request of a logical call of several rounds -> its row. */
   byCall: Map<string, number>;
+  /** Session and seq of a tools/call request -> its row, for a hook's events of the same call. */
+  byRequest: Map<string, number>;
   errorKinds: ErrorKinds;
 }
 
@@ -118,6 +129,7 @@ interface Tables {
  * @param events The events, in log order.
  * @param sessionIndex Session id -> session index, for every event's session.
  * @param flags Event object -> what the verifier found wrong on its line.
+ * @param links The hook-seen MCP calls linked to the proxy's, among `events`.
  *
  * @example
  * ```ts
@@ -141,6 +153,7 @@ export function buildTimeline(
   events: readonly LooseEvent[],
   sessionIndex: ReadonlyMap<string, number>,
   flags: ReadonlyMap<unknown, readonly string[]> = new Map(),
+  links?: McpLinks,
 ): TimelineModel {
   const t: Tables = {
     rows: [],
@@ -152,24 +165,32 @@ export function buildTimeline(
     bySeq: new Map(),
     byId: new Map(),
     byCall: new Map(),
+    byRequest: new Map(),
     errorKinds: { rpc: 0, tool: 0, byKind: {} },
   };
+  const hookSide: LooseEvent[] = [];
   for (const event of events) {
-    const session = sessionIndex.get(event.session) ?? 0;
-    const rowIndex = event.kind === "response" || event.kind === "error"
-      ? joinReply(t, event, session)
-      : joinRound(t, event) ?? addEventRow(t, event, session);
+    if (links?.isHookSide(event.fields)) {
+      hookSide.push(event);
+      continue;
+    }
+    addEvent(t, event, sessionIndex, flags);
+  }
+  for (const event of hookSide) {
+    const link = links?.ofHook(event.session, event.seq);
+    const rowIndex = link &&
+      t.byRequest.get(`${link.proxy.session}\u0000${link.proxy.seq}`);
+    if (link === undefined || rowIndex === undefined) {
+      addEvent(t, event, sessionIndex, flags);
+      continue;
+    }
     const row = t.rows[rowIndex];
-    addClasses(row, event.fields.classes);
-    addEntities(
-      t,
-      rowIndex,
-      event.fields.entities,
-      row.n !== undefined ? t.tools[row.n].name : row.m,
-    );
-    addPluginErrors(row, event.fields.pluginErrors);
-    const problems = flags.get(event.fields);
-    if (problems) (row.tv ??= []).push(...problems);
+    row.hk = [
+      sessionIndex.get(link.hook.session) ?? 0,
+      link.hook.seq,
+      ...(link.hook.replySeq !== undefined ? [link.hook.replySeq] : []),
+    ] as TimelineRow["hk"];
+    annotate(t, rowIndex, event, flags);
   }
   return {
     rows: inTimeOrder(t.rows, t.rowMs, sessionIndex.size > 1),
@@ -177,6 +198,40 @@ export function buildTimeline(
     entities: t.entities,
     errorKinds: t.errorKinds,
   };
+}
+
+/** Puts one event on its row, or on a row of its own. */
+function addEvent(
+  t: Tables,
+  event: LooseEvent,
+  sessionIndex: ReadonlyMap<string, number>,
+  flags: ReadonlyMap<unknown, readonly string[]>,
+): void {
+  const session = sessionIndex.get(event.session) ?? 0;
+  const rowIndex = event.kind === "response" || event.kind === "error"
+    ? joinReply(t, event, session)
+    : joinRound(t, event) ?? addEventRow(t, event, session);
+  annotate(t, rowIndex, event, flags);
+}
+
+/** Adds an event's classes, entities, plugin failures and tamper flags to a row. */
+function annotate(
+  t: Tables,
+  rowIndex: number,
+  event: LooseEvent,
+  flags: ReadonlyMap<unknown, readonly string[]>,
+): void {
+  const row = t.rows[rowIndex];
+  addClasses(row, event.fields.classes);
+  addEntities(
+    t,
+    rowIndex,
+    event.fields.entities,
+    row.n !== undefined ? t.tools[row.n].name : row.m,
+  );
+  addPluginErrors(row, event.fields.pluginErrors);
+  const problems = flags.get(event.fields);
+  if (problems) (row.tv ??= []).push(...problems);
 }
 
 /** Puts a reply on its request's row (or a row of its own); returns the row's index. */
@@ -321,6 +376,7 @@ function addEventRow(t: Tables, event: LooseEvent, session: number): number {
         const tally = t.tools[row.n];
         tally.calls++;
         if (!tally.sessions.includes(session)) tally.sessions.push(session);
+        t.byRequest.set(`${event.session}\u0000${event.seq}`, index);
       }
       t.bySeq.set(`${event.session}\u0000${event.seq}`, index);
       t.byId.set(
@@ -382,6 +438,7 @@ function newRow(s: number, event: LooseEvent): TimelineRow {
     pe: undefined,
     tv: undefined,
     rd: undefined,
+    hk: undefined,
   };
 }
 

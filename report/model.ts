@@ -8,6 +8,7 @@
  * @module
  */
 import { readLooseEvents } from "./_loose_event.ts";
+import { linkMcpCalls } from "../lib/audit/mcp_link.ts";
 import {
   buildSessions,
   type SessionModel,
@@ -83,6 +84,12 @@ export interface ReportModel {
   toolChanges: ToolChangeModel[];
   /** Guard decisions that blocked a request, or would have in monitor mode. */
   denials: number;
+  /**
+   * MCP calls seen by both an agent's hook and the proxy
+   * (lib/audit/mcp_link.ts): each is one row and one call, the proxy's,
+   * marked with the hook's events.
+   */
+  seenByBoth: number;
 }
 
 /** One `tool_change` event, for the report's top. */
@@ -175,8 +182,9 @@ export function buildReportModel(
   const flags = new Map<unknown, string[]>();
   for (const [i, problems] of flagged) flags.set(events[i], problems);
   const read = readLooseEvents(events);
-  const { sessions, totals, indexOf } = buildSessions(read);
-  const timeline = buildTimeline(read, indexOf, flags);
+  const links = linkMcpCalls(events);
+  const { sessions, totals, indexOf } = buildSessions(read, links);
+  const timeline = buildTimeline(read, indexOf, flags, links);
   const { toolUsage, labels } = buildToolUsage(timeline.tools, timeline.rows);
   return {
     sessions,
@@ -192,5 +200,6 @@ export function buildReportModel(
     integrity,
     findings: buildFindings(events, indexOf, findingRules),
     ...guardModel(read, indexOf),
+    seenByBoth: links.size,
   };
 }

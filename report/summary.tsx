@@ -36,7 +36,16 @@ export function Summary({ model }: SummaryProps): VNode {
     <section id="summary" aria-labelledby="summary-h">
       <h2 id="summary-h">Session summary</h2>
       <div class="cards">
-        <Card metric="toolCalls" label="Tool calls" value={t.toolCalls} />
+        <Card
+          metric="toolCalls"
+          label="Tool calls"
+          value={t.toolCalls}
+          note={model.seenByBoth > 0
+            ? `${
+              formatCount(model.seenByBoth)
+            } seen by both an agent's hook and the proxy, counted once`
+            : undefined}
+        />
         <Card metric="toolsUsed" label="Tools used" value={t.toolsUsed} />
         <Card
           metric="uniqueEntities"
@@ -227,6 +236,16 @@ function Ending({ session: s }: { session: SessionModel }): VNode {
   if (s.lost) notes.push(`${formatCount(s.lost)} events lost (gap)`);
   if (s.pending) notes.push(`${formatCount(s.pending)} requests unanswered`);
   for (const m of s.mismatches) notes.push(m);
+  if (s.countedByProxy) {
+    notes.push(
+      `${
+        formatCount(s.countedByProxy)
+      } MCP call(s) the proxy saw too, counted in its session`,
+    );
+  }
+  if (s.seenByHook) {
+    notes.push(`${formatCount(s.seenByHook)} call(s) seen by a hook too`);
+  }
   return (
     <>
       <span class={s.failure || !s.endReason ? "err" : undefined}>

@@ -22,6 +22,21 @@ export const LAUNCHER_FLAGS: readonly string[] = [
   ...RUN_FLAGS,
 ];
 
+/**
+ * How the launcher runs the fast hook client (`mcp-audit-hook.js`, beside
+ * the bundle) for `mcp-audit hook`: it needs no more, and `--allow-net` only
+ * for the writer's Unix socket.
+ */
+const CLIENT_FLAGS: readonly string[] = [
+  "--quiet",
+  "--no-config",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-net",
+];
+
 /** Environment variables and platform the install locations depend on. */
 export interface InstallEnv {
   /** The operating system, as `Deno.build.os` names it. */
@@ -115,7 +130,9 @@ function shQuote(word: string): string {
  * The launcher's text: a `sh` script (a `.cmd` batch file on Windows) that
  * runs `deno run` {@linkcode LAUNCHER_FLAGS} on the bundle with the absolute
  * Deno path given, passing every argument on, and says what to do when that
- * Deno is gone (npm's cache cleared).
+ * Deno is gone (npm's cache cleared). On Unix, `hook` runs the fast hook
+ * client beside the bundle instead, when it is installed: it hands the
+ * event to the per-user writer, or runs the bundle's full command.
  *
  * @example
  * ```ts
@@ -125,6 +142,7 @@ function shQuote(word: string): string {
  * const text = launcherScript("/opt/deno", "/data/mcp-audit.js", "linux");
  * assert.ok(text.startsWith("#!/bin/sh\n"));
  * assert.match(text, /^exec '\/opt\/deno' run --no-config .* '\/data\/mcp-audit.js' "\$@"$/m);
+ * assert.match(text, /^  exec '\/opt\/deno' run --quiet --no-config .* '\/data\/mcp-audit-hook.js' "\$@"$/m);
  * ```
  */
 export function launcherScript(
@@ -134,6 +152,7 @@ export function launcherScript(
 ): string {
   const again =
     `run "npx -y deno@${Deno.version.deno} task install" in an mcp-audit checkout again`;
+  const client = bundle.replace(/mcp-audit\.js$/, "mcp-audit-hook.js");
   if (os === "windows") {
     return [
       "@echo off",
@@ -157,6 +176,14 @@ export function launcherScript(
       )
     } >&2`,
     "  exit 127",
+    "fi",
+    "# `mcp-audit hook`: the fast hook client beside the bundle, when it is there.",
+    `if [ "$1" = hook ] && [ "$2" != --serve ] && [ -f ${
+      shQuote(client)
+    } ]; then`,
+    `  exec ${shQuote(deno)} run ${CLIENT_FLAGS.join(" ")} ${
+      shQuote(client)
+    } "$@"`,
     "fi",
     `exec ${shQuote(deno)} run ${LAUNCHER_FLAGS.join(" ")} ${
       shQuote(bundle)

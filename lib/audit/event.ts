@@ -369,6 +369,12 @@ export interface SessionStartEvent extends EventBase {
   upstream?: string;
   /** The `Mcp-Session-Id` (or HTTP+SSE `sessionId`) as a keyed hash: it acts as a bearer credential. */
   httpSession?: string;
+  /**
+   * The server's name as the client's config calls it (`proxy --name`,
+   * which `wrap` writes): a hook's `mcp__<name>__<tool>` call is linked to
+   * this session's call by it (lib/audit/mcp_link.ts).
+   */
+  serverName?: string;
 }
 
 /** The handshake, once seen: from `initialize`, `server/discover` or request `_meta`. */

@@ -323,6 +323,7 @@ const sessionStartEvent = z.object({
   transport: transport.optional(),
   upstream: z.string().optional(),
   httpSession: z.string().optional(),
+  serverName: z.string().optional(),
 });
 /** Validates a {@linkcode SessionStartEvent}. */
 export const SessionStartEventSchema: z.ZodType<SessionStartEvent> =

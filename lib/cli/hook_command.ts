@@ -27,7 +27,10 @@ fetches OPEN_WORLD) and redacted by the config's plugins. With a guard
 policy (--policy, or the config's "policy", as for the proxy), each
 pre-event is decided and the decision sealed in the log; in "enforce" mode a
 rule's deny, ask or allow is answered, with the reason, in the agent's
-format ("monitor" records only). Nothing else is printed on stdout.
+format ("monitor" records only). An MCP tool call (mcp__server__tool) that
+"${NAME} proxy" logged too is counted once when both logs are read together
+(summary, report, check): as the proxy's call, the hook's events linked to
+it. Nothing else is printed on stdout.
 
 Options:
   --log FILE     The log to append to. Default: hooks-<agent>-<session>.jsonl
@@ -46,7 +49,9 @@ Options:
                  --hooks") talks to: listen on the Unix socket BASE.sock,
                  record each client's event as this command would, and
                  exit after 60 s without one (MCP_AUDIT_HOOK_IDLE_MS).
-                 Started by the client; not run by hand.
+                 Started by the client (and by the compiled binary's
+                 hook command); not run by hand. While one runs, this
+                 command hands its event to it too.
   -h, --help     This help.
 
 Exit status: 0 when recorded (a deny is an answer, not an error), 1 when the
@@ -125,7 +130,32 @@ export async function hookCommand(
   argv: string[],
   context: CommandContext,
 ): Promise<number> {
-  return await hookRun(argv, context, readStdin);
+  const { HOOK_AGENTS } = await import("../hooks/hook_input.ts");
+  if (
+    argv.some((a) => a === "-h" || a === "--help" || a.startsWith("--serve")) ||
+    !(HOOK_AGENTS as readonly string[]).includes(argv[0])
+  ) {
+    // Help, the writer itself, or a usage error: before reading stdin.
+    return await hookRun(argv, context, readStdin);
+  }
+  // The fast path: a per-user writer that is running records the event
+  // (the heavy modules stay unloaded); the compiled binary, which has no
+  // fast client beside it, starts one for the next event.
+  const input = await readStdin();
+  const { askHookWriter, printHookReply, selfHookProgram } = await import(
+    "../hooks/hook_client.ts"
+  );
+  const program = selfHookProgram();
+  const reply = input.trim() === ""
+    ? undefined
+    : await askHookWriter(program, argv, input, {
+      start: program.direct === true,
+    });
+  if (reply) {
+    await printHookReply(reply);
+    return reply.exit;
+  }
+  return await hookRun(argv, context, () => Promise.resolve(input));
 }
 
 async function hookRun(

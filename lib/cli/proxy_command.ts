@@ -40,6 +40,8 @@ Options:
                           finds the entry's sessions by it ("wrap" writes it).
                           With --upstream the default is the URL. Policy rules'
                           "server" match it, beside the name the server reports.
+                          Logged as session_start.serverName: an agent hook's
+                          mcp__NAME__tool calls are linked to this session's.
   --config FILE           Classifier config (JSONC). Default: ./mcp-audit.jsonc if
                           present; "mcp-audit init" writes a starter one.
   --server "CMD ARGS"     The server as one command line, split like a shell

@@ -18,7 +18,10 @@ signed checkpoint covers: they are counted, but no signature vouches for them,
 and the findings (most severe first; README "Findings"), each followed by the
 "${NAME} prove" command that writes the inclusion proofs of its events (and of
 the finding event the proxy logged for it, with "liveFindings"); findings the
-proxy logged live are merged in, once. Taken from the session's session_end
+proxy logged live are merged in, once. An MCP call that an agent's hook and
+the proxy both logged counts once, in the proxy's session ("seenByHook"); the
+hook's session lists it under "countedByProxy" and leaves it out of its
+numbers. Taken from the session's session_end
 when it has one; otherwise computed from its events. Without LOG, the
 latest session in the default log directory (the one that started last by
 its session_start, not by file name), named on stderr.

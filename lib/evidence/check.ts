@@ -2,12 +2,14 @@
  * Policy gates over audit logs for CI (`mcp-audit check --fail-on ...`):
  * lists the events a pipeline forbids (a WRITE tool call, a SENSITIVE one,
  * an error, an entity of some type, a finding) with their line numbers, and
- * whether the log verifies.
+ * whether the log verifies. An MCP call that an agent's hook and the proxy
+ * both saw (lib/audit/mcp_link.ts) offends once, at the proxy's event.
  *
  * @module
  */
 import { readRecords } from "../log/log_lines.ts";
 import { findFindings } from "../findings/find_findings.ts";
+import { linkMcpCalls, type McpCallRef } from "../audit/mcp_link.ts";
 import { BUILTIN_RULES } from "../findings/builtin_rules.ts";
 import {
   atLeast,
@@ -48,6 +50,11 @@ export interface Offence {
   detail: string;
   /** For a `finding:` rule: the finding. */
   finding?: Finding;
+  /**
+   * The agent's hook saw this call too (its request and answer): listed
+   * once, here, at the proxy's event.
+   */
+  seenByHook?: McpCallRef;
 }
 
 /** What {@linkcode checkLogs} returns. */
@@ -176,9 +183,23 @@ export async function checkLogs(
   // Requests already listed per rule, so their responses are not listed again.
   const listed = new Set<string>();
   const coverage = new CoverageTracker();
+  // What linking a hook's MCP calls to the proxy's needs, and no more.
+  const linkable: Record<string, unknown>[] = [];
   for (const path of paths) {
     await readRecords(path, (e, line) => {
       coverage.add(e, path, line);
+      if (eventRules.length > 0) {
+        const kind = e.kind;
+        if (
+          (kind === "session_start" && e.serverName !== undefined) ||
+          (kind === "request" && e.method === "tools/call") ||
+          ((kind === "response" || kind === "error") &&
+            e.requestSeq !== undefined)
+        ) {
+          const { result: _r, error: _e, ...rest } = e;
+          linkable.push(rest);
+        }
+      }
       if (failOnFindings.length > 0) {
         kept.push(e);
         lineOf.set(`${e.session}\u0000${e.seq}`, { path, line, e });
@@ -205,6 +226,7 @@ export async function checkLogs(
       }
     });
   }
+  dedupeLinked(offences, linkable);
   if (failOnFindings.length > 0) {
     for (
       const finding of findFindings(kept, { rules: findingRules })
@@ -279,6 +301,41 @@ export async function checkLogs(
     uncovered,
     verify,
   };
+}
+
+/**
+ * Drops the offence of a hook's event when the proxy's event of the same
+ * call offends under the same rule, and says on the proxy's that the hook
+ * saw it too.
+ */
+function dedupeLinked(
+  offences: Offence[],
+  linkable: readonly Record<string, unknown>[],
+): void {
+  if (offences.length === 0 || linkable.length === 0) return;
+  const links = linkMcpCalls(linkable);
+  if (links.size === 0) return;
+  const proxyRules = new Set<string>();
+  for (const o of offences) {
+    if (o.session === undefined || o.seq === undefined) continue;
+    const link = links.ofProxy(o.session, o.seq);
+    if (!link) continue;
+    o.seenByHook = link.hook;
+    proxyRules.add(
+      `${o.rule}\u0000${link.proxy.session}\u0000${link.proxy.seq}`,
+    );
+  }
+  for (let i = offences.length - 1; i >= 0; i--) {
+    const o = offences[i];
+    if (o.session === undefined || o.seq === undefined) continue;
+    const link = links.ofHook(o.session, o.seq);
+    if (
+      link &&
+      proxyRules.has(
+        `${o.rule}\u0000${link.proxy.session}\u0000${link.proxy.seq}`,
+      )
+    ) offences.splice(i, 1);
+  }
 }
 
 function matches(rule: FailRule, e: Record<string, unknown>): string[] {
@@ -371,7 +428,10 @@ export function formatCheckReport(report: CheckReport): string {
       o.kind,
       o.tool ? `tool ${o.tool}` : undefined,
     ].filter(Boolean).join(", ");
-    return `${at}: ${o.rule}: ${what ? `${what}: ` : ""}${o.detail}`;
+    const hook = o.seenByHook
+      ? ` (seen by the agent's hook too: session ${o.seenByHook.session} seq ${o.seenByHook.seq})`
+      : "";
+    return `${at}: ${o.rule}: ${what ? `${what}: ` : ""}${o.detail}${hook}`;
   });
   lines.push(...notes);
   lines.push(

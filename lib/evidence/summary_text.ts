@@ -3,13 +3,20 @@
  * `session_end` when it has one, otherwise computed from its events with the
  * same {@linkcode SummaryBuilder} the proxy uses; per-tool calls, classes,
  * errors and durations are always counted from the events, and so are the
- * session's findings. Also renders them as text.
+ * session's findings. An MCP call that a hook saw and a proxy saw too, in
+ * the logs read together, counts once, in the proxy's session
+ * (lib/audit/mcp_link.ts). Also renders them as text.
  *
  * @module
  */
 import type { AuditEvent, Summary } from "../audit/event.ts";
 import { readRecords } from "../log/log_lines.ts";
 import { SummaryBuilder } from "../audit/summary.ts";
+import {
+  linkMcpCalls,
+  type McpLink,
+  type McpLinks,
+} from "../audit/mcp_link.ts";
 import { findFindings } from "../findings/find_findings.ts";
 import type { FindingRule } from "../findings/finding.ts";
 import { type ProvableFinding, proveCommandLine } from "./finding_proof.ts";
@@ -56,6 +63,14 @@ export interface SessionSummary {
    * first, each with the `prove` command line for its events.
    */
   findings: ProvableFinding[];
+  /**
+   * In a hook's session: its MCP calls that a proxy's session in the same
+   * logs saw too. They are counted there, and left out of this session's
+   * `summary` (tool calls, tools, errors) and `tools`.
+   */
+  countedByProxy?: McpLink[];
+  /** In a proxy's session: its calls that an agent's hook saw too (counted here, once). */
+  seenByHook?: McpLink[];
 }
 
 interface Accumulator {
@@ -129,18 +144,30 @@ export async function summarizeLogs(
       if (e.kind === "session_end") acc.sessionEnd = e;
       acc.builder.add(e as unknown as AuditEvent);
       acc.events.push(e);
-      countTool(acc, e);
     });
   }
   const uncovered = new Map(coverage.uncovered().map((u) => [u.session, u]));
+  const all = [...sessions.values()].flatMap((a) => a.events);
+  const links = linkMcpCalls(all);
+  // Over all the events at once, so that a call a hook and the proxy both saw makes one finding.
+  const findings = findFindings(all, { rules: options.findingRules });
   return [...sessions].map(([session, acc]) => {
+    for (const e of acc.events) if (!links.isHookSide(e)) countTool(acc, e);
     const end = acc.sessionEnd;
     const elapsed = acc.start && acc.end
       ? Date.parse(acc.end) - Date.parse(acc.start)
       : 0;
-    const summary = end && typeof end.summary === "object" && end.summary
-      ? end.summary as Summary
-      : acc.builder.build(Number.isFinite(elapsed) ? elapsed : 0);
+    const summary = withoutLinked(
+      end && typeof end.summary === "object" && end.summary
+        ? end.summary as Summary
+        : acc.builder.build(Number.isFinite(elapsed) ? elapsed : 0),
+      acc.events,
+      links,
+    );
+    const countedByProxy = links.links.filter((l) =>
+      l.hook.session === session
+    );
+    const seenByHook = links.links.filter((l) => l.proxy.session === session);
     const entitiesByType: Record<string, number> = {};
     for (const e of summary.entities ?? []) {
       entitiesByType[e.type] = (entitiesByType[e.type] ?? 0) + 1;
@@ -160,11 +187,46 @@ export async function summarizeLogs(
       })).sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name)),
       entitiesByType,
       ...(uncovered.has(session) ? { uncovered: uncovered.get(session) } : {}),
-      findings: findFindings(acc.events, { rules: options.findingRules }).map((
-        f,
-      ) => ({ ...f, prove: proveCommandLine(f, [...acc.paths]) })),
+      findings: findings.filter((f) => f.session === session).map((f) => ({
+        ...f,
+        prove: proveCommandLine(f, [...acc.paths]),
+      })),
+      ...(countedByProxy.length > 0 && { countedByProxy }),
+      ...(seenByHook.length > 0 && { seenByHook }),
     };
   });
+}
+
+/**
+ * A hook session's summary less its MCP calls that a proxy's session
+ * counts (a copy; the logged summary is left as it is).
+ */
+function withoutLinked(
+  summary: Summary,
+  events: readonly Record<string, unknown>[],
+  links: McpLinks,
+): Summary {
+  if (links.size === 0) return summary;
+  let calls = 0;
+  let errors = 0;
+  const tools = { ...summary.tools };
+  for (const e of events) {
+    if (!links.isHookSide(e)) continue;
+    if (e.kind === "request") {
+      calls++;
+      const tool = String(e.tool);
+      if (tools[tool] !== undefined) {
+        if (--tools[tool] <= 0) delete tools[tool];
+      }
+    } else if (e.kind === "error" || e.isError === true) errors++;
+  }
+  if (calls === 0 && errors === 0) return summary;
+  return {
+    ...summary,
+    toolCalls: Math.max(0, summary.toolCalls - calls),
+    tools,
+    errors: Math.max(0, summary.errors - errors),
+  };
 }
 
 function countTool(acc: Accumulator, e: Record<string, unknown>): void {
@@ -231,7 +293,21 @@ export function formatSummaries(sessions: SessionSummary[]): string {
       }${s.failure ? `; ${s.failure}` : ""}`,
       `  started:         ${s.start ?? "?"}`,
       `  duration:        ${m.durationMs} ms`,
-      `  tool calls:      ${m.toolCalls}`,
+      `  tool calls:      ${m.toolCalls}${
+        s.countedByProxy?.length
+          ? ` (and ${s.countedByProxy.length} MCP call(s) the proxy saw too, counted in its session${
+            s.countedByProxy.length === 1 ? "" : "s"
+          } ${
+            [...new Set(s.countedByProxy.map((l) => l.proxy.session))].join(
+              ", ",
+            )
+          })`
+          : ""
+      }${
+        s.seenByHook?.length
+          ? ` (${s.seenByHook.length} seen by an agent's hook too)`
+          : ""
+      }`,
       `  errors:          ${m.errors}`,
       `  messages:        ${m.messages.c2s} client->server, ${m.messages.s2c} server->client${
         m.invalid ? `, ${m.invalid} invalid` : ""

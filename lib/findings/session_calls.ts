@@ -6,10 +6,15 @@
  * `tools/list`, and what every message said, for "was this value seen
  * before?". Events are read loosely: anything that is not an object with a
  * `session` and a numeric `seq` is passed over, so any log that parses works.
+ * An MCP call that a hook saw (`mcp__server__tool`) and the proxy saw too,
+ * in the events read together, is a call of the proxy's session only
+ * (lib/audit/mcp_link.ts): the hook's session keeps its messages, for
+ * "seen before?", but not the call, so no finding is made twice.
  *
  * @module
  */
 import type { FindingEntity } from "./finding.ts";
+import { linkMcpCalls } from "../audit/mcp_link.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -151,6 +156,7 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
   const pending = new Map<string, ToolCall>();
   /** Session and seq of a tools/call request -> its call, for later rounds. */
   const firsts = new Map<string, ToolCall>();
+  const links = linkMcpCalls(events);
   for (const item of events) {
     const e = rec(item);
     if (!e || typeof e.session !== "string" || typeof e.seq !== "number") {
@@ -228,7 +234,9 @@ export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
       // A later round of a call already counted: its reply decides the call.
       pending.set(`${e.session}\u0000${e.seq}`, logical);
       for (const label of labels(e.classes)) logical.classes.add(label);
-    } else if (kind === "request" && e.method === "tools/call") {
+    } else if (
+      kind === "request" && e.method === "tools/call" && !links.isHookSide(e)
+    ) {
       const params = rec(e.params);
       const call: ToolCall = {
         tool: typeof e.tool === "string"

@@ -62,10 +62,54 @@ export interface HookReply {
 
 /** Where the full program is and how Deno runs it, next to this client. */
 export interface HookProgram {
-  /** The full CLI: `mcp-audit.js` beside the bundled client, or `cli.ts` in a checkout. */
+  /** The full CLI: `mcp-audit.js` beside the bundled client, or `cli.ts` in a checkout; the compiled binary itself. */
   script: string;
   /** Deno's options before the script. */
   denoArgs: string[];
+  /** `script` is the compiled binary: it is run itself, not by Deno. */
+  direct?: boolean;
+}
+
+/** The command line that runs `program` with `args`. */
+function commandOf(
+  program: HookProgram,
+  args: string[],
+): { command: string; args: string[] } {
+  return program.direct
+    ? { command: program.script, args: [...program.denoArgs, ...args] }
+    : {
+      command: Deno.execPath(),
+      args: [...program.denoArgs, program.script, ...args],
+    };
+}
+
+/**
+ * The program that is running, as a {@linkcode HookProgram}: the compiled
+ * binary, the bundle, or `cli.ts` of a checkout, so that the full
+ * `mcp-audit hook` finds the same writer as the fast client beside it.
+ *
+ * @example
+ * ```ts
+ * import { selfHookProgram } from "./hook_client.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const binary = selfHookProgram("/opt/mcp-audit", "file:///tmp/x/cli.ts");
+ * assert.deepEqual(binary, { script: "/opt/mcp-audit", denoArgs: [], direct: true });
+ * assert.equal(selfHookProgram("/usr/bin/deno", "file:///opt/m/mcp-audit.js").script, "/opt/m/mcp-audit.js");
+ * ```
+ */
+export function selfHookProgram(
+  execPath: string = Deno.execPath(),
+  mainModule: string = Deno.mainModule,
+): HookProgram {
+  const exe = execPath.split(/[\\/]/).pop()!.toLowerCase();
+  if (exe !== "deno" && exe !== "deno.exe") {
+    return { script: execPath, denoArgs: [], direct: true };
+  }
+  const main = new URL(mainModule);
+  return main.pathname.endsWith(".js")
+    ? hookProgram(new URL("./mcp-audit-hook.js", main))
+    : hookProgram(new URL("./lib/hooks/hook_client.ts", main));
 }
 
 function fromFileUrl(url: URL): string {
@@ -211,14 +255,9 @@ async function startServer(
     await Deno.remove(mark).catch(() => {});
     return;
   }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      ...program.denoArgs,
-      program.script,
-      "hook",
-      "--serve",
-      `${dir}/hookd-${key}`,
-    ],
+  const run = commandOf(program, ["hook", "--serve", `${dir}/hookd-${key}`]);
+  const child = new Deno.Command(run.command, {
+    args: run.args,
     cwd: dir,
     stdin: "null",
     stdout: "null",
@@ -234,8 +273,9 @@ async function runFull(
   argv: string[],
   input: string,
 ): Promise<number> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...program.denoArgs, program.script, "hook", ...argv],
+  const run = commandOf(program, ["hook", ...argv]);
+  const child = new Deno.Command(run.command, {
+    args: run.args,
     stdin: "piped",
     stdout: "inherit",
     stderr: "inherit",
@@ -274,29 +314,77 @@ export async function runHookClient(
   const input = argv.some((a) => a === "-h" || a === "--help")
     ? ""
     : await new Response(Deno.stdin.readable).text();
+  const reply = input === ""
+    ? undefined
+    : await askHookWriter(program, argv, input, { start: true });
+  if (!reply) return await runFull(program, argv, input);
+  await printHookReply(reply);
+  return reply.exit;
+}
+
+/** Options for {@linkcode askHookWriter}. */
+export interface AskHookWriterOptions {
+  /** When no writer answers, start one, detached, for the next event. */
+  start?: boolean;
+}
+
+/**
+ * Hands one hook event (`mcp-audit hook`'s arguments and its stdin) to the
+ * per-user writer of `program` and returns its answer, or `undefined` when
+ * no writer answers (none on Windows); with `start`, one is then started
+ * for the next event. The caller records this event itself then.
+ *
+ * @example No writer in a fresh state directory
+ * ```ts ignore
+ * import { askHookWriter, selfHookProgram } from "./hook_client.ts";
+ *
+ * const reply = await askHookWriter(selfHookProgram(), ["claude-code"], "{}");
+ * console.log(reply === undefined ? "record it here" : reply.stdout);
+ * ```
+ */
+export async function askHookWriter(
+  program: HookProgram,
+  argv: string[],
+  input: string,
+  options: AskHookWriterOptions = {},
+): Promise<HookReply | undefined> {
   const env = Deno.env.toObject();
   const dir = Deno.build.os === "windows" ? undefined : hookSocketDir(env);
   const built = dir
     ? (await Deno.stat(program.script).catch(() => null))?.mtime?.getTime()
     : undefined;
-  if (!dir || built === undefined || input === "") {
-    return await runFull(program, argv, input);
-  }
+  if (!dir || built === undefined) return undefined;
   const key = hookServerKey(program.script, built, env);
-  const socket = `${dir}/hookd-${key}.sock`;
-  let reply: HookReply;
   try {
-    reply = await ask(socket, { v: 1, argv, cwd: Deno.cwd(), input });
+    return await ask(`${dir}/hookd-${key}.sock`, {
+      v: 1,
+      argv,
+      cwd: Deno.cwd(),
+      input,
+    });
   } catch {
-    await startServer(program, dir, key).catch(() => {});
-    return await runFull(program, argv, input);
+    if (options.start) await startServer(program, dir, key).catch(() => {});
+    return undefined;
   }
+}
+
+/**
+ * Prints a writer's answer as the hook process's own: stdout as it is,
+ * each stderr line, then the caller exits with `reply.exit`.
+ *
+ * @example
+ * ```ts ignore
+ * import { printHookReply } from "./hook_client.ts";
+ *
+ * await printHookReply({ stdout: "", stderr: [], exit: 0 });
+ * ```
+ */
+export async function printHookReply(reply: HookReply): Promise<void> {
   const encoder = new TextEncoder();
   if (reply.stdout) await Deno.stdout.write(encoder.encode(reply.stdout));
   for (const line of reply.stderr ?? []) {
     await Deno.stderr.write(encoder.encode(`${line}\n`));
   }
-  return reply.exit;
 }
 
 if (import.meta.main) {

@@ -50,7 +50,7 @@ export interface AuditSessionOptions {
   logDir?: string;
   /** What is audited, for the log's name and `session_start`: the server command. @default {["in-process"]} */
   command?: string[];
-  /** The server's name for the log's file name (`proxy --name`), instead of one taken from `command`. */
+  /** The server's name (`proxy --name`): the log's file name carries it instead of one taken from `command`, and `session_start.serverName` holds it. */
   name?: string;
   /** The plugin pipeline. */
   processor?: EventProcessor;
@@ -318,6 +318,9 @@ export class AuditSession {
     if (transport) event.transport = transport;
     if (this.#options.upstream) event.upstream = this.#options.upstream;
     if (info.httpSession) event.httpSession = info.httpSession;
+    // A URL is the --upstream default for the file name, not the client's name for the server.
+    const name = this.#options.name;
+    if (name && !name.includes("://")) event.serverName = name;
     this.#sink.accept(event);
     // Checkpoints by time too, so a quiet session is still covered soon.
     this.#timer = setInterval(

@@ -493,3 +493,72 @@ Deno.test("check --fail-on tool-changed finds a changed tool, and pin accept let
   assert.ok(tools.some((t) => t.name === "query"));
   assert.equal(text(call), "ran query");
 });
+
+Deno.test("a server rule denies only calls to the server it names, a time rule only inside its window", async () => {
+  await using dir = await tempDir();
+  const hour = 3_600_000;
+  const now = Date.now();
+  const at = (ms: number): string => new Date(ms).toISOString();
+  const run = await start(dir.path, {
+    policy: {
+      mode: "enforce",
+      rules: [
+        // The proxy runs with --name db.
+        {
+          id: "db-drops",
+          server: "db",
+          tool: "drop_*",
+          action: "deny",
+          reason: "No drops on db",
+        },
+        {
+          id: "prod-reads",
+          server: "prod",
+          tool: "read_*",
+          action: "deny",
+          reason: "Not on prod",
+        },
+        {
+          id: "freeze-now",
+          tool: "write_*",
+          time: { from: at(now - hour), to: at(now + hour) },
+          action: "deny",
+          reason: "Write freeze in force",
+        },
+        {
+          id: "freeze-over",
+          tool: "delete_*",
+          time: { from: at(now - 3 * hour), to: at(now - 2 * hour) },
+          action: "deny",
+          reason: "A freeze that ended",
+        },
+      ],
+    },
+  });
+  const call = (name: string) => run.client.callTool({ name, arguments: {} });
+  const drop = await call("drop_table");
+  const read = await call("read_file");
+  const write = await call("write_file");
+  const remove = await call("delete_file");
+  await run.client.close();
+  assert.equal(drop.isError, true);
+  assert.match(text(drop), /No drops on db/);
+  assert.equal(write.isError, true);
+  assert.match(text(write), /Write freeze in force/);
+  assert.equal(text(read), "ran read_file", "prod-reads names another server");
+  assert.equal(text(remove), "ran delete_file", "freeze-over's window is over");
+  assert.deepEqual((await run.received()).map((r) => r.name), [
+    "read_file",
+    "delete_file",
+  ]);
+  const { events } = await readEvents(run.log);
+  assert.deepEqual(
+    decisions(events).map((d) => [d.tool, d.rule ?? null, d.outcome]),
+    [
+      ["drop_table", "db-drops", "blocked"],
+      ["read_file", null, "forwarded"],
+      ["write_file", "freeze-now", "blocked"],
+      ["delete_file", null, "forwarded"],
+    ],
+  );
+});

@@ -273,3 +273,102 @@ Deno.test("the hook writer goes when idle, and the next client starts another", 
     ["toolu_a", "toolu_b"],
   );
 });
+
+/** One hook event through the full `mcp-audit hook`, with its pid. */
+async function full(
+  home: string,
+  payload: unknown,
+  extra: string[] = [],
+): Promise<Run & { pid: number }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(["hook", "claude-code", ...extra]),
+    clearEnv: true,
+    env: envFor(home),
+    cwd: home,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(payload)));
+  await writer.close();
+  const out = await child.output();
+  return {
+    pid: child.pid,
+    code: out.code,
+    stdout: d.decode(out.stdout),
+    stderr: d.decode(out.stderr),
+  };
+}
+
+Deno.test("the full mcp-audit hook hands its event to a running writer, and records it itself when none runs", async () => {
+  await using dir = await tempDir();
+  const home = dir.path;
+  const logOf = (id: string): string =>
+    `${home}/state/mcp-audit/hooks-claude-code-${id}.jsonl`;
+  const startOf = async (id: string): Promise<number | undefined> => {
+    const e = (await readEvents(logOf(id))).events.find((e) =>
+      e.kind === "session_start"
+    );
+    return e?.kind === "session_start" ? e.proxyPid : undefined;
+  };
+  await Deno.writeTextFile(
+    `${home}/policy.jsonc`,
+    JSON.stringify({
+      policy: {
+        mode: "enforce",
+        rules: [{
+          id: "no-rm",
+          class: "DESTRUCTIVE",
+          action: "deny",
+          reason: "no destructive shell commands",
+        }],
+      },
+    }),
+  );
+  // No writer: the full command records the event in its own process.
+  const alone = await full(home, {
+    ...session("f0"),
+    hook_event_name: "SessionStart",
+    source: "startup",
+  });
+  assert.equal(alone.code, 0, alone.stderr);
+  assert.equal(await startOf("f0"), alone.pid);
+
+  // The client starts a writer; the full command then hands events to it.
+  const first = await client(home, {
+    ...session("c0"),
+    hook_event_name: "SessionStart",
+    source: "startup",
+  });
+  assert.equal(first.code, 0, first.stderr);
+  const { socket, pid } = await writer(home);
+  try {
+    const start = await full(home, {
+      ...session("f1"),
+      hook_event_name: "SessionStart",
+      source: "startup",
+    });
+    assert.equal(start.code, 0, start.stderr);
+    assert.equal(await startOf("f1"), pid, "recorded by the writer");
+    const denied = await full(home, {
+      ...session("f1"),
+      hook_event_name: "PreToolUse",
+      tool_name: "Bash",
+      tool_input: { command: "rm -rf /srv/app" },
+      tool_use_id: "toolu_rm",
+    }, ["--policy", `${home}/policy.jsonc`]);
+    assert.equal(denied.code, 0, denied.stderr);
+    const answer = JSON.parse(denied.stdout);
+    assert.equal(answer.hookSpecificOutput.permissionDecision, "deny");
+    const { events } = await readEvents(logOf("f1"));
+    const decision = events.find((e) => e.kind === "decision");
+    assert.equal(decision?.kind === "decision" && decision.rule, "no-rm");
+    const checked = await verify(home, logOf("f1"));
+    // No SessionEnd: the session is open, and its chain holds (exit 3: incomplete).
+    assert.equal(checked.code, 3, checked.stdout + checked.stderr);
+  } finally {
+    Deno.kill(pid, "SIGTERM");
+  }
+  assert.ok(await gone(socket), "SIGTERM stops the writer, socket removed");
+});

@@ -43,7 +43,7 @@ const SESSION = [
 
 Deno.test({
   name:
-    "deno task install leaves a launcher in ~/.local/bin that runs --version and a proxy session whose log verifies",
+    "deno task install leaves a launcher in ~/.local/bin that runs --version, a proxy session whose log verifies, and hook through the fast hook client",
   ignore: !unix,
   async fn(): Promise<void> {
     await using dir = await tempDir();
@@ -115,6 +115,48 @@ Deno.test({
     );
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /^VERIFIED: 1 session/m);
+
+    // `hook` runs the fast hook client installed beside the bundle: it
+    // records the event (through the full command, no writer running yet)
+    // and starts the per-user writer, which only the client does.
+    await Deno.stat(`${home}/.local/share/mcp-audit/mcp-audit-hook.js`);
+    const hook = await run(
+      launcher,
+      ["hook", "claude-code", "--log", "hook.jsonl"],
+      {
+        cwd: work,
+        env,
+        stdin: JSON.stringify({
+          session_id: "launcher",
+          transcript_path: "/tmp/t.jsonl",
+          cwd: work,
+          hook_event_name: "SessionStart",
+          source: "startup",
+        }),
+      },
+    );
+    assert.equal(hook.code, 0, hook.stderr);
+    assert.ok(
+      (await readEvents(`${work}/hook.jsonl`)).events.some((e) =>
+        e.kind === "session_start"
+      ),
+    );
+    const writers = `${home}/.local/state/mcp-audit`;
+    let pid = 0;
+    for (let i = 0; i < 600 && pid === 0; i++) {
+      try {
+        for await (const e of Deno.readDir(writers)) {
+          if (e.name.startsWith("hookd-") && e.name.endsWith(".lock")) {
+            pid = Number(
+              (await Deno.readTextFile(`${writers}/${e.name}`)).trim(),
+            ) || 0;
+          }
+        }
+      } catch { /* not made yet */ }
+      if (pid === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(pid > 0, "the hook client started the per-user writer");
+    Deno.kill(pid, "SIGTERM");
   },
 });
 
