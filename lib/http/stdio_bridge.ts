@@ -6,8 +6,11 @@
  * a GET stream carries the server's own requests and notifications. When
  * the server answers the first POST as the older HTTP+SSE transport does
  * (a 4xx), the bridge falls back to that transport, as the SDK clients do:
- * a GET stream whose `endpoint` event names the URL to POST to. Every
- * message is audited in one session.
+ * a GET stream whose `endpoint` event names the URL to POST to. A 404 to
+ * a request carrying `Mcp-Session-Id` means that session expired: the
+ * bridge replays the client's initialize to start a new one and sends the
+ * request once more (the stdio client knows nothing of HTTP sessions).
+ * Every message is audited in one session.
  *
  * @module
  */
@@ -128,6 +131,11 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     options.secretHeaders,
   );
   let writing = Promise.resolve();
+  // The client's handshake, replayed to start a new session after a 404.
+  let initialize: Uint8Array<ArrayBuffer> | undefined;
+  let initialized: Uint8Array<ArrayBuffer> | undefined;
+  let renewal: { expired: string; done: Promise<boolean> } | undefined;
+  let listening = false;
 
   function begin(): void {
     if (started) return;
@@ -295,9 +303,21 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
 
   /** The GET stream for server-initiated messages, resumed with Last-Event-ID when it drops. */
   async function listen(): Promise<void> {
+    listening = true;
+    try {
+      await listenOnce();
+    } finally {
+      listening = false;
+    }
+  }
+
+  async function listenOnce(): Promise<void> {
     let lastId: string | undefined;
+    let session = sid;
     for (let failures = 0; failures < 5 && !closing.signal.aborted;) {
       try {
+        // A new session (after a 404) starts its stream from the beginning.
+        if (sid !== session) [session, lastId] = [sid, undefined];
         const h = headers("text/event-stream");
         if (lastId !== undefined) h.set("last-event-id", lastId);
         const res = await fetch(upstream, {
@@ -321,14 +341,72 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     }
   }
 
+  /**
+   * After a 404 to session `expired`: replays the client's initialize (and
+   * notifications/initialized) without a session id, as the transport page
+   * tells a client to, and takes the new session's id. Requests that meet
+   * the same 404 share one renewal. Returns the note for the log and
+   * stderr, or undefined when no new session could be started.
+   */
+  function renew(expired: string): Promise<string | undefined> {
+    const message = (fresh: string): string =>
+      `${where} answered 404 to session ${
+        keyedId(key, expired)
+      } (it expired); the bridge started session ${
+        keyedId(key, fresh)
+      } with the client's initialize and sent the request again`;
+    if (sid !== expired) return Promise.resolve(message(sid!));
+    if (renewal?.expired !== expired) {
+      renewal = { expired, done: startSession(expired) };
+    }
+    return renewal.done.then((ok) => {
+      if (!ok) return undefined;
+      const note = message(sid!);
+      warn(note);
+      return note;
+    });
+  }
+
+  async function startSession(expired: string): Promise<boolean> {
+    const send = async (body: Uint8Array<ArrayBuffer>): Promise<Response> => {
+      const h = headers("application/json, text/event-stream");
+      h.set("content-type", "application/json");
+      const res = await fetch(upstream, { method: "POST", headers: h, body });
+      await readLimited(res.body, maxBody, where).catch(() => {});
+      return res;
+    };
+    sid = undefined;
+    try {
+      const res = await send(initialize!);
+      const fresh = res.headers.get("mcp-session-id");
+      if (!res.ok || fresh === null) throw new Error(`${res.status}`);
+      sid = fresh;
+      if (initialized) await send(initialized);
+    } catch (error) {
+      sid = expired;
+      faults.push(
+        `${where} answered 404 (the session expired), and a new session could not be started (${error})`,
+      );
+      return false;
+    }
+    if (!listening) getStream = listen();
+    return true;
+  }
+
   /** Posts one client message; resolves once its response has been relayed. */
   async function post(
     bytes: Uint8Array<ArrayBuffer>,
     first: boolean,
     decided = false,
+    retried?: string,
   ): Promise<void> {
     // guard: a decided request is audited (and maybe answered) by the guard.
-    if (decided && await guarded(bytes)) return;
+    if (decided && !retried && await guarded(bytes)) return;
+    if (first && isMethod(bytes, "initialize")) initialize = bytes;
+    if (
+      !initialized && initialize && bytes.length < 4096 &&
+      isMethod(bytes, "notifications/initialized")
+    ) initialized = bytes;
     const audited = decided;
     if (transport === "sse" && endpoint) {
       return await postSse(bytes, audited);
@@ -362,6 +440,18 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       clearTimeout(timer);
     }
     reachedOnce = true;
+    const expired = sid;
+    if (
+      res.status === 404 && expired !== undefined && !retried &&
+      transport === "streamable-http" && initialize && !first
+    ) {
+      // The session expired: a new one, from the client's own handshake,
+      // and this message sent once more in it.
+      await res.body?.cancel();
+      const note = await renew(expired);
+      if (note) return await post(bytes, false, decided, note);
+      res = new Response(null, { status: 404, statusText: "Not Found" });
+    }
     if (
       first && res.status >= 400 && res.status < 500 && res.status !== 401 &&
       res.status !== 403
@@ -388,9 +478,12 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     begin();
     // The request is audited before its answer, but once that has been
     // forwarded when it is one JSON body.
+    const sent = retried
+      ? { ...exchange("POST", res.status), fault: retried }
+      : exchange("POST", res.status);
     let request: (() => void) | undefined = audited
       ? undefined
-      : () => void audit.frame("c2s", bytes, exchange("POST", res.status));
+      : () => void audit.frame("c2s", bytes, sent);
     const auditRequest = (): void => {
       request?.();
       request = undefined;
@@ -558,4 +651,13 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
 
 function isInitialized(bytes: Uint8Array): boolean {
   return new TextDecoder().decode(bytes).includes("notifications/initialized");
+}
+
+/** Whether a client line is a message with this method (not a response). */
+function isMethod(bytes: Uint8Array, method: string): boolean {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes))?.method === method;
+  } catch {
+    return false;
+  }
 }
