@@ -25,6 +25,9 @@ import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
 import type { GuardedExchange } from "./guarded_exchange.ts";
 import { requestHeaders2026 } from "./request_headers.ts";
+import { ToolParamHeaders } from "./tool_param_headers.ts";
+import { mcpHeaders } from "../wire/mcp_headers.ts";
+import type { FrameContext } from "../audit/correlator.ts";
 
 /** Options for {@linkcode runBridge}. */
 export interface BridgeOptions {
@@ -136,6 +139,10 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   let initialized: Uint8Array<ArrayBuffer> | undefined;
   let renewal: { expired: string; done: Promise<boolean> } | undefined;
   let listening = false;
+  // 2026-07-28: tool schemas from the tools/list answers relayed, for the
+  // Mcp-Param-* headers of tools/call; the ids of tools/list requests sent.
+  const toolParams = new ToolParamHeaders();
+  const listing = new Set<unknown>();
 
   function begin(): void {
     if (started) return;
@@ -210,11 +217,16 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
 
   /** The negotiated version, from the initialize result. */
   function learn(bytes: Uint8Array): void {
-    if (protocolVersion) return;
+    if (protocolVersion && listing.size === 0) return;
     try {
       const message = JSON.parse(new TextDecoder().decode(bytes));
       const version = message?.result?.protocolVersion;
-      if (typeof version === "string") protocolVersion = version;
+      if (!protocolVersion && typeof version === "string") {
+        protocolVersion = version;
+      }
+      if (listing.size && listing.delete(message?.id)) {
+        toolParams.learn(message.result);
+      }
     } catch {
       // Not JSON: the audit records it as invalid.
     }
@@ -412,14 +424,22 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       return await postSse(bytes, audited);
     }
     let res: Response;
+    let context: FrameContext | undefined;
     // The timeout covers the wait for headers; a response stream may run on.
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     try {
       const h = headers("application/json, text/event-stream");
       h.set("content-type", "application/json");
-      for (const [k, v] of Object.entries(requestHeaders2026(bytes) ?? {})) {
-        h.set(k, v);
+      const headers2026 = requestHeaders2026(bytes, toolParams);
+      if (headers2026) {
+        for (const [k, v] of Object.entries(headers2026)) h.set(k, v);
+        if (headers2026["mcp-method"] === "tools/list") {
+          for (const id of requestIds(bytes)) listing.add(id);
+        }
+        // Logged as the reverse proxy logs a client's: redacted like the
+        // arguments they mirror.
+        context = { mcpHeaders: mcpHeaders(h) };
       }
       res = await fetch(upstream, {
         method: "POST",
@@ -429,7 +449,9 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       });
     } catch (error) {
       begin();
-      if (!audited) audit.frame("c2s", bytes, { ...exchange("POST", 502) });
+      if (!audited) {
+        audit.frame("c2s", bytes, { ...exchange("POST", 502) }, context);
+      }
       return await fail(
         bytes,
         timeout.signal.aborted
@@ -483,7 +505,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       : exchange("POST", res.status);
     let request: (() => void) | undefined = audited
       ? undefined
-      : () => void audit.frame("c2s", bytes, sent);
+      : () => void audit.frame("c2s", bytes, sent, context);
     const auditRequest = (): void => {
       request?.();
       request = undefined;
