@@ -101,7 +101,9 @@ Remote servers (Streamable HTTP, and the older HTTP+SSE transport):
   --upstream URL          The remote MCP endpoint, e.g. https://mcp.example.com/mcp.
                           Without --listen: a stdio bridge (stdio to the client,
                           HTTP to URL; falls back to HTTP+SSE when the server
-                          answers a POST as that transport does).
+                          answers a POST as that transport does; after a 404
+                          for an expired session, starts a new one with the
+                          client's initialize and sends the request again).
   --listen HOST:PORT      Reverse proxy: serve URL's path on HOST:PORT (port 0:
                           any free port; the address is printed on stderr) and
                           forward every request to URL's server unchanged. One

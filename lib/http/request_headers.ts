@@ -2,24 +2,24 @@
  * The 2026-07-28 request headers that the stdio bridge adds to a POST:
  * a stdio client sends none, and a server of that revision refuses a
  * request without them (transports/streamable-http.mdx, "Standard Request
- * Headers" and "Server Validation"). `Mcp-Param-*` headers, which need the
- * tool's `inputSchema`, are not added.
+ * Headers" and "Server Validation"), and the `Mcp-Param-*` headers of a
+ * `tools/call`, from the tool schemas the bridge has seen
+ * ({@linkcode ToolParamHeaders}).
  *
  * @module
  */
 
+import {
+  encodeHeaderValue as encodeValue,
+  type ToolParamHeaders,
+} from "./tool_param_headers.ts";
+
 const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 const decoder = new TextDecoder();
 
-/** A header value as the transport page encodes it: visible ASCII as it is, else `=?base64?…?=`. */
-function encodeValue(value: string): string {
-  if (/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(value)) return value;
-  const bytes = new TextEncoder().encode(value);
-  return `=?base64?${btoa(String.fromCharCode(...bytes))}?=`;
-}
-
 /**
- * The `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers for one
+ * The `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers (and,
+ * given `tools`, a `tools/call`'s `Mcp-Param-*` headers) for one
  * client message of the 2026 era (a single request whose `_meta` names a
  * version of 2026-07-28 or later); `undefined` for anything else (a 2025
  * message, a notification, a batch, bytes that are not JSON).
@@ -42,6 +42,7 @@ function encodeValue(value: string): string {
  */
 export function requestHeaders2026(
   bytes: Uint8Array,
+  tools?: ToolParamHeaders,
 ): Record<string, string> | undefined {
   let m: unknown;
   try {
@@ -70,5 +71,8 @@ export function requestHeaders2026(
     ? params?.taskId
     : undefined;
   if (typeof name === "string") out["mcp-name"] = encodeValue(name);
+  if (tools && method === "tools/call" && typeof name === "string") {
+    Object.assign(out, tools.headers(name, params?.arguments));
+  }
   return out;
 }

@@ -32,6 +32,7 @@ import { type GuardedExchange, sseEvent } from "./guarded_exchange.ts";
 import type { FrameContext } from "../audit/correlator.ts";
 import { mcpHeaders } from "../wire/mcp_headers.ts";
 import { afterRelay } from "../session/after_relay.ts";
+import { SeenEventIds } from "./seen_event_ids.ts";
 
 /** Options for {@linkcode startReverseProxy}. */
 export interface ReverseProxyOptions {
@@ -109,6 +110,8 @@ class Tracked {
   relayed: Promise<void> | undefined;
   /** The audit queue's backpressure from that audit, awaited before the next request goes up. */
   backlog: Promise<void> | undefined;
+  /** SSE event ids logged: an event replayed after `Last-Event-ID` is logged once. */
+  eventIds = new SeenEventIds();
   constructor(audit: Promise<AuditSession>) {
     this.audit = audit;
   }
@@ -334,8 +337,10 @@ export function startReverseProxy(
         : { ...http, eventId: event.id };
       const bytes = encoder.encode(event.data);
       const guarded = guard && audit ? guard.response(audit, bytes) : undefined;
-      const wait = feed(audit, "s2c", bytes, exchange);
-      guarded?.record();
+      // A replayed event (resumption) is forwarded again, but logged once.
+      const again = event.id !== undefined && !tracked.eventIds.first(event.id);
+      const wait = again ? undefined : feed(audit, "s2c", bytes, exchange);
+      if (!again) guarded?.record();
       if (guard) {
         out.push(encoder.encode(sseEvent(
           guarded ? new TextDecoder().decode(guarded.bytes) : event.data,

@@ -6,8 +6,11 @@
  * a GET stream carries the server's own requests and notifications. When
  * the server answers the first POST as the older HTTP+SSE transport does
  * (a 4xx), the bridge falls back to that transport, as the SDK clients do:
- * a GET stream whose `endpoint` event names the URL to POST to. Every
- * message is audited in one session.
+ * a GET stream whose `endpoint` event names the URL to POST to. A 404 to
+ * a request carrying `Mcp-Session-Id` means that session expired: the
+ * bridge replays the client's initialize to start a new one and sends the
+ * request once more (the stdio client knows nothing of HTTP sessions).
+ * Every message is audited in one session.
  *
  * @module
  */
@@ -17,12 +20,15 @@ import {
   type AuditSessionOptions,
 } from "../session/audit_session.ts";
 import { LineSplitter } from "../wire/line_splitter.ts";
-import { errorBody, readBody, requestIds } from "./http_body.ts";
+import { errorBody, readBody, readLimited, requestIds } from "./http_body.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
 import { SseParser } from "./sse_parser.ts";
 import type { GuardedExchange } from "./guarded_exchange.ts";
 import { requestHeaders2026 } from "./request_headers.ts";
 import { clientOutput } from "./client_output.ts";
+import { ToolParamHeaders } from "./tool_param_headers.ts";
+import { mcpHeaders } from "../wire/mcp_headers.ts";
+import type { FrameContext } from "../audit/correlator.ts";
 
 /** Options for {@linkcode runBridge}. */
 export interface BridgeOptions {
@@ -129,6 +135,15 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     options.secretHeaders,
   );
   let writing = Promise.resolve();
+  // The client's handshake, replayed to start a new session after a 404.
+  let initialize: Uint8Array<ArrayBuffer> | undefined;
+  let initialized: Uint8Array<ArrayBuffer> | undefined;
+  let renewal: { expired: string; done: Promise<boolean> } | undefined;
+  let listening = false;
+  // 2026-07-28: tool schemas from the tools/list answers relayed, for the
+  // Mcp-Param-* headers of tools/call; the ids of tools/list requests sent.
+  const toolParams = new ToolParamHeaders();
+  const listing = new Set<unknown>();
 
   function begin(): void {
     if (started) return;
@@ -203,11 +218,16 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
 
   /** The negotiated version, from the initialize result. */
   function learn(bytes: Uint8Array): void {
-    if (protocolVersion) return;
+    if (protocolVersion && listing.size === 0) return;
     try {
       const message = JSON.parse(new TextDecoder().decode(bytes));
       const version = message?.result?.protocolVersion;
-      if (typeof version === "string") protocolVersion = version;
+      if (!protocolVersion && typeof version === "string") {
+        protocolVersion = version;
+      }
+      if (listing.size && listing.delete(message?.id)) {
+        toolParams.learn(message.result);
+      }
     } catch {
       // Not JSON: the audit records it as invalid.
     }
@@ -296,9 +316,21 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
 
   /** The GET stream for server-initiated messages, resumed with Last-Event-ID when it drops. */
   async function listen(): Promise<void> {
+    listening = true;
+    try {
+      await listenOnce();
+    } finally {
+      listening = false;
+    }
+  }
+
+  async function listenOnce(): Promise<void> {
     let lastId: string | undefined;
+    let session = sid;
     for (let failures = 0; failures < 5 && !closing.signal.aborted;) {
       try {
+        // A new session (after a 404) starts its stream from the beginning.
+        if (sid !== session) [session, lastId] = [sid, undefined];
         const h = headers("text/event-stream");
         if (lastId !== undefined) h.set("last-event-id", lastId);
         const res = await fetch(upstream, {
@@ -322,27 +354,93 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     }
   }
 
+  /**
+   * After a 404 to session `expired`: replays the client's initialize (and
+   * notifications/initialized) without a session id, as the transport page
+   * tells a client to, and takes the new session's id. Requests that meet
+   * the same 404 share one renewal. Returns the note for the log and
+   * stderr, or undefined when no new session could be started.
+   */
+  function renew(expired: string): Promise<string | undefined> {
+    const message = (fresh: string): string =>
+      `${where} answered 404 to session ${
+        keyedId(key, expired)
+      } (it expired); the bridge started session ${
+        keyedId(key, fresh)
+      } with the client's initialize and sent the request again`;
+    if (sid !== expired) return Promise.resolve(message(sid!));
+    if (renewal?.expired !== expired) {
+      renewal = { expired, done: startSession(expired) };
+    }
+    return renewal.done.then((ok) => {
+      if (!ok) return undefined;
+      const note = message(sid!);
+      warn(note);
+      return note;
+    });
+  }
+
+  async function startSession(expired: string): Promise<boolean> {
+    const send = async (body: Uint8Array<ArrayBuffer>): Promise<Response> => {
+      const h = headers("application/json, text/event-stream");
+      h.set("content-type", "application/json");
+      const res = await fetch(upstream, { method: "POST", headers: h, body });
+      await readLimited(res.body, maxBody, where).catch(() => {});
+      return res;
+    };
+    sid = undefined;
+    try {
+      const res = await send(initialize!);
+      const fresh = res.headers.get("mcp-session-id");
+      if (!res.ok || fresh === null) throw new Error(`${res.status}`);
+      sid = fresh;
+      if (initialized) await send(initialized);
+    } catch (error) {
+      sid = expired;
+      faults.push(
+        `${where} answered 404 (the session expired), and a new session could not be started (${error})`,
+      );
+      return false;
+    }
+    if (!listening) getStream = listen();
+    return true;
+  }
+
   /** Posts one client message; resolves once its response has been relayed. */
   async function post(
     bytes: Uint8Array<ArrayBuffer>,
     first: boolean,
     decided = false,
+    retried?: string,
   ): Promise<void> {
     // guard: a decided request is audited (and maybe answered) by the guard.
-    if (decided && await guarded(bytes)) return;
+    if (decided && !retried && await guarded(bytes)) return;
+    if (first && isMethod(bytes, "initialize")) initialize = bytes;
+    if (
+      !initialized && initialize && bytes.length < 4096 &&
+      isMethod(bytes, "notifications/initialized")
+    ) initialized = bytes;
     const audited = decided;
     if (transport === "sse" && endpoint) {
       return await postSse(bytes, audited);
     }
     let res: Response;
+    let context: FrameContext | undefined;
     // The timeout covers the wait for headers; a response stream may run on.
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     try {
       const h = headers("application/json, text/event-stream");
       h.set("content-type", "application/json");
-      for (const [k, v] of Object.entries(requestHeaders2026(bytes) ?? {})) {
-        h.set(k, v);
+      const headers2026 = requestHeaders2026(bytes, toolParams);
+      if (headers2026) {
+        for (const [k, v] of Object.entries(headers2026)) h.set(k, v);
+        if (headers2026["mcp-method"] === "tools/list") {
+          for (const id of requestIds(bytes)) listing.add(id);
+        }
+        // Logged as the reverse proxy logs a client's: redacted like the
+        // arguments they mirror.
+        context = { mcpHeaders: mcpHeaders(h) };
       }
       res = await fetch(upstream, {
         method: "POST",
@@ -352,7 +450,9 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       });
     } catch (error) {
       begin();
-      if (!audited) audit.frame("c2s", bytes, { ...exchange("POST", 502) });
+      if (!audited) {
+        audit.frame("c2s", bytes, { ...exchange("POST", 502) }, context);
+      }
       return await fail(
         bytes,
         timeout.signal.aborted
@@ -363,6 +463,18 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       clearTimeout(timer);
     }
     reachedOnce = true;
+    const expired = sid;
+    if (
+      res.status === 404 && expired !== undefined && !retried &&
+      transport === "streamable-http" && initialize && !first
+    ) {
+      // The session expired: a new one, from the client's own handshake,
+      // and this message sent once more in it.
+      await res.body?.cancel();
+      const note = await renew(expired);
+      if (note) return await post(bytes, false, decided, note);
+      res = new Response(null, { status: 404, statusText: "Not Found" });
+    }
     if (
       first && res.status >= 400 && res.status < 500 && res.status !== 401 &&
       res.status !== 403
@@ -389,9 +501,12 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     begin();
     // The request is audited before its answer, but once that has been
     // forwarded when it is one JSON body.
+    const sent = retried
+      ? { ...exchange("POST", res.status), fault: retried }
+      : exchange("POST", res.status);
     let request: (() => void) | undefined = audited
       ? undefined
-      : () => void audit.frame("c2s", bytes, exchange("POST", res.status));
+      : () => void audit.frame("c2s", bytes, sent, context);
     const auditRequest = (): void => {
       request?.();
       request = undefined;
@@ -559,4 +674,13 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
 
 function isInitialized(bytes: Uint8Array): boolean {
   return new TextDecoder().decode(bytes).includes("notifications/initialized");
+}
+
+/** Whether a client line is a message with this method (not a response). */
+function isMethod(bytes: Uint8Array, method: string): boolean {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes))?.method === method;
+  } catch {
+    return false;
+  }
 }

@@ -137,15 +137,34 @@ Deno.test("2026-07-28 over HTTP through the reverse proxy: headers pass and are 
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
 });
 
-Deno.test("2026-07-28 through the stdio bridge: it adds MCP-Protocol-Version, Mcp-Method and Mcp-Name, so the validating server answers; input_required linked; the log verifies", async () => {
+Deno.test("2026-07-28 through the stdio bridge: it adds MCP-Protocol-Version, Mcp-Method, Mcp-Name and the Mcp-Param-* headers the tool schema marks, so the validating server answers; the param values are logged redacted; input_required linked; the log verifies", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/2026-bridge.jsonl`;
+  const config = `${dir.path}/mcp-audit.jsonc`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      redact: { patterns: [{ type: "vault", pattern: "vault-region-[0-9]+" }] },
+    }),
+  );
   await using upstream = await startPeer();
   const client = Mcp2026Client.stdio([
     Deno.execPath(),
-    ...cliArgs(["proxy", "--upstream", upstream.url, "--log", log, "--quiet"]),
+    ...cliArgs([
+      "proxy",
+      "--upstream",
+      upstream.url,
+      "--log",
+      log,
+      "--config",
+      config,
+      "--quiet",
+    ]),
   ], { elicit: () => ({ action: "accept", content: { name: "octo" } }) });
+  // Non-ASCII: it travels as =?base64?…?= in Mcp-Param-Region.
+  const region = `Zürich ${SECRET_REGION}`;
   let login: { result: Record<string, unknown>; ids: (string | number)[] };
+  let query: { result: Record<string, unknown>; ids: (string | number)[] };
   try {
     const discovered = await client.discover();
     assert.deepEqual(discovered.supportedVersions, ["2026-07-28"]);
@@ -154,10 +173,37 @@ Deno.test("2026-07-28 through the stdio bridge: it adds MCP-Protocol-Version, Mc
     assert.equal(echo.ids.length, 1);
     login = await client.callTool("login");
     assert.equal(login.ids.length, 2);
+    // The server refuses this with -32020 unless Mcp-Param-Region,
+    // Mcp-Param-Limit and Mcp-Param-Dry-Run match the arguments.
+    query = await client.callTool("query", {
+      region,
+      query: "SELECT 1",
+      options: { limit: 5, dryRun: true },
+    });
   } finally {
     await client.close();
   }
+  assert.match(
+    JSON.stringify(query!.result),
+    /ran in Zürich vault-region-77123: SELECT 1 with \{\\"limit\\":5,\\"dryRun\\":true\}/,
+  );
+  const bytes = await Deno.readTextFile(log);
+  assert.doesNotMatch(bytes, new RegExp(SECRET_REGION));
+  const encoded = btoa(
+    String.fromCharCode(...new TextEncoder().encode(region)),
+  );
+  assert.ok(!bytes.includes(encoded), "nor its base64 header value");
   const { events } = await readEvents(log);
+  const call = events.find((e): e is RequestEvent =>
+    e.kind === "request" && e.tool === "query"
+  )!;
+  assert.equal(call.mcpHeaders?.name, "query");
+  assert.match(
+    call.mcpHeaders?.params?.region ?? "",
+    /^Zürich \[REDACTED:vault:[0-9a-f]{8}\]$/,
+  );
+  assert.equal(call.mcpHeaders?.params?.limit, "5");
+  assert.equal(call.mcpHeaders?.params?.["dry-run"], "true");
   const requests = events.filter((e): e is RequestEvent =>
     e.kind === "request"
   );

@@ -10,7 +10,10 @@
  * Tools: `echo` (returns its `text`), `login` (elicits a GitHub login by
  * `input_required`, then greets it), `build` (a task when the client
  * declares the tasks extension: done on the second `tasks/get`),
- * `query` (its `region` is mirrored in `Mcp-Param-Region`).
+ * `query` (its `region` is mirrored in `Mcp-Param-Region`, and the optional
+ * `options.limit` and `options.dryRun` in `Mcp-Param-Limit` and
+ * `Mcp-Param-Dry-Run`: over HTTP a call without them, or with values that
+ * differ from the body, is refused with -32020 HeaderMismatch).
  *
  * @module
  */
@@ -59,6 +62,13 @@ const TOOLS = [
       properties: {
         region: { type: "string", "x-mcp-header": "Region" },
         query: { type: "string" },
+        options: {
+          type: "object",
+          properties: {
+            limit: { type: "integer", "x-mcp-header": "Limit" },
+            dryRun: { type: "boolean", "x-mcp-header": "Dry-Run" },
+          },
+        },
       },
       required: ["region", "query"],
     },
@@ -226,7 +236,13 @@ function callTool(
       return result({ content: text(String(args.text)), isError: false });
     case "query":
       return result({
-        content: text(`ran in ${args.region}: ${args.query}`),
+        content: text(
+          `ran in ${args.region}: ${args.query}${
+            args.options === undefined
+              ? ""
+              : ` with ${JSON.stringify(args.options)}`
+          }`,
+        ),
         isError: false,
       });
     case "login": {
