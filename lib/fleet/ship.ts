@@ -35,7 +35,10 @@ export interface ShipOptions {
   host: string;
   /** The user who ran the proxy, recorded with every row. */
   user: string;
-  /** Lines per insert (fewer when they pass 16 MB). @default {20000} */
+  /**
+   * Lines per insert (fewer when they pass 16 MB; the first inserts of a
+   * pass start at 1000 lines and double up to it). @default {20000}
+   */
   batchLines?: number;
   /** Keep shipping as logs grow, until `signal` aborts. @default {false} */
   follow?: boolean;
@@ -178,6 +181,7 @@ async function shipFile(
   let batchEnd = cursor.offset;
   let batchLinesSeen = 0;
   let lineNo = 0;
+  let limit = Math.max(1, Math.min(batchLines, 1000));
   // One batch is inserted while the next is read: the server parses on
   // its own core. The cursor moves in order, after each acknowledgement.
   let inflight: Promise<void> | undefined;
@@ -241,8 +245,10 @@ async function shipFile(
         const checked = verifier.lineRange(path, view, start, nl, lineNo, true);
         if (checked) await checked;
         start = nl + 1;
-        if (batchLinesSeen >= batchLines || rows.bytes >= BATCH_BYTES) {
+        if (batchLinesSeen >= limit || rows.bytes >= BATCH_BYTES) {
           await flush();
+          // The first batches are small, so the server starts at once.
+          limit = Math.min(2 * limit, batchLines);
         }
       }
       buf.copyWithin(0, start, filled);
