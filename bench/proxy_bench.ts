@@ -773,7 +773,7 @@ const COLLECTOR = `
 let requests = 0;
 let bytes = 0;
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-  bytes += (await request.arrayBuffer()).byteLength;
+  if (request.body) for await (const chunk of request.body) bytes += chunk.byteLength;
   requests++;
   return new Response("{}", { headers: { "content-type": "application/json" } });
 });

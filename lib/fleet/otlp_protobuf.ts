@@ -218,6 +218,21 @@ class Writer {
   text(value: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     this.room(3 * value.length);
+    if (value.length < 64) {
+      // Short ASCII (names, ids, most values) without a call out.
+      const bytes = this.bytes;
+      let at = this.length;
+      let k = 0;
+      for (; k < value.length; k++) {
+        const c = value.charCodeAt(k);
+        if (c >= 0x80) break;
+        bytes[at++] = c;
+      }
+      if (k === value.length) {
+        this.length = at;
+        return;
+      }
+    }
     const { written } = encoder.encodeInto(
       value,
       this.bytes.subarray(this.length),
@@ -226,10 +241,21 @@ class Writer {
   }
 }
 
+/** The value of each hex digit by char code; 255 for anything else. */
+const HEX = new Uint8Array(128).fill(255);
+for (const [from, to, value] of [[48, 57, 0], [65, 70, 10], [97, 102, 10]]) {
+  for (let c = from; c <= to; c++) HEX[c] = value + c - from;
+}
+
 function hexBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) {
-    out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    const hi = HEX[hex.charCodeAt(2 * i)] ?? 255;
+    const lo = HEX[hex.charCodeAt(2 * i + 1)] ?? 255;
+    // Anything but two hex digits: as parseInt reads the pair.
+    out[i] = hi === 255 || lo === 255
+      ? parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+      : (hi << 4) | lo;
   }
   return out;
 }
@@ -245,10 +271,9 @@ function writeMessage(
     const v = value[key];
     if (field === undefined || v === undefined || v === null) continue;
     const [no, kind] = field;
-    const items = Array.isArray(v) && kind !== "fixed64s" && kind !== "doubles"
-      ? v
-      : [v];
-    for (const item of items) writeField(w, no, kind, item);
+    if (Array.isArray(v) && kind !== "fixed64s" && kind !== "doubles") {
+      for (const item of v) writeField(w, no, kind, item);
+    } else writeField(w, no, kind, v);
   }
 }
 
