@@ -79,8 +79,9 @@ Options:
                           duration histogram; all from the redacted log line.
                           Default: $OTEL_EXPORTER_OTLP_ENDPOINT when set (with
                           OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME; none
-                          when OTEL_SDK_DISABLED=true). Never slows the relay:
-                          what the queue cannot hold is dropped and counted.
+                          when OTEL_SDK_DISABLED=true). Never waits on the
+                          collector: what the queue cannot hold is dropped and
+                          counted (in session_end.otlp and on stderr).
                           In every mode, --upstream and --listen included.
   --anchor URL            Also POST each checkpoint as it is written (tree size,
                           root, signature; one mcp_audit_checkpoints row as JSON)
