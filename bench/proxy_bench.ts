@@ -26,12 +26,14 @@
  * 8. Live findings: answered `tools/call`s per second through the plugin
  *    proxy with `liveFindings` on, against the same proxy with it off, in
  *    the same rounds (see `caseLiveFindings`).
+ * 9. OTLP export: the 1 KB stream with `--otlp` to a local collector that
+ *    discards, against the same proxy without export (see `caseOtlp`).
  *
  * Input is made in-process and written to the subprocess's stdin while its
  * stdout is read concurrently; the bytes that come back are counted (and
  * hashed with SHA-256 in case 1) and must equal what went in. MB means MiB.
  *
- *     deno task bench [--quick] [--only 1kb,1mb,16mb,latency,pipelines,rss,hostile,guard,live] [--profile DIR]
+ *     deno task bench [--quick] [--only 1kb,1mb,16mb,latency,pipelines,rss,hostile,guard,live,otlp] [--profile DIR]
  *                     [--deno-flags="--v8-flags=..."] [--cli path/to/cli.ts]
  *
  * `--quick` scales every workload down 10x; `--profile DIR` runs the proxy
@@ -62,6 +64,8 @@ const TARGETS = {
   addedP50Ms: 0.3,
   addedP99Ms: 2,
   rssMb: 100,
+  /** The 1 KB proxy with `--otlp` over the same proxy without (issue 20). */
+  otlpVsNone: 0.8,
 } as const;
 
 /** Rounds of the bare, plugin, searchless and sealed proxies; the median ratio is reported. */
@@ -752,6 +756,127 @@ async function caseLiveFindings(
   ];
 }
 
+/**
+ * 9. OTLP export cost: the 1 KB stream through the proxy with `--otlp` to
+ * a collector of the bench's own on 127.0.0.1 (it reads each request's
+ * body and discards it), against the same proxy without export, in the
+ * same rounds; the median ratio of logged messages per second. What the
+ * exporter sent and dropped (its queue is bounded: export never holds up
+ * the relay) is noted from `session_end.otlp`.
+ */
+/**
+ * The OTLP collector of `caseOtlp`, run with `deno eval`: it prints its
+ * port, takes every POST (reading the body, then dropping it), and when
+ * its stdin closes prints what it took and stops.
+ */
+const COLLECTOR = `
+let requests = 0;
+let bytes = 0;
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+  if (request.body) for await (const chunk of request.body) bytes += chunk.byteLength;
+  requests++;
+  return new Response("{}", { headers: { "content-type": "application/json" } });
+});
+console.log(server.addr.port);
+for await (const _ of Deno.stdin.readable) { /* until closed */ }
+console.log("took " + requests + " request(s), " + bytes + " bytes");
+await server.shutdown();
+`;
+
+async function caseOtlp(
+  dir: string,
+  options: BenchOptions,
+  scale: number,
+): Promise<Row[]> {
+  const count = Math.round(FULL.kbMessages / scale);
+  const workload = messages(count, 1024, 256);
+  // The collector is a process of its own, so its work is not the bench's.
+  const collector = new Deno.Command(Deno.execPath(), {
+    args: ["eval", COLLECTOR],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const collectorOut = collector.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let heard = "";
+  while (!heard.includes("\n")) {
+    const { value, done } = await collectorOut.read();
+    if (done) throw new Error("the bench's OTLP collector did not start");
+    heard += value;
+  }
+  const url = `http://127.0.0.1:${heard.trim()}`;
+  note(
+    `OTLP: ${
+      fmt(count)
+    } 1 KB messages through the proxy, --otlp ${url} (a local collector that discards) and without, ${PIPELINE_ROUNDS} rounds ...`,
+  );
+  const expected = workloadSha256(workload);
+  const run = async (name: string, extra: string[]): Promise<number> => {
+    const log = `${dir}/otlp-${name}.jsonl`;
+    const r = await stream(
+      proxySubject(["cat"], log, options, ["--no-seal", ...extra]),
+      workload,
+      { hash: true },
+    );
+    if (r.sha256Out !== expected) {
+      throw new Error(`SHA-256 of the bytes returned differs from the input`);
+    }
+    for (const w of warnings(r.stderr)) note(`proxy (${name}): ${w}`);
+    const text = await Deno.readTextFile(log);
+    const end = text.slice(text.lastIndexOf('{"v":1'));
+    const otlp = JSON.parse(end).otlp;
+    if (name === "on") {
+      if (!otlp || otlp.exported === 0) {
+        throw new Error("the proxy exported nothing: nothing was measured");
+      }
+      note(
+        `  --otlp: ${fmt(otlp.exported)} event(s) exported, ${
+          fmt(otlp.dropped)
+        } dropped by session_end`,
+      );
+    }
+    const lines = text.split("\n").length - 1;
+    await Deno.remove(log);
+    note(
+      `  ${name}: last byte back at ${fmt(r.relaySeconds, 2)} s, exit at ${
+        fmt(r.seconds, 2)
+      } s`,
+    );
+    return (lines - 4) / r.seconds;
+  };
+  const rounds: { off: number; on: number }[] = [];
+  try {
+    for (let r = 0; r < PIPELINE_ROUNDS; r++) {
+      rounds.push({
+        off: await run("off", []),
+        on: await run("on", ["--otlp", url]),
+      });
+    }
+  } finally {
+    await collector.stdin.close();
+  }
+  while (!heard.includes("took")) {
+    const { value, done } = await collectorOut.read();
+    if (done) break;
+    heard += value;
+  }
+  await collector.status;
+  note(`OTLP: the collector ${heard.slice(heard.indexOf("took")).trim()}`);
+  const ratios = rounds.map((r) => r.on / r.off);
+  note(`--otlp: ratios ${ratios.map((x) => fmt(x, 3)).join(", ")}`);
+  const mid = rounds[ratios.indexOf(median(ratios))];
+  const ratio = mid.on / mid.off;
+  return [{
+    metric: "1 KB msgs: --otlp export",
+    baseline: `${fmt(mid.off)}/s`,
+    proxy: `${fmt(mid.on)}/s`,
+    ratio: `${fmt(ratio, 3)}x`,
+    target: `>= ${TARGETS.otlpVsNone}x of no export`,
+    pass: ratio >= TARGETS.otlpVsNone,
+  }];
+}
+
 /** Characters of each hostile string: under the 512 KiB parse limit, so plugins read it whole. */
 const HOSTILE_LENGTH = 480 * 1024;
 /** Hostile strings relayed per round in a full run. */
@@ -1174,6 +1299,7 @@ const CASES = [
   "hostile",
   "guard",
   "live",
+  "otlp",
 ] as const;
 
 /** Parses the bench's own arguments. */
@@ -1261,6 +1387,9 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
     }
     if (options.only.has("guard")) {
       await attempt("guard", () => caseGuard(dir, options, scale));
+    }
+    if (options.only.has("otlp")) {
+      await attempt("OTLP export", () => caseOtlp(dir, options, scale));
     }
     if (options.only.has("live")) {
       await attempt(

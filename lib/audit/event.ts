@@ -463,6 +463,18 @@ export interface SessionEndEvent extends EventBase {
   chain?: { head: string; events: number };
   /** With `--otlp`: events the collector accepted and dropped, and why the last export failed. */
   otlp?: { exported: number; dropped: number; error?: string };
+  /**
+   * With `--anchor`: checkpoints published off the machine until
+   * `session_end`, POSTs that failed (retried with the next one), heads
+   * dropped from a full queue, and why the last POST failed. The checkpoint
+   * after `session_end` is counted on stderr only.
+   */
+  anchor?: {
+    published: number;
+    failed: number;
+    dropped: number;
+    error?: string;
+  };
 }
 
 /** A Merkle tree checkpoint over the events so far, signed when a key is configured. */

@@ -398,6 +398,12 @@ const sessionEndEvent = z.object({
     dropped: z.number().int(),
     error: z.string().optional(),
   }).optional(),
+  anchor: z.object({
+    published: z.number().int(),
+    failed: z.number().int(),
+    dropped: z.number().int(),
+    error: z.string().optional(),
+  }).optional(),
 });
 /** Validates a {@linkcode SessionEndEvent}. */
 export const SessionEndEventSchema: z.ZodType<SessionEndEvent> =

@@ -10,6 +10,8 @@ import type { AuditAssembly } from "../session/assembly.ts";
 import type { Policy } from "../guard/policy.ts";
 import type { GuardedExchange } from "../http/guarded_exchange.ts";
 import type { OtlpExporter } from "../fleet/otlp_export.ts";
+import type { CheckpointAnchor } from "../fleet/checkpoint_anchor.ts";
+import type { SessionEndEvent } from "../audit/event.ts";
 import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { UsageError } from "./usage_error.ts";
@@ -56,6 +58,16 @@ export interface FlagHelpers {
   loadPolicy?: (path: string) => Promise<Policy>;
   /** The OTLP export of `--otlp` / `OTEL_EXPORTER_OTLP_ENDPOINT`, when one is asked for. */
   otlp?: OtlpHelpers;
+  /** The checkpoint anchors of `--anchor URL` (one per session), when asked for. */
+  anchor?: AnchorHelpers;
+}
+
+/** How the remote modes make and end a session's checkpoint anchor (`--anchor`). */
+export interface AnchorHelpers {
+  /** A new anchor, for one session's log. */
+  open(): CheckpointAnchor;
+  /** Sends its last heads and says on stderr what was published. */
+  close(anchor: CheckpointAnchor, quiet: boolean | undefined): Promise<void>;
 }
 
 /** How the remote modes start and end the proxy's OTLP export (`--otlp`). */
@@ -231,7 +243,55 @@ export async function remoteProxy(
       exporter,
     )
     : audit.pipeline;
+  // --anchor: one anchor per session's log, from its opening until its
+  // last checkpoint (after session_end) is sent.
+  const anchorHelpers = helpers.anchor;
+  const anchors = new Map<string, CheckpointAnchor>();
+  const anchorsClosed: Promise<void>[] = [];
+  const closeAnchors = async (): Promise<void> => {
+    for (const anchor of anchors.values()) {
+      anchorsClosed.push(anchorHelpers!.close(anchor, values.quiet));
+    }
+    anchors.clear();
+    await Promise.all(anchorsClosed);
+  };
   const session = {
+    // The counts go in each session's session_end, as in the stdio proxy.
+    // One exporter serves every session: its counts are the proxy's so far.
+    beforeEnd: exporter || anchorHelpers
+      ? async (logPath: string) => {
+        const counts: Pick<SessionEndEvent, "otlp" | "anchor"> = {};
+        if (exporter) {
+          await exporter.flush();
+          counts.otlp = {
+            exported: exporter.exported,
+            dropped: exporter.dropped,
+            ...(exporter.lastError ? { error: exporter.lastError } : {}),
+          };
+        }
+        const anchor = anchors.get(logPath);
+        if (anchor) {
+          await anchor.settle();
+          counts.anchor = anchor.counts();
+        }
+        return counts;
+      }
+      : undefined,
+    onLogOpen: anchorHelpers
+      ? (logPath: string) => {
+        const anchor = anchorHelpers.open();
+        anchor.follow(logPath);
+        anchors.set(logPath, anchor);
+      }
+      : undefined,
+    afterEnd: anchorHelpers
+      ? (logPath: string) => {
+        const anchor = anchors.get(logPath);
+        if (!anchor) return;
+        anchors.delete(logPath);
+        anchorsClosed.push(anchorHelpers.close(anchor, values.quiet));
+      }
+      : undefined,
     logPath: values.log,
     followSymlink: values["follow-symlink"],
     logDir: audit.session.logDir,
@@ -268,6 +328,7 @@ export async function remoteProxy(
         onWarning: warn,
         guard: guard?.(),
       });
+      await closeAnchors();
       if (exporter) await helpers.otlp!.close(exporter, context);
       if (!values.quiet) {
         const s = result.summary;
@@ -324,6 +385,7 @@ export async function remoteProxy(
     }
   });
   await proxy.close("signal");
+  await closeAnchors();
   if (exporter) await helpers.otlp!.close(exporter, context);
   if (!values.quiet) {
     const paths = proxy.logPaths();

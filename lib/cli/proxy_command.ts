@@ -81,8 +81,9 @@ Options:
                           duration histogram; all from the redacted log line.
                           Default: $OTEL_EXPORTER_OTLP_ENDPOINT when set (with
                           OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME; none
-                          when OTEL_SDK_DISABLED=true). Never slows the relay:
-                          what the queue cannot hold is dropped and counted.
+                          when OTEL_SDK_DISABLED=true). Never waits on the
+                          collector: what the queue cannot hold is dropped and
+                          counted (in session_end.otlp and on stderr).
                           In every mode, --upstream and --listen included.
   --anchor URL            Also POST each checkpoint as it is written (tree size,
                           root, signature; one mcp_audit_checkpoints row as JSON)
@@ -91,9 +92,11 @@ Options:
                           mcp_audit.mcp_audit_checkpoints FORMAT JSONEachRow"
                           (URL-encoded). Never slows the relay: a failed POST is
                           counted and retried with the next checkpoint; the
-                          counts are said on stderr at the end.
+                          counts until then go in session_end.anchor, and are
+                          said on stderr at the end.
                           $MCP_AUDIT_ANCHOR_HEADERS (k=v,k2=v2) adds headers.
-                          With a stdio server only, so far.
+                          In every mode: with --upstream and --listen, each
+                          HTTP session's checkpoints are published.
   --quiet                 No closing line on stderr.
   -h, --help              This help.
 
@@ -210,12 +213,7 @@ export async function proxyCommand(
         PROXY_HELP,
       );
     }
-    if (values.anchor !== undefined) {
-      throw new UsageError(
-        `--anchor works with a stdio server (after "--" or --server) so far, not with --upstream or --listen`,
-        PROXY_HELP,
-      );
-    }
+    const anchors = await checkpointAnchors(values.anchor);
     const { remoteProxy } = await import("./_remote_proxy.ts");
     return await remoteProxy(values, context, {
       positiveInt,
@@ -225,6 +223,11 @@ export async function proxyCommand(
       otlp: {
         open: (maxPayloadBytes) => otlpExporter(values.otlp, maxPayloadBytes),
         close: closeOtlp,
+      },
+      anchor: anchors && {
+        open: anchors,
+        close: (anchor, quiet) =>
+          closeAnchor(anchor, values.anchor!, quiet, context),
       },
     });
   }
@@ -267,7 +270,7 @@ export async function proxyCommand(
     values.otlp,
     maxPayloadBytes ?? audit.session.maxPayloadBytes,
   );
-  const anchor = await checkpointAnchor(values.anchor);
+  const anchor = (await checkpointAnchors(values.anchor))?.();
   try {
     const policy = values.policy === undefined
       ? audit.config.policy
@@ -308,6 +311,13 @@ export async function proxyCommand(
           audit.session.checkpointSeconds,
       policy,
       onLogOpen: anchor ? (path) => anchor.follow(path) : undefined,
+      anchorCounts: anchor
+        ? async () => {
+          // The session's checkpoints so far are sent (or tried) first.
+          await anchor.settle();
+          return anchor.counts();
+        }
+        : undefined,
       beforeEnd: exporter
         ? async () => {
           // Flushed before session_end, so the log records what was dropped
@@ -322,18 +332,7 @@ export async function proxyCommand(
         : undefined,
     });
     if (anchor) {
-      await anchor.close();
-      if (anchor.failures > 0 || anchor.dropped > 0 || !values.quiet) {
-        context.err(
-          `anchor: ${anchor.published} checkpoint(s) published to ${
-            redactedUrl(values.anchor!)
-          }` +
-            (anchor.failures > 0 || anchor.dropped > 0
-              ? `, ${anchor.failures} failed POST(s), ${anchor.dropped} never published` +
-                (anchor.lastError ? ` (${anchor.lastError})` : "")
-              : ""),
-        );
-      }
+      await closeAnchor(anchor, values.anchor!, values.quiet, context);
     }
     if (exporter) await closeOtlp(exporter, context);
     if (!values.quiet) {
@@ -414,11 +413,38 @@ async function otlpExporter(
   });
 }
 
-/** The checkpoint anchor for `--anchor URL`, checked before the server starts. */
-async function checkpointAnchor(
+/**
+ * Reads the log to its end, sends the last heads, and says on stderr what
+ * was published (always when something failed; else unless `quiet`).
+ */
+async function closeAnchor(
+  anchor: import("../fleet/checkpoint_anchor.ts").CheckpointAnchor,
+  url: string,
+  quiet: boolean | undefined,
+  context: CommandContext,
+): Promise<void> {
+  await anchor.close();
+  if (anchor.failures > 0 || anchor.dropped > 0 || !quiet) {
+    context.err(
+      `anchor: ${anchor.published} checkpoint(s) published to ${
+        redactedUrl(url)
+      }` +
+        (anchor.failures > 0 || anchor.dropped > 0
+          ? `, ${anchor.failures} failed POST(s), ${anchor.dropped} never published` +
+            (anchor.lastError ? ` (${anchor.lastError})` : "")
+          : ""),
+    );
+  }
+}
+
+/**
+ * What makes the checkpoint anchors for `--anchor URL` (one per session),
+ * checked before the server starts.
+ */
+async function checkpointAnchors(
   url: string | undefined,
 ): Promise<
-  import("../fleet/checkpoint_anchor.ts").CheckpointAnchor | undefined
+  (() => import("../fleet/checkpoint_anchor.ts").CheckpointAnchor) | undefined
 > {
   if (url === undefined) return undefined;
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
@@ -443,12 +469,9 @@ async function checkpointAnchor(
     parsed.username = "";
     parsed.password = "";
   }
-  return new CheckpointAnchor({
-    url: parsed.href,
-    headers,
-    host: await hostName(),
-    user: Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? "unknown",
-  });
+  const host = await hostName();
+  const user = Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? "unknown";
+  return () => new CheckpointAnchor({ url: parsed.href, headers, host, user });
 }
 
 /** A URL as it may be printed: without its credentials or query. */

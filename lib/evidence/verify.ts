@@ -317,13 +317,60 @@ export class LogVerifier {
 
   /** Reads and verifies every line of `path`. */
   async readFile(path: string): Promise<void> {
-    this.#files.push(path);
-    this.#lastState = undefined;
-    this.#bytes += await readLineRanges(
+    this.beginFile(path);
+    const bytes = await readLineRanges(
       path,
       (buf, start, end, line, terminated) =>
-        this.#fast.read(path, buf, start, end, line, terminated),
+        this.lineRange(path, buf, start, end, line, terminated),
     );
+    await this.endFile(bytes);
+  }
+
+  /**
+   * Starts a file that the caller reads itself, handing every line in order
+   * to {@linkcode LogVerifier.lineRange} and then calling
+   * {@linkcode LogVerifier.endFile}: the same checks as
+   * {@linkcode LogVerifier.readFile}, for a reader that does more with each
+   * line (`ship` builds its rows in the same pass).
+   *
+   * @example
+   * ```ts
+   * import { LogVerifier } from "./verify.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const verifier = new LogVerifier();
+   * const line = new TextEncoder().encode('{"v":1,"seq":0,"session":"s","kind":"x"}');
+   * verifier.beginFile("a.jsonl");
+   * await verifier.lineRange("a.jsonl", line, 0, line.length, 1, true);
+   * await verifier.endFile(line.length + 1);
+   * assert.equal(verifier.finish().findings[0].kind, "unsealed");
+   * ```
+   */
+  beginFile(path: string): void {
+    this.#files.push(path);
+    this.#lastState = undefined;
+  }
+
+  /**
+   * Verifies line `line` of the file begun, `buf[start, end)` without its
+   * newline (a CR before it kept); `terminated` is false for a last line
+   * without one. When it returns a promise, `buf` must stay as it is until
+   * that settles.
+   */
+  lineRange(
+    path: string,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    line: number,
+    terminated: boolean,
+  ): Promise<void> | undefined {
+    return this.#fast.read(path, buf, start, end, line, terminated);
+  }
+
+  /** Ends the file begun, of `bytes` bytes in all. */
+  async endFile(bytes: number): Promise<void> {
+    this.#bytes += bytes;
     await this.#fast.flush();
   }
 

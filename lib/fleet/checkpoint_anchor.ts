@@ -80,6 +80,8 @@ export class CheckpointAnchor {
   #failures = 0;
   #dropped = 0;
   #lastError: string | undefined;
+  /** Told of each time the follower reaches the log's end. */
+  #idle: (() => void)[] = [];
 
   /** An anchor that POSTs to `options.url`. */
   constructor(options: CheckpointAnchorOptions) {
@@ -122,13 +124,66 @@ export class CheckpointAnchor {
       {
         follow: true,
         pollMs: this.#options.pollMs,
-        onIdle: () => this.#closing,
+        onIdle: () => {
+          for (const told of this.#idle.splice(0)) told();
+          return this.#closing;
+        },
       },
     ).catch((error) => {
       this.#lastError = `the log could not be read: ${
         (error as Error).message
       }`;
     });
+  }
+
+  /**
+   * What was published, failed and dropped so far, and why the last POST
+   * failed: what `session_end.anchor` records.
+   *
+   * @example
+   * ```ts
+   * import { CheckpointAnchor } from "./checkpoint_anchor.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const anchor = new CheckpointAnchor({ url: "http://127.0.0.1:9/" });
+   * assert.deepEqual(anchor.counts(), { published: 0, failed: 0, dropped: 0 });
+   * ```
+   */
+  counts(): {
+    published: number;
+    failed: number;
+    dropped: number;
+    error?: string;
+  } {
+    return {
+      published: this.#published,
+      failed: this.#failures,
+      dropped: this.#dropped,
+      ...(this.#lastError ? { error: this.#lastError } : {}),
+    };
+  }
+
+  /**
+   * Waits until what the log held when called has been read and the heads
+   * in it sent (or tried), but no longer than `timeoutMs`: before
+   * `session_end`, so its counts cover the session's checkpoints.
+   */
+  async settle(timeoutMs = 2000): Promise<void> {
+    if (!this.#following) return;
+    // The second look at the log's end began after this call.
+    const idle = async (): Promise<void> => {
+      for (let i = 0; i < 2; i++) {
+        await new Promise<void>((told) => this.#idle.push(told));
+      }
+      await this.#sending;
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      idle(),
+      this.#following,
+      new Promise<void>((done) => timer = setTimeout(done, timeoutMs)),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Reads the log to its end, sends what is queued, and stops. */

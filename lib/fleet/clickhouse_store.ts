@@ -15,6 +15,7 @@ import {
   ClickHouseLogLevel,
   createClient,
 } from "@clickhouse/client";
+import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import { databaseName, schemaStatements, type TABLES } from "./fleet_schema.ts";
 
@@ -275,16 +276,20 @@ export class ClickHouseStore {
     table: (typeof TABLES)[keyof typeof TABLES],
     columns: readonly string[],
     format: string,
-    body: string,
+    body: string | Uint8Array,
     rows: number,
   ): Promise<void> {
-    if (body === "") return;
+    if (body.length === 0) return;
+    // Bytes go as they are: the HTTP layer need not measure or encode them.
+    const chunk = typeof body === "string"
+      ? body
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     await this.#retry(`${rows} row(s) for ${table}`, async () => {
       const result = await this.#client.exec({
         query: `INSERT INTO ${this.database}.${table} (${
           columns.join(", ")
         }) FORMAT ${format}`,
-        values: Readable.from([body]),
+        values: Readable.from([chunk]),
       });
       // Read the (empty) answer to the end, so its socket is free again.
       for await (const _ of result.stream) { /* nothing */ }

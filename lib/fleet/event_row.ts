@@ -204,8 +204,18 @@ export const EVENT_COLUMNS = [
   "line_no",
 ] as const;
 
-/** A string as a TabSeparated field: backslash, tab and newline escaped. */
-function tsvString(value: string): string {
+/**
+ * A string as a TabSeparated field: backslash, tab and newline escaped.
+ *
+ * @example
+ * ```ts
+ * import { tsvString } from "./event_row.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tsvString("a\tb\\c"), "a\\tb\\\\c");
+ * ```
+ */
+export function tsvString(value: string): string {
   let out = value;
   if (out.includes("\\")) out = out.replaceAll("\\", "\\\\");
   if (out.includes("\t")) out = out.replaceAll("\t", "\\t");

@@ -142,19 +142,20 @@ export class OtlpExporter {
       return;
     }
     let stored: Record<string, unknown>;
+    let body: string;
     try {
-      stored = JSON.parse(
-        toLogLine(event as unknown as CorrelatedEvent, {
-          maxPayloadBytes: this.#options.maxPayloadBytes,
-        }),
-      );
+      const line = toLogLine(event as unknown as CorrelatedEvent, {
+        maxPayloadBytes: this.#options.maxPayloadBytes,
+      });
+      stored = JSON.parse(line);
+      // The stored line itself, without its newline.
+      body = line.slice(0, -1);
     } catch {
       this.#dropped++;
       return;
     }
     const attributes = eventAttributes(stored);
     const time = nanos(stored.ts);
-    const body = JSON.stringify(stored);
     const record: Record<string, unknown> = {
       timeUnixNano: time,
       observedTimeUnixNano: time,

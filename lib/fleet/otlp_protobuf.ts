@@ -137,7 +137,7 @@ class Writer {
   length = 0;
   #view = new DataView(this.bytes.buffer);
 
-  #room(n: number): void {
+  room(n: number): void {
     if (this.length + n <= this.bytes.length) return;
     const grown = new Uint8Array(
       Math.max(this.bytes.length * 2, this.length + n),
@@ -149,7 +149,7 @@ class Writer {
 
   varint(value: number | bigint): void {
     let v = BigInt.asUintN(64, BigInt(value));
-    this.#room(10);
+    this.room(10);
     while (v >= 0x80n) {
       this.bytes[this.length++] = Number(v & 0x7fn) | 0x80;
       v >>= 7n;
@@ -159,7 +159,7 @@ class Writer {
 
   small(value: number): void {
     // Tags and lengths: below 2^31, no BigInt needed.
-    this.#room(5);
+    this.room(5);
     while (value >= 0x80) {
       this.bytes[this.length++] = (value & 0x7f) | 0x80;
       value >>>= 7;
@@ -168,28 +168,94 @@ class Writer {
   }
 
   fixed64(value: bigint): void {
-    this.#room(8);
+    this.room(8);
     this.#view.setBigUint64(this.length, BigInt.asUintN(64, value), true);
     this.length += 8;
   }
 
   double(value: number): void {
-    this.#room(8);
+    this.room(8);
     this.#view.setFloat64(this.length, value, true);
     this.length += 8;
   }
 
   raw(bytes: Uint8Array): void {
-    this.#room(bytes.length);
+    this.room(bytes.length);
     this.bytes.set(bytes, this.length);
     this.length += bytes.length;
   }
+
+  /**
+   * Starts a length-delimited field: room for a one-byte length, filled in
+   * by {@linkcode Writer.end}. Nested messages and strings are written in
+   * place, not into a writer of their own and copied.
+   */
+  begin(): number {
+    this.room(1);
+    return this.length++;
+  }
+
+  /** Ends the field begun at `at`: writes its length, moving its bytes when that takes more than one. */
+  end(at: number): void {
+    const length = this.length - at - 1;
+    let size = 1;
+    for (let v = length; v >= 0x80; v >>>= 7) size++;
+    if (size > 1) {
+      this.room(size - 1);
+      this.bytes.copyWithin(at + size, at + 1, this.length);
+      this.length += size - 1;
+    }
+    let v = length;
+    let i = at;
+    while (v >= 0x80) {
+      this.bytes[i++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.bytes[i] = v;
+  }
+
+  /** A string's UTF-8 bytes, in place. */
+  text(value: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.room(3 * value.length);
+    if (value.length < 64) {
+      // Short ASCII (names, ids, most values) without a call out.
+      const bytes = this.bytes;
+      let at = this.length;
+      let k = 0;
+      for (; k < value.length; k++) {
+        const c = value.charCodeAt(k);
+        if (c >= 0x80) break;
+        bytes[at++] = c;
+      }
+      if (k === value.length) {
+        this.length = at;
+        return;
+      }
+    }
+    const { written } = encoder.encodeInto(
+      value,
+      this.bytes.subarray(this.length),
+    );
+    this.length += written;
+  }
+}
+
+/** The value of each hex digit by char code; 255 for anything else. */
+const HEX = new Uint8Array(128).fill(255);
+for (const [from, to, value] of [[48, 57, 0], [65, 70, 10], [97, 102, 10]]) {
+  for (let c = from; c <= to; c++) HEX[c] = value + c - from;
 }
 
 function hexBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) {
-    out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    const hi = HEX[hex.charCodeAt(2 * i)] ?? 255;
+    const lo = HEX[hex.charCodeAt(2 * i + 1)] ?? 255;
+    // Anything but two hex digits: as parseInt reads the pair.
+    out[i] = hi === 255 || lo === 255
+      ? parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+      : (hi << 4) | lo;
   }
   return out;
 }
@@ -205,10 +271,9 @@ function writeMessage(
     const v = value[key];
     if (field === undefined || v === undefined || v === null) continue;
     const [no, kind] = field;
-    const items = Array.isArray(v) && kind !== "fixed64s" && kind !== "doubles"
-      ? v
-      : [v];
-    for (const item of items) writeField(w, no, kind, item);
+    if (Array.isArray(v) && kind !== "fixed64s" && kind !== "doubles") {
+      for (const item of v) writeField(w, no, kind, item);
+    } else writeField(w, no, kind, v);
   }
 }
 
@@ -219,19 +284,18 @@ function writeField(
   v: unknown,
 ): void {
   if (typeof kind === "object") {
-    const inner = new Writer();
-    writeMessage(inner, kind.message, v as Record<string, unknown>);
     w.small((no << 3) | 2);
-    w.small(inner.length);
-    w.raw(inner.bytes.subarray(0, inner.length));
+    const at = w.begin();
+    writeMessage(w, kind.message, v as Record<string, unknown>);
+    w.end(at);
     return;
   }
   switch (kind) {
     case "string": {
-      const bytes = encoder.encode(String(v));
       w.small((no << 3) | 2);
-      w.small(bytes.length);
-      w.raw(bytes);
+      const at = w.begin();
+      w.text(String(v));
+      w.end(at);
       return;
     }
     case "hex": {

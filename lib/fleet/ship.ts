@@ -12,19 +12,13 @@
  */
 import { resolve } from "node:path";
 import { logParts, orderLogFiles } from "../log/log_path.ts";
-import { verifyLogs } from "../evidence/verify.ts";
+import { LogVerifier } from "../evidence/verify.ts";
 import type { VerifyKey } from "../seal/signing_key.ts";
 import type { VerifyReport, VerifyStatus } from "../evidence/verify.ts";
 import type { ClickHouseStore } from "./clickhouse_store.ts";
 import { TABLES } from "./fleet_schema.ts";
-import {
-  type CheckpointRow,
-  checkpointRow,
-  dateTimeText,
-  EVENT_COLUMNS,
-  eventRow,
-  eventRowTsv,
-} from "./event_row.ts";
+import { dateTimeText, EVENT_COLUMNS } from "./event_row.ts";
+import { EventRowBatch } from "./event_row_batch.ts";
 import { cursorPath, readCursor, writeCursor } from "./ship_cursor.ts";
 
 /** Options for {@linkcode shipLogs}. */
@@ -41,7 +35,10 @@ export interface ShipOptions {
   host: string;
   /** The user who ran the proxy, recorded with every row. */
   user: string;
-  /** Lines per insert (fewer when they pass 16 MB). @default {20000} */
+  /**
+   * Lines per insert (fewer when they pass 16 MB; the first inserts of a
+   * pass start at 1000 lines and double up to it). @default {20000}
+   */
   batchLines?: number;
   /** Keep shipping as logs grow, until `signal` aborts. @default {false} */
   follow?: boolean;
@@ -142,15 +139,21 @@ async function discover(options: ShipOptions): Promise<string[][]> {
   return logs;
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-/** An insert is sent once its rows pass this many characters (about 16 MB). */
-const BATCH_CHARS = 16 * 1024 * 1024;
+/** An insert is sent once its rows pass this many bytes (about 16 MB). */
+const BATCH_BYTES = 16 * 1024 * 1024;
+/** The first read buffer; it grows for a longer line. */
+const READ_BYTES = 4 * 1024 * 1024;
 
-/** Ships what is new in one file; returns what was sent. */
+/**
+ * Ships what is new in one file and verifies all of it, in one pass: each
+ * line is handed to `verifier` (the same checks as `verifyLogs`), and a
+ * line past the cursor also becomes rows. Returns what was sent; its status
+ * and problems are filled in once the whole log is verified.
+ */
 async function shipFile(
   path: string,
   options: ShipOptions,
-  report: VerifyReport,
+  verifier: LogVerifier,
 ): Promise<ShippedFile> {
   const { store } = options;
   const batchLines = options.batchLines ?? defaults.batchLines;
@@ -170,104 +173,103 @@ async function shipFile(
     bytes: 0,
     acknowledged: cursor.lines,
     skipped: 0,
-    status: report.status,
-    problems: report.findings.filter((f) =>
-      f.path === path && f.severity !== "note"
-    ).map((f) => `line ${f.line}: ${f.kind}: ${f.message}`),
+    status: "verified",
+    problems: [],
   };
-  if (size === cursor.offset) return result;
+  const shippedFrom = cursor.offset;
+  const rows = new EventRowBatch(origin);
+  let batchEnd = cursor.offset;
+  let batchLinesSeen = 0;
+  let lineNo = 0;
+  let limit = Math.max(1, Math.min(batchLines, 1000));
+  // One batch is inserted while the next is read: the server parses on
+  // its own core. The cursor moves in order, after each acknowledgement.
+  let inflight: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    if (batchLinesSeen === 0) return;
+    const previous = inflight;
+    const batch = { ...rows.take(), end: batchEnd, lines: lineNo };
+    const count = batchLinesSeen;
+    batchLinesSeen = 0;
+    inflight = (async (): Promise<void> => {
+      await previous;
+      await store.insert(TABLES.checkpoints, batch.checkpoints);
+      await store.insertRaw(
+        TABLES.events,
+        EVENT_COLUMNS,
+        "TabSeparated",
+        batch.body,
+        batch.rows,
+      );
+      result.lines += count;
+      result.bytes = batch.end - shippedFrom;
+      cursor.offset = batch.end;
+      cursor.lines = batch.lines;
+      await writeCursor(cursorFile, cursor);
+      result.acknowledged = cursor.lines;
+    })();
+    // Handled where it is awaited; a failure is not lost meanwhile.
+    inflight.catch(() => {});
+    await previous;
+  };
   const file = await Deno.open(path, { read: true });
   try {
-    await file.seek(cursor.offset, Deno.SeekMode.Start);
-    let events = "";
-    let checkpoints: CheckpointRow[] = [];
-    let pending = new Uint8Array(0);
-    let base = cursor.offset; // File offset of pending[0].
-    let lineNo = cursor.lines;
-    let batchEnd = cursor.offset;
-    let batchLinesSeen = 0;
-    // One batch is inserted while the next is read: the server parses on
-    // its own core. The cursor moves in order, after each acknowledgement.
-    let inflight: Promise<void> | undefined;
-    const flush = async (): Promise<void> => {
-      if (batchLinesSeen === 0) return;
-      const previous = inflight;
-      const batch = {
-        events,
-        checkpoints,
-        count: batchLinesSeen,
-        end: batchEnd,
-        lines: lineNo,
-      };
-      events = "";
-      checkpoints = [];
-      batchLinesSeen = 0;
-      inflight = (async (): Promise<void> => {
-        await previous;
-        await store.insert(TABLES.checkpoints, batch.checkpoints);
-        await store.insertRaw(
-          TABLES.events,
-          EVENT_COLUMNS,
-          "TabSeparated",
-          batch.events,
-          batch.count,
-        );
-        result.lines += batch.count;
-        result.bytes += batch.end - cursor.offset;
-        cursor.offset = batch.end;
-        cursor.lines = batch.lines;
-        await writeCursor(cursorFile, cursor);
-        result.acknowledged = cursor.lines;
-      })();
-      // Handled where it is awaited; a failure is not lost meanwhile.
-      inflight.catch(() => {});
-      await previous;
-    };
-    const chunk = new Uint8Array(1 << 20);
+    verifier.beginFile(path);
+    let buf = new Uint8Array(READ_BYTES);
+    let filled = 0;
+    let base = 0; // File offset of buf[0].
     for (;;) {
-      const n = await file.read(chunk);
+      if (filled === buf.length) {
+        const grown = new Uint8Array(2 * buf.length);
+        grown.set(buf);
+        buf = grown;
+      }
+      const n = await file.read(buf.subarray(filled));
       if (n === null) break;
-      const joined = new Uint8Array(pending.length + n);
-      joined.set(pending, 0);
-      joined.set(chunk.subarray(0, n), pending.length);
+      filled += n;
+      const view = buf.subarray(0, filled);
       let start = 0;
       for (;;) {
-        const end = joined.indexOf(0x0a, start);
-        if (end < 0) break;
+        const nl = view.indexOf(0x0a, start);
+        if (nl < 0) break;
         lineNo++;
-        batchLinesSeen++;
-        batchEnd = base + end + 1;
-        const bytes = joined.subarray(start, end);
-        start = end + 1;
-        let text: string;
-        let record: Record<string, unknown>;
-        try {
-          text = decoder.decode(bytes);
-          record = JSON.parse(text);
-          if (
-            typeof record !== "object" || record === null ||
-            typeof record.session !== "string" ||
-            typeof record.seq !== "number"
-          ) throw new TypeError("not an event");
-        } catch {
+        const lineEnd = base + nl + 1;
+        // Rows first: the verifier may hold the buffer until its promise.
+        if (lineEnd > cursor.offset) {
+          batchLinesSeen++;
+          batchEnd = lineEnd;
           // Not an audit event: it has no (session, seq) to be stored
           // under. The files table records the verification that names it.
-          result.skipped++;
-          continue;
+          if (!rows.add(view, start, nl, lineNo)) result.skipped++;
         }
-        events += eventRowTsv(eventRow(text, record, origin, lineNo));
-        const cp = checkpointRow(text, record, origin);
-        if (cp) checkpoints.push(cp);
-        if (batchLinesSeen >= batchLines || events.length >= BATCH_CHARS) {
+        const checked = verifier.lineRange(path, view, start, nl, lineNo, true);
+        if (checked) await checked;
+        start = nl + 1;
+        if (batchLinesSeen >= limit || rows.bytes >= BATCH_BYTES) {
           await flush();
+          // The first batches are small, so the server starts at once.
+          limit = Math.min(2 * limit, batchLines);
         }
       }
+      buf.copyWithin(0, start, filled);
       base += start;
-      pending = joined.slice(start);
+      filled -= start;
     }
+    // An incomplete last line stays for the next pass (a live session).
+    if (filled > 0) {
+      const checked = verifier.lineRange(
+        path,
+        buf,
+        0,
+        filled,
+        lineNo + 1,
+        false,
+      );
+      if (checked) await checked;
+    }
+    await verifier.endFile(base + filled);
     await flush();
     await inflight;
-    // An incomplete last line stays for the next pass (a live session).
   } finally {
     file.close();
   }
@@ -329,9 +331,17 @@ export async function shipLogs(options: ShipOptions): Promise<ShipResult> {
         verifiedAt.set(part, size);
       }
       if (!changed) continue;
-      const report = await verifyLogs(parts, { publicKey: options.publicKey });
+      const verifier = new LogVerifier({ publicKey: options.publicKey });
+      const shippedParts: ShippedFile[] = [];
       for (const part of parts) {
-        const shipped = await shipFile(part, options, report);
+        shippedParts.push(await shipFile(part, options, verifier));
+      }
+      const report = verifier.finish();
+      for (const shipped of shippedParts) {
+        shipped.status = report.status;
+        shipped.problems = report.findings.filter((f) =>
+          f.path === shipped.path && f.severity !== "note"
+        ).map((f) => `line ${f.line}: ${f.kind}: ${f.message}`);
         await recordVerification(options, shipped, report);
         result.files.push(shipped);
         result.lines += shipped.lines;

@@ -97,6 +97,8 @@ export interface ProxyOptions {
   onLogOpen?: (logPath: string) => void;
   /** Called before `session_end` is written; what it gives is recorded there (`--otlp` flushes its export). */
   beforeEnd?: () => Promise<SessionEndEvent["otlp"]>;
+  /** Called before `session_end` is written; the `--anchor` counts it gives are recorded there. */
+  anchorCounts?: () => Promise<SessionEndEvent["anchor"]>;
 }
 
 /** What a proxy run ended with. */
@@ -316,6 +318,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
     failure,
     stderr: stderr.counts(),
     otlp: opts.beforeEnd,
+    anchor: opts.anchorCounts,
   });
   clearTimeout(stopWaiting);
   opts.processor?.close();

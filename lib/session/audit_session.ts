@@ -98,6 +98,21 @@ export interface AuditSessionOptions {
    * is logged as a `finding` event when it arises. Off when absent.
    */
   findingRules?: readonly FindingRule[];
+  /**
+   * Called with the log's (first) file once it is open: the HTTP modes'
+   * `--anchor` starts following it there.
+   */
+  onLogOpen?: (logPath: string) => void;
+  /**
+   * Called before `session_end` is made, unless {@linkcode SessionEndInfo}
+   * gives the same: what it gives (the `--otlp` and `--anchor` counts of
+   * the HTTP modes) is recorded in `session_end`.
+   */
+  beforeEnd?: (
+    logPath: string,
+  ) => Promise<Pick<SessionEndEvent, "otlp" | "anchor">>;
+  /** Called once the log is closed, its last checkpoint written (`--anchor` publishes it, then stops following). */
+  afterEnd?: (logPath: string) => void;
 }
 
 /** What {@linkcode AuditSession.start} records besides the options. */
@@ -126,6 +141,8 @@ export interface SessionEndInfo {
    * was sent and dropped, recorded in `session_end`.
    */
   otlp?: () => Promise<SessionEndEvent["otlp"]>;
+  /** With `--anchor`: the checkpoints published, failed and dropped so far, recorded in `session_end`. */
+  anchor?: () => Promise<SessionEndEvent["anchor"]>;
 }
 
 /** A byte stream's way into the audit: chunks in, events out. */
@@ -298,7 +315,9 @@ export class AuditSession {
       seal: options.seal === false ? undefined : sealing,
       maxPayloadBytes: maxPayload(options),
     });
-    return new AuditSession(session, logPath, log, sealer, options);
+    const audit = new AuditSession(session, logPath, log, sealer, options);
+    options.onLogOpen?.(logPath);
+    return audit;
   }
 
   /** Writes `session_start`; `pid` is the audited server's, when there is one. */
@@ -572,7 +591,15 @@ export class AuditSession {
       }
       await this.#sink.drain();
     }
-    const otlp = await info.otlp?.().catch(() => undefined);
+    const counts = info.otlp || info.anchor
+      ? undefined
+      : await this.#options.beforeEnd?.(this.logPath).catch(() => undefined);
+    const otlp = info.otlp
+      ? await info.otlp().catch(() => undefined)
+      : counts?.otlp;
+    const anchor = info.anchor
+      ? await info.anchor().catch(() => undefined)
+      : counts?.anchor;
     const summary: Summary = this.#sink.summary.build(
       performance.now() - this.#started,
     );
@@ -588,6 +615,7 @@ export class AuditSession {
     };
     if (info.failure) event.failure = info.failure;
     if (otlp) event.otlp = otlp;
+    if (anchor) event.anchor = anchor;
     if (handshake.protocolVersion) {
       event.protocolVersion = handshake.protocolVersion;
     }
@@ -600,6 +628,7 @@ export class AuditSession {
     this.#sink.checkpoint({ force: true });
     await this.#sink.drain();
     await this.#log.close();
+    this.#options.afterEnd?.(this.logPath);
     return event;
   }
 }

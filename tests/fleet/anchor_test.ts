@@ -12,6 +12,10 @@ import assert from "node:assert/strict";
 import { cli } from "../_recorded_session.ts";
 import { cliArgs, fixtureServer, readAll, tempDir } from "../_helpers.ts";
 import { startClickHouse } from "./_clickhouse.ts";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startEverything, startReverse } from "../http/_http_servers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -120,6 +124,21 @@ async function checkpointLines(
   ).filter((r) => r.kind === "checkpoint");
 }
 
+/** `session_end.anchor` of the log, and how many checkpoints came before it. */
+async function endCounts(
+  log: string,
+): Promise<{ anchor: Record<string, unknown>; before: number }> {
+  const records = (await Deno.readTextFile(log)).split("\n").filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const end = records.find((r) => r.kind === "session_end");
+  assert.ok(end, "the log has a session_end");
+  return {
+    anchor: end.anchor,
+    before: records.filter((r) => r.kind === "checkpoint" && r.seq < end.seq)
+      .length,
+  };
+}
+
 async function until(
   what: string,
   done: () => boolean | Promise<boolean>,
@@ -163,6 +182,11 @@ Deno.test("anchor: each signed checkpoint is POSTed as it is made, the same tree
     anchor.bodies.map((b) => [b.seq, b.tree_size, b.root, b.signature]),
     lines.map((l) => [l.seq, l.treeSize, l.root, l.signature]),
   );
+  // The log records what was published before session_end (the last head
+  // is written after it, so only stderr could count it).
+  const { anchor: counts, before } = await endCounts(log);
+  assert.ok(before >= 1);
+  assert.deepEqual(counts, { published: before, failed: 0, dropped: 0 });
   for (const body of anchor.bodies) {
     assert.match(String(body.signature), /^[A-Za-z0-9+/=_-]{40,}$/);
     assert.equal(body.session, lines[0].session);
@@ -193,6 +217,11 @@ Deno.test("anchor: an endpoint that is down or failing never holds up the relay;
       "m",
     ),
   );
+  const downCounts = (await endCounts(`${tmp.path}/down.jsonl`)).anchor;
+  assert.equal(downCounts.published, 0);
+  assert.equal(downCounts.dropped, 0, "still queued at session_end");
+  assert.ok(Number(downCounts.failed) >= 1, JSON.stringify(downCounts));
+  assert.equal(typeof downCounts.error, "string");
   // Failing: the first two POSTs get 503; the heads are sent again after.
   await using flaky = receiver((n) => n < 2 ? 503 : 200);
   const log = `${tmp.path}/flaky.jsonl`;
@@ -209,6 +238,13 @@ Deno.test("anchor: an endpoint that is down or failing never holds up the relay;
     (await checkpointLines(log)).map((l) => l.seq),
     "every head arrived once, in order",
   );
+  const { anchor: flakyCounts, before } = await endCounts(log);
+  assert.deepEqual(flakyCounts, {
+    published: before,
+    failed: 2,
+    dropped: 0,
+    error: "HTTP 503: busy",
+  });
 });
 
 Deno.test("anchor: heads anchored into ClickHouse catch a log cut below an anchored size and shipped; a range of seq deleted in the store is named as a gap", async () => {
@@ -362,4 +398,103 @@ Deno.test("anchor: heads anchored into ClickHouse catch a log cut below an ancho
       "m",
     ),
   );
+});
+
+Deno.test("anchor: with --upstream (the stdio bridge) and --listen (the reverse proxy), each HTTP session's checkpoints are published, and counted in its session_end", async () => {
+  await using tmp = await tempDir();
+  await using upstream = await startEverything("streamableHttp");
+  const env = { MCP_AUDIT_ANCHOR_HEADERS: "x-anchor-token=t0ken" };
+  const heads = (bodies: Record<string, unknown>[], session: unknown) =>
+    bodies.filter((b) => b.session === session).map((b) => b.seq);
+  // The stdio bridge: one session.
+  {
+    await using anchor = receiver();
+    const log = `${tmp.path}/bridge.jsonl`;
+    const client = new Client({ name: "anchor-bridge", version: "1" });
+    await client.connect(
+      new StdioClientTransport({
+        command: Deno.execPath(),
+        args: cliArgs([
+          "proxy",
+          "--quiet",
+          "--checkpoint-every",
+          "2",
+          "--upstream",
+          upstream.url,
+          "--log",
+          log,
+          "--anchor",
+          anchor.url,
+        ]),
+        env: { ...Deno.env.toObject(), ...env },
+        stderr: "pipe",
+      }),
+    );
+    for (const message of ["a", "b", "c"]) {
+      await client.callTool({ name: "echo", arguments: { message } });
+    }
+    await client.close();
+    await until(
+      "the bridge's last head anchored",
+      async () => {
+        const lines = await checkpointLines(log).catch(() => []);
+        const ended = (await Deno.readTextFile(log)).includes("session_end");
+        return ended && lines.length > 0 &&
+          anchor.bodies.length === lines.length;
+      },
+    );
+    const lines = await checkpointLines(log);
+    assert.ok(lines.length >= 2, `${lines.length} checkpoints`);
+    assert.deepEqual(
+      anchor.bodies.map((b) => [b.seq, b.tree_size, b.root]),
+      lines.map((l) => [l.seq, l.treeSize, l.root]),
+    );
+    const { anchor: counts, before } = await endCounts(log);
+    assert.deepEqual(counts, { published: before, failed: 0, dropped: 0 });
+  }
+  // The reverse proxy: two sessions, each with its own log and heads.
+  {
+    await using anchor = receiver();
+    const logDir = `${tmp.path}/reverse`;
+    await Deno.mkdir(logDir);
+    const reverse = await startReverse(upstream.url, [
+      "--quiet",
+      "--checkpoint-every",
+      "2",
+      "--anchor",
+      anchor.url,
+    ], { MCP_AUDIT_LOG_DIR: logDir, ...env });
+    for (const name of ["first", "second"]) {
+      const client = new Client({ name, version: "1" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(reverse.url)),
+      );
+      for (const message of ["a", "b", "c"]) {
+        await client.callTool({ name: "echo", arguments: { message } });
+      }
+      await client.close();
+    }
+    const status = await reverse.stop();
+    assert.equal(status.code, 0, reverse.stderr());
+    const logs: string[] = [];
+    for await (const entry of Deno.readDir(logDir)) {
+      if (entry.name.endsWith(".jsonl")) logs.push(`${logDir}/${entry.name}`);
+    }
+    assert.equal(logs.length, 2, logs.join(", "));
+    for (const log of logs) {
+      const lines = await checkpointLines(log);
+      assert.ok(lines.length >= 2, `${log}: ${lines.length} checkpoints`);
+      assert.deepEqual(
+        heads(anchor.bodies, lines[0].session),
+        lines.map((l) => l.seq),
+        "every head of the session arrived once, in order",
+      );
+      const { anchor: counts, before } = await endCounts(log);
+      assert.deepEqual(counts, { published: before, failed: 0, dropped: 0 });
+    }
+    assert.equal(
+      anchor.bodies.length,
+      (await Promise.all(logs.map(checkpointLines))).flat().length,
+    );
+  }
 });

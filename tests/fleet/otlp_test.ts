@@ -10,6 +10,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startEverything, startReverse } from "../http/_http_servers.ts";
 import { decodeOtlp } from "./_otlp_proto.ts";
+import type { AuditEvent, SessionEndEvent } from "../../lib/audit/event.ts";
 import {
   cliArgs,
   fixtureServer,
@@ -417,6 +418,18 @@ Deno.test("otlp: --otlp with --upstream (the stdio bridge) and --listen (the rev
     const all = otlp.received.map((r) => decoder.decode(r.body)).join("\n");
     assert.ok(!all.includes("98765"), "the secret left the machine");
     assert.match(all, /REDACTED:password:[0-9a-f]{8}/, "the call was exported");
+    // The log records the counts in session_end, as the stdio proxy's does.
+    let end: AuditEvent | undefined;
+    for (let i = 0; i < 100 && !end; i++) {
+      end = (await readEvents(log)).events.find((e) =>
+        e.kind === "session_end"
+      );
+      if (!end) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(end?.kind === "session_end", "the bridge's session ended");
+    assert.equal(end.otlp?.dropped, 0, JSON.stringify(end.otlp));
+    // Every event before session_end was exported by then.
+    assert.equal(end.otlp?.exported, end.seq, JSON.stringify(end.otlp));
   }
   // The reverse proxy: two sessions, one exporter, flushed at the stop.
   {
@@ -454,5 +467,21 @@ Deno.test("otlp: --otlp with --upstream (the stdio bridge) and --listen (the rev
     const all = otlp.received.map((r) => decoder.decode(r.body)).join("\n");
     assert.ok(!all.includes("98765"), "the secret left the machine");
     assert.match(all, /REDACTED:password:[0-9a-f]{8}/, "the call was exported");
+    // Each session's session_end records the exporter's counts until then
+    // (one exporter serves both: the proxy's counts, its own events in them).
+    const ends: SessionEndEvent[] = [];
+    for await (const entry of Deno.readDir(logDir)) {
+      if (!entry.name.endsWith(".jsonl")) continue;
+      const { events } = await readEvents(`${logDir}/${entry.name}`);
+      const end = events.find((e) => e.kind === "session_end");
+      assert.ok(end?.kind === "session_end", entry.name);
+      ends.push(end);
+    }
+    assert.equal(ends.length, 2);
+    for (const end of ends) {
+      assert.equal(end.otlp?.dropped, 0, JSON.stringify(end.otlp));
+      assert.equal(end.otlp?.error, undefined);
+      assert.ok(end.otlp!.exported >= end.seq, JSON.stringify(end.otlp));
+    }
   }
 });
