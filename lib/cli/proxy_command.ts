@@ -290,7 +290,7 @@ export async function proxyCommand(
           exporter,
         )
         : audit.pipeline,
-      findingRules: audit.session.findingRules,
+      findingSources: audit.session.findingSources,
       maxPayloadBytes: maxPayloadBytes ?? audit.session.maxPayloadBytes,
       graceMs,
       signingKey: audit.signingKey,

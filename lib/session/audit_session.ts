@@ -39,7 +39,8 @@ import { Sealer } from "../seal/seal.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
 import type { FindingRule } from "../findings/finding.ts";
 export type { FindingRule };
-import { LiveFindings } from "../findings/live_findings.ts";
+import { type FindingSource, LiveFindings } from "../findings/live_findings.ts";
+export type { FindingSource };
 import type { AuditEvent, FindingEvent } from "../audit/event.ts";
 
 /** Options for {@linkcode AuditSession.open}. */
@@ -92,6 +93,12 @@ export interface AuditSessionOptions {
    * is logged as a `finding` event when it arises. Off when absent.
    */
   findingRules?: readonly FindingRule[];
+  /**
+   * Live findings run in other threads: called once per session, it gives
+   * that session's sources (the assembly's: the built-in rules in a worker,
+   * each plugin's rules in its plugin's worker). Off when absent.
+   */
+  findingSources?: () => FindingSource[];
 }
 
 /** What {@linkcode AuditSession.start} records besides the options. */
@@ -190,8 +197,15 @@ export class AuditSession {
     this.#command = options.command ?? ["in-process"];
     this.#correlator = new Correlator({ session });
     this.#sealer = sealer;
-    if (options.findingRules) {
-      this.#live = new LiveFindings({ rules: options.findingRules });
+    if (options.findingRules || options.findingSources) {
+      this.#live = new LiveFindings({
+        rules: options.findingRules,
+        sources: options.findingSources?.(),
+        onFindings: (found) => {
+          for (const f of found) this.#logFinding(f);
+        },
+        onWarning: options.onWarning,
+      });
     }
     this.#sink = new AuditSink(log, {
       processor: this.#live
@@ -215,10 +229,7 @@ export class AuditSession {
   #observing(processor: EventProcessor | undefined): EventProcessor {
     const observe = (event: AuditEvent): void => {
       try {
-        const found = this.#live!.observe(
-          event as unknown as Record<string, unknown>,
-        );
-        for (const f of found) this.#logFinding(f);
+        this.#live!.observe(event as unknown as Record<string, unknown>);
       } catch (error) {
         this.#options.onWarning?.(`live findings failed (${error})`);
       }
@@ -554,7 +565,7 @@ export class AuditSession {
     await this.#sink.drain();
     if (this.#live) {
       try {
-        for (const f of this.#live.final()) this.#logFinding(f);
+        await this.#live.final();
       } catch (error) {
         this.#options.onWarning?.(`live findings failed (${error})`);
       }
