@@ -340,6 +340,7 @@ class PluginThread {
     const thread = this;
     return {
       label,
+      takesLines: true,
       run(events: readonly unknown[]): Promise<Finding[]> {
         return thread.ask(
           { kind: "findings", store, events: events as unknown[] },
@@ -624,7 +625,10 @@ export function servePluginThread(): void {
         if (message.kind === "findings") {
           let kept = stores.get(message.store);
           if (kept === undefined) stores.set(message.store, kept = []);
-          for (const e of message.events) kept.push(e);
+          // Log lines (see FindingSource.takesLines), or events.
+          for (const e of message.events) {
+            kept.push(typeof e === "string" ? JSON.parse(e) : e);
+          }
           value = findFindings(kept, { rules, logged: false });
         } else if (message.kind === "redact") {
           value = message.values.map((v, i) =>

@@ -29,8 +29,18 @@ import { BUILTIN_RULES } from "./builtin_rules.ts";
 export interface FindingSource {
   /** What runs there, for warnings (e.g. `plugin "./outside_host.ts"`). */
   readonly label: string;
-  /** Takes the new events; the findings over every event taken so far. */
+  /**
+   * Takes the new events (their log lines, for a source that takes lines
+   * and an event that came with its line); the findings over every event
+   * taken so far.
+   */
   run(events: readonly unknown[]): Finding[] | Promise<Finding[]>;
+  /**
+   * Give it each event's log line (a string) where there is one: a
+   * worker's source, for which a string crosses threads for the price of
+   * a copy, where an object would be cloned field by field.
+   */
+  readonly takesLines?: boolean;
   /** Frees what it holds (a worker's copy of the events); no call follows. */
   close?(): void;
 }
@@ -166,8 +176,12 @@ export class LiveFindings {
     return this.#stopped;
   }
 
-  /** Takes one logged event; after a tool-call reply, sources that are due run. */
-  observe(event: Record<string, unknown>): void {
+  /**
+   * Takes one logged event, and its log line when it has been made (the
+   * line is the event as logged: sources that take lines get it); after a
+   * tool-call reply, sources that are due run.
+   */
+  observe(event: Record<string, unknown>, line?: string): void {
     if (this.#stopped || typeof event.kind !== "string") return;
     if (!KEPT.has(event.kind)) return;
     if (this.#count++ >= this.#max) {
@@ -175,7 +189,12 @@ export class LiveFindings {
       for (const feed of this.#feeds) this.#close(feed);
       return;
     }
-    for (const feed of this.#feeds) if (!feed.off) feed.pending.push(event);
+    for (const feed of this.#feeds) {
+      if (feed.off) continue;
+      feed.pending.push(
+        line !== undefined && feed.source.takesLines ? line : event,
+      );
+    }
     const reply = (event.kind === "response" || event.kind === "error") &&
       event.method === "tools/call";
     if (!reply) return;

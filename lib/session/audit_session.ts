@@ -41,7 +41,7 @@ import type { FindingRule } from "../findings/finding.ts";
 export type { FindingRule };
 import { type FindingSource, LiveFindings } from "../findings/live_findings.ts";
 export type { FindingSource };
-import type { AuditEvent, FindingEvent } from "../audit/event.ts";
+import type { FindingEvent } from "../audit/event.ts";
 
 /** Options for {@linkcode AuditSession.open}. */
 export interface AuditSessionOptions {
@@ -129,6 +129,11 @@ export interface SessionEndInfo {
   otlp?: () => Promise<SessionEndEvent["otlp"]>;
 }
 
+/** Where the log hands each event's line, once the session is made. */
+interface LineTap {
+  observe?: (event: CorrelatedEvent, line: string) => void;
+}
+
 /** A byte stream's way into the audit: chunks in, events out. */
 export interface ByteTap {
   /** Audits a chunk; returns a promise to await when the audit queue is full. */
@@ -189,6 +194,7 @@ export class AuditSession {
     log: EventLog,
     sealer: Sealer,
     options: AuditSessionOptions,
+    lines: LineTap = {},
   ) {
     this.session = session;
     this.logPath = logPath;
@@ -206,11 +212,17 @@ export class AuditSession {
         },
         onWarning: options.onWarning,
       });
+      const live = this.#live;
+      lines.observe = (event, line): void => {
+        try {
+          live.observe(event as unknown as Record<string, unknown>, line);
+        } catch (error) {
+          this.#options.onWarning?.(`live findings failed (${error})`);
+        }
+      };
     }
     this.#sink = new AuditSink(log, {
-      processor: this.#live
-        ? this.#observing(options.processor)
-        : options.processor,
+      processor: options.processor,
       checkpointEvery: options.seal === false
         ? undefined
         : sealer.checkpointEvery,
@@ -222,25 +234,6 @@ export class AuditSession {
         options.maxParseBytes ?? 512 * 1024,
         maxPayload(options),
       ),
-    };
-  }
-
-  /** `processor`, then live findings over what it made of each event. */
-  #observing(processor: EventProcessor | undefined): EventProcessor {
-    const observe = (event: AuditEvent): void => {
-      try {
-        this.#live!.observe(event as unknown as Record<string, unknown>);
-      } catch (error) {
-        this.#options.onWarning?.(`live findings failed (${error})`);
-      }
-    };
-    return {
-      process(event): void | Promise<void> {
-        const pending = processor?.process(event);
-        if (pending) return pending.then(() => observe(event));
-        observe(event);
-      },
-      impatient: processor?.impatient?.bind(processor),
     };
   }
 
@@ -297,12 +290,19 @@ export class AuditSession {
     if (created) {
       options.onWarning?.(`created the log directory "${created}" (mode 0700)`);
     }
+    // Live findings take each event with its line, as the log makes it.
+    const lines: LineTap = {};
+    const live = options.findingRules || options.findingSources;
     const log = await (options.thread ? ThreadLog : LocalLog).open(logPath, {
       ...writing,
       seal: options.seal === false ? undefined : sealing,
       maxPayloadBytes: maxPayload(options),
+      ...(live && {
+        onLine: (event: CorrelatedEvent, line: string) =>
+          lines.observe?.(event, line),
+      }),
     });
-    return new AuditSession(session, logPath, log, sealer, options);
+    return new AuditSession(session, logPath, log, sealer, options, lines);
   }
 
   /** Writes `session_start`; `pid` is the audited server's, when there is one. */
