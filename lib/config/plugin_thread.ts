@@ -338,10 +338,19 @@ class PluginThread {
     const store = nextStore++;
     // deno-lint-ignore no-this-alias -- the source is a plain object
     const thread = this;
+    // The worker that holds this session's events: a worker started again
+    // (for a hook that did not answer) holds none of them.
+    let holder: Worker | undefined;
     return {
       label,
       takesLines: true,
       run(events: readonly unknown[]): Promise<Finding[]> {
+        holder ??= thread.#worker;
+        if (holder !== thread.#worker) {
+          return Promise.reject(
+            new Error("its worker was restarted, and the events with it"),
+          );
+        }
         return thread.ask(
           { kind: "findings", store, events: events as unknown[] },
           budgetMs,
