@@ -266,8 +266,10 @@ export {
   UnknownRuleError,
 } from "./lib/findings/rule_settings.ts";
 export {
+  type FindingSource,
   LiveFindings,
   type LiveFindingsOptions,
+  ruleSource,
 } from "./lib/findings/live_findings.ts";
 export {
   type InstructionSign,

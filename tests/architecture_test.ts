@@ -57,6 +57,8 @@ export const RULES: Readonly<Record<string, readonly string[]>> = {
     "lib/plugin",
     "plugins",
     "lib/guard",
+    // A plugin's worker runs its finding rules (live findings) too.
+    "lib/findings",
   ],
   // The policy engine: pure decisions, independent of any transport.
   "lib/guard": ["lib/util", "lib/wire", "lib/audit"],

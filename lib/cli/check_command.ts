@@ -30,7 +30,10 @@ Rules (comma-separated):
                  listed at the first event it rests on
   finding:RULE   a finding of that rule: data-flow-out, unseen-identifier,
                  write-without-read, repeated-call, error-storm,
-                 instructions-in-data, scope-crossing
+                 instructions-in-data, scope-crossing, write-after-denial,
+                 tool-changed, path-outside-roots, a rule of a plugin
+                 the config names, or one a finding event in the log
+                 names (logged live, its plugin not loaded here)
   denied         a request the guard's policy blocked (or, in monitor mode,
                  would have blocked: a deny or hide decision)
   tool-changed   a tools/list answer whose tool definitions differ from the
@@ -135,26 +138,53 @@ export async function checkCommand(
   );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
-  const { checkLogs, formatCheckReport, parseFailOn } = await import(
-    "../evidence/check.ts"
-  );
+  const {
+    checkLogs,
+    formatCheckReport,
+    loggedFindingRules,
+    parseFailOn,
+    UnknownFindingRuleError,
+  } = await import("../evidence/check.ts");
   // A plugin's rule ids are known once the config's plugins are loaded.
   const ruleSet = /finding:/i.test(values["fail-on"] ?? "")
     ? await configFindingRuleSet(values.config, CHECK_HELP)
     : undefined;
   const findingRules = ruleSet?.rules;
   let rules;
+  let logs: string[] | number | undefined;
   try {
     rules = parseFailOn(values["fail-on"] ?? "", ruleSet?.known);
   } catch (error) {
-    throw new UsageError((error as Error).message, CHECK_HELP);
+    if (!(error instanceof UnknownFindingRuleError)) {
+      throw new UsageError((error as Error).message, CHECK_HELP);
+    }
+    // A rule whose plugin is not loaded may still be named by a finding
+    // the proxy logged live: the gate is then on that logged finding.
+    logs = await logArgs(parsed.positionals, context, { announce: true });
+    if (typeof logs === "number") return logs;
+    const paths = logs;
+    let logged: string[] = [];
+    const read = await readingFiles(context, async () => {
+      logged = await loggedFindingRules(paths);
+      return EXIT.ok;
+    });
+    if (read !== EXIT.ok) return read;
+    try {
+      rules = parseFailOn(values["fail-on"] ?? "", [
+        ...(ruleSet?.known ?? []),
+        ...logged,
+      ]);
+    } catch (again) {
+      throw new UsageError((again as Error).message, CHECK_HELP);
+    }
   }
   await warnUnyieldedEntities(rules, values.config, context);
-  const logs = await logArgs(parsed.positionals, context, { announce: true });
+  logs ??= await logArgs(parsed.positionals, context, { announce: true });
   if (typeof logs === "number") return logs;
+  const paths = logs;
   return await readingFiles(context, async () => {
     const { loadVerifyKey } = await import("../seal/signing_key.ts");
-    const report = await checkLogs(logs, rules, {
+    const report = await checkLogs(paths, rules, {
       publicKey: values.pubkey ? await loadVerifyKey(values.pubkey) : undefined,
       requireSignature: values["require-signature"],
     }, findingRules);

@@ -297,7 +297,7 @@ export async function proxyCommand(
           exporter,
         )
         : audit.pipeline,
-      findingRules: audit.session.findingRules,
+      findingSources: audit.session.findingSources,
       maxPayloadBytes: maxPayloadBytes ?? audit.session.maxPayloadBytes,
       graceMs,
       signingKey: audit.signingKey,

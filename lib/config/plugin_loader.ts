@@ -156,13 +156,7 @@ async function loadOne(
   }
   const compiledIn = options.registry?.[use];
   if (compiledIn) return await preparePlugin(use, compiledIn, pluginOptions);
-  return await loadModule(
-    use,
-    pluginOptions,
-    base,
-    options,
-    config.hookTimeoutMs,
-  );
+  return await loadModule(use, pluginOptions, base, options, config);
 }
 
 /** The largest plugin module loaded: a plugin is code, not data. */
@@ -195,7 +189,7 @@ async function loadModule(
   pluginOptions: unknown,
   base: URL,
   options: LoadPluginsOptions,
-  hookTimeoutMs: number | undefined,
+  config: Config,
 ): Promise<Plugin> {
   const looksLikePath = /^(\.{0,2}[\\/]|[A-Za-z]:[\\/])/.test(use);
   const looksLikeSpecifier = /^(file|https?|npm|jsr):/.test(use);
@@ -215,7 +209,9 @@ async function loadModule(
     // In a worker of its own, where a hook that loops cannot stop the relay.
     try {
       return await threadPlugin(specifier, pluginOptions, {
-        budgetMs: hookTimeoutMs,
+        budgetMs: config.hookTimeoutMs,
+        // Its finding rules run in the same worker, under these settings.
+        findings: config.findings,
       });
     } catch (error) {
       if (!(error instanceof PluginThreadLoadError)) throw error;

@@ -29,6 +29,14 @@ import type { JsonRpcMessageEvent } from "../audit/event.ts";
 import { BATCH_REDACT, type BatchRedact } from "../plugin/redaction.ts";
 import { CLOSE_PLUGIN } from "../plugin/pipeline.ts";
 import { HookTimeoutError, SELF_TIMED } from "../plugin/dispatch.ts";
+import type { Finding, FindingRule } from "../findings/finding.ts";
+import type { FindingSource } from "../findings/live_findings.ts";
+import { findFindings } from "../findings/find_findings.ts";
+import { BUILTIN_RULES } from "../findings/builtin_rules.ts";
+import {
+  configureRules,
+  type FindingsSettings,
+} from "../findings/rule_settings.ts";
 // A cycle (the loader starts threads), used only once both have loaded.
 import { preparePlugin } from "./plugin_loader.ts";
 
@@ -37,7 +45,12 @@ export const PLUGIN_THREAD = "mcp-audit-plugin-thread";
 
 /** Messages to the worker. */
 type ToWorker =
-  | { kind: "load"; specifier: string; options: unknown }
+  | {
+    kind: "load";
+    specifier: string;
+    options: unknown;
+    findings?: FindingsSettings;
+  }
   | {
     kind: "hook";
     id: number;
@@ -45,11 +58,13 @@ type ToWorker =
     input: unknown;
     context: HookContext;
   }
-  | { kind: "redact"; id: number; values: string[]; paths: string[] };
+  | { kind: "redact"; id: number; values: string[]; paths: string[] }
+  | { kind: "findings"; id: number; store: number; events: unknown[] }
+  | { kind: "drop"; store: number };
 
 /** Messages from the worker. */
 type FromWorker =
-  | { kind: "loaded"; name: string; hooks: string[] }
+  | { kind: "loaded"; name: string; hooks: string[]; findings: string[] }
   | { kind: "load-failed"; message: string }
   | { kind: "done"; id: number; value: unknown }
   | { kind: "failed"; id: number; name: string; message: string };
@@ -69,7 +84,22 @@ export interface ThreadPluginOptions {
   loadMs?: number;
   /** Receives a sentence when the worker is restarted. */
   onWarning?: (message: string) => void;
+  /** The config's `findings` section, for the plugin's finding rules. */
+  findings?: FindingsSettings;
+  /**
+   * How long one run of the plugin's finding rules (live findings) may
+   * take before its worker is restarted and the rules are off for the
+   * session.
+   * @default {10 * budgetMs}
+   */
+  findingsBudgetMs?: number;
 }
+
+/**
+ * The specifier that loads no module: the worker then runs the built-in
+ * finding rules (see {@linkcode threadBuiltinRules}).
+ */
+const BUILTIN_FINDINGS = "mcp-audit:builtin-findings";
 
 /** Thrown when the module cannot be loaded in its worker; the loader words it. */
 export class PluginThreadLoadError extends Error {
@@ -85,6 +115,8 @@ interface Call {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The call's own budget, instead of the thread's. */
+  budgetMs?: number;
 }
 
 /** The host's side of one plugin's worker. */
@@ -109,15 +141,24 @@ class PluginThread {
     this.#options = options;
     this.#budgetMs = o.budgetMs;
     this.#onWarning = o.onWarning ?? (() => {});
+    this.#findings = o.findings;
   }
 
+  #findings: FindingsSettings | undefined;
+  /** Whether the plugin has hooks (else its worker only runs finding rules). */
+  #hooks = true;
+
   /** Starts a worker and loads the module in it. */
-  start(loadMs: number): Promise<{ name: string; hooks: string[] }> {
+  start(
+    loadMs: number,
+  ): Promise<{ name: string; hooks: string[]; findings: string[] }> {
     const worker = new Worker(new URL(import.meta.url), {
       workerData: { [PLUGIN_THREAD]: true },
     });
     this.#worker = worker;
-    const loaded = new Promise<{ name: string; hooks: string[] }>(
+    const loaded = new Promise<
+      { name: string; hooks: string[]; findings: string[] }
+    >(
       (resolve, reject) => {
         const timer = setTimeout(
           () =>
@@ -131,6 +172,7 @@ class PluginThread {
         worker.on("message", (message: FromWorker) => {
           if (message.kind === "loaded") {
             clearTimeout(timer);
+            this.#hooks = message.hooks.length > 0;
             resolve(message);
           } else if (message.kind === "load-failed") {
             clearTimeout(timer);
@@ -153,6 +195,7 @@ class PluginThread {
         kind: "load",
         specifier: this.#specifier,
         options: this.#options,
+        findings: this.#findings,
       } satisfies ToWorker,
     );
     worker.unref();
@@ -160,7 +203,10 @@ class PluginThread {
   }
 
   /** Asks the worker; rejects after the budget, restarting the worker. */
-  ask(message: DistributiveOmit<ToWorker, "id">): Promise<unknown> {
+  ask(
+    message: DistributiveOmit<Exclude<ToWorker, { kind: "drop" }>, "id">,
+    budgetMs?: number,
+  ): Promise<unknown> {
     if (this.#closed) {
       return Promise.reject(new Error("the session has ended"));
     }
@@ -171,6 +217,7 @@ class PluginThread {
         resolve,
         reject,
         timer: undefined,
+        budgetMs,
       };
       this.#calls.set(id, call);
       this.#send(id, call);
@@ -185,18 +232,30 @@ class PluginThread {
     const worker = this.#worker;
     this.#loaded.catch(() => {}).then(() => {
       if (this.#calls.get(id) !== call || worker !== this.#worker) return;
+      const budget = call.budgetMs ?? this.#budgetMs;
       call.timer = setTimeout(() => {
         this.#calls.delete(id);
         call.reject(
           new HookTimeoutError(
-            `did not answer within ${this.#budgetMs} ms; its work on this event was dropped and its worker restarted`,
+            call.message.kind === "findings"
+              ? `its finding rules did not answer within ${budget} ms and were stopped`
+              : `did not answer within ${budget} ms; its work on this event was dropped and its worker restarted`,
           ),
         );
-        this.#restart();
-      }, this.#budgetMs);
+        this.#restart(budget);
+      }, budget);
       worker.ref();
       worker.postMessage(call.message);
     });
+  }
+
+  /** Tells the worker something that needs no answer (when it is up). */
+  tell(message: Extract<ToWorker, { kind: "drop" }>): void {
+    if (this.#closed) return;
+    const worker = this.#worker;
+    this.#loaded.then(() => {
+      if (worker === this.#worker && !this.#closed) worker.postMessage(message);
+    }, () => {});
   }
 
   /** Stops the worker for good. */
@@ -236,11 +295,16 @@ class PluginThread {
    * queued behind the stuck one go to the new worker, their budget
    * starting again.
    */
-  #restart(): void {
+  #restart(budget: number): void {
     if (this.#closed) return;
+    if (!this.#hooks) {
+      // Only finding rules ran there, and they are off now: no restart.
+      this.close();
+      return;
+    }
     this.#worker.terminate();
     this.#onWarning(
-      `plugin "${this.#specifier}" did not answer within ${this.#budgetMs} ms; its worker was stopped and started again`,
+      `${this.#label()} did not answer within ${budget} ms; its worker was stopped and started again`,
     );
     this.start(30_000).catch((error) => {
       this.#onWarning(
@@ -250,9 +314,71 @@ class PluginThread {
     });
     for (const [id, call] of this.#calls) {
       clearTimeout(call.timer);
-      this.#send(id, call);
+      if (call.message.kind === "findings") {
+        // The events it ran over went with the old worker.
+        this.#calls.delete(id);
+        call.reject(
+          new Error("its worker was restarted, and the events with it"),
+        );
+      } else this.#send(id, call);
     }
   }
+
+  #label(): string {
+    return this.#specifier === BUILTIN_FINDINGS
+      ? "the built-in finding rules"
+      : `plugin "${this.#specifier}"`;
+  }
+
+  /**
+   * A source for one session's live findings: the rules in this worker,
+   * over the session's events, which the worker keeps under `store`.
+   */
+  findingSource(label: string, budgetMs: number): FindingSource {
+    const store = nextStore++;
+    // deno-lint-ignore no-this-alias -- the source is a plain object
+    const thread = this;
+    // The worker that holds this session's events: a worker started again
+    // (for a hook that did not answer) holds none of them.
+    let holder: Worker | undefined;
+    return {
+      label,
+      takesLines: true,
+      run(events: readonly unknown[]): Promise<Finding[]> {
+        holder ??= thread.#worker;
+        if (holder !== thread.#worker) {
+          return Promise.reject(
+            new Error("its worker was restarted, and the events with it"),
+          );
+        }
+        return thread.ask(
+          { kind: "findings", store, events: events as unknown[] },
+          budgetMs,
+        ) as Promise<Finding[]>;
+      },
+      close(): void {
+        thread.tell({ kind: "drop", store });
+      },
+    };
+  }
+}
+
+let nextStore = 0;
+
+/**
+ * A thread plugin's finding rules, for live findings: their ids, and a
+ * source per session that runs them in the plugin's worker.
+ */
+export const THREAD_FINDINGS: unique symbol = Symbol(
+  "mcp-audit.thread-findings",
+);
+
+/** What a thread plugin holds under {@linkcode THREAD_FINDINGS}. */
+export interface ThreadFindings {
+  /** The ids of the plugin's rules (before the config's settings). */
+  ids: string[];
+  /** A new session's source. */
+  open(): FindingSource;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
@@ -276,11 +402,9 @@ export async function threadPlugin(
   options: unknown,
   o: ThreadPluginOptions = {},
 ): Promise<Plugin> {
-  const thread = new PluginThread(specifier, options, {
-    ...o,
-    budgetMs: o.budgetMs ?? 1000,
-  });
-  let loaded: { name: string; hooks: string[] };
+  const budgetMs = o.budgetMs ?? 1000;
+  const thread = new PluginThread(specifier, options, { ...o, budgetMs });
+  let loaded: { name: string; hooks: string[]; findings: string[] };
   try {
     loaded = await thread.start(o.loadMs ?? 30_000);
   } catch (error) {
@@ -292,12 +416,27 @@ export async function threadPlugin(
     [BATCH_REDACT]?: BatchRedact;
     [CLOSE_PLUGIN]: () => void;
     [SELF_TIMED]: true;
+    [THREAD_FINDINGS]?: ThreadFindings;
   } = {
     name: loaded.name,
     [CLOSE_PLUGIN]: () => thread.close(),
     // The watchdog times each call from when the worker has it.
     [SELF_TIMED]: true,
   };
+  if (loaded.findings.length > 0) {
+    // Its rules run where its module was loaded, once: in its worker.
+    const findingsBudget = o.findingsBudgetMs ?? 10 * budgetMs;
+    plugin[THREAD_FINDINGS] = {
+      ids: loaded.findings,
+      open: () =>
+        thread.findingSource(
+          `the finding rules of plugin "${loaded.name}" (${
+            loaded.findings.join(", ")
+          })`,
+          findingsBudget,
+        ),
+    };
+  }
   if (has("onToolCall")) {
     plugin.onToolCall = function onToolCall(
       call: ToolCall,
@@ -337,6 +476,54 @@ export async function threadPlugin(
     };
   }
   return plugin;
+}
+
+/**
+ * The built-in finding rules under `settings` (the config's `findings`
+ * section), for live findings in a worker of their own, started when a
+ * session first runs them: the rules then cost the relay's thread only
+ * the copying of events, and one that stalls is stopped after `budgetMs`
+ * (its worker restarted, the rules off for that session).
+ *
+ * @example
+ * ```ts ignore
+ * import { threadBuiltinRules } from "./plugin_thread.ts";
+ *
+ * const rules = threadBuiltinRules({ "error-storm": false });
+ * const source = rules.open();
+ * const findings = await source.run(events);
+ * ```
+ */
+export function threadBuiltinRules(
+  settings: FindingsSettings | undefined,
+  o: { budgetMs?: number; onWarning?: (message: string) => void } = {},
+): { open(): FindingSource } {
+  let thread: PluginThread | undefined;
+  const budgetMs = o.budgetMs ?? 10_000;
+  return {
+    open(): FindingSource {
+      if (thread === undefined) {
+        thread = new PluginThread(BUILTIN_FINDINGS, undefined, {
+          budgetMs,
+          findings: settings,
+          onWarning: o.onWarning,
+        });
+        thread.start(30_000).catch(() => {}); // The first run reports it.
+      }
+      return thread.findingSource("the built-in finding rules", budgetMs);
+    },
+  };
+}
+
+/** The settings of the rules in `rules`, so that another's are not unknown here. */
+function settingsFor(
+  settings: FindingsSettings | undefined,
+  rules: readonly FindingRule[],
+): FindingsSettings {
+  const ids = new Set(rules.map((r) => r.id));
+  return Object.fromEntries(
+    Object.entries(settings ?? {}).filter(([id]) => ids.has(id)),
+  );
 }
 
 /** A context that crosses to the worker: the event's own fields, no symbols. */
@@ -394,19 +581,34 @@ export function servePluginThread(): void {
   const port = parentPort;
   let plugin: Plugin | undefined;
   let ready: Promise<void> = Promise.resolve();
+  /** The finding rules (the plugin's, or the built-ins), under the config's settings. */
+  let rules: FindingRule[] = [];
+  /** Each session's events, for live findings. */
+  const stores = new Map<number, unknown[]>();
   port.on("message", (message: ToWorker) => {
+    if (message.kind === "drop") {
+      stores.delete(message.store);
+      return;
+    }
     if (message.kind === "load") {
-      ready = load(message.specifier, message.options).then(
+      const builtin = message.specifier === BUILTIN_FINDINGS;
+      ready = (builtin ? Promise.resolve(undefined) : load(
+        message.specifier,
+        message.options,
+      )).then(
         (p) => {
           plugin = p;
+          const own = p ? [...(p.findings ?? [])] : BUILTIN_RULES;
+          rules = configureRules(settingsFor(message.findings, own), own);
           port.postMessage(
             {
               kind: "loaded",
-              name: p.name,
+              name: p?.name ?? "built-in finding rules",
               hooks: ["onToolCall", "onMessage", "redact"].filter((h) =>
-                typeof (p as unknown as Record<string, unknown>)[h] ===
+                typeof (p as unknown as Record<string, unknown>)?.[h] ===
                   "function"
               ),
+              findings: own.map((r) => r.id),
             } satisfies FromWorker,
           );
         },
@@ -429,7 +631,15 @@ export function servePluginThread(): void {
       const { id } = message;
       try {
         let value: unknown;
-        if (message.kind === "redact") {
+        if (message.kind === "findings") {
+          let kept = stores.get(message.store);
+          if (kept === undefined) stores.set(message.store, kept = []);
+          // Log lines (see FindingSource.takesLines), or events.
+          for (const e of message.events) {
+            kept.push(typeof e === "string" ? JSON.parse(e) : e);
+          }
+          value = findFindings(kept, { rules, logged: false });
+        } else if (message.kind === "redact") {
           value = message.values.map((v, i) =>
             plugin!.redact!(v, message.paths[i])
           );

@@ -76,7 +76,8 @@ export interface CheckReport {
  * Parses a `--fail-on` list: `write`, `sensitive`, `error`, `unverified`,
  * `class:<LABEL>`, `entity:<type>`, `finding:<severity>` (that severity or
  * worse) or `finding:<rule-id>` (one of `ruleIds`: by default the
- * built-in rules'), comma-separated. Throws `RangeError`.
+ * built-in rules'), comma-separated. Throws `RangeError`
+ * ({@linkcode UnknownFindingRuleError} for a rule id not in `ruleIds`).
  *
  * @example
  * ```ts
@@ -127,6 +128,63 @@ export function parseFailOn(
   return rules;
 }
 
+/**
+ * A `finding:<rule-id>` that names no rule known so far: the log may still
+ * name it, in a `finding` event the proxy logged live (see
+ * {@linkcode loggedFindingRules}).
+ *
+ * @example
+ * ```ts
+ * import { parseFailOn, UnknownFindingRuleError } from "./check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => parseFailOn("finding:outside-host"), UnknownFindingRuleError);
+ * assert.equal(parseFailOn("finding:outside-host", ["outside-host"])[0].name, "finding:outside-host");
+ * ```
+ */
+export class UnknownFindingRuleError extends RangeError {
+  /** The rule id as given. */
+  readonly rule: string;
+  /** Names the rule and the ids there are. */
+  constructor(raw: string, ruleIds: readonly string[]) {
+    super(
+      `Unknown finding in --fail-on rule "${raw}": use finding:high, finding:medium, finding:low or a rule id (${
+        ruleIds.join(", ")
+      }; a plugin's rules count when --config names the plugin, or when the log holds a finding of theirs that the proxy logged live).`,
+    );
+    this.name = "UnknownFindingRuleError";
+    this.rule = raw.slice(8);
+  }
+}
+
+/**
+ * The rule ids of the `finding` events in the logs at `paths` (those the
+ * proxy logged live, `liveFindings`), in order of first appearance: a
+ * `--fail-on finding:<rule-id>` of a plugin that is not loaded gates on
+ * them. Throws `LogReadError`.
+ *
+ * @example
+ * ```ts
+ * import { loggedFindingRules } from "./check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path,
+ *   '{"v":1,"seq":4,"session":"s","kind":"finding","rule":"outside-host","severity":"high","seqs":[2]}\n');
+ * assert.deepEqual(await loggedFindingRules([path]), ["outside-host"]);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function loggedFindingRules(paths: string[]): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const path of paths) {
+    await readRecords(path, (e) => {
+      if (e.kind === "finding" && typeof e.rule === "string") ids.add(e.rule);
+    });
+  }
+  return [...ids];
+}
+
 function findingRule(raw: string, ruleIds: readonly string[]): FailRule {
   const what = raw.slice(8).toLowerCase();
   if ((SEVERITIES as readonly string[]).includes(what)) {
@@ -134,11 +192,7 @@ function findingRule(raw: string, ruleIds: readonly string[]): FailRule {
   }
   const id = ruleIds.find((r) => r.toLowerCase() === what);
   if (id !== undefined) return { kind: "finding", rule: id, name: raw };
-  throw new RangeError(
-    `Unknown finding in --fail-on rule "${raw}": use finding:high, finding:medium, finding:low or a rule id (${
-      ruleIds.join(", ")
-    }; a plugin's rules count when --config names the plugin).`,
-  );
+  throw new UnknownFindingRuleError(raw, ruleIds);
 }
 
 /**

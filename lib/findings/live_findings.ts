@@ -1,10 +1,18 @@
 /**
  * Findings as a session runs: the proxy hands each logged event (after
  * the plugins, so classes, entities and redaction markers are the log's)
- * to {@linkcode LiveFindings}, which runs the rules again after tool-call
- * replies and at the end, and returns each finding once, when it first
- * arises (again when its severity rises). The proxy logs them as `finding`
- * events, sealed with the rest, so `verify` covers them.
+ * to {@linkcode LiveFindings}, which hands the new events to each of its
+ * {@linkcode FindingSource}s after tool-call replies and at the end, and
+ * passes on each finding once, when it first arises (again when its
+ * severity rises). The proxy logs them as `finding` events, sealed with
+ * the rest, so `verify` covers them.
+ *
+ * A source runs rules in this thread ({@linkcode ruleSource}) or in a
+ * worker (the proxy runs the built-in rules in a worker of their own and
+ * a plugin's rules in its plugin's worker, so the rules cost the relay's
+ * thread nothing and a rule that loops cannot stop it). A source that
+ * fails or does not answer is switched off for the rest of the session,
+ * with a warning.
  *
  * @module
  */
@@ -12,13 +20,75 @@ import { coversSeqs, type Finding, type FindingRule } from "./finding.ts";
 import { findFindings } from "./find_findings.ts";
 import { BUILTIN_RULES } from "./builtin_rules.ts";
 
+/**
+ * Where some of live findings' rules run. It keeps the events it was
+ * given: each call gives it the events that came since the last call, and
+ * it answers with every finding over all its events (as
+ * {@linkcode findFindings} would over them).
+ */
+export interface FindingSource {
+  /** What runs there, for warnings (e.g. `plugin "./outside_host.ts"`). */
+  readonly label: string;
+  /**
+   * Takes the new events (their log lines, for a source that takes lines
+   * and an event that came with its line); the findings over every event
+   * taken so far.
+   */
+  run(events: readonly unknown[]): Finding[] | Promise<Finding[]>;
+  /**
+   * Give it each event's log line (a string) where there is one: a
+   * worker's source, for which a string crosses threads for the price of
+   * a copy, where an object would be cloned field by field.
+   */
+  readonly takesLines?: boolean;
+  /** Frees what it holds (a worker's copy of the events); no call follows. */
+  close?(): void;
+}
+
+/**
+ * A source that runs `rules` in this thread, over the events it keeps.
+ *
+ * @example
+ * ```ts
+ * import { ruleSource } from "./live_findings.ts";
+ * import { BUILTIN_RULES } from "./builtin_rules.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const source = ruleSource(BUILTIN_RULES);
+ * assert.deepEqual(source.run([]), []);
+ * ```
+ */
+export function ruleSource(
+  rules: readonly FindingRule[],
+  label = "the finding rules",
+): FindingSource & { run(events: readonly unknown[]): Finding[] } {
+  let kept: unknown[] = [];
+  return {
+    label,
+    run(events: readonly unknown[]): Finding[] {
+      for (const e of events) kept.push(e);
+      return findFindings(kept, { rules, logged: false });
+    },
+    close(): void {
+      kept = [];
+    },
+  };
+}
+
 /** Options of {@linkcode LiveFindings}. */
 export interface LiveFindingsOptions {
-  /** The rules to run. @default {BUILTIN_RULES} */
+  /** Rules run in this thread (a {@linkcode ruleSource} of them). @default {BUILTIN_RULES, without `sources`} */
   rules?: readonly FindingRule[];
+  /** Where the rules run, besides `rules`. */
+  sources?: readonly FindingSource[];
+  /** Receives the findings that arose, as they arise. */
+  onFindings?: (findings: Finding[]) => void;
+  /** Receives a sentence when a source fails and is switched off. */
+  onWarning?: (message: string) => void;
   /**
-   * Runs come at least this far apart (and ten times as far apart as the
-   * last run took, so the rules cost at most about a tenth of the time).
+   * A source's runs come at least this far apart (and ten times as far
+   * apart as its last run took, so its rules cost at most about a tenth
+   * of the time).
    * @default {200}
    */
   intervalMs?: number;
@@ -41,40 +111,64 @@ const KEPT = new Set([
   "session_start",
 ]);
 
+/** One source's state: the events it has not been given yet, and its pace. */
+interface Feed {
+  source: FindingSource;
+  pending: unknown[];
+  running: Promise<void> | undefined;
+  next: number;
+  off: boolean;
+}
+
 /**
  * Live findings over one session's events.
  *
  * @example
  * ```ts
  * import { LiveFindings } from "./live_findings.ts";
+ * import type { Finding } from "./finding.ts";
  * import assert from "node:assert/strict";
  *
- * const live = new LiveFindings({ intervalMs: 0 });
+ * const found: Finding[] = [];
+ * const live = new LiveFindings({ intervalMs: 0, onFindings: (f) => found.push(...f) });
  * live.observe({ seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "get",
  *   params: { name: "get", arguments: { employee_id: "E999" } },
  *   entities: [{ type: "employee", value: "E999", path: "arguments.employee_id" }] });
- * const found = live.observe({ seq: 2, session: "s", kind: "error", dir: "s2c", requestSeq: 1,
+ * live.observe({ seq: 2, session: "s", kind: "error", dir: "s2c", requestSeq: 1,
  *   method: "tools/call", error: { code: -1 } });
  * assert.deepEqual(found.map((f) => f.rule), ["unseen-identifier"]);
- * assert.deepEqual(live.final(), []);
+ * await live.final();
+ * assert.equal(found.length, 1); // Found once, not again at the end.
  * ```
  */
 export class LiveFindings {
-  #rules: readonly FindingRule[];
+  #feeds: Feed[];
   #interval: number;
   #max: number;
-  #events: unknown[] = [];
-  /** Seqs of the findings logged, by rule, session and severity. */
+  #count = 0;
+  #onFindings: (findings: Finding[]) => void;
+  #onWarning: (message: string) => void;
+  /** Seqs of the findings passed on, by rule, session and severity. */
   #logged = new Map<string, number[][]>();
-  #dirty = false;
-  #next = 0;
   #stopped = false;
 
-  /** Live findings with `options`' rules and pace. */
+  /** Live findings with `options`' rules, sources and pace. */
   constructor(options: LiveFindingsOptions = {}) {
-    this.#rules = options.rules ?? BUILTIN_RULES;
+    const sources = [...(options.sources ?? [])];
+    if (options.rules || options.sources === undefined) {
+      sources.unshift(ruleSource(options.rules ?? BUILTIN_RULES));
+    }
+    this.#feeds = sources.map((source) => ({
+      source,
+      pending: [],
+      running: undefined,
+      next: 0,
+      off: false,
+    }));
     this.#interval = options.intervalMs ?? 200;
     this.#max = options.maxEvents ?? 20_000;
+    this.#onFindings = options.onFindings ?? (() => {});
+    this.#onWarning = options.onWarning ?? (() => {});
   }
 
   /** Whether live findings stopped at `maxEvents`. */
@@ -82,50 +176,110 @@ export class LiveFindings {
     return this.#stopped;
   }
 
-  /** Takes one logged event; returns the findings that arose, if the rules ran. */
-  observe(event: Record<string, unknown>): Finding[] {
-    if (this.#stopped || typeof event.kind !== "string") return [];
-    if (!KEPT.has(event.kind)) return [];
-    if (this.#events.length >= this.#max) {
+  /**
+   * Takes one logged event, and its log line when it has been made (the
+   * line is the event as logged: sources that take lines get it); after a
+   * tool-call reply, sources that are due run.
+   */
+  observe(event: Record<string, unknown>, line?: string): void {
+    if (this.#stopped || typeof event.kind !== "string") return;
+    if (!KEPT.has(event.kind)) return;
+    if (this.#count++ >= this.#max) {
       this.#stopped = true;
-      this.#events = [];
-      return [];
+      for (const feed of this.#feeds) this.#close(feed);
+      return;
     }
-    this.#events.push(event);
-    this.#dirty = true;
+    for (const feed of this.#feeds) {
+      if (feed.off) continue;
+      feed.pending.push(
+        line !== undefined && feed.source.takesLines ? line : event,
+      );
+    }
     const reply = (event.kind === "response" || event.kind === "error") &&
       event.method === "tools/call";
-    if (!reply || performance.now() < this.#next) return [];
-    return this.#run();
+    if (!reply) return;
+    const now = performance.now();
+    for (const feed of this.#feeds) {
+      if (!feed.off && feed.running === undefined && now >= feed.next) {
+        this.#run(feed);
+      }
+    }
   }
 
-  /** At the session's end: the findings not returned yet. */
-  final(): Finding[] {
-    if (this.#stopped || !this.#dirty) return [];
-    return this.#run();
+  /**
+   * At the session's end: runs every source over what it has not seen
+   * yet, waits for them, passes on the findings not passed on yet and
+   * closes the sources.
+   */
+  async final(): Promise<void> {
+    for (const feed of this.#feeds) {
+      while (feed.running) await feed.running;
+      if (!this.#stopped && !feed.off && feed.pending.length > 0) {
+        this.#run(feed);
+        while (feed.running) await feed.running;
+      }
+      this.#close(feed);
+    }
   }
 
-  #run(): Finding[] {
+  #run(feed: Feed): void {
     const started = performance.now();
-    this.#dirty = false;
-    const fresh: Finding[] = [];
-    for (const f of findFindings(this.#events, { rules: this.#rules })) {
-      // Logged already when a finding of the same rule and severity rested
-      // on no event this one does not (it only grew: more calls followed).
-      const same = this.#logged.get(
-        `${f.rule}\u0000${f.session}\u0000${f.severity}`,
+    const events = feed.pending;
+    feed.pending = [];
+    const done = (found: Finding[]): void => {
+      const took = performance.now() - started;
+      feed.next = performance.now() + Math.max(this.#interval, 10 * took);
+      if (this.#stopped || feed.off) return;
+      const fresh = this.#fresh(found);
+      if (fresh.length > 0) this.#onFindings(fresh);
+    };
+    const failed = (error: unknown): void => {
+      this.#onWarning(
+        `live findings: ${feed.source.label} failed (${
+          error instanceof Error ? error.message : error
+        }); its rules are off for the rest of this session`,
       );
+      this.#close(feed);
+    };
+    let result: Finding[] | Promise<Finding[]>;
+    try {
+      result = feed.source.run(events);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      done(result);
+      return;
+    }
+    feed.running = result.then(done, failed).finally(() => {
+      feed.running = undefined;
+    });
+  }
+
+  #close(feed: Feed): void {
+    if (feed.off) return;
+    feed.off = true;
+    feed.pending = [];
+    try {
+      feed.source.close?.();
+    } catch { /* Closing frees memory; nothing to report. */ }
+  }
+
+  /** The findings not passed on yet, noted as passed on. */
+  #fresh(found: readonly Finding[]): Finding[] {
+    const fresh: Finding[] = [];
+    for (const f of found) {
+      // Passed on already when a finding of the same rule and severity
+      // rested on no event this one does not (it only grew: more calls
+      // followed).
+      const key = `${f.rule}\u0000${f.session}\u0000${f.severity}`;
+      const same = this.#logged.get(key);
       if (same?.some((seqs) => coversSeqs(f.seqs, seqs))) continue;
       if (same) same.push(f.seqs);
-      else {
-        this.#logged.set(`${f.rule}\u0000${f.session}\u0000${f.severity}`, [
-          f.seqs,
-        ]);
-      }
+      else this.#logged.set(key, [f.seqs]);
       fresh.push(f);
     }
-    const took = performance.now() - started;
-    this.#next = performance.now() + Math.max(this.#interval, 10 * took);
     return fresh;
   }
 }

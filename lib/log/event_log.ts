@@ -19,6 +19,12 @@ const encoder = new TextEncoder();
 export interface EventLogOptions extends LogWriterOptions, LogLineOptions {
   /** Seal the log with these options; unsealed without. */
   seal?: SealerOptions;
+  /**
+   * Receives each event's line as it is made (not checkpoints or the
+   * session end): live findings take the line, which crosses to a worker
+   * as a string, instead of copying the event there.
+   */
+  onLine?: (event: CorrelatedEvent, line: string) => void;
 }
 
 /** Where the audit sink appends events, in log order. */
@@ -83,12 +89,18 @@ export class LocalLog implements EventLog {
   /** A log over `writer`, sealed when a sealer is given. */
   constructor(
     writer: LogWriter,
-    options: { sealer?: Sealer } & LogLineOptions = {},
+    options:
+      & { sealer?: Sealer }
+      & LogLineOptions
+      & Pick<EventLogOptions, "onLine"> = {},
   ) {
     this.#writer = writer;
     this.#sealer = options.sealer;
     this.#lineOptions = options;
+    this.#onLine = options.onLine;
   }
+
+  #onLine: EventLogOptions["onLine"];
 
   /**
    * Opens the log file at `path` (see `LogWriter.open`, which throws
@@ -101,6 +113,7 @@ export class LocalLog implements EventLog {
         : undefined,
       maxPayloadBytes: options.maxPayloadBytes,
       previewChars: options.previewChars,
+      onLine: options.onLine,
     });
   }
 
@@ -166,6 +179,7 @@ export class LocalLog implements EventLog {
 
   #write(event: CorrelatedEvent): Promise<void> | undefined {
     const line = toLogLine(event, this.#lineOptions);
+    if (this.#onLine && !needsSealer(event)) this.#onLine(event, line);
     if (!this.#sealer) return this.#writer.write(event.seq, line);
     const sealed = this.#sealer.seal(encoder.encode(line), {
       leaf: event.kind !== "checkpoint",

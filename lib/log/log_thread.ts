@@ -134,7 +134,7 @@ export class ThreadLog implements EventLog {
         e.preventDefault();
         resolve(e);
       };
-      const { onWarning: _, ...writer } = options;
+      const { onWarning: _, onLine: _line, ...writer } = options;
       post(worker, {
         type: "open",
         path,
@@ -184,6 +184,7 @@ export class ThreadLog implements EventLog {
       this.#eventBytes += 1024;
     } else {
       const line = toLogLine(event, this.#options);
+      this.#options.onLine?.(event, line);
       const room = line.length * 3;
       if (this.#pos + room > this.#buffer.length) {
         this.#post();

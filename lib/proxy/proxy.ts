@@ -10,7 +10,11 @@
 import { dirname } from "node:path";
 import type { SessionEndEvent, Summary } from "../audit/event.ts";
 import type { Pipeline } from "../plugin/pipeline.ts";
-import { AuditSession, type FindingRule } from "../session/audit_session.ts";
+import {
+  AuditSession,
+  type FindingRule,
+  type FindingSource,
+} from "../session/audit_session.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
 import {
   resolveCommand,
@@ -29,6 +33,8 @@ import type { Policy } from "../guard/policy.ts";
 export interface ProxyOptions {
   /** Live findings: these rules run as the session goes, each finding logged as a sealed `finding` event. Off when absent. */
   findingRules?: readonly FindingRule[];
+  /** Live findings run in other threads (the assembly's `findingSources`): each session's sources. Off when absent. */
+  findingSources?: () => FindingSource[];
   /** The server command and its arguments. */
   command: string[];
   /**
@@ -187,6 +193,7 @@ export async function runProxy(options: ProxyOptions): Promise<ProxyResult> {
       checkpointSeconds: opts.checkpointSeconds,
       thread: opts.logThread ?? opts.seal !== false,
       findingRules: opts.findingRules,
+      findingSources: opts.findingSources,
     });
   } catch (error) {
     errorsWriter.releaseLock();

@@ -18,11 +18,15 @@ import {
   loadConfig,
 } from "../config/config.ts";
 import {
-  BUILTIN_PLUGINS,
   loadPlugins,
   type PluginFlags,
   redactionKey,
 } from "../config/plugin_loader.ts";
+import {
+  THREAD_FINDINGS,
+  threadBuiltinRules,
+  type ThreadFindings,
+} from "../config/plugin_thread.ts";
 import { defaultLogDir } from "../log/log_path.ts";
 import { Pipeline } from "../plugin/pipeline.ts";
 import type { Plugin } from "../plugin/plugin.ts";
@@ -31,6 +35,7 @@ import type { AuditSessionOptions } from "./audit_session.ts";
 import type { FindingRule } from "../findings/finding.ts";
 import { configureRules } from "../findings/rule_settings.ts";
 import { BUILTIN_RULES } from "../findings/builtin_rules.ts";
+import { type FindingSource, ruleSource } from "../findings/live_findings.ts";
 
 /** Rules added to the config by code (the hand-written logger's options); lists replace the config's. */
 export interface AuditRules extends PluginFlags {
@@ -91,7 +96,7 @@ export interface AuditAssembly {
     | "checkpointEvery"
     | "checkpointSeconds"
     | "processor"
-    | "findingRules"
+    | "findingSources"
   >;
 }
 
@@ -160,39 +165,44 @@ export async function assembleAudit(
       checkpointEvery: config.signing?.checkpointEvery,
       checkpointSeconds: config.signing?.checkpointSeconds,
       processor: pipeline,
-      findingRules: config.liveFindings
-        ? await liveRules(config, configPath, plugins)
+      findingSources: config.liveFindings
+        ? liveSources(config, configPath, plugins, options.onWarning)
         : undefined,
     },
   };
 }
 
 /**
- * The rules live findings run: the built-ins and the plugins' rules under
- * the config's `findings` settings. A module plugin runs its hooks in a
- * worker of its own, where its rules cannot be called, so its module is
- * loaded once more in this thread for them (its `setup` runs twice).
+ * Where live findings' rules run, per session: the built-in rules (under
+ * the config's `findings` settings) in a worker of their own, each module
+ * plugin's rules in that plugin's worker, where its module was loaded
+ * (once: its `setup` runs once), and the rules of plugins in this thread
+ * (compiled in, or given as objects) here. So no rule of a module runs in
+ * the relay's thread, and one that stalls is stopped (see
+ * `plugin_thread.ts`). A setting that names no rule is a `ConfigError`.
  */
-async function liveRules(
+function liveSources(
   config: Config,
   configPath: string | undefined,
   plugins: readonly Plugin[],
-): Promise<FindingRule[]> {
-  const pluginRules = plugins.flatMap((p) => [...(p.findings ?? [])]);
-  const modules = (config.plugins ?? []).filter((entry) =>
-    !(BUILTIN_PLUGINS as readonly string[]).includes(
-      typeof entry === "string" ? entry : entry.use,
-    )
-  );
-  if (modules.length > 0 && pluginRules.length === 0) {
-    const inThread = await loadPlugins({ ...config, plugins: modules }, {
-      configPath,
-      inProcess: true,
-    });
-    pluginRules.push(...inThread.flatMap((p) => [...(p.findings ?? [])]));
-  }
+  onWarning: ((message: string) => void) | undefined,
+): () => FindingSource[] {
+  const allThreaded = plugins.flatMap((p) => {
+    const t = (p as { [THREAD_FINDINGS]?: ThreadFindings })[THREAD_FINDINGS];
+    return t ? [t] : [];
+  });
+  const inThread = plugins.flatMap((p) => [...(p.findings ?? [])]);
+  const known = [
+    ...BUILTIN_RULES,
+    ...inThread,
+    // Rules that run elsewhere, by id: only their ids are checked here.
+    ...allThreaded.flatMap((t) =>
+      t.ids.map((id): FindingRule => ({ id, description: "", find: () => [] }))
+    ),
+  ];
+  let configured: FindingRule[];
   try {
-    return configureRules(config.findings, [...BUILTIN_RULES, ...pluginRules]);
+    configured = configureRules(config.findings, known);
   } catch (error) {
     throw new ConfigError(
       configPath ?? "the config option",
@@ -201,6 +211,27 @@ async function liveRules(
       { cause: error },
     );
   }
+  // A plugin whose rules are all off is not sent the events.
+  const threaded = allThreaded.filter((t) =>
+    t.ids.some((id) => configured.some((r) => r.id === id))
+  );
+  const local = configured.filter((r) => inThread.some((p) => p.id === r.id));
+  const builtinsOn = configured.some((r) =>
+    BUILTIN_RULES.some((b) => b.id === r.id)
+  );
+  const builtins = builtinsOn
+    ? threadBuiltinRules(config.findings, {
+      budgetMs: 10 * (config.hookTimeoutMs ?? 1000),
+      onWarning,
+    })
+    : undefined;
+  return function openSources(): FindingSource[] {
+    const sources: FindingSource[] = [];
+    if (builtins) sources.push(builtins.open());
+    for (const t of threaded) sources.push(t.open());
+    if (local.length > 0) sources.push(ruleSource(local));
+    return sources;
+  };
 }
 
 /** A path from a config file, resolved from the file's directory (a plain path, never a URL, so spaces stay spaces). */

@@ -39,8 +39,9 @@ import { Sealer } from "../seal/seal.ts";
 import type { SigningKey } from "../seal/signing_key.ts";
 import type { FindingRule } from "../findings/finding.ts";
 export type { FindingRule };
-import { LiveFindings } from "../findings/live_findings.ts";
-import type { AuditEvent, FindingEvent } from "../audit/event.ts";
+import { type FindingSource, LiveFindings } from "../findings/live_findings.ts";
+export type { FindingSource };
+import type { FindingEvent } from "../audit/event.ts";
 
 /** Options for {@linkcode AuditSession.open}. */
 export interface AuditSessionOptions {
@@ -113,6 +114,12 @@ export interface AuditSessionOptions {
   ) => Promise<Pick<SessionEndEvent, "otlp" | "anchor">>;
   /** Called once the log is closed, its last checkpoint written (`--anchor` publishes it, then stops following). */
   afterEnd?: (logPath: string) => void;
+  /**
+   * Live findings run in other threads: called once per session, it gives
+   * that session's sources (the assembly's: the built-in rules in a worker,
+   * each plugin's rules in its plugin's worker). Off when absent.
+   */
+  findingSources?: () => FindingSource[];
 }
 
 /** What {@linkcode AuditSession.start} records besides the options. */
@@ -143,6 +150,11 @@ export interface SessionEndInfo {
   otlp?: () => Promise<SessionEndEvent["otlp"]>;
   /** With `--anchor`: the checkpoints published, failed and dropped so far, recorded in `session_end`. */
   anchor?: () => Promise<SessionEndEvent["anchor"]>;
+}
+
+/** Where the log hands each event's line, once the session is made. */
+interface LineTap {
+  observe?: (event: CorrelatedEvent, line: string) => void;
 }
 
 /** A byte stream's way into the audit: chunks in, events out. */
@@ -205,6 +217,7 @@ export class AuditSession {
     log: EventLog,
     sealer: Sealer,
     options: AuditSessionOptions,
+    lines: LineTap = {},
   ) {
     this.session = session;
     this.logPath = logPath;
@@ -213,13 +226,26 @@ export class AuditSession {
     this.#command = options.command ?? ["in-process"];
     this.#correlator = new Correlator({ session });
     this.#sealer = sealer;
-    if (options.findingRules) {
-      this.#live = new LiveFindings({ rules: options.findingRules });
+    if (options.findingRules || options.findingSources) {
+      this.#live = new LiveFindings({
+        rules: options.findingRules,
+        sources: options.findingSources?.(),
+        onFindings: (found) => {
+          for (const f of found) this.#logFinding(f);
+        },
+        onWarning: options.onWarning,
+      });
+      const live = this.#live;
+      lines.observe = (event, line): void => {
+        try {
+          live.observe(event as unknown as Record<string, unknown>, line);
+        } catch (error) {
+          this.#options.onWarning?.(`live findings failed (${error})`);
+        }
+      };
     }
     this.#sink = new AuditSink(log, {
-      processor: this.#live
-        ? this.#observing(options.processor)
-        : options.processor,
+      processor: options.processor,
       checkpointEvery: options.seal === false
         ? undefined
         : sealer.checkpointEvery,
@@ -232,28 +258,6 @@ export class AuditSession {
         options.maxParseBytes ?? 512 * 1024,
         maxPayload(options),
       ),
-    };
-  }
-
-  /** `processor`, then live findings over what it made of each event. */
-  #observing(processor: EventProcessor | undefined): EventProcessor {
-    const observe = (event: AuditEvent): void => {
-      try {
-        const found = this.#live!.observe(
-          event as unknown as Record<string, unknown>,
-        );
-        for (const f of found) this.#logFinding(f);
-      } catch (error) {
-        this.#options.onWarning?.(`live findings failed (${error})`);
-      }
-    };
-    return {
-      process(event): void | Promise<void> {
-        const pending = processor?.process(event);
-        if (pending) return pending.then(() => observe(event));
-        observe(event);
-      },
-      impatient: processor?.impatient?.bind(processor),
     };
   }
 
@@ -310,12 +314,26 @@ export class AuditSession {
     if (created) {
       options.onWarning?.(`created the log directory "${created}" (mode 0700)`);
     }
+    // Live findings take each event with its line, as the log makes it.
+    const lines: LineTap = {};
+    const live = options.findingRules || options.findingSources;
     const log = await (options.thread ? ThreadLog : LocalLog).open(logPath, {
       ...writing,
       seal: options.seal === false ? undefined : sealing,
       maxPayloadBytes: maxPayload(options),
+      ...(live && {
+        onLine: (event: CorrelatedEvent, line: string) =>
+          lines.observe?.(event, line),
+      }),
     });
-    const audit = new AuditSession(session, logPath, log, sealer, options);
+    const audit = new AuditSession(
+      session,
+      logPath,
+      log,
+      sealer,
+      options,
+      lines,
+    );
     options.onLogOpen?.(logPath);
     return audit;
   }
@@ -585,7 +603,7 @@ export class AuditSession {
     await this.#sink.drain();
     if (this.#live) {
       try {
-        for (const f of this.#live.final()) this.#logFinding(f);
+        await this.#live.final();
       } catch (error) {
         this.#options.onWarning?.(`live findings failed (${error})`);
       }

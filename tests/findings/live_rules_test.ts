@@ -124,6 +124,16 @@ Deno.test("live findings: write-after-denial, tool-changed and a plugin's rule a
       rule,
     );
   }
+  // Live and offline agree on every finding, not just the high ones: each
+  // finding computed from the log was logged live (its loggedSeq is set),
+  // and no finding was logged live that the log does not give again.
+  assert.ok(offline.length >= 3, JSON.stringify(offline));
+  for (const f of offline) {
+    assert.ok(
+      f.loggedSeq !== undefined && !f.loggedOnly,
+      `${f.rule} ${f.severity} ${f.seqs}: ${JSON.stringify(offline)}`,
+    );
+  }
   assert.equal(await verify(log("live")), 0);
 });
 

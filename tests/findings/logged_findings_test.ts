@@ -180,6 +180,32 @@ Deno.test("logged findings: summary, report and check show a live finding found 
   ]);
   assert.equal(gate.code, 1, gate.out + gate.err);
   assert.match(gate.out, /high outside-host: send_webhook sent to attacker/);
+
+  // ...and on its rule id, which only the logged finding names.
+  const byRule = await cli([
+    "check",
+    log,
+    "--fail-on",
+    "finding:outside-host",
+    "--config",
+    plain,
+  ]);
+  assert.equal(byRule.code, 1, byRule.out + byRule.err);
+  assert.match(byRule.out, /high outside-host: send_webhook sent to attacker/);
+  // A rule id that neither a loaded rule nor the log names stays a usage error.
+  const unknown = await cli([
+    "check",
+    log,
+    "--fail-on",
+    "finding:outside-hots",
+    "--config",
+    plain,
+  ]);
+  assert.equal(unknown.code, 2, unknown.out + unknown.err);
+  assert.match(
+    unknown.err,
+    /Unknown finding in --fail-on rule "finding:outside-hots"/,
+  );
 });
 
 Deno.test("logged findings: a session recorded without live findings shows no finding as logged", async () => {
@@ -199,5 +225,19 @@ Deno.test("logged findings: a session recorded without live findings shows no fi
   assert.ok(
     shown.every((f) => f.loggedSeq === undefined && !f.loggedOnly),
     JSON.stringify(shown),
+  );
+  // No finding event names the plugin's rule: gating on it is a usage error.
+  const gate = await cli([
+    "check",
+    log,
+    "--fail-on",
+    "finding:outside-host",
+    "--config",
+    plain,
+  ]);
+  assert.equal(gate.code, 2, gate.out + gate.err);
+  assert.match(
+    gate.err,
+    /Unknown finding in --fail-on rule "finding:outside-host"/,
   );
 });

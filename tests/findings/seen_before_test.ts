@@ -11,6 +11,7 @@ import {
   type SessionCalls,
   type SessionMessage,
   standsIn,
+  tokenize,
 } from "../../lib/findings/session_calls.ts";
 import { pick, seeded } from "../_seeded.ts";
 
@@ -90,4 +91,43 @@ Deno.test("seenBefore: words that came before the value are not the value", () =
   };
   assert.equal(seenBefore(session, "Year-end holiday", 5), false);
   assert.equal(seenBefore(session, "Year-end holiday", 6), true);
+});
+
+Deno.test("tokenize, scanned by hand, gives the runs of /[\\p{L}\\p{N}_-]+/gu on random text: ASCII, accents, CJK, astral letters and digits, emoji, lone surrogates", () => {
+  const random = seeded(19);
+  const PIECES = [
+    "a",
+    "Z",
+    "0",
+    "_",
+    "-",
+    " ",
+    '"',
+    ":",
+    "\n",
+    "\u00e9",
+    "\u00df",
+    "\u4e2d",
+    "\u0661",
+    "\u{1d400}",
+    "\u{1d7d8}",
+    "\u{1f600}",
+    "\ud800",
+    "\udc00",
+    "\u200b",
+    "\u00a0",
+    "[",
+    "E003",
+    "\u0300",
+  ];
+  for (let round = 0; round < 2000; round++) {
+    let text = "";
+    const length = Math.floor(random() * 40);
+    for (let i = 0; i < length; i++) text += pick(random, PIECES);
+    assert.deepEqual(
+      tokenize(text),
+      text.match(/[\p{L}\p{N}_-]+/gu) ?? [],
+      JSON.stringify(text),
+    );
+  }
 });
