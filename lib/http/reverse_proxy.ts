@@ -149,6 +149,10 @@ export function startReverseProxy(
   const warn = options.onWarning ?? (() => {});
   const byKey = new Map<string, Tracked>();
   const all = new Set<Tracked>();
+  // Ends under way: a session whose client left just before a signal is
+  // already out of `all`, and `close` must still wait for its last
+  // checkpoint.
+  const ending = new Set<Promise<void>>();
   const logPaths: string[] = [];
   let count = 0;
 
@@ -205,9 +209,15 @@ export function startReverseProxy(
     Deno.unrefTimer(tracked.timer as unknown as number);
   }
 
-  async function end(tracked: Tracked, info: SessionEndInfo): Promise<void> {
-    if (tracked.ended) return;
+  function end(tracked: Tracked, info: SessionEndInfo): Promise<void> {
+    if (tracked.ended) return Promise.resolve();
     tracked.ended = true;
+    const done = finish(tracked, info);
+    ending.add(done);
+    return done.finally(() => ending.delete(done));
+  }
+
+  async function finish(tracked: Tracked, info: SessionEndInfo): Promise<void> {
     clearTimeout(tracked.timer);
     for (const name of tracked.keys) byKey.delete(name);
     all.delete(tracked);
@@ -816,6 +826,7 @@ export function startReverseProxy(
     sessions: () => count,
     async close(reason = "signal"): Promise<void> {
       await Promise.all([...all].map((t) => end(t, { reason })));
+      await Promise.all(ending);
       // Open SSE streams would hold a graceful shutdown: wait a moment only.
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
