@@ -60,6 +60,7 @@ export class SseParser {
   #maxEventBytes: number;
   #where: string;
   #cut = -1;
+  #retry: number | undefined;
   // An `id:` line seen since the last blank line (an event in progress).
   #pendingId = false;
 
@@ -97,6 +98,25 @@ export class SseParser {
    */
   get cut(): number {
     return this.#cut;
+  }
+
+  /**
+   * The reconnection time the stream set with its last `retry:` field, in
+   * milliseconds (a client that resumes the stream waits that long first).
+   *
+   * @example
+   * ```ts
+   * import { SseParser } from "./sse_parser.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const parser = new SseParser(() => {});
+   * assert.equal(parser.retry, undefined);
+   * parser.push(new TextEncoder().encode("id: 1\nretry: 200\ndata:\n\n"));
+   * assert.equal(parser.retry, 200);
+   * ```
+   */
+  get retry(): number | undefined {
+    return this.#retry;
   }
 
   /** Parses a chunk. */
@@ -166,6 +186,7 @@ export class SseParser {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     if (field === "data") this.#data.push(value);
     else if (field === "event") this.#event = value;
+    else if (field === "retry" && /^\d+$/.test(value)) this.#retry = +value;
     else if (field === "id" && !value.includes("\0")) {
       this.#id = value;
       this.#pendingId = true;

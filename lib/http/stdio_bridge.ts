@@ -9,8 +9,12 @@
  * a GET stream whose `endpoint` event names the URL to POST to. A 404 to
  * a request carrying `Mcp-Session-Id` means that session expired: the
  * bridge replays the client's initialize to start a new one and sends the
- * request once more (the stdio client knows nothing of HTTP sessions).
- * Every message is audited in one session.
+ * request once more (the stdio client knows nothing of HTTP sessions),
+ * and its GET stream replaces the old session's. A response stream that
+ * ends before its answer, once it has given event ids, is resumed with a
+ * GET and `Last-Event-ID` (see `stream_resumption.ts`); an event the
+ * server sends again (an id seen before) is neither forwarded nor logged
+ * twice. Every message is audited in one session.
  *
  * @module
  */
@@ -22,7 +26,9 @@ import {
 import { LineSplitter } from "../wire/line_splitter.ts";
 import { errorBody, readBody, readLimited, requestIds } from "./http_body.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
-import { SseParser } from "./sse_parser.ts";
+import { SseEventTooLargeError, SseParser } from "./sse_parser.ts";
+import { resumeStream, type StreamState } from "./stream_resumption.ts";
+import { SeenEventIds } from "./seen_event_ids.ts";
 import type { GuardedExchange } from "./guarded_exchange.ts";
 import { requestHeaders2026 } from "./request_headers.ts";
 import { clientOutput } from "./client_output.ts";
@@ -128,6 +134,11 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   let protocolVersion: string | undefined;
   let endpoint: URL | undefined;
   let getStream: Promise<void> | undefined;
+  // The GET stream of the current session, and every one still ending.
+  let getAbort: AbortController | undefined;
+  const getStreams = new Set<Promise<void>>();
+  // SSE event ids relayed in this session: a replayed event passes once.
+  let seen = new SeenEventIds();
   let reachedOnce = false;
   const credentials = credentialMarkers(
     new Headers(options.headers as [string, string][] | undefined),
@@ -139,7 +150,6 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   let initialize: Uint8Array<ArrayBuffer> | undefined;
   let initialized: Uint8Array<ArrayBuffer> | undefined;
   let renewal: { expired: string; done: Promise<boolean> } | undefined;
-  let listening = false;
   // 2026-07-28: tool schemas from the tools/list answers relayed, for the
   // Mcp-Param-* headers of tools/call; the ids of tools/list requests sent.
   const toolParams = new ToolParamHeaders();
@@ -233,6 +243,14 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     }
   }
 
+  /** Whether the log still holds a request of `bytes` unanswered (not cancelled). */
+  function unanswered(bytes: Uint8Array): boolean {
+    const pending = audit.pending();
+    return requestIds(bytes).some((id) =>
+      pending.some((p) => p.dir === "c2s" && p.id === id && !p.cancelled)
+    );
+  }
+
   function fail(bytes: Uint8Array, message: string): Promise<void> {
     faults.push(message);
     warn(message);
@@ -252,21 +270,28 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     return h;
   }
 
-  /** Relays the events of an SSE body to the client; returns the last event id. */
+  /**
+   * Relays the events of an SSE body to the client; returns the last
+   * event id, and keeps it and the stream's `retry` in `state`.
+   */
   async function relayEvents(
     body: ReadableStream<Uint8Array>,
     http: HttpExchange,
     onEndpoint?: (data: string) => void,
+    state: StreamState = {},
   ): Promise<string | undefined> {
     let lastId: string | undefined;
     const waits: Promise<void>[] = [];
     const parser = new SseParser((event) => {
-      if (event.id !== undefined) lastId = event.id;
+      if (event.id !== undefined) lastId = state.lastId = event.id;
+      if (parser.retry !== undefined) state.retryMs = parser.retry;
       if (event.event === "endpoint" && onEndpoint) {
         onEndpoint(event.data);
         return;
       }
       if (event.event !== "message" || event.data === "") return;
+      // Sent again after Last-Event-ID: the client has it, the log too.
+      if (event.id !== undefined && !seen.first(event.id)) return;
       const h = event.id === undefined ? http : { ...http, eventId: event.id };
       waits.push(toClient(encoder.encode(event.data), h));
     }, { maxEventBytes: maxEvent, where });
@@ -314,29 +339,28 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     });
   }
 
-  /** The GET stream for server-initiated messages, resumed with Last-Event-ID when it drops. */
-  async function listen(): Promise<void> {
-    listening = true;
-    try {
-      await listenOnce();
-    } finally {
-      listening = false;
-    }
+  /**
+   * The GET stream for server-initiated messages, resumed with
+   * Last-Event-ID when it drops. One at a time: the stream of a session
+   * that expired is closed when the new session's opens.
+   */
+  function listen(): Promise<void> {
+    getAbort?.abort();
+    const mine = new AbortController();
+    getAbort = mine;
+    const run = listenOnce(AbortSignal.any([closing.signal, mine.signal]));
+    getStreams.add(run);
+    void run.then(() => getStreams.delete(run));
+    return run;
   }
 
-  async function listenOnce(): Promise<void> {
+  async function listenOnce(signal: AbortSignal): Promise<void> {
     let lastId: string | undefined;
-    let session = sid;
-    for (let failures = 0; failures < 5 && !closing.signal.aborted;) {
+    for (let failures = 0; failures < 5 && !signal.aborted;) {
       try {
-        // A new session (after a 404) starts its stream from the beginning.
-        if (sid !== session) [session, lastId] = [sid, undefined];
         const h = headers("text/event-stream");
         if (lastId !== undefined) h.set("last-event-id", lastId);
-        const res = await fetch(upstream, {
-          headers: h,
-          signal: closing.signal,
-        });
+        const res = await fetch(upstream, { headers: h, signal });
         const type = res.headers.get("content-type") ?? "";
         if (!res.ok || !res.body || !type.includes("text/event-stream")) {
           await res.body?.cancel();
@@ -346,7 +370,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
           lastId;
         failures = 0;
       } catch (error) {
-        if (closing.signal.aborted) return;
+        if (signal.aborted) return;
         failures++;
         warn(`the GET stream from ${where} broke off (${error}); resuming`);
       }
@@ -394,6 +418,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       const fresh = res.headers.get("mcp-session-id");
       if (!res.ok || fresh === null) throw new Error(`${res.status}`);
       sid = fresh;
+      seen = new SeenEventIds(); // event ids are unique within a session only
       if (initialized) await send(initialized);
     } catch (error) {
       sid = expired;
@@ -402,7 +427,8 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       );
       return false;
     }
-    if (!listening) getStream = listen();
+    // The new session's GET stream, in place of the old one's.
+    if (getStream) getStream = listen();
     return true;
   }
 
@@ -517,10 +543,52 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     const type = res.headers.get("content-type") ?? "";
     if (res.body && type.includes("text/event-stream")) {
       auditRequest();
+      const state: StreamState = {};
+      let broke: unknown;
       try {
-        await relayEvents(res.body, exchange("POST", res.status));
+        await relayEvents(
+          res.body,
+          exchange("POST", res.status),
+          undefined,
+          state,
+        );
       } catch (error) {
-        await fail(bytes, `${where} broke off a response stream (${error})`);
+        broke = error;
+      }
+      if (
+        state.lastId !== undefined && context === undefined &&
+        !(broke instanceof SseEventTooLargeError) && unanswered(bytes)
+      ) {
+        // 2025 era: the stream ended before its answer; resume it.
+        const why = await resumeStream(state, {
+          open: (lastId) => {
+            const h = headers("text/event-stream");
+            h.set("last-event-id", lastId);
+            return fetch(upstream, { headers: h, signal: closing.signal });
+          },
+          relay: async (resumed, s) => {
+            await relayEvents(
+              resumed.body!,
+              exchange("GET", resumed.status),
+              undefined,
+              s,
+            );
+          },
+          unanswered: () => unanswered(bytes),
+          signal: closing.signal,
+        });
+        if (why) {
+          await fail(
+            bytes,
+            `${where} ${
+              broke ? `broke off (${broke})` : "closed"
+            } a response stream before its answer, and it could not be resumed: ${why}`,
+          );
+        }
+        return;
+      }
+      if (broke) {
+        await fail(bytes, `${where} broke off a response stream (${broke})`);
       }
       return;
     }
@@ -655,7 +723,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       .then((r) => r.body?.cancel()).catch(() => {});
   }
   closing.abort();
-  await getStream;
+  await Promise.all([...getStreams]);
   begin();
   const failure = faults.length ? faults.join("; ") : undefined;
   const end = await audit.end({
