@@ -33,6 +33,12 @@ import type { GuardedExchange } from "./guarded_exchange.ts";
 import { requestHeaders2026 } from "./request_headers.ts";
 import { clientOutput } from "./client_output.ts";
 import { ToolParamHeaders } from "./tool_param_headers.ts";
+import { screenTools } from "./tool_header_rules.ts";
+import {
+  isHeaderMismatch,
+  refreshTools,
+  rejectionNote,
+} from "./tools_refresh.ts";
 import { mcpHeaders } from "../wire/mcp_headers.ts";
 import type { FrameContext } from "../audit/correlator.ts";
 
@@ -175,23 +181,26 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     request?: () => void,
   ): Promise<void> {
     const line = oneLine(bytes);
-    learn(line);
+    // A 2026 tools/list answer loses its invalid tools (the log keeps the server's).
+    const screened = learn(line);
+    const out = screened?.bytes ?? line;
+    if (screened) http = { ...http, fault: screened.note };
     writing = writing.then(async () => {
       begin();
       if (!guard) {
         // Forwarded first, audited after (its request, then it): the
         // client never waits on the audit.
-        const sent = writer.write(withNewline(line));
+        const sent = writer.write(withNewline(out));
         request?.();
         await Promise.all([sent, audit.frame("s2c", line, http)]);
         return;
       }
       request?.();
       // guard: a tools/list answer may lose hidden tools (the log keeps the server's).
-      const guarded = guard.response(audit, line);
+      const guarded = guard.response(audit, out);
       await audit.frame("s2c", line, http);
       guarded?.record();
-      await writer.write(withNewline(guarded?.bytes ?? line));
+      await writer.write(withNewline(guarded?.bytes ?? out));
     }).catch((error) => warn(`writing to the client failed (${error})`));
     return writing;
   }
@@ -226,9 +235,16 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   }
   // guard: end
 
-  /** The negotiated version, from the initialize result. */
-  function learn(bytes: Uint8Array): void {
-    if (protocolVersion && listing.size === 0) return;
+  /**
+   * The negotiated version, from the initialize result; and the tool
+   * schemas of a 2026 tools/list answer, which loses the tools whose
+   * x-mcp-header marks are invalid: the line the client gets then, and
+   * the note saying so.
+   */
+  function learn(
+    bytes: Uint8Array,
+  ): { bytes: Uint8Array; note: string } | undefined {
+    if (protocolVersion && listing.size === 0) return undefined;
     try {
       const message = JSON.parse(new TextDecoder().decode(bytes));
       const version = message?.result?.protocolVersion;
@@ -236,11 +252,64 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
         protocolVersion = version;
       }
       if (listing.size && listing.delete(message?.id)) {
-        toolParams.learn(message.result);
+        return learnTools(message);
       }
     } catch {
       // Not JSON: the audit records it as invalid.
     }
+    return undefined;
+  }
+
+  function learnTools(
+    message: { result?: unknown },
+  ): { bytes: Uint8Array; note: string } | undefined {
+    const screened = screenTools(message.result);
+    toolParams.learn(screened?.result ?? message.result);
+    if (!screened) return undefined;
+    const note = `mcp-audit ${rejectionNote(screened.rejected)}`;
+    warn(note);
+    const bytes = encoder.encode(
+      JSON.stringify({ ...message, result: screened.result }),
+    );
+    return { bytes, note };
+  }
+
+  /**
+   * After a -32020 to a 2026 tools/call: the tools listed anew (screened
+   * and learnt, never shown to the client), and the note for the call's
+   * retry; undefined when the list could not be had.
+   */
+  async function relearnTools(
+    refused: Uint8Array,
+  ): Promise<string | undefined> {
+    const result = await refreshTools(refused, {
+      post: (body) => {
+        const h = headers("application/json, text/event-stream");
+        h.set("content-type", "application/json");
+        for (const [k, v] of Object.entries(requestHeaders2026(body) ?? {})) {
+          h.set(k, v);
+        }
+        return fetch(upstream, {
+          method: "POST",
+          headers: h,
+          body,
+          signal: AbortSignal.any([
+            closing.signal,
+            AbortSignal.timeout(timeoutMs),
+          ]),
+        });
+      },
+      maxBodyBytes: maxBody,
+      where,
+    });
+    if (typeof result === "string") {
+      warn(
+        `${where} answered -32020 (HeaderMismatch) to a tools/call, and listing its tools again failed: ${result}`,
+      );
+      return undefined;
+    }
+    learnTools({ result });
+    return `${where} answered -32020 (HeaderMismatch) to this tools/call; the bridge listed its tools again and sent the call once more with the headers of the tool's current inputSchema`;
   }
 
   /** Whether the log still holds a request of `bytes` unanswered (not cancelled). */
@@ -598,6 +667,15 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     } catch (error) {
       auditRequest();
       return await fail(bytes, (error as Error).message);
+    }
+    if (
+      res.status === 400 && !retried && context !== undefined &&
+      isMethod(bytes, "tools/call") && isHeaderMismatch(body)
+    ) {
+      // 2026-07-28: the tool's schema may have changed; list the tools
+      // and send the call once more.
+      const note = await relearnTools(bytes);
+      if (note) return await post(bytes, false, decided, note);
     }
     if (
       type.includes("json") && body.length > 0 && res.status !== 202 &&
