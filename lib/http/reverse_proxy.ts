@@ -369,19 +369,31 @@ export function startReverseProxy(
         ? http
         : { ...http, eventId: event.id };
       const bytes = encoder.encode(event.data);
-      const guarded = guard && audit ? guard.response(audit, bytes) : undefined;
       // A replayed event (resumption) is forwarded again, but logged once.
       const again = event.id !== undefined && !tracked.eventIds.first(event.id);
+      if (!guard) {
+        // Audited once its bytes are forwarded (see `audited`).
+        if (!again) unaudited.push({ bytes, exchange });
+        return;
+      }
+      const guarded = audit ? guard.response(audit, bytes) : undefined;
       const wait = again ? undefined : feed(audit, "s2c", bytes, exchange);
       if (!again) guarded?.record();
-      if (guard) {
-        out.push(encoder.encode(sseEvent(
-          guarded ? new TextDecoder().decode(guarded.bytes) : event.data,
-          event.id,
-        )));
-      }
+      out.push(encoder.encode(sseEvent(
+        guarded ? new TextDecoder().decode(guarded.bytes) : event.data,
+        event.id,
+      )));
       if (wait) waits.push(wait);
     }, { maxEventBytes: maxEvent, where });
+    // The events parsed from a chunk, audited after it is forwarded: the
+    // client never waits on the audit.
+    const unaudited: { bytes: Uint8Array; exchange: HttpExchange }[] = [];
+    const audited = (): void => {
+      for (const { bytes, exchange } of unaudited.splice(0)) {
+        const wait = feed(audit, "s2c", bytes, exchange);
+        if (wait) waits.push(wait);
+      }
+    };
     const finish = (fault?: string): void => {
       if (!tracked) return;
       if (fault) {
@@ -447,10 +459,12 @@ export function startReverseProxy(
           try {
             parser.push(chunk.value);
             given = forward(controller, chunk.value);
+            audited();
           } catch (error) {
             if (!(error instanceof SseEventTooLargeError)) throw error;
             // The events before it pass; the oversized one never does.
             forward(controller, chunk.value);
+            audited();
             held = [];
             await Promise.all(waits.splice(0));
             const answer = oversizedAnswer(
