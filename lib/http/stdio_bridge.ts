@@ -36,6 +36,7 @@ import { ToolParamHeaders } from "./tool_param_headers.ts";
 import { screenTools } from "./tool_header_rules.ts";
 import {
   isHeaderMismatch,
+  isModernError,
   refreshTools,
   rejectionNote,
 } from "./tools_refresh.ts";
@@ -558,6 +559,24 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       clearTimeout(timer);
     }
     reachedOnce = true;
+    /**
+     * Whether a refusal of the first POST is a 2026 server's own JSON-RPC
+     * error, which it answers rather than fall back to HTTP+SSE
+     * (2026-07-28 streamable-http.mdx, "Backward Compatibility"); `res`
+     * then holds the body again, else the body is dropped.
+     */
+    const modernRefusal = async (): Promise<boolean> => {
+      const body = await readLimited(res.body, maxBody, where).catch(() =>
+        new Uint8Array(0)
+      );
+      if (!isModernError(body)) return false;
+      res = new Response(body as Uint8Array<ArrayBuffer>, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
+      return true;
+    };
     const expired = sid;
     if (
       res.status === 404 && expired !== undefined && !retried &&
@@ -572,10 +591,9 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     }
     if (
       first && res.status >= 400 && res.status < 500 && res.status !== 401 &&
-      res.status !== 403
+      res.status !== 403 && !await modernRefusal()
     ) {
       // Not a Streamable HTTP endpoint: try the older HTTP+SSE transport.
-      await res.body?.cancel();
       try {
         endpoint = await openSse();
         transport = "sse";

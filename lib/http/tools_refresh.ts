@@ -41,6 +41,36 @@ export function isHeaderMismatch(body: Uint8Array): boolean {
   }
 }
 
+/** The codes of the errors only a 2026-era server answers a POST with. */
+const MODERN_CODES = new Set([HEADER_MISMATCH, -32021, -32022, -32601]);
+
+/**
+ * Whether a refused POST's body is "a recognized modern JSON-RPC error"
+ * (2026-07-28 streamable-http.mdx, "Backward Compatibility": unsupported
+ * version -32022, missing capability -32021, header mismatch -32020,
+ * unknown method -32601): the server speaks the new transport, so a client
+ * must not fall back to HTTP+SSE.
+ *
+ * @example
+ * ```ts
+ * import { isModernError } from "./tools_refresh.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = (code: number) => new TextEncoder().encode(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code, message: "x" } }));
+ * assert.equal(isModernError(body(-32022)), true);
+ * assert.equal(isModernError(body(-32000)), false);
+ * assert.equal(isModernError(new TextEncoder().encode("Bad Request")), false);
+ * ```
+ */
+export function isModernError(body: Uint8Array): boolean {
+  try {
+    const code = JSON.parse(decoder.decode(body))?.error?.code;
+    return MODERN_CODES.has(code);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The sentence for stderr and the log's `http.fault` when tools were taken
  * out of a `tools/list` answer.
