@@ -110,6 +110,43 @@ Deno.test("stdio bridge: a response stream closed before its answer is resumed w
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
 });
 
+Deno.test("stdio bridge: a response stream closed before its answer that cannot be resumed (the GET answered 405) gets the client a JSON-RPC error saying so, not a call left waiting", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/record.jsonl`;
+  await using upstream = await spawnUntil(
+    fixtureServer("recording_http_server.ts", record),
+    /listening on (\d+)/,
+    { DROP_STREAM_ON: "query", NO_RESUME: "1" },
+  );
+  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
+  const log = `${dir.path}/bridge.jsonl`;
+  const { transport } = bridge(url, log);
+  const client = samplingClient("stranded");
+  await client.connect(transport);
+  const error = await client.callTool(
+    { name: "query", arguments: {} },
+    undefined,
+    { onprogress: () => {}, timeout: 20_000 },
+  ).then(() => undefined, (e: Error) => e);
+  assert.ok(error, "the call fails");
+  assert.match(
+    error.message,
+    /closed a response stream before its answer, and it could not be resumed: the GET with Last-Event-ID to resume it was answered 405/,
+  );
+  const after = await client.callTool({ name: "read_file", arguments: {} });
+  assert.match(JSON.stringify(after), /ran read_file/);
+  await client.close();
+  const { events } = await readEvents(log);
+  const end = events.find((e) => e.kind === "session_end") as Extract<
+    AuditEvent,
+    { kind: "session_end" }
+  >;
+  assert.deepEqual(end.pending, [], "the call is answered, by the bridge");
+  assert.match(end.failure ?? "", /could not be resumed/);
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
 Deno.test("stdio bridge: after a 404 renews the session, the new session's GET stream opens and the expired session's is closed, while the client is still connected", async () => {
   await using dir = await tempDir();
   const record = `${dir.path}/record.jsonl`;
