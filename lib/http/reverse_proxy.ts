@@ -27,7 +27,8 @@ import {
 } from "./http_body.ts";
 import { type GuardOptions, rebindingRefusal } from "./listener_guard.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
-import { SseParser } from "./sse_parser.ts";
+import { SseEventTooLargeError, SseParser } from "./sse_parser.ts";
+import { oversizedAnswer } from "./oversized_event.ts";
 import { type GuardedExchange, sseEvent } from "./guarded_exchange.ts";
 import type { FrameContext } from "../audit/correlator.ts";
 import { mcpHeaders } from "../wire/mcp_headers.ts";
@@ -112,6 +113,8 @@ class Tracked {
   backlog: Promise<void> | undefined;
   /** SSE event ids logged: an event replayed after `Last-Event-ID` is logged once. */
   eventIds = new SeenEventIds();
+  /** The session's end, once begun. */
+  ending: Promise<void> | undefined;
   constructor(audit: Promise<AuditSession>) {
     this.audit = audit;
   }
@@ -149,9 +152,6 @@ export function startReverseProxy(
   const warn = options.onWarning ?? (() => {});
   const byKey = new Map<string, Tracked>();
   const all = new Set<Tracked>();
-  // Ends under way: a session whose client left just before a signal is
-  // already out of `all`, and `close` must still wait for its last
-  // checkpoint.
   const ending = new Set<Promise<void>>();
   const logPaths: string[] = [];
   let count = 0;
@@ -209,18 +209,31 @@ export function startReverseProxy(
     Deno.unrefTimer(tracked.timer as unknown as number);
   }
 
+  /**
+   * Ends a session once; a second call gets the first one's promise. Ends
+   * under way are kept in `ending`, so that `close` waits for them too: a
+   * session whose client had just gone (its HTTP+SSE stream cancelled)
+   * was being ended when SIGTERM came, and the process exited before its
+   * `session_end` was written.
+   */
   function end(tracked: Tracked, info: SessionEndInfo): Promise<void> {
-    if (tracked.ended) return Promise.resolve();
+    if (tracked.ending) return tracked.ending;
     tracked.ended = true;
-    const done = finish(tracked, info);
-    ending.add(done);
-    return done.finally(() => ending.delete(done));
-  }
-
-  async function finish(tracked: Tracked, info: SessionEndInfo): Promise<void> {
     clearTimeout(tracked.timer);
     for (const name of tracked.keys) byKey.delete(name);
     all.delete(tracked);
+    const done = finishEnd(tracked, info);
+    tracked.ending = done;
+    ending.add(done);
+    const settled = (): void => void ending.delete(done);
+    done.then(settled, settled);
+    return done;
+  }
+
+  async function finishEnd(
+    tracked: Tracked,
+    info: SessionEndInfo,
+  ): Promise<void> {
     const audit = await tracked.audit.catch(() => undefined);
     if (!audit) return;
     // Answers forwarded before the end are audited before session_end.
@@ -314,12 +327,20 @@ export function startReverseProxy(
     }
   }
 
-  /** Relays an SSE body, auditing each event's data; pulls only on demand. */
+  /**
+   * Relays an SSE body, auditing each event's data; pulls only on demand.
+   * The client gets whole events only (the bytes of an event still coming
+   * are held until its end), so that an event over `--max-event-bytes`
+   * can be answered in its place: the requests of `ids` still unanswered
+   * get a JSON-RPC error event naming the limit, and the stream closes, as
+   * a server may close it (see `oversized_event.ts`).
+   */
   function relaySse(
     body: ReadableStream<Uint8Array>,
     tracked: Tracked | undefined,
     http: HttpExchange,
     onEndpoint?: (data: string) => Promise<void>,
+    ids: (string | number)[] = [],
   ): ReadableStream<Uint8Array> {
     const reader = body.getReader();
     let audit: AuditSession | undefined;
@@ -328,6 +349,8 @@ export function startReverseProxy(
     // event by event, so hidden tools can be taken out.
     const guard = tracked?.guard?.listing ? tracked.guard : undefined;
     const out: Uint8Array[] = [];
+    // The bytes of an event in progress, not forwarded yet.
+    let held: Uint8Array[] = [];
     const parser = new SseParser((event) => {
       if (event.event === "endpoint" && onEndpoint) {
         waits.push(onEndpoint(event.data));
@@ -346,19 +369,31 @@ export function startReverseProxy(
         ? http
         : { ...http, eventId: event.id };
       const bytes = encoder.encode(event.data);
-      const guarded = guard && audit ? guard.response(audit, bytes) : undefined;
       // A replayed event (resumption) is forwarded again, but logged once.
       const again = event.id !== undefined && !tracked.eventIds.first(event.id);
+      if (!guard) {
+        // Audited once its bytes are forwarded (see `audited`).
+        if (!again) unaudited.push({ bytes, exchange });
+        return;
+      }
+      const guarded = audit ? guard.response(audit, bytes) : undefined;
       const wait = again ? undefined : feed(audit, "s2c", bytes, exchange);
       if (!again) guarded?.record();
-      if (guard) {
-        out.push(encoder.encode(sseEvent(
-          guarded ? new TextDecoder().decode(guarded.bytes) : event.data,
-          event.id,
-        )));
-      }
+      out.push(encoder.encode(sseEvent(
+        guarded ? new TextDecoder().decode(guarded.bytes) : event.data,
+        event.id,
+      )));
       if (wait) waits.push(wait);
     }, { maxEventBytes: maxEvent, where });
+    // The events parsed from a chunk, audited after it is forwarded: the
+    // client never waits on the audit.
+    const unaudited: { bytes: Uint8Array; exchange: HttpExchange }[] = [];
+    const audited = (): void => {
+      for (const { bytes, exchange } of unaudited.splice(0)) {
+        const wait = feed(audit, "s2c", bytes, exchange);
+        if (wait) waits.push(wait);
+      }
+    };
     const finish = (fault?: string): void => {
       if (!tracked) return;
       if (fault) {
@@ -372,36 +407,86 @@ export function startReverseProxy(
         failure: fault,
       });
     };
+    /** Forwards the whole events of a chunk, holds the rest; false when nothing could go. */
+    const forward = (
+      controller: ReadableStreamDefaultController<Uint8Array>,
+      chunk: Uint8Array,
+    ): boolean => {
+      if (guard) {
+        const events = out.splice(0);
+        for (const event of events) controller.enqueue(event);
+        return events.length > 0;
+      }
+      const cut = parser.cut;
+      if (cut < 0) {
+        held.push(chunk);
+        return false;
+      }
+      for (const part of held) controller.enqueue(part);
+      if (cut === chunk.length) {
+        held = [];
+        controller.enqueue(chunk);
+      } else {
+        held = [chunk.subarray(cut)];
+        if (cut > 0) controller.enqueue(chunk.subarray(0, cut));
+      }
+      return true;
+    };
     return new ReadableStream<Uint8Array>({
       async pull(controller): Promise<void> {
         if (tracked && !audit) {
           audit = await tracked.audit.catch(() => undefined);
         }
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          finish(`${where} broke off an SSE stream (${error})`);
-          controller.error(error);
-          return;
+        // A pull that enqueues nothing is not called again: read on until
+        // a whole event (or the end) can be given.
+        for (let given = false; !given;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await reader.read();
+          } catch (error) {
+            for (const part of held.splice(0)) controller.enqueue(part);
+            finish(`${where} broke off an SSE stream (${error})`);
+            controller.error(error);
+            return;
+          }
+          if (chunk.done) {
+            // A last event without its blank line: the client decides.
+            for (const part of held.splice(0)) controller.enqueue(part);
+            controller.close();
+            finish();
+            return;
+          }
+          try {
+            parser.push(chunk.value);
+            given = forward(controller, chunk.value);
+            audited();
+          } catch (error) {
+            if (!(error instanceof SseEventTooLargeError)) throw error;
+            // The events before it pass; the oversized one never does.
+            forward(controller, chunk.value);
+            audited();
+            held = [];
+            await Promise.all(waits.splice(0));
+            const answer = oversizedAnswer(
+              audit?.pending(),
+              ids,
+              error.message,
+            );
+            if (answer) {
+              controller.enqueue(encoder.encode(sseEvent(answer)));
+              await feed(audit, "s2c", encoder.encode(answer), {
+                ...http,
+                fault: error.message,
+              });
+            }
+            finish(error.message);
+            await reader.cancel(error).catch(() => {});
+            controller.close();
+            return;
+          }
+          if (tracked) touch(tracked);
+          if (waits.length) await Promise.all(waits.splice(0));
         }
-        if (chunk.done) {
-          controller.close();
-          finish();
-          return;
-        }
-        if (!guard) controller.enqueue(chunk.value);
-        try {
-          parser.push(chunk.value);
-          for (const event of out.splice(0)) controller.enqueue(event);
-        } catch (error) {
-          finish((error as Error).message);
-          await reader.cancel(error).catch(() => {});
-          controller.error(error);
-          return;
-        }
-        if (tracked) touch(tracked);
-        if (waits.length) await Promise.all(waits.splice(0));
       },
       cancel(reason): Promise<void> {
         if (tracked && onEndpoint) {
@@ -543,11 +628,14 @@ export function startReverseProxy(
     const type = sent.headers.get("content-type") ?? "";
     if (sent.body && type.includes("text/event-stream") && !ending) {
       auditRequest();
-      return new Response(relaySse(sent.body, tracked, back), {
-        status: sent.status,
-        statusText: sent.statusText,
-        headers,
-      });
+      return new Response(
+        relaySse(sent.body, tracked, back, undefined, requestIds(body)),
+        {
+          status: sent.status,
+          statusText: sent.statusText,
+          headers,
+        },
+      );
     }
     let reply: Uint8Array<ArrayBuffer>;
     try {
@@ -826,7 +914,8 @@ export function startReverseProxy(
     sessions: () => count,
     async close(reason = "signal"): Promise<void> {
       await Promise.all([...all].map((t) => end(t, { reason })));
-      await Promise.all(ending);
+      // And the ends already under way (a client that had just gone).
+      while (ending.size) await Promise.all([...ending]);
       // Open SSE streams would hold a graceful shutdown: wait a moment only.
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

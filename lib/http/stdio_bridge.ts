@@ -9,8 +9,12 @@
  * a GET stream whose `endpoint` event names the URL to POST to. A 404 to
  * a request carrying `Mcp-Session-Id` means that session expired: the
  * bridge replays the client's initialize to start a new one and sends the
- * request once more (the stdio client knows nothing of HTTP sessions).
- * Every message is audited in one session.
+ * request once more (the stdio client knows nothing of HTTP sessions),
+ * and its GET stream replaces the old session's. A response stream that
+ * ends before its answer, once it has given event ids, is resumed with a
+ * GET and `Last-Event-ID` (see `stream_resumption.ts`); an event the
+ * server sends again (an id seen before) is neither forwarded nor logged
+ * twice. Every message is audited in one session.
  *
  * @module
  */
@@ -22,11 +26,20 @@ import {
 import { LineSplitter } from "../wire/line_splitter.ts";
 import { errorBody, readBody, readLimited, requestIds } from "./http_body.ts";
 import { credentialMarkers, keyedId, redactUrl } from "./secrets.ts";
-import { SseParser } from "./sse_parser.ts";
+import { SseEventTooLargeError, SseParser } from "./sse_parser.ts";
+import { resumeStream, type StreamState } from "./stream_resumption.ts";
+import { SeenEventIds } from "./seen_event_ids.ts";
 import type { GuardedExchange } from "./guarded_exchange.ts";
 import { requestHeaders2026 } from "./request_headers.ts";
 import { clientOutput } from "./client_output.ts";
 import { ToolParamHeaders } from "./tool_param_headers.ts";
+import { screenTools } from "./tool_header_rules.ts";
+import {
+  isHeaderMismatch,
+  isModernError,
+  refreshTools,
+  rejectionNote,
+} from "./tools_refresh.ts";
 import { mcpHeaders } from "../wire/mcp_headers.ts";
 import type { FrameContext } from "../audit/correlator.ts";
 
@@ -128,6 +141,11 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   let protocolVersion: string | undefined;
   let endpoint: URL | undefined;
   let getStream: Promise<void> | undefined;
+  // The GET stream of the current session, and every one still ending.
+  let getAbort: AbortController | undefined;
+  const getStreams = new Set<Promise<void>>();
+  // SSE event ids relayed in this session: a replayed event passes once.
+  let seen = new SeenEventIds();
   let reachedOnce = false;
   const credentials = credentialMarkers(
     new Headers(options.headers as [string, string][] | undefined),
@@ -139,7 +157,6 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   let initialize: Uint8Array<ArrayBuffer> | undefined;
   let initialized: Uint8Array<ArrayBuffer> | undefined;
   let renewal: { expired: string; done: Promise<boolean> } | undefined;
-  let listening = false;
   // 2026-07-28: tool schemas from the tools/list answers relayed, for the
   // Mcp-Param-* headers of tools/call; the ids of tools/list requests sent.
   const toolParams = new ToolParamHeaders();
@@ -165,23 +182,26 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     request?: () => void,
   ): Promise<void> {
     const line = oneLine(bytes);
-    learn(line);
+    // A 2026 tools/list answer loses its invalid tools (the log keeps the server's).
+    const screened = learn(line);
+    const out = screened?.bytes ?? line;
+    if (screened) http = { ...http, fault: screened.note };
     writing = writing.then(async () => {
       begin();
       if (!guard) {
         // Forwarded first, audited after (its request, then it): the
         // client never waits on the audit.
-        const sent = writer.write(withNewline(line));
+        const sent = writer.write(withNewline(out));
         request?.();
         await Promise.all([sent, audit.frame("s2c", line, http)]);
         return;
       }
       request?.();
       // guard: a tools/list answer may lose hidden tools (the log keeps the server's).
-      const guarded = guard.response(audit, line);
+      const guarded = guard.response(audit, out);
       await audit.frame("s2c", line, http);
       guarded?.record();
-      await writer.write(withNewline(guarded?.bytes ?? line));
+      await writer.write(withNewline(guarded?.bytes ?? out));
     }).catch((error) => warn(`writing to the client failed (${error})`));
     return writing;
   }
@@ -216,9 +236,16 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   }
   // guard: end
 
-  /** The negotiated version, from the initialize result. */
-  function learn(bytes: Uint8Array): void {
-    if (protocolVersion && listing.size === 0) return;
+  /**
+   * The negotiated version, from the initialize result; and the tool
+   * schemas of a 2026 tools/list answer, which loses the tools whose
+   * x-mcp-header marks are invalid: the line the client gets then, and
+   * the note saying so.
+   */
+  function learn(
+    bytes: Uint8Array,
+  ): { bytes: Uint8Array; note: string } | undefined {
+    if (protocolVersion && listing.size === 0) return undefined;
     try {
       const message = JSON.parse(new TextDecoder().decode(bytes));
       const version = message?.result?.protocolVersion;
@@ -226,11 +253,72 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
         protocolVersion = version;
       }
       if (listing.size && listing.delete(message?.id)) {
-        toolParams.learn(message.result);
+        return learnTools(message);
       }
     } catch {
       // Not JSON: the audit records it as invalid.
     }
+    return undefined;
+  }
+
+  function learnTools(
+    message: { result?: unknown },
+  ): { bytes: Uint8Array; note: string } | undefined {
+    const screened = screenTools(message.result);
+    toolParams.learn(screened?.result ?? message.result);
+    if (!screened) return undefined;
+    const note = `mcp-audit ${rejectionNote(screened.rejected)}`;
+    warn(note);
+    const bytes = encoder.encode(
+      JSON.stringify({ ...message, result: screened.result }),
+    );
+    return { bytes, note };
+  }
+
+  /**
+   * After a -32020 to a 2026 tools/call: the tools listed anew (screened
+   * and learnt, never shown to the client), and the note for the call's
+   * retry; undefined when the list could not be had.
+   */
+  async function relearnTools(
+    refused: Uint8Array,
+  ): Promise<string | undefined> {
+    const result = await refreshTools(refused, {
+      post: (body) => {
+        const h = headers("application/json, text/event-stream");
+        h.set("content-type", "application/json");
+        for (const [k, v] of Object.entries(requestHeaders2026(body) ?? {})) {
+          h.set(k, v);
+        }
+        return fetch(upstream, {
+          method: "POST",
+          headers: h,
+          body,
+          signal: AbortSignal.any([
+            closing.signal,
+            AbortSignal.timeout(timeoutMs),
+          ]),
+        });
+      },
+      maxBodyBytes: maxBody,
+      where,
+    });
+    if (typeof result === "string") {
+      warn(
+        `${where} answered -32020 (HeaderMismatch) to a tools/call, and listing its tools again failed: ${result}`,
+      );
+      return undefined;
+    }
+    learnTools({ result });
+    return `${where} answered -32020 (HeaderMismatch) to this tools/call; the bridge listed its tools again and sent the call once more with the headers of the tool's current inputSchema`;
+  }
+
+  /** Whether the log still holds a request of `bytes` unanswered (not cancelled). */
+  function unanswered(bytes: Uint8Array): boolean {
+    const pending = audit.pending();
+    return requestIds(bytes).some((id) =>
+      pending.some((p) => p.dir === "c2s" && p.id === id && !p.cancelled)
+    );
   }
 
   function fail(bytes: Uint8Array, message: string): Promise<void> {
@@ -252,21 +340,28 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     return h;
   }
 
-  /** Relays the events of an SSE body to the client; returns the last event id. */
+  /**
+   * Relays the events of an SSE body to the client; returns the last
+   * event id, and keeps it and the stream's `retry` in `state`.
+   */
   async function relayEvents(
     body: ReadableStream<Uint8Array>,
     http: HttpExchange,
     onEndpoint?: (data: string) => void,
+    state: StreamState = {},
   ): Promise<string | undefined> {
     let lastId: string | undefined;
     const waits: Promise<void>[] = [];
     const parser = new SseParser((event) => {
-      if (event.id !== undefined) lastId = event.id;
+      if (event.id !== undefined) lastId = state.lastId = event.id;
+      if (parser.retry !== undefined) state.retryMs = parser.retry;
       if (event.event === "endpoint" && onEndpoint) {
         onEndpoint(event.data);
         return;
       }
       if (event.event !== "message" || event.data === "") return;
+      // Sent again after Last-Event-ID: the client has it, the log too.
+      if (event.id !== undefined && !seen.first(event.id)) return;
       const h = event.id === undefined ? http : { ...http, eventId: event.id };
       waits.push(toClient(encoder.encode(event.data), h));
     }, { maxEventBytes: maxEvent, where });
@@ -314,29 +409,28 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     });
   }
 
-  /** The GET stream for server-initiated messages, resumed with Last-Event-ID when it drops. */
-  async function listen(): Promise<void> {
-    listening = true;
-    try {
-      await listenOnce();
-    } finally {
-      listening = false;
-    }
+  /**
+   * The GET stream for server-initiated messages, resumed with
+   * Last-Event-ID when it drops. One at a time: the stream of a session
+   * that expired is closed when the new session's opens.
+   */
+  function listen(): Promise<void> {
+    getAbort?.abort();
+    const mine = new AbortController();
+    getAbort = mine;
+    const run = listenOnce(AbortSignal.any([closing.signal, mine.signal]));
+    getStreams.add(run);
+    void run.then(() => getStreams.delete(run));
+    return run;
   }
 
-  async function listenOnce(): Promise<void> {
+  async function listenOnce(signal: AbortSignal): Promise<void> {
     let lastId: string | undefined;
-    let session = sid;
-    for (let failures = 0; failures < 5 && !closing.signal.aborted;) {
+    for (let failures = 0; failures < 5 && !signal.aborted;) {
       try {
-        // A new session (after a 404) starts its stream from the beginning.
-        if (sid !== session) [session, lastId] = [sid, undefined];
         const h = headers("text/event-stream");
         if (lastId !== undefined) h.set("last-event-id", lastId);
-        const res = await fetch(upstream, {
-          headers: h,
-          signal: closing.signal,
-        });
+        const res = await fetch(upstream, { headers: h, signal });
         const type = res.headers.get("content-type") ?? "";
         if (!res.ok || !res.body || !type.includes("text/event-stream")) {
           await res.body?.cancel();
@@ -346,7 +440,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
           lastId;
         failures = 0;
       } catch (error) {
-        if (closing.signal.aborted) return;
+        if (signal.aborted) return;
         failures++;
         warn(`the GET stream from ${where} broke off (${error}); resuming`);
       }
@@ -394,6 +488,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       const fresh = res.headers.get("mcp-session-id");
       if (!res.ok || fresh === null) throw new Error(`${res.status}`);
       sid = fresh;
+      seen = new SeenEventIds(); // event ids are unique within a session only
       if (initialized) await send(initialized);
     } catch (error) {
       sid = expired;
@@ -402,7 +497,8 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       );
       return false;
     }
-    if (!listening) getStream = listen();
+    // The new session's GET stream, in place of the old one's.
+    if (getStream) getStream = listen();
     return true;
   }
 
@@ -463,6 +559,24 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       clearTimeout(timer);
     }
     reachedOnce = true;
+    /**
+     * Whether a refusal of the first POST is a 2026 server's own JSON-RPC
+     * error, which it answers rather than fall back to HTTP+SSE
+     * (2026-07-28 streamable-http.mdx, "Backward Compatibility"); `res`
+     * then holds the body again, else the body is dropped.
+     */
+    const modernRefusal = async (): Promise<boolean> => {
+      const body = await readLimited(res.body, maxBody, where).catch(() =>
+        new Uint8Array(0)
+      );
+      if (!isModernError(body)) return false;
+      res = new Response(body as Uint8Array<ArrayBuffer>, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
+      return true;
+    };
     const expired = sid;
     if (
       res.status === 404 && expired !== undefined && !retried &&
@@ -477,10 +591,9 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     }
     if (
       first && res.status >= 400 && res.status < 500 && res.status !== 401 &&
-      res.status !== 403
+      res.status !== 403 && !await modernRefusal()
     ) {
       // Not a Streamable HTTP endpoint: try the older HTTP+SSE transport.
-      await res.body?.cancel();
       try {
         endpoint = await openSse();
         transport = "sse";
@@ -517,10 +630,52 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     const type = res.headers.get("content-type") ?? "";
     if (res.body && type.includes("text/event-stream")) {
       auditRequest();
+      const state: StreamState = {};
+      let broke: unknown;
       try {
-        await relayEvents(res.body, exchange("POST", res.status));
+        await relayEvents(
+          res.body,
+          exchange("POST", res.status),
+          undefined,
+          state,
+        );
       } catch (error) {
-        await fail(bytes, `${where} broke off a response stream (${error})`);
+        broke = error;
+      }
+      if (
+        state.lastId !== undefined && context === undefined &&
+        !(broke instanceof SseEventTooLargeError) && unanswered(bytes)
+      ) {
+        // 2025 era: the stream ended before its answer; resume it.
+        const why = await resumeStream(state, {
+          open: (lastId) => {
+            const h = headers("text/event-stream");
+            h.set("last-event-id", lastId);
+            return fetch(upstream, { headers: h, signal: closing.signal });
+          },
+          relay: async (resumed, s) => {
+            await relayEvents(
+              resumed.body!,
+              exchange("GET", resumed.status),
+              undefined,
+              s,
+            );
+          },
+          unanswered: () => unanswered(bytes),
+          signal: closing.signal,
+        });
+        if (why) {
+          await fail(
+            bytes,
+            `${where} ${
+              broke ? `broke off (${broke})` : "closed"
+            } a response stream before its answer, and it could not be resumed: ${why}`,
+          );
+        }
+        return;
+      }
+      if (broke) {
+        await fail(bytes, `${where} broke off a response stream (${broke})`);
       }
       return;
     }
@@ -530,6 +685,15 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     } catch (error) {
       auditRequest();
       return await fail(bytes, (error as Error).message);
+    }
+    if (
+      res.status === 400 && !retried && context !== undefined &&
+      isMethod(bytes, "tools/call") && isHeaderMismatch(body)
+    ) {
+      // 2026-07-28: the tool's schema may have changed; list the tools
+      // and send the call once more.
+      const note = await relearnTools(bytes);
+      if (note) return await post(bytes, false, decided, note);
     }
     if (
       type.includes("json") && body.length > 0 && res.status !== 202 &&
@@ -655,7 +819,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       .then((r) => r.body?.cancel()).catch(() => {});
   }
   closing.abort();
-  await getStream;
+  await Promise.all([...getStreams]);
   begin();
   const failure = faults.length ? faults.join("; ") : undefined;
   const end = await audit.end({

@@ -17,7 +17,7 @@ import { runCli, startReverse } from "./_http_servers.ts";
 const SECRET_REGION = "vault-region-77123";
 
 /** Starts the 2026 peer server over HTTP; it prints its URL on stdout. */
-async function startPeer(): Promise<
+async function startPeer(...flags: string[]): Promise<
   AsyncDisposable & { url: string }
 > {
   const child = new Deno.Command(Deno.execPath(), {
@@ -27,6 +27,7 @@ async function startPeer(): Promise<
       "--allow-net=127.0.0.1",
       new URL("../peers/mcp2026_server.ts", import.meta.url).pathname,
       "--http",
+      ...flags,
     ],
     stdin: "null",
     stdout: "piped",
@@ -220,6 +221,121 @@ Deno.test("2026-07-28 through the stdio bridge: it adds MCP-Protocol-Version, Mc
   const verified = await runCli(["verify", log]);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
 });
+
+/** The bridge in front of `url`, logging to `log`, with a 2026 client. */
+function bridged(url: string, log: string): Mcp2026Client {
+  return Mcp2026Client.stdio([
+    Deno.execPath(),
+    ...cliArgs(["proxy", "--upstream", url, "--log", log, "--quiet"]),
+  ]);
+}
+
+Deno.test("2026-07-28 through the stdio bridge: tools whose x-mcp-header marks break the rules are left out of the tools/list the client gets, with the reason in the log, which keeps the server's answer", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/2026-screen.jsonl`;
+  await using upstream = await startPeer("--bad-tools");
+  const client = bridged(upstream.url, log);
+  let tools: { name: string }[];
+  let echo: { result: Record<string, unknown> };
+  try {
+    await client.discover();
+    tools = await client.listTools();
+    echo = await client.callTool("echo", { text: "still here" });
+  } finally {
+    await client.close();
+  }
+  assert.deepEqual(
+    tools!.map((t) => t.name),
+    ["echo", "login", "build", "query"],
+    "the valid tools, in order; none of the bad ones",
+  );
+  assert.match(JSON.stringify(echo!.result), /still here/);
+  const { events } = await readEvents(log);
+  const listed = events.find((e) =>
+    e.kind === "response" && e.method === "tools/list"
+  ) as Extract<AuditEvent, { kind: "response" }>;
+  const logged = (listed.result as { tools: { name: string }[] }).tools;
+  assert.equal(logged.length, 8, "the log keeps the server's whole answer");
+  const fault = listed.http?.fault ?? "";
+  assert.match(fault, /took out of this tools\/list answer/);
+  assert.match(
+    fault,
+    /"bad_number": .*type "number", not integer, string or boolean/,
+  );
+  assert.match(
+    fault,
+    /"bad_items": .*"ids\.items" is not on a property reached through properties only/,
+  );
+  assert.match(fault, /"bad_duplicate": .*"Zone"|"bad_duplicate": .*"zone"/);
+  assert.match(fault, /"bad_token": .*"Bad Name" .* not an HTTP header token/);
+  assert.doesNotMatch(fault, /"(echo|login|build|query)"/);
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+for (const discoverFirst of [true, false]) {
+  Deno.test(
+    `2026-07-28 through the stdio bridge: a tools/call refused with -32020 (a tool the bridge had not seen listed${
+      discoverFirst
+        ? ""
+        : "; the session's first request, so the refusal is not taken for an HTTP+SSE server"
+    }) makes it list the tools and send the call once more, with the Mcp-Param-* headers; the client gets the result and the log one request saying so`,
+    async () => {
+      await using dir = await tempDir();
+      const log = `${dir.path}/2026-retry.jsonl`;
+      await using upstream = await startPeer();
+      const client = bridged(upstream.url, log);
+      let query: { result: Record<string, unknown>; ids: (string | number)[] };
+      try {
+        if (discoverFirst) await client.discover();
+        // No tools/list first: the bridge knows no schema, sends no
+        // Mcp-Param-Region, and the server refuses the call (-32020). Without
+        // the refresh the client got that error (and as the first request,
+        // the bridge tried HTTP+SSE instead and failed).
+        query = await client.callTool("query", {
+          region: "eu-west1",
+          query: "SELECT 2",
+        });
+      } finally {
+        await client.close();
+      }
+      assert.match(JSON.stringify(query!.result), /ran in eu-west1: SELECT 2/);
+      const { events } = await readEvents(log);
+      const start = events.find((e) => e.kind === "session_start") as Extract<
+        AuditEvent,
+        { kind: "session_start" }
+      >;
+      assert.equal(start.transport, "streamable-http");
+      const calls = events.filter((e): e is RequestEvent =>
+        e.kind === "request" && e.tool === "query"
+      );
+      assert.equal(calls.length, 1, "the call is logged once");
+      assert.match(
+        calls[0].http?.fault ?? "",
+        /answered -32020 \(HeaderMismatch\) to this tools\/call; the bridge listed its tools again and sent the call once more/,
+      );
+      assert.equal(calls[0].http?.status, 200);
+      assert.equal(calls[0].mcpHeaders?.params?.region, "eu-west1");
+      assert.equal(
+        events.filter((e) => e.kind === "error").length,
+        0,
+        "the refusal never reached the client",
+      );
+      assert.equal(
+        events.filter((e) => e.kind === "request" && e.method === "tools/list")
+          .length,
+        0,
+        "the bridge's own tools/list is not the client's",
+      );
+      const answer = events.find((e) =>
+        e.kind === "response" && e.requestSeq === calls[0].seq
+      );
+      assert.ok(answer, "the result, correlated with the call");
+      const verified = await runCli(["verify", log]);
+      assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    },
+  );
+}
 
 Deno.test("--max-body-bytes: a client body over the limit gets 413 with a JSON-RPC error naming the flag, a warning, and the body stays out of the log; smaller requests on the same proxy still pass", async () => {
   await using dir = await tempDir();

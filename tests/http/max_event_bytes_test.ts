@@ -1,7 +1,9 @@
 /**
- * `--max-event-bytes`: an SSE event from the upstream over the limit ends
- * its stream with an error that names the flag, in both HTTP modes, and
- * everything logged before it stays in a log that verifies. The upstream
+ * `--max-event-bytes`: an SSE event from the upstream over the limit is
+ * answered, in both HTTP modes, with a JSON-RPC error that names the flag
+ * for the request it would have answered (the reverse proxy then closes
+ * the stream), and everything logged before it stays in a log that
+ * verifies. The upstream
  * is `server-everything` (`streamableHttp`), whose tools/call answers come
  * as SSE events; an echo of 40,000 characters is over a 16,384-byte limit.
  *
@@ -42,7 +44,7 @@ async function logged(log: string): Promise<
   return { echoes, end };
 }
 
-Deno.test("--max-event-bytes in the reverse proxy: an oversized SSE event breaks its stream with a warning naming the flag; the earlier answers stay logged, the fault is recorded, the log verifies, and the session goes on", async () => {
+Deno.test("--max-event-bytes in the reverse proxy: the client gets a JSON-RPC error naming the flag in place of the oversized SSE event, then the stream closes; the error is logged for that call, the fault recorded, the log verifies, and the session goes on", async () => {
   await using dir = await tempDir();
   await using upstream = await startEverything("streamableHttp");
   const log = `${dir.path}/reverse.jsonl`;
@@ -59,13 +61,16 @@ Deno.test("--max-event-bytes in the reverse proxy: an oversized SSE event breaks
     arguments: { message: "small before" },
   });
   assert.match(JSON.stringify(before), /Echo: small before/);
-  await assert.rejects(
-    client.callTool(
-      { name: "echo", arguments: { message: BIG } },
-      undefined,
-      { timeout: 10_000 },
-    ),
-  );
+  // Without the answer in its place, the broken stream left the call to
+  // the SDK's reconnection and its timeout.
+  const error = await client.callTool(
+    { name: "echo", arguments: { message: BIG } },
+    undefined,
+    { timeout: 20_000 },
+  ).then(() => undefined, (e: Error) => e);
+  assert.ok(error, "the oversized answer is an error");
+  assert.match(error.message, FLAG_ERROR);
+  assert.doesNotMatch(error.message, /timed out/i);
   // The session is not broken by one stream's fault.
   const after = await client.callTool({
     name: "echo",
@@ -85,10 +90,16 @@ Deno.test("--max-event-bytes in the reverse proxy: an oversized SSE event breaks
   assert.match(echoes[0], /small before/);
   assert.match(echoes[1], /small after/);
   assert.match(end.failure ?? "", FLAG_ERROR);
+  const { events } = await readEvents(log);
+  const refused = events.filter((e) => e.kind === "error" && e.tool === "echo");
+  assert.equal(refused.length, 1, "the proxy's answer, logged once");
+  const fault = (refused[0] as { http?: { fault?: string } }).http?.fault;
+  assert.match(fault ?? "", FLAG_ERROR);
+  assert.match(JSON.stringify(refused[0]), /mcp-audit: an SSE event/);
   assert.deepEqual(
-    end.pending.map((p) => p.tool),
-    ["echo"],
-    "the request whose answer was refused is left unanswered",
+    end.pending,
+    [],
+    "the request whose answer was refused is answered by the proxy",
   );
   const verified = await runCli(["verify", log]);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);

@@ -13,7 +13,11 @@
  * `query` (its `region` is mirrored in `Mcp-Param-Region`, and the optional
  * `options.limit` and `options.dryRun` in `Mcp-Param-Limit` and
  * `Mcp-Param-Dry-Run`: over HTTP a call without them, or with values that
- * differ from the body, is refused with -32020 HeaderMismatch).
+ * differ from the body, is refused with -32020 HeaderMismatch). With
+ * `--bad-tools`, `tools/list` also holds tools whose `x-mcp-header` marks
+ * break the rules of server/tools.mdx (on a `number`, under `items`, the
+ * same name twice without regard to case, a name that is not a token),
+ * which a client over Streamable HTTP must leave out.
  *
  * @module
  */
@@ -74,6 +78,53 @@ const TOOLS = [
     },
   },
 ];
+
+/** Tools whose marks are invalid, each for one rule (`--bad-tools`). */
+const BAD_TOOLS = [
+  {
+    name: "bad_number",
+    description: "A mark on a number",
+    inputSchema: {
+      type: "object",
+      properties: { ratio: { type: "number", "x-mcp-header": "Ratio" } },
+    },
+  },
+  {
+    name: "bad_items",
+    description: "A mark under items",
+    inputSchema: {
+      type: "object",
+      properties: {
+        ids: {
+          type: "array",
+          items: { type: "string", "x-mcp-header": "Id" },
+        },
+      },
+    },
+  },
+  {
+    name: "bad_duplicate",
+    description: "The same mark twice",
+    inputSchema: {
+      type: "object",
+      properties: {
+        a: { type: "string", "x-mcp-header": "Zone" },
+        b: { type: "string", "x-mcp-header": "zone" },
+      },
+    },
+  },
+  {
+    name: "bad_token",
+    description: "A mark that is no header name",
+    inputSchema: {
+      type: "object",
+      properties: { a: { type: "string", "x-mcp-header": "Bad Name" } },
+    },
+  },
+];
+const LISTED: unknown[] = Deno.args.includes("--bad-tools")
+  ? [...TOOLS, ...BAD_TOOLS]
+  : TOOLS;
 
 /** Thrown to answer a request with a JSON-RPC error (and an HTTP status). */
 class RpcError extends Error {
@@ -171,7 +222,7 @@ export function answer(
         cacheScope: "public",
       });
     case "tools/list":
-      return result({ tools: TOOLS, ttlMs: 60000, cacheScope: "public" });
+      return result({ tools: LISTED, ttlMs: 60000, cacheScope: "public" });
     case "tools/call":
       return callTool(params, capabilities);
     case "tasks/get": {

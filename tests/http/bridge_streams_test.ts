@@ -1,0 +1,197 @@
+/**
+ * The stdio bridge's SSE streams in the 2025 era (2025-11-25 transports):
+ * a POST's response stream that the server closes before the answer is
+ * resumed with a GET and `Last-Event-ID` until the answer comes, an event
+ * the server sends twice passes once; and after a session expired, the
+ * new session's GET stream replaces the old one's, which is closed. The
+ * upstream is the recording test server (`DROP_STREAM_ON`, `REPLAY_LAST`,
+ * `EXPIRE_ON`, `NOTE_GETS`), an SDK server with an event store.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { AuditEvent } from "../../lib/audit/event.ts";
+import { cliArgs, fixtureServer, readEvents, tempDir } from "../_helpers.ts";
+import { runCli, samplingClient, spawnUntil } from "./_http_servers.ts";
+
+type Note = {
+  get?: "open" | "closed";
+  session?: number;
+  resumed?: boolean;
+  name?: string;
+};
+
+async function notes(record: string): Promise<Note[]> {
+  const text = await Deno.readTextFile(record).catch(() => "");
+  return text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function bridge(url: string, log: string): {
+  transport: StdioClientTransport;
+  stderr: () => string;
+} {
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: cliArgs(["proxy", "--upstream", url, "--log", log]),
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Uint8Array) => {
+    stderr += new TextDecoder().decode(chunk);
+  });
+  return { transport, stderr: () => stderr };
+}
+
+Deno.test("stdio bridge: a response stream closed before its answer is resumed with Last-Event-ID; the client gets the missed progress and the result, an event sent twice once, and the log holds each once, correlated", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/record.jsonl`;
+  await using upstream = await spawnUntil(
+    fixtureServer("recording_http_server.ts", record),
+    /listening on (\d+)/,
+    { DROP_STREAM_ON: "query", REPLAY_LAST: "1", NOTE_GETS: "1" },
+  );
+  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
+  const log = `${dir.path}/bridge.jsonl`;
+  const { transport, stderr } = bridge(url, log);
+  const client = samplingClient("resuming");
+  await client.connect(transport);
+  const progress: number[] = [];
+  // Without resumption the answer never came: the call timed out.
+  const result = await client.callTool(
+    { name: "query", arguments: { sql: "select 1" } },
+    undefined,
+    {
+      onprogress: (p: { progress: number }) => void progress.push(p.progress),
+      timeout: 20_000,
+    },
+  );
+  assert.match(JSON.stringify(result), /ran query after a drop/, stderr());
+  assert.deepEqual(progress, [1, 2], "progress 1 (sent twice) once, then 2");
+  const after = await client.callTool({ name: "read_file", arguments: {} });
+  assert.match(JSON.stringify(after), /ran read_file/);
+  await client.close();
+
+  const seen = await notes(record);
+  assert.ok(
+    seen.some((n) => n.get === "open" && n.resumed),
+    `the bridge resumed with a GET carrying Last-Event-ID: ${
+      JSON.stringify(seen)
+    }`,
+  );
+  const { events } = await readEvents(log);
+  const logged = events.filter((e) =>
+    e.kind === "notification" && e.method === "notifications/progress"
+  ) as Extract<AuditEvent, { kind: "notification" }>[];
+  assert.deepEqual(
+    logged.map((e) => (e.params as { progress: number }).progress),
+    [1, 2],
+    "each progress event logged once",
+  );
+  assert.deepEqual(logged.map((e) => e.http?.method), ["POST", "GET"]);
+  const request = events.find((e) =>
+    e.kind === "request" && e.tool === "query"
+  );
+  const answers = events.filter((e) =>
+    (e.kind === "response" || e.kind === "error") && e.tool === "query"
+  ) as Extract<AuditEvent, { kind: "response" }>[];
+  assert.equal(answers.length, 1, "the result, once");
+  assert.equal(answers[0].kind, "response");
+  assert.equal(answers[0].requestSeq, request?.seq);
+  assert.equal(answers[0].http?.method, "GET");
+  assert.ok(answers[0].http?.eventId, "with its SSE event id");
+  const end = events.find((e) => e.kind === "session_end") as Extract<
+    AuditEvent,
+    { kind: "session_end" }
+  >;
+  assert.deepEqual(end.pending, []);
+  assert.equal(end.failure, undefined, end.failure);
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+Deno.test("stdio bridge: a response stream closed before its answer that cannot be resumed (the GET answered 405) gets the client a JSON-RPC error saying so, not a call left waiting", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/record.jsonl`;
+  await using upstream = await spawnUntil(
+    fixtureServer("recording_http_server.ts", record),
+    /listening on (\d+)/,
+    { DROP_STREAM_ON: "query", NO_RESUME: "1" },
+  );
+  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
+  const log = `${dir.path}/bridge.jsonl`;
+  const { transport } = bridge(url, log);
+  const client = samplingClient("stranded");
+  await client.connect(transport);
+  const error = await client.callTool(
+    { name: "query", arguments: {} },
+    undefined,
+    { onprogress: () => {}, timeout: 20_000 },
+  ).then(() => undefined, (e: Error) => e);
+  assert.ok(error, "the call fails");
+  assert.match(
+    error.message,
+    /closed a response stream before its answer, and it could not be resumed: the GET with Last-Event-ID to resume it was answered 405/,
+  );
+  const after = await client.callTool({ name: "read_file", arguments: {} });
+  assert.match(JSON.stringify(after), /ran read_file/);
+  await client.close();
+  const { events } = await readEvents(log);
+  const end = events.find((e) => e.kind === "session_end") as Extract<
+    AuditEvent,
+    { kind: "session_end" }
+  >;
+  assert.deepEqual(end.pending, [], "the call is answered, by the bridge");
+  assert.match(end.failure ?? "", /could not be resumed/);
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+Deno.test("stdio bridge: after a 404 renews the session, the new session's GET stream opens and the expired session's is closed, while the client is still connected", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/record.jsonl`;
+  await using upstream = await spawnUntil(
+    fixtureServer("recording_http_server.ts", record),
+    /listening on (\d+)/,
+    { EXPIRE_ON: "drop_table", NOTE_GETS: "1" },
+  );
+  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
+  const log = `${dir.path}/bridge.jsonl`;
+  const { transport, stderr } = bridge(url, log);
+  const client = samplingClient("renewing");
+  await client.connect(transport);
+  const call = async (name: string): Promise<string> =>
+    JSON.stringify(await client.callTool({ name, arguments: {} }));
+  assert.match(await call("read_file"), /ran read_file/);
+  assert.match(await call("drop_table"), /ran drop_table/); // then expired
+  assert.match(await call("write_file"), /ran write_file/); // after a 404
+  // The server notes a GET stream's end when its client closes it: wait
+  // (30 s at most) for session 1's, with the client still connected.
+  const gets = async (): Promise<string[]> =>
+    (await notes(record)).flatMap((n) =>
+      n.get && !n.resumed ? [`${n.get}@${n.session}`] : []
+    );
+  const until = Date.now() + 30_000;
+  while (
+    !(await gets()).includes("closed@1") ||
+    !(await gets()).includes("open@2")
+  ) {
+    if (Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seen = await gets();
+  assert.ok(seen.includes("open@1"), JSON.stringify(seen));
+  assert.ok(
+    seen.includes("open@2"),
+    `a GET stream for the new session: ${seen}`,
+  );
+  assert.ok(
+    seen.includes("closed@1"),
+    `the expired session's GET stream closed: ${seen}\n${stderr()}`,
+  );
+  assert.ok(!seen.includes("closed@2"), "the new session's stream stays open");
+  assert.match(await call("query"), /ran query/);
+  await client.close();
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
