@@ -3,8 +3,14 @@
  * bytes are handed to the operating system at the call itself
  * (`Deno.stdout.write` starts at once, where a `WritableStream` writer
  * starts its sink only in a later microtask, after whatever the caller does
- * next, such as auditing the message). Writes are done one after another,
- * each whole.
+ * next, such as auditing the message). A line of up to 16 KiB with no
+ * write before it is written synchronously (`writeSync`), as Node writes to
+ * pipes on Linux: an asynchronous write goes through a thread of the
+ * runtime's blocking pool and back, which costs more CPU and latency than
+ * the write itself. When the client stops reading and its pipe is full,
+ * that write waits for it, and so does the bridge: backpressure, with
+ * nothing buffered. Longer lines are written asynchronously. Writes are
+ * done one after another, each whole.
  *
  * @module
  */
@@ -16,6 +22,13 @@ export interface ClientOutput {
   /** Closes the output after the writes queued so far. */
   close(): Promise<void>;
 }
+
+/**
+ * The longest line written synchronously: a quarter of Linux's default
+ * pipe buffer (64 KiB), so a client that reads at all never keeps such a
+ * write waiting long.
+ */
+const SYNC_WRITE_BYTES = 16 * 1024;
 
 /** Writes every byte of `bytes` to `file`, however many calls it takes. */
 async function writeAll(
@@ -59,6 +72,18 @@ export function clientOutput(
   let idle = true;
   return {
     write(bytes: Uint8Array): Promise<void> {
+      if (idle && bytes.length <= SYNC_WRITE_BYTES) {
+        // Nothing before it, and small: written now, before this returns.
+        try {
+          let done = 0;
+          while (done < bytes.length) {
+            done += Deno.stdout.writeSync(bytes.subarray(done));
+          }
+          return Promise.resolve();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
       if (idle) {
         // Nothing before it: the write starts now, in this call.
         idle = false;

@@ -38,15 +38,29 @@ const decoder = new TextDecoder();
  *   "mcp-method": "tools/call",
  *   "mcp-name": "echo",
  * });
+ * // A key spelt with escapes is the same key; a 2025 message has none.
+ * const escaped = new TextEncoder().encode(
+ *   '{"jsonrpc":"2.0","id":2,"method":"ping","params":{"_meta":' +
+ *     '{"io.modelcontextprotocol\\/protocol\\u0056ersion":"2026-07-28"}}}',
+ * );
+ * assert.equal(requestHeaders2026(escaped)?.["mcp-method"], "ping");
+ * const older = new TextEncoder().encode('{"jsonrpc":"2.0","id":3,"method":"ping"}');
+ * assert.equal(requestHeaders2026(older), undefined);
  * ```
  */
 export function requestHeaders2026(
   bytes: Uint8Array,
   tools?: ToolParamHeaders,
 ): Record<string, string> | undefined {
+  const text = decoder.decode(bytes);
+  // The version's key cannot be there unless its name is, or an escape
+  // spells it: most messages (every 2025 one) are never parsed here.
+  if (!text.includes("protocolVersion") && !text.includes("\\")) {
+    return undefined;
+  }
   let m: unknown;
   try {
-    m = JSON.parse(decoder.decode(bytes));
+    m = JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -32,6 +32,8 @@ import { SeenEventIds } from "./seen_event_ids.ts";
 import type { GuardedExchange } from "./guarded_exchange.ts";
 import { requestHeaders2026 } from "./request_headers.ts";
 import { clientOutput } from "./client_output.ts";
+import { Deadlines } from "./deadlines.ts";
+import { PostHeaders } from "./post_headers.ts";
 import { ToolParamHeaders } from "./tool_param_headers.ts";
 import { screenTools } from "./tool_header_rules.ts";
 import {
@@ -127,6 +129,8 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const maxEvent = options.maxEventBytes ?? 16 * 1024 * 1024;
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadlines = new Deadlines(timeoutMs);
+  const postHeaders = new PostHeaders(options.headers);
   const audit = await AuditSession.open({
     ...options.session,
     upstream: logged,
@@ -523,13 +527,18 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     let res: Response;
     let context: FrameContext | undefined;
     // The timeout covers the wait for headers; a response stream may run on.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const timeout = deadlines.start();
     try {
-      const h = headers("application/json, text/event-stream");
-      h.set("content-type", "application/json");
       const headers2026 = requestHeaders2026(bytes, toolParams);
-      if (headers2026) {
+      let h: Headers | [string, string][];
+      if (!headers2026) {
+        h = postHeaders.list(
+          transport === "streamable-http" ? sid : undefined,
+          protocolVersion,
+        );
+      } else {
+        h = headers("application/json, text/event-stream");
+        h.set("content-type", "application/json");
         for (const [k, v] of Object.entries(headers2026)) h.set(k, v);
         if (headers2026["mcp-method"] === "tools/list") {
           for (const id of requestIds(bytes)) listing.add(id);
@@ -556,7 +565,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
           : `${where} could not be reached (${(error as Error).message})`,
       );
     } finally {
-      clearTimeout(timer);
+      timeout.end();
     }
     reachedOnce = true;
     /**
@@ -819,6 +828,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       .then((r) => r.body?.cancel()).catch(() => {});
   }
   closing.abort();
+  deadlines.close();
   await Promise.all([...getStreams]);
   begin();
   const failure = faults.length ? faults.join("; ") : undefined;
