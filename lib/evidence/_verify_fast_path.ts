@@ -269,8 +269,8 @@ export class FastPath<S extends FastSession> {
         // The stored hash of the line before, as bytes.
         const hex = at - 64;
         for (let j = 0; j < 32; j++) {
-          input[at + j] = (NIBBLE[memory[hex + 2 * j]] << 4) |
-            NIBBLE[memory[hex + 2 * j + 1]];
+          input[at + j] =
+            HEX_PAIR[(memory[hex + 2 * j] << 8) | memory[hex + 2 * j + 1]];
         }
       }
       for (let j = 0; j < 32; j++) input[at + 32 + j] = digests[32 * i + j];
@@ -448,6 +448,10 @@ function linkLanes(): Sha256x4 | undefined {
 /** The value of each lowercase hex digit by its character code (0 for any other). */
 const NIBBLE = new Uint8Array(256).map((_, c) =>
   c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : 0
+);
+/** The byte of two hex digits by their character codes (high << 8 | low). */
+const HEX_PAIR = new Uint8Array(65536).map((_, pair) =>
+  (NIBBLE[pair >> 8] << 4) | NIBBLE[pair & 0xff]
 );
 
 /** The hash of the line the fast path checks, and its chain value. */
