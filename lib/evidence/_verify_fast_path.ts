@@ -105,6 +105,8 @@ export class FastPath<S extends FastSession> {
   #host: FastPathHost<S>;
   /** Lanes for leaf hashes; undefined without WebAssembly SIMD. */
   #lanes = lanes();
+  /** Lanes for chain values (64-byte messages, padded once). */
+  #links = linkLanes();
   /** Lines waiting in the lanes, and what is known of them. */
   #waiting = 0;
   #waitingLines = Array.from(
@@ -200,11 +202,15 @@ export class FastPath<S extends FastSession> {
     const count = this.#waiting;
     if (count === 0) return undefined;
     const lanes = this.#lanes!;
-    if (from === 0) lanes.hash(count);
     const state = this.#host.candidate()!;
+    let i = from;
+    if (from === 0) {
+      lanes.hash(count);
+      i = this.#chainFour(state, count);
+    }
     const memory = lanes.memory;
     const digests = lanes.digests;
-    for (let i = from; i < count; i++) {
+    for (; i < count; i++) {
       const w = this.#waitingLines[i];
       const head = state.head;
       for (let j = 0; j < 32; j++) {
@@ -236,6 +242,54 @@ export class FastPath<S extends FastSession> {
     }
     this.#waiting = 0;
     return undefined;
+  }
+
+  /**
+   * Chains the `count` waiting lines, whose leaf hashes are in the lanes'
+   * digests, four chain values at a time: a line's chain value is
+   * SHA-256(the chain value before it || its leaf hash), and the one before
+   * it is the stored hash of the line before, once that line is found to
+   * extend the chain. So the four are hashed together, the first from the
+   * session's head and each other from the hash stored in the line before;
+   * then, in order, a line is taken when the value it was hashed from is the
+   * session's head by then and its own stored hash matches. Returns the
+   * index of the first line not taken (`count` when all were): from there
+   * `#settle` goes one line at a time, as without these lanes.
+   */
+  #chainFour(state: S, count: number): number {
+    const links = this.#links;
+    if (!links) return 0;
+    const input = links.memory;
+    const memory = this.#lanes!.memory;
+    const digests = this.#lanes!.digests;
+    input.set(state.head, 0);
+    for (let i = 0; i < count; i++) {
+      const at = i * LANE_BYTES;
+      if (i > 0) {
+        // The stored hash of the line before, as bytes.
+        const hex = at - 64;
+        for (let j = 0; j < 32; j++) {
+          input[at + j] =
+            HEX_PAIR[(memory[hex + 2 * j] << 8) | memory[hex + 2 * j + 1]];
+        }
+      }
+      for (let j = 0; j < 32; j++) input[at + 32 + j] = digests[32 * i + j];
+    }
+    links.hash(count);
+    const linked = links.digests;
+    for (let i = 0; i < count; i++) {
+      const at = i * LANE_BYTES;
+      // Hashed from what the chain holds now (the line before was taken).
+      const head = state.head;
+      for (let j = 0; j < 32; j++) {
+        if (input[at + j] !== head[j]) return i;
+      }
+      for (let j = 0; j < 32; j++) LINK[j] = linked[32 * i + j];
+      if (!matchesHex(memory, at + LANE_BYTES - 64, LINK)) return i;
+      const w = this.#waitingLines[i];
+      this.#host.extend(state, w.path, w.line, w.seq, digests, 32 * i, LINK);
+    }
+    return count;
   }
 
   /**
@@ -383,6 +437,22 @@ function lanes(): Sha256x4 | undefined {
     return undefined;
   }
 }
+
+/** Lanes for chain values: each a 64-byte message, its padding written once. */
+function linkLanes(): Sha256x4 | undefined {
+  const x4 = lanes();
+  for (let i = 0; x4 && i < 4; i++) x4.pad(i, 64);
+  return x4;
+}
+
+/** The value of each lowercase hex digit by its character code (0 for any other). */
+const NIBBLE = new Uint8Array(256).map((_, c) =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : 0
+);
+/** The byte of two hex digits by their character codes (high << 8 | low). */
+const HEX_PAIR = new Uint8Array(65536).map((_, pair) =>
+  (NIBBLE[pair >> 8] << 4) | NIBBLE[pair & 0xff]
+);
 
 /** The hash of the line the fast path checks, and its chain value. */
 const LEAF = new Uint8Array(32);

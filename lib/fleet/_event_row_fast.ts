@@ -414,7 +414,8 @@ class RowWriter {
       for (let k = s; k < e; k++) out[p++] = b[k];
       this.p = p;
     } else {
-      this.out.set(b.subarray(s, e), this.p);
+      // A whole array (the file column) goes without a view made of it.
+      this.out.set(s === 0 && e === b.length ? b : b.subarray(s, e), this.p);
       this.p += e - s;
     }
   }

@@ -60,6 +60,8 @@ export class EventRowBatch {
   #length = 0;
   #rows = 0;
   #checkpoints: CheckpointRow[] = [];
+  /** Buffers of bodies sent, to write later batches into. */
+  #spares: Uint8Array[] = [];
 
   /** A batch of rows shipped from `origin`; `capacity` is the first buffer's size. */
   constructor(origin: Origin, capacity = 1 << 20) {
@@ -139,7 +141,11 @@ export class EventRowBatch {
     return true;
   }
 
-  /** Hands over the rows gathered and starts an empty batch. */
+  /**
+   * Hands over the rows gathered and starts an empty batch, in a buffer
+   * given back by {@linkcode EventRowBatch.giveBack} when there is one (so
+   * a long pass does not zero and fault in a new buffer for every batch).
+   */
   take(): RowBatch {
     const batch = {
       body: this.#out.subarray(0, this.#length),
@@ -147,10 +153,24 @@ export class EventRowBatch {
       checkpoints: this.#checkpoints,
     };
     // The body may still be sent while the next batch is gathered.
-    this.#out = new Uint8Array(this.#out.length);
+    const spare = this.#spares.pop();
+    this.#out = spare && spare.length >= this.#out.length
+      ? spare
+      : new Uint8Array(this.#out.length);
     this.#length = 0;
     this.#rows = 0;
     this.#checkpoints = [];
     return batch;
+  }
+
+  /**
+   * Gives back the body of a batch from {@linkcode EventRowBatch.take} once
+   * it is sent and acknowledged: nothing may read it after this, as a
+   * later batch is written over it.
+   */
+  giveBack(body: Uint8Array): void {
+    if (this.#spares.length < 2) {
+      this.#spares.push(new Uint8Array(body.buffer, body.byteOffset));
+    }
   }
 }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { Sealer } from "../../lib/seal/seal.ts";
 import { LogVerifier, type VerifyReport } from "../../lib/evidence/verify.ts";
 import { tempDir } from "../_helpers.ts";
@@ -81,6 +83,17 @@ async function fastReport(
   return verifier.finish();
 }
 
+/** `line` with its stored hash recomputed as if `head` came before it. */
+function relinked(line: string, head: string): string {
+  const body = encoder.encode(line.slice(0, -75) + "}");
+  const leaf = createHash("sha256").update(new Uint8Array([0])).update(body)
+    .digest();
+  const link = createHash("sha256").update(Buffer.from(head, "hex")).update(
+    leaf,
+  ).digest("hex");
+  return line.slice(0, -66) + link + '"}';
+}
+
 function comparable(report: VerifyReport): unknown {
   const { bytes: _bytes, files: _files, ...rest } = report;
   return rest;
@@ -103,6 +116,26 @@ Deno.test("fast path: readFile finds exactly what the full check of every line f
       const i = at(40);
       const d = l[i].at(-3) === "0" ? "1" : "0";
       return l.with(i, l[i].slice(0, -3) + d + l[i].slice(-2));
+    },
+    // Chain values are hashed four lines at a time, each from the hash
+    // stored in the line before: edits in every lane position, and in
+    // four lines in a row.
+    "hash digits edited in four lines in a row": (l) => {
+      const i = at(40);
+      let out = l;
+      for (let k = i; k < i + 4; k++) {
+        const d = out[k].at(-3) === "0" ? "1" : "0";
+        out = out.with(k, out[k].slice(0, -3) + d + out[k].slice(-2));
+      }
+      return out;
+    },
+    "a line's hash replaced and the next line sealed on it": (l) => {
+      // The next line's stored hash extends the forged one, as a forger
+      // would write it: only the chain from the real head catches it.
+      const i = at(40);
+      const forged = "0".repeat(64);
+      const edited = l[i].slice(0, -66) + forged + '"}';
+      return l.with(i, edited).with(i + 1, relinked(l[i + 1], forged));
     },
     "a line deleted": (l) => l.toSpliced(at(40), 1),
     "two lines swapped": (l) => {

@@ -271,3 +271,38 @@ Deno.test("a batch keeps the checkpoint rows and starts empty after take", () =>
   assert.equal(batch.bytes, 0);
   assert.equal(batch.take().body.length, 0);
 });
+
+Deno.test("a body given back is written over only by a batch taken after it, with the same rows as a new buffer", () => {
+  const reused = new EventRowBatch(origin, 64);
+  const fresh = new EventRowBatch(origin, 64);
+  const line = (seq: number): Uint8Array =>
+    encoder.encode(
+      `{"v":1,"seq":${seq},"ts":"2026-12-02T19:17:34.653Z","session":"s","kind":"request","tool":"t${seq}"}`,
+    );
+  const fill = (batch: EventRowBatch, from: number, count: number): void => {
+    for (let seq = from; seq < from + count; seq++) {
+      const bytes = line(seq);
+      batch.add(bytes, 0, bytes.length, seq + 1);
+    }
+  };
+  fill(reused, 0, 5);
+  const first = reused.take();
+  const firstText = new TextDecoder().decode(first.body);
+  // Not given back yet: the next batch must not write over it.
+  fill(reused, 5, 5);
+  const second = reused.take();
+  assert.equal(new TextDecoder().decode(first.body), firstText);
+  reused.giveBack(first.body);
+  reused.giveBack(second.body);
+  for (let round = 0; round < 3; round++) {
+    fill(reused, 10 * round, 7);
+    fill(fresh, 10 * round, 7);
+    const [a, b] = [reused.take(), fresh.take()];
+    assert.equal(
+      new TextDecoder().decode(a.body),
+      new TextDecoder().decode(b.body),
+    );
+    assert.equal(a.rows, 7);
+    reused.giveBack(a.body);
+  }
+});
