@@ -106,7 +106,7 @@ async function latencies(client: Client, n: number): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
-/** Calls per second over `sessions` concurrent clients. */
+/** Calls per second over `sessions` concurrent clients, after a warm-up. */
 async function throughput(
   connect: () => Promise<Client>,
   sessions: number,
@@ -116,6 +116,13 @@ async function throughput(
     Array.from({ length: sessions }, () => connect()),
   );
   const each = Math.ceil(total / sessions);
+  // The same warm-up as {@linkcode latencies}, for every subject alike: the
+  // rate is the steady one, start-up and JIT warm-up left out.
+  await Promise.all(clients.map(async (client) => {
+    for (let i = 0; i < 20; i++) {
+      await client.callTool({ name: "echo", arguments: { text: "warm" } });
+    }
+  }));
   const t0 = performance.now();
   await Promise.all(clients.map(async (client) => {
     for (let i = 0; i < each; i++) {
