@@ -346,13 +346,17 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
 
   /**
    * Relays the events of an SSE body to the client; returns the last
-   * event id, and keeps it and the stream's `retry` in `state`.
+   * event id, and keeps it and the stream's `retry` in `state`. With
+   * `done`, the stream is closed as soon as it is true after an event (a
+   * resumed stream, once the request is answered: the SDK's server leaves
+   * a replay that held the answer open).
    */
   async function relayEvents(
     body: ReadableStream<Uint8Array>,
     http: HttpExchange,
     onEndpoint?: (data: string) => void,
     state: StreamState = {},
+    done?: () => boolean,
   ): Promise<string | undefined> {
     let lastId: string | undefined;
     const waits: Promise<void>[] = [];
@@ -372,11 +376,15 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
     const reader = body.getReader();
     try {
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.push(value);
+        const read = await reader.read();
+        if (read.done) break;
+        parser.push(read.value);
         // Backpressure: read on once the client has taken these events.
         if (waits.length) await Promise.all(waits.splice(0));
+        if (done?.()) {
+          await reader.cancel().catch(() => {});
+          break;
+        }
       }
     } finally {
       reader.releaseLock();
@@ -651,12 +659,35 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
       } catch (error) {
         broke = error;
       }
-      if (
-        state.lastId !== undefined && context === undefined &&
-        !(broke instanceof SseEventTooLargeError) && unanswered(bytes)
-      ) {
+      const tooLarge = broke instanceof SseEventTooLargeError;
+      if (tooLarge || !unanswered(bytes)) {
+        // A stream that breaks after its answer loses nothing: noted, and
+        // the client, which has the answer, gets no second one.
+        if (broke && !tooLarge) {
+          faults.push(
+            `${where} broke off a response stream (${broke}) after its answer`,
+          );
+          warn(faults.at(-1)!);
+        }
+        if (tooLarge) {
+          await fail(bytes, `${where} broke off a response stream (${broke})`);
+        }
+        return;
+      }
+      const ended = broke ? `broke off (${broke})` : "closed";
+      let why: string | undefined;
+      if (context !== undefined) {
+        why = "the 2026-07-28 revision has no stream resumption";
+      } else if (state.lastId === undefined) {
+        why = "the stream gave no SSE event ids to resume it from";
+      } else {
         // 2025 era: the stream ended before its answer; resume it.
-        const why = await resumeStream(state, {
+        if (broke) {
+          warn(
+            `${where} ${ended} a response stream before its answer; resuming it with Last-Event-ID`,
+          );
+        }
+        why = await resumeStream(state, {
           open: (lastId) => {
             const h = headers("text/event-stream");
             h.set("last-event-id", lastId);
@@ -668,23 +699,18 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
               exchange("GET", resumed.status),
               undefined,
               s,
+              () => !unanswered(bytes),
             );
           },
           unanswered: () => unanswered(bytes),
           signal: closing.signal,
         });
-        if (why) {
-          await fail(
-            bytes,
-            `${where} ${
-              broke ? `broke off (${broke})` : "closed"
-            } a response stream before its answer, and it could not be resumed: ${why}`,
-          );
-        }
-        return;
       }
-      if (broke) {
-        await fail(bytes, `${where} broke off a response stream (${broke})`);
+      if (why) {
+        await fail(
+          bytes,
+          `${where} ${ended} a response stream before its answer, and it could not be resumed: ${why}`,
+        );
       }
       return;
     }

@@ -1,11 +1,14 @@
 /**
  * The stdio bridge's SSE streams in the 2025 era (2025-11-25 transports):
  * a POST's response stream that the server closes before the answer is
- * resumed with a GET and `Last-Event-ID` until the answer comes, an event
- * the server sends twice passes once; and after a session expired, the
- * new session's GET stream replaces the old one's, which is closed. The
- * upstream is the recording test server (`DROP_STREAM_ON`, `REPLAY_LAST`,
- * `EXPIRE_ON`, `NOTE_GETS`), an SDK server with an event store.
+ * resumed with a GET and `Last-Event-ID` until the answer comes, and so
+ * is one whose connection is cut mid-event; an event the server sends
+ * twice passes once; a stream that cannot be resumed (no event ids, or
+ * the GET answered 405) gets the client a JSON-RPC error for its request;
+ * and after a session expired, the new session's GET stream replaces the
+ * old one's, which is closed. The upstream is the recording test server
+ * (`DROP_STREAM_ON`, `BREAK_STREAM`, `NO_EVENT_IDS`, `NO_RESUME`,
+ * `REPLAY_LAST`, `EXPIRE_ON`, `NOTE_GETS`), an SDK server.
  *
  * @module
  */
@@ -42,6 +45,171 @@ function bridge(url: string, log: string): {
     stderr += new TextDecoder().decode(chunk);
   });
   return { transport, stderr: () => stderr };
+}
+
+/**
+ * What reached the client, in the order its transport read it: progress
+ * values and the ids of responses (the SDK runs a notification's handler
+ * a microtask after a response's, so its onprogress misses a progress read
+ * in one chunk with the result).
+ */
+function watch(transport: StdioClientTransport): {
+  progress: number[];
+  answered: unknown[];
+} {
+  const progress: number[] = [];
+  const answered: unknown[] = [];
+  const deliver = transport.onmessage!;
+  transport.onmessage = (message: JSONRPCMessage) => {
+    if ("method" in message && message.method === "notifications/progress") {
+      progress.push((message.params as { progress: number }).progress);
+    } else if (!("method" in message)) answered.push(message.id);
+    deliver(message);
+  };
+  return { progress, answered };
+}
+
+/** The events of the `query` call: its request and what answered it. */
+function queryCall(events: AuditEvent[]): {
+  request?: AuditEvent;
+  answers: Extract<AuditEvent, { kind: "response" | "error" }>[];
+} {
+  return {
+    request: events.find((e) => e.kind === "request" && e.tool === "query"),
+    answers: events.filter((e) =>
+      (e.kind === "response" || e.kind === "error") && e.tool === "query"
+    ) as Extract<AuditEvent, { kind: "response" | "error" }>[],
+  };
+}
+
+Deno.test("stdio bridge: a response stream whose connection is cut mid-event after an event with an id is resumed with Last-Event-ID; the client gets progress in order and the result once, and the log holds the call once with its response and verifies", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/record.jsonl`;
+  await using upstream = await spawnUntil(
+    fixtureServer("recording_http_server.ts", record),
+    /listening on (\d+)/,
+    { DROP_STREAM_ON: "query", BREAK_STREAM: "1", NOTE_GETS: "1" },
+  );
+  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
+  const log = `${dir.path}/bridge.jsonl`;
+  const { transport, stderr } = bridge(url, log);
+  const client = samplingClient("cut");
+  await client.connect(transport);
+  const { progress, answered } = watch(transport);
+  const result = await client.callTool(
+    { name: "query", arguments: { sql: "select 1" } },
+    undefined,
+    { onprogress: () => {}, timeout: 20_000 },
+  );
+  assert.match(JSON.stringify(result), /ran query after a drop/, stderr());
+  const after = await client.callTool({ name: "read_file", arguments: {} });
+  assert.match(JSON.stringify(after), /ran read_file/);
+  await client.close();
+  assert.deepEqual(progress, [1, 2], "progress 1, then 2 (resumed), once each");
+  assert.equal(answered.length, 2, `one answer per call: ${answered}`);
+  assert.equal(new Set(answered).size, 2, `no answer twice: ${answered}`);
+  // The connection broke (not a clean end): the bridge said so, resumed.
+  assert.match(
+    stderr(),
+    /broke off \(.+\) a response stream before its answer; resuming it/,
+  );
+  const seen = await notes(record);
+  assert.ok(
+    seen.some((n) => n.get === "open" && n.resumed),
+    `the bridge resumed with a GET carrying Last-Event-ID: ${
+      JSON.stringify(seen)
+    }`,
+  );
+
+  const { events } = await readEvents(log);
+  const logged = events.filter((e) =>
+    e.kind === "notification" && e.method === "notifications/progress"
+  ) as Extract<AuditEvent, { kind: "notification" }>[];
+  assert.deepEqual(
+    logged.map((e) => (e.params as { progress: number }).progress),
+    [1, 2],
+  );
+  assert.deepEqual(logged.map((e) => e.http?.method), ["POST", "GET"]);
+  const { request, answers } = queryCall(events);
+  assert.equal(
+    events.filter((e) => e.kind === "request" && e.tool === "query").length,
+    1,
+    "the call once",
+  );
+  assert.equal(answers.length, 1, "its answer once");
+  assert.equal(answers[0].kind, "response");
+  assert.equal(answers[0].requestSeq, request?.seq);
+  assert.equal(answers[0].http?.method, "GET");
+  assert.ok(
+    logged[0].seq < logged[1].seq && logged[1].seq < answers[0].seq,
+    "logged in the order they passed",
+  );
+  const end = events.find((e) => e.kind === "session_end") as Extract<
+    AuditEvent,
+    { kind: "session_end" }
+  >;
+  assert.deepEqual(end.pending, []);
+  assert.equal(end.failure, undefined, end.failure);
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+});
+
+for (
+  const [how, env, ended] of [
+    ["closed", {}, /closed a response stream/],
+    [
+      "cut mid-event",
+      { BREAK_STREAM: "1" },
+      /broke off \(.+\) a response stream/,
+    ],
+  ] as const
+) {
+  Deno.test(`stdio bridge: a response stream ${how} before its answer by a server that gives no event ids gets the client a JSON-RPC error for that request saying it cannot be resumed, and the log holds it as the call's answer`, async () => {
+    await using dir = await tempDir();
+    const record = `${dir.path}/record.jsonl`;
+    await using upstream = await spawnUntil(
+      fixtureServer("recording_http_server.ts", record),
+      /listening on (\d+)/,
+      { DROP_STREAM_ON: "query", NO_EVENT_IDS: "1", ...env },
+    );
+    const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
+    const log = `${dir.path}/bridge.jsonl`;
+    const { transport, stderr } = bridge(url, log);
+    const client = samplingClient("idless");
+    await client.connect(transport);
+    const { progress, answered } = watch(transport);
+    // Without the error, the call waited for its timeout.
+    const error = await client.callTool(
+      { name: "query", arguments: {} },
+      undefined,
+      { onprogress: () => {}, timeout: 20_000 },
+    ).then(() => undefined, (e: Error) => e);
+    assert.ok(error, "the call fails");
+    assert.match(error.message, ended, stderr());
+    assert.match(
+      error.message,
+      /before its answer, and it could not be resumed: the stream gave no SSE event ids to resume it from/,
+    );
+    assert.deepEqual(progress, [1]);
+    const after = await client.callTool({ name: "read_file", arguments: {} });
+    assert.match(JSON.stringify(after), /ran read_file/);
+    await client.close();
+    assert.equal(answered.length, 2, `one answer per call: ${answered}`);
+    const { events } = await readEvents(log);
+    const { request, answers } = queryCall(events);
+    assert.equal(answers.length, 1, "one answer: the bridge's error");
+    assert.equal(answers[0].kind, "error");
+    assert.equal(answers[0].requestSeq, request?.seq);
+    assert.match(answers[0].http?.fault ?? "", /could not be resumed/);
+    const end = events.find((e) => e.kind === "session_end") as Extract<
+      AuditEvent,
+      { kind: "session_end" }
+    >;
+    assert.deepEqual(end.pending, [], "the call is answered, by the bridge");
+    assert.match(end.failure ?? "", /gave no SSE event ids/);
+    const verified = await runCli(["verify", log]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  });
 }
 
 Deno.test("stdio bridge: a response stream closed before its answer is resumed with Last-Event-ID; the client gets the missed progress and the result, an event sent twice once, and the log holds each once, correlated", async () => {
