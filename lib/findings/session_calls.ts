@@ -445,16 +445,39 @@ function wordIndex(session: SessionCalls): Map<string, [number, number]> {
   let index = wordIndexes.get(session);
   if (index) return index;
   index = new Map();
+  const note = (word: string, side: 0 | 1, seq: number): void => {
+    let first = index!.get(word);
+    if (!first) {
+      first = [Infinity, Infinity];
+      index!.set(word, first);
+    }
+    if (first[side] === Infinity) first[side] = seq;
+  };
   for (const m of session.messages) {
     const side = m.dir === "c2s" ? 0 : 1;
-    for (const word of tokenize(m.text)) {
-      let first = index.get(word);
-      if (!first) {
-        first = [Infinity, Infinity];
-        index.set(word, first);
+    // The words of tokenize(m.text), scanned here without building its
+    // array: over a 100,000-event log the arrays were a third of the index's time.
+    const text = m.text;
+    let start = -1;
+    for (let i = 0; i < text.length;) {
+      const c = text.charCodeAt(i);
+      let word: boolean;
+      let size = 1;
+      if (c < 128) word = ASCII_WORD[c] === 1;
+      else {
+        const cp = text.codePointAt(i)!;
+        if (cp > 0xffff) size = 2;
+        word = WORD_CHAR.test(String.fromCodePoint(cp));
       }
-      if (first[side] === Infinity) first[side] = m.seq;
+      if (word) {
+        if (start < 0) start = i;
+      } else if (start >= 0) {
+        note(text.slice(start, i), side, m.seq);
+        start = -1;
+      }
+      i += size;
     }
+    if (start >= 0) note(text.slice(start), side, m.seq);
   }
   wordIndexes.set(session, index);
   return index;
@@ -503,6 +526,37 @@ function walk(
     for (const [k, v] of Object.entries(value)) {
       walk(v, path ? `${path}.${k}` : k, out, depth + 1);
     }
+  }
+}
+
+/**
+ * The string leaves of a value without their paths, in the order
+ * {@linkcode stringLeaves} gives them: for rules that read only the
+ * texts, which then build no path strings.
+ *
+ * @example
+ * ```ts
+ * import { stringValues } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(stringValues({ a: ["x", { b: "y" }], n: 1 }), ["x", "y"]);
+ * ```
+ */
+export function stringValues(value: unknown): string[] {
+  const out: string[] = [];
+  walkValues(value, out, 0);
+  return out;
+}
+
+function walkValues(value: unknown, out: string[], depth: number): void {
+  if (depth > 32) return;
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      walkValues(value[i], out, depth + 1);
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const v of Object.values(value)) walkValues(v, out, depth + 1);
   }
 }
 

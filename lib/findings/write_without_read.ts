@@ -6,7 +6,7 @@
  * @module
  */
 import type { Finding, FindingEntity, FindingRule } from "./finding.ts";
-import { type SessionCalls, stringLeaves } from "./session_calls.ts";
+import { type SessionCalls, stringValues } from "./session_calls.ts";
 
 /**
  * Finds writes on entities not read before in the session.
@@ -42,7 +42,7 @@ export const writeWithoutRead: FindingRule = {
         for (const e of [...call.argumentEntities, ...call.resultEntities]) {
           read.add(key(e));
         }
-        for (const [, text] of stringLeaves(call.result)) read.add(text.trim());
+        for (const text of stringValues(call.result)) read.add(text.trim());
         continue;
       }
       const unread = call.argumentEntities.filter((e) =>
