@@ -100,3 +100,30 @@ await runFreezeScenario(
 await writeReport([freezeLog], freezeReport);
 console.log(`\nAudit log: ${freezeLog}`);
 console.log(`Report:    ${freezeReport}`);
+
+// The third scenario: a support desk, a ticket that talks to the AI, and an
+// agent that follows it, leaking the integration tokens into the ticket.
+const { runSupportScenario } = await import("./support.ts");
+const { findFindings } = await import("../lib/findings/find_findings.ts");
+const supportLog = `${outDir}/support-demo.jsonl`;
+const supportReport = `${outDir}/support-report.html`;
+await Deno.remove(supportLog).catch(() => {});
+console.log(`\nSupport desk: agent -> mcp-audit proxy -> support database\n`);
+await runSupportScenario(
+  [deno, ...proxyArgs.slice(0, proxyArgs.indexOf("proxy") + 1), "--quiet"],
+  supportLog,
+  (line) => console.log(`  ${line}`),
+);
+const supportEvents = (await Deno.readTextFile(supportLog)).trim().split("\n")
+  .map((l) => JSON.parse(l));
+console.log(`\nFindings`);
+for (const f of findFindings(supportEvents)) {
+  console.log(
+    `  ${f.severity.padEnd(6)} ${f.rule}: ${f.title} (seq ${
+      f.seqs.join(", ")
+    })`,
+  );
+}
+await writeReport([supportLog], supportReport);
+console.log(`\nAudit log: ${supportLog}`);
+console.log(`Report:    ${supportReport}`);
