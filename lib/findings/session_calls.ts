@@ -402,12 +402,22 @@ function isWord(c: string | undefined): boolean {
  * ```
  */
 export function tokenize(text: string): string[] {
-  // The runs of /[\p{L}\p{N}_-]+/gu, scanned by hand: ASCII (most of a
-  // log) is looked up in a table, and only other characters ask the
-  // Unicode pattern, which over every character was most of the word
-  // index's time on a 100,000-event log. tests/findings/seen_before_test.ts
-  // checks the two agree on random text.
   const words: string[] = [];
+  forEachWord(text, (word) => words.push(word));
+  return words;
+}
+
+/**
+ * Calls `found` with each run of /[\p{L}\p{N}_-]+/gu in `text`, in order,
+ * without building an array of them (the word index's use: over a
+ * 100,000-event log the arrays were a third of its time).
+ */
+function forEachWord(text: string, found: (word: string) => void): void {
+  // The runs are scanned by hand: ASCII (most of a log) is looked up in a
+  // table, and only other characters ask the Unicode pattern, which over
+  // every character was most of the word index's time on a 100,000-event
+  // log. tests/findings/seen_before_test.ts checks the two agree on random
+  // text.
   let start = -1;
   for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
@@ -422,13 +432,12 @@ export function tokenize(text: string): string[] {
     if (word) {
       if (start < 0) start = i;
     } else if (start >= 0) {
-      words.push(text.slice(start, i));
+      found(text.slice(start, i));
       start = -1;
     }
     i += size;
   }
-  if (start >= 0) words.push(text.slice(start));
-  return words;
+  if (start >= 0) found(text.slice(start));
 }
 
 const WORD_CHAR = /^[\p{L}\p{N}_-]$/u;
@@ -455,29 +464,7 @@ function wordIndex(session: SessionCalls): Map<string, [number, number]> {
   };
   for (const m of session.messages) {
     const side = m.dir === "c2s" ? 0 : 1;
-    // The words of tokenize(m.text), scanned here without building its
-    // array: over a 100,000-event log the arrays were a third of the index's time.
-    const text = m.text;
-    let start = -1;
-    for (let i = 0; i < text.length;) {
-      const c = text.charCodeAt(i);
-      let word: boolean;
-      let size = 1;
-      if (c < 128) word = ASCII_WORD[c] === 1;
-      else {
-        const cp = text.codePointAt(i)!;
-        if (cp > 0xffff) size = 2;
-        word = WORD_CHAR.test(String.fromCodePoint(cp));
-      }
-      if (word) {
-        if (start < 0) start = i;
-      } else if (start >= 0) {
-        note(text.slice(start, i), side, m.seq);
-        start = -1;
-      }
-      i += size;
-    }
-    if (start >= 0) note(text.slice(start), side, m.seq);
+    forEachWord(m.text, (word) => note(word, side, m.seq));
   }
   wordIndexes.set(session, index);
   return index;
