@@ -162,6 +162,19 @@ export class McpLinks {
   }
 }
 
+/** A `tools/call` request of one round (not a later round of a 2026 call), with its tool named. */
+function isToolCallRequest(e: Rec): e is Rec & { seq: number; tool: string } {
+  return e.kind === "request" && e.method === "tools/call" &&
+    typeof e.tool === "string" && e.call === undefined;
+}
+
+/** Whether `raw` is such a request as a hook saw it, of an MCP tool. */
+function isHookMcpRequest(raw: unknown): boolean {
+  const e = rec(raw);
+  return e !== undefined && e.hook !== undefined && isToolCallRequest(e) &&
+    rec(rec(e.hook)?.mcp) !== undefined;
+}
+
 /**
  * Links the hook-seen MCP calls in `events` (any parsed log lines, from
  * any number of logs; what is not an event is passed over) to the proxy's
@@ -185,6 +198,9 @@ export class McpLinks {
  * ```
  */
 export function linkMcpCalls(events: readonly unknown[]): McpLinks {
+  // A log without a hook-seen MCP call (a proxy's, the common case) links
+  // nothing: found first, so that its requests' arguments are not keyed.
+  if (!events.some(isHookMcpRequest)) return new McpLinks([]);
   const serverOf = new Map<string, string>();
   const replies = new Map<string, { seq: number; ms: number }>();
   const hooked: (Side & { tool: string })[] = [];
@@ -210,10 +226,7 @@ export function linkMcpCalls(events: readonly unknown[]): McpLinks {
       });
       continue;
     }
-    if (
-      e.kind !== "request" || e.method !== "tools/call" ||
-      typeof e.tool !== "string" || e.call !== undefined
-    ) continue;
+    if (!isToolCallRequest(e)) continue;
     const ms = Date.parse(String(e.ts));
     const args = argumentsKey(e);
     if (!Number.isFinite(ms) || args === undefined) continue;

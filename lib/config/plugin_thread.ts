@@ -30,15 +30,16 @@ import { BATCH_REDACT, type BatchRedact } from "../plugin/redaction.ts";
 import { CLOSE_PLUGIN } from "../plugin/pipeline.ts";
 import { HookTimeoutError, SELF_TIMED } from "../plugin/dispatch.ts";
 import type { Finding, FindingRule } from "../findings/finding.ts";
-import type { FindingSource } from "../findings/live_findings.ts";
-import { findFindings } from "../findings/find_findings.ts";
+import {
+  type FindingSource,
+  sessionFindings,
+} from "../findings/live_findings.ts";
+import { SessionCallsBuilder } from "../findings/session_calls.ts";
 import { BUILTIN_RULES } from "../findings/builtin_rules.ts";
 import {
   configureRules,
   type FindingsSettings,
 } from "../findings/rule_settings.ts";
-// A cycle (the loader starts threads), used only once both have loaded.
-import { preparePlugin } from "./plugin_loader.ts";
 
 /** The key in `workerData` that marks a plugin's worker. */
 export const PLUGIN_THREAD = "mcp-audit-plugin-thread";
@@ -480,10 +481,12 @@ export async function threadPlugin(
 
 /**
  * The built-in finding rules under `settings` (the config's `findings`
- * section), for live findings in a worker of their own, started when a
- * session first runs them: the rules then cost the relay's thread only
- * the copying of events, and one that stalls is stopped after `budgetMs`
- * (its worker restarted, the rules off for that session).
+ * section), for live findings in a worker of their own, started at once
+ * (while the proxy is still starting its server, so that loading it does
+ * not compete with the session's first messages): the rules then cost
+ * the relay's thread only the copying of events, and one that stalls is
+ * stopped after `budgetMs` (its worker restarted, the rules off for that
+ * session). The worker is unreferenced: it never keeps the process alive.
  *
  * @example
  * ```ts ignore
@@ -498,18 +501,15 @@ export function threadBuiltinRules(
   settings: FindingsSettings | undefined,
   o: { budgetMs?: number; onWarning?: (message: string) => void } = {},
 ): { open(): FindingSource } {
-  let thread: PluginThread | undefined;
   const budgetMs = o.budgetMs ?? 10_000;
+  const thread = new PluginThread(BUILTIN_FINDINGS, undefined, {
+    budgetMs,
+    findings: settings,
+    onWarning: o.onWarning,
+  });
+  thread.start(30_000).catch(() => {}); // The first run reports it.
   return {
     open(): FindingSource {
-      if (thread === undefined) {
-        thread = new PluginThread(BUILTIN_FINDINGS, undefined, {
-          budgetMs,
-          findings: settings,
-          onWarning: o.onWarning,
-        });
-        thread.start(30_000).catch(() => {}); // The first run reports it.
-      }
       return thread.findingSource("the built-in finding rules", budgetMs);
     },
   };
@@ -584,7 +584,10 @@ export function servePluginThread(): void {
   /** The finding rules (the plugin's, or the built-ins), under the config's settings. */
   let rules: FindingRule[] = [];
   /** Each session's events, for live findings. */
-  const stores = new Map<number, unknown[]>();
+  const stores = new Map<
+    number,
+    { builder: SessionCallsBuilder; given: Set<string> }
+  >();
   port.on("message", (message: ToWorker) => {
     if (message.kind === "drop") {
       stores.delete(message.store);
@@ -633,12 +636,15 @@ export function servePluginThread(): void {
         let value: unknown;
         if (message.kind === "findings") {
           let kept = stores.get(message.store);
-          if (kept === undefined) stores.set(message.store, kept = []);
-          // Log lines (see FindingSource.takesLines), or events.
-          for (const e of message.events) {
-            kept.push(typeof e === "string" ? JSON.parse(e) : e);
+          if (kept === undefined) {
+            kept = { builder: new SessionCallsBuilder(), given: new Set() };
+            stores.set(message.store, kept);
           }
-          value = findFindings(kept, { rules, logged: false });
+          // Log lines (see FindingSource.takesLines), or events.
+          const events = message.events.map((e) =>
+            typeof e === "string" ? JSON.parse(e) : e
+          );
+          value = sessionFindings(kept.builder, events, rules, kept.given);
         } else if (message.kind === "redact") {
           value = message.values.map((v, i) =>
             plugin!.redact!(v, message.paths[i])
@@ -681,6 +687,10 @@ async function load(specifier: string, options: unknown): Promise<Plugin> {
       }`,
     );
   }
+  // Imported here, not above: the loader (and the config's schema with it)
+  // is not loaded into the built-in finding rules' worker, which starts
+  // faster without it; and the loader starts threads (a cycle).
+  const { preparePlugin } = await import("./plugin_loader.ts");
   return await preparePlugin(
     specifier,
     (mod.default ?? mod.plugin) as Plugin | undefined,

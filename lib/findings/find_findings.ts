@@ -16,7 +16,7 @@ import {
   SEVERITIES,
   type Severity,
 } from "./finding.ts";
-import { sessionCalls } from "./session_calls.ts";
+import { type SessionCalls, sessionCalls } from "./session_calls.ts";
 import { BUILTIN_RULES } from "./builtin_rules.ts";
 
 /** Options of {@linkcode findFindings}. */
@@ -69,14 +69,46 @@ export function findFindings(
   events: readonly unknown[],
   options: FindFindingsOptions = {},
 ): Finding[] {
-  const rules = options.rules ?? BUILTIN_RULES;
+  const findings = rulesFindings(
+    sessionCalls(events),
+    options.rules ?? BUILTIN_RULES,
+  );
+  if (options.logged !== false) mergeLogged(findings, events);
+  return findings.sort(compareFindings);
+}
+
+/**
+ * What `rules` find in sessions already built (see `SessionCallsBuilder`), each finding's seqs in order and
+ * once; unsorted.
+ *
+ * @example
+ * ```ts
+ * import { rulesFindings } from "./find_findings.ts";
+ * import { SessionCallsBuilder } from "./session_calls.ts";
+ * import { BUILTIN_RULES } from "./builtin_rules.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const builder = new SessionCallsBuilder();
+ * builder.add([
+ *   { seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "get",
+ *     params: { name: "get", arguments: { employee_id: "E999" } },
+ *     entities: [{ type: "employee", value: "E999", path: "arguments.employee_id" }] },
+ *   { seq: 2, session: "s", kind: "error", dir: "s2c", requestSeq: 1, error: { code: -1 } },
+ * ]);
+ * const findings = rulesFindings(builder.sessions(), BUILTIN_RULES);
+ * assert.deepEqual(findings.map((f) => f.rule), ["unseen-identifier"]);
+ * ```
+ */
+export function rulesFindings(
+  sessions: readonly SessionCalls[],
+  rules: readonly FindingRule[],
+): Finding[] {
   const findings: Finding[] = [];
-  for (const session of sessionCalls(events)) {
+  for (const session of sessions) {
     for (const rule of rules) findings.push(...rule.find(session));
   }
   for (const f of findings) f.seqs = [...new Set(f.seqs)].sort((a, b) => a - b);
-  if (options.logged !== false) mergeLogged(findings, events);
-  return findings.sort(compareFindings);
+  return findings;
 }
 
 /**

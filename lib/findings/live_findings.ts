@@ -16,15 +16,21 @@
  *
  * @module
  */
-import { coversSeqs, type Finding, type FindingRule } from "./finding.ts";
-import { findFindings } from "./find_findings.ts";
+import {
+  compareFindings,
+  coversSeqs,
+  type Finding,
+  type FindingRule,
+} from "./finding.ts";
+import { rulesFindings } from "./find_findings.ts";
+import { SessionCallsBuilder } from "./session_calls.ts";
 import { BUILTIN_RULES } from "./builtin_rules.ts";
 
 /**
  * Where some of live findings' rules run. It keeps the events it was
  * given: each call gives it the events that came since the last call, and
- * it answers with every finding over all its events (as
- * {@linkcode findFindings} would over them).
+ * it answers with every finding over all its events (as `findFindings`
+ * would over them).
  */
 export interface FindingSource {
   /** What runs there, for warnings (e.g. `plugin "./outside_host.ts"`). */
@@ -32,7 +38,7 @@ export interface FindingSource {
   /**
    * Takes the new events (their log lines, for a source that takes lines
    * and an event that came with its line); the findings over every event
-   * taken so far.
+   * taken so far, less (if it likes) those it gave before unchanged.
    */
   run(events: readonly unknown[]): Finding[] | Promise<Finding[]>;
   /**
@@ -62,17 +68,71 @@ export function ruleSource(
   rules: readonly FindingRule[],
   label = "the finding rules",
 ): FindingSource & { run(events: readonly unknown[]): Finding[] } {
-  let kept: unknown[] = [];
+  let builder = new SessionCallsBuilder();
+  let given = new Set<string>();
   return {
     label,
     run(events: readonly unknown[]): Finding[] {
-      for (const e of events) kept.push(e);
-      return findFindings(kept, { rules, logged: false });
+      return sessionFindings(builder, events, rules, given);
     },
     close(): void {
-      kept = [];
+      builder = new SessionCallsBuilder();
+      given = new Set();
     },
   };
+}
+
+/**
+ * Adds `events` to `builder`'s sessions and returns what `rules` find over
+ * all of them, sorted: what `findFindings` would find over every
+ * event given so far (without logged findings), for the work of the new
+ * events only in building the sessions. With `given`, the findings whose
+ * rule, session, severity and seqs are in it are left out, and those
+ * returned are added to it. A source's run, here and in a worker.
+ *
+ * @example
+ * ```ts
+ * import { sessionFindings } from "./live_findings.ts";
+ * import { SessionCallsBuilder } from "./session_calls.ts";
+ * import { BUILTIN_RULES } from "./builtin_rules.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const builder = new SessionCallsBuilder();
+ * assert.deepEqual(sessionFindings(builder, [
+ *   { seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "get",
+ *     params: { name: "get", arguments: { employee_id: "E999" } },
+ *     entities: [{ type: "employee", value: "E999", path: "arguments.employee_id" }] },
+ * ], BUILTIN_RULES), []);
+ * const found = sessionFindings(builder, [
+ *   { seq: 2, session: "s", kind: "error", dir: "s2c", requestSeq: 1, error: { code: -1 } },
+ * ], BUILTIN_RULES);
+ * assert.deepEqual(found.map((f) => f.rule), ["unseen-identifier"]);
+ * ```
+ */
+export function sessionFindings(
+  builder: SessionCallsBuilder,
+  events: readonly unknown[],
+  rules: readonly FindingRule[],
+  given?: Set<string>,
+): Finding[] {
+  builder.add(events);
+  const found = rulesFindings(builder.sessions(), rules).sort(compareFindings);
+  if (given === undefined) return found;
+  // A long session finds most of its findings again at each run: they do
+  // not cross back to the relay's thread again, to be passed over there.
+  return found.filter((f) => {
+    const key = findingKey(f);
+    if (given.has(key)) return false;
+    given.add(key);
+    return true;
+  });
+}
+
+/** A finding's rule, session, severity and seqs, as one string. */
+function findingKey(f: Finding): string {
+  return `${f.rule}\u0000${f.session}\u0000${f.severity}\u0000${
+    f.seqs.join(",")
+  }`;
 }
 
 /** Options of {@linkcode LiveFindings}. */
@@ -148,8 +208,10 @@ export class LiveFindings {
   #count = 0;
   #onFindings: (findings: Finding[]) => void;
   #onWarning: (message: string) => void;
-  /** Seqs of the findings passed on, by rule, session and severity. */
-  #logged = new Map<string, number[][]>();
+  /** Seqs of the findings passed on, by rule, session and severity, then by their first seq. */
+  #logged = new Map<string, Map<number, number[][]>>();
+  /** The findings passed on, by rule, session, severity and seqs. */
+  #passed = new Set<string>();
   #stopped = false;
 
   /** Live findings with `options`' rules, sources and pace. */
@@ -270,14 +332,26 @@ export class LiveFindings {
   #fresh(found: readonly Finding[]): Finding[] {
     const fresh: Finding[] = [];
     for (const f of found) {
+      // Passed on already, exactly (a source that gives every finding at
+      // every run): found without comparing it with each of its rule's.
+      const exact = findingKey(f);
+      if (this.#passed.has(exact)) continue;
+      this.#passed.add(exact);
       // Passed on already when a finding of the same rule and severity
       // rested on no event this one does not (it only grew: more calls
       // followed).
+      // They are found by their first seq, which is one of this one's.
       const key = `${f.rule}\u0000${f.session}\u0000${f.severity}`;
-      const same = this.#logged.get(key);
-      if (same?.some((seqs) => coversSeqs(f.seqs, seqs))) continue;
-      if (same) same.push(f.seqs);
-      else this.#logged.set(key, [f.seqs]);
+      let same = this.#logged.get(key);
+      if (same === undefined) this.#logged.set(key, same = new Map());
+      const covered = f.seqs.some((seq) =>
+        same.get(seq)?.some((seqs) => coversSeqs(f.seqs, seqs))
+      );
+      if (covered) continue;
+      const first = f.seqs[0] ?? -1;
+      const list = same.get(first);
+      if (list) list.push(f.seqs);
+      else same.set(first, [f.seqs]);
       fresh.push(f);
     }
     return fresh;

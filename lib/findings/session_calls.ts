@@ -14,7 +14,7 @@
  * @module
  */
 import type { FindingEntity } from "./finding.ts";
-import { linkMcpCalls } from "../audit/mcp_link.ts";
+import { linkMcpCalls, type McpLinks } from "../audit/mcp_link.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -152,149 +152,197 @@ export const SCOPE_META_KEY = "mcp-audit/scope";
  * ```
  */
 export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
-  const sessions = new Map<string, SessionCalls>();
-  const pending = new Map<string, ToolCall>();
+  const builder = new SessionCallsBuilder(linkMcpCalls(events));
+  builder.add(events);
+  return builder.sessions();
+}
+
+/**
+ * Builds the sessions from events given a part at a time, as live findings
+ * take them: each {@linkcode SessionCallsBuilder.add} takes the events
+ * that came since the last, and {@linkcode SessionCallsBuilder.sessions}
+ * gives the sessions over every event so far, as
+ * {@linkcode sessionCalls} would over them all (a call whose reply came in
+ * a later part is joined with it). The work on an event is done once, not
+ * again at each run of the rules. Hook-seen calls are not linked to the
+ * proxy's (a live session holds one side only, never both).
+ *
+ * @example
+ * ```ts
+ * import { SessionCallsBuilder } from "./session_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const builder = new SessionCallsBuilder();
+ * builder.add([{ seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call",
+ *   tool: "get", params: { name: "get", arguments: { id: "E9" } } }]);
+ * assert.equal(builder.sessions()[0].calls[0].replySeq, undefined);
+ * builder.add([{ seq: 2, session: "s", kind: "error", dir: "s2c", requestSeq: 1, error: { code: -1 } }]);
+ * assert.equal(builder.sessions()[0].calls[0].failed, true);
+ * ```
+ */
+export class SessionCallsBuilder {
+  #sessions = new Map<string, SessionCalls>();
+  /** Session and seq of a request -> its call, until its reply. */
+  #pending = new Map<string, ToolCall>();
   /** Session and seq of a tools/call request -> its call, for later rounds. */
-  const firsts = new Map<string, ToolCall>();
-  const links = linkMcpCalls(events);
-  for (const item of events) {
-    const e = rec(item);
-    if (!e || typeof e.session !== "string" || typeof e.seq !== "number") {
-      continue;
-    }
-    let s = sessions.get(e.session);
-    if (!s) {
-      s = { session: e.session, calls: [], messages: [], hints: new Map() };
-      sessions.set(e.session, s);
-    }
-    const kind = e.kind;
-    if (
-      kind === "decision" &&
-      (e.outcome === "blocked" || e.action === "deny" || e.action === "hide")
-    ) {
-      (s.denials ??= []).push({
-        seq: e.seq,
-        ...(typeof e.requestSeq === "number" && { requestSeq: e.requestSeq }),
-        ...(typeof e.tool === "string" && { tool: e.tool }),
-        ...(typeof e.rule === "string" && { rule: e.rule }),
-      });
-      continue;
-    }
-    if (kind === "tool_change") {
-      const names = (v: unknown): string[] =>
-        Array.isArray(v)
-          ? v.map((c) => typeof c === "string" ? c : rec(c)?.tool).filter((
-            t,
-          ): t is string => typeof t === "string")
-          : [];
-      (s.toolChanges ??= []).push({
-        seq: e.seq,
-        changed: names(e.changed),
-        added: names(e.added),
-        enforced: e.enforced === true,
-      });
-      continue;
-    }
-    if (kind === "session_start") {
-      const roots = commandRoots(e.command);
-      if (roots.length > 0) {
-        (s.roots ??= []).push({ seq: e.seq, source: "command", roots });
+  #firsts = new Map<string, ToolCall>();
+  #links: McpLinks | undefined;
+
+  /** A builder; `links` names the hook-seen calls to leave to the proxy's. */
+  constructor(links?: McpLinks) {
+    this.#links = links;
+  }
+
+  /** Takes the next events (any parsed log lines, in log order). */
+  add(events: readonly unknown[]): void {
+    for (const item of events) {
+      const e = rec(item);
+      if (!e || typeof e.session !== "string" || typeof e.seq !== "number") {
+        continue;
       }
-      continue;
-    }
-    if (
-      kind !== "request" && kind !== "response" && kind !== "error" &&
-      kind !== "notification"
-    ) continue;
-    if (kind === "response" && e.dir === "c2s") {
-      const listed = rec(e.result)?.roots;
-      if (Array.isArray(listed)) {
-        const roots = listed.map((r) => fileUriPath(rec(r)?.uri)).filter((
-          p,
-        ): p is string => p !== undefined);
-        (s.roots ??= []).push({ seq: e.seq, source: "roots/list", roots });
+      let s = this.#sessions.get(e.session);
+      if (!s) {
+        s = { session: e.session, calls: [], messages: [], hints: new Map() };
+        this.#sessions.set(e.session, s);
       }
-    }
-    const dir = e.dir === "s2c" ? "s2c" : "c2s";
-    const payload = kind === "response"
-      ? e.result
-      : kind === "error"
-      ? e.error
-      : e.params;
-    s.messages.push({ seq: e.seq, dir, text: json(payload) });
-    if (dir === "c2s" && kind !== "response" && kind !== "error") {
-      const declared = scopeOf(rec(rec(e.params)?._meta)?.[SCOPE_META_KEY]);
-      if (declared) (s.scopes ??= []).push({ seq: e.seq, scope: declared });
-    }
-    const first = kind === "request" ? rec(e.call)?.seq : undefined;
-    const logical = typeof first === "number"
-      ? firsts.get(`${e.session}\u0000${first}`)
-      : undefined;
-    if (logical) {
-      // A later round of a call already counted: its reply decides the call.
-      pending.set(`${e.session}\u0000${e.seq}`, logical);
-      for (const label of labels(e.classes)) logical.classes.add(label);
-    } else if (
-      kind === "request" && e.method === "tools/call" && !links.isHookSide(e)
-    ) {
-      const params = rec(e.params);
-      const call: ToolCall = {
-        tool: typeof e.tool === "string"
-          ? e.tool
-          : String(params?.name ?? "(unnamed)"),
-        requestSeq: e.seq,
-        arguments: params?.arguments,
-        failed: false,
-        empty: false,
-        classes: labels(e.classes),
-        argumentEntities: entities(e.entities, "arguments"),
-        resultEntities: [],
-      };
-      s.calls.push(call);
-      pending.set(`${e.session}\u0000${e.seq}`, call);
-      firsts.set(`${e.session}\u0000${e.seq}`, call);
-    } else if (kind === "response" || kind === "error") {
-      if (e.method === "tools/list" && kind === "response") {
-        readHints(s.hints, e.result);
-      }
-      const key = `${e.session}\u0000${e.requestSeq}`;
-      const call = pending.get(key);
-      if (!call) continue;
-      pending.delete(key);
-      call.replySeq = e.seq;
-      for (const label of labels(e.classes)) call.classes.add(label);
-      call.resultEntities.push(...entities(e.entities, ""));
-      const r = rec(e.result);
-      if (kind === "error") call.failed = true;
-      else if (
-        r?.resultType === "input_required" || r?.resultType === "task" ||
-        e.taskStatus === "working" || e.taskStatus === "input_required"
+      const kind = e.kind;
+      if (
+        kind === "decision" &&
+        (e.outcome === "blocked" || e.action === "deny" || e.action === "hide")
       ) {
-        // An interim reply: the call goes on in a later round.
-      } else if (typeof e.taskStatus === "string") {
-        // A finished task: its result is the call's.
-        call.result = r?.result;
-        call.failed = r?.status === "failed" ||
-          rec(r?.result)?.isError === true;
-        call.empty = r?.status === "completed" && foundNothing(r?.result);
-      } else {
-        call.result = e.result;
-        call.failed = e.isError === true || r?.isError === true;
-        call.empty = foundNothing(e.result);
-        if (call.tool === "list_allowed_directories" && !call.failed) {
-          const roots = allowedDirectories(e.result);
-          if (roots.length > 0) {
-            (s.roots ??= []).push({
-              seq: e.seq,
-              source: "list_allowed_directories",
-              roots,
-            });
+        (s.denials ??= []).push({
+          seq: e.seq,
+          ...(typeof e.requestSeq === "number" && { requestSeq: e.requestSeq }),
+          ...(typeof e.tool === "string" && { tool: e.tool }),
+          ...(typeof e.rule === "string" && { rule: e.rule }),
+        });
+        continue;
+      }
+      if (kind === "tool_change") {
+        const names = (v: unknown): string[] =>
+          Array.isArray(v)
+            ? v.map((c) => typeof c === "string" ? c : rec(c)?.tool).filter((
+              t,
+            ): t is string => typeof t === "string")
+            : [];
+        (s.toolChanges ??= []).push({
+          seq: e.seq,
+          changed: names(e.changed),
+          added: names(e.added),
+          enforced: e.enforced === true,
+        });
+        continue;
+      }
+      if (kind === "session_start") {
+        const roots = commandRoots(e.command);
+        if (roots.length > 0) {
+          (s.roots ??= []).push({ seq: e.seq, source: "command", roots });
+        }
+        continue;
+      }
+      if (
+        kind !== "request" && kind !== "response" && kind !== "error" &&
+        kind !== "notification"
+      ) continue;
+      if (kind === "response" && e.dir === "c2s") {
+        const listed = rec(e.result)?.roots;
+        if (Array.isArray(listed)) {
+          const roots = listed.map((r) => fileUriPath(rec(r)?.uri)).filter((
+            p,
+          ): p is string => p !== undefined);
+          (s.roots ??= []).push({ seq: e.seq, source: "roots/list", roots });
+        }
+      }
+      const dir = e.dir === "s2c" ? "s2c" : "c2s";
+      const payload = kind === "response"
+        ? e.result
+        : kind === "error"
+        ? e.error
+        : e.params;
+      s.messages.push({ seq: e.seq, dir, text: json(payload) });
+      if (dir === "c2s" && kind !== "response" && kind !== "error") {
+        const declared = scopeOf(rec(rec(e.params)?._meta)?.[SCOPE_META_KEY]);
+        if (declared) (s.scopes ??= []).push({ seq: e.seq, scope: declared });
+      }
+      const first = kind === "request" ? rec(e.call)?.seq : undefined;
+      const logical = typeof first === "number"
+        ? this.#firsts.get(`${e.session}\u0000${first}`)
+        : undefined;
+      if (logical) {
+        // A later round of a call already counted: its reply decides the call.
+        this.#pending.set(`${e.session}\u0000${e.seq}`, logical);
+        for (const label of labels(e.classes)) logical.classes.add(label);
+      } else if (
+        kind === "request" && e.method === "tools/call" &&
+        !this.#links?.isHookSide(e)
+      ) {
+        const params = rec(e.params);
+        const call: ToolCall = {
+          tool: typeof e.tool === "string"
+            ? e.tool
+            : String(params?.name ?? "(unnamed)"),
+          requestSeq: e.seq,
+          arguments: params?.arguments,
+          failed: false,
+          empty: false,
+          classes: labels(e.classes),
+          argumentEntities: entities(e.entities, "arguments"),
+          resultEntities: [],
+        };
+        s.calls.push(call);
+        this.#pending.set(`${e.session}\u0000${e.seq}`, call);
+        this.#firsts.set(`${e.session}\u0000${e.seq}`, call);
+      } else if (kind === "response" || kind === "error") {
+        if (e.method === "tools/list" && kind === "response") {
+          readHints(s.hints, e.result);
+        }
+        const key = `${e.session}\u0000${e.requestSeq}`;
+        const call = this.#pending.get(key);
+        if (!call) continue;
+        this.#pending.delete(key);
+        call.replySeq = e.seq;
+        for (const label of labels(e.classes)) call.classes.add(label);
+        call.resultEntities.push(...entities(e.entities, ""));
+        const r = rec(e.result);
+        if (kind === "error") call.failed = true;
+        else if (
+          r?.resultType === "input_required" || r?.resultType === "task" ||
+          e.taskStatus === "working" || e.taskStatus === "input_required"
+        ) {
+          // An interim reply: the call goes on in a later round.
+        } else if (typeof e.taskStatus === "string") {
+          // A finished task: its result is the call's.
+          call.result = r?.result;
+          call.failed = r?.status === "failed" ||
+            rec(r?.result)?.isError === true;
+          call.empty = r?.status === "completed" && foundNothing(r?.result);
+        } else {
+          call.result = e.result;
+          call.failed = e.isError === true || r?.isError === true;
+          call.empty = foundNothing(e.result);
+          if (call.tool === "list_allowed_directories" && !call.failed) {
+            const roots = allowedDirectories(e.result);
+            if (roots.length > 0) {
+              (s.roots ??= []).push({
+                seq: e.seq,
+                source: "list_allowed_directories",
+                roots,
+              });
+            }
           }
         }
       }
     }
   }
-  return [...sessions.values()];
+
+  /**
+   * The sessions so far, in the order they began: new objects at each
+   * call (a rule may key what it works out on one), over lists that later
+   * events extend.
+   */
+  sessions(): SessionCalls[] {
+    return [...this.#sessions.values()].map((s) => ({ ...s }));
+  }
 }
 
 /**
@@ -447,27 +495,41 @@ const ASCII_WORD = Uint8Array.from(
   (_, c) => WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 0,
 );
 
-const wordIndexes = new WeakMap<SessionCalls, Map<string, [number, number]>>();
+/** A session's word index, and how many of its messages it holds. */
+interface WordIndex {
+  words: Map<string, [number, number]>;
+  indexed: number;
+}
+
+// Keyed by the list of messages, which the session's later events extend
+// (see SessionCallsBuilder): the index then takes only the new messages.
+const wordIndexes = new WeakMap<SessionMessage[], WordIndex>();
 
 /** Word -> the seq of the first c2s and s2c message holding it (Infinity when none). */
 function wordIndex(session: SessionCalls): Map<string, [number, number]> {
-  let index = wordIndexes.get(session);
-  if (index) return index;
-  index = new Map();
-  const note = (word: string, side: 0 | 1, seq: number): void => {
-    let first = index!.get(word);
+  const messages = session.messages;
+  let index = wordIndexes.get(messages);
+  if (index === undefined) {
+    index = { words: new Map(), indexed: 0 };
+    wordIndexes.set(messages, index);
+  }
+  const words = index.words;
+  let side: 0 | 1 = 0, seq = 0;
+  const note = (word: string): void => {
+    let first = words.get(word);
     if (!first) {
       first = [Infinity, Infinity];
-      index!.set(word, first);
+      words.set(word, first);
     }
     if (first[side] === Infinity) first[side] = seq;
   };
-  for (const m of session.messages) {
-    const side = m.dir === "c2s" ? 0 : 1;
-    forEachWord(m.text, (word) => note(word, side, m.seq));
+  for (; index.indexed < messages.length; index.indexed++) {
+    const m = messages[index.indexed];
+    side = m.dir === "c2s" ? 0 : 1;
+    seq = m.seq;
+    forEachWord(m.text, note);
   }
-  wordIndexes.set(session, index);
-  return index;
+  return words;
 }
 
 /** Index of the first message whose seq is `seq` or later (messages are in seq order). */
