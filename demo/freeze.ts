@@ -6,10 +6,7 @@
  *
  * @module
  */
-// @ts-types="@modelcontextprotocol/sdk/client/index"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/client/stdio"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { connectScenarioClient, text } from "./_scenario_client.ts";
 
 /** What the freeze scenario saw. */
 export interface FreezeResult {
@@ -19,11 +16,6 @@ export interface FreezeResult {
   denied: boolean;
   /** The tables the database still has, asked after the attempt. */
   tablesAfter: string;
-}
-
-function text(result: unknown): string {
-  return ((result as { content?: { text?: string }[] }).content ?? [])
-    .map((c) => c.text ?? "").join(" ");
 }
 
 /**
@@ -42,27 +34,14 @@ export async function runFreezeScenario(
 ): Promise<FreezeResult> {
   const policy = new URL("./freeze-policy.jsonc", import.meta.url).pathname;
   const server = new URL("./db_server.ts", import.meta.url).pathname;
-  const [command, ...args] = proxy;
-  const transport = new StdioClientTransport({
-    command,
-    args: [
-      ...args,
-      "--log",
-      log,
-      "--policy",
-      policy,
-      "--name",
-      "prod-db",
-      "--",
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      server,
-    ],
-    stderr: "inherit",
+  const client = await connectScenarioClient({
+    proxy,
+    log,
+    flags: ["--policy", policy],
+    name: "prod-db",
+    server,
+    client: "freeze-demo-agent",
   });
-  const client = new Client({ name: "freeze-demo-agent", version: "1.0.0" });
-  await client.connect(transport);
   try {
     await client.listTools();
     const count = await client.callTool({

@@ -1,9 +1,12 @@
 // deno-lint-ignore-file no-console -- the demo's main prints its results
 /**
- * `deno task demo`: the scripted HR agent talks to the HR server through
- * `mcp-audit proxy`, exactly as an MCP client would, then the log is
- * rendered as a report. Everything lands in `demo-output/` in the working
- * directory.
+ * `deno task demo`: three scenarios, each a scripted agent talking to a real
+ * MCP server through `mcp-audit proxy`, exactly as an MCP client would, its log
+ * then rendered as a report: the HR agent and the HR server (the session
+ * summary is printed), a code freeze whose policy denies a `DROP TABLE`
+ * (`demo/freeze.ts`), and a support desk where a ticket's injected
+ * instructions make the agent leak tokens (`demo/support.ts`; its findings are
+ * printed). Everything lands in `demo-output/` in the working directory.
  *
  * @module
  */

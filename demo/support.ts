@@ -7,10 +7,7 @@
  *
  * @module
  */
-// @ts-types="@modelcontextprotocol/sdk/client/index"
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/client/stdio"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { connectScenarioClient, structured } from "./_scenario_client.ts";
 
 /** What the support scenario did. */
 export interface SupportResult {
@@ -18,11 +15,6 @@ export interface SupportResult {
   read: string[];
   /** The message the agent wrote into the injected ticket. */
   leaked: string;
-}
-
-function structured(result: unknown): Record<string, unknown> {
-  return ((result as { structuredContent?: Record<string, unknown> })
-    .structuredContent) ?? {};
 }
 
 /**
@@ -41,31 +33,14 @@ export async function runSupportScenario(
 ): Promise<SupportResult> {
   const config = new URL("./support-config.jsonc", import.meta.url).pathname;
   const server = new URL("./support_server.ts", import.meta.url).pathname;
-  const [command, ...args] = proxy;
-  const dir = Deno.env.get("DENO_DIR");
-  const transport = new StdioClientTransport({
-    command,
-    args: [
-      ...args,
-      "--log",
-      log,
-      "--config",
-      config,
-      "--name",
-      "support-desk",
-      "--",
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      server,
-    ],
-    stderr: "inherit",
-    ...(dir !== undefined && {
-      env: { ...Deno.env.toObject(), DENO_DIR: dir },
-    }),
+  const client = await connectScenarioClient({
+    proxy,
+    log,
+    flags: ["--config", config],
+    name: "support-desk",
+    server,
+    client: "support-demo-agent",
   });
-  const client = new Client({ name: "support-demo-agent", version: "1.0.0" });
-  await client.connect(transport);
   try {
     await client.listTools();
     const list = structured(

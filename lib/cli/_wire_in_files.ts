@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import type { ClientEnv, McpClient } from "../clients/client.ts";
 import { clientById, CLIENTS } from "../clients/clients.ts";
 import type { EntryOutcome } from "../clients/wire_in.ts";
+import type { CommandContext } from "./command.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** The process's environment, as the client records read it. */
@@ -48,6 +49,27 @@ export function configFile(
     return client.projectFile(resolve(values.project));
   }
   return client.userFile(env);
+}
+
+/**
+ * The client `id` names and its config file; when the client has none on
+ * this OS, `undefined`, after saying so on stderr.
+ */
+export function clientFile(
+  id: string | undefined,
+  values: { config?: string; project?: string },
+  help: string,
+  context: Pick<CommandContext, "err">,
+): { client: McpClient; file: string } | undefined {
+  const client = pickClient(id, help);
+  const file = configFile(client, values, help);
+  if (!file) {
+    context.err(
+      `${client.title} has no config on ${Deno.build.os}; give it with --config PATH.`,
+    );
+    return undefined;
+  }
+  return { client, file };
 }
 
 /** One line per entry: what happened to it. */

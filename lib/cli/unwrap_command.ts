@@ -5,10 +5,10 @@
  * @module
  */
 import { NAME } from "../util/version.ts";
-import { type CommandContext, parseCommand } from "./command.ts";
+import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
-import { UsageError } from "./usage_error.ts";
-import { configFile, outcomeLines, pickClient } from "./_wire_in_files.ts";
+import { parseWireIn, wireInHooks } from "./_wire_in_command_line.ts";
+import { clientFile, outcomeLines } from "./_wire_in_files.ts";
 
 /** The help of `mcp-audit unwrap`. */
 export const UNWRAP_HELP = `Usage: ${NAME} unwrap <client> [options]
@@ -50,55 +50,21 @@ export async function unwrapCommand(
   argv: string[],
   context: CommandContext,
 ): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    {
-      server: { type: "string", multiple: true },
-      "dry-run": { type: "boolean" },
-      config: { type: "string" },
-      project: { type: "string" },
-      hooks: { type: "boolean" },
-      managed: { type: "boolean" },
-    },
-    UNWRAP_HELP,
-    context,
-    { positionals: true },
-  );
+  const parsed = parseWireIn(argv, {}, UNWRAP_HELP, context);
   if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
-  if (positionals.length > 1) {
-    throw new UsageError(
-      `one client at a time, got "${positionals.join(" ")}"`,
-      UNWRAP_HELP,
-    );
-  }
   if (values.hooks) {
-    const clash = (["server"] as const).find((k) => values[k] !== undefined);
-    if (clash) {
-      throw new UsageError(
-        `--hooks cannot be combined with --${clash}: --hooks edits an agent's hook settings, --${clash} is about MCP server entries; run them as two commands`,
-        UNWRAP_HELP,
-      );
-    }
-    const { wrapHooks } = await import("./_wrap_hooks.ts");
-    return await wrapHooks({
-      mode: "unwrap",
-      agent: positionals[0],
-      config: values.config,
-      project: values.project,
-      managed: values.managed === true,
-      dryRun: values["dry-run"] === true,
-      help: UNWRAP_HELP,
-    }, context);
-  }
-  const client = pickClient(positionals[0], UNWRAP_HELP);
-  const file = configFile(client, values, UNWRAP_HELP);
-  if (!file) {
-    context.err(
-      `${client.title} has no config on ${Deno.build.os}; give it with --config PATH.`,
+    return await wireInHooks(
+      "unwrap",
+      parsed,
+      ["server"],
+      UNWRAP_HELP,
+      context,
     );
-    return EXIT.failed;
   }
+  const picked = clientFile(positionals[0], values, UNWRAP_HELP, context);
+  if (!picked) return EXIT.failed;
+  const { client, file } = picked;
   const { selfCommand } = await import("../clients/self_command.ts");
   const { planFile, writePlan } = await import("../clients/wire_in.ts");
   const { ClientConfigError } = await import("../clients/config_error.ts");

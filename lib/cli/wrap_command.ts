@@ -7,11 +7,12 @@
  * @module
  */
 import { NAME } from "../util/version.ts";
-import { type CommandContext, parseCommand } from "./command.ts";
+import type { CommandContext } from "./command.ts";
 import { EXIT } from "./exit_codes.ts";
 import { UsageError } from "./usage_error.ts";
+import { parseWireIn, wireInHooks } from "./_wire_in_command_line.ts";
 import {
-  configFile,
+  clientFile,
   outcomeLines,
   pickClient,
   processClientEnv,
@@ -91,50 +92,22 @@ export async function wrapCommand(
   argv: string[],
   context: CommandContext,
 ): Promise<number> {
-  const parsed = parseCommand(
+  const parsed = parseWireIn(
     argv,
-    {
-      server: { type: "string", multiple: true },
-      "dry-run": { type: "boolean" },
-      config: { type: "string" },
-      project: { type: "string" },
-      all: { type: "boolean" },
-      status: { type: "boolean" },
-      hooks: { type: "boolean" },
-      managed: { type: "boolean" },
-    },
+    { all: { type: "boolean" }, status: { type: "boolean" } },
     WRAP_HELP,
     context,
-    { positionals: true },
   );
   if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
-  if (positionals.length > 1) {
-    throw new UsageError(
-      `one client at a time, got "${positionals.join(" ")}"`,
-      WRAP_HELP,
-    );
-  }
   if (values.hooks) {
-    const clash = (["server", "all", "status"] as const).find((k) =>
-      values[k] !== undefined
+    return await wireInHooks(
+      "wrap",
+      parsed,
+      ["server", "all", "status"],
+      WRAP_HELP,
+      context,
     );
-    if (clash) {
-      throw new UsageError(
-        `--hooks cannot be combined with --${clash}: --hooks edits an agent's hook settings, --${clash} is about MCP server entries; run them as two commands`,
-        WRAP_HELP,
-      );
-    }
-    const { wrapHooks } = await import("./_wrap_hooks.ts");
-    return await wrapHooks({
-      mode: "wrap",
-      agent: positionals[0],
-      config: values.config,
-      project: values.project,
-      managed: values.managed === true,
-      dryRun: values["dry-run"] === true,
-      help: WRAP_HELP,
-    }, context);
   }
   if (values.status) {
     const { wrapStatus } = await import("./_wrap_status.ts");
@@ -210,14 +183,9 @@ export async function wrapCommand(
     );
     return status;
   }
-  const client = pickClient(positionals[0], WRAP_HELP);
-  const file = configFile(client, values, WRAP_HELP);
-  if (!file) {
-    context.err(
-      `${client.title} has no config on ${Deno.build.os}; give it with --config PATH.`,
-    );
-    return EXIT.failed;
-  }
+  const picked = clientFile(positionals[0], values, WRAP_HELP, context);
+  if (!picked) return EXIT.failed;
+  const { client, file } = picked;
   try {
     const plan = await planFile(client, file, {
       mode: "wrap",

@@ -14,6 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { AuditEvent } from "../../lib/audit/event.ts";
 import { cliArgs, fixtureServer, readEvents, tempDir } from "../_helpers.ts";
@@ -45,6 +46,54 @@ function bridge(url: string, log: string): {
     stderr += new TextDecoder().decode(chunk);
   });
   return { transport, stderr: () => stderr };
+}
+
+/** A client connected through the bridge to the recording server. */
+interface BridgeSession extends AsyncDisposable {
+  /** Where the server notes its GET streams (`NOTE_GETS`). */
+  record: string;
+  /** The bridge's audit log. */
+  log: string;
+  transport: StdioClientTransport;
+  /** What the bridge wrote on stderr so far. */
+  stderr: () => string;
+  /** The SDK client, connected; the test closes it. */
+  client: Client;
+}
+
+/**
+ * Starts the recording server with `env`, `mcp-audit proxy --upstream` in
+ * front of it and a sampling client named `name` connected through it; its
+ * disposal stops the server and removes the temporary directory.
+ */
+async function bridgeSession(
+  name: string,
+  env: Record<string, string>,
+): Promise<BridgeSession> {
+  await using stack = new AsyncDisposableStack();
+  const dir = stack.use(await tempDir());
+  const record = `${dir.path}/record.jsonl`;
+  const upstream = stack.use(
+    await spawnUntil(
+      fixtureServer("recording_http_server.ts", record),
+      /listening on (\d+)/,
+      env,
+    ),
+  );
+  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
+  const log = `${dir.path}/bridge.jsonl`;
+  const { transport, stderr } = bridge(url, log);
+  const client = samplingClient(name);
+  await client.connect(transport);
+  const owned = stack.move();
+  return {
+    record,
+    log,
+    transport,
+    stderr,
+    client,
+    [Symbol.asyncDispose]: () => owned.disposeAsync(),
+  };
 }
 
 /**
@@ -82,25 +131,65 @@ function queryCall(events: AuditEvent[]): {
   };
 }
 
-Deno.test("stdio bridge: a response stream whose connection is cut mid-event after an event with an id is resumed with Last-Event-ID; the client gets progress in order and the result once, and the log holds the call once with its response and verifies", async () => {
-  await using dir = await tempDir();
-  const record = `${dir.path}/record.jsonl`;
-  await using upstream = await spawnUntil(
-    fixtureServer("recording_http_server.ts", record),
-    /listening on (\d+)/,
-    { DROP_STREAM_ON: "query", BREAK_STREAM: "1", NOTE_GETS: "1" },
-  );
-  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
-  const log = `${dir.path}/bridge.jsonl`;
-  const { transport, stderr } = bridge(url, log);
-  const client = samplingClient("cut");
-  await client.connect(transport);
-  const { progress, answered } = watch(transport);
-  const result = await client.callTool(
-    { name: "query", arguments: { sql: "select 1" } },
+/**
+ * Calls `query` asking for progress (so the server streams its answer), with
+ * 20 s to answer.
+ */
+function callQuery(
+  client: Client,
+  args: Record<string, unknown>,
+): ReturnType<Client["callTool"]> {
+  return client.callTool(
+    { name: "query", arguments: args },
     undefined,
     { onprogress: () => {}, timeout: 20_000 },
   );
+}
+
+/** The server noted a GET carrying Last-Event-ID: the bridge resumed. */
+async function assertResumed(record: string): Promise<void> {
+  const seen = await notes(record);
+  assert.ok(
+    seen.some((n) => n.get === "open" && n.resumed),
+    `the bridge resumed with a GET carrying Last-Event-ID: ${
+      JSON.stringify(seen)
+    }`,
+  );
+}
+
+/** The logged progress notifications. */
+function loggedProgress(
+  events: AuditEvent[],
+): Extract<AuditEvent, { kind: "notification" }>[] {
+  return events.filter((e) =>
+    e.kind === "notification" && e.method === "notifications/progress"
+  ) as Extract<AuditEvent, { kind: "notification" }>[];
+}
+
+/** The log's session_end event. */
+function sessionEnd(
+  events: AuditEvent[],
+): Extract<AuditEvent, { kind: "session_end" }> {
+  const end = events.find((e) => e.kind === "session_end");
+  assert.ok(end, "the log has a session_end");
+  return end as Extract<AuditEvent, { kind: "session_end" }>;
+}
+
+/** `mcp-audit verify LOG` exits 0. */
+async function assertVerifies(log: string): Promise<void> {
+  const verified = await runCli(["verify", log]);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+}
+
+Deno.test("stdio bridge: a response stream whose connection is cut mid-event after an event with an id is resumed with Last-Event-ID; the client gets progress in order and the result once, and the log holds the call once with its response and verifies", async () => {
+  await using session = await bridgeSession("cut", {
+    DROP_STREAM_ON: "query",
+    BREAK_STREAM: "1",
+    NOTE_GETS: "1",
+  });
+  const { record, log, transport, stderr, client } = session;
+  const { progress, answered } = watch(transport);
+  const result = await callQuery(client, { sql: "select 1" });
   assert.match(JSON.stringify(result), /ran query after a drop/, stderr());
   const after = await client.callTool({ name: "read_file", arguments: {} });
   assert.match(JSON.stringify(after), /ran read_file/);
@@ -113,18 +202,10 @@ Deno.test("stdio bridge: a response stream whose connection is cut mid-event aft
     stderr(),
     /broke off \(.+\) a response stream before its answer; resuming it/,
   );
-  const seen = await notes(record);
-  assert.ok(
-    seen.some((n) => n.get === "open" && n.resumed),
-    `the bridge resumed with a GET carrying Last-Event-ID: ${
-      JSON.stringify(seen)
-    }`,
-  );
+  await assertResumed(record);
 
   const { events } = await readEvents(log);
-  const logged = events.filter((e) =>
-    e.kind === "notification" && e.method === "notifications/progress"
-  ) as Extract<AuditEvent, { kind: "notification" }>[];
+  const logged = loggedProgress(events);
   assert.deepEqual(
     logged.map((e) => (e.params as { progress: number }).progress),
     [1, 2],
@@ -144,14 +225,10 @@ Deno.test("stdio bridge: a response stream whose connection is cut mid-event aft
     logged[0].seq < logged[1].seq && logged[1].seq < answers[0].seq,
     "logged in the order they passed",
   );
-  const end = events.find((e) => e.kind === "session_end") as Extract<
-    AuditEvent,
-    { kind: "session_end" }
-  >;
+  const end = sessionEnd(events);
   assert.deepEqual(end.pending, []);
   assert.equal(end.failure, undefined, end.failure);
-  const verified = await runCli(["verify", log]);
-  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  await assertVerifies(log);
 });
 
 for (
@@ -165,25 +242,18 @@ for (
   ] as const
 ) {
   Deno.test(`stdio bridge: a response stream ${how} before its answer by a server that gives no event ids gets the client a JSON-RPC error for that request saying it cannot be resumed, and the log holds it as the call's answer`, async () => {
-    await using dir = await tempDir();
-    const record = `${dir.path}/record.jsonl`;
-    await using upstream = await spawnUntil(
-      fixtureServer("recording_http_server.ts", record),
-      /listening on (\d+)/,
-      { DROP_STREAM_ON: "query", NO_EVENT_IDS: "1", ...env },
-    );
-    const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
-    const log = `${dir.path}/bridge.jsonl`;
-    const { transport, stderr } = bridge(url, log);
-    const client = samplingClient("idless");
-    await client.connect(transport);
+    await using session = await bridgeSession("idless", {
+      DROP_STREAM_ON: "query",
+      NO_EVENT_IDS: "1",
+      ...env,
+    });
+    const { log, transport, stderr, client } = session;
     const { progress, answered } = watch(transport);
     // Without the error, the call waited for its timeout.
-    const error = await client.callTool(
-      { name: "query", arguments: {} },
-      undefined,
-      { onprogress: () => {}, timeout: 20_000 },
-    ).then(() => undefined, (e: Error) => e);
+    const error = await callQuery(client, {}).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.ok(error, "the call fails");
     assert.match(error.message, ended, stderr());
     assert.match(
@@ -201,109 +271,60 @@ for (
     assert.equal(answers[0].kind, "error");
     assert.equal(answers[0].requestSeq, request?.seq);
     assert.match(answers[0].http?.fault ?? "", /could not be resumed/);
-    const end = events.find((e) => e.kind === "session_end") as Extract<
-      AuditEvent,
-      { kind: "session_end" }
-    >;
+    const end = sessionEnd(events);
     assert.deepEqual(end.pending, [], "the call is answered, by the bridge");
     assert.match(end.failure ?? "", /gave no SSE event ids/);
-    const verified = await runCli(["verify", log]);
-    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    await assertVerifies(log);
   });
 }
 
 Deno.test("stdio bridge: a response stream closed before its answer is resumed with Last-Event-ID; the client gets the missed progress and the result, an event sent twice once, and the log holds each once, correlated", async () => {
-  await using dir = await tempDir();
-  const record = `${dir.path}/record.jsonl`;
-  await using upstream = await spawnUntil(
-    fixtureServer("recording_http_server.ts", record),
-    /listening on (\d+)/,
-    { DROP_STREAM_ON: "query", REPLAY_LAST: "1", NOTE_GETS: "1" },
-  );
-  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
-  const log = `${dir.path}/bridge.jsonl`;
-  const { transport, stderr } = bridge(url, log);
-  const client = samplingClient("resuming");
-  await client.connect(transport);
-  // The progress values in the order the client's transport read them (the
-  // SDK runs a notification's handler a microtask after a response's, so
-  // its onprogress misses a progress read in one chunk with the result).
-  const progress: number[] = [];
-  const deliver = transport.onmessage!;
-  transport.onmessage = (message: JSONRPCMessage) => {
-    if ("method" in message && message.method === "notifications/progress") {
-      progress.push((message.params as { progress: number }).progress);
-    }
-    deliver(message);
-  };
+  await using session = await bridgeSession("resuming", {
+    DROP_STREAM_ON: "query",
+    REPLAY_LAST: "1",
+    NOTE_GETS: "1",
+  });
+  const { record, log, transport, stderr, client } = session;
+  const { progress } = watch(transport);
   // Without resumption the answer never came: the call timed out.
-  const result = await client.callTool(
-    { name: "query", arguments: { sql: "select 1" } },
-    undefined,
-    { onprogress: () => {}, timeout: 20_000 },
-  );
+  const result = await callQuery(client, { sql: "select 1" });
   assert.match(JSON.stringify(result), /ran query after a drop/, stderr());
   assert.deepEqual(progress, [1, 2], "progress 1 (sent twice) once, then 2");
   const after = await client.callTool({ name: "read_file", arguments: {} });
   assert.match(JSON.stringify(after), /ran read_file/);
   await client.close();
 
-  const seen = await notes(record);
-  assert.ok(
-    seen.some((n) => n.get === "open" && n.resumed),
-    `the bridge resumed with a GET carrying Last-Event-ID: ${
-      JSON.stringify(seen)
-    }`,
-  );
+  await assertResumed(record);
   const { events } = await readEvents(log);
-  const logged = events.filter((e) =>
-    e.kind === "notification" && e.method === "notifications/progress"
-  ) as Extract<AuditEvent, { kind: "notification" }>[];
+  const logged = loggedProgress(events);
   assert.deepEqual(
     logged.map((e) => (e.params as { progress: number }).progress),
     [1, 2],
     "each progress event logged once",
   );
   assert.deepEqual(logged.map((e) => e.http?.method), ["POST", "GET"]);
-  const request = events.find((e) =>
-    e.kind === "request" && e.tool === "query"
-  );
-  const answers = events.filter((e) =>
-    (e.kind === "response" || e.kind === "error") && e.tool === "query"
-  ) as Extract<AuditEvent, { kind: "response" }>[];
+  const { request, answers } = queryCall(events);
   assert.equal(answers.length, 1, "the result, once");
   assert.equal(answers[0].kind, "response");
   assert.equal(answers[0].requestSeq, request?.seq);
   assert.equal(answers[0].http?.method, "GET");
   assert.ok(answers[0].http?.eventId, "with its SSE event id");
-  const end = events.find((e) => e.kind === "session_end") as Extract<
-    AuditEvent,
-    { kind: "session_end" }
-  >;
+  const end = sessionEnd(events);
   assert.deepEqual(end.pending, []);
   assert.equal(end.failure, undefined, end.failure);
-  const verified = await runCli(["verify", log]);
-  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  await assertVerifies(log);
 });
 
 Deno.test("stdio bridge: a response stream closed before its answer that cannot be resumed (the GET answered 405) gets the client a JSON-RPC error saying so, not a call left waiting", async () => {
-  await using dir = await tempDir();
-  const record = `${dir.path}/record.jsonl`;
-  await using upstream = await spawnUntil(
-    fixtureServer("recording_http_server.ts", record),
-    /listening on (\d+)/,
-    { DROP_STREAM_ON: "query", NO_RESUME: "1" },
+  await using session = await bridgeSession("stranded", {
+    DROP_STREAM_ON: "query",
+    NO_RESUME: "1",
+  });
+  const { log, client } = session;
+  const error = await callQuery(client, {}).then(
+    () => undefined,
+    (e: Error) => e,
   );
-  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
-  const log = `${dir.path}/bridge.jsonl`;
-  const { transport } = bridge(url, log);
-  const client = samplingClient("stranded");
-  await client.connect(transport);
-  const error = await client.callTool(
-    { name: "query", arguments: {} },
-    undefined,
-    { onprogress: () => {}, timeout: 20_000 },
-  ).then(() => undefined, (e: Error) => e);
   assert.ok(error, "the call fails");
   assert.match(
     error.message,
@@ -313,29 +334,18 @@ Deno.test("stdio bridge: a response stream closed before its answer that cannot 
   assert.match(JSON.stringify(after), /ran read_file/);
   await client.close();
   const { events } = await readEvents(log);
-  const end = events.find((e) => e.kind === "session_end") as Extract<
-    AuditEvent,
-    { kind: "session_end" }
-  >;
+  const end = sessionEnd(events);
   assert.deepEqual(end.pending, [], "the call is answered, by the bridge");
   assert.match(end.failure ?? "", /could not be resumed/);
-  const verified = await runCli(["verify", log]);
-  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  await assertVerifies(log);
 });
 
 Deno.test("stdio bridge: after a 404 renews the session, the new session's GET stream opens and the expired session's is closed, while the client is still connected", async () => {
-  await using dir = await tempDir();
-  const record = `${dir.path}/record.jsonl`;
-  await using upstream = await spawnUntil(
-    fixtureServer("recording_http_server.ts", record),
-    /listening on (\d+)/,
-    { EXPIRE_ON: "drop_table", NOTE_GETS: "1" },
-  );
-  const url = `http://127.0.0.1:${upstream.match[1]}/mcp`;
-  const log = `${dir.path}/bridge.jsonl`;
-  const { transport, stderr } = bridge(url, log);
-  const client = samplingClient("renewing");
-  await client.connect(transport);
+  await using session = await bridgeSession("renewing", {
+    EXPIRE_ON: "drop_table",
+    NOTE_GETS: "1",
+  });
+  const { record, log, stderr, client } = session;
   const call = async (name: string): Promise<string> =>
     JSON.stringify(await client.callTool({ name, arguments: {} }));
   assert.match(await call("read_file"), /ran read_file/);
@@ -368,6 +378,5 @@ Deno.test("stdio bridge: after a 404 renews the session, the new session's GET s
   assert.ok(!seen.includes("closed@2"), "the new session's stream stays open");
   assert.match(await call("query"), /ran query/);
   await client.close();
-  const verified = await runCli(["verify", log]);
-  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  await assertVerifies(log);
 });
