@@ -184,6 +184,9 @@ export function buildReportModel(
   const read = readLooseEvents(events);
   const links = linkMcpCalls(events);
   const { sessions, totals, indexOf } = buildSessions(read, links);
+  // Before the timeline: what the rules build is garbage by then, and its
+  // room is the timeline's (after it, the two would be in memory at once).
+  const findings = buildFindings(events, indexOf, findingRules);
   const timeline = buildTimeline(read, indexOf, flags, links);
   const { toolUsage, labels } = buildToolUsage(timeline.tools, timeline.rows);
   return {
@@ -198,7 +201,7 @@ export function buildReportModel(
     errorKinds: timeline.errorKinds,
     pluginFailures: countPluginFailures(read),
     integrity,
-    findings: buildFindings(events, indexOf, findingRules),
+    findings,
     ...guardModel(read, indexOf),
     seenByBoth: links.size,
   };
