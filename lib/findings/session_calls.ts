@@ -62,6 +62,35 @@ export interface SessionMessage {
   text: string;
 }
 
+/**
+ * A message that holds its payload, not its text: the text is made when
+ * asked for. The word index reads each text once, and keeps none of them
+ * (over a 100,000-event log the texts were 15 MB of the sessions' 40 MB,
+ * while the exact scans read one message in all); a text read otherwise
+ * (an exact scan, a plugin's rule) is kept.
+ */
+class PayloadMessage implements SessionMessage {
+  readonly seq: number;
+  readonly dir: "c2s" | "s2c";
+  readonly #payload: unknown;
+  #text: string | undefined;
+
+  constructor(seq: number, dir: "c2s" | "s2c", payload: unknown) {
+    this.seq = seq;
+    this.dir = dir;
+    this.#payload = payload;
+  }
+
+  get text(): string {
+    return this.#text ??= json(this.#payload);
+  }
+
+  /** The text, not kept when it was not already. */
+  passingText(): string {
+    return this.#text ?? json(this.#payload);
+  }
+}
+
 /** One session, ready for the rules. */
 export interface SessionCalls {
   /** The session id. */
@@ -261,7 +290,7 @@ export class SessionCallsBuilder {
         : kind === "error"
         ? e.error
         : e.params;
-      s.messages.push({ seq: e.seq, dir, text: json(payload) });
+      s.messages.push(new PayloadMessage(e.seq, dir, payload));
       if (dir === "c2s" && kind !== "response" && kind !== "error") {
         const declared = scopeOf(rec(rec(e.params)?._meta)?.[SCOPE_META_KEY]);
         if (declared) (s.scopes ??= []).push({ seq: e.seq, scope: declared });
@@ -561,7 +590,10 @@ function wordIndex(session: SessionCalls): Map<string, [number, number]> {
     const m = messages[index.indexed];
     side = m.dir === "c2s" ? 0 : 1;
     seq = m.seq;
-    forEachWord(m.text, note);
+    forEachWord(
+      m instanceof PayloadMessage ? m.passingText() : m.text,
+      note,
+    );
   }
   return words;
 }
