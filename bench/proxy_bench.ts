@@ -641,7 +641,7 @@ const LIVE_CALLS = 8_000;
  * where a round's ratio varies by a tenth either way, so more rounds than
  * the other cases, for a steady median.
  */
-const LIVE_ROUNDS = 7;
+const LIVE_ROUNDS = 11;
 
 /**
  * Sends `count` `tools/call` requests through `subject` (whose server is

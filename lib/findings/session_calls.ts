@@ -34,8 +34,8 @@ export interface ToolCall {
   failed: boolean;
   /** The reply found nothing: no content, empty text, a zero count or only empty lists. */
   empty: boolean;
-  /** Class labels of the request and reply, upper case. */
-  classes: Set<string>;
+  /** Class labels of the request and reply, upper case (shared between calls: never changed). */
+  classes: ReadonlySet<string>;
   /** Entities found in the arguments. */
   argumentEntities: FindingEntity[];
   /** Entities found in the reply. */
@@ -60,6 +60,35 @@ export interface SessionMessage {
   dir: "c2s" | "s2c";
   /** `params`, `result` or `error` as JSON text. */
   text: string;
+}
+
+/**
+ * A message that holds its payload, not its text: the text is made when
+ * asked for. The word index reads each text once, and keeps none of them
+ * (over a 100,000-event log the texts were 15 MB of the sessions' 40 MB,
+ * while the exact scans read one message in all); a text read otherwise
+ * (an exact scan, a plugin's rule) is kept.
+ */
+class PayloadMessage implements SessionMessage {
+  readonly seq: number;
+  readonly dir: "c2s" | "s2c";
+  readonly #payload: unknown;
+  #text: string | undefined;
+
+  constructor(seq: number, dir: "c2s" | "s2c", payload: unknown) {
+    this.seq = seq;
+    this.dir = dir;
+    this.#payload = payload;
+  }
+
+  get text(): string {
+    return this.#text ??= json(this.#payload);
+  }
+
+  /** The text, not kept when it was not already. */
+  passingText(): string {
+    return this.#text ?? json(this.#payload);
+  }
 }
 
 /** One session, ready for the rules. */
@@ -187,6 +216,8 @@ export class SessionCallsBuilder {
   /** Session and seq of a tools/call request -> its call, for later rounds. */
   #firsts = new Map<string, ToolCall>();
   #links: McpLinks | undefined;
+  #classSets = new Map<string, ReadonlySet<string>>();
+  #entityObjects = new Map<string, FindingEntity>();
 
   /** A builder; `links` names the hook-seen calls to leave to the proxy's. */
   constructor(links?: McpLinks) {
@@ -259,7 +290,7 @@ export class SessionCallsBuilder {
         : kind === "error"
         ? e.error
         : e.params;
-      s.messages.push({ seq: e.seq, dir, text: json(payload) });
+      s.messages.push(new PayloadMessage(e.seq, dir, payload));
       if (dir === "c2s" && kind !== "response" && kind !== "error") {
         const declared = scopeOf(rec(rec(e.params)?._meta)?.[SCOPE_META_KEY]);
         if (declared) (s.scopes ??= []).push({ seq: e.seq, scope: declared });
@@ -271,7 +302,7 @@ export class SessionCallsBuilder {
       if (logical) {
         // A later round of a call already counted: its reply decides the call.
         this.#pending.set(`${e.session}\u0000${e.seq}`, logical);
-        for (const label of labels(e.classes)) logical.classes.add(label);
+        logical.classes = this.#classes(logical.classes, e.classes);
       } else if (
         kind === "request" && e.method === "tools/call" &&
         !this.#links?.isHookSide(e)
@@ -285,8 +316,8 @@ export class SessionCallsBuilder {
           arguments: params?.arguments,
           failed: false,
           empty: false,
-          classes: labels(e.classes),
-          argumentEntities: entities(e.entities, "arguments"),
+          classes: this.#classes(NO_CLASSES, e.classes),
+          argumentEntities: this.#entities(e.entities, "arguments"),
           resultEntities: [],
         };
         s.calls.push(call);
@@ -301,8 +332,9 @@ export class SessionCallsBuilder {
         if (!call) continue;
         this.#pending.delete(key);
         call.replySeq = e.seq;
-        for (const label of labels(e.classes)) call.classes.add(label);
-        call.resultEntities.push(...entities(e.entities, ""));
+        call.classes = this.#classes(call.classes, e.classes);
+        const found = this.#entities(e.entities, "");
+        if (found.length > 0) call.resultEntities.push(...found);
         const r = rec(e.result);
         if (kind === "error") call.failed = true;
         else if (
@@ -333,6 +365,37 @@ export class SessionCallsBuilder {
         }
       }
     }
+  }
+
+  /**
+   * `had` with the labels of `classes` added: one set for each mix of
+   * labels, shared by the calls that have it (over a 100,000-event log a
+   * set per call was 8 MB).
+   */
+  #classes(had: ReadonlySet<string>, classes: unknown): ReadonlySet<string> {
+    if (!Array.isArray(classes) || classes.length === 0) return had;
+    const mix = new Set(had);
+    for (const c of classes) {
+      const label = rec(c)?.label;
+      if (typeof label === "string") mix.add(label.toUpperCase());
+    }
+    if (mix.size === had.size) return had;
+    const key = [...mix].sort().join("\u0000");
+    let shared = this.#classSets.get(key);
+    if (shared === undefined) this.#classSets.set(key, shared = mix);
+    return shared;
+  }
+
+  /** The entities of an event under `under`, each type and value one object for the session's calls. */
+  #entities(list: unknown, under: string): FindingEntity[] {
+    const out = entities(list, under);
+    for (let i = 0; i < out.length; i++) {
+      const key = `${out[i].type}\u0000${out[i].value}`;
+      const shared = this.#entityObjects.get(key);
+      if (shared === undefined) this.#entityObjects.set(key, out[i]);
+      else out[i] = shared;
+    }
+    return out;
   }
 
   /**
@@ -527,7 +590,10 @@ function wordIndex(session: SessionCalls): Map<string, [number, number]> {
     const m = messages[index.indexed];
     side = m.dir === "c2s" ? 0 : 1;
     seq = m.seq;
-    forEachWord(m.text, note);
+    forEachWord(
+      m instanceof PayloadMessage ? m.passingText() : m.text,
+      note,
+    );
   }
   return words;
 }
@@ -619,7 +685,7 @@ function walkValues(value: unknown, out: string[], depth: number): void {
  * import { isOutward, type ToolCall } from "./session_calls.ts";
  * import assert from "node:assert/strict";
  *
- * const call = { classes: new Set(["READ"]) } as ToolCall;
+ * const call = { classes: new Set(["READ"]) as ReadonlySet<string> } as ToolCall;
  * assert.equal(isOutward(call, undefined), false);
  * assert.equal(isOutward(call, { openWorldHint: true }), true);
  * ```
@@ -700,15 +766,7 @@ export function scopeOf(value: unknown): Record<string, string[]> | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function labels(classes: unknown): Set<string> {
-  const out = new Set<string>();
-  if (!Array.isArray(classes)) return out;
-  for (const c of classes) {
-    const label = rec(c)?.label;
-    if (typeof label === "string") out.add(label.toUpperCase());
-  }
-  return out;
-}
+const NO_CLASSES: ReadonlySet<string> = new Set();
 
 function entities(list: unknown, under: string): FindingEntity[] {
   const out: FindingEntity[] = [];
