@@ -80,13 +80,19 @@ async function audited(
   };
 }
 
-/** Asserts that none of `secrets` is anywhere in the log, and that the client's lines reached the server as sent. */
+/**
+ * Asserts that none of `secrets` is anywhere in the log, and that the
+ * client's lines reached the server as sent. A secret of digits only (a
+ * PIN) counts where no other digit or letter touches it: a 4-digit PIN is
+ * inside some of the log's hex hashes by chance (one CI run failed so),
+ * and that is not the PIN.
+ */
 function assertHidden(run: Audited, lines: string[], secrets: string[]): void {
   for (const secret of secrets) {
-    assert.ok(
-      !run.log.includes(secret),
-      `the log holds "${secret.slice(0, 80)}" in clear`,
-    );
+    const found = /^\d+$/.test(secret)
+      ? new RegExp(`(?<![0-9A-Za-z])${secret}(?![0-9A-Za-z])`).test(run.log)
+      : run.log.includes(secret);
+    assert.ok(!found, `the log holds "${secret.slice(0, 80)}" in clear`);
   }
   assert.equal(run.received, lines.map((l) => l + "\n").join(""));
 }
