@@ -517,6 +517,21 @@ export interface FindingEvent extends EventBase {
 }
 
 /**
+ * How the ids of the guard's own `elicitation/create` requests begin (its
+ * `ask`, then a number): the log holds them among the server's, and their
+ * answers are the guard's to judge (its `decision` event says how).
+ *
+ * @example
+ * ```ts
+ * import { GUARD_ASK_ID } from "./event.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(`${GUARD_ASK_ID}1`.startsWith("mcp-audit-"));
+ * ```
+ */
+export const GUARD_ASK_ID = "mcp-audit-ask-";
+
+/**
  * A guard decision (`policy` in the config): what the policy said about a
  * request before it was forwarded, and what came of it.
  */

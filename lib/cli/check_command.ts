@@ -29,11 +29,12 @@ Rules (comma-separated):
                  a finding of that severity or worse (high, medium, low),
                  listed at the first event it rests on
   finding:RULE   a finding of that rule: data-flow-out, unseen-identifier,
-                 write-without-read, repeated-call, error-storm,
-                 instructions-in-data, scope-crossing, write-after-denial,
-                 tool-changed, path-outside-roots, a rule of a plugin
-                 the config names, or one a finding event in the log
-                 names (logged live, its plugin not loaded here)
+                 write-without-read, unconfirmed-write, repeated-call,
+                 error-storm, instructions-in-data, scope-crossing,
+                 write-after-denial, tool-changed, path-outside-roots,
+                 a rule of a plugin the config names, or one a finding
+                 event in the log names (logged live, its plugin not
+                 loaded here)
   denied         a request the guard's policy blocked (or, in monitor mode,
                  would have blocked: a deny or hide decision)
   tool-changed   a tools/list answer whose tool definitions differ from the

@@ -8,6 +8,7 @@ import type { FindingRule } from "./finding.ts";
 import { dataFlowOut } from "./data_flow_out.ts";
 import { unseenIdentifier } from "./unseen_identifier.ts";
 import { writeWithoutRead } from "./write_without_read.ts";
+import { unconfirmedWrite } from "./unconfirmed_write.ts";
 import { repeatedCall } from "./repeated_call.ts";
 import { errorStorm } from "./error_storm.ts";
 import { instructionsInData } from "./instructions_in_data.ts";
@@ -31,6 +32,7 @@ export const BUILTIN_RULES: readonly FindingRule[] = [
   dataFlowOut,
   unseenIdentifier,
   writeWithoutRead,
+  unconfirmedWrite,
   repeatedCall,
   errorStorm,
   instructionsInData,

@@ -15,6 +15,7 @@
  */
 import type { FindingEntity } from "./finding.ts";
 import { linkMcpCalls, type McpLinks } from "../audit/mcp_link.ts";
+import { GUARD_ASK_ID } from "../audit/event.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -105,6 +106,10 @@ export interface SessionCalls {
   scopes?: ScopeDeclaration[];
   /** The guard's denials (`decision` events that blocked a request, or would have in monitor mode), in seq order. */
   denials?: Denial[];
+  /** What a user confirmed in the session (accepted elicitations, guard approvals), in seq order. */
+  confirmations?: Confirmation[];
+  /** Whether the client declared the `elicitation` capability in `initialize` (undefined when no initialize was logged). */
+  elicitation?: boolean;
   /** The `tool_change` events (definitions that differ from their pins), in seq order. */
   toolChanges?: ToolChange[];
   /** The allowed roots the session declared, in seq order; the last before a call holds for it. */
@@ -135,6 +140,18 @@ export interface ToolChange {
   added: string[];
   /** Whether the changed and added tools were hidden and their calls denied. */
   enforced: boolean;
+}
+
+/**
+ * A user's yes in the log: the client's `accept` answer to a server's
+ * `elicitation/create` (or, in the 2026-07-28 era, a retry whose
+ * `inputResponses` accept), or a guard `ask` the user accepted.
+ */
+export interface Confirmation {
+  /** Seq of the event that holds the answer. */
+  seq: number;
+  /** For a guard approval: the seq of the request it approved. */
+  requestSeq?: number;
 }
 
 /** A request the guard denied (or would have, in monitor mode). */
@@ -217,6 +234,8 @@ export class SessionCallsBuilder {
   #firsts = new Map<string, ToolCall>();
   #links: McpLinks | undefined;
   #classSets = new Map<string, ReadonlySet<string>>();
+  /** Session and seq of the servers' `elicitation/create` requests not answered yet. */
+  #elicitations = new Set<string>();
   #entityObjects = new Map<string, FindingEntity>();
 
   /** A builder; `links` names the hook-seen calls to leave to the proxy's. */
@@ -237,6 +256,16 @@ export class SessionCallsBuilder {
         this.#sessions.set(e.session, s);
       }
       const kind = e.kind;
+      if (
+        kind === "decision" && e.action === "ask" &&
+        e.approval === "accepted" && typeof e.requestSeq === "number"
+      ) {
+        (s.confirmations ??= []).push({
+          seq: e.seq,
+          requestSeq: e.requestSeq,
+        });
+        continue;
+      }
       if (
         kind === "decision" &&
         (e.outcome === "blocked" || e.action === "deny" || e.action === "hide")
@@ -294,6 +323,25 @@ export class SessionCallsBuilder {
       if (dir === "c2s" && kind !== "response" && kind !== "error") {
         const declared = scopeOf(rec(rec(e.params)?._meta)?.[SCOPE_META_KEY]);
         if (declared) (s.scopes ??= []).push({ seq: e.seq, scope: declared });
+        if (e.method === "initialize") {
+          s.elicitation =
+            rec(rec(e.params)?.capabilities)?.elicitation !== undefined;
+        }
+        if (accepts(rec(e.params)?.inputResponses)) {
+          (s.confirmations ??= []).push({ seq: e.seq });
+        }
+      }
+      if (
+        kind === "request" && dir === "s2c" &&
+        e.method === "elicitation/create" && !isGuardAsk(e.id)
+      ) {
+        this.#elicitations.add(`${e.session}\u0000${e.seq}`);
+      } else if (
+        kind === "response" && dir === "c2s" &&
+        this.#elicitations.delete(`${e.session}\u0000${e.requestSeq}`) &&
+        rec(e.result)?.action === "accept"
+      ) {
+        (s.confirmations ??= []).push({ seq: e.seq });
       }
       const first = kind === "request" ? rec(e.call)?.seq : undefined;
       const logical = typeof first === "number"
@@ -767,6 +815,23 @@ export function scopeOf(value: unknown): Record<string, string[]> | undefined {
 }
 
 const NO_CLASSES: ReadonlySet<string> = new Set();
+
+/**
+ * Whether an `elicitation/create` id is the guard's own (`ask`): its
+ * answer is the guard's to judge, and its `decision` event says how.
+ */
+function isGuardAsk(id: unknown): boolean {
+  return typeof id === "string" && id.startsWith(GUARD_ASK_ID);
+}
+
+/** Whether a retry's `inputResponses` hold an accepted elicitation. */
+function accepts(responses: unknown): boolean {
+  const r = rec(responses);
+  if (!r) return false;
+  return Object.values(r).some((v) =>
+    rec(v)?.action === "accept" || rec(rec(v)?.result)?.action === "accept"
+  );
+}
 
 function entities(list: unknown, under: string): FindingEntity[] {
   const out: FindingEntity[] = [];

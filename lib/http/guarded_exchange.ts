@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { HttpExchange } from "../audit/event.ts";
+import { GUARD_ASK_ID, type HttpExchange } from "../audit/event.ts";
 import type { CorrelatedEvent, FrameContext } from "../audit/correlator.ts";
 import type { AuditSession } from "../session/audit_session.ts";
 import type { Guard } from "../guard/guard.ts";
@@ -327,7 +327,7 @@ export class GuardedExchange {
         http,
       );
     }
-    const id = `mcp-audit-ask-${++this.#askCount}`;
+    const id = `${GUARD_ASK_ID}${++this.#askCount}`;
     const question = this.#guard.question(id, decision, msg, request);
     const timeoutMs = this.#guard.askTimeoutMs;
     let answer: GuardMessage | "timeout";

@@ -10,6 +10,7 @@
  * @module
  */
 import type { CorrelatedEvent } from "../audit/correlator.ts";
+import { GUARD_ASK_ID } from "../audit/event.ts";
 import type { AuditSession } from "../session/audit_session.ts";
 import type { ChunkReader } from "./chunk_reader.ts";
 import type { Guard } from "../guard/guard.ts";
@@ -293,7 +294,7 @@ export class GuardedRelay {
         msg,
       );
     }
-    const id = `mcp-audit-ask-${++this.#askCount}`;
+    const id = `${GUARD_ASK_ID}${++this.#askCount}`;
     const question = this.#guard.question(id, decision, msg, request);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const answer = await new Promise<Message | "timeout">((resolve) => {

@@ -36,6 +36,7 @@ Deno.test("with no extractor configured, a delete of a path nothing read is a fi
     `${f.rule} ${f.entities.map((e) => `${e.type}=${e.value}`).join(",")}`
   );
   assert.deepEqual(found.sort(), [
+    "unconfirmed-write path=/srv/notes/plan.md",
     "unseen-identifier path=/srv/notes/ghost.md",
     "write-without-read path=/srv/notes/plan.md",
   ]);

@@ -59,7 +59,12 @@ Deno.test("check --fail-on finding:...: the HR demo fails finding:high at the cr
   const report = JSON.parse(json.out);
   assert.deepEqual(
     report.offences.map((o: { finding: { rule: string } }) => o.finding.rule),
-    ["scope-crossing", "unseen-identifier", "scope-crossing"],
+    [
+      "scope-crossing",
+      "unseen-identifier",
+      "scope-crossing",
+      "unconfirmed-write",
+    ],
   );
 });
 
@@ -92,7 +97,7 @@ Deno.test("summary prints the findings of each session, as text and in --json", 
   assert.equal(text.code, 0, text.err);
   assert.match(
     text.out,
-    /findings: {8}3\n {4}high {3}scope-crossing: get_pay_info reached department "Sales".*\n {11}prove: mcp-audit prove .* --event [\d,]+ -o finding-scope-crossing-\d+\.json\n {4}medium unseen-identifier: get_employee was called with employee "E999"/,
+    /findings: {8}4\n {4}high {3}scope-crossing: get_pay_info reached department "Sales".*\n {11}prove: mcp-audit prove .* --event [\d,]+ -o finding-scope-crossing-\d+\.json\n {4}medium unseen-identifier: get_employee was called with employee "E999"/,
   );
   const json = await cli(["summary", log, "--json"]);
   const [session] = JSON.parse(json.out);
@@ -104,7 +109,16 @@ Deno.test("summary prints the findings of each session, as text and in --json", 
       ["scope-crossing", [{ type: "department", value: "Sales" }]],
       ["unseen-identifier", [{ type: "employee", value: "E999" }]],
       ["scope-crossing", [{ type: "department", value: "Finance" }]],
+      // The time-off request: nobody confirmed it.
+      ["unconfirmed-write", [
+        { type: "employee", value: "E003" },
+        { type: "department", value: "Engineering" },
+      ]],
     ],
+  );
+  assert.match(
+    text.out,
+    /low {4}unconfirmed-write: submit_time_off changed data with no confirmation from a user/,
   );
 });
 
@@ -181,7 +195,7 @@ Deno.test("summary --config: the findings section switches a rule off and sets a
   assert.match(bad.err, /no rule "repeated-calls"/);
 });
 
-Deno.test("summary --config: the HR demo without scope-crossing keeps only the hallucinated-id finding", async () => {
+Deno.test("summary --config: the HR demo without scope-crossing keeps the hallucinated id and the unconfirmed time-off request", async () => {
   await using dir = await tempDir();
   const log = `${dir.path}/hr.jsonl`;
   await recordHrDemo(log);
@@ -195,7 +209,7 @@ Deno.test("summary --config: the HR demo without scope-crossing keeps only the h
   const [session] = JSON.parse(r.out);
   assert.deepEqual(
     session.findings.map((f: { rule: string }) => f.rule),
-    ["unseen-identifier"],
+    ["unseen-identifier", "unconfirmed-write"],
   );
 });
 
@@ -215,6 +229,7 @@ Deno.test("report --config: the page lists the findings under the config's setti
     "high scope-crossing",
     "medium unseen-identifier",
     "low scope-crossing",
+    "low unconfirmed-write",
   ]);
   const config = `${dir.path}/mcp-audit.jsonc`;
   await Deno.writeTextFile(
@@ -228,6 +243,7 @@ Deno.test("report --config: the page lists the findings under the config's setti
   );
   assert.deepEqual(await listed(["--config", config]), [
     "high unseen-identifier",
+    "low unconfirmed-write",
   ]);
   await Deno.writeTextFile(
     config,

@@ -120,12 +120,14 @@ Deno.test("unseen-identifier: the HR demo's lookup of E999 is the one likely hal
   assert.equal(found[0].seqs[0], failed.seq);
   assert.equal(found[0].seqs.length, 2);
   // The demo reads and writes only what it saw: besides the scope
-  // crossings (the pay of a salesperson, a search that met Finance), no
-  // other rule fires on it.
+  // crossings (the pay of a salesperson, a search that met Finance) and
+  // its time-off request, which no one confirmed, no other rule fires on
+  // it.
   assert.deepEqual(findFindings(events).map((f) => [f.rule, f.severity]), [
     ["scope-crossing", "high"],
     ["unseen-identifier", "medium"],
     ["scope-crossing", "low"],
+    ["unconfirmed-write", "low"],
   ]);
   const [pay] = of(findFindings(events), "scope-crossing");
   const payRead = events.find((e) =>
