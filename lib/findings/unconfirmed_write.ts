@@ -47,12 +47,13 @@ export const unconfirmedWrite: FindingRule = {
       string,
       { calls: ToolCall[]; destructive: boolean }
     >();
+    const confirmed = confirmationsOf(session);
     for (const call of session.calls) {
       const destructive = call.classes.has("DESTRUCTIVE") ||
         session.hints.get(call.tool)?.destructiveHint === true;
       if (!destructive && !call.classes.has("WRITE")) continue;
       // A call that failed (or that the guard refused) changed nothing.
-      if (call.failed || confirmed(session, call)) continue;
+      if (call.failed || confirmed(call)) continue;
       let group = byTool.get(call.tool);
       if (!group) byTool.set(call.tool, group = { calls: [], destructive });
       group.calls.push(call);
@@ -107,12 +108,30 @@ export const unconfirmedWrite: FindingRule = {
   },
 };
 
-/** Whether a confirmation of the session belongs to `call`: a guard approval of its request, or an answer between its request and its reply. */
-function confirmed(session: SessionCalls, call: ToolCall): boolean {
-  const end = call.replySeq ?? Infinity;
-  return session.confirmations?.some((c) =>
-    c.requestSeq !== undefined
-      ? c.requestSeq === call.requestSeq
-      : c.seq > call.requestSeq && c.seq < end
-  ) ?? false;
+/**
+ * Whether a confirmation of the session belongs to a call: a guard
+ * approval of its request, or an answer between its request and its
+ * reply. Looked up, not scanned: a session whose every write was confirmed
+ * would otherwise compare each write with each confirmation.
+ */
+function confirmationsOf(
+  session: SessionCalls,
+): (call: ToolCall) => boolean {
+  const approved = new Set<number>();
+  const answers: number[] = []; // In seq order, as the session lists them.
+  for (const c of session.confirmations ?? []) {
+    if (c.requestSeq !== undefined) approved.add(c.requestSeq);
+    else answers.push(c.seq);
+  }
+  return (call) => {
+    if (approved.has(call.requestSeq)) return true;
+    // The first answer after the request, and whether it came before the reply.
+    let lo = 0, hi = answers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (answers[mid] <= call.requestSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < answers.length && answers[lo] < (call.replySeq ?? Infinity);
+  };
 }
