@@ -7,6 +7,7 @@
  */
 import { findFindings } from "../lib/findings/find_findings.ts";
 import type { Finding, FindingRule } from "../lib/findings/finding.ts";
+import type { McpLinks } from "../lib/audit/mcp_link.ts";
 
 /** A finding as the report shows it. */
 export interface ReportFinding extends Finding {
@@ -18,7 +19,8 @@ export interface ReportFinding extends Finding {
 
 /**
  * Finds the findings of `events`, most severe first, each with its
- * session's index; `rules` default to the built-in rules.
+ * session's index; `rules` default to the built-in rules, and `links`
+ * (the report's, when it has linked the events) to their own linking.
  *
  * @example
  * ```ts
@@ -38,8 +40,9 @@ export function buildFindings(
   events: readonly unknown[],
   sessionIndex: ReadonlyMap<string, number>,
   rules?: readonly FindingRule[],
+  links?: McpLinks,
 ): ReportFinding[] {
-  return findFindings(events, { rules }).map((f) => ({
+  return findFindings(events, { rules, links }).map((f) => ({
     ...f,
     sessionIndex: sessionIndex.get(f.session) ?? 0,
   }));

@@ -186,7 +186,7 @@ export function buildReportModel(
   const { sessions, totals, indexOf } = buildSessions(read, links);
   // Before the timeline: what the rules build is garbage by then, and its
   // room is the timeline's (after it, the two would be in memory at once).
-  const findings = buildFindings(events, indexOf, findingRules);
+  const findings = buildFindings(events, indexOf, findingRules, links);
   const timeline = buildTimeline(read, indexOf, flags, links);
   const { toolUsage, labels } = buildToolUsage(timeline.tools, timeline.rows);
   return {

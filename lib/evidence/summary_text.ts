@@ -150,7 +150,7 @@ export async function summarizeLogs(
   const all = [...sessions.values()].flatMap((a) => a.events);
   const links = linkMcpCalls(all);
   // Over all the events at once, so that a call a hook and the proxy both saw makes one finding.
-  const findings = findFindings(all, { rules: options.findingRules });
+  const findings = findFindings(all, { rules: options.findingRules, links });
   return [...sessions].map(([session, acc]) => {
     for (const e of acc.events) if (!links.isHookSide(e)) countTool(acc, e);
     const end = acc.sessionEnd;

@@ -18,6 +18,7 @@ import {
 } from "./finding.ts";
 import { type SessionCalls, sessionCalls } from "./session_calls.ts";
 import { BUILTIN_RULES } from "./builtin_rules.ts";
+import type { McpLinks } from "../audit/mcp_link.ts";
 
 /** Options of {@linkcode findFindings}. */
 export interface FindFindingsOptions {
@@ -33,6 +34,13 @@ export interface FindFindingsOptions {
    * @default {true}
    */
   logged?: boolean;
+  /**
+   * The hook-seen calls of `events` linked to the proxy's, when the caller
+   * has linked them already.
+   *
+   * @default {linkMcpCalls(events)}
+   */
+  links?: McpLinks;
 }
 
 /**
@@ -70,7 +78,7 @@ export function findFindings(
   options: FindFindingsOptions = {},
 ): Finding[] {
   const findings = rulesFindings(
-    sessionCalls(events),
+    sessionCalls(events, options.links),
     options.rules ?? BUILTIN_RULES,
   );
   if (options.logged !== false) mergeLogged(findings, events);
@@ -78,8 +86,8 @@ export function findFindings(
 }
 
 /**
- * What `rules` find in sessions already built (see `SessionCallsBuilder`), each finding's seqs in order and
- * once; unsorted.
+ * What `rules` find in sessions already built (see `SessionCallsBuilder`),
+ * each finding's seqs in order and once; unsorted.
  *
  * @example
  * ```ts

@@ -178,7 +178,9 @@ export interface ScopeDeclaration {
 export const SCOPE_META_KEY = "mcp-audit/scope";
 
 /**
- * Splits events into sessions and joins each `tools/call` with its reply.
+ * Splits events into sessions and joins each `tools/call` with its reply;
+ * `links` (by default linked here) names the hook-seen calls the proxy
+ * also logged, which count as the proxy's.
  *
  * @example
  * ```ts
@@ -197,8 +199,11 @@ export const SCOPE_META_KEY = "mcp-audit/scope";
  * assert.deepEqual(s.messages.map((m) => m.dir), ["c2s", "s2c"]);
  * ```
  */
-export function sessionCalls(events: readonly unknown[]): SessionCalls[] {
-  const builder = new SessionCallsBuilder(linkMcpCalls(events));
+export function sessionCalls(
+  events: readonly unknown[],
+  links: McpLinks = linkMcpCalls(events),
+): SessionCalls[] {
+  const builder = new SessionCallsBuilder(links);
   builder.add(events);
   return builder.sessions();
 }
