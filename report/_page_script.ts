@@ -658,7 +658,7 @@ export function reportPageScript(config: PageScriptConfig): void {
     dl.appendChild(el("dt", "", k));
     dl.appendChild(el("dd", "", inline(String(v), 400)));
   }
-  /** The hook's events of a call the proxy saw too: `S2 seq 3 → 4`. */
+  /** The hook's events of a call the proxy saw too: `S2 seq 3 -> 4`. */
   function hookRef(hk: NonNullable<TimelineRow["hk"]>): string {
     const sess: Partial<PageData["sessions"][number]> = sessions[hk[0]] || {};
     return (sess.l || "?") + " seq " + hk[1] +

@@ -69,24 +69,97 @@ const defaults = {
 
 /**
  * Escapes JSON text for a `<script type="application/json">` element: `<`,
- * `>` and `&` (so no `</script>` or `<!--` can appear) and U+2028/U+2029.
- * The result is still valid JSON with the same value.
+ * `>` and `&` (so no `</script>` or `<!--` can appear), and every
+ * character past U+00FF (U+2028/U+2029 among them) as a `\uXXXX` escape.
+ * The result is still valid JSON with the same value, and it holds only
+ * Latin-1 characters, so the page it goes into is kept one byte per
+ * character (see {@linkcode latin1}).
  *
  * @example
  * ```ts
  * import { embedJson } from "./render.tsx";
  * import assert from "node:assert/strict";
  *
- * const text = embedJson({ s: "</script><!--\u2028" });
- * assert.doesNotMatch(text, /[<>&\u2028]/);
- * assert.deepEqual(JSON.parse(text), { s: "</script><!--\u2028" });
+ * const text = embedJson({ s: "</script><!--\u2028 \u{1F600} caf\u00e9" });
+ * assert.doesNotMatch(text, /[<>&\u0100-\uffff]/);
+ * assert.deepEqual(JSON.parse(text), { s: "</script><!--\u2028 \u{1F600} caf\u00e9" });
  * ```
  */
 export function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  const json = JSON.stringify(value);
+  return latin1(
+    json.replace(
+      /[<>&\u0100-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    ),
+    json,
   );
+}
+
+/**
+ * `text` (which holds no character past U+00FF) as a string V8 keeps one
+ * byte per character. A string made from one that held wider characters
+ * (as `replace` makes) stays two bytes per character, whatever it holds;
+ * one such part makes the whole page twice its size in memory (the
+ * report bench's page: 62 MB instead of 31). A round trip through UTF-8
+ * makes it anew, one byte per character. `source` is what `text` was made
+ * from: when it held no wide character, neither does `text`'s storage.
+ */
+function latin1(text: string, source: string): string {
+  if (!/[^\x00-\xff]/.test(source)) return text;
+  return decoder.decode(encoder.encode(text));
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * HTML text with every character past U+00FF as a character reference
+ * (`&#x1f600;`), kept one byte per character (see {@linkcode latin1}). For
+ * the page's body, which has no `<script>` or `<style>` element, where a
+ * reference would not be read as one.
+ */
+function latin1Html(html: string): string {
+  return latin1(
+    html.replace(
+      /[\u0100-\u{10ffff}]/gu,
+      (c) => `&#x${c.codePointAt(0)!.toString(16)};`,
+    ),
+    html,
+  );
+}
+
+/** Timeline rows embedded per JSON text: the page's data is made a batch at a time. */
+const ROWS_PER_PART = 2000;
+
+/**
+ * The page's data as JSON texts to join, escaped as {@linkcode embedJson}
+ * escapes: the rows a batch at a time (last), so no JSON text of every row
+ * is made before the page (as JSON.stringify over them all would, two
+ * bytes per character where any row holds a wide one).
+ */
+function pageDataParts(model: ReportModel): string[] {
+  const head = embedJson(
+    {
+      v: 1,
+      sessions: model.sessions.map((s) => ({ l: s.label, id: s.id })),
+      tools: model.tools,
+      entities: model.entities.map((e) => [e.type, e.value]),
+      findings: model.findings.map((f) =>
+        f.value === undefined
+          ? [f.sessionIndex, f.seqs]
+          : [f.sessionIndex, f.seqs, f.value]
+      ),
+    } satisfies Omit<PageData, "rows">,
+  );
+  const parts = [`${head.slice(0, -1)},"rows":[`];
+  const rows = model.rows;
+  for (let i = 0; i < rows.length; i += ROWS_PER_PART) {
+    const batch = embedJson(rows.slice(i, i + ROWS_PER_PART));
+    parts.push(`${i === 0 ? "" : ","}${batch.slice(1, -1)}`);
+  }
+  parts.push("]}");
+  return parts;
 }
 
 /**
@@ -175,7 +248,7 @@ function renderModel(
     generatedAt: string;
   },
 ): string {
-  const body = render(
+  const body = latin1Html(render(
     <ReportPage
       model={model}
       title={o.title}
@@ -183,21 +256,7 @@ function renderModel(
       skipped={o.skipped}
       generatedAt={o.generatedAt}
     />,
-  );
-  const data = embedJson(
-    {
-      v: 1,
-      sessions: model.sessions.map((s) => ({ l: s.label, id: s.id })),
-      tools: model.tools,
-      entities: model.entities.map((e) => [e.type, e.value]),
-      rows: model.rows,
-      findings: model.findings.map((f) =>
-        f.value === undefined
-          ? [f.sessionIndex, f.seqs]
-          : [f.sessionIndex, f.seqs, f.value]
-      ),
-    } satisfies PageData,
-  );
+  ));
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
@@ -208,12 +267,14 @@ function renderModel(
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="color-scheme" content="light dark">',
     '<link rel="icon" href="data:,">',
-    `<title>${escapeHtml(o.title)}</title>`,
+    `<title>${latin1Html(escapeHtml(o.title))}</title>`,
     `<style>${REPORT_CSS}</style>`,
     "</head>",
     "<body>",
     body,
-    `<script type="application/json" id="report-data">${data}</script>`,
+    `<script type="application/json" id="report-data">${
+      pageDataParts(model).join("")
+    }</script>`,
     `<script>${CLIENT_SCRIPT}</script>`,
     "</body>",
     "</html>",

@@ -155,16 +155,16 @@ Deno.test("the demo's report shows what the proxy logged for a real HR session",
       }
       assert.match(
         toolRow(html, "get_pay_info"),
-        /<span class="badge sensitive" title="SENSITIVE — from sensitivity:tool">SENSITIVE/,
+        /<span class="badge sensitive" title="SENSITIVE &#x2014; from sensitivity:tool">SENSITIVE/,
       );
       assert.match(
         toolRow(html, "submit_time_off"),
-        /<span class="badge write" title="WRITE — from sensitivity:tool">WRITE/,
+        /<span class="badge write" title="WRITE &#x2014; from sensitivity:tool">WRITE/,
       );
       assert.ok(summary.toolClasses.PAYROLL?.includes("get_pay_info"));
       assert.match(
         toolRow(html, "get_pay_info"),
-        /class="badge custom" title="PAYROLL — from hr-departments"/,
+        /class="badge custom" title="PAYROLL &#x2014; from hr-departments"/,
         "a custom label from a user plugin, with its source",
       );
     },

@@ -321,6 +321,36 @@ Deno.test("embedded JSON cannot break out of its script element", () => {
   assert.doesNotMatch(html, /\u2028|\u2029/);
 });
 
+Deno.test("the page holds no character past U+00FF, and its data and text are the log's, over several batches of rows", () => {
+  // Wide characters (an emoji, CJK, U+2028), Latin-1 ones (é) and a tool
+  // named with them: the body has them as character references, the data
+  // as \u escapes, so the page is one byte per character in memory.
+  const wide = "caf\u00e9 \u{1F600} \u6570\u636e \u2028 end";
+  const events = generateLog({
+    seed: 11,
+    calls: 4_100,
+    extra: [{
+      tool: "t\u{1F600}ol",
+      arguments: { q: wide },
+      result: { content: [{ type: "text", text: wide }] },
+    }],
+  });
+  const html = renderReport(events, { title: "R\u00e9sum\u00e9 \u{1F600}" });
+  assert.doesNotMatch(html, /[^\x00-\xff]/);
+  assert.match(html, /<title>R\u00e9sum\u00e9 &#x1f600;<\/title>/);
+  assert.match(html, /t&#x1f600;ol/, "the tool's name, in the body");
+  const data = embedded(html);
+  const model = buildReportModel(events);
+  assert.ok(model.rows.length > 4_000, "more rows than two batches of 2,000");
+  assert.deepEqual(data.rows, JSON.parse(JSON.stringify(model.rows)));
+  assert.deepEqual(data.tools, model.tools);
+  const row = data.rows.find((r) =>
+    r.n !== undefined && data.tools[r.n] === "t\u{1F600}ol"
+  );
+  assert.ok(row, "the wide tool's call is in the data");
+  assert.equal((row.p as { arguments: { q: string } }).arguments.q, wide);
+});
+
 Deno.test("the Content-Security-Policy allows exactly the inlined style and script by hash", () => {
   const html = renderReport(generateLog());
   const csp = html.match(
