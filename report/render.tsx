@@ -106,7 +106,7 @@ export function embedJson(value: unknown): string {
  * from: when it held no wide character, neither does `text`'s storage.
  */
 function latin1(text: string, source: string): string {
-  if (!/[^\x00-\xff]/.test(source)) return text;
+  if (!/[\u0100-\uffff]/.test(source)) return text;
   return decoder.decode(encoder.encode(text));
 }
 
