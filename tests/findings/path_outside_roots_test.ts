@@ -60,14 +60,16 @@ async function record(
   const writer = child.stdin.getWriter();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const answers = new Map<number, unknown>();
+  const until = (id: number) => read(() => answers.has(id));
   let buffered = "";
   const send = (message: unknown) =>
     writer.write(new TextEncoder().encode(JSON.stringify(message) + "\n"));
-  /** Reads until the answer to `id`, answering the server's roots/list on the way. */
-  async function until(id: number): Promise<void> {
-    while (!answers.has(id)) {
+  let rootsAnswered = false;
+  /** Reads until `done`, answering the server's roots/list on the way. */
+  async function read(done: () => boolean): Promise<void> {
+    while (!done()) {
       const { value, done } = await lines.read();
-      if (done) throw new Error(`The proxy closed before answering ${id}.`);
+      if (done) throw new Error("The proxy closed before it answered.");
       buffered += value;
       let nl;
       while ((nl = buffered.indexOf("\n")) >= 0) {
@@ -84,6 +86,7 @@ async function record(
               })),
             },
           });
+          rootsAnswered = true;
         } else if (m.id !== undefined && m.method === undefined) {
           answers.set(m.id, m.result ?? m.error);
         }
@@ -103,9 +106,25 @@ async function record(
   await until(1);
   await send({ jsonrpc: "2.0", method: "notifications/initialized" });
   let id = 2;
-  // tools/list first: the server has asked for the roots (and had them) by its answer.
   await send({ jsonrpc: "2.0", id, method: "tools/list" });
   await until(id++);
+  if (clientRoots) {
+    // The server asks for the roots after `initialized` and takes them in
+    // its own time (it checks each directory): the calls wait until it
+    // has said so on stderr, which the proxy logs.
+    await read(() => rootsAnswered);
+    const deadline = Date.now() + 20_000;
+    while (
+      !(await Deno.readTextFile(log)).includes(
+        "Updated allowed directories from MCP roots",
+      )
+    ) {
+      if (Date.now() > deadline) {
+        throw new Error("The server never took the client's roots.");
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   for (const call of calls) {
     await send({
       jsonrpc: "2.0",
