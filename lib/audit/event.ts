@@ -611,3 +611,23 @@ export type JsonRpcMessageEvent =
   | NotificationEvent
   | ResponseEvent
   | ErrorResponseEvent;
+
+/**
+ * Marks an event made only of what the log already holds: a built-in
+ * rule's live finding, its own words (and its settings from the config,
+ * such as a declared scope) around values read from logged, so redacted,
+ * events. The plugin pipeline passes such an event to the log as it is,
+ * without redacting it again. It is a symbol, so it is not
+ * written. A plugin's findings are not marked: its rules are the user's
+ * code, and their words are redacted as any event's are.
+ *
+ * @example
+ * ```ts
+ * import { FROM_LOG } from "./event.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const event = { kind: "finding", [FROM_LOG]: true };
+ * assert.equal(JSON.stringify(event), '{"kind":"finding"}');
+ * ```
+ */
+export const FROM_LOG: unique symbol = Symbol("from log");

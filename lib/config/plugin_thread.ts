@@ -333,9 +333,14 @@ class PluginThread {
 
   /**
    * A source for one session's live findings: the rules in this worker,
-   * over the session's events, which the worker keeps under `store`.
+   * over the session's events, which the worker keeps under `store`;
+   * `fromLog` for the built-in rules (see `FindingSource.fromLog`).
    */
-  findingSource(label: string, budgetMs: number): FindingSource {
+  findingSource(
+    label: string,
+    budgetMs: number,
+    fromLog = false,
+  ): FindingSource {
     const store = nextStore++;
     // deno-lint-ignore no-this-alias -- the source is a plain object
     const thread = this;
@@ -345,6 +350,7 @@ class PluginThread {
     return {
       label,
       takesLines: true,
+      fromLog,
       run(events: readonly unknown[]): Promise<Finding[]> {
         holder ??= thread.#worker;
         if (holder !== thread.#worker) {
@@ -510,7 +516,11 @@ export function threadBuiltinRules(
   thread.start(30_000).catch(() => {}); // The first run reports it.
   return {
     open(): FindingSource {
-      return thread.findingSource("the built-in finding rules", budgetMs);
+      return thread.findingSource(
+        "the built-in finding rules",
+        budgetMs,
+        true,
+      );
     },
   };
 }

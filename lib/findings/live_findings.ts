@@ -49,6 +49,13 @@ export interface FindingSource {
   readonly takesLines?: boolean;
   /** Frees what it holds (a worker's copy of the events); no call follows. */
   close?(): void;
+  /**
+   * Its findings are made only of what the log holds (the built-in rules:
+   * their own words and config settings around values of logged, so
+   * redacted, events), so they are logged without being redacted again. A plugin's rules are
+   * not: their findings are redacted as any event is.
+   */
+  readonly fromLog?: boolean;
 }
 
 /**
@@ -67,11 +74,13 @@ export interface FindingSource {
 export function ruleSource(
   rules: readonly FindingRule[],
   label = "the finding rules",
+  options: { fromLog?: boolean } = {},
 ): FindingSource & { run(events: readonly unknown[]): Finding[] } {
   let builder = new SessionCallsBuilder();
   let given = new Set<string>();
   return {
     label,
+    fromLog: options.fromLog,
     run(events: readonly unknown[]): Finding[] {
       return sessionFindings(builder, events, rules, given);
     },
@@ -141,8 +150,8 @@ export interface LiveFindingsOptions {
   rules?: readonly FindingRule[];
   /** Where the rules run, besides `rules`. */
   sources?: readonly FindingSource[];
-  /** Receives the findings that arose, as they arise. */
-  onFindings?: (findings: Finding[]) => void;
+  /** Receives the findings that arose, as they arise, with the source that found them. */
+  onFindings?: (findings: Finding[], source: FindingSource) => void;
   /** Receives a sentence when a source fails and is switched off. */
   onWarning?: (message: string) => void;
   /**
@@ -206,7 +215,7 @@ export class LiveFindings {
   #interval: number;
   #max: number;
   #count = 0;
-  #onFindings: (findings: Finding[]) => void;
+  #onFindings: (findings: Finding[], source: FindingSource) => void;
   #onWarning: (message: string) => void;
   /** Seqs of the findings passed on, by rule, session and severity, then by their first seq. */
   #logged = new Map<string, Map<number, number[][]>>();
@@ -218,7 +227,13 @@ export class LiveFindings {
   constructor(options: LiveFindingsOptions = {}) {
     const sources = [...(options.sources ?? [])];
     if (options.rules || options.sources === undefined) {
-      sources.unshift(ruleSource(options.rules ?? BUILTIN_RULES));
+      sources.unshift(
+        options.rules
+          ? ruleSource(options.rules)
+          : ruleSource(BUILTIN_RULES, "the built-in finding rules", {
+            fromLog: true,
+          }),
+      );
     }
     this.#feeds = sources.map((source) => ({
       source,
@@ -293,7 +308,7 @@ export class LiveFindings {
       feed.next = performance.now() + Math.max(this.#interval, 10 * took);
       if (this.#stopped || feed.off) return;
       const fresh = this.#fresh(found);
-      if (fresh.length > 0) this.#onFindings(fresh);
+      if (fresh.length > 0) this.#onFindings(fresh, feed.source);
     };
     const failed = (error: unknown): void => {
       this.#onWarning(

@@ -208,6 +208,17 @@ export function sessionCalls(
   return builder.sessions();
 }
 
+/** A session being built, with its requests by seq. */
+interface SessionState {
+  s: SessionCalls;
+  /** Seq of a request -> its call, until its reply. */
+  pending: Map<number, ToolCall>;
+  /** Seq of a tools/call request -> its call, for later rounds. */
+  firsts: Map<number, ToolCall>;
+  /** Seqs of the server's `elicitation/create` requests not answered yet. */
+  elicitations: Set<number>;
+}
+
 /**
  * Builds the sessions from events given a part at a time, as live findings
  * take them: each {@linkcode SessionCallsBuilder.add} takes the events
@@ -232,16 +243,14 @@ export function sessionCalls(
  * ```
  */
 export class SessionCallsBuilder {
-  #sessions = new Map<string, SessionCalls>();
-  /** Session and seq of a request -> its call, until its reply. */
-  #pending = new Map<string, ToolCall>();
-  /** Session and seq of a tools/call request -> its call, for later rounds. */
-  #firsts = new Map<string, ToolCall>();
+  /** Each session, with what joins its calls, keyed by seq (within a session, a number is a key). */
+  #sessions = new Map<string, SessionState>();
   #links: McpLinks | undefined;
   #classSets = new Map<string, ReadonlySet<string>>();
-  /** Session and seq of the servers' `elicitation/create` requests not answered yet. */
-  #elicitations = new Set<string>();
-  #entityObjects = new Map<string, FindingEntity>();
+  /** A class set and the labels an event brought (as they came) -> the set with them. */
+  #mixes = new Map<ReadonlySet<string>, Map<string, ReadonlySet<string>>>();
+  /** Entity type -> value -> the one object for it. */
+  #entityObjects = new Map<string, Map<string, FindingEntity>>();
 
   /** A builder; `links` names the hook-seen calls to leave to the proxy's. */
   constructor(links?: McpLinks) {
@@ -255,11 +264,17 @@ export class SessionCallsBuilder {
       if (!e || typeof e.session !== "string" || typeof e.seq !== "number") {
         continue;
       }
-      let s = this.#sessions.get(e.session);
-      if (!s) {
-        s = { session: e.session, calls: [], messages: [], hints: new Map() };
-        this.#sessions.set(e.session, s);
+      let state = this.#sessions.get(e.session);
+      if (!state) {
+        state = {
+          s: { session: e.session, calls: [], messages: [], hints: new Map() },
+          pending: new Map(),
+          firsts: new Map(),
+          elicitations: new Set(),
+        };
+        this.#sessions.set(e.session, state);
       }
+      const { s, pending, firsts } = state;
       const kind = e.kind;
       if (
         kind === "decision" && e.action === "ask" &&
@@ -340,21 +355,20 @@ export class SessionCallsBuilder {
         kind === "request" && dir === "s2c" &&
         e.method === "elicitation/create" && !isGuardAsk(e.id)
       ) {
-        this.#elicitations.add(`${e.session}\u0000${e.seq}`);
+        state.elicitations.add(e.seq);
       } else if (
         kind === "response" && dir === "c2s" &&
-        this.#elicitations.delete(`${e.session}\u0000${e.requestSeq}`) &&
+        typeof e.requestSeq === "number" &&
+        state.elicitations.delete(e.requestSeq) &&
         rec(e.result)?.action === "accept"
       ) {
         (s.confirmations ??= []).push({ seq: e.seq });
       }
       const first = kind === "request" ? rec(e.call)?.seq : undefined;
-      const logical = typeof first === "number"
-        ? this.#firsts.get(`${e.session}\u0000${first}`)
-        : undefined;
+      const logical = typeof first === "number" ? firsts.get(first) : undefined;
       if (logical) {
         // A later round of a call already counted: its reply decides the call.
-        this.#pending.set(`${e.session}\u0000${e.seq}`, logical);
+        pending.set(e.seq, logical);
         logical.classes = this.#classes(logical.classes, e.classes);
       } else if (
         kind === "request" && e.method === "tools/call" &&
@@ -374,16 +388,16 @@ export class SessionCallsBuilder {
           resultEntities: [],
         };
         s.calls.push(call);
-        this.#pending.set(`${e.session}\u0000${e.seq}`, call);
-        this.#firsts.set(`${e.session}\u0000${e.seq}`, call);
+        pending.set(e.seq, call);
+        firsts.set(e.seq, call);
       } else if (kind === "response" || kind === "error") {
         if (e.method === "tools/list" && kind === "response") {
           readHints(s.hints, e.result);
         }
-        const key = `${e.session}\u0000${e.requestSeq}`;
-        const call = this.#pending.get(key);
+        const key = e.requestSeq;
+        const call = typeof key === "number" ? pending.get(key) : undefined;
         if (!call) continue;
-        this.#pending.delete(key);
+        pending.delete(key as number);
         call.replySeq = e.seq;
         call.classes = this.#classes(call.classes, e.classes);
         const found = this.#entities(e.entities, "");
@@ -427,15 +441,30 @@ export class SessionCallsBuilder {
    */
   #classes(had: ReadonlySet<string>, classes: unknown): ReadonlySet<string> {
     if (!Array.isArray(classes) || classes.length === 0) return had;
+    // Most events bring the labels another event brought to the same set:
+    // the mix is looked up by the set and the labels as they came.
+    let labels = "";
+    for (const c of classes) {
+      const label = rec(c)?.label;
+      if (typeof label === "string") labels += `${label}\u0000`;
+    }
+    if (labels === "") return had;
+    let known = this.#mixes.get(had);
+    if (known === undefined) this.#mixes.set(had, known = new Map());
+    const seen = known.get(labels);
+    if (seen !== undefined) return seen;
     const mix = new Set(had);
     for (const c of classes) {
       const label = rec(c)?.label;
       if (typeof label === "string") mix.add(label.toUpperCase());
     }
-    if (mix.size === had.size) return had;
-    const key = [...mix].sort().join("\u0000");
-    let shared = this.#classSets.get(key);
-    if (shared === undefined) this.#classSets.set(key, shared = mix);
+    let shared: ReadonlySet<string> = had;
+    if (mix.size !== had.size) {
+      const key = [...mix].sort().join("\u0000");
+      shared = this.#classSets.get(key) ?? mix;
+      this.#classSets.set(key, shared);
+    }
+    known.set(labels, shared);
     return shared;
   }
 
@@ -443,9 +472,12 @@ export class SessionCallsBuilder {
   #entities(list: unknown, under: string): FindingEntity[] {
     const out = entities(list, under);
     for (let i = 0; i < out.length; i++) {
-      const key = `${out[i].type}\u0000${out[i].value}`;
-      const shared = this.#entityObjects.get(key);
-      if (shared === undefined) this.#entityObjects.set(key, out[i]);
+      let values = this.#entityObjects.get(out[i].type);
+      if (values === undefined) {
+        this.#entityObjects.set(out[i].type, values = new Map());
+      }
+      const shared = values.get(out[i].value);
+      if (shared === undefined) values.set(out[i].value, out[i]);
       else out[i] = shared;
     }
     return out;
@@ -457,7 +489,7 @@ export class SessionCallsBuilder {
    * events extend.
    */
   sessions(): SessionCalls[] {
-    return [...this.#sessions.values()].map((s) => ({ ...s }));
+    return [...this.#sessions.values()].map(({ s }) => ({ ...s }));
   }
 }
 

