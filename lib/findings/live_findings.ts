@@ -155,12 +155,22 @@ export interface LiveFindingsOptions {
   /** Receives a sentence when a source fails and is switched off. */
   onWarning?: (message: string) => void;
   /**
-   * A source's runs come at least this far apart (and ten times as far
-   * apart as its last run took, so its rules cost at most about a tenth
-   * of the time).
+   * A source's runs come at least this far apart, and ten times as far
+   * apart as the next run is expected to take (the last run's time per
+   * event, times the events the next one will read), so its rules cost at
+   * most about a tenth of the time.
    * @default {200}
    */
   intervalMs?: number;
+  /**
+   * The longest a source waits between runs when events come faster than
+   * a tenth of the time lets it read them (a burst): it then runs this
+   * long after its last run, so findings arrive late rather than never.
+   * @default {2000}
+   */
+  maxWaitMs?: number;
+  /** The clock, in milliseconds (for tests). @default {performance.now} */
+  clock?: () => number;
   /** Message events kept for the rules; past it live findings stop (the report still finds them). @default {20000} */
   maxEvents?: number;
 }
@@ -180,12 +190,19 @@ const KEPT = new Set([
   "session_start",
 ]);
 
+/** The most events a source's first run reads (see `LiveFindings.#run`). */
+const FIRST_RUN_EVENTS = 256;
+
 /** One source's state: the events it has not been given yet, and its pace. */
 interface Feed {
   source: FindingSource;
   pending: unknown[];
   running: Promise<void> | undefined;
-  next: number;
+  /** Events given to the source so far. */
+  given: number;
+  /** When its last run ended, and its time per event read (0: none yet). */
+  ended: number;
+  perEvent: number;
   off: boolean;
 }
 
@@ -213,6 +230,8 @@ interface Feed {
 export class LiveFindings {
   #feeds: Feed[];
   #interval: number;
+  #maxWait: number;
+  #clock: () => number;
   #max: number;
   #count = 0;
   #onFindings: (findings: Finding[], source: FindingSource) => void;
@@ -239,10 +258,14 @@ export class LiveFindings {
       source,
       pending: [],
       running: undefined,
-      next: 0,
+      given: 0,
+      ended: 0,
+      perEvent: 0,
       off: false,
     }));
     this.#interval = options.intervalMs ?? 200;
+    this.#maxWait = options.maxWaitMs ?? 2000;
+    this.#clock = options.clock ?? (() => performance.now());
     this.#max = options.maxEvents ?? 20_000;
     this.#onFindings = options.onFindings ?? (() => {});
     this.#onWarning = options.onWarning ?? (() => {});
@@ -275,12 +298,28 @@ export class LiveFindings {
     const reply = (event.kind === "response" || event.kind === "error") &&
       event.method === "tools/call";
     if (!reply) return;
-    const now = performance.now();
+    const now = this.#clock();
     for (const feed of this.#feeds) {
-      if (!feed.off && feed.running === undefined && now >= feed.next) {
+      if (!feed.off && feed.running === undefined && this.#due(feed, now)) {
         this.#run(feed);
       }
     }
+  }
+
+  /**
+   * Whether `feed`'s next run may start at `now`: its first at once; then
+   * once the time since the last is ten times what the next is expected
+   * to take, at the last run's time per event. A run reads its new events
+   * and the rules read every event again, so a small first run does not
+   * let a large second one follow as soon. When events come faster than
+   * that lets it keep up, it runs every `maxWaitMs`.
+   */
+  #due(feed: Feed, now: number): boolean {
+    if (feed.perEvent === 0) return true;
+    const since = now - feed.ended;
+    if (since < this.#interval) return false;
+    const reads = feed.pending.length * 2 + feed.given;
+    return since >= 10 * feed.perEvent * reads || since >= this.#maxWait;
   }
 
   /**
@@ -292,20 +331,31 @@ export class LiveFindings {
     for (const feed of this.#feeds) {
       while (feed.running) await feed.running;
       if (!this.#stopped && !feed.off && feed.pending.length > 0) {
-        this.#run(feed);
+        this.#run(feed, true);
         while (feed.running) await feed.running;
       }
       this.#close(feed);
     }
   }
 
-  #run(feed: Feed): void {
-    const started = performance.now();
-    const events = feed.pending;
+  #run(feed: Feed, all = false): void {
+    const started = this.#clock();
+    let events = feed.pending;
     feed.pending = [];
+    if (feed.perEvent === 0 && !all && events.length > FIRST_RUN_EVENTS) {
+      // The first run's cost per event is not known yet, and its code is
+      // not compiled: it reads the first events only, and the next run,
+      // paced by what this one took, reads the rest.
+      feed.pending = events.slice(FIRST_RUN_EVENTS);
+      events = events.slice(0, FIRST_RUN_EVENTS);
+    }
+    feed.given += events.length;
+    // What the run reads: its new events, and every event for the rules.
+    const reads = events.length + feed.given;
     const done = (found: Finding[]): void => {
-      const took = performance.now() - started;
-      feed.next = performance.now() + Math.max(this.#interval, 10 * took);
+      feed.ended = this.#clock();
+      // Never 0, so the next run is paced (a clock that did not move).
+      feed.perEvent = Math.max(feed.ended - started, 1e-3) / reads;
       if (this.#stopped || feed.off) return;
       const fresh = this.#fresh(found);
       if (fresh.length > 0) this.#onFindings(fresh, feed.source);

@@ -1,0 +1,171 @@
+/**
+ * Live findings' pace, on a clock the test moves: a source's first run
+ * reads at most 256 events, and each later run waits until ten times what
+ * it is expected to take has passed (the last run's time per event read,
+ * times what the next will read), or `maxWaitMs`, so a small first run
+ * does not let a large second one follow at once. The source here costs
+ * a set time per event read and advances the clock by it.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import {
+  type FindingSource,
+  LiveFindings,
+} from "../../lib/findings/live_findings.ts";
+
+/**
+ * A clock, and a source whose run reads its events when the test calls
+ * `finish`, as a worker does while the session goes on; a run costs
+ * `msPerRead` for each event it reads (its new ones, and every event again
+ * for the rules), by which `finish` moves the clock.
+ */
+function paced(msPerRead: number) {
+  const clock = { now: 0 };
+  const runs: number[] = [];
+  let given = 0;
+  let finishing: (() => void) | undefined;
+  const source: FindingSource = {
+    label: "test rules",
+    run(events) {
+      given += events.length;
+      runs.push(events.length);
+      const cost = msPerRead * (events.length + given);
+      return new Promise((resolve) => {
+        finishing = () => {
+          clock.now += cost;
+          resolve([]);
+        };
+      });
+    },
+  };
+  /** Ends the run in flight, and lets its result be taken. */
+  async function finish(): Promise<void> {
+    const f = finishing;
+    finishing = undefined;
+    f?.();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return { clock, runs, source, finish };
+}
+
+let seq = 0;
+function call(live: LiveFindings): void {
+  const request = ++seq;
+  live.observe({
+    seq: request,
+    session: "s",
+    kind: "request",
+    dir: "c2s",
+    method: "tools/call",
+    tool: "t",
+    params: { name: "t", arguments: { n: request } },
+  });
+  live.observe({
+    seq: ++seq,
+    session: "s",
+    kind: "response",
+    dir: "s2c",
+    method: "tools/call",
+    requestSeq: request,
+    result: { content: [] },
+  });
+}
+
+Deno.test("live findings: after a small first run, a burst is read when a tenth of the time allows it, not at once", async () => {
+  const { clock, runs, source, finish } = paced(0.01);
+  const live = new LiveFindings({
+    sources: [source],
+    intervalMs: 0,
+    maxWaitMs: 10_000,
+    clock: () => clock.now,
+  });
+  call(live); // The first run: 2 events, 4 reads.
+  // While it runs, a burst of 1,000 events.
+  for (let i = 0; i < 500; i++) call(live);
+  await finish(); // It took 0.04 ms: 0.01 ms a read.
+  assert.deepEqual(runs, [2]);
+  // The next run would read 2,006 (1,002 new events, and all again), about
+  // 20 ms: not before 200 ms. Paced by the last run's 0.04 ms alone, it
+  // would have started at 0.44 ms.
+  clock.now = 1;
+  call(live);
+  assert.deepEqual(runs, [2]);
+  clock.now = 150;
+  call(live);
+  assert.deepEqual(runs, [2]);
+  clock.now = 250;
+  call(live);
+  assert.deepEqual(runs, [2, 1_006]);
+  await finish();
+  await live.final();
+  assert.deepEqual(runs, [2, 1_006]);
+});
+
+Deno.test("live findings: when events outpace a tenth of the time, a source runs every maxWaitMs", async () => {
+  const { clock, runs, source, finish } = paced(0.01);
+  const live = new LiveFindings({
+    sources: [source],
+    intervalMs: 0,
+    maxWaitMs: 100,
+    clock: () => clock.now,
+  });
+  call(live);
+  for (let i = 0; i < 500; i++) call(live);
+  await finish();
+  clock.now = 99;
+  call(live);
+  assert.deepEqual(runs, [2]);
+  clock.now = 101;
+  call(live);
+  assert.deepEqual(runs, [2, 1_004]);
+  await finish();
+  await live.final();
+});
+
+Deno.test("live findings: the first run reads the first 256 events; the next reads the rest, and the session's end all that is left", async () => {
+  const { clock, runs, source, finish } = paced(0.001);
+  const live = new LiveFindings({
+    sources: [source],
+    intervalMs: 0,
+    maxWaitMs: 10_000,
+    clock: () => clock.now,
+  });
+  // 300 requests before any reply, as a client that sends a batch gets.
+  const requests: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    requests.push(++seq);
+    live.observe({
+      seq,
+      session: "s",
+      kind: "request",
+      dir: "c2s",
+      method: "tools/call",
+      tool: "t",
+      params: { name: "t", arguments: { n: i } },
+    });
+  }
+  const reply = (requestSeq: number) =>
+    live.observe({
+      seq: ++seq,
+      session: "s",
+      kind: "response",
+      dir: "s2c",
+      method: "tools/call",
+      requestSeq,
+      result: { content: [] },
+    });
+  reply(requests[0]);
+  assert.deepEqual(runs, [256]);
+  await finish();
+  clock.now = 1_000;
+  reply(requests[1]);
+  assert.deepEqual(runs, [256, 46]);
+  await finish();
+  for (const r of requests.slice(2)) reply(r);
+  const ending = live.final();
+  await finish();
+  await ending;
+  assert.deepEqual(runs, [256, 46, 298]);
+  assert.equal(runs.reduce((a, b) => a + b), 600, "every event read once");
+});
