@@ -763,7 +763,15 @@ async function caseLiveFindings(
   };
   const rounds: { off: number[]; on: number[] }[] = [];
   for (let r = 0; r < LIVE_ROUNDS; r++) {
-    rounds.push({ off: await run("off", off), on: await run("on", on) });
+    // Off first, then on first, in turn: the second process of a round
+    // may find the machine warmer or busier than the first did.
+    if (r % 2 === 0) {
+      const o = await run("off", off);
+      rounds.push({ off: o, on: await run("on", on) });
+    } else {
+      const n = await run("on", on);
+      rounds.push({ off: await run("off", off), on: n });
+    }
   }
   const row = (metric: string, at: 0 | 1, target?: number): Row => {
     const ratios = rounds.map((r) => r.on[at] / r.off[at]);
