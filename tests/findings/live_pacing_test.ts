@@ -18,9 +18,10 @@ import {
  * A clock, and a source whose run reads its events when the test calls
  * `finish`, as a worker does while the session goes on; a run costs
  * `msPerRead` for each event it reads (its new ones, and every event again
- * for the rules), by which `finish` moves the clock.
+ * for the rules), by which `finish` moves the clock; and live findings
+ * over it, with no least interval and `maxWaitMs`.
  */
-function paced(msPerRead: number) {
+function paced(msPerRead: number, maxWaitMs: number) {
   const clock = { now: 0 };
   const runs: number[] = [];
   let given = 0;
@@ -46,7 +47,13 @@ function paced(msPerRead: number) {
     f?.();
     await new Promise((r) => setTimeout(r, 0));
   }
-  return { clock, runs, source, finish };
+  const live = new LiveFindings({
+    sources: [source],
+    intervalMs: 0,
+    maxWaitMs,
+    clock: () => clock.now,
+  });
+  return { clock, runs, live, finish };
 }
 
 let seq = 0;
@@ -73,13 +80,7 @@ function call(live: LiveFindings): void {
 }
 
 Deno.test("live findings: after a small first run, a burst is read when a tenth of the time allows it, not at once", async () => {
-  const { clock, runs, source, finish } = paced(0.01);
-  const live = new LiveFindings({
-    sources: [source],
-    intervalMs: 0,
-    maxWaitMs: 10_000,
-    clock: () => clock.now,
-  });
+  const { clock, runs, live, finish } = paced(0.01, 10_000);
   call(live); // The first run: 2 events, 4 reads.
   // While it runs, a burst of 1,000 events.
   for (let i = 0; i < 500; i++) call(live);
@@ -103,13 +104,7 @@ Deno.test("live findings: after a small first run, a burst is read when a tenth 
 });
 
 Deno.test("live findings: when events outpace a tenth of the time, a source runs every maxWaitMs", async () => {
-  const { clock, runs, source, finish } = paced(0.01);
-  const live = new LiveFindings({
-    sources: [source],
-    intervalMs: 0,
-    maxWaitMs: 100,
-    clock: () => clock.now,
-  });
+  const { clock, runs, live, finish } = paced(0.01, 100);
   call(live);
   for (let i = 0; i < 500; i++) call(live);
   await finish();
@@ -124,13 +119,7 @@ Deno.test("live findings: when events outpace a tenth of the time, a source runs
 });
 
 Deno.test("live findings: the first run reads the first 256 events; the next reads the rest, and the session's end all that is left", async () => {
-  const { clock, runs, source, finish } = paced(0.001);
-  const live = new LiveFindings({
-    sources: [source],
-    intervalMs: 0,
-    maxWaitMs: 10_000,
-    clock: () => clock.now,
-  });
+  const { clock, runs, live, finish } = paced(0.001, 10_000);
   // 300 requests before any reply, as a client that sends a batch gets.
   const requests: number[] = [];
   for (let i = 0; i < 300; i++) {
