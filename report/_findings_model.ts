@@ -15,6 +15,12 @@ export interface ReportFinding extends Finding {
   sessionIndex: number;
   /** The `mcp-audit prove` command for its events, when the log files are known. */
   prove?: string;
+  /**
+   * What that command writes, to download from the page: its file name and
+   * a `data:` URL of its bytes (when the log is sealed and the proofs were
+   * small enough to embed).
+   */
+  download?: { file: string; href: string };
 }
 
 /**

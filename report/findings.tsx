@@ -109,6 +109,18 @@ export function FindingsSection({ model }: FindingsProps): VNode {
                       <code>mcp-audit verify-proof FILE --pubkey KEY</code>):
                       {" "}
                       <code class="prove">{f.prove}</code>
+                      {f.download && (
+                        <>
+                          {" "}or{" "}
+                          <a
+                            class="proof-download"
+                            href={f.download.href}
+                            download={f.download.file}
+                          >
+                            download {f.download.file}
+                          </a>, what it writes.
+                        </>
+                      )}
                     </p>
                   )}
                   <button

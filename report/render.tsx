@@ -218,7 +218,29 @@ export function renderReport(
   events: readonly unknown[],
   options: RenderReportOptions = {},
 ): string {
-  const o = { ...defaults, ...options };
+  return renderReportModel(reportModel(events, options), options);
+}
+
+/**
+ * The first half of {@linkcode renderReport}: the report's model of
+ * `events`, each finding with its `mcp-audit prove` command when
+ * `options.sessionLogs` names its log. `writeReport` adds the findings'
+ * proofs to it before {@linkcode renderReportModel} renders it.
+ *
+ * @example
+ * ```ts
+ * import { reportModel } from "./render.tsx";
+ * import assert from "node:assert/strict";
+ *
+ * const model = reportModel([{ v: 1, seq: 0, ts: "2026-01-01T00:00:00.000Z", session: "s",
+ *   kind: "stderr", text: "hi" }]);
+ * assert.equal(model.eventCount, 1);
+ * ```
+ */
+export function reportModel(
+  events: readonly unknown[],
+  options: RenderReportOptions = {},
+): ReportModel {
   const model = buildReportModel(
     events,
     options.verification,
@@ -231,6 +253,27 @@ export function renderReport(
       if (paths) f.prove = proveCommandLine(f, paths);
     }
   }
+  return model;
+}
+
+/**
+ * The second half of {@linkcode renderReport}: the page of a model.
+ *
+ * @example
+ * ```ts
+ * import { renderReportModel, reportModel } from "./render.tsx";
+ * import assert from "node:assert/strict";
+ *
+ * const html = renderReportModel(reportModel([{ v: 1, seq: 0, ts: "2026-01-01T00:00:00.000Z",
+ *   session: "s", kind: "stderr", text: "hi" }]), { title: "T" });
+ * assert.match(html, /<title>T<\/title>/);
+ * ```
+ */
+export function renderReportModel(
+  model: ReportModel,
+  options: RenderReportOptions = {},
+): string {
+  const o = { ...defaults, ...options };
   return renderModel(model, {
     title: o.title,
     skipped: o.skipped,

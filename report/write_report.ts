@@ -15,7 +15,8 @@ import {
   type VerifyReport,
 } from "../lib/evidence/verify.ts";
 import type { VerifyKey } from "../lib/seal/signing_key.ts";
-import { renderReport } from "./render.tsx";
+import { renderReportModel, reportModel } from "./render.tsx";
+import { attachProofDownloads } from "./_finding_downloads.ts";
 import type { FindingRule } from "../lib/findings/finding.ts";
 import type { ReportVerification } from "./_integrity_model.ts";
 
@@ -116,13 +117,18 @@ export async function writeReport(
   } else {
     verification = { skipped: "--no-verify was given" };
   }
-  const html = renderReport(events, {
+  const logs = sessionLogs(events, locations);
+  const render = {
     skipped,
     sources: logPaths.map((p) => p.split(/[\\/]/).pop() ?? p),
     verification,
     findingRules: o.findingRules,
-    sessionLogs: sessionLogs(events, locations),
-  });
+    sessionLogs: logs,
+  };
+  const model = reportModel(events, render);
+  // Each finding's proofs, to download from the page (a sealed log's).
+  await attachProofDownloads(model.findings, logs, sealedSessions(events));
+  const html = renderReportModel(model, render);
   // The page holds what the log holds: as private as the log (0600).
   await Deno.writeTextFile(outPath, html, { mode: 0o600 });
   await Deno.chmod(outPath, 0o600).catch(() => {});
@@ -132,6 +138,19 @@ export async function writeReport(
     skipped,
     ...(report ? { verification: report } : {}),
   };
+}
+
+/** Each sealed session's (one with a checkpoint) number of events. */
+function sealedSessions(events: readonly unknown[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  const sealed = new Set<string>();
+  for (const e of events) {
+    const { session, kind } = e as { session?: unknown; kind?: unknown };
+    if (typeof session !== "string") continue;
+    counts.set(session, (counts.get(session) ?? 0) + 1);
+    if (kind === "checkpoint") sealed.add(session);
+  }
+  return new Map([...counts].filter(([s]) => sealed.has(s)));
 }
 
 /** Each session's log files, in the order read: where its events' lines are. */

@@ -31,7 +31,8 @@ verified but unsigned, incomplete (a session still running or ended without
 a session_end), or failed (tampered: the lines are named and their events
 marked in the timeline). A report is written in every case. The findings
 come first, the ones the proxy logged live merged in, each with the
-"${NAME} prove" command for its events' inclusion proofs.
+"${NAME} prove" command for its events' inclusion proofs and, for a
+sealed log, a link that downloads the file that command writes.
 
 With --from, a fleet report from the central ClickHouse that "${NAME} ship"
 fills, aggregated there (the store is never loaded whole): the sessions

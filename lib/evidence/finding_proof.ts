@@ -60,9 +60,7 @@ export function proveCommandLine(
   paths: readonly string[],
 ): string {
   const seqs = findingProofSeqs(finding);
-  const file = `finding-${finding.rule.replace(/[^\w.-]/g, "_")}-${
-    seqs[0] ?? 0
-  }.json`;
+  const file = findingProofFile(finding);
   return [
     NAME,
     "prove",
@@ -74,6 +72,26 @@ export function proveCommandLine(
     "-o",
     file,
   ].map(shellWord).join(" ");
+}
+
+/**
+ * The file a finding's proofs are written to: `finding-<rule>-<first seq>.json`.
+ *
+ * @example
+ * ```ts
+ * import { findingProofFile } from "./finding_proof.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(findingProofFile({ rule: "data-flow-out", seqs: [9, 3] }), "finding-data-flow-out-3.json");
+ * ```
+ */
+export function findingProofFile(
+  finding: Pick<Finding, "rule" | "seqs" | "loggedSeq">,
+): string {
+  const seqs = findingProofSeqs(finding);
+  return `finding-${finding.rule.replace(/[^\w.-]/g, "_")}-${
+    seqs[0] ?? 0
+  }.json`;
 }
 
 /** One word for a POSIX shell: as it is when it is plain, else in single quotes. */

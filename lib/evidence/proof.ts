@@ -115,17 +115,123 @@ export async function buildProof(
   options: BuildProofOptions,
 ): Promise<ProofBundle> {
   const paths = typeof path === "string" ? [path] : path;
-  const named = paths.length === 1
-    ? `"${paths[0]}"`
-    : `"${paths.join('", "')}"`;
-  const session = options.session ?? await onlySession(paths, named);
+  const session = options.session ??
+    await onlySession(paths, namedFiles(paths));
+  const [bundle] = await buildProofs(paths, {
+    session,
+    seqs: [options.seq],
+    final: options.final,
+  });
+  return bundle;
+}
+
+/** Options for {@linkcode buildProofs}. */
+export interface BuildProofsOptions {
+  /** The session. */
+  session: string;
+  /** The events' `seq`s. */
+  seqs: readonly number[];
+  /**
+   * Prove against the session's last checkpoint instead of the first one after each event.
+   * @default {false}
+   */
+  final?: boolean;
+}
+
+/**
+ * Makes the proof bundles of several events of one session, in the order
+ * of `options.seqs`, reading the log once (as {@linkcode buildProof} does
+ * for one). Throws {@linkcode ProofError} for the first that cannot be
+ * proved, and `LogReadError`.
+ *
+ * @example
+ * ```ts
+ * import { Sealer } from "../seal/seal.ts";
+ * import { buildProofs } from "./proof.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const sealer = new Sealer("s", {});
+ * const seal = (line: string, leaf = true) =>
+ *   new TextDecoder().decode(sealer.seal(new TextEncoder().encode(line), { leaf }));
+ * let log = "";
+ * for (let seq = 0; seq < 3; seq++) {
+ *   log += seal(`{"v":1,"seq":${seq},"ts":"t","session":"s","kind":"stderr","text":"${seq}"}\n`);
+ * }
+ * const cp = await sealer.checkpoint();
+ * log += seal(`{"v":1,"seq":3,"ts":"t","session":"s","kind":"checkpoint",${JSON.stringify(cp).slice(1, -1)}}\n`, false);
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, log);
+ * const bundles = await buildProofs(path, { session: "s", seqs: [2, 0] });
+ * assert.deepEqual(bundles.map((b) => [b.seq, b.leafIndex, b.treeSize]), [[2, 2, 3], [0, 0, 3]]);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function buildProofs(
+  path: string | string[],
+  options: BuildProofsOptions,
+): Promise<ProofBundle[]> {
+  const results = await proofResults(path, options);
+  return results.map((r) => {
+    if (r instanceof ProofError) throw r;
+    return r;
+  });
+}
+
+/**
+ * The proof bundle of each of `options.seqs` that can be proved, by seq,
+ * reading the log once: {@linkcode buildProofs} without the errors (an
+ * event after the session's last checkpoint has none). Throws
+ * `LogReadError`, and {@linkcode ProofError} for lost events.
+ *
+ * @example
+ * ```ts
+ * import { provableBundles } from "./proof.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, '{"v":1,"seq":0,"ts":"t","session":"s","kind":"stderr","text":"unsealed"}\n');
+ * assert.equal((await provableBundles(path, { session: "s", seqs: [0] })).size, 0);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function provableBundles(
+  path: string | string[],
+  options: BuildProofsOptions,
+): Promise<Map<number, ProofBundle>> {
+  const results = await proofResults(path, options);
+  const out = new Map<number, ProofBundle>();
+  results.forEach((r, i) => {
+    if (!(r instanceof ProofError)) out.set(options.seqs[i], r);
+  });
+  return out;
+}
+
+async function proofResults(
+  path: string | string[],
+  options: BuildProofsOptions,
+): Promise<(ProofBundle | ProofError)[]> {
+  const paths = typeof path === "string" ? [path] : path;
+  const named = namedFiles(paths);
+  const { session } = options;
+  const wanted = new Set(options.seqs);
   const leaves: Uint8Array[] = [];
-  let event:
-    | { text: string; path: string; line: number; leafIndex: number }
-    | undefined;
-  let checkpoint:
-    | { text: string; path: string; line: number; size: number }
-    | undefined;
+  interface Found {
+    text: string;
+    path: string;
+    line: number;
+    leafIndex: number;
+    checkpoint?: Checkpoint;
+  }
+  interface Checkpoint {
+    text: string;
+    path: string;
+    line: number;
+    size: number;
+  }
+  const found = new Map<number, Found>();
+  /** Events found that no checkpoint has followed yet. */
+  let uncovered: Found[] = [];
+  let last: Checkpoint | undefined;
   let done = false;
   for (const path of paths) {
     if (done) break;
@@ -135,64 +241,82 @@ export async function buildProof(
       if (!parsed || parsed.record.session !== session) return;
       const { record, text } = parsed;
       if (!isSealedText(text)) {
-        if (record.kind === "gap" && !event) {
+        if (record.kind === "gap" && found.size < wanted.size) {
+          const seq = Math.min(
+            ...[...wanted].filter((s) => !found.has(s)),
+          );
           throw new ProofError(
-            `Cannot prove seq ${options.seq}: events were lost before it (the gap at ${path}:${line}), so its leaf index is unknown.`,
+            `Cannot prove seq ${seq}: events were lost before it (the gap at ${path}:${line}), so its leaf index is unknown.`,
           );
         }
         return;
       }
       const body = bytes.subarray(0, bytes.length - SEAL_SUFFIX);
       if (record.kind === "checkpoint") {
-        if (event) {
-          checkpoint = { text, path, line, size: Number(record.treeSize) };
-          if (!options.final) done = true;
-        }
+        last = { text, path, line, size: Number(record.treeSize) };
+        for (const f of uncovered) f.checkpoint = last;
+        uncovered = [];
+        // Each event has its first checkpoint after it: nothing more to read.
+        if (!options.final && found.size === wanted.size) done = true;
         return;
       }
-      if (record.seq === options.seq && !event) {
-        event = { text, path, line, leafIndex: leaves.length };
+      const seq = record.seq as number;
+      if (wanted.has(seq) && !found.has(seq)) {
+        const f = { text, path, line, leafIndex: leaves.length };
+        found.set(seq, f);
+        uncovered.push(f);
       }
       leaves.push(
         createHash("sha256").update(LEAF).update(body).update(CLOSE).digest(),
       );
     });
   }
-  if (!event) {
-    throw new ProofError(
-      `No event with seq ${options.seq} in session ${session} of ${named} (checkpoints cannot be proved: they are not leaves).`,
+  return options.seqs.map((seq): ProofBundle | ProofError => {
+    const event = found.get(seq);
+    if (!event) {
+      return new ProofError(
+        `No event with seq ${seq} in session ${session} of ${named} (checkpoints cannot be proved: they are not leaves).`,
+      );
+    }
+    const checkpoint = options.final ? last : event.checkpoint;
+    if (!checkpoint) {
+      return new ProofError(
+        `No checkpoint after seq ${seq} in session ${session} of ${named}: the session ended before one was written, or it is in a later part of a rotated log not given (give every part, or the first: its parts are found by name), so nothing here covers the event.`,
+      );
+    }
+    if (checkpoint.size > leaves.length || checkpoint.size <= event.leafIndex) {
+      return new ProofError(
+        `The checkpoint at ${checkpoint.path}:${checkpoint.line} records treeSize ${checkpoint.size}, which does not match the log; run "mcp-audit verify" on it.`,
+      );
+    }
+    const proof = inclusionProof(
+      leaves.slice(0, checkpoint.size),
+      event.leafIndex,
     );
-  }
-  if (!checkpoint) {
-    throw new ProofError(
-      `No checkpoint after seq ${options.seq} in session ${session} of ${named}: the session ended before one was written, or it is in a later part of a rotated log not given (give every part, or the first: its parts are found by name), so nothing here covers the event.`,
-    );
-  }
-  if (checkpoint.size > leaves.length || checkpoint.size <= event.leafIndex) {
-    throw new ProofError(
-      `The checkpoint at ${checkpoint.path}:${checkpoint.line} records treeSize ${checkpoint.size}, which does not match the log; run "mcp-audit verify" on it.`,
-    );
-  }
-  const tree = leaves.slice(0, checkpoint.size);
-  const proof = inclusionProof(tree, event.leafIndex);
-  return {
-    format: PROOF_FORMAT,
-    session,
-    seq: options.seq,
-    leafIndex: event.leafIndex,
-    treeSize: checkpoint.size,
-    proof: proof.map((hash) => hash.toHex()),
-    event: event.text,
-    checkpoint: checkpoint.text,
-    source: {
-      path: event.path,
-      eventLine: event.line,
-      checkpointLine: checkpoint.line,
-      ...(checkpoint.path !== event.path
-        ? { checkpointPath: checkpoint.path }
-        : {}),
-    },
-  };
+    return {
+      format: PROOF_FORMAT,
+      session,
+      seq,
+      leafIndex: event.leafIndex,
+      treeSize: checkpoint.size,
+      proof: proof.map((hash) => hash.toHex()),
+      event: event.text,
+      checkpoint: checkpoint.text,
+      source: {
+        path: event.path,
+        eventLine: event.line,
+        checkpointLine: checkpoint.line,
+        ...(checkpoint.path !== event.path
+          ? { checkpointPath: checkpoint.path }
+          : {}),
+      },
+    };
+  });
+}
+
+/** The files, quoted, for messages. */
+function namedFiles(paths: readonly string[]): string {
+  return paths.length === 1 ? `"${paths[0]}"` : `"${paths.join('", "')}"`;
 }
 
 async function onlySession(paths: string[], named: string): Promise<string> {

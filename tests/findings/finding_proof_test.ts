@@ -3,7 +3,8 @@
  * each finding, the `mcp-audit prove` command for its events (and its
  * logged `finding` event); run as shown, it writes their inclusion proofs
  * in one file that `verify-proof` checks with the public key, and fails
- * for an altered event or an empty list.
+ * for an altered event or an empty list. The report also links that file
+ * itself, to download from the page.
  *
  * @module
  */
@@ -104,8 +105,36 @@ Deno.test("finding proof: the command summary and the report show proves the fin
   const prove = await cli(argv.slice(1), out);
   assert.equal(prove.code, 0, prove.err);
   const file = `${out}/${argv[argv.indexOf("-o") + 1]}`;
-  const bundles = JSON.parse(await Deno.readTextFile(file));
+  const written = await Deno.readTextFile(file);
+  const bundles = JSON.parse(written);
   assert.deepEqual(bundles.map((b: { seq: number }) => b.seq), proved);
+
+  // The page's link downloads the same bytes, under the same name.
+  const name = argv[argv.indexOf("-o") + 1];
+  const link = page.match(
+    new RegExp(
+      `<a class="proof-download" href="data:application/json;base64,([A-Za-z0-9+/=]+)" download="${
+        name.replaceAll(".", "\\.")
+      }">`,
+    ),
+  );
+  assert.ok(link, "the report links the finding's proofs");
+  assert.equal(
+    new TextDecoder().decode(Uint8Array.fromBase64(link[1])),
+    written,
+  );
+  const downloaded = `${out}/downloaded.json`;
+  await Deno.writeTextFile(
+    downloaded,
+    new TextDecoder().decode(Uint8Array.fromBase64(link[1])),
+  );
+  const checked = await cli([
+    "verify-proof",
+    downloaded,
+    "--pubkey",
+    `${key}.pub`,
+  ]);
+  assert.equal(checked.code, 0, checked.out + checked.err);
   const ok = await cli(["verify-proof", file, "--pubkey", `${key}.pub`]);
   assert.equal(ok.code, 0, ok.out + ok.err);
   assert.match(ok.out, new RegExp(`all ${proved.length} events are proved`));

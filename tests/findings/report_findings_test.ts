@@ -1,13 +1,18 @@
 /**
  * The report's Findings section on sessions the real proxy recorded: it
- * comes first, most severe first, each finding opens, and its button
- * filters the timeline to the rows of its events (in headless Chromium).
+ * comes first, most severe first, each finding opens, its button filters
+ * the timeline to the rows of its events, and its link downloads the
+ * inclusion proofs of its events (in headless Chromium).
  *
  * @module
  */
 import assert from "node:assert/strict";
 import type { AuditEvent } from "../../lib/audit/event.ts";
 import { renderReport } from "../../report/render.tsx";
+import { writeReport } from "../../report/write_report.ts";
+import { findingProofSeqs } from "../../lib/evidence/finding_proof.ts";
+import { findFindings } from "../../lib/findings/find_findings.ts";
+import { readLog } from "../../lib/log/log_reader.ts";
 import { Browser, type Page } from "../_chromium.ts";
 import { tempDir } from "../_helpers.ts";
 import { recordHrDemo, recordSession, structured } from "./_proxy_session.ts";
@@ -73,6 +78,50 @@ Deno.test("the HR demo's report opens with its findings, and clicking the E999 o
     await page.click(`${e999} button.finding-filter`);
     assert.ok((await shownSeqs(page)).length > 4);
   });
+});
+
+Deno.test("a finding's link in the report downloads the inclusion proofs of its events, under the name its prove command writes", async () => {
+  await using dir = await tempDir();
+  const log = `${dir.path}/hr.jsonl`;
+  await recordHrDemo(log);
+  const file = `${dir.path}/report.html`;
+  await writeReport([log], file);
+  const downloads = `${dir.path}/downloads`;
+  await Deno.mkdir(downloads);
+  const browser = await Browser.launch();
+  try {
+    await browser.send("Browser.setDownloadBehavior", {
+      behavior: "allow",
+      downloadPath: downloads,
+    });
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.open(file);
+    await page.waitFor("document.documentElement.dataset.ready === '1'");
+    const e999 = '#findings details.finding[data-rule="unseen-identifier"]';
+    await page.click(`${e999} > summary`);
+    const name = await page.evaluate<string>(
+      `document.querySelector('${e999} a.proof-download').download`,
+    );
+    assert.match(name, /^finding-unseen-identifier-\d+\.json$/);
+    await page.click(`${e999} a.proof-download`);
+    const path = `${downloads}/${name}`;
+    for (let i = 0; i < 100; i++) {
+      if (await Deno.stat(path).then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const bundles = JSON.parse(await Deno.readTextFile(path));
+    const finding = findFindings((await readLog(log)).events).find((f) =>
+      f.rule === "unseen-identifier"
+    )!;
+    assert.deepEqual(
+      bundles.map((b: { seq: number }) => b.seq),
+      findingProofSeqs(finding),
+    );
+    for (const b of bundles) assert.equal(b.format, "mcp-audit proof v1");
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 Deno.test("a data flow is listed before a loop, and its button filters to the SENSITIVE answer and the WRITE call", async () => {
