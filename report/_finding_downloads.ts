@@ -15,14 +15,12 @@ import {
   findingProofSeqs,
 } from "../lib/evidence/finding_proof.ts";
 import { type ProofBundle, provableBundles } from "../lib/evidence/proof.ts";
-import type { ReportFinding } from "./_findings_model.ts";
+import { LISTED_FINDINGS, type ReportFinding } from "./_findings_model.ts";
 
 /** Leaves hashed for the embedded proofs, at most (about a second). */
 const LEAF_BUDGET = 4_000_000;
 /** A finding with more events than this keeps only its command. */
 const MAX_EVENTS = 64;
-/** Findings the page lists (see findings.tsx). */
-const LISTED = 200;
 
 /**
  * Sets `download` on each finding (of the first 200) whose events can be
@@ -50,8 +48,9 @@ export async function attachProofDownloads(
   sealed: ReadonlyMap<string, number>,
 ): Promise<void> {
   let budget = LEAF_BUDGET;
-  const bySession = new Map<string, ReportFinding[]>();
-  for (const f of findings.slice(0, LISTED)) {
+  /** Each session's findings to prove, with the seqs of each. */
+  const bySession = new Map<string, [ReportFinding, number[]][]>();
+  for (const f of findings.slice(0, LISTED_FINDINGS)) {
     const seqs = findingProofSeqs(f);
     const events = sealed.get(f.session);
     if (events === undefined || !sessionLogs.has(f.session)) continue;
@@ -60,11 +59,11 @@ export async function attachProofDownloads(
     if (cost > budget) continue;
     budget -= cost;
     const list = bySession.get(f.session) ?? [];
-    list.push(f);
+    list.push([f, seqs]);
     bySession.set(f.session, list);
   }
   for (const [session, list] of bySession) {
-    const seqs = [...new Set(list.flatMap((f) => findingProofSeqs(f)))];
+    const seqs = [...new Set(list.flatMap(([, mine]) => mine))];
     let bundles: Map<number, ProofBundle>;
     try {
       bundles = await provableBundles([...sessionLogs.get(session)!], {
@@ -75,8 +74,8 @@ export async function attachProofDownloads(
       // Lost events, or a log that can no longer be read: the command stays.
       continue;
     }
-    for (const f of list) {
-      const mine = findingProofSeqs(f).map((seq) => bundles.get(seq));
+    for (const [f, seqs] of list) {
+      const mine = seqs.map((seq) => bundles.get(seq));
       if (mine.some((b) => b === undefined)) continue;
       // As `prove --event` writes it: one bundle, or an array of several.
       const text = JSON.stringify(mine.length === 1 ? mine[0] : mine, null, 2) +

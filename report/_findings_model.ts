@@ -9,6 +9,9 @@ import { findFindings } from "../lib/findings/find_findings.ts";
 import type { Finding, FindingRule } from "../lib/findings/finding.ts";
 import type { McpLinks } from "../lib/audit/mcp_link.ts";
 
+/** Most findings the page lists; `summary` and `check` list them all. */
+export const LISTED_FINDINGS = 200;
+
 /** A finding as the report shows it. */
 export interface ReportFinding extends Finding {
   /** Index of its session in the report, for the timeline filter. */

@@ -9,9 +9,7 @@ import type { VNode } from "preact";
 import type { ReportModel } from "./model.ts";
 import { RedactedText } from "./redacted_text.tsx";
 import { formatCount, inline } from "./_text.ts";
-
-/** Most findings listed; `summary` and `check` list them all. */
-const MAX_LISTED = 200;
+import { LISTED_FINDINGS } from "./_findings_model.ts";
 
 /** Props of {@linkcode FindingsSection}. */
 export interface FindingsProps {
@@ -57,7 +55,7 @@ export function FindingsSection({ model }: FindingsProps): VNode {
         )
         : (
           <ol class="findings">
-            {findings.slice(0, MAX_LISTED).map((f, i) => (
+            {findings.slice(0, LISTED_FINDINGS).map((f, i) => (
               <li>
                 <details
                   class={`finding sev-${f.severity}`}
@@ -133,9 +131,9 @@ export function FindingsSection({ model }: FindingsProps): VNode {
                 </details>
               </li>
             ))}
-            {findings.length > MAX_LISTED && (
+            {findings.length > LISTED_FINDINGS && (
               <li class="note">
-                and {formatCount(findings.length - MAX_LISTED)}{" "}
+                and {formatCount(findings.length - LISTED_FINDINGS)}{" "}
                 more, the least severe; "mcp-audit summary" lists them all.
               </li>
             )}

@@ -273,24 +273,11 @@ export function renderReportModel(
   model: ReportModel,
   options: RenderReportOptions = {},
 ): string {
-  const o = { ...defaults, ...options };
-  return renderModel(model, {
-    title: o.title,
-    skipped: o.skipped,
-    sources: o.sources,
+  const o = {
+    ...defaults,
+    ...options,
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
-  });
-}
-
-function renderModel(
-  model: ReportModel,
-  o: {
-    title: string;
-    skipped: SkippedLine[];
-    sources: string[];
-    generatedAt: string;
-  },
-): string {
+  };
   const body = latin1Html(render(
     <ReportPage
       model={model}

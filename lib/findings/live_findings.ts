@@ -52,8 +52,8 @@ export interface FindingSource {
   /**
    * Its findings are made only of what the log holds (the built-in rules:
    * their own words and config settings around values of logged, so
-   * redacted, events), so they are logged without being redacted again. A plugin's rules are
-   * not: their findings are redacted as any event is.
+   * redacted, events), so they are logged without being redacted again.
+   * A plugin's rules are not: their findings are redacted as any event is.
    */
   readonly fromLog?: boolean;
 }

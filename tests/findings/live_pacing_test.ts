@@ -19,7 +19,8 @@ import {
  * `finish`, as a worker does while the session goes on; a run costs
  * `msPerRead` for each event it reads (its new ones, and every event again
  * for the rules), by which `finish` moves the clock; and live findings
- * over it, with no least interval and `maxWaitMs`.
+ * over it, with no least interval and `maxWaitMs`. `callAt` makes one call
+ * at a time on the clock and gives the runs so far.
  */
 function paced(msPerRead: number, maxWaitMs: number) {
   const clock = { now: 0 };
@@ -53,105 +54,94 @@ function paced(msPerRead: number, maxWaitMs: number) {
     maxWaitMs,
     clock: () => clock.now,
   });
-  return { clock, runs, live, finish };
+  function callAt(ms: number): number[] {
+    clock.now = ms;
+    call(live);
+    return [...runs];
+  }
+  return { clock, runs, live, finish, callAt };
+}
+
+/** A first run of one call (2 events, 4 reads, 0.04 ms), and a burst of 1,000 events while it runs. */
+async function firstRunThenBurst(
+  { live, runs, finish }: ReturnType<typeof paced>,
+): Promise<void> {
+  call(live);
+  for (let i = 0; i < 500; i++) call(live);
+  await finish();
+  assert.deepEqual(runs, [2]);
 }
 
 let seq = 0;
-function call(live: LiveFindings): void {
-  const request = ++seq;
+
+/** Observes a `tools/call` request; returns its seq. */
+function request(live: LiveFindings): number {
   live.observe({
-    seq: request,
+    seq: ++seq,
     session: "s",
     kind: "request",
     dir: "c2s",
     method: "tools/call",
     tool: "t",
-    params: { name: "t", arguments: { n: request } },
+    params: { name: "t", arguments: { n: seq } },
   });
+  return seq;
+}
+
+/** Observes the reply to request `requestSeq`. */
+function reply(live: LiveFindings, requestSeq: number): void {
   live.observe({
     seq: ++seq,
     session: "s",
     kind: "response",
     dir: "s2c",
     method: "tools/call",
-    requestSeq: request,
+    requestSeq,
     result: { content: [] },
   });
 }
 
+/** A call: its request and its reply. */
+function call(live: LiveFindings): void {
+  reply(live, request(live));
+}
+
 Deno.test("live findings: after a small first run, a burst is read when a tenth of the time allows it, not at once", async () => {
-  const { clock, runs, live, finish } = paced(0.01, 10_000);
-  call(live); // The first run: 2 events, 4 reads.
-  // While it runs, a burst of 1,000 events.
-  for (let i = 0; i < 500; i++) call(live);
-  await finish(); // It took 0.04 ms: 0.01 ms a read.
-  assert.deepEqual(runs, [2]);
+  const p = paced(0.01, 10_000);
+  await firstRunThenBurst(p); // 0.01 ms a read.
   // The next run would read 2,006 (1,002 new events, and all again), about
   // 20 ms: not before 200 ms. Paced by the last run's 0.04 ms alone, it
   // would have started at 0.44 ms.
-  clock.now = 1;
-  call(live);
-  assert.deepEqual(runs, [2]);
-  clock.now = 150;
-  call(live);
-  assert.deepEqual(runs, [2]);
-  clock.now = 250;
-  call(live);
-  assert.deepEqual(runs, [2, 1_006]);
-  await finish();
-  await live.final();
-  assert.deepEqual(runs, [2, 1_006]);
+  assert.deepEqual(p.callAt(1), [2]);
+  assert.deepEqual(p.callAt(150), [2]);
+  assert.deepEqual(p.callAt(250), [2, 1_006]);
+  await p.finish();
+  await p.live.final();
+  assert.deepEqual(p.runs, [2, 1_006]);
 });
 
 Deno.test("live findings: when events outpace a tenth of the time, a source runs every maxWaitMs", async () => {
-  const { clock, runs, live, finish } = paced(0.01, 100);
-  call(live);
-  for (let i = 0; i < 500; i++) call(live);
-  await finish();
-  clock.now = 99;
-  call(live);
-  assert.deepEqual(runs, [2]);
-  clock.now = 101;
-  call(live);
-  assert.deepEqual(runs, [2, 1_004]);
-  await finish();
-  await live.final();
+  const p = paced(0.01, 100);
+  await firstRunThenBurst(p);
+  assert.deepEqual(p.callAt(99), [2]);
+  assert.deepEqual(p.callAt(101), [2, 1_004]);
+  await p.finish();
+  await p.live.final();
 });
 
 Deno.test("live findings: the first run reads the first 256 events; the next reads the rest, and the session's end all that is left", async () => {
   const { clock, runs, live, finish } = paced(0.001, 10_000);
   // 300 requests before any reply, as a client that sends a batch gets.
   const requests: number[] = [];
-  for (let i = 0; i < 300; i++) {
-    requests.push(++seq);
-    live.observe({
-      seq,
-      session: "s",
-      kind: "request",
-      dir: "c2s",
-      method: "tools/call",
-      tool: "t",
-      params: { name: "t", arguments: { n: i } },
-    });
-  }
-  const reply = (requestSeq: number) =>
-    live.observe({
-      seq: ++seq,
-      session: "s",
-      kind: "response",
-      dir: "s2c",
-      method: "tools/call",
-      requestSeq,
-      result: { content: [] },
-    });
-  reply(requests[0]);
+  for (let i = 0; i < 300; i++) requests.push(request(live));
+  reply(live, requests[0]);
   assert.deepEqual(runs, [256]);
   await finish();
   clock.now = 1_000;
-  reply(requests[1]);
+  reply(live, requests[1]);
   assert.deepEqual(runs, [256, 46]);
   await finish();
-  for (const r of requests.slice(2)) reply(r);
+  for (const r of requests.slice(2)) reply(live, r);
   const ending = live.final();
   await finish();
   await ending;
