@@ -725,7 +725,9 @@ async function answeredCalls(
  * Live findings' cost: answered `tools/call`s per second through the proxy
  * with the built-in plugins and live findings on, against the same proxy
  * with them off, in alternating rounds of the same run; the round with the
- * median ratio is shown. The issue's target: at most 10% of the plugin
+ * median ratio is shown. The calls come in one burst, so the rules wait
+ * for the session to be quiet (its end): the row measures what live
+ * findings cost a relay that is busy. The issue's target: at most 10% of the plugin
  * proxy's throughput (a ratio of 0.9 or more), on the calls answered; the
  * time to the proxy's exit (its last run of the rules over the whole
  * session included) is shown for information.

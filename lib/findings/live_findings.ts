@@ -2,9 +2,10 @@
  * Findings as a session runs: the proxy hands each logged event (after
  * the plugins, so classes, entities and redaction markers are the log's)
  * to {@linkcode LiveFindings}, which hands the new events to each of its
- * {@linkcode FindingSource}s after tool-call replies and at the end, and
- * passes on each finding once, when it first arises (again when its
- * severity rises). The proxy logs them as `finding` events, sealed with
+ * {@linkcode FindingSource}s after tool-call replies, once the session is
+ * quiet (so the rules do not compete with a burst of messages), and at the
+ * end, and passes on each finding once, when it first arises (again when
+ * its severity rises). The proxy logs them as `finding` events, sealed with
  * the rest, so `verify` covers them.
  *
  * A source runs rules in this thread ({@linkcode ruleSource}) or in a
@@ -163,12 +164,22 @@ export interface LiveFindingsOptions {
    */
   intervalMs?: number;
   /**
-   * The longest a source waits between runs when events come faster than
-   * a tenth of the time lets it read them (a burst): it then runs this
-   * long after its last run, so findings arrive late rather than never.
+   * The longest a source waits between runs (its first: from the start)
+   * when events come faster than a tenth of the time lets it read them, or
+   * never let up for `quietMs`: it then runs this long after its last run,
+   * so findings arrive late rather than never.
    * @default {2000}
    */
   maxWaitMs?: number;
+  /**
+   * A run that is due waits until no event has come for about this long
+   * (a burst of messages has passed, and the agent is thinking), so that
+   * the rules' work does not compete with the relay's while it is busy;
+   * under a burst that does not let up, it runs `maxWaitMs` after the
+   * last. 0: a due run starts at the tool-call reply that finds it due.
+   * @default {20}
+   */
+  quietMs?: number;
   /** The clock, in milliseconds (for tests). @default {performance.now} */
   clock?: () => number;
   /** Message events kept for the rules; past it live findings stop (the report still finds them). @default {20000} */
@@ -216,7 +227,11 @@ interface Feed {
  * import assert from "node:assert/strict";
  *
  * const found: Finding[] = [];
- * const live = new LiveFindings({ intervalMs: 0, onFindings: (f) => found.push(...f) });
+ * const live = new LiveFindings({
+ *   intervalMs: 0,
+ *   quietMs: 0,
+ *   onFindings: (f) => found.push(...f),
+ * });
  * live.observe({ seq: 1, session: "s", kind: "request", dir: "c2s", method: "tools/call", tool: "get",
  *   params: { name: "get", arguments: { employee_id: "E999" } },
  *   entities: [{ type: "employee", value: "E999", path: "arguments.employee_id" }] });
@@ -231,6 +246,9 @@ export class LiveFindings {
   #feeds: Feed[];
   #interval: number;
   #maxWait: number;
+  #quiet: number;
+  /** The timer that waits for the session to be quiet, and the event count when it was set. */
+  #waking: { timer: ReturnType<typeof setTimeout>; count: number } | undefined;
   #clock: () => number;
   #max: number;
   #count = 0;
@@ -265,7 +283,11 @@ export class LiveFindings {
     }));
     this.#interval = options.intervalMs ?? 200;
     this.#maxWait = options.maxWaitMs ?? 2000;
+    this.#quiet = options.quietMs ?? 20;
     this.#clock = options.clock ?? (() => performance.now());
+    // A first run under a burst that never lets up comes `maxWaitMs` from now.
+    const now = this.#clock();
+    for (const feed of this.#feeds) feed.ended = now;
     this.#max = options.maxEvents ?? 20_000;
     this.#onFindings = options.onFindings ?? (() => {});
     this.#onWarning = options.onWarning ?? (() => {});
@@ -279,13 +301,15 @@ export class LiveFindings {
   /**
    * Takes one logged event, and its log line when it has been made (the
    * line is the event as logged: sources that take lines get it); after a
-   * tool-call reply, sources that are due run.
+   * tool-call reply, sources that are due run once the session is quiet
+   * (see `quietMs`), or at once when `maxWaitMs` has passed.
    */
   observe(event: Record<string, unknown>, line?: string): void {
     if (this.#stopped || typeof event.kind !== "string") return;
     if (!KEPT.has(event.kind)) return;
     if (this.#count++ >= this.#max) {
       this.#stopped = true;
+      if (this.#waking) clearTimeout(this.#waking.timer);
       for (const feed of this.#feeds) this.#close(feed);
       return;
     }
@@ -300,10 +324,38 @@ export class LiveFindings {
     if (!reply) return;
     const now = this.#clock();
     for (const feed of this.#feeds) {
-      if (!feed.off && feed.running === undefined && this.#due(feed, now)) {
-        this.#run(feed);
-      }
+      if (feed.off || feed.running !== undefined) continue;
+      if (this.#quiet === 0 || now - feed.ended >= this.#maxWait) {
+        if (this.#due(feed, now)) this.#run(feed);
+      } else this.#wake(this.#quiet);
     }
+  }
+
+  /**
+   * Checks again in `ms` (unless a check is set already): if no event
+   * came meanwhile, the sources that are due run, and a check is set for
+   * when the next source with events waiting will be due; if events came,
+   * the session is not quiet yet, and it checks again in `quietMs`. The
+   * timer does not keep the process alive.
+   */
+  #wake(ms: number): void {
+    if (this.#waking !== undefined || this.#stopped) return;
+    const timer = setTimeout(() => {
+      const { count } = this.#waking!;
+      this.#waking = undefined;
+      if (this.#stopped) return;
+      if (count !== this.#count) return this.#wake(this.#quiet);
+      const now = this.#clock();
+      let next = Infinity;
+      for (const feed of this.#feeds) {
+        if (feed.off || feed.running || feed.pending.length === 0) continue;
+        if (this.#due(feed, now)) this.#run(feed);
+        else next = Math.min(next, this.#dueIn(feed, now));
+      }
+      if (next < Infinity) this.#wake(Math.max(next, this.#quiet));
+    }, ms);
+    Deno.unrefTimer(timer);
+    this.#waking = { timer, count: this.#count };
   }
 
   /**
@@ -322,12 +374,24 @@ export class LiveFindings {
     return since >= 10 * feed.perEvent * reads || since >= this.#maxWait;
   }
 
+  /** How long until `feed` is due at the latest, as events stand now. */
+  #dueIn(feed: Feed, now: number): number {
+    const reads = feed.pending.length * 2 + feed.given;
+    const wait = Math.max(
+      this.#interval,
+      Math.min(10 * feed.perEvent * reads, this.#maxWait),
+    );
+    return Math.max(0, feed.ended + wait - now);
+  }
+
   /**
    * At the session's end: runs every source over what it has not seen
    * yet, waits for them, passes on the findings not passed on yet and
    * closes the sources.
    */
   async final(): Promise<void> {
+    if (this.#waking) clearTimeout(this.#waking.timer);
+    this.#waking = undefined;
     for (const feed of this.#feeds) {
       while (feed.running) await feed.running;
       if (!this.#stopped && !feed.off && feed.pending.length > 0) {

@@ -24,6 +24,8 @@ export interface ScriptedCall {
   arguments: Record<string, unknown>;
   /** The request's `_meta`, when it has one. */
   _meta?: Record<string, unknown>;
+  /** How long the client waits after the answer before its next call (an agent thinking). */
+  pauseMs?: number;
 }
 
 /** The config the finding tests record with: pay is SENSITIVE, send_/update_/delete_ WRITE. */
@@ -123,6 +125,7 @@ export async function recordSession(
       arguments: call.arguments,
       ...(call._meta && { _meta: call._meta }),
     });
+    if (call.pauseMs) await new Promise((r) => setTimeout(r, call.pauseMs));
   }
   await writer.close();
   while (!(await reader.read()).done) { /* drain */ }

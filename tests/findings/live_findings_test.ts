@@ -31,7 +31,9 @@ const TOOLS = [
   { name: "update_ticket" },
 ];
 const CALLS = [
-  { tool: "get_ticket", arguments: { ticket_id: "T-9" } },
+  // The agent reads the ticket and thinks: live findings run once the
+  // session is quiet.
+  { tool: "get_ticket", arguments: { ticket_id: "T-9" }, pauseMs: 300 },
   {
     tool: "get_credentials",
     arguments: { sql: "SELECT * FROM integration_tokens" },
@@ -56,10 +58,15 @@ Deno.test("live findings: the proxy logs the injection and the token flow as sea
     liveFindings: true,
   });
   const logged = events.filter((e) => e.kind === "finding");
-  // The injection is logged as it arises (at its reply, medium), and again,
-  // high, once SENSITIVE and WRITE calls have followed it.
+  // The injection is logged as it arises (once the session is quiet after
+  // its reply, medium), before the next call, and again, high, once
+  // SENSITIVE and WRITE calls have followed it.
   const found = logged.map((e) => e.kind === "finding" && [e.rule, e.severity]);
   assert.deepEqual(found[0], ["instructions-in-data", "medium"]);
+  const next = events.find((e) =>
+    e.kind === "request" && e.tool === "get_credentials"
+  );
+  assert.ok(logged[0].seq < next!.seq, "logged before the next call");
   // The later two come in the order the rules ran (at most every 200 ms).
   // (and the unconfirmed update_ticket: low).
   assert.deepEqual(found.slice(1).sort(), [
