@@ -42,16 +42,20 @@ async function startReferenceServer(): Promise<Running & { url: string }> {
 interface Outcome {
   passed: number;
   failed: number;
+  /** Each failed check's id and error message, for the failure's message. */
+  failures: string[];
 }
 
 /**
- * Runs every server scenario (`--suite all`) against `url` and reads the
- * checks each scenario wrote under `outDir`. A scenario passes when at
- * least one of its checks succeeded and none failed.
+ * Runs every server scenario (`--suite all`), or only `scenario`, against
+ * `url` and reads the checks each scenario wrote under `outDir`. A
+ * scenario passes when at least one of its checks succeeded and none
+ * failed.
  */
 async function runSuite(
   url: string,
   outDir: string,
+  scenario?: string,
 ): Promise<
   {
     outcomes: Map<string, Outcome>;
@@ -71,8 +75,7 @@ async function runSuite(
       "server",
       "--url",
       url,
-      "--suite",
-      "all",
+      ...(scenario ? ["--scenario", scenario] : ["--suite", "all"]),
       "-o",
       outDir,
     ],
@@ -87,11 +90,15 @@ async function runSuite(
     assert.ok(name, `unexpected result folder ${entry.name}`);
     const checks = JSON.parse(
       await Deno.readTextFile(`${outDir}/${entry.name}/checks.json`),
-    ) as { status: string }[];
-    const outcome = outcomes.get(name) ?? { passed: 0, failed: 0 };
+    ) as { id: string; status: string; errorMessage?: string }[];
+    const outcome = outcomes.get(name) ??
+      { passed: 0, failed: 0, failures: [] };
     for (const check of checks) {
       if (check.status === "SUCCESS") outcome.passed++;
-      if (check.status === "FAILURE") outcome.failed++;
+      if (check.status === "FAILURE") {
+        outcome.failed++;
+        outcome.failures.push(`${check.id}: ${check.errorMessage ?? "failed"}`);
+      }
     }
     outcomes.set(name, outcome);
   }
@@ -99,6 +106,47 @@ async function runSuite(
   const passing = [...outcomes].filter(([, o]) => o.passed > 0 && !o.failed)
     .map(([name]) => name).sort();
   return { outcomes, passing, checks, text };
+}
+
+/**
+ * The reference server asks for sampling and elicitation with
+ * `server.request` and no related request, so the SDK's server transport
+ * sends the request on the client's standalone GET stream, and drops it
+ * when that stream has not reached the server yet (its `send`: "Stream is
+ * disconnected"); the tool call then waits 60 s and fails. The SDK client
+ * opens that stream without waiting for it, as the scenario makes its
+ * call, so either may arrive first: directly too (tools-call-sampling
+ * failed so once in ten runs of this test), and more often with a hop
+ * between them. So a scenario in `names` that did not pass is run again
+ * alone, up to twice: one the proxy loses every time still fails the test.
+ * Returns the scenarios that passed on a retry.
+ */
+async function retryFailed(
+  run: Awaited<ReturnType<typeof runSuite>>,
+  names: readonly string[],
+  url: string,
+  dir: string,
+): Promise<string[]> {
+  const passed: string[] = [];
+  for (const name of names) {
+    if (run.passing.includes(name)) continue;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const again = await runSuite(
+        url,
+        await Deno.makeTempDir({ dir }),
+        name,
+      );
+      const outcome = again.outcomes.get(name);
+      if (again.passing.includes(name) && outcome) {
+        run.checks += outcome.passed - (run.outcomes.get(name)?.passed ?? 0);
+        run.outcomes.set(name, outcome);
+        run.passing = [...run.passing, name].sort();
+        passed.push(name);
+        break;
+      }
+    }
+  }
+  return passed;
 }
 
 Deno.test("conformance suite: every server scenario that passes directly against the reference server passes through the reverse proxy, and the proxy's log verifies", async () => {
@@ -114,14 +162,22 @@ Deno.test("conformance suite: every server scenario that passes directly against
   // Not vacuous: the direct run passes scenarios that exercise the
   // transport (SSE responses, server-to-client requests, subscriptions).
   assert.ok(direct.passing.length >= 1, direct.text);
-  for (
-    const name of [
-      "server-initialize",
-      "tools-call-with-progress",
-      "tools-call-sampling",
-      "resources-subscribe",
-    ]
-  ) {
+  const required = [
+    "server-initialize",
+    "tools-call-with-progress",
+    "tools-call-sampling",
+    "resources-subscribe",
+  ];
+  // Those with a failed check (not those with none at all) get another go.
+  const failedDirect = [...direct.outcomes].filter(([, o]) => o.failed > 0)
+    .map(([name]) => name);
+  const retried = await retryFailed(
+    direct,
+    failedDirect,
+    upstream.url,
+    dir.path,
+  );
+  for (const name of required) {
     assert.ok(direct.passing.includes(name), `${name} direct:\n${direct.text}`);
   }
 
@@ -133,20 +189,33 @@ Deno.test("conformance suite: every server scenario that passes directly against
       proxy.url,
       await Deno.makeTempDir({ dir: dir.path }),
     );
+    retried.push(
+      ...(await retryFailed(proxied, direct.passing, proxy.url, dir.path)).map(
+        (name) => `${name} (proxied)`,
+      ),
+    );
   } finally {
     await proxy.stop();
   }
   const lost = direct.passing.filter((n) => !proxied.passing.includes(n));
+  // A scenario lost names its failed checks; both processes' stderr follow.
+  const why = lost.map((name) =>
+    `${name}: ${proxied.outcomes.get(name)?.failures.join("; ") ?? "no result"}`
+  );
   assert.deepEqual(
     lost,
     [],
-    `passed directly, not through the proxy: ${
-      lost.join(", ")
-    }\n${proxied.text}`,
+    `passed directly, not through the proxy:\n${
+      why.join("\n")
+    }\n${proxied.text}\nthe proxy's stderr:\n${
+      proxy.stderr().slice(-10_000)
+    }\nthe server's:\n${upstream.stderr().slice(-10_000)}`,
   );
   // deno-lint-ignore no-console -- the figures for the report
   console.log(
-    `conformance: ${direct.passing.length}/${direct.outcomes.size} scenarios (${direct.checks} checks) direct, ${proxied.passing.length}/${proxied.outcomes.size} (${proxied.checks} checks) proxied`,
+    `conformance: ${direct.passing.length}/${direct.outcomes.size} scenarios (${direct.checks} checks) direct, ${proxied.passing.length}/${proxied.outcomes.size} (${proxied.checks} checks) proxied${
+      retried.length > 0 ? `; passed when run again: ${retried.join(", ")}` : ""
+    }`,
   );
 
   // The proxied run went through the proxy: its sessions are in the log.
