@@ -272,22 +272,21 @@ export class LiveFindings {
           }),
       );
     }
+    this.#clock = options.clock ?? (() => performance.now());
+    // A first run under a burst that never lets up comes `maxWaitMs` from now.
+    const now = this.#clock();
     this.#feeds = sources.map((source) => ({
       source,
       pending: [],
       running: undefined,
       given: 0,
-      ended: 0,
+      ended: now,
       perEvent: 0,
       off: false,
     }));
     this.#interval = options.intervalMs ?? 200;
     this.#maxWait = options.maxWaitMs ?? 2000;
     this.#quiet = options.quietMs ?? 20;
-    this.#clock = options.clock ?? (() => performance.now());
-    // A first run under a burst that never lets up comes `maxWaitMs` from now.
-    const now = this.#clock();
-    for (const feed of this.#feeds) feed.ended = now;
     this.#max = options.maxEvents ?? 20_000;
     this.#onFindings = options.onFindings ?? (() => {});
     this.#onWarning = options.onWarning ?? (() => {});
@@ -309,7 +308,7 @@ export class LiveFindings {
     if (!KEPT.has(event.kind)) return;
     if (this.#count++ >= this.#max) {
       this.#stopped = true;
-      if (this.#waking) clearTimeout(this.#waking.timer);
+      this.#unwake();
       for (const feed of this.#feeds) this.#close(feed);
       return;
     }
@@ -358,6 +357,12 @@ export class LiveFindings {
     this.#waking = { timer, count: this.#count };
   }
 
+  /** Clears the check `#wake` set, if one is set. */
+  #unwake(): void {
+    if (this.#waking) clearTimeout(this.#waking.timer);
+    this.#waking = undefined;
+  }
+
   /**
    * Whether `feed`'s next run may start at `now`: its first at once; then
    * once the time since the last is ten times what the next is expected
@@ -367,14 +372,14 @@ export class LiveFindings {
    * that lets it keep up, it runs every `maxWaitMs`.
    */
   #due(feed: Feed, now: number): boolean {
-    if (feed.perEvent === 0) return true;
-    const since = now - feed.ended;
-    if (since < this.#interval) return false;
-    const reads = feed.pending.length * 2 + feed.given;
-    return since >= 10 * feed.perEvent * reads || since >= this.#maxWait;
+    return feed.perEvent === 0 || this.#dueIn(feed, now) === 0;
   }
 
-  /** How long until `feed` is due at the latest, as events stand now. */
+  /**
+   * How long until `feed` is due after its first run, as events stand
+   * now: `intervalMs` after its last, and ten times what the next is
+   * expected to take, or `maxWaitMs` at the most.
+   */
   #dueIn(feed: Feed, now: number): number {
     const reads = feed.pending.length * 2 + feed.given;
     const wait = Math.max(
@@ -390,8 +395,7 @@ export class LiveFindings {
    * closes the sources.
    */
   async final(): Promise<void> {
-    if (this.#waking) clearTimeout(this.#waking.timer);
-    this.#waking = undefined;
+    this.#unwake();
     for (const feed of this.#feeds) {
       while (feed.running) await feed.running;
       if (!this.#stopped && !feed.off && feed.pending.length > 0) {
